@@ -1,0 +1,132 @@
+/**
+ * Encodes values into storable JSON and back, so every adapter returns exactly what was
+ * stored: `Date` survives the trip (as `{ "$date": iso }`), and values JSON cannot hold
+ * (BigInt, functions, symbols, cycles, NaN, Infinity) are rejected with a typed error
+ * instead of being silently changed. `undefined` object properties are dropped, as in JSON.
+ */
+import { UnserializableValueError } from "./errors.js";
+import type { JsonValue } from "./records.js";
+
+const DATE_TAG = "$date";
+const ESCAPE_TAG = "$escape";
+
+/**
+ * Encodes a value for storage. Throws {@link UnserializableValueError} naming the offending
+ * path (e.g. `input.items[2].price`) when the value cannot be stored.
+ */
+export function encodeValue(value: unknown, path = "value"): JsonValue {
+  return encode(value, path, new Set());
+}
+
+function encode(value: unknown, path: string, seen: Set<object>): JsonValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new UnserializableValueError(
+          `[ratchet] ${path} is ${value}, which cannot be stored`,
+          { field: path },
+        );
+      }
+      return value;
+    case "undefined":
+      return null;
+    case "bigint":
+    case "function":
+    case "symbol":
+      throw new UnserializableValueError(
+        `[ratchet] ${path} is a ${typeof value}, which cannot be stored`,
+        {
+          field: path,
+        },
+      );
+  }
+  if (value === null) return null;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) {
+      throw new UnserializableValueError(`[ratchet] ${path} is an invalid Date`, { field: path });
+    }
+    return { [DATE_TAG]: value.toISOString() };
+  }
+  const obj = value as object;
+  if (seen.has(obj)) {
+    throw new UnserializableValueError(`[ratchet] ${path} contains a cycle`, { field: path });
+  }
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) return obj.map((item, i) => encode(item, `${path}[${i}]`, seen));
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (obj as { constructor?: { name?: string } }).constructor?.name ?? "object";
+      throw new UnserializableValueError(
+        `[ratchet] ${path} is a ${kind}, which cannot be stored (use plain objects, arrays and Dates)`,
+        {
+          field: path,
+        },
+      );
+    }
+    const out: { [key: string]: JsonValue } = {};
+    let count = 0;
+    for (const [key, item] of Object.entries(obj)) {
+      if (item === undefined) continue;
+      out[key] = encode(item, `${path}.${key}`, seen);
+      count++;
+    }
+    if (count === 1 && (DATE_TAG in out || ESCAPE_TAG in out)) return { [ESCAPE_TAG]: out };
+    return out;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+/** Decodes a value written by {@link encodeValue}. */
+export function decodeValue<T = unknown>(value: JsonValue | null | undefined): T {
+  return decode(value ?? null) as T;
+}
+
+function decode(value: JsonValue): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(decode);
+  const keys = Object.keys(value);
+  if (keys.length === 1) {
+    const tagged = value[DATE_TAG];
+    if (keys[0] === DATE_TAG && typeof tagged === "string") return new Date(tagged);
+    const escaped = value[ESCAPE_TAG];
+    if (
+      keys[0] === ESCAPE_TAG &&
+      escaped !== null &&
+      typeof escaped === "object" &&
+      !Array.isArray(escaped)
+    ) {
+      return decodeObject(escaped);
+    }
+  }
+  return decodeObject(value);
+}
+
+function decodeObject(value: { [key: string]: JsonValue }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = decode(item);
+  return out;
+}
+
+/** Size in bytes of a stored value's JSON text (UTF-8). */
+export function encodedSize(value: JsonValue): number {
+  return utf8Length(JSON.stringify(value));
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

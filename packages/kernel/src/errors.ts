@@ -1,0 +1,224 @@
+/**
+ * Ratchet's errors. Every error the kernel raises is a {@link RatchetError} with a stable
+ * string `code` (safe to match on; messages may change) and the ids involved.
+ */
+
+/** Ids an error may carry. */
+export interface ErrorContext {
+  workflowId?: string;
+  workflowRunId?: string;
+  stageId?: string;
+  jobId?: string;
+  /** Dotted path of the offending field, e.g. `input.email`. */
+  field?: string;
+}
+
+/** Options accepted by every Ratchet error. */
+export interface RatchetErrorOptions extends ErrorContext {
+  cause?: unknown;
+}
+
+/** Base class of every error Ratchet raises. */
+export class RatchetError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: string;
+  readonly workflowId: string | undefined;
+  readonly workflowRunId: string | undefined;
+  readonly stageId: string | undefined;
+  readonly jobId: string | undefined;
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, options: RatchetErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.workflowId = options.workflowId;
+    this.workflowRunId = options.workflowRunId;
+    this.stageId = options.stageId;
+    this.jobId = options.jobId;
+    this.field = options.field;
+  }
+
+  /** A plain, JSON-safe view of the error (for logs, CLI output and HTTP responses). */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+    };
+    for (const key of ["workflowId", "workflowRunId", "stageId", "jobId", "field"] as const) {
+      if (this[key] !== undefined) out[key] = this[key];
+    }
+    return out;
+  }
+}
+
+/** One validation problem, as reported by zod (path joined with dots). */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** No workflow with this id is registered. */
+export class WorkflowNotFoundError extends RatchetError {
+  constructor(workflowId: string) {
+    super("WORKFLOW_NOT_FOUND", `[ratchet] workflow "${workflowId}" is not registered`, {
+      workflowId,
+    });
+  }
+}
+
+/** A run's input, a stage's config or a command failed validation. */
+export class InvalidInputError extends RatchetError {
+  /** Every problem found, not only the first. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(
+    message: string,
+    issues: readonly ValidationIssue[],
+    options: RatchetErrorOptions = {},
+  ) {
+    super("INVALID_INPUT", message, options);
+    this.issues = issues;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), issues: this.issues };
+  }
+}
+
+/** A run's config failed validation against a stage's config schema. */
+export class InvalidConfigError extends InvalidInputError {
+  constructor(
+    message: string,
+    issues: readonly ValidationIssue[],
+    options: RatchetErrorOptions = {},
+  ) {
+    super(message, issues, options);
+    (this as { code: string }).code = "INVALID_CONFIG";
+  }
+}
+
+/** A value cannot be stored: BigInt, a function, a symbol, a cycle, NaN or Infinity. */
+export class UnserializableValueError extends RatchetError {
+  constructor(message: string, options: RatchetErrorOptions = {}) {
+    super("UNSERIALIZABLE_VALUE", message, options);
+  }
+}
+
+/** No run with this id exists. */
+export class RunNotFoundError extends RatchetError {
+  constructor(workflowRunId: string) {
+    super("RUN_NOT_FOUND", `[ratchet] run "${workflowRunId}" does not exist`, { workflowRunId });
+  }
+}
+
+/** No stage with this id exists in the run's workflow. */
+export class StageNotFoundError extends RatchetError {
+  constructor(stageId: string, options: RatchetErrorOptions = {}) {
+    super("STAGE_NOT_FOUND", `[ratchet] stage "${stageId}" does not exist`, {
+      ...options,
+      stageId,
+    });
+  }
+}
+
+/** The command asks for a transition the entity's current state does not allow. */
+export class IllegalStateTransitionError extends RatchetError {
+  readonly from: string;
+  readonly to: string;
+
+  constructor(from: string, to: string, options: RatchetErrorOptions = {}) {
+    super(
+      "ILLEGAL_STATE_TRANSITION",
+      `[ratchet] cannot go from ${from} to ${to}${options.workflowRunId ? ` (run ${options.workflowRunId})` : ""}`,
+      options,
+    );
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** Another command with the same idempotency key is still in progress. */
+export class IdempotencyKeyInProgressError extends RatchetError {
+  readonly idempotencyKey: string;
+
+  constructor(idempotencyKey: string, commandType: string) {
+    super(
+      "IDEMPOTENCY_KEY_IN_PROGRESS",
+      `[ratchet] a ${commandType} command with idempotency key "${idempotencyKey}" is still in progress`,
+    );
+    this.idempotencyKey = idempotencyKey;
+  }
+}
+
+/** A write named a run version that is no longer current; nothing was changed. */
+export class StaleVersionError extends RatchetError {
+  readonly expectedVersion: number;
+  readonly actualVersion: number | undefined;
+
+  constructor(workflowRunId: string, expectedVersion: number, actualVersion?: number) {
+    super(
+      "STALE_VERSION",
+      `[ratchet] run "${workflowRunId}" is not at version ${expectedVersion}${actualVersion === undefined ? "" : ` (it is at ${actualVersion})`}`,
+      { workflowRunId },
+    );
+    this.expectedVersion = expectedVersion;
+    this.actualVersion = actualVersion;
+  }
+}
+
+/** A workflow definition is invalid (duplicate stage ids, incompatible schemas, no stages). */
+export class WorkflowDefinitionError extends RatchetError {
+  constructor(code: string, message: string, options: RatchetErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** A command object is malformed or has an unknown `type`. */
+export class InvalidCommandError extends RatchetError {
+  constructor(message: string, options: RatchetErrorOptions = {}) {
+    super("INVALID_COMMAND", message, options);
+  }
+}
+
+/**
+ * Thrown by stage code to fail the stage at once, without retries.
+ *
+ * @example
+ * ```ts
+ * if (!doc.url.startsWith("https://")) throw new NonRetryableError("only https is supported");
+ * ```
+ */
+export class NonRetryableError extends RatchetError {
+  constructor(message: string, options: RatchetErrorOptions & { code?: string } = {}) {
+    super(options.code ?? "NON_RETRYABLE", message, options);
+  }
+}
+
+/** Turns anything thrown into a `{ code, message, name }` record fit for storage. */
+export function toStoredError(
+  error: unknown,
+  stageId?: string,
+): {
+  code: string;
+  message: string;
+  name?: string;
+  stageId?: string;
+} {
+  const base =
+    error instanceof RatchetError
+      ? { code: error.code, message: error.message, name: error.name }
+      : error instanceof Error
+        ? {
+            code:
+              typeof (error as { code?: unknown }).code === "string"
+                ? String((error as unknown as { code: string }).code)
+                : "STAGE_ERROR",
+            message: error.message,
+            name: error.name,
+          }
+        : { code: "STAGE_ERROR", message: String(error) };
+  return stageId === undefined ? base : { ...base, stageId };
+}

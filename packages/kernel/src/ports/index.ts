@@ -1,0 +1,8 @@
+export type * from "./blob-store.js";
+export type * from "./clock.js";
+export { systemClock } from "./clock.js";
+export type * from "./event-sink.js";
+export type * from "./job-transport.js";
+export type * from "./persistence.js";
+export type * from "./scheduler.js";
+export type * from "./transaction.js";

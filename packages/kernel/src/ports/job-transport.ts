@@ -1,0 +1,95 @@
+/**
+ * Job transport port: the queue of stage executions.
+ *
+ * Each job executes one attempt of one stage. The kernel enqueues jobs; hosts `dequeue`
+ * them (taking a lease), hand each to the `job.execute` command, and renew leases while the
+ * stage runs. The kernel then completes, suspends or fails the job in the same transaction
+ * that records the stage's result.
+ *
+ * Implementing it:
+ * - `enqueue` makes jobs visible **only when the scope's transaction commits** (a worker must
+ *   never see a job whose enqueueing transaction may still roll back). Without a scope it
+ *   commits at once. `enqueueParallel` enqueues a group of jobs that belong together.
+ * - `dequeue` atomically takes up to `limit` jobs with status `PENDING` and
+ *   `availableAt <= now`, highest `priority` first then oldest, marks them `RUNNING`, sets
+ *   `lockedBy`/`lockedUntil = now + leaseMs` and increments `attempt`. Two concurrent callers
+ *   never receive the same job (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+ * - `complete`, `suspend`, `fail` and `release` act only on a job that is `RUNNING`; they
+ *   return `false` (and change nothing) otherwise.
+ * - `fail` with `retryAt` puts the job back to `PENDING` (available at `retryAt`); without,
+ *   it ends `FAILED`.
+ * - `renewLeases` extends the lease of jobs still locked by `workerId`; jobs no longer held
+ *   (reaped, cancelled, finished) come back in `lost`.
+ * - `releaseStaleLeases` finds `RUNNING` jobs whose lease ended before `now`: those with
+ *   `attempt < maxAttempts` go back to `PENDING`; the others end `FAILED` and are returned in
+ *   `exhausted`, so a job that kills its worker every time is not redelivered forever.
+ * - `cancelForRun` ends every `PENDING`/`RUNNING` job of a run as `CANCELLED`.
+ * - Every write method takes an optional {@link TransactionScope}; when `joinsTransactions`
+ *   is true it must write through it.
+ * - Time comes from the `now` arguments, never from the adapter's own clock.
+ *
+ * Run `jobTransportConformance` from `@ratchet/kernel/testing` against your adapter.
+ */
+import type { DequeuedJob, JobRecord, NewJob, StoredError } from "../records.js";
+import type { TransactionScope } from "./transaction.js";
+
+/** Options of {@link JobTransport.dequeue}. */
+export interface DequeueOptions {
+  workerId: string;
+  /** Most jobs to take at once. */
+  limit: number;
+  leaseMs: number;
+  now: Date;
+}
+
+/** Options of {@link JobTransport.fail}. */
+export interface FailJobOptions {
+  error: StoredError;
+  /** Retry at this time; omit to fail for good. */
+  retryAt?: Date;
+  now: Date;
+}
+
+/** Result of {@link JobTransport.renewLeases}. */
+export interface RenewLeasesResult {
+  renewed: string[];
+  /** Jobs this worker no longer holds; it should stop working on them. */
+  lost: string[];
+}
+
+/** Result of {@link JobTransport.releaseStaleLeases}. */
+export interface ReleaseStaleResult {
+  /** Jobs put back to `PENDING` for another attempt. */
+  released: DequeuedJob[];
+  /** Jobs that used up `maxAttempts` and ended `FAILED`. */
+  exhausted: DequeuedJob[];
+}
+
+/** The queue of stage executions. */
+export interface JobTransport {
+  /** Whether write methods honour a {@link TransactionScope}. */
+  readonly joinsTransactions: boolean;
+  enqueue(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
+  enqueueParallel(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
+  dequeue(options: DequeueOptions): Promise<DequeuedJob[]>;
+  complete(jobId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
+  suspend(jobId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
+  fail(jobId: string, options: FailJobOptions, scope?: TransactionScope): Promise<boolean>;
+  /** Gives up a job this worker holds without using up an attempt (graceful shutdown). */
+  release(jobId: string, workerId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
+  renewLeases(
+    jobIds: readonly string[],
+    workerId: string,
+    leaseMs: number,
+    now: Date,
+  ): Promise<RenewLeasesResult>;
+  releaseStaleLeases(
+    now: Date,
+    limit: number,
+    scope?: TransactionScope,
+  ): Promise<ReleaseStaleResult>;
+  cancelForRun(workflowRunId: string, now: Date, scope?: TransactionScope): Promise<number>;
+  /** Jobs of a run that are `PENDING` or `RUNNING`. */
+  activeJobsForRun(workflowRunId: string): Promise<JobRecord[]>;
+  getJob(jobId: string): Promise<JobRecord | null>;
+}

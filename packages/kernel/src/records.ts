@@ -1,0 +1,274 @@
+/**
+ * The rows Ratchet stores, as every persistence adapter must hand them back.
+ *
+ * Glossary:
+ * - **run**: one execution of a workflow for one input.
+ * - **stage**: one step of a workflow; a run has one stage record per stage it reached.
+ * - **execution group**: stages that run together (one stage, or a parallel group); groups run
+ *   in order, the next starts when every stage of the current one has completed.
+ * - **job**: a unit of work on the job transport that executes one stage attempt.
+ * - **outbox event**: an event written in the same transaction as the state change it describes
+ *   and published later by `outbox.flush`.
+ *
+ * Values in `input`, `config`, `output`, `payload` and similar fields are *encoded* JSON
+ * (see {@link JsonValue}); the kernel encodes and decodes them (dates survive the trip), so
+ * adapters store and return them verbatim.
+ */
+
+/** A JSON value as stored by adapters. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** A JSON object as stored by adapters. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Lifecycle of a run. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
+export type RunStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+
+/** Lifecycle of a stage record. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
+export type StageStatus =
+  | "PENDING"
+  | "RUNNING"
+  | "SUSPENDED"
+  | "COMPLETED"
+  | "FAILED"
+  | "CANCELLED";
+
+/** Lifecycle of a job on the transport. */
+export type JobStatus = "PENDING" | "RUNNING" | "COMPLETED" | "SUSPENDED" | "FAILED" | "CANCELLED";
+
+/** Terminal run statuses: once reached, a run never changes again (except by `run.rerunFrom`). */
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
+
+/** Terminal stage statuses. */
+export const TERMINAL_STAGE_STATUSES: readonly StageStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
+
+/** Whether a run status is terminal. */
+export function isTerminalRunStatus(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+/** A structured error as stored on runs, stages and jobs. */
+export interface StoredError {
+  /** Stable machine-readable code, e.g. `STAGE_FAILED` or the `code` of a thrown error. */
+  code: string;
+  message: string;
+  /** Error class name, when known. */
+  name?: string;
+  /** Stage the error came from, when it came from one. */
+  stageId?: string;
+}
+
+/** A workflow run. */
+export interface RunRecord {
+  id: string;
+  workflowId: string;
+  status: RunStatus;
+  /** Incremented by every write; a write that names a stale version changes nothing. */
+  version: number;
+  /** Higher runs first. */
+  priority: number;
+  input: JsonValue;
+  /** Per-stage config after defaults, keyed by stage id. */
+  config: JsonObject;
+  metadata: JsonObject;
+  output: JsonValue | null;
+  error: StoredError | null;
+  /** Index of the execution group the run is in (or was in when it ended). */
+  currentGroup: number;
+  /** Sequence number of the last outbox event written for this run (0 before the first). */
+  eventSeq: number;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** Fields a caller provides to create a run. */
+export interface NewRun {
+  id: string;
+  workflowId: string;
+  priority: number;
+  input: JsonValue;
+  config: JsonObject;
+  metadata: JsonObject;
+  idempotencyKey: string | null;
+  eventSeq: number;
+  createdAt: Date;
+}
+
+/** Fields of a run a command may change; `version` and `updatedAt` are set by the adapter. */
+export type RunPatch = Partial<
+  Pick<
+    RunRecord,
+    | "status"
+    | "output"
+    | "error"
+    | "currentGroup"
+    | "eventSeq"
+    | "metadata"
+    | "startedAt"
+    | "completedAt"
+  >
+>;
+
+/** Where a stage's output lives: inline in the stage row, or in the blob store. */
+export type OutputRef = { kind: "inline" } | { kind: "blob"; key: string };
+
+/** One stage of one run. Outputs are read separately, see `Persistence.getStageOutputs`. */
+export interface StageRecord {
+  id: string;
+  runId: string;
+  stageId: string;
+  groupIndex: number;
+  status: StageStatus;
+  /** Attempts started so far (0 before the first). */
+  attempt: number;
+  /** Where the output is, once the stage completed. */
+  outputRef: OutputRef | null;
+  /** State an async-batch stage returned when it suspended. */
+  suspendedState: JsonValue | null;
+  /** Poll configuration of a suspended stage. */
+  pollConfig: JsonObject | null;
+  nextPollAt: Date | null;
+  /** Lease on polling a suspended stage, so two hosts never poll the same one. */
+  pollLeaseUntil: Date | null;
+  progress: JsonObject | null;
+  error: StoredError | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** Fields a caller provides to create a stage record. */
+export interface NewStage {
+  id: string;
+  runId: string;
+  stageId: string;
+  groupIndex: number;
+  createdAt: Date;
+}
+
+/** Fields of a stage a command may change. */
+export type StagePatch = Partial<
+  Pick<
+    StageRecord,
+    | "status"
+    | "attempt"
+    | "outputRef"
+    | "suspendedState"
+    | "pollConfig"
+    | "nextPollAt"
+    | "pollLeaseUntil"
+    | "progress"
+    | "error"
+    | "startedAt"
+    | "completedAt"
+  >
+> & {
+  /** The output value when `outputRef` is inline. */
+  output?: JsonValue | null;
+};
+
+/** A stored stage output, addressed by run and stage id. */
+export interface StageOutputKey {
+  runId: string;
+  stageId: string;
+}
+
+/** A log line written by a stage through `ctx.log`. */
+export interface LogRecord {
+  id: string;
+  runId: string;
+  stageId: string | null;
+  level: LogLevel;
+  message: string;
+  data: JsonValue | null;
+  createdAt: Date;
+}
+
+/** Log severity. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** An event in the transactional outbox. */
+export interface OutboxRecord {
+  id: string;
+  runId: string;
+  /** Per-run sequence, starting at 1, without gaps. */
+  sequence: number;
+  type: string;
+  payload: JsonObject;
+  occurredAt: Date;
+  publishedAt: Date | null;
+  retryCount: number;
+  /** The event is not handed out before this time (back-off after a failed publish). */
+  availableAt: Date;
+  /** Set when the event was moved to the dead-letter queue. */
+  dlqAt: Date | null;
+  lastError: string | null;
+}
+
+/** Fields a caller provides to append an outbox event. */
+export interface NewOutboxEvent {
+  id: string;
+  runId: string;
+  sequence: number;
+  type: string;
+  payload: JsonObject;
+  occurredAt: Date;
+}
+
+/** A job as handed to a worker by `JobTransport.dequeue`. */
+export interface DequeuedJob {
+  jobId: string;
+  workflowRunId: string;
+  workflowId: string;
+  stageId: string;
+  priority: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  payload: JsonObject;
+}
+
+/** A job as stored on the transport (full row). */
+export interface JobRecord extends DequeuedJob {
+  status: JobStatus;
+  availableAt: Date;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  lastError: StoredError | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Fields a caller provides to enqueue a job. */
+export interface NewJob {
+  jobId: string;
+  workflowRunId: string;
+  workflowId: string;
+  stageId: string;
+  priority: number;
+  maxAttempts: number;
+  payload: JsonObject;
+  /** Not dequeued before this time. */
+  availableAt: Date;
+}
+
+/** A command the scheduler will hand back once `runAt` has passed. */
+export interface ScheduledCommand {
+  id: string;
+  /** Command type to dispatch, e.g. `run.transition`. */
+  type: string;
+  /** Identifies the schedule together with `type`; scheduling again replaces it. */
+  correlationId: string;
+  payload: JsonObject;
+  runAt: Date;
+}
