@@ -1,0 +1,74 @@
+/**
+ * What a stage's `execute` receives.
+ */
+import type { LogLevel } from "../records.js";
+
+/** A progress report from a running stage. */
+export interface ProgressUpdate {
+  /** 0–100. */
+  progress: number;
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Writes log lines that are stored with the stage's result. */
+export interface StageLogger {
+  (level: LogLevel, message: string, data?: Record<string, unknown>): void;
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+/**
+ * The blob store, scoped to one run: keys are relative to the run and cannot escape it.
+ * JSON helpers encode values like stage outputs (dates survive).
+ */
+export interface RunStorage {
+  put(key: string, data: Uint8Array): Promise<void>;
+  get(key: string): Promise<Uint8Array | null>;
+  putJson(key: string, value: unknown): Promise<void>;
+  getJson<T = unknown>(key: string): Promise<T | null>;
+  has(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Keys under `prefix` (relative to the run). */
+  list(prefix?: string): Promise<string[]>;
+}
+
+/** The context a stage runs with. */
+export interface StageContext<TInput = unknown, TConfig = unknown> {
+  /** The stage's input: the workflow input for the first group, else the previous group's output. */
+  input: TInput;
+  /** This stage's config, validated and with defaults applied. */
+  config: TConfig;
+  /** Outputs of every stage completed earlier in this run, by stage id. */
+  workflowContext: Readonly<Record<string, unknown>>;
+  /** Output of an earlier stage; throws a `STAGE_OUTPUT_MISSING` error when there is none. */
+  require<T = unknown>(stageId: string): T;
+  /** Output of an earlier stage, or `undefined`. */
+  optional<T = unknown>(stageId: string): T | undefined;
+  /** Reports progress (published live; the last report is stored with the result). */
+  onProgress(update: ProgressUpdate): void;
+  log: StageLogger;
+  /** The blob store, scoped to this run. */
+  storage: RunStorage;
+  /** Fired when the run is cancelled, the stage times out, or the worker shuts down. */
+  signal: AbortSignal;
+  /** The run's metadata, as given to `run.create`. */
+  metadata: Readonly<Record<string, unknown>>;
+  workflowId: string;
+  workflowRunId: string;
+  stageId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** The context `checkCompletion` of an async-batch stage runs with. */
+export type CompletionContext<TConfig = unknown> = Omit<
+  StageContext<unknown, TConfig>,
+  "input" | "onProgress"
+> & {
+  /** How many times completion has been checked before this one. */
+  checks: number;
+};

@@ -1,0 +1,250 @@
+/**
+ * Stage definitions: `defineStage` for ordinary stages, `defineAsyncBatchStage` for stages
+ * that start work elsewhere, suspend, and are resumed when `checkCompletion` says it is done.
+ */
+import { z } from "zod";
+import { WorkflowDefinitionError } from "../errors.js";
+import type { CompletionContext, StageContext } from "./context.js";
+
+/** Retry policy of a stage. Delays grow as `backoffMs * 2^(attempt-1)`, capped at `maxBackoffMs`. */
+export interface StageRetryPolicy {
+  /** Attempts in total, including the first (default 3). */
+  maxAttempts?: number;
+  /** Delay before the second attempt (default 1000 ms). */
+  backoffMs?: number;
+  /** Longest delay (default 60 000 ms). */
+  maxBackoffMs?: number;
+}
+
+/** How often a suspended stage is checked. */
+export interface PollConfig {
+  /** Time between checks. */
+  pollIntervalMs: number;
+  /** Fail the stage when not complete after this long (default: no limit). */
+  maxWaitMs?: number;
+  /** First check at this time instead of `now + pollIntervalMs`. */
+  nextPollAt?: Date;
+}
+
+/** What an async-batch stage returns to suspend. */
+export interface SuspendResult<TState> {
+  suspended: true;
+  state: TState;
+  pollConfig: PollConfig;
+}
+
+/** What `checkCompletion` returns. */
+export type CompletionCheck<TOutput> =
+  | { ready: true; output: TOutput }
+  | { ready: false; error: string }
+  | { ready: false; nextCheckAt?: Date };
+
+/** The schemas of a stage. `config` defaults to an empty object schema. */
+export interface StageSchemas<
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TConfig extends z.ZodType,
+> {
+  input: TIn;
+  output: TOut;
+  config?: TConfig;
+}
+
+interface StageCommon<
+  TId extends string,
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TConfig extends z.ZodType,
+> {
+  /** Unique within a workflow; letters, digits, `-`, `_` and `.`. */
+  id: TId;
+  name: string;
+  description?: string;
+  schemas: StageSchemas<TIn, TOut, TConfig>;
+  retry?: StageRetryPolicy;
+  /** The host aborts `ctx.signal` after this long and the attempt fails (retryable). */
+  timeoutMs?: number;
+}
+
+/** Input of {@link defineStage}. */
+export interface StageInput<
+  TId extends string,
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TConfig extends z.ZodType,
+> extends StageCommon<TId, TIn, TOut, TConfig> {
+  execute(
+    ctx: StageContext<z.output<TIn>, z.output<TConfig>>,
+  ): Promise<z.input<TOut>> | z.input<TOut>;
+}
+
+/** Input of {@link defineAsyncBatchStage}. */
+export interface AsyncBatchStageInput<
+  TId extends string,
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TConfig extends z.ZodType,
+  TState,
+> extends StageCommon<TId, TIn, TOut, TConfig> {
+  execute(
+    ctx: StageContext<z.output<TIn>, z.output<TConfig>>,
+  ): Promise<z.input<TOut> | SuspendResult<TState>> | z.input<TOut> | SuspendResult<TState>;
+  checkCompletion(
+    state: TState,
+    ctx: CompletionContext<z.output<TConfig>>,
+  ): Promise<CompletionCheck<z.input<TOut>>> | CompletionCheck<z.input<TOut>>;
+}
+
+/**
+ * A defined stage, as the kernel sees it. `TInput` is what `execute` receives (after parsing),
+ * `TAccepts` what the stage accepts from the stage before it (before defaults are applied).
+ */
+export interface Stage<
+  TId extends string = string,
+  TInput = unknown,
+  TOutput = unknown,
+  TConfig = unknown,
+  TAccepts = TInput,
+> {
+  /** Phantom marker of the accepted input type; never set at run time. */
+  readonly __accepts?: (value: TAccepts) => void;
+  readonly kind: "stage" | "async-batch";
+  readonly id: TId;
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly schemas: {
+    readonly input: z.ZodType<TInput>;
+    readonly output: z.ZodType<TOutput>;
+    readonly config: z.ZodType<TConfig>;
+  };
+  readonly retry: Required<StageRetryPolicy> | undefined;
+  readonly timeoutMs: number | undefined;
+  execute(ctx: StageContext<TInput, TConfig>): Promise<unknown>;
+  checkCompletion?(
+    state: unknown,
+    ctx: CompletionContext<TConfig>,
+  ): Promise<CompletionCheck<unknown>>;
+}
+
+/** Any stage, whatever its types. */
+// biome-ignore lint/suspicious/noExplicitAny: the variance of stage types needs `any` here
+export type AnyStage = Stage<string, any, any, any, any>;
+
+/** The output type of a stage. */
+// biome-ignore lint/suspicious/noExplicitAny: inference needs `any` in the other positions
+export type StageOutput<S> = S extends Stage<string, any, infer O, any, any> ? O : never;
+
+/** The input type a stage accepts from the stage before it. */
+export type StageAccepts<S> = S extends { readonly __accepts?: (value: infer A) => void }
+  ? A
+  : never;
+
+const STAGE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Default retry policy of stages that set none. */
+export const DEFAULT_RETRY: Required<StageRetryPolicy> = {
+  maxAttempts: 3,
+  backoffMs: 1_000,
+  maxBackoffMs: 60_000,
+};
+
+function commonFields<
+  TId extends string,
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TConfig extends z.ZodType,
+>(def: StageCommon<TId, TIn, TOut, TConfig>) {
+  if (typeof def.id !== "string" || !STAGE_ID.test(def.id)) {
+    throw new WorkflowDefinitionError(
+      "INVALID_STAGE_ID",
+      `[ratchet] stage id ${JSON.stringify(def.id)} is invalid: use 1–128 letters, digits, "-", "_" or "."`,
+      { stageId: String(def.id), field: "id" },
+    );
+  }
+  const retry = def.retry ? { ...DEFAULT_RETRY, ...def.retry } : undefined;
+  if (retry && (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1)) {
+    throw new WorkflowDefinitionError(
+      "INVALID_RETRY_POLICY",
+      `[ratchet] stage "${def.id}": retry.maxAttempts must be an integer >= 1`,
+      {
+        stageId: def.id,
+        field: "retry.maxAttempts",
+      },
+    );
+  }
+  return {
+    id: def.id,
+    name: def.name,
+    description: def.description,
+    schemas: {
+      input: def.schemas.input,
+      output: def.schemas.output,
+      config: (def.schemas.config ?? z.object({})) as z.ZodType,
+    },
+    retry,
+    timeoutMs: def.timeoutMs,
+  };
+}
+
+/**
+ * Defines a stage.
+ *
+ * @example
+ * ```ts
+ * const fetchDoc = defineStage({
+ *   id: "fetch",
+ *   name: "Fetch document",
+ *   schemas: { input: z.object({ url: z.string().url() }), output: z.object({ body: z.string() }) },
+ *   async execute(ctx) {
+ *     const res = await fetch(ctx.input.url, { signal: ctx.signal });
+ *     return { body: await res.text() };
+ *   },
+ * });
+ * ```
+ */
+export function defineStage<
+  const TId extends string,
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TConfig extends z.ZodType = z.ZodObject<Record<string, never>>,
+>(
+  def: StageInput<TId, TIn, TOut, TConfig>,
+): Stage<TId, z.output<TIn>, z.output<TOut>, z.output<TConfig>, z.input<TIn>> {
+  return {
+    kind: "stage",
+    ...commonFields(def),
+    execute: async (ctx) => def.execute(ctx),
+  } as Stage<TId, z.output<TIn>, z.output<TOut>, z.output<TConfig>, z.input<TIn>>;
+}
+
+/**
+ * Defines an async-batch stage: `execute` may return `{ suspended: true, state, pollConfig }`
+ * to wait for work done elsewhere; `checkCompletion(state, ctx)` is then called every
+ * `pollIntervalMs` (by `stage.pollSuspended`) until it reports the output or an error.
+ */
+export function defineAsyncBatchStage<
+  const TId extends string,
+  TIn extends z.ZodType,
+  TOut extends z.ZodType,
+  TState,
+  TConfig extends z.ZodType = z.ZodObject<Record<string, never>>,
+>(
+  def: AsyncBatchStageInput<TId, TIn, TOut, TConfig, TState>,
+): Stage<TId, z.output<TIn>, z.output<TOut>, z.output<TConfig>, z.input<TIn>> {
+  return {
+    kind: "async-batch",
+    ...commonFields(def),
+    execute: async (ctx) => def.execute(ctx),
+    checkCompletion: async (state, ctx) => def.checkCompletion(state as TState, ctx),
+  } as Stage<TId, z.output<TIn>, z.output<TOut>, z.output<TConfig>, z.input<TIn>>;
+}
+
+/** Whether a value returned by `execute` asks to suspend. */
+export function isSuspendResult(value: unknown): value is SuspendResult<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { suspended?: unknown }).suspended === true &&
+    "pollConfig" in value
+  );
+}
