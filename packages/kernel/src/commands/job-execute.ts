@@ -1,0 +1,366 @@
+/**
+ * `job.execute`: runs one stage attempt and commits its result in one transaction.
+ *
+ * Reads (outside any transaction): the run and its stage records — one call each — plus
+ * earlier outputs the kernel's cache does not hold. Writes: one transaction with the stage's
+ * result, its events and logs, the job's settlement and, when the stage closes its group, the
+ * next group's jobs or the run's completion.
+ */
+import { decodeValue, encodeValue } from "../codec.js";
+import type { ProgressUpdate } from "../dsl/context.js";
+import { isSuspendResult, type PollConfig } from "../dsl/stage.js";
+import type { AnyWorkflow } from "../dsl/workflow.js";
+import { NonRetryableError, RatchetError, toStoredError } from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import { linkSignal } from "../internal/in-flight.js";
+import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
+import { retryDelayMs } from "../internal/retry.js";
+import { createStageContext } from "../internal/stage-context.js";
+import {
+  type AttemptTarget,
+  type CommitOutcome,
+  commitCompleted,
+  commitFailed,
+  commitSuspended,
+} from "../internal/stage-outcome.js";
+import { inTransaction } from "../internal/unit-of-work.js";
+import { zodIssues } from "../internal/validation.js";
+import type { DequeuedJob, JsonObject, RunRecord, StageRecord, StoredError } from "../records.js";
+import type { JobExecuteCommand, JobExecuteResult } from "./types.js";
+
+/** Handles `job.execute`. */
+export async function jobExecute(
+  command: JobExecuteCommand,
+  deps: KernelDeps,
+): Promise<JobExecuteResult> {
+  const { job } = command;
+  const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
+  const workflow = deps.registry.getWorkflow(job.workflowId);
+  const entry = workflow?.getStage(job.stageId);
+  const [run, records] = await Promise.all([
+    deps.persistence.getRun(job.workflowRunId),
+    deps.persistence.listStages(job.workflowRunId),
+  ]);
+
+  if (!run) {
+    await deps.jobTransport.fail(job.jobId, {
+      error: {
+        code: "RUN_NOT_FOUND",
+        message: `[ratchet] run ${job.workflowRunId} does not exist`,
+      },
+      now: deps.clock.now(),
+    });
+    return { outcome: "skipped", ...ids, reason: "run not found" };
+  }
+  if (run.status !== "RUNNING") {
+    await deps.jobTransport.complete(job.jobId, deps.clock.now());
+    return run.status === "CANCELLED"
+      ? { outcome: "cancelled", ...ids }
+      : { outcome: "skipped", ...ids, reason: `run is ${run.status}` };
+  }
+  const record = records.find((r) => r.stageId === job.stageId);
+  if (
+    !record ||
+    (record.status !== "PENDING" && record.status !== "RUNNING") ||
+    run.currentGroup !== record.groupIndex
+  ) {
+    await deps.jobTransport.complete(job.jobId, deps.clock.now());
+    return {
+      outcome: "skipped",
+      ...ids,
+      reason: record ? `stage is ${record.status}` : "stage record not found",
+    };
+  }
+  if (!workflow || !entry) {
+    const error: StoredError = {
+      code: workflow ? "STAGE_NOT_FOUND" : "WORKFLOW_NOT_FOUND",
+      message: workflow
+        ? `[ratchet] workflow "${job.workflowId}" has no stage "${job.stageId}" on worker ${command.workerId}`
+        : `[ratchet] workflow "${job.workflowId}" is not registered on worker ${command.workerId}`,
+      stageId: job.stageId,
+    };
+    return settleFailure(
+      deps,
+      job,
+      targetFor(job, workflowStub(job.workflowId), record, deps.clock.now()),
+      error,
+      true,
+    );
+  }
+
+  const startedAt = deps.clock.now();
+  const target = targetFor(job, workflow, record, startedAt);
+  const controller = new AbortController();
+  const unlink = linkSignal(command.signal, controller);
+  const unregister = deps.inFlight.register(run.id, job.jobId, controller);
+  const progress = progressWriter(deps, target);
+  try {
+    const earlier = records.filter(
+      (r) => r.groupIndex < record.groupIndex && r.status === "COMPLETED",
+    );
+    const outputs = await loadOutputs(deps, deps.persistence, earlier);
+    const { ctx, reports } = createStageContext(deps, {
+      workflowId: workflow.id,
+      workflowRunId: run.id,
+      stageId: job.stageId,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      input: stageInput(workflow, run, record.groupIndex, outputs),
+      config: decodeValue((run.config as JsonObject)[job.stageId] ?? {}),
+      outputs,
+      metadata: decodeValue<Record<string, unknown>>(run.metadata),
+      signal: controller.signal,
+      onProgress: progress.report,
+    });
+    target.reports = reports;
+
+    let result: unknown;
+    try {
+      const parsedInput = entry.stage.schemas.input.safeParse(ctx.input);
+      if (!parsedInput.success) {
+        const issues = zodIssues(parsedInput.error, "input");
+        throw new NonRetryableError(
+          `[ratchet] input of stage "${job.stageId}" is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+          { code: "STAGE_INPUT_INVALID", ...ids },
+        );
+      }
+      ctx.input = parsedInput.data;
+      result = await entry.stage.execute(ctx);
+      if (controller.signal.aborted) throw abortError(controller.signal.reason);
+    } catch (error) {
+      await progress.settled();
+      target.emitStarted = !progress.startedWritten();
+      if (deps.inFlight.causeOf(controller) === "cancelled") {
+        await deps.jobTransport.complete(job.jobId, deps.clock.now());
+        return { outcome: "cancelled", ...ids };
+      }
+      return settleFailure(
+        deps,
+        job,
+        target,
+        toStoredError(error, job.stageId),
+        error instanceof NonRetryableError,
+      );
+    }
+    await progress.settled();
+    target.emitStarted = !progress.startedWritten();
+
+    if (isSuspendResult(result) && entry.stage.kind === "async-batch") {
+      return settleSuspend(deps, job, target, result.state, result.pollConfig);
+    }
+    const checked = checkOutput(entry.stage.schemas.output, result, ids);
+    if ("error" in checked) return settleFailure(deps, job, target, checked.error, true);
+    const prepared = await prepareOutput(deps, record, checked.encoded);
+    const outcome = await commitCompleted(deps, target, prepared, checked.value);
+    if (outcome.kind === "committed") {
+      cacheOutput(deps, record.id, checked.value, prepared.bytes);
+      return { outcome: "completed", ...ids, runStatus: outcome.run.status };
+    }
+    return notCommitted(outcome, ids);
+  } finally {
+    unregister();
+    unlink();
+  }
+}
+
+function targetFor(
+  job: DequeuedJob,
+  workflow: AnyWorkflow,
+  record: StageRecord,
+  startedAt: Date,
+): AttemptTarget {
+  return {
+    workflow,
+    record,
+    attempt: job.attempt,
+    jobId: job.jobId,
+    fromStatuses: ["PENDING", "RUNNING"],
+    reports: { logs: [], progress: undefined },
+    startedAt,
+    emitStarted: true,
+  };
+}
+
+function workflowStub(workflowId: string): AnyWorkflow {
+  return { id: workflowId, groups: [], getStage: () => undefined } as unknown as AnyWorkflow;
+}
+
+/** The input of a group: the workflow input, or the previous group's output(s). */
+export function stageInput(
+  workflow: AnyWorkflow,
+  run: RunRecord,
+  groupIndex: number,
+  outputs: ReadonlyMap<string, unknown>,
+): unknown {
+  if (groupIndex === 0) return decodeValue(run.input);
+  const previous = workflow.groups[groupIndex - 1] ?? [];
+  if (previous.length === 1) return outputs.get((previous[0] as { id: string }).id);
+  return Object.fromEntries(previous.map((s) => [s.id, outputs.get(s.id)]));
+}
+
+/** Validates and encodes a stage output; failures are non-retryable. */
+export function checkOutput(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: unknown } | { success: false; error: import("zod").z.ZodError };
+  },
+  result: unknown,
+  ids: { workflowRunId: string; stageId: string },
+): { value: unknown; encoded: ReturnType<typeof encodeValue> } | { error: StoredError } {
+  const parsed = schema.safeParse(result);
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error, "output");
+    return {
+      error: {
+        code: "STAGE_OUTPUT_INVALID",
+        message: `[ratchet] output of stage "${ids.stageId}" is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+        stageId: ids.stageId,
+      },
+    };
+  }
+  try {
+    return { value: parsed.data, encoded: encodeValue(parsed.data, "output") };
+  } catch (error) {
+    return { error: toStoredError(error, ids.stageId) };
+  }
+}
+
+async function settleFailure(
+  deps: KernelDeps,
+  job: DequeuedJob,
+  target: AttemptTarget,
+  error: StoredError,
+  nonRetryable: boolean,
+): Promise<JobExecuteResult> {
+  const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
+  const retryable = !nonRetryable && job.attempt < job.maxAttempts;
+  const retryAt = retryable
+    ? new Date(
+        deps.clock.now().getTime() +
+          retryDelayMs(target.workflow.getStage(job.stageId)?.stage.retry, job.attempt),
+      )
+    : undefined;
+  const outcome = await commitFailed(deps, target, error, retryAt);
+  if (outcome.kind !== "committed") return notCommitted(outcome, ids);
+  const plain = { code: error.code, message: error.message };
+  return retryAt
+    ? { outcome: "retrying", ...ids, retryAt, error: plain }
+    : { outcome: "failed", ...ids, error: plain };
+}
+
+async function settleSuspend(
+  deps: KernelDeps,
+  job: DequeuedJob,
+  target: AttemptTarget,
+  state: unknown,
+  pollConfig: PollConfig,
+): Promise<JobExecuteResult> {
+  const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
+  let encodedState: ReturnType<typeof encodeValue>;
+  try {
+    encodedState = encodeValue(state, "state");
+  } catch (error) {
+    return settleFailure(deps, job, target, toStoredError(error, job.stageId), true);
+  }
+  if (!(pollConfig.pollIntervalMs > 0)) {
+    return settleFailure(
+      deps,
+      job,
+      target,
+      {
+        code: "INVALID_POLL_CONFIG",
+        message: `[ratchet] stage "${job.stageId}" suspended without a positive pollConfig.pollIntervalMs`,
+        stageId: job.stageId,
+      },
+      true,
+    );
+  }
+  const now = deps.clock.now();
+  const nextPollAt = pollConfig.nextPollAt ?? new Date(now.getTime() + pollConfig.pollIntervalMs);
+  const stored: JsonObject = {
+    pollIntervalMs: pollConfig.pollIntervalMs,
+    suspendedAt: now.toISOString(),
+    checks: 0,
+  };
+  if (pollConfig.maxWaitMs !== undefined) stored.maxWaitMs = pollConfig.maxWaitMs;
+  const outcome = await commitSuspended(deps, target, encodedState, stored, nextPollAt);
+  if (outcome.kind !== "committed") return notCommitted(outcome, ids);
+  return { outcome: "suspended", ...ids, nextPollAt };
+}
+
+function notCommitted(
+  outcome: Exclude<CommitOutcome, { kind: "committed" }>,
+  ids: { workflowRunId: string; stageId: string },
+): JobExecuteResult {
+  if (outcome.kind === "duplicate")
+    return { outcome: "skipped", ...ids, reason: "stage already settled by another delivery" };
+  if (outcome.run?.status === "CANCELLED") return { outcome: "cancelled", ...ids };
+  return { outcome: "skipped", ...ids, reason: `run is ${outcome.run?.status ?? "gone"}` };
+}
+
+function abortError(reason: unknown): RatchetError {
+  if (reason instanceof RatchetError) return reason;
+  return new RatchetError(
+    "STAGE_ABORTED",
+    `[ratchet] the stage was aborted${reason instanceof Error ? `: ${reason.message}` : ""}`,
+  );
+}
+
+/**
+ * Live progress: at most one write per `progressThrottleMs`, each a small transaction that
+ * marks the stage `RUNNING`, stores the progress and queues `workflow.progress` (the first one
+ * also `workflow.step.started`). Writes are chained and awaited before the result commits.
+ */
+function progressWriter(deps: KernelDeps, target: AttemptTarget) {
+  let chain: Promise<void> = Promise.resolve();
+  let lastWriteAt = Number.NEGATIVE_INFINITY;
+  let started = false;
+  const write = (update: ProgressUpdate) =>
+    inTransaction(deps, async (uow) => {
+      const run = await uow.tx.getRun(target.record.runId, { forUpdate: true });
+      if (run?.status !== "RUNNING") return;
+      const ok = await uow.tx.updateStage(
+        target.record.id,
+        {
+          status: "RUNNING",
+          progress:
+            update.message === undefined
+              ? { progress: update.progress }
+              : { progress: update.progress, message: update.message },
+          startedAt: target.record.startedAt ?? target.startedAt,
+        },
+        { expected: { status: ["PENDING", "RUNNING"] }, now: uow.now },
+      );
+      if (!ok) return;
+      if (!started) {
+        uow.event(run, "workflow.step.started", {
+          stageId: target.record.stageId,
+          attempt: target.attempt,
+          startedAt: target.startedAt.toISOString(),
+        });
+      }
+      uow.event(run, "workflow.progress", {
+        stageId: target.record.stageId,
+        progress: update.progress,
+        ...(update.message === undefined ? {} : { message: update.message }),
+      });
+      const eventSeq = await uow.flushEvents(run);
+      await uow.tx.updateRun(run.id, { eventSeq }, { expectedVersion: run.version, now: uow.now });
+      started = true;
+    });
+  return {
+    report(update: ProgressUpdate) {
+      const now = deps.clock.now().getTime();
+      if (now - lastWriteAt < deps.options.progressThrottleMs) return;
+      lastWriteAt = now;
+      chain = chain
+        .then(() => write(update))
+        .catch(() => {
+          // Progress is advisory: a failed write must not fail the stage.
+        });
+    },
+    settled: () => chain,
+    startedWritten: () => started,
+  };
+}

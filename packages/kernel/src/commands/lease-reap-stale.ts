@@ -1,0 +1,60 @@
+/**
+ * `lease.reapStale`: jobs whose lease ran out (their worker died or hung) go back to the queue;
+ * a job that has used up `maxAttempts` fails its stage and run instead, so a job that kills its
+ * worker every time is not redelivered forever.
+ */
+import type { KernelDeps } from "../internal/deps.js";
+import { cancelRemaining, failRunPatch } from "../internal/progression.js";
+import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import type { StoredError } from "../records.js";
+import type { LeaseReapStaleCommand, LeaseReapStaleResult } from "./types.js";
+
+/** Handles `lease.reapStale`. */
+export async function leaseReapStale(
+  command: LeaseReapStaleCommand,
+  deps: KernelDeps,
+): Promise<LeaseReapStaleResult> {
+  const cutoff = new Date(deps.clock.now().getTime() - (command.staleThresholdMs ?? 0));
+  const limit = command.maxJobs ?? 100;
+  // A transport that cannot join transactions is called first, on its own: its writes would
+  // not roll back with ours anyway, and a call outside the transaction must not wait on it.
+  const detached = deps.jobTransport.joinsTransactions
+    ? undefined
+    : await deps.jobTransport.releaseStaleLeases(cutoff, limit);
+  return inTransaction(deps, async (uow) => {
+    const { released, exhausted } =
+      detached ?? (await deps.jobTransport.releaseStaleLeases(cutoff, limit, uow.tx));
+    let failed = 0;
+    for (const job of exhausted) {
+      const run = await uow.tx.getRun(job.workflowRunId, { forUpdate: true });
+      if (run?.status !== "RUNNING") continue;
+      const records = await uow.tx.listStages(run.id);
+      const record = records.find((r) => r.stageId === job.stageId);
+      if (!record || (record.status !== "PENDING" && record.status !== "RUNNING")) continue;
+      const error: StoredError = {
+        code: "MAX_ATTEMPTS_EXCEEDED",
+        message: `[ratchet] stage "${job.stageId}" lost its worker on each of its ${job.maxAttempts} attempt(s) (lease expired)`,
+        stageId: job.stageId,
+      };
+      await uow.tx.updateStage(
+        record.id,
+        { status: "FAILED", attempt: job.attempt, error, completedAt: uow.now },
+        { expected: { status: ["PENDING", "RUNNING"] }, now: uow.now },
+      );
+      uow.event(run, "workflow.step.failed", {
+        stageId: job.stageId,
+        attempt: job.attempt,
+        error: { code: error.code, message: error.message },
+      });
+      await cancelRemaining(
+        uow,
+        deps,
+        run.id,
+        records.filter((r) => r.id !== record.id),
+      );
+      await commitRun(uow, run, failRunPatch(uow, run, error));
+      failed++;
+    }
+    return { released: released.length, failed };
+  });
+}

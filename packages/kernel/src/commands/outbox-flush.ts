@@ -1,0 +1,68 @@
+/**
+ * `outbox.flush`: publishes outbox events through the event sink. Events are leased first, so
+ * two hosts never publish the same ones at once. Runs are published independently: a run whose
+ * event fails stops at that event (its later events wait, keeping order) and backs off, while
+ * every other run's events go out. After `outboxMaxRetries` failures an event is dead-lettered.
+ */
+import type { KernelDeps } from "../internal/deps.js";
+import type { OutboxRecord } from "../records.js";
+import type { OutboxFlushCommand, OutboxFlushResult } from "./types.js";
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Handles `outbox.flush`. */
+export async function outboxFlush(
+  command: OutboxFlushCommand,
+  deps: KernelDeps,
+): Promise<OutboxFlushResult> {
+  const events = await deps.persistence.claimOutboxEvents({
+    now: deps.clock.now(),
+    limit: command.maxEvents ?? 100,
+    leaseMs: deps.options.outboxLeaseMs,
+  });
+  const byRun = new Map<string, OutboxRecord[]>();
+  for (const event of events) {
+    const list = byRun.get(event.runId);
+    if (list) list.push(event);
+    else byRun.set(event.runId, [event]);
+  }
+  const result: OutboxFlushResult = { published: 0, failed: 0, deadLettered: 0 };
+  const published: string[] = [];
+  await Promise.all(
+    [...byRun.values()].map(async (runEvents) => {
+      runEvents.sort((a, b) => a.sequence - b.sequence);
+      for (const event of runEvents) {
+        try {
+          await deps.eventSink.emit({
+            id: event.id,
+            type: event.type,
+            workflowRunId: event.runId,
+            sequence: event.sequence,
+            occurredAt: event.occurredAt,
+            payload: event.payload,
+          });
+          published.push(event.id);
+        } catch (error) {
+          const now = deps.clock.now();
+          const deadLetter = event.retryCount + 1 >= deps.options.outboxMaxRetries;
+          const delay = Math.min(
+            MAX_BACKOFF_MS,
+            deps.options.outboxRetryBaseMs * 2 ** event.retryCount,
+          );
+          await deps.persistence.recordOutboxFailure(event.id, {
+            error: error instanceof Error ? error.message : String(error),
+            retryAt: new Date(now.getTime() + delay),
+            deadLetter,
+            now,
+          });
+          if (deadLetter) result.deadLettered++;
+          else result.failed++;
+          return;
+        }
+      }
+    }),
+  );
+  if (published.length > 0) await deps.persistence.markOutboxPublished(published, deps.clock.now());
+  result.published = published.length;
+  return result;
+}

@@ -1,0 +1,65 @@
+/**
+ * `run.cancel`: ends a run as `CANCELLED` — its unfinished stages, jobs and timers with it — in
+ * one transaction, then aborts `ctx.signal` of its stages running in this kernel instance.
+ * Stages running elsewhere learn it at their next `job.heartbeat`.
+ */
+import {
+  IllegalStateTransitionError,
+  RatchetError,
+  RunNotFoundError,
+  StaleVersionError,
+} from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import { cancelRemaining } from "../internal/progression.js";
+import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import type { RunCancelCommand, RunCancelResult } from "./types.js";
+
+/** Correlation-id prefix of every scheduled command that belongs to a run. */
+export function runCorrelationPrefix(runId: string): string {
+  return `run:${runId}`;
+}
+
+/** Handles `run.cancel`. */
+export async function runCancel(
+  command: RunCancelCommand,
+  deps: KernelDeps,
+): Promise<RunCancelResult> {
+  const runId = command.workflowRunId;
+  const reason = command.reason ?? "cancelled";
+  const result = await inTransaction(deps, async (uow) => {
+    const run = await uow.tx.getRun(runId, { forUpdate: true });
+    if (!run) throw new RunNotFoundError(runId);
+    if (command.expectedVersion !== undefined && command.expectedVersion !== run.version) {
+      throw new StaleVersionError(runId, command.expectedVersion, run.version);
+    }
+    if (run.status === "CANCELLED")
+      return { workflowRunId: runId, status: run.status, cancelled: false };
+    if (run.status === "COMPLETED" || run.status === "FAILED") {
+      throw new IllegalStateTransitionError(run.status, "CANCELLED", {
+        workflowRunId: runId,
+        workflowId: run.workflowId,
+      });
+    }
+    await cancelRemaining(uow, deps, runId, await uow.tx.listStages(runId));
+    await uow.schedule((scope) =>
+      deps.scheduler.cancelByCorrelationPrefix(runCorrelationPrefix(runId), scope),
+    );
+    uow.event(run, "workflow.cancelled", { reason });
+    const updated = await commitRun(uow, run, {
+      status: "CANCELLED",
+      error: { code: "CANCELLED", message: reason },
+      completedAt: uow.now,
+    });
+    return { workflowRunId: runId, status: updated.status, cancelled: true };
+  });
+  if (result.cancelled) {
+    deps.inFlight.abortRun(
+      runId,
+      "cancelled",
+      new RatchetError("RUN_CANCELLED", `[ratchet] run ${runId} was cancelled: ${reason}`, {
+        workflowRunId: runId,
+      }),
+    );
+  }
+  return result;
+}

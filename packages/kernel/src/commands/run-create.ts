@@ -1,0 +1,112 @@
+/**
+ * `run.create`: validates input and config, then creates a `PENDING` run, its
+ * `workflow.created` event and its idempotency record in one transaction.
+ */
+import { encodeValue } from "../codec.js";
+import type { AnyWorkflow } from "../dsl/workflow.js";
+import {
+  IdempotencyKeyInProgressError,
+  InvalidConfigError,
+  InvalidInputError,
+  type ValidationIssue,
+  WorkflowNotFoundError,
+} from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import { inTransaction } from "../internal/unit-of-work.js";
+import { zodIssues } from "../internal/validation.js";
+import type { JsonObject, JsonValue } from "../records.js";
+import type { RunCreateCommand, RunCreateResult } from "./types.js";
+
+/** Handles `run.create`. */
+export async function runCreate(
+  command: RunCreateCommand,
+  deps: KernelDeps,
+): Promise<RunCreateResult> {
+  const workflow = deps.registry.getWorkflow(command.workflowId);
+  if (!workflow) throw new WorkflowNotFoundError(command.workflowId);
+
+  const parsed = workflow.inputSchema.safeParse(command.input);
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error, "input");
+    throw new InvalidInputError(
+      `[ratchet] input of workflow "${workflow.id}" is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      issues,
+      { workflowId: workflow.id, ...(issues[0] ? { field: issues[0].path } : {}) },
+    );
+  }
+  const input = encodeValue(parsed.data, "input");
+  const config = resolveConfig(workflow, command.config ?? {});
+  const metadata = encodeValue(command.metadata ?? {}, "metadata") as JsonObject;
+  const key = command.idempotencyKey;
+
+  return inTransaction(deps, async (uow) => {
+    if (key !== undefined) {
+      const acquired = await uow.tx.acquireIdempotencyKey(key, "run.create", uow.now);
+      if (acquired.status === "in_progress")
+        throw new IdempotencyKeyInProgressError(key, "run.create");
+      if (acquired.status === "replay") {
+        const previous = acquired.result as {
+          workflowRunId: string;
+          status: RunCreateResult["status"];
+        };
+        return { workflowRunId: previous.workflowRunId, status: previous.status, replayed: true };
+      }
+    }
+    const run = await uow.tx.createRun({
+      id: deps.newId(),
+      workflowId: workflow.id,
+      priority: command.priority ?? 0,
+      input,
+      config,
+      metadata,
+      idempotencyKey: key ?? null,
+      eventSeq: 1,
+      createdAt: uow.now,
+    });
+    await uow.tx.appendOutboxEvents([
+      {
+        id: deps.newId(),
+        runId: run.id,
+        sequence: 1,
+        type: "workflow.created",
+        payload: { workflowId: workflow.id, priority: run.priority },
+        occurredAt: uow.now,
+      },
+    ]);
+    if (key !== undefined) {
+      const result: JsonValue = { workflowRunId: run.id, status: "PENDING" };
+      await uow.tx.completeIdempotencyKey(key, "run.create", result);
+    }
+    return { workflowRunId: run.id, status: "PENDING", replayed: false };
+  });
+}
+
+/** Validates each stage's config (applying defaults); rejects config for unknown stages. */
+function resolveConfig(workflow: AnyWorkflow, given: Record<string, unknown>): JsonObject {
+  const issues: ValidationIssue[] = [];
+  for (const stageId of Object.keys(given)) {
+    if (!workflow.getStage(stageId)) {
+      issues.push({
+        path: `config.${stageId}`,
+        message: `workflow "${workflow.id}" has no stage "${stageId}"`,
+        code: "unknown_stage",
+      });
+    }
+  }
+  const resolved: Record<string, unknown> = {};
+  for (const group of workflow.groups) {
+    for (const stage of group) {
+      const parsed = stage.schemas.config.safeParse(given[stage.id] ?? {});
+      if (parsed.success) resolved[stage.id] = parsed.data;
+      else issues.push(...zodIssues(parsed.error, `config.${stage.id}`));
+    }
+  }
+  if (issues.length > 0) {
+    throw new InvalidConfigError(
+      `[ratchet] config of workflow "${workflow.id}" is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      issues,
+      { workflowId: workflow.id, field: (issues[0] as ValidationIssue).path },
+    );
+  }
+  return encodeValue(resolved, "config") as JsonObject;
+}

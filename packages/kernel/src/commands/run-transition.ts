@@ -1,0 +1,91 @@
+/**
+ * `run.transition`: looks at a running run's current group and does what it needs — start the
+ * next group or complete the run when every stage completed, fail the run when a stage failed,
+ * re-enqueue a stage whose job was lost. Idempotent: with nothing to do it changes nothing.
+ * `run.reapStuck` uses it to recover runs a crash left between two steps.
+ */
+
+import { RunNotFoundError } from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import {
+  advancePastGroup,
+  cancelRemaining,
+  failRunPatch,
+  groupState,
+  jobFor,
+} from "../internal/progression.js";
+import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import type { RunTransitionCommand, RunTransitionResult } from "./types.js";
+
+/** Handles `run.transition`. */
+export async function runTransition(
+  command: RunTransitionCommand,
+  deps: KernelDeps,
+): Promise<RunTransitionResult> {
+  const runId = command.workflowRunId;
+  // Read before the transaction: a port call outside the transaction's scope must not wait on it.
+  const live = await deps.jobTransport.activeJobsForRun(runId);
+  return inTransaction(deps, async (uow) => {
+    const run = await uow.tx.getRun(runId, { forUpdate: true });
+    if (!run) throw new RunNotFoundError(runId);
+    const result = (
+      action: RunTransitionResult["action"],
+      status = run.status,
+    ): RunTransitionResult => ({ workflowRunId: runId, action, status });
+    if (run.status !== "RUNNING") return result("noop");
+    const workflow = deps.registry.getWorkflow(run.workflowId);
+    if (!workflow) return result("noop");
+    const records = (await uow.tx.listStages(runId)).filter(
+      (r) => r.groupIndex === run.currentGroup,
+    );
+    const state = groupState(workflow, run.currentGroup, records);
+    if (state === "completed") {
+      const patch = await advancePastGroup(deps, uow, run, workflow, run.currentGroup, records);
+      const updated = await commitRun(uow, run, patch);
+      return result(
+        updated.status === "RUNNING"
+          ? "advanced"
+          : updated.status === "COMPLETED"
+            ? "completed"
+            : "failed",
+        updated.status,
+      );
+    }
+    if (state === "failed") {
+      const failed = records.find((r) => r.status === "FAILED");
+      await cancelRemaining(uow, deps, runId, records);
+      const error = failed?.error ?? {
+        code: "STAGE_FAILED",
+        message: "[ratchet] a stage of the run failed",
+      };
+      const updated = await commitRun(uow, run, failRunPatch(uow, run, error));
+      return result("failed", updated.status);
+    }
+    // Waiting: re-enqueue stages that have neither a live job nor a suspension.
+    const liveStages = new Set(live.map((j) => j.stageId));
+    const expected = workflow.groups[run.currentGroup] ?? [];
+    const lost = expected.filter((stage) => {
+      const record = records.find((r) => r.stageId === stage.id);
+      return (
+        !liveStages.has(stage.id) &&
+        (!record || record.status === "PENDING" || record.status === "RUNNING")
+      );
+    });
+    if (lost.length === 0) return result("waiting");
+    const missingRecords = lost.filter((stage) => !records.some((r) => r.stageId === stage.id));
+    if (missingRecords.length > 0) {
+      await uow.tx.createStages(
+        missingRecords.map((stage) => ({
+          id: deps.newId(),
+          runId,
+          stageId: stage.id,
+          groupIndex: run.currentGroup,
+          createdAt: uow.now,
+        })),
+      );
+    }
+    await uow.enqueue(lost.map((stage) => jobFor(deps, run, workflow, stage.id, uow.now)));
+    await commitRun(uow, run, {});
+    return result("requeued");
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * `stage.pollSuspended`: checks due suspended async-batch stages. Each is leased to this
+ * caller first, so two hosts never check the same stage at once. A ready stage completes (and
+ * may complete its group and the run) in one transaction; an error fails it; otherwise the
+ * next check is scheduled.
+ */
+import { decodeValue } from "../codec.js";
+import { toStoredError } from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
+import { createCompletionContext } from "../internal/stage-context.js";
+import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
+import type { JsonObject, StageRecord } from "../records.js";
+import { checkOutput } from "./job-execute.js";
+import type { StagePollSuspendedCommand, StagePollSuspendedResult } from "./types.js";
+
+/** Handles `stage.pollSuspended`. */
+export async function stagePollSuspended(
+  command: StagePollSuspendedCommand,
+  deps: KernelDeps,
+): Promise<StagePollSuspendedResult> {
+  const claimed = await deps.persistence.claimSuspendedStages({
+    now: deps.clock.now(),
+    limit: command.maxChecks ?? 10,
+    leaseMs: deps.options.pollLeaseMs,
+  });
+  const result: StagePollSuspendedResult = { checked: 0, resumed: 0, failed: 0, stillWaiting: 0 };
+  for (const record of claimed) {
+    const outcome = await checkOne(deps, record);
+    result.checked++;
+    result[outcome]++;
+  }
+  return result;
+}
+
+async function checkOne(
+  deps: KernelDeps,
+  record: StageRecord,
+): Promise<"resumed" | "failed" | "stillWaiting"> {
+  const run = await deps.persistence.getRun(record.runId);
+  if (run?.status !== "RUNNING") return "stillWaiting";
+  const workflow = deps.registry.getWorkflow(run.workflowId);
+  const stage = workflow?.getStage(record.stageId)?.stage;
+  if (!workflow || !stage?.checkCompletion) return "stillWaiting";
+
+  const poll = (record.pollConfig ?? {}) as JsonObject;
+  const intervalMs = typeof poll.pollIntervalMs === "number" ? poll.pollIntervalMs : 60_000;
+  const checks = typeof poll.checks === "number" ? poll.checks : 0;
+  const suspendedAt =
+    typeof poll.suspendedAt === "string" ? new Date(poll.suspendedAt) : record.updatedAt;
+  const target: AttemptTarget = {
+    workflow,
+    record,
+    attempt: record.attempt,
+    fromStatuses: ["SUSPENDED"],
+    reports: { logs: [], progress: undefined },
+    startedAt: record.startedAt ?? suspendedAt,
+    emitStarted: false,
+  };
+
+  const records = await deps.persistence.listStages(run.id);
+  const outputs = await loadOutputs(
+    deps,
+    deps.persistence,
+    records.filter((r) => r.groupIndex < record.groupIndex && r.status === "COMPLETED"),
+  );
+  const controller = new AbortController();
+  const unregister = deps.inFlight.register(run.id, `poll:${record.id}`, controller);
+  const { ctx, reports } = createCompletionContext(deps, {
+    workflowId: workflow.id,
+    workflowRunId: run.id,
+    stageId: record.stageId,
+    attempt: record.attempt,
+    maxAttempts: record.attempt,
+    config: decodeValue((run.config as JsonObject)[record.stageId] ?? {}),
+    outputs,
+    metadata: decodeValue<Record<string, unknown>>(run.metadata),
+    signal: controller.signal,
+    checks,
+  });
+  target.reports = reports;
+  const now = deps.clock.now();
+  let check: Awaited<ReturnType<NonNullable<typeof stage.checkCompletion>>>;
+  try {
+    check = await stage.checkCompletion(decodeValue(record.suspendedState), ctx);
+  } catch (error) {
+    // A throwing check is retried at the next interval, like a check that is not ready.
+    check = { ready: false };
+    reports.logs.push({
+      id: deps.newId(),
+      runId: run.id,
+      stageId: record.stageId,
+      level: "warn",
+      message: `checkCompletion threw: ${toStoredError(error).message}`,
+      data: null,
+      createdAt: now,
+    });
+  } finally {
+    unregister();
+  }
+
+  if (check.ready) {
+    const checked = checkOutput(stage.schemas.output, check.output, {
+      workflowRunId: run.id,
+      stageId: record.stageId,
+    });
+    if ("error" in checked) {
+      await commitFailed(deps, target, checked.error, undefined);
+      return "failed";
+    }
+    const prepared = await prepareOutput(deps, record, checked.encoded);
+    const outcome = await commitCompleted(deps, target, prepared, checked.value);
+    if (outcome.kind === "committed") cacheOutput(deps, record.id, checked.value, prepared.bytes);
+    return outcome.kind === "committed" ? "resumed" : "stillWaiting";
+  }
+  if ("error" in check && typeof check.error === "string") {
+    await commitFailed(
+      deps,
+      target,
+      { code: "ASYNC_BATCH_FAILED", message: check.error, stageId: record.stageId },
+      undefined,
+    );
+    return "failed";
+  }
+  const maxWaitMs = typeof poll.maxWaitMs === "number" ? poll.maxWaitMs : undefined;
+  if (maxWaitMs !== undefined && now.getTime() - suspendedAt.getTime() >= maxWaitMs) {
+    await commitFailed(
+      deps,
+      target,
+      {
+        code: "SUSPEND_TIMEOUT",
+        message: `[ratchet] stage "${record.stageId}" did not complete within ${maxWaitMs} ms`,
+        stageId: record.stageId,
+      },
+      undefined,
+    );
+    return "failed";
+  }
+  const nextPollAt =
+    "nextCheckAt" in check && check.nextCheckAt instanceof Date
+      ? check.nextCheckAt
+      : new Date(now.getTime() + intervalMs);
+  await deps.persistence.withTransaction(async (tx) => {
+    await tx.updateStage(
+      record.id,
+      { nextPollAt, pollLeaseUntil: null, pollConfig: { ...poll, checks: checks + 1 } },
+      { expected: { status: ["SUSPENDED"] }, now },
+    );
+    if (reports.logs.length > 0) await tx.appendLogs(reports.logs);
+  });
+  return "stillWaiting";
+}

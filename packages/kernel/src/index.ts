@@ -1,0 +1,38 @@
+/**
+ * `@ratchet/kernel`: Ratchet's pure command kernel. It runs in Node, AWS Lambda and
+ * Cloudflare Workers alike; adapters and hosts plug into its ports.
+ */
+export { decodeValue, encodeValue } from "./codec.js";
+export type * from "./commands/types.js";
+export type * from "./dsl/context.js";
+export { createRegistry, type WorkflowRegistry } from "./dsl/registry.js";
+export type { Incompatibility } from "./dsl/schema-compat.js";
+export { findIncompatibilities } from "./dsl/schema-compat.js";
+export {
+  type AnyStage,
+  type AsyncBatchStageInput,
+  type CompletionCheck,
+  DEFAULT_RETRY,
+  defineAsyncBatchStage,
+  defineStage,
+  type PollConfig,
+  type Stage,
+  type StageInput,
+  type StageOutput,
+  type StageRetryPolicy,
+  type StageSchemas,
+  type SuspendResult,
+} from "./dsl/stage.js";
+export {
+  type AnyWorkflow,
+  defineWorkflow,
+  type Workflow,
+  WorkflowBuilder,
+  type WorkflowDefinition,
+} from "./dsl/workflow.js";
+export * from "./errors.js";
+export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./internal/deps.js";
+export type { IdGenerator } from "./internal/ids.js";
+export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
+export * from "./ports/index.js";
+export * from "./records.js";

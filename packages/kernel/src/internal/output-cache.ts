@@ -1,0 +1,37 @@
+/**
+ * A bounded cache of decoded stage outputs, keyed by stage record id. Outputs of a completed
+ * stage record never change (a rerun creates new records), so entries never go stale; the
+ * cache only saves reads when later stages of a run need earlier outputs.
+ */
+
+/** Least-recently-used cache of stage outputs with a byte budget. */
+export class OutputCache {
+  private readonly entries = new Map<string, { value: unknown; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(stageRecordId: string): { value: unknown } | undefined {
+    const entry = this.entries.get(stageRecordId);
+    if (!entry) return undefined;
+    this.entries.delete(stageRecordId);
+    this.entries.set(stageRecordId, entry);
+    return { value: entry.value };
+  }
+
+  set(stageRecordId: string, value: unknown, bytes: number): void {
+    if (bytes > this.maxBytes) return;
+    const existing = this.entries.get(stageRecordId);
+    if (existing) {
+      this.bytes -= existing.bytes;
+      this.entries.delete(stageRecordId);
+    }
+    this.entries.set(stageRecordId, { value, bytes });
+    this.bytes += bytes;
+    for (const [key, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.bytes -= entry.bytes;
+    }
+  }
+}

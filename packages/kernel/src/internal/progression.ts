@@ -1,0 +1,163 @@
+/**
+ * How a run moves through its execution groups: start a group (stage records + jobs), and once
+ * every stage of the group completed, start the next or finish the run.
+ */
+import { encodeValue } from "../codec.js";
+import type { AnyWorkflow } from "../dsl/workflow.js";
+import { toStoredError } from "../errors.js";
+import type {
+  NewJob,
+  NewStage,
+  RunPatch,
+  RunRecord,
+  StageRecord,
+  StoredError,
+} from "../records.js";
+import type { KernelDeps } from "./deps.js";
+import { loadOutputs } from "./outputs.js";
+import type { UnitOfWork } from "./unit-of-work.js";
+import { zodIssues } from "./validation.js";
+
+/** Builds the job for one attempt of a stage. */
+export function jobFor(
+  deps: KernelDeps,
+  run: Pick<RunRecord, "id" | "workflowId" | "priority">,
+  workflow: AnyWorkflow,
+  stageId: string,
+  availableAt: Date,
+): NewJob {
+  const entry = workflow.getStage(stageId);
+  const stage = entry?.stage;
+  const payload: NewJob["payload"] = { groupIndex: entry?.groupIndex ?? 0 };
+  if (stage?.timeoutMs !== undefined) payload.timeoutMs = stage.timeoutMs;
+  return {
+    jobId: deps.newId(),
+    workflowRunId: run.id,
+    workflowId: run.workflowId,
+    stageId,
+    priority: run.priority,
+    maxAttempts: stage?.retry?.maxAttempts ?? deps.options.defaultMaxAttempts,
+    payload,
+    availableAt,
+  };
+}
+
+/** Creates the stage records of a group and enqueues one job per stage. */
+export async function startGroup(
+  deps: KernelDeps,
+  uow: UnitOfWork,
+  run: RunRecord,
+  workflow: AnyWorkflow,
+  groupIndex: number,
+): Promise<string[]> {
+  const group = workflow.groups[groupIndex] ?? [];
+  const stages: NewStage[] = group.map((stage) => ({
+    id: deps.newId(),
+    runId: run.id,
+    stageId: stage.id,
+    groupIndex,
+    createdAt: uow.now,
+  }));
+  const jobs = group.map((stage) => jobFor(deps, run, workflow, stage.id, uow.now));
+  await uow.tx.createStages(stages);
+  await uow.enqueue(jobs);
+  return jobs.map((j) => j.jobId);
+}
+
+/** Where a group stands, from its stage records. */
+export type GroupState = "completed" | "failed" | "waiting";
+
+/** Classifies the stage records of one group. */
+export function groupState(
+  workflow: AnyWorkflow,
+  groupIndex: number,
+  records: readonly StageRecord[],
+): GroupState {
+  const expected = workflow.groups[groupIndex] ?? [];
+  const inGroup = records.filter((r) => r.groupIndex === groupIndex);
+  if (inGroup.some((r) => r.status === "FAILED" || r.status === "CANCELLED")) return "failed";
+  const done = expected.every((stage) =>
+    inGroup.some((r) => r.stageId === stage.id && r.status === "COMPLETED"),
+  );
+  return done ? "completed" : "waiting";
+}
+
+/**
+ * Moves a run past a completed group: starts the next group, or completes the run with the
+ * last group's output (validated against the workflow's output schema). Queues the events and
+ * returns the run patch to commit.
+ */
+export async function advancePastGroup(
+  deps: KernelDeps,
+  uow: UnitOfWork,
+  run: RunRecord,
+  workflow: AnyWorkflow,
+  groupIndex: number,
+  groupRecords: readonly StageRecord[],
+  known?: ReadonlyMap<string, unknown>,
+): Promise<RunPatch> {
+  const next = groupIndex + 1;
+  if (next < workflow.groups.length) {
+    await startGroup(deps, uow, run, workflow, next);
+    return { currentGroup: next };
+  }
+  const outputs = await loadOutputs(deps, uow.tx, groupRecords, known);
+  const group = workflow.groups[groupIndex] ?? [];
+  const value =
+    group.length === 1
+      ? outputs.get((group[0] as { id: string }).id)
+      : Object.fromEntries(group.map((s) => [s.id, outputs.get(s.id)]));
+  const parsed = workflow.outputSchema.safeParse(value);
+  if (!parsed.success) {
+    const error: StoredError = {
+      code: "WORKFLOW_OUTPUT_INVALID",
+      message: `[ratchet] the output of workflow "${workflow.id}" does not match its output schema: ${zodIssues(
+        parsed.error,
+        "output",
+      )
+        .map((i) => `${i.path}: ${i.message}`)
+        .join("; ")}`,
+    };
+    return failRunPatch(uow, run, error);
+  }
+  let output: ReturnType<typeof encodeValue>;
+  try {
+    output = encodeValue(parsed.data, "output");
+  } catch (error) {
+    return failRunPatch(uow, run, toStoredError(error));
+  }
+  uow.event(run, "workflow.completed", { output });
+  return { status: "COMPLETED", output, completedAt: uow.now, currentGroup: groupIndex };
+}
+
+/** Queues `workflow.failed` and returns the patch that fails the run. */
+export function failRunPatch(uow: UnitOfWork, run: RunRecord, error: StoredError): RunPatch {
+  uow.event(run, "workflow.failed", { error: { ...error } });
+  return { status: "FAILED", error, completedAt: uow.now };
+}
+
+/**
+ * Marks the other unfinished stages of a failed run `CANCELLED` and cancels their jobs, so
+ * nothing keeps running for a run that already failed.
+ */
+export async function cancelRemaining(
+  uow: UnitOfWork,
+  deps: KernelDeps,
+  runId: string,
+  records: readonly StageRecord[],
+): Promise<void> {
+  for (const record of records) {
+    if (
+      record.status === "PENDING" ||
+      record.status === "RUNNING" ||
+      record.status === "SUSPENDED"
+    ) {
+      await uow.tx.updateStage(
+        record.id,
+        { status: "CANCELLED", completedAt: uow.now },
+        { expected: { status: [record.status] }, now: uow.now },
+      );
+    }
+  }
+  await uow.jobs((scope) => deps.jobTransport.cancelForRun(runId, uow.now, scope));
+}

@@ -1,0 +1,158 @@
+/**
+ * Builds the `ctx` a stage runs with, and collects what it reports (logs, progress) so they
+ * are written with the stage's result instead of one write each.
+ */
+import { decodeValue, encodeValue } from "../codec.js";
+import type {
+  CompletionContext,
+  ProgressUpdate,
+  RunStorage,
+  StageContext,
+  StageLogger,
+} from "../dsl/context.js";
+import { RatchetError } from "../errors.js";
+import type { BlobStore } from "../ports/blob-store.js";
+import type { JsonValue, LogLevel, LogRecord } from "../records.js";
+import type { KernelDeps } from "./deps.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What a running stage reported, to be stored with its result. */
+export interface StageReports {
+  logs: LogRecord[];
+  /** The last progress report, if any. */
+  progress: ProgressUpdate | undefined;
+}
+
+/** Identity of a stage execution. */
+export interface StageIdentity {
+  workflowId: string;
+  workflowRunId: string;
+  stageId: string;
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** Everything a stage context is built from. */
+export interface StageContextSource extends StageIdentity {
+  input: unknown;
+  config: unknown;
+  outputs: ReadonlyMap<string, unknown>;
+  metadata: Record<string, unknown>;
+  signal: AbortSignal;
+  /** Called on each progress report, after it is recorded. */
+  onProgress?: (update: ProgressUpdate) => void;
+}
+
+/** Builds a stage's `ctx` and the reports it collects. */
+export function createStageContext(
+  deps: KernelDeps,
+  source: StageContextSource,
+): { ctx: StageContext; reports: StageReports } {
+  const reports: StageReports = { logs: [], progress: undefined };
+  const workflowContext = Object.freeze(Object.fromEntries(source.outputs));
+  const ctx: StageContext = {
+    input: source.input,
+    config: source.config,
+    workflowContext,
+    require: <T>(stageId: string): T => {
+      if (!source.outputs.has(stageId)) {
+        throw new RatchetError(
+          "STAGE_OUTPUT_MISSING",
+          `[ratchet] stage "${source.stageId}" requires the output of "${stageId}", which has not completed before it`,
+          { workflowRunId: source.workflowRunId, stageId: source.stageId },
+        );
+      }
+      return source.outputs.get(stageId) as T;
+    },
+    optional: <T>(stageId: string): T | undefined => source.outputs.get(stageId) as T | undefined,
+    onProgress: (update) => {
+      const progress = Math.max(0, Math.min(100, Number(update.progress) || 0));
+      reports.progress = { ...update, progress };
+      source.onProgress?.(reports.progress);
+    },
+    log: createLogger(deps, source, reports.logs),
+    storage: createRunStorage(deps.blobStore, source.workflowRunId),
+    signal: source.signal,
+    metadata: source.metadata,
+    workflowId: source.workflowId,
+    workflowRunId: source.workflowRunId,
+    stageId: source.stageId,
+    attempt: source.attempt,
+    maxAttempts: source.maxAttempts,
+  };
+  return { ctx, reports };
+}
+
+/** Builds the context of `checkCompletion`. */
+export function createCompletionContext(
+  deps: KernelDeps,
+  source: Omit<StageContextSource, "input" | "onProgress"> & { checks: number },
+): { ctx: CompletionContext; reports: StageReports } {
+  const { ctx, reports } = createStageContext(deps, { ...source, input: undefined });
+  const { input: _input, onProgress: _onProgress, ...rest } = ctx;
+  return { ctx: { ...rest, checks: source.checks }, reports };
+}
+
+function createLogger(deps: KernelDeps, source: StageIdentity, sink: LogRecord[]): StageLogger {
+  const write = (level: LogLevel, message: string, data?: Record<string, unknown>) => {
+    let stored: JsonValue | null = null;
+    if (data !== undefined) {
+      try {
+        stored = encodeValue(data, "data");
+      } catch {
+        stored = { unserializable: true };
+      }
+    }
+    sink.push({
+      id: deps.newId(),
+      runId: source.workflowRunId,
+      stageId: source.stageId,
+      level,
+      message: String(message),
+      data: stored,
+      createdAt: deps.clock.now(),
+    });
+  };
+  const logger = write as StageLogger;
+  logger.debug = (message, data) => write("debug", message, data);
+  logger.info = (message, data) => write("info", message, data);
+  logger.warn = (message, data) => write("warn", message, data);
+  logger.error = (message, data) => write("error", message, data);
+  return logger;
+}
+
+const STORAGE_KEY = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0]{1,512}$/;
+
+/** The blob store seen through a run's own prefix. */
+export function createRunStorage(blobStore: BlobStore, runId: string): RunStorage {
+  const prefix = `runs/${runId}/storage/`;
+  const full = (key: string) => {
+    if (!STORAGE_KEY.test(key)) {
+      throw new RatchetError(
+        "INVALID_STORAGE_KEY",
+        `[ratchet] storage key ${JSON.stringify(key)} is invalid (no leading "/", no "." or ".." segments)`,
+        {
+          workflowRunId: runId,
+          field: "key",
+        },
+      );
+    }
+    return prefix + key;
+  };
+  return {
+    put: async (key, data) => blobStore.put(full(key), data),
+    get: async (key) => blobStore.get(full(key)),
+    putJson: async (key, value) =>
+      blobStore.put(full(key), encoder.encode(JSON.stringify(encodeValue(value, key)))),
+    getJson: async <T>(key: string) => {
+      const data = await blobStore.get(full(key));
+      return data === null ? null : decodeValue<T>(JSON.parse(decoder.decode(data)) as JsonValue);
+    },
+    has: async (key) => blobStore.has(full(key)),
+    delete: async (key) => blobStore.delete(full(key)),
+    list: async (sub = "") =>
+      (await blobStore.list(prefix + sub)).map((k) => k.slice(prefix.length)),
+  };
+}

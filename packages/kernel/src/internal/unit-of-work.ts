@@ -1,0 +1,118 @@
+/**
+ * One command's transaction: persistence writes, outbox events with per-run sequence numbers,
+ * and writes to ports that join the transaction (or run after commit when they cannot).
+ */
+
+import { StaleVersionError } from "../errors.js";
+import type { PersistenceTransaction } from "../ports/persistence.js";
+import type { TransactionScope } from "../ports/transaction.js";
+import type { JsonObject, NewJob, NewOutboxEvent, RunPatch, RunRecord } from "../records.js";
+import type { KernelDeps } from "./deps.js";
+
+/** The transaction a handler works in. */
+export interface UnitOfWork {
+  tx: PersistenceTransaction;
+  now: Date;
+  /** Queues an outbox event for `run`; call {@link UnitOfWork.flushEvents} before updating the run. */
+  event(run: RunRecord, type: string, payload: JsonObject): void;
+  /** Writes queued events of `run` and returns the run's new `eventSeq` (to store on the run). */
+  flushEvents(run: RunRecord): Promise<number>;
+  /** Enqueues jobs in the transaction, or after commit when the transport cannot join. */
+  enqueue(jobs: readonly NewJob[]): Promise<void>;
+  /** Runs `fn` after a successful commit (best effort; failures are repaired by reapers). */
+  afterCommit(fn: () => Promise<unknown> | unknown): void;
+  /** Calls the job transport in the transaction when it joins, else after commit. */
+  jobs(fn: (scope: TransactionScope | undefined) => Promise<unknown>): Promise<void>;
+  /** Calls the scheduler in the transaction when it joins, else after commit. */
+  schedule(fn: (scope: TransactionScope | undefined) => Promise<unknown>): Promise<void>;
+}
+
+/** Runs `fn` in one persistence transaction, then the after-commit work. */
+export async function inTransaction<T>(
+  deps: KernelDeps,
+  fn: (uow: UnitOfWork) => Promise<T>,
+): Promise<T> {
+  const after: Array<() => Promise<unknown> | unknown> = [];
+  const now = deps.clock.now();
+  const result = await deps.persistence.withTransaction(async (tx) => {
+    const pending = new Map<string, { run: RunRecord; events: NewOutboxEvent[] }>();
+    const uow: UnitOfWork = {
+      tx,
+      now,
+      event(run, type, payload) {
+        let entry = pending.get(run.id);
+        if (!entry) {
+          entry = { run, events: [] };
+          pending.set(run.id, entry);
+        }
+        entry.events.push({
+          id: deps.newId(),
+          runId: run.id,
+          sequence: run.eventSeq + entry.events.length + 1,
+          type,
+          payload: { workflowId: run.workflowId, ...payload },
+          occurredAt: now,
+        });
+      },
+      async flushEvents(run) {
+        const entry = pending.get(run.id);
+        if (!entry || entry.events.length === 0) return run.eventSeq;
+        pending.delete(run.id);
+        await tx.appendOutboxEvents(entry.events);
+        return run.eventSeq + entry.events.length;
+      },
+      async enqueue(jobs) {
+        if (jobs.length === 0) return;
+        if (deps.jobTransport.joinsTransactions) await deps.jobTransport.enqueue(jobs, tx);
+        else after.push(() => deps.jobTransport.enqueue(jobs));
+      },
+      afterCommit(fn) {
+        after.push(fn);
+      },
+      async jobs(fn) {
+        if (deps.jobTransport.joinsTransactions) await fn(tx);
+        else after.push(() => fn(undefined));
+      },
+      async schedule(fn) {
+        if (deps.scheduler.joinsTransactions) await fn(tx);
+        else after.push(() => fn(undefined));
+      },
+    };
+    const value = await fn(uow);
+    for (const { run, events } of pending.values()) {
+      if (events.length > 0) {
+        throw new Error(
+          `[ratchet] internal: ${events.length} outbox event(s) of run ${run.id} were never flushed`,
+        );
+      }
+    }
+    return value;
+  });
+  for (const fn of after) {
+    try {
+      await fn();
+    } catch {
+      // After-commit work is best effort by design: run.reapStuck re-enqueues lost jobs.
+    }
+  }
+  return result;
+}
+
+/**
+ * Writes the run's queued events and `patch` against the version the handler read; a stale
+ * version throws {@link StaleVersionError}, which rolls the whole transaction back.
+ */
+export async function commitRun(
+  uow: UnitOfWork,
+  run: RunRecord,
+  patch: RunPatch,
+): Promise<RunRecord> {
+  const eventSeq = await uow.flushEvents(run);
+  const updated = await uow.tx.updateRun(
+    run.id,
+    eventSeq === run.eventSeq ? patch : { ...patch, eventSeq },
+    { expectedVersion: run.version, now: uow.now },
+  );
+  if (!updated) throw new StaleVersionError(run.id, run.version);
+  return updated;
+}

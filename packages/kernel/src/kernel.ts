@@ -1,0 +1,128 @@
+/**
+ * `createKernel`: the command dispatcher. It owns no timers, signals or globals; hosts call
+ * `dispatch` in loops or per message.
+ */
+
+import { jobExecute } from "./commands/job-execute.js";
+import { jobHeartbeat } from "./commands/job-heartbeat.js";
+import { leaseReapStale } from "./commands/lease-reap-stale.js";
+import { outboxFlush } from "./commands/outbox-flush.js";
+import { pluginReplayDlq } from "./commands/plugin-replay-dlq.js";
+import { runCancel } from "./commands/run-cancel.js";
+import { runClaimPending } from "./commands/run-claim-pending.js";
+import { runCreate } from "./commands/run-create.js";
+import { runReapStuck } from "./commands/run-reap-stuck.js";
+import { runRerunFrom } from "./commands/run-rerun-from.js";
+import { runTransition } from "./commands/run-transition.js";
+import { scheduleFireDue } from "./commands/schedule-fire-due.js";
+import { COMMAND_SCHEMAS } from "./commands/schemas.js";
+import { stagePollSuspended } from "./commands/stage-poll-suspended.js";
+import type { Command, CommandResult, CommandType } from "./commands/types.js";
+import type { WorkflowRegistry } from "./dsl/registry.js";
+import { InvalidCommandError } from "./errors.js";
+import { DEFAULT_KERNEL_OPTIONS, type KernelDeps, type KernelOptions } from "./internal/deps.js";
+import { type IdGenerator, uuidv7Generator } from "./internal/ids.js";
+import { InFlightRegistry } from "./internal/in-flight.js";
+import { OutputCache } from "./internal/output-cache.js";
+import type { BlobStore } from "./ports/blob-store.js";
+import type { Clock } from "./ports/clock.js";
+import type { EventSink } from "./ports/event-sink.js";
+import type { JobTransport } from "./ports/job-transport.js";
+import type { Persistence } from "./ports/persistence.js";
+import type { Scheduler } from "./ports/scheduler.js";
+
+/** What `createKernel` needs: the six ports, the workflows, and optional tuning. */
+export interface KernelConfig {
+  persistence: Persistence;
+  blobStore: BlobStore;
+  jobTransport: JobTransport;
+  eventSink: EventSink;
+  scheduler: Scheduler;
+  clock: Clock;
+  registry: WorkflowRegistry;
+  options?: Partial<KernelOptions>;
+  /** Id generator for new records (default: UUIDv7 from the clock). */
+  newId?: IdGenerator;
+}
+
+/** The kernel: a typed command dispatcher. */
+export interface Kernel {
+  /**
+   * Processes one command. Rejects with a `RatchetError` (stable `code`) when the command is
+   * malformed (`INVALID_COMMAND`) or cannot be carried out; nothing is half-written.
+   */
+  dispatch<C extends Command>(command: C): Promise<CommandResult<C["type"]>>;
+  /** The options in force (defaults merged with the config's). */
+  readonly options: Readonly<KernelOptions>;
+}
+
+type Handler = (command: never, deps: KernelDeps) => Promise<unknown>;
+
+const HANDLERS: Record<Exclude<CommandType, "schedule.fireDue">, Handler> = {
+  "run.create": runCreate,
+  "run.claimPending": runClaimPending,
+  "job.execute": jobExecute,
+  "job.heartbeat": jobHeartbeat,
+  "run.transition": runTransition,
+  "stage.pollSuspended": stagePollSuspended,
+  "lease.reapStale": leaseReapStale,
+  "run.reapStuck": runReapStuck,
+  "outbox.flush": outboxFlush,
+  "run.cancel": runCancel,
+  "run.rerunFrom": runRerunFrom,
+  "plugin.replayDLQ": pluginReplayDlq,
+};
+
+/**
+ * Creates a kernel over the given ports.
+ *
+ * @example
+ * ```ts
+ * const kernel = createKernel({ persistence, blobStore, jobTransport, eventSink, scheduler,
+ *   clock: systemClock, registry: createRegistry([documentWorkflow]) });
+ * const { workflowRunId } = await kernel.dispatch({ type: "run.create", workflowId: "docs", input });
+ * ```
+ */
+export function createKernel(config: KernelConfig): Kernel {
+  const options: KernelOptions = { ...DEFAULT_KERNEL_OPTIONS, ...config.options };
+  const deps: KernelDeps = {
+    persistence: config.persistence,
+    blobStore: config.blobStore,
+    jobTransport: config.jobTransport,
+    eventSink: config.eventSink,
+    scheduler: config.scheduler,
+    clock: config.clock,
+    registry: config.registry,
+    options,
+    newId: config.newId ?? uuidv7Generator(config.clock),
+    outputCache: new OutputCache(options.outputCacheBytes),
+    inFlight: new InFlightRegistry(),
+  };
+
+  const dispatch = async (command: Command): Promise<unknown> => {
+    const type = (command as { type?: unknown } | null)?.type;
+    if (typeof type !== "string" || !(type in COMMAND_SCHEMAS)) {
+      throw new InvalidCommandError(`[ratchet] unknown command type ${JSON.stringify(type)}`, {
+        field: "type",
+      });
+    }
+    const parsed = COMMAND_SCHEMAS[type as CommandType].safeParse(command);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue ? issue.path.join(".") : "";
+      throw new InvalidCommandError(
+        `[ratchet] ${type}: ${field ? `${field}: ` : ""}${issue?.message ?? "invalid command"}`,
+        {
+          ...(field ? { field } : {}),
+        },
+      );
+    }
+    if (type === "schedule.fireDue") return scheduleFireDue(command as never, deps, dispatch);
+    return HANDLERS[type as Exclude<CommandType, "schedule.fireDue">](command as never, deps);
+  };
+
+  return {
+    dispatch: dispatch as Kernel["dispatch"],
+    options,
+  };
+}
