@@ -1,0 +1,32 @@
+/**
+ * Conformance suites: one shared vitest suite per storage port, which every adapter's test
+ * file calls with a factory of fresh fixtures (and, ideally, backdoor readers that check what
+ * was really stored).
+ */
+export {
+  type BlobStoreBackdoor,
+  type BlobStoreConformanceOptions,
+  type BlobStoreFixture,
+  blobStoreConformance,
+} from "./blob-store.js";
+export {
+  type JobTransportBackdoor,
+  type JobTransportConformanceOptions,
+  type JobTransportFixture,
+  jobTransportConformance,
+} from "./job-transport.js";
+export {
+  type BackdoorIdempotencyKey,
+  type BackdoorStage,
+  type PersistenceBackdoor,
+  type PersistenceConformanceOptions,
+  type PersistenceFixture,
+  persistenceConformance,
+} from "./persistence.js";
+export {
+  type SchedulerBackdoor,
+  type SchedulerConformanceOptions,
+  type SchedulerFixture,
+  schedulerConformance,
+} from "./scheduler.js";
+export type { ConformanceFixture, ConformanceOptions } from "./shared.js";

@@ -1,0 +1,284 @@
+/** Job transport conformance: enqueue, dequeue order, leases on dequeue, concurrency, transactions. */
+import { expect, it } from "vitest";
+import type { DequeuedJob, JobRecord } from "../../records.js";
+import { type JobTransportFixture, jobBuilder } from "./job-transport-fixture.js";
+import { at, RollbackProbe, SECOND, sampleJson, uniqueId } from "./shared.js";
+
+const LEASE_MS = 30 * SECOND;
+const jobIds = (jobs: readonly DequeuedJob[]) => jobs.map((job) => job.jobId);
+
+/** Registers the enqueue and dequeue tests. */
+export function queueTests(fixture: () => JobTransportFixture): void {
+  it("getJob round-trips every field of an enqueued job, including Dates", async () => {
+    const { jobTransport, persistence, backdoor } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run(), {
+      stageId: "parse",
+      priority: 7,
+      maxAttempts: 5,
+      payload: sampleJson(),
+      availableAt: at(1_234),
+    });
+    await jobTransport.enqueue([job]);
+    const stored = await jobTransport.getJob(job.jobId);
+    expect(stored).toEqual({
+      ...job,
+      status: "PENDING",
+      attempt: 0,
+      lockedBy: null,
+      lockedUntil: null,
+      lastError: null,
+      createdAt: expect.any(Date),
+      updatedAt: expect.any(Date),
+    } satisfies Record<keyof JobRecord, unknown>);
+    expect(stored?.availableAt).toBeInstanceOf(Date);
+    if (backdoor) expect(await backdoor.readJob(job.jobId)).toEqual(stored);
+  });
+
+  it("getJob of an unknown id resolves null", async () => {
+    const { jobTransport } = fixture();
+    expect(await jobTransport.getJob(uniqueId("missing"))).toBeNull();
+  });
+
+  it("an enqueued job is dequeued with attempt 1 and a lease", async () => {
+    const { jobTransport, persistence, backdoor } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run(), { payload: { n: 1, list: [true, null] } });
+    await jobTransport.enqueue([job]);
+    const now = at(10 * SECOND);
+    const dequeued = await jobTransport.dequeue({
+      workerId: "worker-1",
+      limit: 10,
+      leaseMs: LEASE_MS,
+      now,
+    });
+    expect(dequeued).toEqual([
+      {
+        jobId: job.jobId,
+        workflowRunId: job.workflowRunId,
+        workflowId: job.workflowId,
+        stageId: job.stageId,
+        priority: job.priority,
+        attempt: 1,
+        maxAttempts: job.maxAttempts,
+        payload: job.payload,
+      },
+    ]);
+    const stored = await jobTransport.getJob(job.jobId);
+    expect(stored).toMatchObject({
+      status: "RUNNING",
+      attempt: 1,
+      lockedBy: "worker-1",
+      lockedUntil: at(10 * SECOND + LEASE_MS),
+    });
+    expect(stored?.lockedUntil).toBeInstanceOf(Date);
+    if (backdoor) expect(await backdoor.readJob(job.jobId)).toEqual(stored);
+    expect(
+      await jobTransport.dequeue({ workerId: "worker-2", limit: 10, leaseMs: LEASE_MS, now }),
+    ).toEqual([]);
+  });
+
+  it("a job is not dequeued before availableAt", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run(), { availableAt: at(60 * SECOND) });
+    await jobTransport.enqueue([job]);
+    const dequeue = (now: Date) =>
+      jobTransport.dequeue({ workerId: "w", limit: 10, leaseMs: LEASE_MS, now });
+    expect(await dequeue(at(60 * SECOND - 1))).toEqual([]);
+    expect(jobIds(await dequeue(at(60 * SECOND)))).toEqual([job.jobId]);
+  });
+
+  it("dequeue takes the highest priority first, then the oldest (FIFO)", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    // Enqueued one by one, oldest first, so "oldest" means the same by creation and availability.
+    const low = build.job(runId, { priority: 0, availableAt: at(0) });
+    const highOld = build.job(runId, { priority: 5, availableAt: at(1_000) });
+    const middle = build.job(runId, { priority: 3, availableAt: at(2_000) });
+    const highNew = build.job(runId, { priority: 5, availableAt: at(3_000) });
+    const sameTime = [1, 2, 3].map(() => build.job(runId, { priority: 1, availableAt: at(4_000) }));
+    for (const job of [low, highOld, middle, highNew, ...sameTime])
+      await jobTransport.enqueue([job]);
+
+    const order: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      order.push(
+        ...jobIds(
+          await jobTransport.dequeue({
+            workerId: "w",
+            limit: 1,
+            leaseMs: LEASE_MS,
+            now: at(10 * SECOND),
+          }),
+        ),
+      );
+    }
+    expect(order).toEqual([
+      highOld.jobId,
+      highNew.jobId,
+      middle.jobId,
+      ...sameTime.map((job) => job.jobId),
+      low.jobId,
+    ]);
+  });
+
+  it("dequeue takes at most limit jobs", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    await jobTransport.enqueue(Array.from({ length: 5 }, () => build.job(runId)));
+    const dequeue = () =>
+      jobTransport.dequeue({ workerId: "w", limit: 3, leaseMs: LEASE_MS, now: at(SECOND) });
+    expect(await dequeue()).toHaveLength(3);
+    expect(await dequeue()).toHaveLength(2);
+    expect(await dequeue()).toHaveLength(0);
+  });
+
+  it("enqueueParallel enqueues every job of a group", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    const group = ["left", "middle", "right"].map((stageId) => build.job(runId, { stageId }));
+    await jobTransport.enqueueParallel(group);
+    const dequeued = await jobTransport.dequeue({
+      workerId: "w",
+      limit: 10,
+      leaseMs: LEASE_MS,
+      now: at(SECOND),
+    });
+    expect(jobIds(dequeued).sort()).toEqual(group.map((job) => job.jobId).sort());
+  });
+
+  it("concurrent dequeuers receive every job exactly once", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runIds = [await build.run(), await build.run(), await build.run()];
+    const jobs = Array.from({ length: 200 }, (_, i) =>
+      build.job(runIds[i % 3] as string, { priority: i % 4 }),
+    );
+    for (let i = 0; i < jobs.length; i += 50) await jobTransport.enqueue(jobs.slice(i, i + 50));
+
+    const received: string[] = [];
+    for (let round = 0; round < 200; round++) {
+      const batches = await Promise.all(
+        Array.from({ length: 8 }, (_, worker) =>
+          jobTransport.dequeue({
+            workerId: `worker-${worker}`,
+            limit: 5,
+            leaseMs: LEASE_MS,
+            now: at(SECOND),
+          }),
+        ),
+      );
+      const ids = batches.flatMap(jobIds);
+      if (ids.length === 0) break;
+      received.push(...ids);
+    }
+    expect(new Set(received).size).toBe(received.length);
+    expect(received.sort()).toEqual(jobs.map((job) => job.jobId).sort());
+  });
+
+  it("a scope that is not one of the store's transactions is treated as no transaction", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run());
+    await jobTransport.enqueue([job], { isTransactionScope: true });
+    const dequeued = await jobTransport.dequeue({
+      workerId: "w",
+      limit: 10,
+      leaseMs: LEASE_MS,
+      now: at(SECOND),
+    });
+    expect(jobIds(dequeued)).toEqual([job.jobId]);
+  });
+}
+
+/** Registers the tests of a transport that joins transactions. */
+export function transactionalQueueTests(
+  fixture: () => JobTransportFixture,
+  settle: () => Promise<void>,
+): void {
+  it("a job enqueued in a transaction that rolls back is never dequeued", async () => {
+    const { jobTransport, persistence, backdoor } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    const single = build.job(runId);
+    const group = [build.job(runId), build.job(runId)];
+    const probe = new RollbackProbe();
+    const attempt = persistence.withTransaction(async (tx) => {
+      await jobTransport.enqueue([single], tx);
+      await jobTransport.enqueueParallel(group, tx);
+      throw probe;
+    });
+    await expect(attempt).rejects.toBe(probe);
+    expect(
+      await jobTransport.dequeue({ workerId: "w", limit: 10, leaseMs: LEASE_MS, now: at(SECOND) }),
+    ).toEqual([]);
+    expect(await jobTransport.getJob(single.jobId)).toBeNull();
+    expect(await jobTransport.activeJobsForRun(runId)).toEqual([]);
+    if (backdoor) expect(await backdoor.readJob(group[0]?.jobId ?? "")).toBeNull();
+  });
+
+  it("a job enqueued in an open transaction is not dequeued before the transaction commits", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run());
+    const dequeue = () =>
+      jobTransport.dequeue({ workerId: "fast", limit: 10, leaseMs: LEASE_MS, now: at(SECOND) });
+    let callbackDone = false;
+    let answeredBeforeCommit: DequeuedJob[] | undefined;
+    let racing: Promise<DequeuedJob[]> | undefined;
+    await persistence.withTransaction(async (tx) => {
+      await jobTransport.enqueue([job], tx);
+      // A fast worker polls while the enqueueing transaction is still open: it must either
+      // wait for the commit or not see the job.
+      const poll = dequeue();
+      racing = poll;
+      poll.then(
+        (jobs) => {
+          if (!callbackDone) answeredBeforeCommit = jobs;
+        },
+        () => {},
+      );
+      await Promise.race([poll, settle()]);
+      callbackDone = true;
+    });
+    if (answeredBeforeCommit !== undefined) expect(answeredBeforeCommit).toEqual([]);
+    const raced = (await racing) ?? [];
+    const afterCommit = raced.length > 0 ? raced : await dequeue();
+    expect(jobIds(afterCommit)).toEqual([job.jobId]);
+  });
+
+  it("a job enqueued in a committed transaction is dequeued", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run());
+    await persistence.withTransaction((tx) => jobTransport.enqueue([job], tx));
+    const dequeued = await jobTransport.dequeue({
+      workerId: "w",
+      limit: 10,
+      leaseMs: LEASE_MS,
+      now: at(SECOND),
+    });
+    expect(jobIds(dequeued)).toEqual([job.jobId]);
+  });
+
+  it("complete inside a rolled-back transaction leaves the job RUNNING", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const job = build.job(await build.run());
+    await jobTransport.enqueue([job]);
+    await jobTransport.dequeue({ workerId: "w", limit: 1, leaseMs: LEASE_MS, now: at(SECOND) });
+    const probe = new RollbackProbe();
+    const attempt = persistence.withTransaction(async (tx) => {
+      expect(await jobTransport.complete(job.jobId, at(2 * SECOND), tx)).toBe(true);
+      throw probe;
+    });
+    await expect(attempt).rejects.toBe(probe);
+    expect((await jobTransport.getJob(job.jobId))?.status).toBe("RUNNING");
+    expect(await jobTransport.complete(job.jobId, at(3 * SECOND))).toBe(true);
+    expect((await jobTransport.getJob(job.jobId))?.status).toBe("COMPLETED");
+  });
+}

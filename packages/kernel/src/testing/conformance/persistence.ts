@@ -1,0 +1,48 @@
+/**
+ * `persistenceConformance`: the shared test suite every `Persistence` adapter must pass.
+ *
+ * @example
+ * ```ts
+ * // my-adapter.conformance.test.ts
+ * persistenceConformance({
+ *   name: "prisma (postgres)",
+ *   create: async () => {
+ *     await truncateAllTables();
+ *     return { persistence: createPrismaPersistence(prisma), backdoor: sqlBackdoor(prisma), close: async () => {} };
+ *   },
+ * });
+ * ```
+ */
+import { describe } from "vitest";
+import type { PersistenceConformanceOptions } from "./persistence-fixture.js";
+import { idempotencyTests, logTests } from "./persistence-logs-idempotency.js";
+import { outboxTests } from "./persistence-outbox.js";
+import { runTests } from "./persistence-runs.js";
+import { stageTests } from "./persistence-stages.js";
+import { transactionTests } from "./persistence-transactions.js";
+import { useFixture } from "./shared.js";
+
+export type {
+  BackdoorIdempotencyKey,
+  BackdoorStage,
+  PersistenceBackdoor,
+  PersistenceConformanceOptions,
+  PersistenceFixture,
+} from "./persistence-fixture.js";
+
+/**
+ * Registers the persistence conformance tests (vitest) for the adapter `options.create`
+ * builds: runs, transactions (commit, real rollback, nesting, row locks), stages, outputs,
+ * logs, the outbox and idempotency keys. Call it at the top level of a test file.
+ */
+export function persistenceConformance(options: PersistenceConformanceOptions): void {
+  describe(`${options.name}: persistence conformance`, () => {
+    const fixture = useFixture(options);
+    describe("runs", () => runTests(fixture));
+    describe("transactions", () => transactionTests(fixture));
+    describe("stages", () => stageTests(fixture));
+    describe("logs", () => logTests(fixture));
+    describe("outbox", () => outboxTests(fixture));
+    describe("idempotency keys", () => idempotencyTests(fixture));
+  });
+}

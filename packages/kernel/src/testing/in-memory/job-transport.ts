@@ -1,0 +1,243 @@
+/**
+ * In-memory {@link JobTransport}: jobs in an {@link InMemoryStore}. It joins transactions of
+ * the store's persistence: given one of them as scope, it writes through it (so an enqueue
+ * becomes visible only when the transaction commits, and rolls back with it). Any other scope
+ * is treated as no transaction.
+ */
+import type {
+  JobTransport,
+  ReleaseStaleResult,
+  RenewLeasesResult,
+} from "../../ports/job-transport.js";
+import type { TransactionScope } from "../../ports/transaction.js";
+import type { DequeuedJob, JobRecord, JobStatus, NewJob, StoredError } from "../../records.js";
+import { cloneJson, copyDate, copyError, copyNullableDate } from "./copy.js";
+import { pickRows, rowsOf } from "./select.js";
+import { duplicateKeyError, type InMemoryStore, type JobRow } from "./store.js";
+import type { StoreTransaction } from "./table.js";
+
+function copyDequeued(row: JobRow): DequeuedJob {
+  return {
+    jobId: row.jobId,
+    workflowRunId: row.workflowRunId,
+    workflowId: row.workflowId,
+    stageId: row.stageId,
+    priority: row.priority,
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    payload: cloneJson(row.payload),
+  };
+}
+
+function copyJob(row: JobRow): JobRecord {
+  return {
+    ...copyDequeued(row),
+    status: row.status,
+    availableAt: copyDate(row.availableAt),
+    lockedBy: row.lockedBy,
+    lockedUntil: copyNullableDate(row.lockedUntil),
+    lastError: copyError(row.lastError),
+    createdAt: copyDate(row.createdAt),
+    updatedAt: copyDate(row.updatedAt),
+  };
+}
+
+function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJob[]): void {
+  for (const job of jobs) {
+    if (store.jobs.get(job.jobId) !== undefined) throw duplicateKeyError("job", job.jobId);
+    // `enqueue` has no `now`: the job counts as created when it becomes available.
+    store.jobs.put(tx, job.jobId, {
+      jobId: job.jobId,
+      workflowRunId: job.workflowRunId,
+      workflowId: job.workflowId,
+      stageId: job.stageId,
+      priority: job.priority,
+      attempt: 0,
+      maxAttempts: job.maxAttempts,
+      payload: cloneJson(job.payload),
+      status: "PENDING",
+      availableAt: copyDate(job.availableAt),
+      lockedBy: null,
+      lockedUntil: null,
+      lastError: null,
+      createdAt: copyDate(job.availableAt),
+      updatedAt: copyDate(job.availableAt),
+      seq: store.nextSeq(),
+    });
+  }
+}
+
+/** Highest priority first, then oldest, then first enqueued. */
+function dequeueOrder(a: JobRow, b: JobRow): number {
+  return b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
+}
+
+/** Moves a job to a new state with its lock cleared. */
+function unlock(row: JobRow, status: JobStatus, now: Date): JobRow {
+  return { ...row, status, lockedBy: null, lockedUntil: null, updatedAt: copyDate(now) };
+}
+
+/** Writes `change(row)` if the job is `RUNNING` (and held by `workerId`, when given). */
+function changeRunning(
+  store: InMemoryStore,
+  tx: StoreTransaction,
+  jobId: string,
+  change: (row: JobRow) => JobRow,
+  workerId?: string,
+): boolean {
+  const row = store.jobs.get(jobId);
+  if (row?.status !== "RUNNING") return false;
+  if (workerId !== undefined && row.lockedBy !== workerId) return false;
+  store.jobs.put(tx, jobId, change(row));
+  return true;
+}
+
+const leaseExpired = (row: JobRow): StoredError => ({
+  code: "LEASE_EXPIRED",
+  message: `[ratchet] the lease of job ${row.jobId} (attempt ${row.attempt} of ${row.maxAttempts}) expired`,
+  stageId: row.stageId,
+});
+
+/**
+ * A {@link JobTransport} over `store`, joining the transactions of the store's persistence.
+ *
+ * @example
+ * ```ts
+ * const store = new InMemoryStore();
+ * const jobs = createInMemoryJobTransport(store);
+ * const [job] = await jobs.dequeue({ workerId: "w1", limit: 1, leaseMs: 30_000, now });
+ * ```
+ */
+export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
+  const txOf = (scope: TransactionScope | undefined) => store.transactionOf(scope);
+  return {
+    joinsTransactions: true,
+
+    enqueue: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),
+    enqueueParallel: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),
+
+    dequeue: ({ workerId, limit, leaseMs, now }) =>
+      store.execute(undefined, (tx) => {
+        const t = now.getTime();
+        const picked = pickRows({
+          keys: store.pendingJobs.values,
+          get: (id) => store.jobs.get(id),
+          accept: (row) => row.availableAt.getTime() <= t,
+          limit,
+          compare: dequeueOrder,
+        });
+        const lockedUntil = new Date(t + leaseMs);
+        return picked.map((prev) => {
+          const next: JobRow = {
+            ...prev,
+            status: "RUNNING",
+            attempt: prev.attempt + 1,
+            lockedBy: workerId,
+            lockedUntil,
+            updatedAt: copyDate(now),
+          };
+          store.jobs.put(tx, next.jobId, next);
+          return copyDequeued(next);
+        });
+      }),
+
+    complete: (jobId, now, scope) =>
+      store.execute(txOf(scope), (tx) =>
+        changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now)),
+      ),
+
+    suspend: (jobId, now, scope) =>
+      store.execute(txOf(scope), (tx) =>
+        changeRunning(store, tx, jobId, (row) => unlock(row, "SUSPENDED", now)),
+      ),
+
+    fail: (jobId, { error, retryAt, now }, scope) =>
+      store.execute(txOf(scope), (tx) =>
+        changeRunning(store, tx, jobId, (row) => ({
+          ...unlock(row, retryAt === undefined ? "FAILED" : "PENDING", now),
+          availableAt: retryAt === undefined ? row.availableAt : copyDate(retryAt),
+          lastError: copyError(error),
+        })),
+      ),
+
+    release: (jobId, workerId, now, scope) =>
+      store.execute(txOf(scope), (tx) =>
+        changeRunning(
+          store,
+          tx,
+          jobId,
+          (row) => ({
+            ...unlock(row, "PENDING", now),
+            attempt: Math.max(0, row.attempt - 1),
+            availableAt: copyDate(now),
+          }),
+          workerId,
+        ),
+      ),
+
+    renewLeases: (jobIds, workerId, leaseMs, now) =>
+      store.execute(undefined, (tx): RenewLeasesResult => {
+        const lockedUntil = new Date(now.getTime() + leaseMs);
+        const result: RenewLeasesResult = { renewed: [], lost: [] };
+        for (const jobId of jobIds) {
+          const held = changeRunning(
+            store,
+            tx,
+            jobId,
+            (row) => ({ ...row, lockedUntil, updatedAt: copyDate(now) }),
+            workerId,
+          );
+          (held ? result.renewed : result.lost).push(jobId);
+        }
+        return result;
+      }),
+
+    releaseStaleLeases: (now, limit, scope) =>
+      store.execute(txOf(scope), (tx): ReleaseStaleResult => {
+        const t = now.getTime();
+        const stale = pickRows({
+          keys: store.runningJobs.values,
+          get: (id) => store.jobs.get(id),
+          accept: (row) => row.lockedUntil !== null && row.lockedUntil.getTime() < t,
+          limit,
+          compare: (a, b) =>
+            (a.lockedUntil?.getTime() ?? 0) - (b.lockedUntil?.getTime() ?? 0) || a.seq - b.seq,
+        });
+        const result: ReleaseStaleResult = { released: [], exhausted: [] };
+        for (const prev of stale) {
+          const exhausted = prev.attempt >= prev.maxAttempts;
+          const next: JobRow = {
+            ...unlock(prev, exhausted ? "FAILED" : "PENDING", now),
+            availableAt: exhausted ? prev.availableAt : copyDate(now),
+            lastError: leaseExpired(prev),
+          };
+          store.jobs.put(tx, next.jobId, next);
+          (exhausted ? result.exhausted : result.released).push(copyDequeued(next));
+        }
+        return result;
+      }),
+
+    cancelForRun: (workflowRunId, now, scope) =>
+      store.execute(txOf(scope), (tx) => {
+        const active = rowsOf(store.jobsByRun.keysOf(workflowRunId), (id) =>
+          store.jobs.get(id),
+        ).filter((row) => row.status === "PENDING" || row.status === "RUNNING");
+        for (const row of active) store.jobs.put(tx, row.jobId, unlock(row, "CANCELLED", now));
+        return active.length;
+      }),
+
+    activeJobsForRun: (workflowRunId) =>
+      store.execute(undefined, () =>
+        rowsOf(store.jobsByRun.keysOf(workflowRunId), (id) => store.jobs.get(id))
+          .filter((row) => row.status === "PENDING" || row.status === "RUNNING")
+          .sort((a, b) => a.seq - b.seq)
+          .map(copyJob),
+      ),
+
+    getJob: (jobId) =>
+      store.execute(undefined, () => {
+        const row = store.jobs.get(jobId);
+        return row === undefined ? null : copyJob(row);
+      }),
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The in-memory store: every table of the in-memory adapters (runs, stages with inline
+ * outputs, logs, outbox, idempotency keys, jobs, scheduled commands), their indexes, and real
+ * transactions.
+ *
+ * Concurrency model: one async mutex stands in for the database's locks. A transaction holds
+ * it from start to commit or rollback; every operation outside a transaction takes it too.
+ * So nothing ever reads uncommitted data (a job enqueued in an open transaction cannot be
+ * dequeued before the transaction commits), and operations inside a transaction run through
+ * it without taking the mutex again.
+ *
+ * Caution: code running inside a transaction must use the transaction (or pass it as the
+ * scope), never the store's non-transactional adapters: those wait for the mutex the
+ * transaction holds, which is never released.
+ */
+import { RatchetError } from "../../errors.js";
+import type { TransactionScope } from "../../ports/transaction.js";
+import type {
+  JobRecord,
+  JsonValue,
+  LogRecord,
+  OutboxRecord,
+  RunRecord,
+  ScheduledCommand,
+  StageRecord,
+} from "../../records.js";
+import { AsyncMutex } from "./mutex.js";
+import { FilterIndex, GroupIndex, StoreTransaction, Table, UniqueIndex } from "./table.js";
+
+/** A stored stage: the record, its inline output, and its insertion order. */
+export interface StageRow extends StageRecord {
+  /** Inline output; `undefined` when the stage has none. */
+  output: JsonValue | undefined;
+  seq: number;
+}
+
+/** A stored log line with its insertion order. */
+export interface LogRow extends LogRecord {
+  seq: number;
+}
+
+/** A stored outbox event with its insertion order. */
+export interface OutboxRow extends OutboxRecord {
+  seq: number;
+}
+
+/** A stored idempotency key. */
+export interface IdempotencyRow {
+  key: string;
+  commandType: string;
+  status: "in_progress" | "completed";
+  result: JsonValue | null;
+  /** When it was first acquired (`null` when completed without an acquire). */
+  createdAt: Date | null;
+}
+
+/** A stored job with its insertion order (the FIFO tie-break). */
+export interface JobRow extends JobRecord {
+  seq: number;
+}
+
+/** A stored scheduled command with its lease and insertion order. */
+export interface ScheduledRow extends ScheduledCommand {
+  leasedBy: string | null;
+  leaseUntil: Date | null;
+  seq: number;
+}
+
+/** Key of a stage by run and stage id. */
+export function stageKey(runId: string, stageId: string): string {
+  return `${runId}\u0000${stageId}`;
+}
+
+/** Key of an idempotency key by command type and key. */
+export function idempotencyKey(key: string, commandType: string): string {
+  return `${commandType}\u0000${key}`;
+}
+
+/** Key of a scheduled command by type and correlation id. */
+export function scheduleKey(type: string, correlationId: string): string {
+  return `${type}\u0000${correlationId}`;
+}
+
+/** Error for an insert whose primary or unique key is taken. */
+export function duplicateKeyError(what: string, key: string): RatchetError {
+  return new RatchetError("DUPLICATE_KEY", `[ratchet] [in-memory] ${what} "${key}" already exists`);
+}
+
+/**
+ * Every table of the in-memory adapters, shared by the persistence, job transport and
+ * scheduler created over it. Create one per test (or per kernel) with `new InMemoryStore()`.
+ */
+export class InMemoryStore {
+  /** `PENDING` runs. */
+  readonly pendingRuns = new FilterIndex<RunRecord>(["status"], (run) => run.status === "PENDING");
+  /** Runs by id. */
+  readonly runs = new Table<RunRecord>([this.pendingRuns]);
+
+  /** Stage row ids by run id. */
+  readonly stagesByRun = new GroupIndex<StageRow>(["runId"], (stage) => stage.runId);
+  /** Stage row id by {@link stageKey}. */
+  readonly stageByName = new UniqueIndex<StageRow>(["runId", "stageId"], (stage) =>
+    stageKey(stage.runId, stage.stageId),
+  );
+  /** `SUSPENDED` stage row ids. */
+  readonly suspendedStages = new FilterIndex<StageRow>(
+    ["status"],
+    (stage) => stage.status === "SUSPENDED",
+  );
+  /** Stages by row id. */
+  readonly stages = new Table<StageRow>([this.stagesByRun, this.stageByName, this.suspendedStages]);
+
+  /** Log ids by run id. */
+  readonly logsByRun = new GroupIndex<LogRow>(["runId"], (log) => log.runId);
+  /** Logs by id. */
+  readonly logs = new Table<LogRow>([this.logsByRun]);
+
+  /** Outbox event ids by run id. */
+  readonly outboxByRun = new GroupIndex<OutboxRow>(["runId"], (event) => event.runId);
+  /** Ids of events neither published nor dead-lettered, by run id. */
+  readonly unpublishedOutboxByRun = new GroupIndex<OutboxRow>(
+    ["runId", "publishedAt", "dlqAt"],
+    (event) => (event.publishedAt === null && event.dlqAt === null ? event.runId : null),
+  );
+  /** Ids of dead-lettered, unpublished events. */
+  readonly deadLetters = new FilterIndex<OutboxRow>(
+    ["publishedAt", "dlqAt"],
+    (event) => event.publishedAt === null && event.dlqAt !== null,
+  );
+  /** Event id by run id and sequence. */
+  readonly outboxBySequence = new UniqueIndex<OutboxRow>(
+    ["runId", "sequence"],
+    (event) => `${event.runId}\u0000${event.sequence}`,
+  );
+  /** Outbox events by id. */
+  readonly outbox = new Table<OutboxRow>([
+    this.outboxByRun,
+    this.unpublishedOutboxByRun,
+    this.deadLetters,
+    this.outboxBySequence,
+  ]);
+
+  /** Idempotency keys by {@link idempotencyKey}. */
+  readonly idempotencyKeys = new Table<IdempotencyRow>();
+
+  /** Job ids by run id. */
+  readonly jobsByRun = new GroupIndex<JobRow>(["workflowRunId"], (job) => job.workflowRunId);
+  /** `PENDING` job ids. */
+  readonly pendingJobs = new FilterIndex<JobRow>(["status"], (job) => job.status === "PENDING");
+  /** `RUNNING` job ids. */
+  readonly runningJobs = new FilterIndex<JobRow>(["status"], (job) => job.status === "RUNNING");
+  /** Jobs by id. */
+  readonly jobs = new Table<JobRow>([this.jobsByRun, this.pendingJobs, this.runningJobs]);
+
+  /** Scheduled command id by {@link scheduleKey}. */
+  readonly scheduledByKey = new UniqueIndex<ScheduledRow>(["type", "correlationId"], (row) =>
+    scheduleKey(row.type, row.correlationId),
+  );
+  /** Scheduled commands by id. */
+  readonly scheduled = new Table<ScheduledRow>([this.scheduledByKey]);
+
+  private readonly mutex = new AsyncMutex();
+  private readonly scopes = new WeakMap<object, StoreTransaction>();
+  private seq = 0;
+
+  /** A number larger than every earlier one: insertion order for tie-breaks. */
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  /**
+   * Runs a synchronous operation: inside `tx` when given (undoing its own writes if it throws,
+   * like a failed SQL statement), otherwise as its own transaction under the mutex.
+   */
+  execute<T>(tx: StoreTransaction | undefined, operation: (tx: StoreTransaction) => T): Promise<T> {
+    if (tx === undefined) return this.transaction(operation);
+    const mark = tx.mark();
+    try {
+      tx.assertOpen();
+      return Promise.resolve(operation(tx));
+    } catch (error) {
+      if (tx.isOpen) tx.rollbackTo(mark);
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Runs `fn` in a new transaction holding the mutex: commits when it resolves, rolls back
+   * every write and rethrows when it throws.
+   */
+  async transaction<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
+    await this.mutex.lock();
+    const tx = new StoreTransaction();
+    try {
+      const result = await fn(tx);
+      tx.commit();
+      return result;
+    } catch (error) {
+      tx.rollback();
+      throw error;
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  /** Makes `scope` stand for `tx`, so adapters handed the scope write through `tx`. */
+  registerScope(scope: TransactionScope, tx: StoreTransaction): void {
+    this.scopes.set(scope, tx);
+  }
+
+  /** The transaction `scope` stands for, or `undefined` when it is not one of this store's. */
+  transactionOf(scope: TransactionScope | undefined): StoreTransaction | undefined {
+    return scope === undefined ? undefined : this.scopes.get(scope);
+  }
+}

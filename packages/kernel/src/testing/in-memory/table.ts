@@ -1,0 +1,249 @@
+/**
+ * Storage of the in-memory store: tables of rows by primary key, secondary indexes kept in
+ * step with every write, and the undo log that makes transactions roll back for real.
+ *
+ * Stored rows are never mutated: a write replaces the row object. So the undo log only keeps
+ * the previous object of each key a transaction touched, and rolling back puts it back
+ * (through the same path as a write, so indexes follow).
+ */
+import { RatchetError } from "../../errors.js";
+
+/** A secondary index of a {@link Table}, told about every change of a row. */
+export interface RowIndex<Row> {
+  /** `prev` is `undefined` on insert, `next` is `undefined` on delete. */
+  update(key: string, prev: Row | undefined, next: Row | undefined): void;
+}
+
+const EMPTY: ReadonlySet<string> = new Set<string>();
+
+/**
+ * Whether a row update leaves every field an index reads untouched, so the index can skip
+ * recomputing (the common case: a status-only change of a stage leaves its run index alone).
+ */
+function unchanged<Row extends object>(
+  fields: readonly (keyof Row)[],
+  prev: Row | undefined,
+  next: Row | undefined,
+): boolean {
+  if (prev === undefined || next === undefined) return false;
+  for (const field of fields) if (prev[field] !== next[field]) return false;
+  return true;
+}
+
+/** Keys of the rows that satisfy a predicate (e.g. pending jobs). */
+export class FilterIndex<Row extends object> implements RowIndex<Row> {
+  private readonly keys = new Set<string>();
+
+  /** `fields` are the row fields `test` reads. */
+  constructor(
+    private readonly fields: readonly (keyof Row)[],
+    private readonly test: (row: Row) => boolean,
+  ) {}
+
+  /** @inheritDoc */
+  update(key: string, prev: Row | undefined, next: Row | undefined): void {
+    if (unchanged(this.fields, prev, next)) return;
+    const was = prev !== undefined && this.test(prev);
+    const is = next !== undefined && this.test(next);
+    if (was === is) return;
+    if (is) this.keys.add(key);
+    else this.keys.delete(key);
+  }
+
+  /** Keys of the matching rows (live view: copy it before writing to the table). */
+  get values(): ReadonlySet<string> {
+    return this.keys;
+  }
+}
+
+/** Keys grouped by a value of the row (e.g. stages by run); a `null` group leaves a row out. */
+export class GroupIndex<Row extends object> implements RowIndex<Row> {
+  private readonly groups = new Map<string, Set<string>>();
+
+  /** `fields` are the row fields `groupOf` reads. */
+  constructor(
+    private readonly fields: readonly (keyof Row)[],
+    private readonly groupOf: (row: Row) => string | null,
+  ) {}
+
+  /** @inheritDoc */
+  update(key: string, prev: Row | undefined, next: Row | undefined): void {
+    if (unchanged(this.fields, prev, next)) return;
+    const from = prev === undefined ? null : this.groupOf(prev);
+    const to = next === undefined ? null : this.groupOf(next);
+    if (from === to) return;
+    if (from !== null) {
+      const keys = this.groups.get(from);
+      if (keys) {
+        keys.delete(key);
+        if (keys.size === 0) this.groups.delete(from);
+      }
+    }
+    if (to !== null) {
+      let keys = this.groups.get(to);
+      if (!keys) {
+        keys = new Set();
+        this.groups.set(to, keys);
+      }
+      keys.add(key);
+    }
+  }
+
+  /** Keys in a group (live view: copy it before writing to the table). */
+  keysOf(group: string): ReadonlySet<string> {
+    return this.groups.get(group) ?? EMPTY;
+  }
+
+  /** Every non-empty group. */
+  groupNames(): IterableIterator<string> {
+    return this.groups.keys();
+  }
+}
+
+/** One key per value (e.g. a stage by run and stage id); callers check for conflicts first. */
+export class UniqueIndex<Row extends object> implements RowIndex<Row> {
+  private readonly keys = new Map<string, string>();
+
+  /** `fields` are the row fields `keyOf` reads. */
+  constructor(
+    private readonly fields: readonly (keyof Row)[],
+    private readonly keyOf: (row: Row) => string,
+  ) {}
+
+  /** @inheritDoc */
+  update(key: string, prev: Row | undefined, next: Row | undefined): void {
+    if (unchanged(this.fields, prev, next)) return;
+    const from = prev === undefined ? null : this.keyOf(prev);
+    const to = next === undefined ? null : this.keyOf(next);
+    if (from === to) return;
+    if (from !== null && this.keys.get(from) === key) this.keys.delete(from);
+    if (to !== null) this.keys.set(to, key);
+  }
+
+  /** The key of the row holding `value`, if any. */
+  get(value: string): string | undefined {
+    return this.keys.get(value);
+  }
+}
+
+/** Error for a write through a transaction that has already committed or rolled back. */
+export function transactionClosedError(): RatchetError {
+  return new RatchetError(
+    "TRANSACTION_CLOSED",
+    "[ratchet] [in-memory] this transaction has already committed or rolled back",
+  );
+}
+
+/** What the undo log needs of a table. */
+interface Restorable {
+  restore(key: string, row: unknown): void;
+}
+
+/** Rows by primary key, with secondary indexes. Writes go through a {@link StoreTransaction}. */
+export class Table<Row> implements Restorable {
+  private readonly rows = new Map<string, Row>();
+
+  constructor(private readonly indexes: readonly RowIndex<Row>[] = []) {}
+
+  /** The stored row (do not mutate it). */
+  get(key: string): Row | undefined {
+    return this.rows.get(key);
+  }
+
+  /** Number of rows. */
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Every primary key (copy them before writing to the table). */
+  keys(): IterableIterator<string> {
+    return this.rows.keys();
+  }
+
+  /** Every stored row (copy the rows you want before writing to the table). */
+  values(): IterableIterator<Row> {
+    return this.rows.values();
+  }
+
+  /** Inserts or replaces a row; the row object must not be mutated afterwards. */
+  put(tx: StoreTransaction, key: string, row: Row): void {
+    const prev = this.rows.get(key);
+    tx.record(this, key, prev);
+    this.rows.set(key, row);
+    this.reindex(key, prev, row);
+  }
+
+  /** Deletes a row; returns whether there was one. */
+  delete(tx: StoreTransaction, key: string): boolean {
+    const prev = this.rows.get(key);
+    if (prev === undefined) return false;
+    tx.record(this, key, prev);
+    this.rows.delete(key);
+    this.reindex(key, prev, undefined);
+    return true;
+  }
+
+  /** Puts back a row as it was before a write (used by the undo log only). */
+  restore(key: string, row: Row | undefined): void {
+    const prev = this.rows.get(key);
+    if (row === undefined) this.rows.delete(key);
+    else this.rows.set(key, row);
+    this.reindex(key, prev, row);
+  }
+
+  private reindex(key: string, prev: Row | undefined, next: Row | undefined): void {
+    for (const index of this.indexes) index.update(key, prev, next);
+  }
+}
+
+/**
+ * An open transaction of the in-memory store: an undo log of (table, key, previous row)
+ * entries. Commit drops the log; rollback replays it backwards.
+ */
+export class StoreTransaction {
+  /** Flat triples `table, key, previous row`, to keep allocation low on the hot path. */
+  private undo: unknown[] = [];
+  private open = true;
+
+  /** Whether the transaction can still be written to. */
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Throws {@link transactionClosedError} when the transaction has already ended. */
+  assertOpen(): void {
+    if (!this.open) throw transactionClosedError();
+  }
+
+  /** Records the row a write is about to replace. */
+  record(table: Restorable, key: string, prev: unknown): void {
+    this.assertOpen();
+    this.undo.push(table, key, prev);
+  }
+
+  /** A savepoint: the current length of the undo log. */
+  mark(): number {
+    return this.undo.length;
+  }
+
+  /** Undoes every write made after `mark`, newest first. */
+  rollbackTo(mark: number): void {
+    const undo = this.undo;
+    for (let i = undo.length - 3; i >= mark; i -= 3) {
+      (undo[i] as Restorable).restore(undo[i + 1] as string, undo[i + 2]);
+    }
+    undo.length = mark;
+  }
+
+  /** Keeps every write and closes the transaction. */
+  commit(): void {
+    this.open = false;
+    this.undo = [];
+  }
+
+  /** Undoes every write and closes the transaction. */
+  rollback(): void {
+    this.rollbackTo(0);
+    this.open = false;
+  }
+}

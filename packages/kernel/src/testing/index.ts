@@ -1,0 +1,17 @@
+/**
+ * `@ratchet/kernel/testing`: in-memory adapters, a fake clock, a collecting event sink, a
+ * deterministic driver, `createTestKernel()`, and the conformance suites adapters must pass.
+ */
+export { CollectingEventSink } from "./collecting-event-sink.js";
+export * from "./conformance/index.js";
+export {
+  type AdvanceableClock,
+  createDriver,
+  type DriveOptions,
+  type Driver,
+  type DriverConfig,
+  type TickResult,
+} from "./driver.js";
+export { FakeClock } from "./fake-clock.js";
+export * from "./in-memory/index.js";
+export { createTestKernel, type TestKernel, type TestKernelOptions } from "./test-kernel.js";

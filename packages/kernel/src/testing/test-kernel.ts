@@ -1,0 +1,84 @@
+/**
+ * `createTestKernel()`: a kernel on in-memory adapters with a fake clock and a collecting
+ * event sink, ready for users' tests.
+ */
+import type { WorkflowRegistry } from "../dsl/registry.js";
+import { createRegistry } from "../dsl/registry.js";
+import type { AnyWorkflow } from "../dsl/workflow.js";
+import type { KernelOptions } from "../internal/deps.js";
+import type { IdGenerator } from "../internal/ids.js";
+import { createKernel, type Kernel } from "../kernel.js";
+import type { BlobStore } from "../ports/blob-store.js";
+import type { EventSink } from "../ports/event-sink.js";
+import type { JobTransport } from "../ports/job-transport.js";
+import type { Persistence } from "../ports/persistence.js";
+import type { Scheduler } from "../ports/scheduler.js";
+import { CollectingEventSink } from "./collecting-event-sink.js";
+import { createDriver, type Driver } from "./driver.js";
+import { FakeClock } from "./fake-clock.js";
+import { createInMemoryStack } from "./in-memory/index.js";
+
+/** Options of {@link createTestKernel}; every port can be replaced. */
+export interface TestKernelOptions {
+  workflows?: readonly AnyWorkflow[];
+  registry?: WorkflowRegistry;
+  clock?: FakeClock;
+  persistence?: Persistence;
+  jobTransport?: JobTransport;
+  scheduler?: Scheduler;
+  blobStore?: BlobStore;
+  eventSink?: EventSink;
+  options?: Partial<KernelOptions>;
+  newId?: IdGenerator;
+}
+
+/** A kernel with its ports, for tests. */
+export interface TestKernel {
+  kernel: Kernel;
+  persistence: Persistence;
+  jobTransport: JobTransport;
+  scheduler: Scheduler;
+  blobStore: BlobStore;
+  /** The collecting sink (or the sink you passed). */
+  eventSink: EventSink;
+  /** Events published so far, when the default collecting sink is used. */
+  events: CollectingEventSink;
+  clock: FakeClock;
+  /** Deterministic driver: runs workflows to completion by dispatching commands. */
+  driver: Driver;
+}
+
+/** Creates a kernel on in-memory adapters with a `FakeClock` and a `CollectingEventSink`. */
+export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
+  const stack = createInMemoryStack();
+  const clock = options.clock ?? new FakeClock();
+  const events = new CollectingEventSink();
+  const persistence = options.persistence ?? stack.persistence;
+  const jobTransport = options.jobTransport ?? stack.jobTransport;
+  const scheduler = options.scheduler ?? stack.scheduler;
+  const blobStore = options.blobStore ?? stack.blobStore;
+  const eventSink = options.eventSink ?? events;
+  const kernel = createKernel({
+    persistence,
+    jobTransport,
+    scheduler,
+    blobStore,
+    eventSink,
+    clock,
+    registry: options.registry ?? createRegistry(options.workflows ?? []),
+    ...(options.options ? { options: options.options } : {}),
+    ...(options.newId ? { newId: options.newId } : {}),
+  });
+  const driver = createDriver({ kernel, jobTransport, persistence, clock });
+  return {
+    kernel,
+    persistence,
+    jobTransport,
+    scheduler,
+    blobStore,
+    eventSink,
+    events,
+    clock,
+    driver,
+  };
+}
