@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { createTestKernel } from "../../src/testing/index.js";
+import { chainWorkflow } from "../fixtures.js";
+
+describe("outbox.flush and plugin.replayDLQ", () => {
+  it("publishes each event once, in per-run sequence order, with ids to deduplicate on", async () => {
+    const t = createTestKernel({ workflows: [chainWorkflow] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    await t.driver.runToCompletion(workflowRunId);
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" });
+    const events = t.events.forRun(workflowRunId);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" })).toEqual({
+      published: 0,
+      failed: 0,
+      deadLettered: 0,
+    });
+  });
+
+  it("dead-letters an event after outboxMaxRetries failures, and replays it on request", async () => {
+    const t = createTestKernel({
+      workflows: [chainWorkflow],
+      options: { outboxMaxRetries: 3, outboxRetryBaseMs: 100 },
+    });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    t.events.failWhen((e) => e.type === "workflow.created");
+    const results = [];
+    for (let i = 0; i < 3; i++) {
+      results.push(await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" }));
+      t.clock.advance(10_000);
+    }
+    expect(results.map((r) => [r.failed, r.deadLettered])).toEqual([
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ]);
+    const [dead] = await t.persistence.listOutboxEvents(workflowRunId);
+    expect(dead?.dlqAt).toBeInstanceOf(Date);
+    t.events.failWhen(null);
+    expect(await t.kernel.dispatch({ type: "plugin.replayDLQ" })).toEqual({ replayed: 1 });
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" });
+    expect(t.events.forRun(workflowRunId).map((e) => e.type)).toEqual(["workflow.created"]);
+  });
+});

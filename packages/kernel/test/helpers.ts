@@ -1,0 +1,34 @@
+/**
+ * Helpers for the kernel's tests.
+ */
+
+/** Wraps an object, replacing some methods; other members pass through (bound to the target). */
+export function override<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(obj, key, receiver) {
+      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
+      const value = Reflect.get(obj, key, receiver);
+      return typeof value === "function" ? value.bind(obj) : value;
+    },
+  });
+}
+
+/** A promise with its resolve function exposed. */
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets pending microtasks and I/O callbacks run. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}

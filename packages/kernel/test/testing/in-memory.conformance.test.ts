@@ -1,0 +1,102 @@
+/**
+ * The in-memory adapters against the shared conformance suites. The backdoors read the
+ * store's tables directly (scanning rows, not using the adapters' indexes).
+ */
+import {
+  blobStoreConformance,
+  jobTransportConformance,
+  type PersistenceBackdoor,
+  persistenceConformance,
+  schedulerConformance,
+} from "../../src/testing/conformance/index.js";
+import { createInMemoryStack, type InMemoryStore } from "../../src/testing/in-memory/index.js";
+
+function persistenceBackdoor(store: InMemoryStore): PersistenceBackdoor {
+  return {
+    async readRun(id) {
+      const row = store.runs.get(id);
+      return row === undefined ? null : structuredClone(row);
+    },
+    async readStage(runId, stageId) {
+      const row = [...store.stages.values()].find(
+        (s) => s.runId === runId && s.stageId === stageId,
+      );
+      if (row === undefined) return null;
+      const { output, seq: _seq, ...record } = structuredClone(row);
+      return { ...record, output: output ?? null };
+    },
+    async readLogs(runId) {
+      return [...store.logs.values()]
+        .filter((log) => log.runId === runId)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq)
+        .map(({ seq: _seq, ...log }) => structuredClone(log));
+    },
+    async readOutbox(runId) {
+      return [...store.outbox.values()]
+        .filter((event) => event.runId === runId)
+        .sort((a, b) => a.sequence - b.sequence)
+        .map(({ seq: _seq, ...event }) => structuredClone(event));
+    },
+    async readIdempotencyKey(key, commandType) {
+      const row = [...store.idempotencyKeys.values()].find(
+        (k) => k.key === key && k.commandType === commandType,
+      );
+      return row === undefined ? null : { status: row.status, result: structuredClone(row.result) };
+    },
+  };
+}
+
+persistenceConformance({
+  name: "in-memory",
+  create: async () => {
+    const { store, persistence } = createInMemoryStack();
+    return { persistence, backdoor: persistenceBackdoor(store), close: async () => {} };
+  },
+});
+
+jobTransportConformance({
+  name: "in-memory",
+  create: async () => {
+    const { store, persistence, jobTransport } = createInMemoryStack();
+    return {
+      jobTransport,
+      persistence,
+      backdoor: {
+        async readJob(jobId) {
+          const row = store.jobs.get(jobId);
+          if (row === undefined) return null;
+          const { seq: _seq, ...job } = structuredClone(row);
+          return job;
+        },
+      },
+      close: async () => {},
+    };
+  },
+});
+
+schedulerConformance({
+  name: "in-memory",
+  create: async () => {
+    const { store, persistence, scheduler } = createInMemoryStack();
+    return {
+      scheduler,
+      persistence,
+      backdoor: {
+        async readScheduled(type, correlationId) {
+          const row = [...store.scheduled.values()].find(
+            (s) => s.type === type && s.correlationId === correlationId,
+          );
+          if (row === undefined) return null;
+          const { id, payload, runAt } = structuredClone(row);
+          return { id, type, correlationId, payload, runAt };
+        },
+      },
+      close: async () => {},
+    };
+  },
+});
+
+blobStoreConformance({
+  name: "in-memory",
+  create: async () => ({ blobStore: createInMemoryStack().blobStore, close: async () => {} }),
+});
