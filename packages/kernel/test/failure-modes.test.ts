@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   createKernel,
   createRegistry,
+  type DequeuedJob,
   decodeValue,
   defineStage,
   defineWorkflow,
@@ -124,7 +125,7 @@ describe("failure modes", () => {
         },
         { now: t.clock.now() },
       );
-      await t.jobTransport.complete(last?.jobId as string, t.clock.now(), tx);
+      await t.jobTransport.complete(last as DequeuedJob, t.clock.now(), tx);
     });
     expect((await t.persistence.getRun(workflowRunId))?.status).toBe("RUNNING");
     // Not yet past the threshold: left alone.

@@ -43,7 +43,7 @@ export async function jobExecute(
   ]);
 
   if (!run) {
-    await deps.jobTransport.fail(job.jobId, {
+    await deps.jobTransport.fail(job, {
       error: {
         code: "RUN_NOT_FOUND",
         message: `[ratchet] run ${job.workflowRunId} does not exist`,
@@ -53,7 +53,7 @@ export async function jobExecute(
     return { outcome: "skipped", ...ids, reason: "run not found" };
   }
   if (run.status !== "RUNNING") {
-    await deps.jobTransport.complete(job.jobId, deps.clock.now());
+    await deps.jobTransport.complete(job, deps.clock.now());
     return run.status === "CANCELLED"
       ? { outcome: "cancelled", ...ids }
       : { outcome: "skipped", ...ids, reason: `run is ${run.status}` };
@@ -64,7 +64,7 @@ export async function jobExecute(
     (record.status !== "PENDING" && record.status !== "RUNNING") ||
     run.currentGroup !== record.groupIndex
   ) {
-    await deps.jobTransport.complete(job.jobId, deps.clock.now());
+    await deps.jobTransport.complete(job, deps.clock.now());
     return {
       outcome: "skipped",
       ...ids,
@@ -131,7 +131,7 @@ export async function jobExecute(
       await progress.settled();
       target.emitStarted = !progress.startedWritten();
       if (deps.inFlight.causeOf(controller) === "cancelled") {
-        await deps.jobTransport.complete(job.jobId, deps.clock.now());
+        await deps.jobTransport.complete(job, deps.clock.now());
         return { outcome: "cancelled", ...ids };
       }
       return settleFailure(

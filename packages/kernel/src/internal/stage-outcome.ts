@@ -63,13 +63,14 @@ async function settleJob(
   target: AttemptTarget,
   how: "complete" | "suspend" | { error: StoredError; retryAt?: Date },
 ): Promise<void> {
-  const { jobId } = target;
+  const { jobId, attempt } = target;
   if (jobId === undefined) return;
+  const job = { jobId, attempt };
   await uow.jobs((scope) => {
-    if (how === "complete") return deps.jobTransport.complete(jobId, uow.now, scope);
-    if (how === "suspend") return deps.jobTransport.suspend(jobId, uow.now, scope);
+    if (how === "complete") return deps.jobTransport.complete(job, uow.now, scope);
+    if (how === "suspend") return deps.jobTransport.suspend(job, uow.now, scope);
     return deps.jobTransport.fail(
-      jobId,
+      job,
       how.retryAt
         ? { error: how.error, retryAt: how.retryAt, now: uow.now }
         : { error: how.error, now: uow.now },

@@ -14,8 +14,10 @@
  *   `availableAt <= now`, highest `priority` first then oldest, marks them `RUNNING`, sets
  *   `lockedBy`/`lockedUntil = now + leaseMs` and increments `attempt`. Two concurrent callers
  *   never receive the same job (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
- * - `complete`, `suspend`, `fail` and `release` act only on a job that is `RUNNING`; they
- *   return `false` (and change nothing) otherwise.
+ * - `complete`, `suspend` and `fail` act only on a job that is `RUNNING` **at the attempt
+ *   named by the {@link JobRef}**; they return `false` (and change nothing) otherwise. The
+ *   attempt fences off a worker whose lease was taken over: its late result cannot settle the
+ *   attempt another worker is running now. `release` acts only on a job `workerId` holds.
  * - `fail` with `retryAt` puts the job back to `PENDING` (available at `retryAt`); without,
  *   it ends `FAILED`.
  * - `renewLeases` extends the lease of jobs still locked by `workerId`; jobs no longer held
@@ -32,6 +34,12 @@
  */
 import type { DequeuedJob, JobRecord, NewJob, StoredError } from "../records.js";
 import type { TransactionScope } from "./transaction.js";
+
+/** Names one attempt of a job; a {@link DequeuedJob} is one. */
+export interface JobRef {
+  jobId: string;
+  attempt: number;
+}
 
 /** Options of {@link JobTransport.dequeue}. */
 export interface DequeueOptions {
@@ -72,9 +80,9 @@ export interface JobTransport {
   enqueue(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
   enqueueParallel(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
   dequeue(options: DequeueOptions): Promise<DequeuedJob[]>;
-  complete(jobId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
-  suspend(jobId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
-  fail(jobId: string, options: FailJobOptions, scope?: TransactionScope): Promise<boolean>;
+  complete(job: JobRef, now: Date, scope?: TransactionScope): Promise<boolean>;
+  suspend(job: JobRef, now: Date, scope?: TransactionScope): Promise<boolean>;
+  fail(job: JobRef, options: FailJobOptions, scope?: TransactionScope): Promise<boolean>;
   /** Gives up a job this worker holds without using up an attempt (graceful shutdown). */
   release(jobId: string, workerId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
   renewLeases(

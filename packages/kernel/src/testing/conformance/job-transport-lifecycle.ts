@@ -6,7 +6,7 @@
 import { expect, it } from "vitest";
 import type { StoredError } from "../../records.js";
 import { type JobTransportFixture, jobBuilder } from "./job-transport-fixture.js";
-import { at, SECOND, uniqueId } from "./shared.js";
+import { at, attemptOf, SECOND, uniqueId } from "./shared.js";
 
 const LEASE_MS = 30 * SECOND;
 
@@ -36,21 +36,21 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     const pending = build.job(await build.run(), { availableAt: at(1_000 * SECOND) });
     await jobTransport.enqueue([pending]);
     const error: StoredError = { code: "E", message: "no" };
-    expect(await jobTransport.complete(pending.jobId, at(1))).toBe(false);
-    expect(await jobTransport.suspend(pending.jobId, at(1))).toBe(false);
-    expect(await jobTransport.fail(pending.jobId, { error, now: at(1) })).toBe(false);
+    expect(await jobTransport.complete(attemptOf(pending.jobId, 0), at(1))).toBe(false);
+    expect(await jobTransport.suspend(attemptOf(pending.jobId), at(1))).toBe(false);
+    expect(await jobTransport.fail(attemptOf(pending.jobId), { error, now: at(1) })).toBe(false);
     expect((await jobTransport.getJob(pending.jobId))?.status).toBe("PENDING");
-    expect(await jobTransport.complete(uniqueId("missing"), at(1))).toBe(false);
+    expect(await jobTransport.complete(attemptOf(uniqueId("missing")), at(1))).toBe(false);
 
     const [done = "", suspended = ""] = await running(2);
-    expect(await jobTransport.complete(done, at(SECOND))).toBe(true);
-    expect(await jobTransport.complete(done, at(2 * SECOND))).toBe(false);
-    expect(await jobTransport.fail(done, { error, now: at(2 * SECOND) })).toBe(false);
+    expect(await jobTransport.complete(attemptOf(done), at(SECOND))).toBe(true);
+    expect(await jobTransport.complete(attemptOf(done), at(2 * SECOND))).toBe(false);
+    expect(await jobTransport.fail(attemptOf(done), { error, now: at(2 * SECOND) })).toBe(false);
     expect((await jobTransport.getJob(done))?.status).toBe("COMPLETED");
     if (backdoor) expect((await backdoor.readJob(done))?.status).toBe("COMPLETED");
 
-    expect(await jobTransport.suspend(suspended, at(SECOND))).toBe(true);
-    expect(await jobTransport.suspend(suspended, at(SECOND))).toBe(false);
+    expect(await jobTransport.suspend(attemptOf(suspended), at(SECOND))).toBe(true);
+    expect(await jobTransport.suspend(attemptOf(suspended), at(SECOND))).toBe(false);
     expect((await jobTransport.getJob(suspended))?.status).toBe("SUSPENDED");
   });
 
@@ -64,7 +64,9 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
       stageId: "fetch",
     };
     const retryAt = at(60 * SECOND);
-    expect(await jobTransport.fail(jobId, { error, retryAt, now: at(10 * SECOND) })).toBe(true);
+    expect(
+      await jobTransport.fail(attemptOf(jobId), { error, retryAt, now: at(10 * SECOND) }),
+    ).toBe(true);
     const stored = await jobTransport.getJob(jobId);
     expect(stored).toMatchObject({
       status: "PENDING",
@@ -81,11 +83,42 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     expect(again).toMatchObject({ jobId, attempt: 2 });
   });
 
+  it("complete, suspend and fail ignore an attempt that is no longer the current one", async () => {
+    const { jobTransport } = fixture();
+    const [jobId = ""] = await running(1, "worker-1");
+    // Worker 1's lease expires; worker 2 takes the job over as attempt 2.
+    await jobTransport.releaseStaleLeases(at(LEASE_MS + SECOND), 10);
+    const [taken] = await jobTransport.dequeue({
+      workerId: "worker-2",
+      limit: 1,
+      leaseMs: LEASE_MS,
+      now: at(LEASE_MS + SECOND),
+    });
+    expect(taken).toMatchObject({ jobId, attempt: 2 });
+    // Worker 1 comes back late: its settlements must not touch attempt 2.
+    const error: StoredError = { code: "E", message: "late" };
+    expect(
+      await jobTransport.fail(attemptOf(jobId, 1), {
+        error,
+        retryAt: at(0),
+        now: at(LEASE_MS + 2 * SECOND),
+      }),
+    ).toBe(false);
+    expect(await jobTransport.complete(attemptOf(jobId, 1), at(LEASE_MS + 2 * SECOND))).toBe(false);
+    expect(await jobTransport.suspend(attemptOf(jobId, 1), at(LEASE_MS + 2 * SECOND))).toBe(false);
+    expect(await jobTransport.getJob(jobId)).toMatchObject({
+      status: "RUNNING",
+      lockedBy: "worker-2",
+      attempt: 2,
+    });
+    expect(await jobTransport.complete(attemptOf(jobId, 2), at(LEASE_MS + 3 * SECOND))).toBe(true);
+  });
+
   it("fail without retryAt ends the job FAILED", async () => {
     const { jobTransport } = fixture();
     const [jobId = ""] = await running(1);
     const error: StoredError = { code: "E_FATAL", message: "bad input" };
-    expect(await jobTransport.fail(jobId, { error, now: at(SECOND) })).toBe(true);
+    expect(await jobTransport.fail(attemptOf(jobId), { error, now: at(SECOND) })).toBe(true);
     expect(await jobTransport.getJob(jobId)).toMatchObject({ status: "FAILED", lastError: error });
     expect(
       await jobTransport.dequeue({
@@ -104,7 +137,7 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     const foreign = build.job(await build.run());
     await jobTransport.enqueue([foreign]);
     await jobTransport.dequeue({ workerId: "worker-2", limit: 1, leaseMs: LEASE_MS, now: at(0) });
-    await jobTransport.complete(finished, at(SECOND));
+    await jobTransport.complete(attemptOf(finished), at(SECOND));
     const missing = uniqueId("missing");
 
     const result = await jobTransport.renewLeases(
@@ -210,7 +243,7 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     const otherJob = build.job(otherRunId);
     await jobTransport.enqueue([runningJob, completedJob]);
     await jobTransport.dequeue({ workerId: "w", limit: 2, leaseMs: LEASE_MS, now: at(0) });
-    await jobTransport.complete(completedJob.jobId, at(SECOND));
+    await jobTransport.complete(attemptOf(completedJob.jobId), at(SECOND));
     await jobTransport.enqueue([pendingJob, otherJob]);
 
     expect(await jobTransport.cancelForRun(runId, at(2 * SECOND))).toBe(2);
@@ -219,7 +252,7 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     expect(await status(pendingJob.jobId)).toBe("CANCELLED");
     expect(await status(completedJob.jobId)).toBe("COMPLETED");
     expect(await status(otherJob.jobId)).toBe("PENDING");
-    expect(await jobTransport.complete(runningJob.jobId, at(3 * SECOND))).toBe(false);
+    expect(await jobTransport.complete(attemptOf(runningJob.jobId), at(3 * SECOND))).toBe(false);
     const renewal = await jobTransport.renewLeases(
       [runningJob.jobId],
       "w",
@@ -254,8 +287,8 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
       build.job(otherRunId),
     ]);
     await jobTransport.dequeue({ workerId: "w", limit: 3, leaseMs: LEASE_MS, now: at(0) });
-    await jobTransport.complete(completedJob.jobId, at(SECOND));
-    await jobTransport.fail(failedJob.jobId, {
+    await jobTransport.complete(attemptOf(completedJob.jobId), at(SECOND));
+    await jobTransport.fail(attemptOf(failedJob.jobId), {
       error: { code: "E", message: "x" },
       now: at(SECOND),
     });

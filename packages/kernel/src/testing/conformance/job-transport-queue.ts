@@ -2,7 +2,7 @@
 import { expect, it } from "vitest";
 import type { DequeuedJob, JobRecord } from "../../records.js";
 import { type JobTransportFixture, jobBuilder } from "./job-transport-fixture.js";
-import { at, RollbackProbe, SECOND, sampleJson, uniqueId } from "./shared.js";
+import { at, attemptOf, RollbackProbe, SECOND, sampleJson, uniqueId } from "./shared.js";
 
 const LEASE_MS = 30 * SECOND;
 const jobIds = (jobs: readonly DequeuedJob[]) => jobs.map((job) => job.jobId);
@@ -273,12 +273,12 @@ export function transactionalQueueTests(
     await jobTransport.dequeue({ workerId: "w", limit: 1, leaseMs: LEASE_MS, now: at(SECOND) });
     const probe = new RollbackProbe();
     const attempt = persistence.withTransaction(async (tx) => {
-      expect(await jobTransport.complete(job.jobId, at(2 * SECOND), tx)).toBe(true);
+      expect(await jobTransport.complete(attemptOf(job.jobId), at(2 * SECOND), tx)).toBe(true);
       throw probe;
     });
     await expect(attempt).rejects.toBe(probe);
     expect((await jobTransport.getJob(job.jobId))?.status).toBe("RUNNING");
-    expect(await jobTransport.complete(job.jobId, at(3 * SECOND))).toBe(true);
+    expect(await jobTransport.complete(attemptOf(job.jobId), at(3 * SECOND))).toBe(true);
     expect((await jobTransport.getJob(job.jobId))?.status).toBe("COMPLETED");
   });
 }

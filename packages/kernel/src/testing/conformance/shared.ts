@@ -108,3 +108,8 @@ export const TOP_LEVEL_JSON: readonly JsonValue[] = [
   {},
   { a: { b: [null] } },
 ];
+
+/** A reference to `attempt` (default 1, the first dequeue) of a job. */
+export function attemptOf(jobId: string, attempt = 1): { jobId: string; attempt: number } {
+  return { jobId, attempt };
+}

@@ -77,17 +77,21 @@ function unlock(row: JobRow, status: JobStatus, now: Date): JobRow {
   return { ...row, status, lockedBy: null, lockedUntil: null, updatedAt: copyDate(now) };
 }
 
-/** Writes `change(row)` if the job is `RUNNING` (and held by `workerId`, when given). */
+/**
+ * Writes `change(row)` if the job is `RUNNING` (held by `fence.workerId` and at
+ * `fence.attempt`, when given).
+ */
 function changeRunning(
   store: InMemoryStore,
   tx: StoreTransaction,
   jobId: string,
   change: (row: JobRow) => JobRow,
-  workerId?: string,
+  fence: { workerId?: string; attempt?: number } = {},
 ): boolean {
   const row = store.jobs.get(jobId);
   if (row?.status !== "RUNNING") return false;
-  if (workerId !== undefined && row.lockedBy !== workerId) return false;
+  if (fence.workerId !== undefined && row.lockedBy !== fence.workerId) return false;
+  if (fence.attempt !== undefined && row.attempt !== fence.attempt) return false;
   store.jobs.put(tx, jobId, change(row));
   return true;
 }
@@ -141,23 +145,29 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         });
       }),
 
-    complete: (jobId, now, scope) =>
+    complete: ({ jobId, attempt }, now, scope) =>
       store.execute(txOf(scope), (tx) =>
-        changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now)),
+        changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now), { attempt }),
       ),
 
-    suspend: (jobId, now, scope) =>
+    suspend: ({ jobId, attempt }, now, scope) =>
       store.execute(txOf(scope), (tx) =>
-        changeRunning(store, tx, jobId, (row) => unlock(row, "SUSPENDED", now)),
+        changeRunning(store, tx, jobId, (row) => unlock(row, "SUSPENDED", now), { attempt }),
       ),
 
-    fail: (jobId, { error, retryAt, now }, scope) =>
+    fail: ({ jobId, attempt }, { error, retryAt, now }, scope) =>
       store.execute(txOf(scope), (tx) =>
-        changeRunning(store, tx, jobId, (row) => ({
-          ...unlock(row, retryAt === undefined ? "FAILED" : "PENDING", now),
-          availableAt: retryAt === undefined ? row.availableAt : copyDate(retryAt),
-          lastError: copyError(error),
-        })),
+        changeRunning(
+          store,
+          tx,
+          jobId,
+          (row) => ({
+            ...unlock(row, retryAt === undefined ? "FAILED" : "PENDING", now),
+            availableAt: retryAt === undefined ? row.availableAt : copyDate(retryAt),
+            lastError: copyError(error),
+          }),
+          { attempt },
+        ),
       ),
 
     release: (jobId, workerId, now, scope) =>
@@ -171,7 +181,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
             attempt: Math.max(0, row.attempt - 1),
             availableAt: copyDate(now),
           }),
-          workerId,
+          { workerId },
         ),
       ),
 
@@ -185,7 +195,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
             tx,
             jobId,
             (row) => ({ ...row, lockedUntil, updatedAt: copyDate(now) }),
-            workerId,
+            { workerId },
           );
           (held ? result.renewed : result.lost).push(jobId);
         }
