@@ -1,0 +1,34 @@
+/**
+ * The PostgreSQL client: a Prisma client of the generated PostgreSQL flavour on the `pg`
+ * driver adapter, which owns a connection pool (one pool per client).
+ */
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../generated/postgresql/client.js";
+
+/** Default maximum number of pooled connections per client. */
+export const POSTGRES_DEFAULT_POOL_SIZE = 10;
+
+/** Options of {@link createPostgresClient}. */
+export interface PostgresClientOptions {
+  /** Connection string, e.g. `postgresql://user:pass@host:5432/db`. */
+  url: string;
+  /** Maximum number of pooled connections (default {@link POSTGRES_DEFAULT_POOL_SIZE}). */
+  max?: number;
+  /** Called when an idle pooled connection fails (default: ignored; the pool replaces it). */
+  onPoolError?: (error: Error) => void;
+}
+
+/** The Prisma client {@link createPostgresClient} returns. */
+export type PostgresPrismaClient = PrismaClient;
+
+/**
+ * Creates a Prisma client (PostgreSQL flavour) on `@prisma/adapter-pg` with its own `pg` pool of
+ * at most `max` connections. Call `$disconnect()` to end the pool.
+ */
+export function createPostgresClient(options: PostgresClientOptions): PostgresPrismaClient {
+  const adapter = new PrismaPg(
+    { connectionString: options.url, max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE },
+    options.onPoolError === undefined ? undefined : { onPoolError: options.onPoolError },
+  );
+  return new PrismaClient({ adapter });
+}

@@ -1,0 +1,28 @@
+/**
+ * `@ratchet/prisma`: Ratchet's storage on SQLite (the embedded default) and PostgreSQL (the
+ * scale-out path), through Prisma 7 driver adapters.
+ *
+ * - `createSqliteStack({ file })` / `createPostgresStack({ url })`: every storage port for
+ *   `createKernel`, migrated and ready.
+ * - `createPrismaPersistence`, `createPrismaJobQueue`, `createPrismaScheduler`,
+ *   `createPrismaBlobStore`: the ports one by one, over a Prisma client you create.
+ * - `migrate(prisma)`: applies the bundled migrations (idempotent; concurrent starters
+ *   serialise).
+ */
+export { createPrismaBlobStore } from "./blob-store/index.js";
+export {
+  createPostgresClient,
+  createSqliteClient,
+  type PostgresClientOptions,
+  type PostgresPrismaClient,
+  type SqliteClientOptions,
+  type SqlitePrismaClient,
+} from "./clients/index.js";
+export { createPrismaJobQueue } from "./job-queue/index.js";
+export { MIGRATIONS, MigrationError, type MigrationErrorCode, migrate } from "./migrate/index.js";
+export { createPrismaPersistence, type PrismaAdapterOptions } from "./persistence/index.js";
+export { createPrismaScheduler } from "./scheduler/index.js";
+export type { Provider, RawClient, RawRootClient } from "./sql/raw-client.js";
+export { createPostgresStack, type PostgresStackOptions } from "./stacks/postgres.js";
+export { createSqliteStack, type SqliteStackOptions } from "./stacks/sqlite.js";
+export type { PrismaStack } from "./stacks/stack.js";

@@ -1,0 +1,200 @@
+/**
+ * `createPrismaJobQueue`: the `JobTransport` port as a table in the run database. It joins
+ * the persistence adapter's transactions (`joinsTransactions: true`), so jobs a command
+ * enqueues become visible exactly when the command commits. PostgreSQL dequeues with
+ * `FOR UPDATE SKIP LOCKED`; SQLite's single writer makes the same statement safe there.
+ */
+import type { JobTransport, NewJob, ReleaseStaleResult, TransactionScope } from "@ratchet/kernel";
+import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
+import type { SqlExecutor } from "../sql/executor.js";
+import type { RawRootClient } from "../sql/raw-client.js";
+import { json, toDate } from "../sql/rows.js";
+import { executorFor } from "../sql/scope.js";
+import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
+
+const INSERT_CHUNK = 500;
+
+async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<void> {
+  const d = db.dialect;
+  for (let start = 0; start < jobs.length; start += INSERT_CHUNK) {
+    const params: unknown[] = [];
+    const values = jobs.slice(start, start + INSERT_CHUNK).map((job) => {
+      const at = d.date(job.availableAt);
+      params.push(
+        job.jobId,
+        job.workflowRunId,
+        job.workflowId,
+        job.stageId,
+        job.priority,
+        job.maxAttempts,
+        json(job.payload),
+        at,
+      );
+      const n = params.length;
+      return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, 'PENDING', $${n - 3}, 0, $${n - 2}, $${n - 1}, $${n}, $${n}, $${n})`;
+    });
+    await db.execute(
+      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at) VALUES ${values.join(", ")}`,
+      ...params,
+    );
+  }
+}
+
+/** The `JobTransport` port over a shared executor (used by the stack helpers). */
+export function jobQueueOver(root: SqlExecutor): JobTransport {
+  const d = root.dialect;
+  const settle = async (
+    scope: TransactionScope | undefined,
+    jobId: string,
+    attempt: number,
+    set: string,
+    params: unknown[],
+  ): Promise<boolean> => {
+    const db = executorFor(root, scope);
+    const changed = await db.execute(
+      `UPDATE ratchet_jobs SET ${set}, locked_by = NULL, locked_until = NULL WHERE job_id = $1 AND status = 'RUNNING' AND attempt = $2`,
+      jobId,
+      attempt,
+      ...params,
+    );
+    return changed > 0;
+  };
+
+  return {
+    joinsTransactions: true,
+
+    enqueue: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
+    enqueueParallel: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
+
+    async dequeue({ workerId, limit, leaseMs, now }) {
+      const rows = await root.query(
+        `WITH picked AS MATERIALIZED (
+           SELECT seq FROM ratchet_jobs WHERE status = 'PENDING' AND available_at <= $3
+           ORDER BY priority DESC, available_at, seq LIMIT $4 ${d.skipLocked})
+         UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3
+         WHERE seq IN (SELECT seq FROM picked) AND status = 'PENDING'
+         RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`,
+        workerId,
+        d.date(new Date(now.getTime() + leaseMs)),
+        d.date(now),
+        limit,
+      );
+      return rows
+        .map((row) => ({
+          job: dequeuedFromRow(row),
+          seq: BigInt(row.seq as bigint | number | string),
+          at: toDate(row.available_at).getTime(),
+        }))
+        .sort(
+          (a, b) =>
+            b.job.priority - a.job.priority ||
+            a.at - b.at ||
+            (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0),
+        )
+        .map((entry) => entry.job);
+    },
+
+    complete: (job, now, scope) =>
+      settle(scope, job.jobId, job.attempt, "status = 'COMPLETED', updated_at = $3", [d.date(now)]),
+    suspend: (job, now, scope) =>
+      settle(scope, job.jobId, job.attempt, "status = 'SUSPENDED', updated_at = $3", [d.date(now)]),
+    fail: (job, { error, retryAt, now }, scope) =>
+      retryAt
+        ? settle(
+            scope,
+            job.jobId,
+            job.attempt,
+            "status = 'PENDING', available_at = $3, last_error = $4, updated_at = $5",
+            [d.date(retryAt), json(error), d.date(now)],
+          )
+        : settle(
+            scope,
+            job.jobId,
+            job.attempt,
+            "status = 'FAILED', last_error = $3, updated_at = $4",
+            [json(error), d.date(now)],
+          ),
+
+    async release(jobId, workerId, now, scope) {
+      const changed = await executorFor(root, scope).execute(
+        `UPDATE ratchet_jobs SET status = 'PENDING', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, available_at = $3, updated_at = $3, locked_by = NULL, locked_until = NULL
+         WHERE job_id = $1 AND status = 'RUNNING' AND locked_by = $2`,
+        jobId,
+        workerId,
+        d.date(now),
+      );
+      return changed > 0;
+    },
+
+    async renewLeases(jobIds, workerId, leaseMs, now) {
+      if (jobIds.length === 0) return { renewed: [], lost: [] };
+      const marks = jobIds.map((_, i) => `$${i + 4}`).join(", ");
+      const rows = await root.query<{ job_id: string }>(
+        `UPDATE ratchet_jobs SET locked_until = $2, updated_at = $3 WHERE status = 'RUNNING' AND locked_by = $1 AND job_id IN (${marks}) RETURNING job_id`,
+        workerId,
+        d.date(new Date(now.getTime() + leaseMs)),
+        d.date(now),
+        ...jobIds,
+      );
+      const renewed = new Set(rows.map((row) => row.job_id));
+      return {
+        renewed: jobIds.filter((id) => renewed.has(id)),
+        lost: jobIds.filter((id) => !renewed.has(id)),
+      };
+    },
+
+    async releaseStaleLeases(now, limit, scope): Promise<ReleaseStaleResult> {
+      const db = executorFor(root, scope);
+      const at = d.date(now);
+      const rows = await db.query(
+        `WITH picked AS MATERIALIZED (
+           SELECT seq FROM ratchet_jobs WHERE status = 'RUNNING' AND locked_until < $1
+           ORDER BY locked_until, seq LIMIT $2 ${d.skipLocked})
+         UPDATE ratchet_jobs SET
+           status = CASE WHEN attempt >= max_attempts THEN 'FAILED' ELSE 'PENDING' END,
+           available_at = CASE WHEN attempt >= max_attempts THEN available_at ELSE $1 END,
+           last_error = '{"code":"LEASE_EXPIRED","message":"[ratchet] the job''s lease expired"}',
+           locked_by = NULL, locked_until = NULL, updated_at = $1
+         WHERE seq IN (SELECT seq FROM picked) AND status = 'RUNNING'
+         RETURNING ${DEQUEUED_COLUMNS}, status`,
+        at,
+        limit,
+      );
+      const result: ReleaseStaleResult = { released: [], exhausted: [] };
+      for (const row of rows)
+        (row.status === "FAILED" ? result.exhausted : result.released).push(dequeuedFromRow(row));
+      return result;
+    },
+
+    cancelForRun: (workflowRunId, now, scope) =>
+      executorFor(root, scope).execute(
+        `UPDATE ratchet_jobs SET status = 'CANCELLED', locked_by = NULL, locked_until = NULL, updated_at = $2 WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')`,
+        workflowRunId,
+        d.date(now),
+      ),
+
+    async activeJobsForRun(workflowRunId) {
+      const rows = await root.query(
+        `SELECT ${JOB_COLUMNS} FROM ratchet_jobs WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING') ORDER BY seq`,
+        workflowRunId,
+      );
+      return rows.map(jobFromRow);
+    },
+
+    async getJob(jobId) {
+      const [row] = await root.query(
+        `SELECT ${JOB_COLUMNS} FROM ratchet_jobs WHERE job_id = $1`,
+        jobId,
+      );
+      return row ? jobFromRow(row) : null;
+    },
+  };
+}
+
+/** Creates the job queue over a Prisma client (PostgreSQL or SQLite). */
+export function createPrismaJobQueue(
+  prisma: RawRootClient,
+  options: PrismaAdapterOptions = {},
+): JobTransport {
+  return jobQueueOver(executorOf(prisma, options));
+}

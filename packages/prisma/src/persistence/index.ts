@@ -1,0 +1,100 @@
+/**
+ * `createPrismaPersistence`: the `Persistence` port over a Prisma client, for PostgreSQL and
+ * SQLite. Statements are raw SQL (see `../sql/`); a transaction view is also a
+ * `TransactionScope` the Prisma job queue and scheduler of the same database join.
+ */
+import type { Persistence, PersistenceTransaction } from "@ratchet/kernel";
+import { detectProvider } from "../migrate/provider.js";
+import { dialectFor } from "../sql/dialect.js";
+import { createExecutor, type SqlExecutor, type TransactionSettings } from "../sql/executor.js";
+import type { Provider, RawRootClient } from "../sql/raw-client.js";
+import { registerScope } from "../sql/scope.js";
+import * as idempotency from "./idempotency.js";
+import * as logs from "./logs.js";
+import * as outbox from "./outbox.js";
+import * as runs from "./runs.js";
+import * as stages from "./stages.js";
+
+/** Options of the Prisma adapters. */
+export interface PrismaAdapterOptions {
+  /** The database behind the client (default: read from the client). */
+  provider?: Provider;
+  /** Transaction limits (PostgreSQL: pool wait and transaction timeout). */
+  transactions?: Partial<TransactionSettings>;
+}
+
+/** The executor the adapters of one client share. */
+export function executorOf(prisma: RawRootClient, options: PrismaAdapterOptions = {}): SqlExecutor {
+  const provider = options.provider ?? detectProvider(prisma);
+  if (!provider) {
+    throw new Error(
+      "[ratchet] [prisma] cannot tell whether this Prisma client is for PostgreSQL or SQLite; pass { provider }",
+    );
+  }
+  return createExecutor(prisma, dialectFor(provider), {
+    maxWaitMs: options.transactions?.maxWaitMs ?? 10_000,
+    timeoutMs: options.transactions?.timeoutMs ?? 30_000,
+  });
+}
+
+function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
+  return {
+    createRun: (run) => runs.createRun(db, run),
+    getRun: (id, options) => runs.getRun(db, id, options?.forUpdate === true),
+    updateRun: (id, patch, options) => runs.updateRun(db, id, patch, options),
+    listRuns: (query) => runs.listRuns(db, query),
+    claimPendingRuns: (options) => runs.claimPendingRuns(db, options),
+    createStages: (list) => stages.createStages(db, list),
+    listStages: (runId) => stages.listStages(db, runId),
+    getStage: (runId, stageId) => stages.getStage(db, runId, stageId),
+    updateStage: (id, patch, options) => stages.updateStage(db, id, patch, options),
+    getStageOutputs: (keys) => stages.getStageOutputs(db, keys),
+    deleteStagesFrom: (runId, groupIndex) => stages.deleteStagesFrom(db, runId, groupIndex),
+    claimSuspendedStages: (options) => stages.claimSuspendedStages(db, options),
+    appendLogs: (list) => logs.appendLogs(db, list),
+    listLogs: (runId) => logs.listLogs(db, runId),
+    appendOutboxEvents: (events) => outbox.appendOutboxEvents(db, events),
+    claimOutboxEvents: (options) => outbox.claimOutboxEvents(db, options),
+    markOutboxPublished: (ids, now) => outbox.markOutboxPublished(db, ids, now),
+    recordOutboxFailure: (id, failure) => outbox.recordOutboxFailure(db, id, failure),
+    replayDeadLetters: (limit, now) => outbox.replayDeadLetters(db, limit, now),
+    listOutboxEvents: (runId) => outbox.listOutboxEvents(db, runId),
+    acquireIdempotencyKey: (key, commandType, now) =>
+      idempotency.acquireIdempotencyKey(db, key, commandType, now),
+    completeIdempotencyKey: (key, commandType, result) =>
+      idempotency.completeIdempotencyKey(db, key, commandType, result),
+    releaseIdempotencyKey: (key, commandType) =>
+      idempotency.releaseIdempotencyKey(db, key, commandType),
+  };
+}
+
+function transactionView(tx: SqlExecutor): PersistenceTransaction {
+  const view: PersistenceTransaction = registerScope(
+    {
+      ...operations(tx),
+      isTransactionScope: true as const,
+      withTransaction: (fn) => fn(view),
+    },
+    tx,
+  );
+  return view;
+}
+
+/** The `Persistence` port over a shared executor (used by the stack helpers). */
+export function persistenceOver(db: SqlExecutor): Persistence {
+  return {
+    ...operations(db),
+    withTransaction: (fn) => db.transaction((tx) => fn(transactionView(tx))),
+  };
+}
+
+/**
+ * Creates the `Persistence` port over a Prisma client (PostgreSQL or SQLite). The database
+ * must be migrated (`migrate(prisma)`).
+ */
+export function createPrismaPersistence(
+  prisma: RawRootClient,
+  options: PrismaAdapterOptions = {},
+): Persistence {
+  return persistenceOver(executorOf(prisma, options));
+}

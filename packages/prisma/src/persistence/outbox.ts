@@ -1,0 +1,150 @@
+/**
+ * Outbox statements. A claim leases events by moving `available_at` to the end of the lease,
+ * so "leased by another host" and "backing off after a failure" are one condition:
+ * `available_at > now`. Per run, only a prefix of its unpublished events is handed out: an
+ * event is claimable only when every earlier unpublished (not dead-lettered) event of its run
+ * is claimed in the same statement. Events are taken oldest first by their run-prefix age
+ * (the latest `occurred_at` up to them in their run), so clock skew between hosts can never
+ * put a run's later event ahead of its earlier one.
+ */
+import type {
+  ClaimLeaseOptions,
+  NewOutboxEvent,
+  OutboxFailure,
+  OutboxRecord,
+} from "@ratchet/kernel";
+import type { SqlExecutor } from "../sql/executor.js";
+import { json } from "../sql/rows.js";
+import { OUTBOX_COLUMNS, outboxFromRow } from "./rows.js";
+
+/** Stores unpublished events, available at once. */
+export async function appendOutboxEvents(
+  db: SqlExecutor,
+  events: readonly NewOutboxEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const d = db.dialect;
+  const params: unknown[] = [];
+  const values = events.map((event) => {
+    params.push(
+      event.id,
+      event.runId,
+      event.sequence,
+      event.type,
+      json(event.payload),
+      d.date(event.occurredAt),
+    );
+    const n = params.length;
+    return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}, 0, $${n})`;
+  });
+  await db.execute(
+    `INSERT INTO ratchet_outbox (id, run_id, sequence, type, payload, occurred_at, retry_count, available_at) VALUES ${values.join(", ")}`,
+    ...params,
+  );
+}
+
+/** Leases up to `limit` publishable events, oldest first, never out of order within a run. */
+export async function claimOutboxEvents(
+  db: SqlExecutor,
+  { now, limit, leaseMs }: ClaimLeaseOptions,
+): Promise<OutboxRecord[]> {
+  const d = db.dialect;
+  const rows = await db.query(
+    `WITH locked AS MATERIALIZED (
+       SELECT id, run_id, sequence FROM ratchet_outbox o
+       WHERE published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
+       ORDER BY (
+         SELECT max(p.occurred_at) FROM ratchet_outbox p
+         WHERE p.run_id = o.run_id AND p.sequence <= o.sequence AND p.published_at IS NULL AND p.dlq_at IS NULL
+       ), run_id, sequence
+       LIMIT $2 ${d.skipLocked}
+     ), claimable AS (
+       SELECT l.id FROM locked l
+       WHERE NOT EXISTS (
+         SELECT 1 FROM ratchet_outbox e
+         WHERE e.run_id = l.run_id AND e.sequence < l.sequence
+           AND e.published_at IS NULL AND e.dlq_at IS NULL
+           AND e.id NOT IN (SELECT id FROM locked))
+     )
+     UPDATE ratchet_outbox SET available_at = $3 WHERE id IN (SELECT id FROM claimable)
+     RETURNING ${OUTBOX_COLUMNS}`,
+    d.date(now),
+    limit,
+    d.date(new Date(now.getTime() + leaseMs)),
+  );
+  return byRunPrefixAge(rows.map(outboxFromRow));
+}
+
+/** Orders events like the claim does: by run-prefix age, then run, then sequence. */
+function byRunPrefixAge(events: OutboxRecord[]): OutboxRecord[] {
+  const age = new Map<OutboxRecord, number>();
+  const byRun = new Map<string, OutboxRecord[]>();
+  for (const event of events) {
+    const list = byRun.get(event.runId);
+    if (list) list.push(event);
+    else byRun.set(event.runId, [event]);
+  }
+  for (const list of byRun.values()) {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const event of list.sort((a, b) => a.sequence - b.sequence)) {
+      latest = Math.max(latest, event.occurredAt.getTime());
+      age.set(event, latest);
+    }
+  }
+  const runOrder = (a: OutboxRecord, b: OutboxRecord) =>
+    a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+  return events.sort(
+    (a, b) => (age.get(a) ?? 0) - (age.get(b) ?? 0) || runOrder(a, b) || a.sequence - b.sequence,
+  );
+}
+
+/** Marks events published. */
+export async function markOutboxPublished(
+  db: SqlExecutor,
+  ids: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (ids.length === 0) return;
+  const marks = ids.map((_, i) => `$${i + 2}`).join(", ");
+  await db.execute(
+    `UPDATE ratchet_outbox SET published_at = $1 WHERE published_at IS NULL AND id IN (${marks})`,
+    db.dialect.date(now),
+    ...ids,
+  );
+}
+
+/** Records a failed publish: back off until `retryAt`, or move to the dead-letter queue. */
+export async function recordOutboxFailure(
+  db: SqlExecutor,
+  id: string,
+  failure: OutboxFailure,
+): Promise<void> {
+  const d = db.dialect;
+  await db.execute(
+    `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $2, available_at = $3, dlq_at = CASE WHEN $4 = 1 THEN $5 ELSE dlq_at END WHERE id = $1`,
+    id,
+    failure.error,
+    d.date(failure.retryAt),
+    failure.deadLetter ? 1 : 0,
+    d.date(failure.now),
+  );
+}
+
+/** Moves up to `limit` dead-lettered events, oldest first, back to the outbox. */
+export function replayDeadLetters(db: SqlExecutor, limit: number, now: Date): Promise<number> {
+  return db.execute(
+    `UPDATE ratchet_outbox SET dlq_at = NULL, retry_count = 0, available_at = $2
+     WHERE id IN (SELECT id FROM ratchet_outbox WHERE dlq_at IS NOT NULL ORDER BY occurred_at, id LIMIT $1)`,
+    Math.max(0, limit),
+    db.dialect.date(now),
+  );
+}
+
+/** Every event of a run, by sequence. */
+export async function listOutboxEvents(db: SqlExecutor, runId: string): Promise<OutboxRecord[]> {
+  const rows = await db.query(
+    `SELECT ${OUTBOX_COLUMNS} FROM ratchet_outbox WHERE run_id = $1 ORDER BY sequence`,
+    runId,
+  );
+  return rows.map(outboxFromRow);
+}

@@ -1,0 +1,107 @@
+/**
+ * Column lists and row mappers of the persistence tables.
+ */
+import type {
+  LogLevel,
+  LogRecord,
+  OutboxRecord,
+  RunRecord,
+  RunStatus,
+  StageRecord,
+  StageStatus,
+  StoredError,
+} from "@ratchet/kernel";
+import { parseJson, parseJsonOrNull, toDate, toDateOrNull, toNumber } from "../sql/rows.js";
+
+type Row = Record<string, unknown>;
+
+/** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
+export const RUN_COLUMNS =
+  "id, workflow_id, status, version, priority, input, config, metadata, output, error, current_group, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
+
+/** A run row as a record. */
+export function runFromRow(row: Row): RunRecord {
+  return {
+    id: row.id as string,
+    workflowId: row.workflow_id as string,
+    status: row.status as RunStatus,
+    version: toNumber(row.version),
+    priority: toNumber(row.priority),
+    input: parseJson(row.input),
+    config: parseJson(row.config),
+    metadata: parseJson(row.metadata),
+    output: parseJsonOrNull(row.output),
+    error: parseJsonOrNull<StoredError>(row.error),
+    currentGroup: toNumber(row.current_group),
+    eventSeq: toNumber(row.event_seq),
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    startedAt: toDateOrNull(row.started_at),
+    completedAt: toDateOrNull(row.completed_at),
+  };
+}
+
+/** Columns of `ratchet_stages` without the inline output, in the order {@link stageFromRow} reads them. */
+export const STAGE_COLUMNS =
+  "id, run_id, stage_id, group_index, status, attempt, output_ref, suspended_state, poll_config, next_poll_at, poll_lease_until, progress, error, created_at, updated_at, started_at, completed_at";
+
+/** A stage row as a record. */
+export function stageFromRow(row: Row): StageRecord {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    stageId: row.stage_id as string,
+    groupIndex: toNumber(row.group_index),
+    status: row.status as StageStatus,
+    attempt: toNumber(row.attempt),
+    outputRef: parseJsonOrNull(row.output_ref) as StageRecord["outputRef"],
+    suspendedState: parseJsonOrNull(row.suspended_state),
+    pollConfig: parseJsonOrNull(row.poll_config) as StageRecord["pollConfig"],
+    nextPollAt: toDateOrNull(row.next_poll_at),
+    pollLeaseUntil: toDateOrNull(row.poll_lease_until),
+    progress: parseJsonOrNull(row.progress) as StageRecord["progress"],
+    error: parseJsonOrNull<StoredError>(row.error),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    startedAt: toDateOrNull(row.started_at),
+    completedAt: toDateOrNull(row.completed_at),
+  };
+}
+
+/** Columns of `ratchet_outbox`. */
+export const OUTBOX_COLUMNS =
+  "id, run_id, sequence, type, payload, occurred_at, published_at, retry_count, available_at, dlq_at, last_error";
+
+/** An outbox row as a record. */
+export function outboxFromRow(row: Row): OutboxRecord {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    sequence: toNumber(row.sequence),
+    type: row.type as string,
+    payload: parseJson(row.payload),
+    occurredAt: toDate(row.occurred_at),
+    publishedAt: toDateOrNull(row.published_at),
+    retryCount: toNumber(row.retry_count),
+    availableAt: toDate(row.available_at),
+    dlqAt: toDateOrNull(row.dlq_at),
+    lastError: (row.last_error as string | null) ?? null,
+  };
+}
+
+/** Columns of `ratchet_logs`. */
+export const LOG_COLUMNS = "id, run_id, stage_id, level, message, data, created_at";
+
+/** A log row as a record. */
+export function logFromRow(row: Row): LogRecord {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    stageId: (row.stage_id as string | null) ?? null,
+    level: row.level as LogLevel,
+    message: row.message as string,
+    data: parseJsonOrNull(row.data),
+    createdAt: toDate(row.created_at),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Run statements.
+ */
+import type {
+  ClaimPendingOptions,
+  ListRunsQuery,
+  NewRun,
+  RunPatch,
+  RunRecord,
+} from "@ratchet/kernel";
+import type { SqlExecutor } from "../sql/executor.js";
+import { json, jsonOrNull } from "../sql/rows.js";
+import { RUN_COLUMNS, runFromRow } from "./rows.js";
+
+/** Inserts a `PENDING` run at version 1. */
+export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord> {
+  const d = db.dialect;
+  const [row] = await db.query(
+    `INSERT INTO ratchet_runs (id, workflow_id, status, version, priority, input, config, metadata, current_group, event_seq, idempotency_key, created_at, updated_at)
+     VALUES ($1, $2, 'PENDING', 1, $3, $4, $5, $6, 0, $7, $8, $9, $9) RETURNING ${RUN_COLUMNS}`,
+    run.id,
+    run.workflowId,
+    run.priority,
+    json(run.input),
+    json(run.config),
+    json(run.metadata),
+    run.eventSeq,
+    run.idempotencyKey,
+    d.date(run.createdAt),
+  );
+  return runFromRow(row as Record<string, unknown>);
+}
+
+/** A run by id; `forUpdate` locks it until the transaction ends (PostgreSQL). */
+export async function getRun(
+  db: SqlExecutor,
+  id: string,
+  forUpdate: boolean,
+): Promise<RunRecord | null> {
+  const lock = forUpdate && db.inTransaction ? ` ${db.dialect.forUpdate}` : "";
+  const [row] = await db.query(`SELECT ${RUN_COLUMNS} FROM ratchet_runs WHERE id = $1${lock}`, id);
+  return row ? runFromRow(row) : null;
+}
+
+const PATCH_COLUMNS: Array<[keyof RunPatch, string, "json" | "date" | "plain"]> = [
+  ["status", "status", "plain"],
+  ["output", "output", "json"],
+  ["error", "error", "json"],
+  ["currentGroup", "current_group", "plain"],
+  ["eventSeq", "event_seq", "plain"],
+  ["metadata", "metadata", "json"],
+  ["startedAt", "started_at", "date"],
+  ["completedAt", "completed_at", "date"],
+];
+
+/** Applies `patch` (bumping version) unless the run is missing or not at `expectedVersion`. */
+export async function updateRun(
+  db: SqlExecutor,
+  id: string,
+  patch: RunPatch,
+  options: { expectedVersion?: number; now: Date },
+): Promise<RunRecord | null> {
+  const d = db.dialect;
+  const params: unknown[] = [id, d.date(options.now)];
+  const sets = ["version = version + 1", "updated_at = $2"];
+  for (const [key, column, kind] of PATCH_COLUMNS) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    params.push(
+      kind === "json"
+        ? column === "metadata"
+          ? json(value)
+          : jsonOrNull(value)
+        : kind === "date"
+          ? d.dateOrNull(value as Date | null)
+          : value,
+    );
+    sets.push(`${column} = $${params.length}`);
+  }
+  let where = "id = $1";
+  if (options.expectedVersion !== undefined) {
+    params.push(options.expectedVersion);
+    where += ` AND version = $${params.length}`;
+  }
+  const [row] = await db.query(
+    `UPDATE ratchet_runs SET ${sets.join(", ")} WHERE ${where} RETURNING ${RUN_COLUMNS}`,
+    ...params,
+  );
+  return row ? runFromRow(row) : null;
+}
+
+/** Runs matching the query, least recently updated first. */
+export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<RunRecord[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (query.status !== undefined) {
+    params.push(query.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (query.workflowId !== undefined) {
+    params.push(query.workflowId);
+    where.push(`workflow_id = $${params.length}`);
+  }
+  if (query.updatedBefore !== undefined) {
+    params.push(db.dialect.date(query.updatedBefore));
+    where.push(`updated_at < $${params.length}`);
+  }
+  params.push(Math.max(0, query.limit));
+  const rows = await db.query(
+    `SELECT ${RUN_COLUMNS} FROM ratchet_runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at, id LIMIT $${params.length}`,
+    ...params,
+  );
+  return rows.map(runFromRow);
+}
+
+/** Moves up to `limit` `PENDING` runs (highest priority, then oldest) to `RUNNING`, skipping rows others hold. */
+export async function claimPendingRuns(
+  db: SqlExecutor,
+  { limit, now }: ClaimPendingOptions,
+): Promise<RunRecord[]> {
+  const d = db.dialect;
+  const rows = await db.query(
+    `WITH picked AS MATERIALIZED (
+       SELECT id FROM ratchet_runs WHERE status = 'PENDING' ORDER BY priority DESC, created_at, id LIMIT $1 ${d.skipLocked})
+     UPDATE ratchet_runs SET status = 'RUNNING', version = version + 1, updated_at = $2, started_at = COALESCE(started_at, $2)
+     WHERE id IN (SELECT id FROM picked) AND status = 'PENDING'
+     RETURNING ${RUN_COLUMNS}`,
+    limit,
+    d.date(now),
+  );
+  return rows
+    .map(runFromRow)
+    .sort(
+      (a, b) =>
+        b.priority - a.priority ||
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+}

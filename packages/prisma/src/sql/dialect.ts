@@ -1,0 +1,66 @@
+/**
+ * What differs between PostgreSQL and SQLite in the adapters' SQL. Statements are written
+ * once with PostgreSQL-style `$1` placeholders; the SQLite dialect rewrites them to anonymous
+ * `?` (numbered `?1` does not bind through Prisma's SQLite driver) and repeats parameters as
+ * often as they occur.
+ */
+import type { Provider } from "./raw-client.js";
+
+/** SQL differences between the providers. */
+export interface Dialect {
+  readonly provider: Provider;
+  /** Rewrites a statement with `$n` placeholders, and its parameters, for the provider. */
+  prepare(text: string, params: readonly unknown[]): { sql: string; params: readonly unknown[] };
+  /** A Date as a query parameter (PostgreSQL: Date; SQLite: epoch milliseconds). */
+  date(value: Date): Date | number;
+  /** A nullable Date as a query parameter. */
+  dateOrNull(value: Date | null | undefined): Date | number | null;
+  /** Appended to a row-selecting subquery to lock the rows it picks and skip locked ones. */
+  readonly skipLocked: string;
+  /** Appended to a `SELECT` of one row to lock it until the transaction ends. */
+  readonly forUpdate: string;
+  /** Bytes as a query parameter. */
+  bytes(value: Uint8Array): Uint8Array;
+}
+
+const PLACEHOLDER = /\$(\d+)/g;
+const cache = new Map<string, { sql: string; order: number[] }>();
+
+/** The PostgreSQL dialect. */
+export const postgresDialect: Dialect = {
+  provider: "postgresql",
+  prepare: (text, params) => ({ sql: text, params }),
+  date: (value) => value,
+  dateOrNull: (value) => value ?? null,
+  skipLocked: "FOR UPDATE SKIP LOCKED",
+  forUpdate: "FOR UPDATE",
+  bytes: (value) => value,
+};
+
+/** The SQLite dialect: writers are serialised by `BEGIN IMMEDIATE`, so no row locks exist. */
+export const sqliteDialect: Dialect = {
+  provider: "sqlite",
+  prepare: (text, params) => {
+    let entry = cache.get(text);
+    if (entry === undefined) {
+      const order: number[] = [];
+      const sql = text.replace(PLACEHOLDER, (_, n: string) => {
+        order.push(Number(n) - 1);
+        return "?";
+      });
+      entry = { sql, order };
+      if (cache.size < 10_000) cache.set(text, entry);
+    }
+    return { sql: entry.sql, params: entry.order.map((i) => params[i]) };
+  },
+  date: (value) => value.getTime(),
+  dateOrNull: (value) => (value ? value.getTime() : null),
+  skipLocked: "",
+  forUpdate: "",
+  bytes: (value) => value,
+};
+
+/** The dialect of a provider. */
+export function dialectFor(provider: Provider): Dialect {
+  return provider === "postgresql" ? postgresDialect : sqliteDialect;
+}

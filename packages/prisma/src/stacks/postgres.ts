@@ -1,0 +1,61 @@
+/**
+ * `createPostgresStack`: Ratchet on PostgreSQL, the scale-out path — many workers on many
+ * machines share one database; claims and dequeues use `FOR UPDATE SKIP LOCKED`.
+ */
+import { createPostgresClient, type PostgresPrismaClient } from "../clients/postgres.js";
+import { migrate } from "../migrate/index.js";
+import { postgresDialect } from "../sql/dialect.js";
+import { createExecutor } from "../sql/executor.js";
+import { type PrismaStack, portsOver } from "./stack.js";
+
+/** Options of {@link createPostgresStack}. */
+export interface PostgresStackOptions {
+  /** Connection string, e.g. `postgresql://user@host:5432/db`. */
+  url: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+  /** Apply pending migrations first (default true; concurrent starters serialise on an advisory lock). */
+  migrate?: boolean;
+  /** Longest wait for a pooled connection inside a transaction, ms (default 10 000). */
+  poolWaitMs?: number;
+  /** Longest a transaction may stay open, ms (default 30 000). */
+  transactionTimeoutMs?: number;
+}
+
+/**
+ * Connects (and by default migrates) a PostgreSQL database and returns the storage ports over it.
+ *
+ * @example
+ * ```ts
+ * const stack = await createPostgresStack({ url: process.env.DATABASE_URL! });
+ * const kernel = createKernel({ ...stack, eventSink, clock: systemClock, registry });
+ * ```
+ */
+export async function createPostgresStack(
+  options: PostgresStackOptions,
+): Promise<PrismaStack<PostgresPrismaClient>> {
+  const prisma = createPostgresClient({
+    url: options.url,
+    ...(options.poolSize === undefined ? {} : { max: options.poolSize }),
+  });
+  try {
+    const { applied } =
+      options.migrate === false
+        ? { applied: [] }
+        : await migrate(prisma, { provider: "postgresql" });
+    const db = createExecutor(prisma, postgresDialect, {
+      maxWaitMs: options.poolWaitMs ?? 10_000,
+      timeoutMs: options.transactionTimeoutMs ?? 30_000,
+    });
+    return {
+      provider: "postgresql",
+      prisma,
+      ...portsOver(db),
+      migrationsApplied: applied,
+      close: () => prisma.$disconnect(),
+    };
+  } catch (error) {
+    await prisma.$disconnect();
+    throw error;
+  }
+}

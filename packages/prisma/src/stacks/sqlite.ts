@@ -1,0 +1,53 @@
+/**
+ * `createSqliteStack`: Ratchet on one SQLite file, the embedded default. Nothing to install or
+ * run; several processes may share the file (WAL, `BEGIN IMMEDIATE` writers).
+ */
+import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.js";
+import { migrate } from "../migrate/index.js";
+import { sqliteDialect } from "../sql/dialect.js";
+import { createExecutor } from "../sql/executor.js";
+import { type PrismaStack, portsOver } from "./stack.js";
+
+/** Options of {@link createSqliteStack}. */
+export interface SqliteStackOptions {
+  /** Path of the database file (created if missing), e.g. `./ratchet.db`. */
+  file: string;
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /** Longest a transaction may stay open, ms (default 30 000). */
+  transactionTimeoutMs?: number;
+}
+
+/**
+ * Opens (and by default migrates) an SQLite database and returns the storage ports over it.
+ *
+ * @example
+ * ```ts
+ * const stack = await createSqliteStack({ file: "./ratchet.db" });
+ * const kernel = createKernel({ ...stack, eventSink, clock: systemClock, registry });
+ * ```
+ */
+export async function createSqliteStack(
+  options: SqliteStackOptions,
+): Promise<PrismaStack<SqlitePrismaClient>> {
+  // A busy timeout of 0: a locked database is retried asynchronously instead of blocking the process.
+  const prisma = createSqliteClient({ file: options.file, busyTimeoutMs: 0 });
+  try {
+    const { applied } =
+      options.migrate === false ? { applied: [] } : await migrate(prisma, { provider: "sqlite" });
+    const db = createExecutor(prisma, sqliteDialect, {
+      maxWaitMs: 10_000,
+      timeoutMs: options.transactionTimeoutMs ?? 30_000,
+    });
+    return {
+      provider: "sqlite",
+      prisma,
+      ...portsOver(db),
+      migrationsApplied: applied,
+      close: () => prisma.$disconnect(),
+    };
+  } catch (error) {
+    await prisma.$disconnect();
+    throw error;
+  }
+}

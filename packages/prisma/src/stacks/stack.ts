@@ -1,0 +1,38 @@
+/**
+ * What the stack helpers return: every port `createKernel` needs from storage, over one
+ * Prisma client and one shared executor.
+ */
+import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
+import { blobStoreOver } from "../blob-store/index.js";
+import { jobQueueOver } from "../job-queue/index.js";
+import { persistenceOver } from "../persistence/index.js";
+import { schedulerOver } from "../scheduler/index.js";
+import type { SqlExecutor } from "../sql/executor.js";
+import type { Provider, RawRootClient } from "../sql/raw-client.js";
+
+/** Storage ports over one database, ready for `createKernel`. */
+export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
+  provider: Provider;
+  /** The Prisma client (disconnected by `close()`). */
+  prisma: Client;
+  persistence: Persistence;
+  jobTransport: JobTransport;
+  scheduler: Scheduler;
+  blobStore: BlobStore;
+  /** Migrations applied when the stack was created. */
+  migrationsApplied: string[];
+  /** Disconnects the client. */
+  close(): Promise<void>;
+}
+
+/** Builds the ports over an executor. */
+export function portsOver(
+  db: SqlExecutor,
+): Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore"> {
+  return {
+    persistence: persistenceOver(db),
+    jobTransport: jobQueueOver(db),
+    scheduler: schedulerOver(db),
+    blobStore: blobStoreOver(db),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Test harness: a migrated stack on a real database (a temp SQLite file, or a fresh PostgreSQL
+ * database), a backdoor reader on its own connection, and a way to empty every table.
+ */
+import { afterAll, beforeAll } from "vitest";
+import { createPostgresStack, createSqliteStack, type PrismaStack } from "../../src/index.js";
+import { postgresReader, type RawReader, sqliteReader } from "./backdoor.js";
+import { createPostgresDatabase, createSqliteFile } from "./databases.js";
+
+/** Every table Ratchet owns (the migrations table excepted). */
+export const TABLES = [
+  "ratchet_runs",
+  "ratchet_stages",
+  "ratchet_jobs",
+  "ratchet_outbox",
+  "ratchet_idempotency_keys",
+  "ratchet_scheduled_commands",
+  "ratchet_logs",
+  "ratchet_blobs",
+] as const;
+
+/** A stack under test. */
+export interface StackHarness {
+  provider: "sqlite" | "postgresql";
+  stack: PrismaStack;
+  reader: RawReader;
+  /** Where the database is: the SQLite file, or the PostgreSQL URL. */
+  location: string;
+  /** Deletes every row of every table. */
+  truncate(): Promise<void>;
+  /** Opens another stack on the same database (another "process" or connection). */
+  open(): Promise<PrismaStack>;
+}
+
+async function truncateAll(stack: PrismaStack): Promise<void> {
+  if (stack.provider === "postgresql") {
+    await stack.prisma.$executeRawUnsafe(`TRUNCATE ${TABLES.join(", ")}`);
+  } else {
+    for (const table of TABLES) await stack.prisma.$executeRawUnsafe(`DELETE FROM ${table}`);
+  }
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that create a migrated database of `provider` for this
+ * test file and remove it afterwards; returns a getter of the harness.
+ */
+export function useStack(provider: "sqlite" | "postgresql", label: string): () => StackHarness {
+  let harness: StackHarness | undefined;
+  const opened: PrismaStack[] = [];
+  let cleanup: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    if (provider === "sqlite") {
+      const db = createSqliteFile(label);
+      const stack = await createSqliteStack({ file: db.file });
+      const open = async () => {
+        const other = await createSqliteStack({ file: db.file });
+        opened.push(other);
+        return other;
+      };
+      harness = {
+        provider,
+        stack,
+        reader: sqliteReader(db.file),
+        location: db.file,
+        truncate: () => truncateAll(stack),
+        open,
+      };
+      cleanup = async () => db.cleanup();
+    } else {
+      const db = await createPostgresDatabase(label);
+      const stack = await createPostgresStack({ url: db.url });
+      const open = async () => {
+        const other = await createPostgresStack({ url: db.url });
+        opened.push(other);
+        return other;
+      };
+      harness = {
+        provider,
+        stack,
+        reader: postgresReader(db.url),
+        location: db.url,
+        truncate: () => truncateAll(stack),
+        open,
+      };
+      cleanup = () => db.drop();
+    }
+  });
+  afterAll(async () => {
+    for (const other of opened) await other.close();
+    await harness?.reader.close();
+    await harness?.stack.close();
+    await cleanup();
+  });
+  return () => {
+    if (!harness)
+      throw new Error("[ratchet] [test] the stack is not ready (beforeAll has not run)");
+    return harness;
+  };
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: { index: "src/index.ts" },
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+  platform: "node",
+  external: [
+    "@ratchet/kernel",
+    "@prisma/client",
+    "@prisma/adapter-pg",
+    "@prisma/adapter-better-sqlite3",
+    "pg",
+    "better-sqlite3",
+  ],
+});
