@@ -27,12 +27,17 @@ export interface SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
-/** Tuning of transactions. */
+/** Tuning of transactions, and an optional statement observer. */
 export interface TransactionSettings {
   /** Longest wait for a pooled connection (PostgreSQL), ms. */
   maxWaitMs: number;
   /** Longest a transaction may stay open, ms. */
   timeoutMs: number;
+  /**
+   * Called for every statement sent, and with `"BEGIN"`/`"COMMIT"`/`"ROLLBACK"` around
+   * transactions — for tracing and for counting what a workload costs.
+   */
+  onStatement?: (sql: string, inTransaction: boolean) => void;
 }
 
 /** Defaults of {@link TransactionSettings}. */
@@ -43,14 +48,21 @@ export const DEFAULT_TRANSACTION_SETTINGS: TransactionSettings = {
 
 const sqliteLocks = new WeakMap<object, Mutex>();
 
-function statementRunner(client: RawClient, dialect: Dialect) {
+function statementRunner(
+  client: RawClient,
+  dialect: Dialect,
+  inTransaction: boolean,
+  onStatement: TransactionSettings["onStatement"],
+) {
   return {
     query: <T>(text: string, ...values: unknown[]) => {
       const { sql, params } = dialect.prepare(text, values);
+      onStatement?.(sql, inTransaction);
       return client.$queryRawUnsafe<T[]>(sql, ...params);
     },
     execute: (text: string, ...values: unknown[]) => {
       const { sql, params } = dialect.prepare(text, values);
+      onStatement?.(sql, inTransaction);
       return client.$executeRawUnsafe(sql, ...params);
     },
   };
@@ -60,8 +72,9 @@ function transactionExecutor(
   database: RawRootClient,
   client: RawClient,
   dialect: Dialect,
+  onStatement: TransactionSettings["onStatement"],
 ): SqlExecutor {
-  const run = statementRunner(client, dialect);
+  const run = statementRunner(client, dialect, true, onStatement);
   const self: SqlExecutor = {
     dialect,
     database,
@@ -79,7 +92,8 @@ export function createExecutor(
   dialect: Dialect,
   settings: TransactionSettings = DEFAULT_TRANSACTION_SETTINGS,
 ): SqlExecutor {
-  const run = statementRunner(database, dialect);
+  const { onStatement } = settings;
+  const run = statementRunner(database, dialect, false, onStatement);
   if (dialect.provider === "postgresql") {
     return {
       dialect,
@@ -87,11 +101,23 @@ export function createExecutor(
       inTransaction: false,
       query: run.query,
       execute: run.execute,
-      transaction: (fn) =>
-        database.$transaction((tx) => fn(transactionExecutor(database, tx, dialect)), {
-          maxWait: settings.maxWaitMs,
-          timeout: settings.timeoutMs,
-        }),
+      transaction: async (fn) => {
+        onStatement?.("BEGIN", true);
+        try {
+          const result = await database.$transaction(
+            (tx) => fn(transactionExecutor(database, tx, dialect, onStatement)),
+            {
+              maxWait: settings.maxWaitMs,
+              timeout: settings.timeoutMs,
+            },
+          );
+          onStatement?.("COMMIT", true);
+          return result;
+        } catch (error) {
+          onStatement?.("ROLLBACK", true);
+          throw error;
+        }
+      },
     };
   }
   let lock = sqliteLocks.get(database);
@@ -100,7 +126,7 @@ export function createExecutor(
     sqliteLocks.set(database, lock);
   }
   const mutex = lock;
-  const inside = transactionExecutor(database, database, dialect);
+  const inside = transactionExecutor(database, database, dialect, onStatement);
   return {
     dialect,
     database,
@@ -110,14 +136,17 @@ export function createExecutor(
     transaction: (fn) =>
       mutex.run(async () => {
         await retryWhileBusy(() => database.$executeRawUnsafe("BEGIN IMMEDIATE"));
+        onStatement?.("BEGIN", true);
         let result: Awaited<ReturnType<typeof fn>>;
         try {
           result = await fn(inside);
         } catch (error) {
           await database.$executeRawUnsafe("ROLLBACK").catch(() => undefined);
+          onStatement?.("ROLLBACK", true);
           throw error;
         }
         await database.$executeRawUnsafe("COMMIT");
+        onStatement?.("COMMIT", true);
         return result;
       }),
   };

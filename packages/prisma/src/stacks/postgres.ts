@@ -20,6 +20,8 @@ export interface PostgresStackOptions {
   poolWaitMs?: number;
   /** Longest a transaction may stay open, ms (default 30 000). */
   transactionTimeoutMs?: number;
+  /** Called for every statement sent (and BEGIN/COMMIT/ROLLBACK), e.g. for tracing. */
+  onStatement?: (sql: string, inTransaction: boolean) => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function createPostgresStack(
     const db = createExecutor(prisma, postgresDialect, {
       maxWaitMs: options.poolWaitMs ?? 10_000,
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
+      ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
     return {
       provider: "postgresql",

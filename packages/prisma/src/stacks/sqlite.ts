@@ -16,6 +16,8 @@ export interface SqliteStackOptions {
   migrate?: boolean;
   /** Longest a transaction may stay open, ms (default 30 000). */
   transactionTimeoutMs?: number;
+  /** Called for every statement sent (and BEGIN/COMMIT/ROLLBACK), e.g. for tracing. */
+  onStatement?: (sql: string, inTransaction: boolean) => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function createSqliteStack(
     const db = createExecutor(prisma, sqliteDialect, {
       maxWaitMs: 10_000,
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
+      ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
     return {
       provider: "sqlite",

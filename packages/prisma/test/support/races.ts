@@ -1,0 +1,112 @@
+/**
+ * Race tests: several connections (separate clients, as separate worker processes would have)
+ * claim pending runs and dequeue jobs at once. Every run and job must be taken exactly once,
+ * with no deadlock and nothing lost.
+ */
+import type { NewJob, NewRun } from "@ratchet/kernel";
+import { describe, expect, it } from "vitest";
+import type { PrismaStack } from "../../src/index.js";
+import { useStack } from "./stacks.js";
+
+const T0 = new Date("2026-01-01T00:00:00Z");
+
+/** Registers the race tests for `provider` with `connections` competing clients. */
+export function registerRaces(
+  provider: "sqlite" | "postgresql",
+  connections: number,
+  runs: number,
+  jobs: number,
+): void {
+  const harness = useStack(provider, `races_${provider}`);
+
+  async function competitors(): Promise<PrismaStack[]> {
+    const h = harness();
+    await h.truncate();
+    return Promise.all(Array.from({ length: connections }, () => h.open()));
+  }
+
+  describe(`races on ${provider} (${connections} connections)`, () => {
+    it(`${connections} concurrent claimers over ${runs} pending runs claim each exactly once`, async () => {
+      const stacks = await competitors();
+      const { persistence } = harness().stack;
+      const created: NewRun[] = Array.from({ length: runs }, (_, i) => ({
+        id: `run-${String(i).padStart(5, "0")}`,
+        workflowId: "race",
+        priority: i % 3,
+        input: { i },
+        config: {},
+        metadata: {},
+        idempotencyKey: null,
+        eventSeq: 0,
+        createdAt: new Date(T0.getTime() + i),
+      }));
+      await persistence.withTransaction(async (tx) => {
+        for (const run of created) await tx.createRun(run);
+      });
+
+      const claimedBy = await Promise.all(
+        stacks.map(async (stack) => {
+          const mine: string[] = [];
+          for (;;) {
+            const batch = await stack.persistence.claimPendingRuns({ limit: 7, now: T0 });
+            if (batch.length === 0) return mine;
+            mine.push(...batch.map((run) => run.id));
+          }
+        }),
+      );
+      const all = claimedBy.flat();
+      expect(all).toHaveLength(runs);
+      expect(new Set(all).size).toBe(runs);
+      if (provider === "postgresql")
+        expect(claimedBy.filter((ids) => ids.length > 0).length).toBeGreaterThan(1);
+      const [row] = await harness().reader.read(
+        "SELECT count(*) AS n FROM ratchet_runs WHERE status = 'RUNNING'",
+      );
+      expect(Number(row?.n)).toBe(runs);
+    });
+
+    it(`${connections} concurrent dequeuers over ${jobs} jobs take each exactly once, and none is lost`, async () => {
+      const stacks = await competitors();
+      const { jobTransport } = harness().stack;
+      const enqueued: NewJob[] = Array.from({ length: jobs }, (_, i) => ({
+        jobId: `job-${String(i).padStart(5, "0")}`,
+        workflowRunId: `run-${i % 50}`,
+        workflowId: "race",
+        stageId: "s",
+        priority: i % 4,
+        maxAttempts: 3,
+        payload: { i },
+        availableAt: T0,
+      }));
+      await jobTransport.enqueue(enqueued);
+
+      const takenBy = await Promise.all(
+        stacks.map(async (stack, worker) => {
+          const mine: string[] = [];
+          for (;;) {
+            const batch = await stack.jobTransport.dequeue({
+              workerId: `w${worker}`,
+              limit: 10,
+              leaseMs: 60_000,
+              now: T0,
+            });
+            if (batch.length === 0) return mine;
+            for (const job of batch) {
+              mine.push(job.jobId);
+              expect(await stack.jobTransport.complete(job, T0)).toBe(true);
+            }
+          }
+        }),
+      );
+      const all = takenBy.flat();
+      expect(all).toHaveLength(jobs);
+      expect(new Set(all).size).toBe(jobs);
+      const rows = await harness().reader.read(
+        "SELECT status, count(*) AS n, max(attempt) AS a FROM ratchet_jobs GROUP BY status",
+      );
+      expect(rows.map((r) => [r.status, Number(r.n), Number(r.a)])).toEqual([
+        ["COMPLETED", jobs, 1],
+      ]);
+    });
+  });
+}
