@@ -83,6 +83,16 @@ export interface JobTransport {
   complete(job: JobRef, now: Date, scope?: TransactionScope): Promise<boolean>;
   suspend(job: JobRef, now: Date, scope?: TransactionScope): Promise<boolean>;
   fail(job: JobRef, options: FailJobOptions, scope?: TransactionScope): Promise<boolean>;
+  /**
+   * Optional. Takes the lease of one specific job, as `dequeue` would (status `RUNNING`,
+   * `attempt + 1`), when it is `PENDING` and available at `now`; resolves `null` otherwise
+   * (already taken, finished, or not yet due). Hosts fed by a push queue (SQS, Cloudflare
+   * Queues) use it, so a message is only a wake-up and a duplicate message is harmless.
+   */
+  claimJob?(
+    jobId: string,
+    options: { workerId: string; leaseMs: number; now: Date },
+  ): Promise<DequeuedJob | null>;
   /** Gives up a job this worker holds without using up an attempt (graceful shutdown). */
   release(jobId: string, workerId: string, now: Date, scope?: TransactionScope): Promise<boolean>;
   renewLeases(

@@ -94,6 +94,19 @@ export function jobQueueOver(root: SqlExecutor): JobTransport {
         .map((entry) => entry.job);
     },
 
+    async claimJob(jobId, { workerId, leaseMs, now }) {
+      const [row] = await root.query(
+        `UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $2, locked_until = $3, updated_at = $4
+         WHERE job_id = $1 AND status = 'PENDING' AND available_at <= $4
+         RETURNING ${DEQUEUED_COLUMNS}`,
+        jobId,
+        workerId,
+        d.date(new Date(now.getTime() + leaseMs)),
+        d.date(now),
+      );
+      return row ? dequeuedFromRow(row) : null;
+    },
+
     complete: (job, now, scope) =>
       settle(scope, job.jobId, job.attempt, "status = 'COMPLETED', updated_at = $3", [d.date(now)]),
     suspend: (job, now, scope) =>

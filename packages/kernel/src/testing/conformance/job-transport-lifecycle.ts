@@ -302,4 +302,31 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     expect(pending?.availableAt).toEqual(at(60 * SECOND));
     expect(await jobTransport.activeJobsForRun(uniqueId("missing"))).toEqual([]);
   });
+
+  it("claimJob (when offered) takes one specific due PENDING job exactly once", async () => {
+    const { jobTransport, persistence } = fixture();
+    if (!jobTransport.claimJob) return expect(jobTransport.claimJob).toBeUndefined();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    const due = build.job(runId);
+    const later = build.job(runId, { availableAt: at(60 * SECOND) });
+    await jobTransport.enqueue([due, later]);
+    const options = { workerId: "w1", leaseMs: LEASE_MS, now: at(SECOND) };
+    const [first, second] = await Promise.all([
+      jobTransport.claimJob(due.jobId, options),
+      jobTransport.claimJob(due.jobId, { ...options, workerId: "w2" }),
+    ]);
+    const claimed = [first, second].filter((job) => job !== null);
+    expect(claimed).toHaveLength(1);
+    expect(claimed[0]).toMatchObject({ jobId: due.jobId, attempt: 1, payload: due.payload });
+    expect(await jobTransport.getJob(due.jobId)).toMatchObject({
+      status: "RUNNING",
+      attempt: 1,
+      lockedUntil: at(SECOND + LEASE_MS),
+    });
+    expect(await jobTransport.claimJob(later.jobId, options)).toBeNull();
+    expect(await jobTransport.claimJob(uniqueId("missing"), options)).toBeNull();
+    expect(await jobTransport.complete(attemptOf(due.jobId), at(2 * SECOND))).toBe(true);
+    expect(await jobTransport.claimJob(due.jobId, options)).toBeNull();
+  });
 }

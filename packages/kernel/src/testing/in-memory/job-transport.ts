@@ -145,6 +145,22 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         });
       }),
 
+    claimJob: (jobId, { workerId, leaseMs, now }) =>
+      store.execute(undefined, (tx) => {
+        const prev = store.jobs.get(jobId);
+        if (prev?.status !== "PENDING" || prev.availableAt.getTime() > now.getTime()) return null;
+        const next: JobRow = {
+          ...prev,
+          status: "RUNNING",
+          attempt: prev.attempt + 1,
+          lockedBy: workerId,
+          lockedUntil: new Date(now.getTime() + leaseMs),
+          updatedAt: copyDate(now),
+        };
+        store.jobs.put(tx, jobId, next);
+        return copyDequeued(next);
+      }),
+
     complete: ({ jobId, attempt }, now, scope) =>
       store.execute(txOf(scope), (tx) =>
         changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now), { attempt }),

@@ -1,0 +1,60 @@
+/**
+ * Executes one dequeued job the way every host does: heartbeats keep its lease alive while the
+ * stage runs, its `timeoutMs` (from the job payload) aborts `ctx.signal`, and an outer signal
+ * (host shutdown) aborts it too.
+ */
+import type { DequeuedJob, JobExecuteResult, Kernel } from "@ratchet/kernel";
+import { RatchetError } from "@ratchet/kernel";
+import type { HeartbeatGroup } from "./heartbeats.js";
+
+/** Options of {@link executeJob}. */
+export interface ExecuteJobOptions {
+  workerId: string;
+  heartbeats: HeartbeatGroup;
+  /** Aborts the stage (e.g. the host is shutting down). */
+  signal?: AbortSignal;
+}
+
+/** Runs `job` through `job.execute` with heartbeats and its timeout. */
+export async function executeJob(
+  kernel: Kernel,
+  job: DequeuedJob,
+  options: ExecuteJobOptions,
+): Promise<JobExecuteResult> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  const timeoutMs = typeof job.payload.timeoutMs === "number" ? job.payload.timeoutMs : undefined;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            controller.abort(
+              new RatchetError(
+                "STAGE_TIMEOUT",
+                `[ratchet] stage "${job.stageId}" timed out after ${timeoutMs} ms`,
+                {
+                  workflowRunId: job.workflowRunId,
+                  stageId: job.stageId,
+                  jobId: job.jobId,
+                },
+              ),
+            ),
+          timeoutMs,
+        );
+  const stop = options.heartbeats.add(job.jobId, controller);
+  try {
+    return await kernel.dispatch({
+      type: "job.execute",
+      workerId: options.workerId,
+      job,
+      signal: controller.signal,
+    });
+  } finally {
+    stop();
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * `@ratchet/host-common`: what the Node and serverless hosts share — one maintenance tick and
+ * executing a job with heartbeats and a timeout — so both behave the same.
+ */
+export * from "./defaults.js";
+export { type ExecuteJobOptions, executeJob } from "./execute-job.js";
+export { HeartbeatGroup } from "./heartbeats.js";
+export {
+  type DutyFailure,
+  type MaintenanceOptions,
+  type MaintenanceTickResult,
+  runMaintenanceTick,
+} from "./maintenance-tick.js";
