@@ -7,6 +7,7 @@
 import type { JobTransport, NewJob, ReleaseStaleResult, TransactionScope } from "@ratchet/kernel";
 import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
+import { announce } from "../sql/notify.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { json, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
@@ -15,6 +16,7 @@ import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./ro
 const INSERT_CHUNK = 500;
 
 async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
   const d = db.dialect;
   for (let start = 0; start < jobs.length; start += INSERT_CHUNK) {
     const params: unknown[] = [];
@@ -38,6 +40,7 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
       ...params,
     );
   }
+  await announce(db, "job");
 }
 
 /** The `JobTransport` port over a shared executor (used by the stack helpers). */
@@ -129,13 +132,15 @@ export function jobQueueOver(root: SqlExecutor): JobTransport {
           ),
 
     async release(jobId, workerId, now, scope) {
-      const changed = await executorFor(root, scope).execute(
+      const db = executorFor(root, scope);
+      const changed = await db.execute(
         `UPDATE ratchet_jobs SET status = 'PENDING', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END, available_at = $3, updated_at = $3, locked_by = NULL, locked_until = NULL
          WHERE job_id = $1 AND status = 'RUNNING' AND locked_by = $2`,
         jobId,
         workerId,
         d.date(now),
       );
+      if (changed > 0) await announce(db, "job");
       return changed > 0;
     },
 

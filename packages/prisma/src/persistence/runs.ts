@@ -9,6 +9,7 @@ import type {
   RunRecord,
 } from "@ratchet/kernel";
 import type { SqlExecutor } from "../sql/executor.js";
+import { announce } from "../sql/notify.js";
 import { json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
@@ -28,6 +29,7 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     run.idempotencyKey,
     d.date(run.createdAt),
   );
+  await announce(db, "run");
   return runFromRow(row as Record<string, unknown>);
 }
 

@@ -25,6 +25,11 @@ export interface SqlExecutor {
   execute(sql: string, ...params: unknown[]): Promise<number>;
   /** Runs `fn` in a transaction; inside one already, joins it. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once what was written so far is committed: at once outside a transaction, after
+   * COMMIT inside one (never after a rollback).
+   */
+  afterCommit(fn: () => void): void;
 }
 
 /** Tuning of transactions, and an optional statement observer. */
@@ -73,15 +78,22 @@ function transactionExecutor(
   client: RawClient,
   dialect: Dialect,
   onStatement: TransactionSettings["onStatement"],
-): SqlExecutor {
+): SqlExecutor & { committed(): void } {
   const run = statementRunner(client, dialect, true, onStatement);
-  const self: SqlExecutor = {
+  const pending: Array<() => void> = [];
+  const self: SqlExecutor & { committed(): void } = {
     dialect,
     database,
     inTransaction: true,
     query: run.query,
     execute: run.execute,
     transaction: (fn) => fn(self),
+    afterCommit: (fn) => {
+      pending.push(fn);
+    },
+    committed: () => {
+      for (const fn of pending.splice(0)) fn();
+    },
   };
   return self;
 }
@@ -94,6 +106,7 @@ export function createExecutor(
 ): SqlExecutor {
   const { onStatement } = settings;
   const run = statementRunner(database, dialect, false, onStatement);
+  const afterCommit = (fn: () => void) => fn();
   if (dialect.provider === "postgresql") {
     return {
       dialect,
@@ -101,17 +114,20 @@ export function createExecutor(
       inTransaction: false,
       query: run.query,
       execute: run.execute,
+      afterCommit,
       transaction: async (fn) => {
         onStatement?.("BEGIN", true);
+        let tx: ReturnType<typeof transactionExecutor> | undefined;
         try {
           const result = await database.$transaction(
-            (tx) => fn(transactionExecutor(database, tx, dialect, onStatement)),
-            {
-              maxWait: settings.maxWaitMs,
-              timeout: settings.timeoutMs,
+            (client) => {
+              tx = transactionExecutor(database, client, dialect, onStatement);
+              return fn(tx);
             },
+            { maxWait: settings.maxWaitMs, timeout: settings.timeoutMs },
           );
           onStatement?.("COMMIT", true);
+          tx?.committed();
           return result;
         } catch (error) {
           onStatement?.("ROLLBACK", true);
@@ -126,17 +142,18 @@ export function createExecutor(
     sqliteLocks.set(database, lock);
   }
   const mutex = lock;
-  const inside = transactionExecutor(database, database, dialect, onStatement);
   return {
     dialect,
     database,
     inTransaction: false,
+    afterCommit,
     query: (sql, ...params) => mutex.run(() => retryWhileBusy(() => run.query(sql, ...params))),
     execute: (sql, ...params) => mutex.run(() => retryWhileBusy(() => run.execute(sql, ...params))),
     transaction: (fn) =>
       mutex.run(async () => {
         await retryWhileBusy(() => database.$executeRawUnsafe("BEGIN IMMEDIATE"));
         onStatement?.("BEGIN", true);
+        const inside = transactionExecutor(database, database, dialect, onStatement);
         let result: Awaited<ReturnType<typeof fn>>;
         try {
           result = await fn(inside);
@@ -147,6 +164,7 @@ export function createExecutor(
         }
         await database.$executeRawUnsafe("COMMIT");
         onStatement?.("COMMIT", true);
+        inside.committed();
         return result;
       }),
   };

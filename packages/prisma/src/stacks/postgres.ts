@@ -6,6 +6,8 @@ import { createPostgresClient, type PostgresPrismaClient } from "../clients/post
 import { migrate } from "../migrate/index.js";
 import { postgresDialect } from "../sql/dialect.js";
 import { createExecutor } from "../sql/executor.js";
+import { PostgresListener } from "../sql/pg-listener.js";
+import { wakeupsOf } from "../sql/wakeups.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
 /** Options of {@link createPostgresStack}. */
@@ -20,6 +22,10 @@ export interface PostgresStackOptions {
   poolWaitMs?: number;
   /** Longest a transaction may stay open, ms (default 30 000). */
   transactionTimeoutMs?: number;
+  /** Called when an idle pooled connection fails (the pool replaces it); default: ignored. */
+  onPoolError?: (error: Error) => void;
+  /** Called when the LISTEN connection for wake-ups fails (it reconnects by itself). */
+  onListenError?: (error: unknown) => void;
   /** Called for every statement sent (and BEGIN/COMMIT/ROLLBACK), e.g. for tracing. */
   onStatement?: (sql: string, inTransaction: boolean) => void;
 }
@@ -39,6 +45,9 @@ export async function createPostgresStack(
   const prisma = createPostgresClient({
     url: options.url,
     ...(options.poolSize === undefined ? {} : { max: options.poolSize }),
+    // An idle pooled connection that fails (database restart, admin termination) is dropped by
+    // the pool; without a handler its "error" event would crash the process.
+    onPoolError: options.onPoolError ?? (() => {}),
   });
   try {
     const { applied } =
@@ -50,12 +59,23 @@ export async function createPostgresStack(
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
+    const local = wakeupsOf(prisma);
+    const listener = new PostgresListener(options.url, local, options.onListenError);
     return {
       provider: "postgresql",
       prisma,
       ...portsOver(db),
       migrationsApplied: applied,
-      close: () => prisma.$disconnect(),
+      wakeups: {
+        subscribe(listener_) {
+          listener.start();
+          return local.subscribe(listener_);
+        },
+      },
+      close: async () => {
+        await listener.close();
+        await prisma.$disconnect();
+      },
     };
   } catch (error) {
     await prisma.$disconnect();

@@ -6,6 +6,7 @@ import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.j
 import { migrate } from "../migrate/index.js";
 import { sqliteDialect } from "../sql/dialect.js";
 import { createExecutor } from "../sql/executor.js";
+import { wakeupsOf } from "../sql/wakeups.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
 /** Options of {@link createSqliteStack}. */
@@ -47,6 +48,8 @@ export async function createSqliteStack(
       prisma,
       ...portsOver(db),
       migrationsApplied: applied,
+      // Other processes on the same file are not told: their hosts find work by polling.
+      wakeups: wakeupsOf(prisma),
       close: () => prisma.$disconnect(),
     };
   } catch (error) {

@@ -9,6 +9,7 @@ import { persistenceOver } from "../persistence/index.js";
 import { schedulerOver } from "../scheduler/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import type { Provider, RawRootClient } from "../sql/raw-client.js";
+import type { WakeupSource } from "../sql/wakeups.js";
 
 /** Storage ports over one database, ready for `createKernel`. */
 export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
@@ -21,6 +22,11 @@ export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
   blobStore: BlobStore;
   /** Migrations applied when the stack was created. */
   migrationsApplied: string[];
+  /**
+   * "There may be work now" signals for hosts: in-process after commit, and on PostgreSQL
+   * across processes through LISTEN/NOTIFY.
+   */
+  wakeups: WakeupSource;
   /** Disconnects the client. */
   close(): Promise<void>;
 }

@@ -1,0 +1,60 @@
+/**
+ * Wake-ups: "there may be work now". A host subscribes instead of polling fast.
+ *
+ * - In-process: the adapters of one client emit `"job"` after a transaction that enqueued jobs
+ *   commits, and `"run"` after a run is created, to every subscriber in this process.
+ * - PostgreSQL, across processes: the same writes run `pg_notify('ratchet_wakeup', kind)` in
+ *   their transaction (PostgreSQL delivers it only on commit, so nobody wakes for a job that is
+ *   not there yet), and a stack with subscribers keeps a `LISTEN ratchet_wakeup` connection.
+ */
+
+/** What woke a host: a new run to claim, or new jobs to dequeue. */
+export type WakeupKind = "run" | "job";
+
+/** A source of wake-ups; `subscribe` returns the function that unsubscribes. */
+export interface WakeupSource {
+  subscribe(listener: (kind: WakeupKind) => void): () => void;
+}
+
+/** The PostgreSQL channel wake-ups travel on. */
+export const WAKEUP_CHANNEL = "ratchet_wakeup";
+
+/** Wake-ups within one process. */
+export class LocalWakeups implements WakeupSource {
+  private readonly listeners = new Set<(kind: WakeupKind) => void>();
+
+  subscribe(listener: (kind: WakeupKind) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Tells every subscriber. A throwing listener does not stop the others. */
+  emit(kind: WakeupKind): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(kind);
+      } catch {
+        // A subscriber's failure is its own; the others still wake.
+      }
+    }
+  }
+
+  /** How many subscribers there are. */
+  get size(): number {
+    return this.listeners.size;
+  }
+}
+
+const local = new WeakMap<object, LocalWakeups>();
+
+/** The in-process wake-ups of a database client (shared by every adapter over it). */
+export function wakeupsOf(database: object): LocalWakeups {
+  let wakeups = local.get(database);
+  if (!wakeups) {
+    wakeups = new LocalWakeups();
+    local.set(database, wakeups);
+  }
+  return wakeups;
+}
