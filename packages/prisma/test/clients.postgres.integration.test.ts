@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPostgresClient, type PostgresPrismaClient } from "../src/clients/postgres.js";
 import { migrate } from "../src/migrate/index.js";
-import { createPostgresDatabase, type TestDatabase } from "./support/databases.js";
+import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
 
 let database: TestDatabase;
 let client: PostgresPrismaClient;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSqliteClient, type SqlitePrismaClient } from "../src/clients/sqlite.js";
 import { migrate } from "../src/migrate/index.js";
-import { createSqliteFile } from "./support/databases.js";
+import { createSqliteFile } from "../src/testing/index.js";
 
 const file = createSqliteFile("clients");
 let client: SqlitePrismaClient;

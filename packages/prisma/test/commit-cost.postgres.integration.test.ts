@@ -16,7 +16,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createPostgresStack, type PrismaStack } from "../src/index.js";
-import { createPostgresDatabase, type TestDatabase } from "./support/databases.js";
+import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
 import { TABLES } from "./support/stacks.js";
 
 const step = (id: string) =>

@@ -11,8 +11,8 @@ import {
   migrate,
   POSTGRES_MIGRATION_LOCK_KEY,
 } from "../src/migrate/index.js";
+import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
 import { type Catalog, migrateConformance, type TestClient } from "./migrate.conformance.js";
-import { createPostgresDatabase, type TestDatabase } from "./support/databases.js";
 
 let database: TestDatabase | undefined;
 

@@ -6,8 +6,8 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { createSqliteClient } from "../src/clients/sqlite.js";
 import { MIGRATIONS, MigrationError, migrate } from "../src/migrate/index.js";
+import { createSqliteFile } from "../src/testing/index.js";
 import { type Catalog, migrateConformance, type TestClient } from "./migrate.conformance.js";
-import { createSqliteFile } from "./support/databases.js";
 
 let database: ReturnType<typeof createSqliteFile> | undefined;
 const files: Array<ReturnType<typeof createSqliteFile>> = [];

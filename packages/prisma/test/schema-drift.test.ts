@@ -20,7 +20,7 @@ import {
   schemasByProvider,
 } from "../scripts/schemas.mjs";
 import { MIGRATIONS } from "../src/migrate/index.js";
-import { createPostgresDatabase, type TestDatabase } from "./support/databases.js";
+import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
 
 let database: TestDatabase;
 

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll } from "vitest";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "../../src/index.js";
+import { createPostgresDatabase, createSqliteFile } from "../../src/testing/index.js";
 import { postgresReader, type RawReader, sqliteReader } from "./backdoor.js";
-import { createPostgresDatabase, createSqliteFile } from "./databases.js";
 
 /** Every table Ratchet owns (the migrations table excepted). */
 export const TABLES = [

@@ -1,0 +1,128 @@
+/**
+ * `createNodeHost`: a long-running worker. It runs jobs concurrently with heartbeats, wakes on
+ * notifications (falling back to polling that backs off while idle), runs maintenance ticks
+ * that never overlap, and shuts down gracefully.
+ */
+import type { MaintenanceTickResult } from "@ratchet/host-common";
+import { JobLoop } from "./job-loop.js";
+import { type NodeHostOptions, resolveOptions } from "./options.js";
+import { Orchestrator } from "./orchestrator.js";
+
+/** Runtime figures of a host. */
+export interface NodeHostStats {
+  workerId: string;
+  isRunning: boolean;
+  uptimeMs: number;
+  jobsProcessed: number;
+  /** Jobs running now. */
+  inFlight: number;
+  orchestrationTicks: number;
+  /** Dequeue statements issued. */
+  jobPolls: number;
+  wakeups: number;
+  outcomes: Record<
+    "completed" | "suspended" | "retrying" | "failed" | "cancelled" | "skipped",
+    number
+  >;
+  lastTick: MaintenanceTickResult | undefined;
+}
+
+/** A Node worker host. */
+export interface NodeHost {
+  /** Starts the loops (idempotent). */
+  start(): Promise<void>;
+  /**
+   * Stops taking work, waits up to `shutdownTimeoutMs` for running stages, then hands the rest
+   * back to the queue; resolves when everything has stopped. Returns how many jobs were handed back.
+   */
+  stop(): Promise<{ released: number }>;
+  /** Looks for work now (e.g. after creating a run in this process). */
+  wake(): void;
+  getStats(): NodeHostStats;
+}
+
+/**
+ * Creates a Node worker host.
+ *
+ * @example
+ * ```ts
+ * const stack = await createPostgresStack({ url });
+ * const kernel = createKernel({ ...stack, eventSink, clock: systemClock, registry });
+ * const host = createNodeHost({ kernel, jobTransport: stack.jobTransport, wakeups: stack.wakeups, handleSignals: true,
+ *   onSignalStop: () => stack.close() });
+ * await host.start();
+ * ```
+ */
+export function createNodeHost(input: NodeHostOptions): NodeHost {
+  const options = resolveOptions(input);
+  const jobs = new JobLoop(options);
+  const orchestrator = new Orchestrator(options, () => jobs.wake());
+  let startedAt: number | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let wakeups = 0;
+  let stopping: Promise<{ released: number }> | undefined;
+  const signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+  const host: NodeHost = {
+    async start() {
+      if (startedAt !== undefined) return;
+      startedAt = Date.now();
+      stopping = undefined;
+      unsubscribe = options.wakeups?.subscribe((kind) => {
+        wakeups++;
+        if (kind === "run") orchestrator.claimSoon();
+        else jobs.wake();
+      });
+      orchestrator.start();
+      jobs.start();
+      if (options.handleSignals) {
+        for (const signal of ["SIGTERM", "SIGINT"] as const) {
+          const handler = () => {
+            void host.stop().then(() => options.onSignalStop?.(signal));
+          };
+          signalHandlers.set(signal, handler);
+          process.once(signal, handler);
+        }
+      }
+    },
+
+    stop() {
+      if (startedAt === undefined) return stopping ?? Promise.resolve({ released: 0 });
+      if (stopping) return stopping;
+      stopping = (async () => {
+        unsubscribe?.();
+        unsubscribe = undefined;
+        for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+        signalHandlers.clear();
+        const [released] = await Promise.all([
+          jobs.stop(options.shutdownTimeoutMs),
+          orchestrator.stop(),
+        ]);
+        startedAt = undefined;
+        return { released };
+      })();
+      return stopping;
+    },
+
+    wake() {
+      orchestrator.claimSoon();
+      jobs.wake();
+    },
+
+    getStats() {
+      return {
+        workerId: options.workerId,
+        isRunning: startedAt !== undefined && stopping === undefined,
+        uptimeMs: startedAt === undefined ? 0 : Date.now() - startedAt,
+        jobsProcessed: jobs.stats.jobsProcessed,
+        inFlight: jobs.inFlightCount,
+        orchestrationTicks: orchestrator.ticks,
+        jobPolls: jobs.stats.polls,
+        wakeups,
+        outcomes: { ...jobs.stats.outcomes },
+        lastTick: orchestrator.lastTick,
+      };
+    },
+  };
+  return host;
+}

@@ -1,0 +1,171 @@
+/**
+ * The job loop: keeps up to `concurrency` stages running. It dequeues as many jobs as it has
+ * free slots, in one statement; polls again at once whenever a job finishes (work a stage
+ * enqueues is picked up without waiting) or a wake-up arrives; and otherwise polls on a timer
+ * that backs off while the queue is empty, so an idle host costs almost nothing.
+ */
+import { executeJob, HeartbeatGroup } from "@ratchet/host-common";
+import type { DequeuedJob, JobExecuteResult } from "@ratchet/kernel";
+import type { ResolvedNodeHostOptions } from "./options.js";
+
+/** Counters of the job loop. */
+export interface JobLoopStats {
+  jobsProcessed: number;
+  polls: number;
+  outcomes: Record<JobExecuteResult["outcome"], number>;
+}
+
+/** Runs jobs until stopped. */
+export class JobLoop {
+  readonly stats: JobLoopStats = {
+    jobsProcessed: 0,
+    polls: 0,
+    outcomes: { completed: 0, suspended: 0, retrying: 0, failed: 0, cancelled: 0, skipped: 0 },
+  };
+  private readonly inFlight = new Map<
+    string,
+    { job: DequeuedJob; controller: AbortController; done: Promise<void> }
+  >();
+  private readonly heartbeats: HeartbeatGroup;
+  private running = false;
+  private polling = false;
+  private pollAgain = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private idleDelayMs: number;
+
+  constructor(private readonly options: ResolvedNodeHostOptions) {
+    this.idleDelayMs = options.jobPollIntervalMs;
+    this.heartbeats = new HeartbeatGroup(
+      options.kernel,
+      options.workerId,
+      options.leaseMs,
+      options.heartbeatIntervalMs,
+      (error) => options.logger.warn("[ratchet] [host-node] heartbeat failed", error),
+    );
+  }
+
+  /** Jobs running now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Starts polling. */
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Polls now (e.g. on a wake-up), resetting the idle back-off. */
+  wake(): void {
+    if (!this.running) return;
+    this.idleDelayMs = this.options.jobPollIntervalMs;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = true;
+    let idle = false;
+    try {
+      do {
+        this.pollAgain = false;
+        const free = this.options.concurrency - this.inFlight.size;
+        if (!this.running || free <= 0) break;
+        this.stats.polls++;
+        const jobs = await this.options.jobTransport.dequeue({
+          workerId: this.options.workerId,
+          limit: free,
+          leaseMs: this.options.leaseMs,
+          now: new Date(),
+        });
+        for (const job of jobs) this.launch(job);
+        if (jobs.length === free) this.pollAgain = true;
+        idle = jobs.length === 0 && this.inFlight.size === 0;
+      } while (this.pollAgain && this.running);
+    } catch (error) {
+      this.options.logger.warn("[ratchet] [host-node] dequeue failed; retrying", error);
+      idle = true;
+    } finally {
+      this.polling = false;
+      this.schedule(idle);
+    }
+  }
+
+  private schedule(idle: boolean): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    const delay = idle ? this.idleDelayMs : this.options.jobPollIntervalMs;
+    if (idle) this.idleDelayMs = Math.min(this.idleDelayMs * 2, this.options.maxIdlePollIntervalMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll();
+    }, delay);
+  }
+
+  private launch(job: DequeuedJob): void {
+    const controller = new AbortController();
+    const done = executeJob(this.options.kernel, job, {
+      workerId: this.options.workerId,
+      heartbeats: this.heartbeats,
+      signal: controller.signal,
+    })
+      .then((result) => {
+        this.stats.jobsProcessed++;
+        this.stats.outcomes[result.outcome]++;
+      })
+      .catch((error) => {
+        this.options.logger.error(
+          `[ratchet] [host-node] job ${job.jobId} (stage ${job.stageId}) could not be executed`,
+          error,
+        );
+      })
+      .finally(() => {
+        this.inFlight.delete(job.jobId);
+        // The stage may have enqueued the next one: look at once.
+        if (this.running) this.wake();
+      });
+    this.inFlight.set(job.jobId, { job, controller, done });
+  }
+
+  /**
+   * Stops taking jobs; waits up to `timeoutMs` for running ones; then aborts the rest and gives
+   * their jobs back (`release`) so another host takes them without using up an attempt.
+   * Returns how many were released.
+   */
+  async stop(timeoutMs: number): Promise<number> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const all = () => Promise.all([...this.inFlight.values()].map((entry) => entry.done));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finished = await Promise.race([
+      all().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    let released = 0;
+    if (!finished) {
+      const now = new Date();
+      for (const { job, controller } of this.inFlight.values()) {
+        const ok = await this.options.jobTransport
+          .release(job.jobId, this.options.workerId, now)
+          .catch(() => false);
+        if (ok) released++;
+        controller.abort(
+          new Error("[ratchet] [host-node] the host is shutting down; the job was handed back"),
+        );
+      }
+      // Give aborted stages a moment to unwind; their late results cannot commit twice.
+      await Promise.race([all(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    }
+    this.heartbeats.close();
+    return released;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Options of the Node host, their defaults, and their validation.
+ */
+import { DEFAULT_LEASE_MS, HEARTBEATS_PER_LEASE } from "@ratchet/host-common";
+import { type JobTransport, type Kernel, RatchetError } from "@ratchet/kernel";
+
+/** What woke the host: new runs to claim, or new jobs to dequeue. */
+export type WakeupKind = "run" | "job";
+
+/** A source of "there may be work now" signals (e.g. `stack.wakeups` of `@ratchet/prisma`). */
+export interface WakeupSource {
+  subscribe(listener: (kind: WakeupKind) => void): () => void;
+}
+
+/** Where the host reports what goes wrong (default: `console`). */
+export interface HostLogger {
+  warn(message: string, details?: unknown): void;
+  error(message: string, details?: unknown): void;
+}
+
+/** Options of `createNodeHost`. */
+export interface NodeHostOptions {
+  kernel: Kernel;
+  jobTransport: JobTransport;
+  /** Unique per host process (default: `node-<pid>-<random>`). */
+  workerId?: string;
+  /** Jobs run at once (default 10). */
+  concurrency?: number;
+  /** Between maintenance ticks: claim runs, poll suspended stages, reap, publish events (default 5 000 ms). */
+  orchestrationIntervalMs?: number;
+  /** Between job polls while work keeps coming (default 1 000 ms). */
+  jobPollIntervalMs?: number;
+  /** Job polling backs off to this while idle (default 10 000 ms with wake-ups, else 2 000 ms). */
+  maxIdlePollIntervalMs?: number;
+  /** Lease on each job (default 30 000 ms); heartbeats renew it every third of it. */
+  leaseMs?: number;
+  /** Grace after a lease ends before another host may take the job (default 5 000 ms). */
+  staleLeaseThresholdMs?: number;
+  /** Runs not updated for this long are examined by the stuck-run reaper (default: the kernel's). */
+  stuckRunThresholdMs?: number;
+  maxClaimsPerTick?: number;
+  maxSuspendedChecksPerTick?: number;
+  maxOutboxFlushPerTick?: number;
+  maxScheduledPerTick?: number;
+  /** How long `stop()` waits for running stages before releasing them (default 30 000 ms). */
+  shutdownTimeoutMs?: number;
+  /** Wake-ups that replace fast polling. */
+  wakeups?: WakeupSource;
+  /** Stop gracefully on SIGTERM and SIGINT (default false). `onSignalStop` runs afterwards. */
+  handleSignals?: boolean;
+  /** Called after a signal-triggered stop completed (e.g. close the database and exit). */
+  onSignalStop?: (signal: NodeJS.Signals) => void | Promise<void>;
+  logger?: HostLogger;
+}
+
+/** Options with defaults applied. */
+export type ResolvedNodeHostOptions = Required<
+  Omit<NodeHostOptions, "wakeups" | "onSignalStop" | "stuckRunThresholdMs" | "logger">
+> & {
+  wakeups: WakeupSource | undefined;
+  onSignalStop: NodeHostOptions["onSignalStop"] | undefined;
+  stuckRunThresholdMs: number | undefined;
+  logger: HostLogger;
+  heartbeatIntervalMs: number;
+};
+
+function positive(
+  options: NodeHostOptions,
+  field: keyof NodeHostOptions,
+  fallback: number,
+): number {
+  const value = options[field];
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RatchetError(
+      "INVALID_HOST_OPTIONS",
+      `[ratchet] [host-node] ${String(field)} must be a positive number, got ${String(value)}`,
+      {
+        field: String(field),
+      },
+    );
+  }
+  return value;
+}
+
+/** Applies defaults and rejects nonsense with `INVALID_HOST_OPTIONS` naming the field. */
+export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOptions {
+  if (!options.kernel || typeof options.kernel.dispatch !== "function") {
+    throw new RatchetError("INVALID_HOST_OPTIONS", "[ratchet] [host-node] kernel is required", {
+      field: "kernel",
+    });
+  }
+  if (!options.jobTransport || typeof options.jobTransport.dequeue !== "function") {
+    throw new RatchetError(
+      "INVALID_HOST_OPTIONS",
+      "[ratchet] [host-node] jobTransport is required",
+      { field: "jobTransport" },
+    );
+  }
+  const leaseMs = positive(options, "leaseMs", DEFAULT_LEASE_MS);
+  const concurrency = positive(options, "concurrency", 10);
+  if (!Number.isInteger(concurrency)) {
+    throw new RatchetError(
+      "INVALID_HOST_OPTIONS",
+      "[ratchet] [host-node] concurrency must be an integer",
+      { field: "concurrency" },
+    );
+  }
+  return {
+    kernel: options.kernel,
+    jobTransport: options.jobTransport,
+    workerId: options.workerId ?? `node-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    concurrency,
+    orchestrationIntervalMs: positive(options, "orchestrationIntervalMs", 5_000),
+    jobPollIntervalMs: positive(options, "jobPollIntervalMs", 1_000),
+    maxIdlePollIntervalMs: positive(
+      options,
+      "maxIdlePollIntervalMs",
+      options.wakeups ? 10_000 : 2_000,
+    ),
+    leaseMs,
+    heartbeatIntervalMs: Math.max(100, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)),
+    staleLeaseThresholdMs: options.staleLeaseThresholdMs ?? 5_000,
+    maxClaimsPerTick: positive(options, "maxClaimsPerTick", 10),
+    maxSuspendedChecksPerTick: positive(options, "maxSuspendedChecksPerTick", 10),
+    maxOutboxFlushPerTick: positive(options, "maxOutboxFlushPerTick", 100),
+    maxScheduledPerTick: positive(options, "maxScheduledPerTick", 50),
+    shutdownTimeoutMs: positive(options, "shutdownTimeoutMs", 30_000),
+    handleSignals: options.handleSignals ?? false,
+    wakeups: options.wakeups,
+    onSignalStop: options.onSignalStop,
+    stuckRunThresholdMs: options.stuckRunThresholdMs,
+    logger: options.logger ?? {
+      warn: (m, d) => console.warn(m, d ?? ""),
+      error: (m, d) => console.error(m, d ?? ""),
+    },
+  };
+}

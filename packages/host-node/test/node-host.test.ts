@@ -1,0 +1,226 @@
+import {
+  createKernel,
+  createRegistry,
+  defineStage,
+  defineWorkflow,
+  type Kernel,
+  systemClock,
+} from "@ratchet/kernel";
+import { CollectingEventSink, createInMemoryStack } from "@ratchet/kernel/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createNodeHost, type NodeHost, type WakeupKind } from "../src/index.js";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(5);
+  }
+}
+
+function setup(initialStageMs = 0) {
+  const executions: string[] = [];
+  const control = { stageMs: initialStageMs };
+  const step = (id: string) =>
+    defineStage({
+      id,
+      name: id,
+      schemas: { input: z.object({ n: z.number() }), output: z.object({ n: z.number() }) },
+      execute: async (ctx) => {
+        executions.push(`${ctx.workflowRunId}:${id}`);
+        const stageMs = control.stageMs;
+        if (stageMs > 0)
+          await new Promise((resolve, reject) => {
+            const t = setTimeout(resolve, stageMs);
+            ctx.signal.addEventListener("abort", () => {
+              clearTimeout(t);
+              reject(ctx.signal.reason);
+            });
+          });
+        return { n: ctx.input.n + 1 };
+      },
+    });
+  const workflow = defineWorkflow({
+    id: "chain",
+    name: "Chain",
+    input: z.object({ n: z.number() }),
+    output: z.object({ n: z.number() }),
+  })
+    .pipe(step("a"))
+    .pipe(step("b"))
+    .pipe(step("c"))
+    .build();
+  const stack = createInMemoryStack();
+  const kernel: Kernel = createKernel({
+    ...stack,
+    eventSink: new CollectingEventSink(),
+    clock: systemClock,
+    registry: createRegistry([workflow]),
+  });
+  const listeners = new Set<(kind: WakeupKind) => void>();
+  const wakeups = {
+    subscribe: (l: (kind: WakeupKind) => void) => (listeners.add(l), () => listeners.delete(l)),
+    emit: (k: WakeupKind) => listeners.forEach((l) => l(k)),
+  };
+  return { stack, kernel, executions, wakeups, control };
+}
+
+const quiet = { warn: () => {}, error: () => {} };
+
+describe("createNodeHost", () => {
+  it("runs many runs to completion with every stage executed once", async () => {
+    const { stack, kernel, executions } = setup();
+    const ids = [];
+    for (let i = 0; i < 50; i++)
+      ids.push(
+        (await kernel.dispatch({ type: "run.create", workflowId: "chain", input: { n: i } }))
+          .workflowRunId,
+      );
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      concurrency: 5,
+      orchestrationIntervalMs: 50,
+      jobPollIntervalMs: 20,
+      logger: quiet,
+    });
+    await host.start();
+    await until(
+      async () =>
+        (await stack.persistence.listRuns({ status: "COMPLETED", limit: 100 })).length === 50,
+    );
+    await host.stop();
+    expect(executions).toHaveLength(150);
+    expect(new Set(executions).size).toBe(150);
+    const stats = host.getStats();
+    expect(stats).toMatchObject({ jobsProcessed: 150, inFlight: 0, isRunning: false });
+    expect(stats.outcomes.completed).toBe(150);
+  });
+
+  it("claims a new run at once on a 'run' wake-up instead of waiting for the next tick", async () => {
+    const { stack, kernel, wakeups } = setup();
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 60_000,
+      jobPollIntervalMs: 60_000,
+      wakeups,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().orchestrationTicks === 1);
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    wakeups.emit("run");
+    await until(
+      async () => (await stack.persistence.getRun(workflowRunId))?.status === "COMPLETED",
+      5_000,
+    );
+    expect(host.getStats().orchestrationTicks).toBe(1);
+    expect(host.getStats().wakeups).toBe(1);
+    await host.stop();
+  });
+
+  it("never runs two maintenance ticks at once", async () => {
+    const { stack, kernel } = setup();
+    let active = 0;
+    let maxActive = 0;
+    const slowKernel: Kernel = {
+      options: kernel.options,
+      dispatch: (async (command: Parameters<Kernel["dispatch"]>[0]) => {
+        if (command.type === "outbox.flush") {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          await sleep(40);
+          active--;
+        }
+        return kernel.dispatch(command);
+      }) as Kernel["dispatch"],
+    };
+    const host = createNodeHost({
+      kernel: slowKernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 1,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().orchestrationTicks >= 5);
+    await host.stop();
+    expect(maxActive).toBe(1);
+  });
+
+  it("stop() waits for a running stage within the deadline", async () => {
+    const { stack, kernel } = setup(150);
+    await kernel.dispatch({ type: "run.create", workflowId: "chain", input: { n: 1 } });
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 10,
+      shutdownTimeoutMs: 5_000,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().inFlight === 1);
+    expect(await host.stop()).toEqual({ released: 0 });
+    expect(host.getStats().outcomes.completed).toBe(1);
+  });
+
+  it("stop() hands a stage that outlives the deadline back to the queue without using an attempt", async () => {
+    const { stack, kernel, control, executions } = setup(60_000);
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    const host: NodeHost = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 10,
+      shutdownTimeoutMs: 100,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().inFlight === 1);
+    expect(await host.stop()).toEqual({ released: 1 });
+    const [job] = await stack.jobTransport.activeJobsForRun(workflowRunId);
+    expect(job).toMatchObject({ status: "PENDING", attempt: 0, lockedBy: null });
+    // Another host picks it up and finishes the run; the aborted attempt committed nothing.
+    control.stageMs = 0;
+    const next = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 10,
+      jobPollIntervalMs: 10,
+      logger: quiet,
+    });
+    await next.start();
+    await until(
+      async () => (await stack.persistence.getRun(workflowRunId))?.status === "COMPLETED",
+    );
+    await next.stop();
+    expect(executions.filter((e) => e.endsWith(":a"))).toHaveLength(2);
+    expect(await stack.persistence.getStage(workflowRunId, "a")).toMatchObject({
+      status: "COMPLETED",
+      attempt: 1,
+    });
+  });
+
+  it("rejects invalid options with INVALID_HOST_OPTIONS naming the field", () => {
+    const { stack, kernel } = setup();
+    expect(() =>
+      createNodeHost({ kernel, jobTransport: stack.jobTransport, concurrency: 0 }),
+    ).toThrow(expect.objectContaining({ code: "INVALID_HOST_OPTIONS", field: "concurrency" }));
+    expect(() => createNodeHost({ kernel, jobTransport: stack.jobTransport, leaseMs: -1 })).toThrow(
+      expect.objectContaining({ field: "leaseMs" }),
+    );
+    expect(() =>
+      createNodeHost({ kernel: undefined as unknown as Kernel, jobTransport: stack.jobTransport }),
+    ).toThrow(expect.objectContaining({ field: "kernel" }));
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * End-to-end tests of the Node host on a real database: several hosts in one process, hosts
+ * in separate processes, and SIGTERM in the middle of a stage.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createKernel, createRegistry, decodeValue, systemClock } from "@ratchet/kernel";
+import { CollectingEventSink } from "@ratchet/kernel/testing";
+import { createPostgresStack, createSqliteStack, type PrismaStack } from "@ratchet/prisma";
+import { createPostgresDatabase, createSqliteFile } from "@ratchet/prisma/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeHost } from "../../src/index.js";
+import { startWorker } from "./processes.js";
+import { e2eWorkflow, readLedger, workload } from "./workload.js";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const quiet = { warn: () => {}, error: () => {} };
+
+/** Registers the end-to-end tests for `provider`. */
+export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
+  let target = "";
+  let cleanup: () => Promise<void> = async () => {};
+  let dir = "";
+  const stacks: PrismaStack[] = [];
+
+  const open = async () => {
+    const stack =
+      provider === "postgresql"
+        ? await createPostgresStack({ url: target })
+        : await createSqliteStack({ file: target });
+    stacks.push(stack);
+    return stack;
+  };
+  const kernelOn = (stack: PrismaStack) =>
+    createKernel({
+      ...stack,
+      eventSink: new CollectingEventSink(),
+      clock: systemClock,
+      registry: createRegistry([e2eWorkflow]),
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ratchet-e2e-"));
+    if (provider === "postgresql") {
+      const db = await createPostgresDatabase("host_e2e");
+      target = db.url;
+      cleanup = () => db.drop();
+    } else {
+      const db = createSqliteFile("host-e2e");
+      target = db.file;
+      cleanup = async () => db.cleanup();
+    }
+  });
+  afterAll(async () => {
+    for (const stack of stacks) await stack.close();
+    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function reset(stack: PrismaStack): Promise<string> {
+    for (const table of [
+      "ratchet_runs",
+      "ratchet_stages",
+      "ratchet_jobs",
+      "ratchet_outbox",
+      "ratchet_logs",
+      "ratchet_blobs",
+    ]) {
+      await stack.prisma.$executeRawUnsafe(`DELETE FROM ${table}`);
+    }
+    const ledger = join(dir, `ledger-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+    writeFileSync(ledger, "");
+    return ledger;
+  }
+
+  async function createRuns(stack: PrismaStack, count: number): Promise<string[]> {
+    const kernel = kernelOn(stack);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++)
+      ids.push(
+        (await kernel.dispatch({ type: "run.create", workflowId: "e2e", input: { n: i } }))
+          .workflowRunId,
+      );
+    return ids;
+  }
+
+  async function waitForCompletion(stack: PrismaStack, count: number, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const done = await stack.persistence.listRuns({ status: "COMPLETED", limit: count + 1 });
+      if (done.length === count) return;
+      if (Date.now() > deadline)
+        throw new Error(`only ${done.length} of ${count} runs completed in ${ms} ms`);
+      await sleep(100);
+    }
+  }
+
+  async function checkOutputs(stack: PrismaStack, ids: string[]): Promise<void> {
+    for (const [i, id] of ids.entries()) {
+      const run = await stack.persistence.getRun(id);
+      expect(run?.status).toBe("COMPLETED");
+      expect(decodeValue(run?.output ?? null)).toEqual({ n: 2 * (i + 2) });
+    }
+  }
+
+  describe(`Node host end to end on ${provider}`, () => {
+    it("three hosts in one process finish 200 runs, every stage executed exactly once", async () => {
+      const main = await open();
+      workload.ledger = await reset(main);
+      workload.slowStageMs = 0;
+      const ids = await createRuns(main, 200);
+      const hosts = await Promise.all(
+        [0, 1, 2].map(async (i) => {
+          const stack = i === 0 ? main : await open();
+          return createNodeHost({
+            kernel: kernelOn(stack),
+            jobTransport: stack.jobTransport,
+            wakeups: stack.wakeups,
+            workerId: `in-process-${i}`,
+            concurrency: 5,
+            orchestrationIntervalMs: 100,
+            jobPollIntervalMs: 50,
+            logger: quiet,
+          });
+        }),
+      );
+      for (const host of hosts) await host.start();
+      await waitForCompletion(main, 200, 120_000);
+      for (const host of hosts) await host.stop();
+      await checkOutputs(main, ids);
+      const ledger = readLedger(readFileSync(workload.ledger, "utf8"));
+      expect(ledger).toHaveLength(800);
+      expect(new Set(ledger.map((e) => `${e.runId}:${e.stageId}`)).size).toBe(800);
+      expect(hosts.map((h) => h.getStats().jobsProcessed).reduce((a, b) => a + b, 0)).toBe(800);
+      workload.ledger = "";
+    });
+
+    it("three hosts in separate processes finish 200 runs, every stage executed exactly once", async () => {
+      const main = await open();
+      const ledgerFile = await reset(main);
+      const ids = await createRuns(main, 200);
+      const workers = await Promise.all(
+        [0, 1, 2].map((i) =>
+          startWorker({
+            RATCHET_DATABASE: target,
+            RATCHET_LEDGER: ledgerFile,
+            RATCHET_WORKER_ID: `child-${i}`,
+          }),
+        ),
+      );
+      try {
+        await waitForCompletion(main, 200, 120_000);
+      } finally {
+        for (const worker of workers) worker.child.kill("SIGTERM");
+        await Promise.all(workers.map((w) => w.exited));
+      }
+      await checkOutputs(main, ids);
+      const ledger = readLedger(readFileSync(ledgerFile, "utf8"));
+      expect(ledger).toHaveLength(800);
+      expect(new Set(ledger.map((e) => `${e.runId}:${e.stageId}`)).size).toBe(800);
+      expect(new Set(ledger.map((e) => e.pid)).size).toBeGreaterThan(1);
+      for (const worker of workers) expect(worker.output()).toContain("stopped");
+    });
+
+    it("SIGTERM during a running stage loses nothing: the stage is handed back and finished elsewhere", async () => {
+      const main = await open();
+      const ledgerFile = await reset(main);
+      const ids = await createRuns(main, 3);
+      const first = await startWorker({
+        RATCHET_DATABASE: target,
+        RATCHET_LEDGER: ledgerFile,
+        RATCHET_SLOW_STAGE_MS: "60000",
+        RATCHET_SHUTDOWN_MS: "300",
+      });
+      const deadline = Date.now() + 30_000;
+      while (
+        readLedger(readFileSync(ledgerFile, "utf8")).filter((e) => e.stageId === "b").length < 3
+      ) {
+        if (Date.now() > deadline) throw new Error(`stage b never started:\n${first.output()}`);
+        await sleep(50);
+      }
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toBe(0);
+      const second = await startWorker({ RATCHET_DATABASE: target, RATCHET_LEDGER: ledgerFile });
+      try {
+        await waitForCompletion(main, 3, 60_000);
+      } finally {
+        second.child.kill("SIGTERM");
+        await second.exited;
+      }
+      await checkOutputs(main, ids);
+      const ledger = readLedger(readFileSync(ledgerFile, "utf8"));
+      for (const id of ids) {
+        const runs = ledger.filter((e) => e.runId === id);
+        expect(runs.filter((e) => e.stageId === "b")).toHaveLength(2); // interrupted once, then finished
+        expect(runs.filter((e) => e.stageId === "d")).toHaveLength(1);
+        // Handed back, not failed: the second execution is still attempt 1.
+        expect(runs.filter((e) => e.stageId === "b").map((e) => e.attempt)).toEqual([1, 1]);
+        expect(await main.persistence.getStage(id, "b")).toMatchObject({
+          status: "COMPLETED",
+          attempt: 1,
+        });
+      }
+    });
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Child worker processes for the end-to-end tests: the worker entry is bundled once with
+ * esbuild (dependencies stay external and load from node_modules), then started with `node`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const HERE = import.meta.dirname;
+const OUT_DIR = join(HERE, "..", "..", ".tmp");
+let bundled: Promise<string> | undefined;
+
+/** Bundles the worker entry (once per test process); returns the file to run. */
+export function workerScript(): Promise<string> {
+  bundled ??= (async () => {
+    mkdirSync(OUT_DIR, { recursive: true });
+    const outfile = join(OUT_DIR, `worker-${process.pid}.mjs`);
+    await build({
+      entryPoints: [join(HERE, "worker-entry.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile,
+      logLevel: "silent",
+    });
+    return outfile;
+  })();
+  return bundled;
+}
+
+/** A running worker process. */
+export interface Worker {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts a worker process and waits until it reports "ready". */
+export async function startWorker(env: Record<string, string>): Promise<Worker> {
+  const script = await workerScript();
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  child.stderr?.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes("ready")) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`worker did not start:\n${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { child, output: () => out, exited };
+}

@@ -1,0 +1,71 @@
+/**
+ * The end-to-end workload: a → (b ∥ c) → d. Every stage execution appends a line
+ * `runId stageId attempt pid` to a ledger file, so tests can count executions across processes.
+ */
+import { appendFileSync } from "node:fs";
+import { defineStage, defineWorkflow } from "@ratchet/kernel";
+import { z } from "zod";
+
+/** Settings read from the environment (child workers) or set directly (in-process tests). */
+export const workload = {
+  ledger: process.env.RATCHET_LEDGER ?? "",
+  /** How long stage "b" works, honouring its abort signal. */
+  slowStageMs: Number(process.env.RATCHET_SLOW_STAGE_MS ?? 0),
+};
+
+function record(runId: string, stageId: string, attempt: number): void {
+  if (workload.ledger)
+    appendFileSync(workload.ledger, `${runId} ${stageId} ${attempt} ${process.pid}\n`);
+}
+
+const N = z.object({ n: z.number() });
+
+const stage = <const Id extends string>(id: Id, slow = false) =>
+  defineStage({
+    id,
+    name: id,
+    schemas: { input: N, output: N },
+    execute: async (ctx) => {
+      record(ctx.workflowRunId, id, ctx.attempt);
+      if (slow && workload.slowStageMs > 0) {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, workload.slowStageMs);
+          ctx.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(ctx.signal.reason);
+          });
+        });
+      }
+      return { n: ctx.input.n + 1 };
+    },
+  });
+
+const join = defineStage({
+  id: "d",
+  name: "d",
+  schemas: { input: z.object({ b: N, c: N }), output: N },
+  execute: (ctx) => {
+    record(ctx.workflowRunId, "d", ctx.attempt);
+    return { n: ctx.input.b.n + ctx.input.c.n };
+  },
+});
+
+/** a → (b ∥ c) → d; output n = 2·(input + 2). */
+export const e2eWorkflow = defineWorkflow({ id: "e2e", name: "End to end", input: N, output: N })
+  .pipe(stage("a"))
+  .parallel([stage("b", true), stage("c")])
+  .pipe(join)
+  .build();
+
+/** Ledger lines as `{ runId, stageId, attempt, pid }`. */
+export function readLedger(
+  text: string,
+): Array<{ runId: string; stageId: string; attempt: number; pid: number }> {
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [runId = "", stageId = "", attempt = "0", pid = "0"] = line.split(" ");
+      return { runId, stageId, attempt: Number(attempt), pid: Number(pid) };
+    });
+}

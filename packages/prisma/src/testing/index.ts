@@ -1,0 +1,11 @@
+/**
+ * `@ratchet/prisma/testing`: real databases for tests — a fresh PostgreSQL database per test
+ * file (created on RATCHET_TEST_DATABASE_URL's server and dropped afterwards) and temporary
+ * SQLite files. Nothing here skips: an unreachable server fails the test with how to fix it.
+ */
+export {
+  createPostgresDatabase,
+  createSqliteFile,
+  POSTGRES_ADMIN_URL,
+  type TestDatabase,
+} from "./databases.js";
