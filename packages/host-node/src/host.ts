@@ -57,6 +57,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
   const options = resolveOptions(input);
   const jobs = new JobLoop(options);
   const orchestrator = new Orchestrator(options, () => jobs.wake());
+  jobs.onJobDone = () => orchestrator.flushSoon();
   let startedAt: number | undefined;
   let unsubscribe: (() => void) | undefined;
   let wakeups = 0;

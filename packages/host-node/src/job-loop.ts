@@ -33,6 +33,9 @@ export class JobLoop {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleDelayMs: number;
 
+  /** Called whenever a job finished (e.g. to publish its events soon). */
+  onJobDone: () => void = () => {};
+
   constructor(private readonly options: ResolvedNodeHostOptions) {
     this.idleDelayMs = options.jobPollIntervalMs;
     this.heartbeats = new HeartbeatGroup(
@@ -126,6 +129,7 @@ export class JobLoop {
       })
       .finally(() => {
         this.inFlight.delete(job.jobId);
+        this.onJobDone();
         // The stage may have enqueued the next one: look at once.
         if (this.running) this.wake();
       });

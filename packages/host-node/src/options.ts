@@ -26,7 +26,11 @@ export interface NodeHostOptions {
   workerId?: string;
   /** Jobs run at once (default 10). */
   concurrency?: number;
-  /** Between maintenance ticks: claim runs, poll suspended stages, reap, publish events (default 5 000 ms). */
+  /**
+   * Between maintenance ticks: claim runs, poll suspended stages, reap, fire schedules, publish
+   * events (default 10 000 ms). New runs are also claimed at once on a "run" wake-up, and events
+   * are published soon after each job finishes, so this mostly bounds recovery work and idle cost.
+   */
   orchestrationIntervalMs?: number;
   /** Between job polls while work keeps coming (default 1 000 ms). */
   jobPollIntervalMs?: number;
@@ -111,7 +115,7 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     jobTransport: options.jobTransport,
     workerId: options.workerId ?? `node-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     concurrency,
-    orchestrationIntervalMs: positive(options, "orchestrationIntervalMs", 5_000),
+    orchestrationIntervalMs: positive(options, "orchestrationIntervalMs", 10_000),
     jobPollIntervalMs: positive(options, "jobPollIntervalMs", 1_000),
     maxIdlePollIntervalMs: positive(
       options,

@@ -15,6 +15,8 @@ export class Orchestrator {
   private current: Promise<void> | undefined;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly options: ResolvedNodeHostOptions,
@@ -93,11 +95,36 @@ export class Orchestrator {
     });
   }
 
+  /**
+   * Publishes outbox events soon (single-flight, at most one flush per `flushDelayMs`), so
+   * events of finished stages go out promptly without waiting for the next tick.
+   */
+  flushSoon(flushDelayMs = 50): void {
+    if (!this.running || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushing = (async () => {
+        try {
+          await this.options.kernel.dispatch({
+            type: "outbox.flush",
+            workerId: this.options.workerId,
+            maxEvents: this.options.maxOutboxFlushPerTick,
+          });
+        } catch (error) {
+          this.options.logger.warn("[ratchet] [host-node] publishing events failed", error);
+        } finally {
+          this.flushTimer = undefined;
+          this.flushing = undefined;
+        }
+      })();
+    }, flushDelayMs);
+  }
+
   /** Stops ticking and waits for a tick or claim in progress. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await Promise.allSettled([this.current, this.claiming]);
+    if (this.flushTimer && !this.flushing) clearTimeout(this.flushTimer);
+    await Promise.allSettled([this.current, this.claiming, this.flushing]);
   }
 }

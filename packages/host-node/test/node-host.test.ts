@@ -54,9 +54,10 @@ function setup(initialStageMs = 0) {
     .pipe(step("c"))
     .build();
   const stack = createInMemoryStack();
+  const events = new CollectingEventSink();
   const kernel: Kernel = createKernel({
     ...stack,
-    eventSink: new CollectingEventSink(),
+    eventSink: events,
     clock: systemClock,
     registry: createRegistry([workflow]),
   });
@@ -65,7 +66,7 @@ function setup(initialStageMs = 0) {
     subscribe: (l: (kind: WakeupKind) => void) => (listeners.add(l), () => listeners.delete(l)),
     emit: (k: WakeupKind) => listeners.forEach((l) => l(k)),
   };
-  return { stack, kernel, executions, wakeups, control };
+  return { stack, kernel, executions, wakeups, control, events };
 }
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -124,6 +125,32 @@ describe("createNodeHost", () => {
     );
     expect(host.getStats().orchestrationTicks).toBe(1);
     expect(host.getStats().wakeups).toBe(1);
+    await host.stop();
+  });
+
+  it("publishes a finished run's events soon, without waiting for the next tick", async () => {
+    const { stack, kernel, wakeups, events } = setup();
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 60_000,
+      jobPollIntervalMs: 60_000,
+      wakeups,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().orchestrationTicks === 1);
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    wakeups.emit("run");
+    await until(
+      () => events.forRun(workflowRunId).some((e) => e.type === "workflow.completed"),
+      5_000,
+    );
+    expect(host.getStats().orchestrationTicks).toBe(1);
     await host.stop();
   });
 

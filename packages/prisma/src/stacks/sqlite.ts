@@ -6,6 +6,7 @@ import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.j
 import { migrate } from "../migrate/index.js";
 import { sqliteDialect } from "../sql/dialect.js";
 import { createExecutor } from "../sql/executor.js";
+import { SqliteFileWatcher } from "../sql/sqlite-watch.js";
 import { wakeupsOf } from "../sql/wakeups.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
@@ -43,14 +44,24 @@ export async function createSqliteStack(
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
+    const local = wakeupsOf(prisma);
+    const watcher = new SqliteFileWatcher(options.file, local);
     return {
       provider: "sqlite",
       prisma,
       ...portsOver(db),
       migrationsApplied: applied,
-      // Other processes on the same file are not told: their hosts find work by polling.
-      wakeups: wakeupsOf(prisma),
-      close: () => prisma.$disconnect(),
+      // In this process after commit; from other processes through a watch on the file.
+      wakeups: {
+        subscribe(listener) {
+          watcher.start();
+          return local.subscribe(listener);
+        },
+      },
+      close: async () => {
+        watcher.close();
+        await prisma.$disconnect();
+      },
     };
   } catch (error) {
     await prisma.$disconnect();

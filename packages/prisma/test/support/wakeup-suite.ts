@@ -64,28 +64,28 @@ export function registerWakeups(provider: "sqlite" | "postgresql"): void {
       unsubscribe();
     });
 
-    if (provider === "postgresql") {
-      it("reaches a host in another process (another stack) through LISTEN/NOTIFY", async () => {
-        const writer = harness().stack;
-        const idle = await harness().open();
-        const seen: WakeupKind[] = [];
-        idle.wakeups.subscribe((kind) => seen.push(kind));
+    it(`reaches a host in another process (another stack) through ${provider === "postgresql" ? "LISTEN/NOTIFY" : "a watch on the file"}`, async () => {
+      const writer = harness().stack;
+      const idle = await harness().open();
+      const seen: WakeupKind[] = [];
+      idle.wakeups.subscribe((kind) => seen.push(kind));
+      if (provider === "postgresql")
         await until(() => seen.includes("run") && seen.includes("job"));
-        seen.length = 0;
-        await writer.persistence.createRun({
-          id: "run-wake",
-          workflowId: "w",
-          priority: 0,
-          input: null,
-          config: {},
-          metadata: {},
-          idempotencyKey: null,
-          eventSeq: 0,
-          createdAt: new Date(0),
-        });
-        await writer.jobTransport.enqueue([job("j3")]);
-        await until(() => seen.includes("run") && seen.includes("job"));
+      else await sleep(100);
+      seen.length = 0;
+      await writer.persistence.createRun({
+        id: "run-wake",
+        workflowId: "w",
+        priority: 0,
+        input: null,
+        config: {},
+        metadata: {},
+        idempotencyKey: null,
+        eventSeq: 0,
+        createdAt: new Date(0),
       });
-    }
+      await writer.jobTransport.enqueue([job("j3")]);
+      await until(() => seen.includes("run") && seen.includes("job"));
+    });
   });
 }
