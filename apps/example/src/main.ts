@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (until the CLI demo exists): runs the document pipeline once on the in-memory
+ * `npm run start -w @ratchet/example`: runs the document pipeline once on the in-memory
  * adapters and prints progress, the result and a summary.
  */
 import { runExample } from "./run-example.js";

@@ -10,7 +10,7 @@ import {
   systemClock,
   type WorkflowEvent,
 } from "@ratchet/kernel";
-import { createInMemoryStack } from "@ratchet/kernel/testing";
+import { createInMemoryStack } from "@ratchet/kernel/in-memory";
 import { documentWorkflow } from "./workflow.js";
 
 /** What the example reports. */

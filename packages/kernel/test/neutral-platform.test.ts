@@ -19,7 +19,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe("neutral platform", () => {
-  for (const entry of ["index.ts", "testing/index.ts"]) {
+  for (const entry of ["index.ts", "in-memory.ts", "testing/index.ts"]) {
     it(`bundles src/${entry} for platform "neutral" with no Node built-ins`, async () => {
       const result = await build({
         entryPoints: [join(SRC, entry)],
@@ -67,5 +67,24 @@ describe("neutral platform", () => {
         ),
     );
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("in-memory entry", () => {
+  it("does not load vitest", async () => {
+    const result = await build({
+      entryPoints: [join(SRC, "in-memory.ts")],
+      bundle: true,
+      write: false,
+      platform: "neutral",
+      format: "esm",
+      external: ["zod", "vitest"],
+      logLevel: "silent",
+      metafile: true,
+    });
+    const imports = Object.values(result.metafile.outputs).flatMap((o) =>
+      o.imports.map((i) => i.path),
+    );
+    expect(imports).not.toContain("vitest");
   });
 });
