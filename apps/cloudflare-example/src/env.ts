@@ -1,0 +1,53 @@
+/**
+ * The Worker's bindings (`wrangler.toml` `[vars]`; all strings) and the settings read from
+ * them.
+ */
+
+/** Bindings the Worker reads. Every one is optional. */
+export interface Env {
+  /** Storage: `memory` (default; per isolate, not durable — see storage.ts). */
+  RATCHET_STORAGE?: string;
+  /** Names this isolate in job leases (default `cf-<random>`). */
+  RATCHET_WORKER_ID?: string;
+  /** Jobs one cron invocation runs (default 25; `0` only ticks). */
+  RATCHET_MAX_JOBS?: string;
+  /** Jobs run at once by a cron invocation (default 4). */
+  RATCHET_CONCURRENCY?: string;
+  /** Time a cron invocation spends starting jobs, ms (default 20 000). */
+  RATCHET_TIME_BUDGET_MS?: string;
+  /** Redelivery delay of a message that hit an unexpected error, s (default 10). */
+  RATCHET_RETRY_DELAY_SECONDS?: string;
+  /** `true` logs every published workflow event. */
+  RATCHET_LOG_EVENTS?: string;
+}
+
+/** Settings derived from {@link Env}. */
+export interface Settings {
+  maxJobs: number;
+  concurrency: number;
+  timeBudgetMs: number;
+  retryDelaySeconds: number;
+  logEvents: boolean;
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `[ratchet] [serverless] [cloudflare] ${name} must be a whole number, got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** Reads the settings from the bindings; throws on a malformed number. */
+export function readSettings(env: Env): Settings {
+  return {
+    maxJobs: int(env.RATCHET_MAX_JOBS, 25, "RATCHET_MAX_JOBS"),
+    concurrency: Math.max(1, int(env.RATCHET_CONCURRENCY, 4, "RATCHET_CONCURRENCY")),
+    timeBudgetMs: int(env.RATCHET_TIME_BUDGET_MS, 20_000, "RATCHET_TIME_BUDGET_MS"),
+    retryDelaySeconds: int(env.RATCHET_RETRY_DELAY_SECONDS, 10, "RATCHET_RETRY_DELAY_SECONDS"),
+    logEvents: env.RATCHET_LOG_EVENTS === "true",
+  };
+}

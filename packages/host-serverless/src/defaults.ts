@@ -1,0 +1,14 @@
+/**
+ * Defaults of the serverless host. The lease, heartbeat and per-tick limits come from
+ * `@ratchet/host-common`, so the Node and serverless hosts behave the same; these are the few
+ * that only a serverless invocation needs.
+ */
+
+/** Jobs one `processAvailableJobs` call runs at once: one, the safe choice for a small function. */
+export const DEFAULT_CONCURRENCY = 1;
+
+/**
+ * Time budget of `processAvailableJobs` when none is given: none. The call stops when
+ * `maxJobs` jobs ran or the queue is empty; pass a budget under the platform's time limit.
+ */
+export const DEFAULT_TIME_BUDGET_MS = Number.POSITIVE_INFINITY;

@@ -1,0 +1,62 @@
+/**
+ * `handleJob`: one message from a push queue (SQS, Cloudflare Queues). The message names a
+ * job; the host claims it (`claimJob`) and runs it. A duplicate or late message finds the job
+ * taken or finished and is `skipped`, harmlessly. Never throws.
+ */
+import type { DequeuedJob, JobTransport } from "@ratchet/kernel";
+import type { HostContext } from "./context.js";
+import { reportError } from "./errors.js";
+import { parseJobMessage } from "./message.js";
+import { type HandleJobResult, unexpectedFailure } from "./result.js";
+import { countOutcome, runJob } from "./run-job.js";
+
+/** Handles one job message; see `HandleJobResult` for which results to ack. */
+export async function handleJob(ctx: HostContext, message: unknown): Promise<HandleJobResult> {
+  const { jobTransport, workerId, leaseMs, clock } = ctx.options;
+  ctx.stats.messagesHandled++;
+  const parsed = parseJobMessage(message, { full: jobTransport.claimJob === undefined });
+  if (!parsed.ok) {
+    ctx.stats.invalidMessages++;
+    // A malformed message never succeeds: acknowledge it (the caller should log it).
+    const result: HandleJobResult = { outcome: "failed", ack: true, error: parsed.error };
+    countOutcome(ctx, result);
+    return result;
+  }
+  const { jobId } = parsed;
+  let job: DequeuedJob | null;
+  try {
+    job = jobTransport.claimJob
+      ? await jobTransport.claimJob(jobId, { workerId, leaseMs, now: clock.now() })
+      : (parsed.job ?? null);
+  } catch (error) {
+    const result = unexpectedFailure(reportError(error), jobId);
+    countOutcome(ctx, result);
+    return result;
+  }
+  if (!job) {
+    const result: HandleJobResult = {
+      outcome: "skipped",
+      ack: true,
+      jobId,
+      reason: await whyNotClaimed(jobTransport, jobId, clock.now()),
+    };
+    countOutcome(ctx, result);
+    return result;
+  }
+  return runJob(ctx, job);
+}
+
+/** Explains a `claimJob` that returned null (for logs); never throws. */
+async function whyNotClaimed(transport: JobTransport, jobId: string, now: Date): Promise<string> {
+  try {
+    const job = await transport.getJob(jobId);
+    if (!job) return "job not found";
+    if (job.status === "RUNNING") return `job is running (attempt ${job.attempt}, ${job.lockedBy})`;
+    if (job.status === "PENDING" && job.availableAt.getTime() > now.getTime()) {
+      return `job is not due until ${job.availableAt.toISOString()}`;
+    }
+    return `job is ${job.status.toLowerCase()}`;
+  } catch {
+    return "job could not be claimed";
+  }
+}

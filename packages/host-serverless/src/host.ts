@@ -1,0 +1,77 @@
+/**
+ * `createServerlessHost`: Ratchet in a function that lives for one invocation at a time (AWS
+ * Lambda, Cloudflare Workers, Vercel, Deno Deploy). It owns no loop: a queue message calls
+ * `handleJob`, a cron trigger calls `runMaintenanceTick` then `processAvailableJobs`.
+ * Platform-neutral: it uses no Node built-ins.
+ */
+import {
+  HeartbeatGroup,
+  type MaintenanceTickResult,
+  runMaintenanceTick,
+} from "@ratchet/host-common";
+import type { HostContext } from "./context.js";
+import { handleJob } from "./handle-job.js";
+import { resolveOptions, type ServerlessHostOptions } from "./options.js";
+import {
+  type ProcessJobsOptions,
+  type ProcessJobsResult,
+  processAvailableJobs,
+} from "./process-jobs.js";
+import type { HandleJobResult } from "./result.js";
+import { type ServerlessHostStats, StatsCounter } from "./stats.js";
+
+/** A serverless host; make one per container/isolate, in module scope. */
+export interface ServerlessHost {
+  readonly workerId: string;
+  /**
+   * Handles one queue message naming a job (`{ jobId }`, optionally with the rest of the
+   * job). Never throws; `result.ack` says whether to acknowledge the message.
+   */
+  handleJob(message: unknown): Promise<HandleJobResult>;
+  /** Dequeues and runs available jobs (for a cron trigger, after the maintenance tick). */
+  processAvailableJobs(options: ProcessJobsOptions): Promise<ProcessJobsResult>;
+  /**
+   * Runs every periodic duty once: claim pending runs, poll suspended stages, release stale
+   * leases, repair stuck runs, fire due schedules, publish the outbox.
+   */
+  runMaintenanceTick(): Promise<MaintenanceTickResult>;
+  /** Counters since this host was created. */
+  getStats(): ServerlessHostStats;
+}
+
+/**
+ * Creates a serverless host over a kernel and its job transport. Throws `INVALID_OPTIONS`
+ * (naming the field) when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * const host = createServerlessHost({ kernel, jobTransport: stack.jobTransport, workerId });
+ * const result = await host.handleJob(JSON.parse(record.body));
+ * if (!result.ack) failures.push({ itemIdentifier: record.messageId });
+ * ```
+ */
+export function createServerlessHost(options: ServerlessHostOptions): ServerlessHost {
+  const resolved = resolveOptions(options);
+  const stats = new StatsCounter();
+  const heartbeats = new HeartbeatGroup(
+    resolved.kernel,
+    resolved.workerId,
+    resolved.leaseMs,
+    resolved.heartbeatIntervalMs,
+    () => {
+      stats.heartbeatErrors++;
+    },
+  );
+  const ctx: HostContext = { options: resolved, heartbeats, stats };
+  return {
+    workerId: resolved.workerId,
+    handleJob: (message) => handleJob(ctx, message),
+    processAvailableJobs: (processOptions) => processAvailableJobs(ctx, processOptions),
+    runMaintenanceTick: async () => {
+      const result = await runMaintenanceTick(resolved.kernel, resolved.maintenance);
+      stats.maintenanceTicks++;
+      return result;
+    },
+    getStats: () => stats.snapshot(resolved.workerId, heartbeats.beats),
+  };
+}
