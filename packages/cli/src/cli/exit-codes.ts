@@ -1,0 +1,20 @@
+/**
+ * The CLI's exit codes (stable; scripts may rely on them).
+ */
+
+/** Exit codes of `ratchet`. */
+export const ExitCode = {
+  /** Success (for `run --wait` and `demo`: every run completed). */
+  OK: 0,
+  /** A Ratchet error (`error [CODE]: …`), a failed or cancelled run, or an unexpected error. */
+  FAILURE: 1,
+  /** Bad usage: unknown command or option, missing or malformed argument. */
+  USAGE: 2,
+  /** The database cannot be reached or opened. */
+  DATABASE_UNREACHABLE: 3,
+  /** Interrupted by SIGINT/SIGTERM while waiting for a run (`run --wait`, `demo`). */
+  INTERRUPTED: 130,
+} as const;
+
+/** One of {@link ExitCode}'s values. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

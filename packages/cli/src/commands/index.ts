@@ -1,0 +1,20 @@
+/**
+ * Every `ratchet` command, in the order `ratchet --help` lists them.
+ */
+import { demoCommand } from "./demo.js";
+import { migrateCommand } from "./migrate.js";
+import { runCommand } from "./run.js";
+import { runsCommand } from "./runs.js";
+import type { CommandSpec } from "./spec.js";
+import { statusCommand } from "./status.js";
+import { workerCommand } from "./worker.js";
+
+/** The commands. */
+export const COMMANDS: readonly CommandSpec[] = [
+  demoCommand,
+  workerCommand,
+  runCommand,
+  statusCommand,
+  runsCommand,
+  migrateCommand,
+];

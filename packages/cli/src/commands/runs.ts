@@ -1,0 +1,93 @@
+/**
+ * `ratchet runs`: the newest runs as a table (or JSON), filtered by status and workflow.
+ */
+import type { RunRecord, RunStatus } from "@ratchet/kernel";
+import { ExitCode } from "../cli/exit-codes.js";
+import { choiceOption, integerOption, stringOption } from "../cli/values.js";
+import { listRecentRuns } from "../db/recent-runs.js";
+import { formatDuration, statusText } from "../render/format.js";
+import { renderTable } from "../render/table.js";
+import { formatTimestamp } from "../render/values.js";
+import { withDatabase } from "./shared.js";
+import type { CommandSpec } from "./spec.js";
+
+const STATUSES: readonly RunStatus[] = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"];
+
+function durationOf(run: RunRecord): number | null {
+  return run.completedAt
+    ? run.completedAt.getTime() - (run.startedAt ?? run.createdAt).getTime()
+    : null;
+}
+
+/** `ratchet runs`. */
+export const runsCommand: CommandSpec = {
+  name: "runs",
+  summary: "List runs, newest first",
+  description:
+    "Lists the newest runs (id, workflow, status, creation time, duration, error code), optionally only those with a status or of a workflow. With --quiet only the ids are printed.",
+  positionals: [],
+  options: {
+    status: {
+      type: "string",
+      value: "<status>",
+      description: `only runs with this status: ${STATUSES.join(", ")}`,
+    },
+    workflow: { type: "string", value: "<workflowId>", description: "only runs of this workflow" },
+    limit: {
+      type: "string",
+      value: "<n>",
+      description: "most runs to list (1–1000)",
+      defaultText: "20",
+    },
+  },
+  examples: ["ratchet runs", "ratchet runs --status FAILED --limit 5", "ratchet runs --json"],
+  async run(context) {
+    const { out, globals, options } = context;
+    const query = {
+      status: choiceOption(options, "status", STATUSES),
+      workflowId: stringOption(options, "workflow"),
+      limit: integerOption(options, "limit", { min: 1, max: 1_000, fallback: 20 }),
+    };
+    const runs = await withDatabase(context, (stack) => listRecentRuns(stack, query));
+    if (globals.json) {
+      out.json({
+        runs: runs.map((run) => ({
+          id: run.id,
+          workflowId: run.workflowId,
+          status: run.status,
+          priority: run.priority,
+          createdAt: run.createdAt,
+          startedAt: run.startedAt,
+          completedAt: run.completedAt,
+          durationMs: durationOf(run),
+          error: run.error,
+        })),
+      });
+      return ExitCode.OK;
+    }
+    if (globals.quiet) {
+      for (const run of runs) out.line(run.id);
+      return ExitCode.OK;
+    }
+    if (runs.length === 0) {
+      out.line("no runs found");
+      return ExitCode.OK;
+    }
+    const { style } = out;
+    const rows = runs.map((run) => [
+      run.id,
+      run.workflowId,
+      statusText(run.status, style),
+      formatTimestamp(run.createdAt),
+      formatDuration(durationOf(run) ?? undefined),
+      run.error ? style.red(run.error.code) : "",
+    ]);
+    for (const line of renderTable(
+      ["RUN", "WORKFLOW", "STATUS", "CREATED", "DURATION", "ERROR"],
+      rows,
+      style,
+    ))
+      out.line(line);
+    return ExitCode.OK;
+  },
+};

@@ -1,0 +1,40 @@
+/**
+ * What a command is: its name, help, options, and what it runs.
+ */
+import type { GlobalOptions, OptionSpecs, OptionValues } from "../cli/options.js";
+import type { CliIo } from "../io.js";
+import type { Printer } from "../render/printer.js";
+
+/** A positional argument of a command. */
+export interface PositionalSpec {
+  name: string;
+  description: string;
+  required: boolean;
+}
+
+/** What a command runs with. */
+export interface CommandContext {
+  io: CliIo;
+  globals: GlobalOptions;
+  /** The command's own options. */
+  options: OptionValues;
+  positionals: readonly string[];
+  /** Standard output, with colours decided for it. */
+  out: Printer;
+  /** Standard error, with colours decided for it. */
+  err: Printer;
+}
+
+/** A `ratchet` command. */
+export interface CommandSpec {
+  name: string;
+  /** One line, for `ratchet --help`. */
+  summary: string;
+  /** A paragraph, for `ratchet <command> --help`. */
+  description: string;
+  positionals: readonly PositionalSpec[];
+  options: OptionSpecs;
+  examples: readonly string[];
+  /** Runs the command; resolves to the exit code. Throws to fail (see `report-error.ts`). */
+  run(context: CommandContext): Promise<number>;
+}

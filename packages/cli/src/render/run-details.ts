@@ -1,0 +1,122 @@
+/**
+ * A run with its stages, for `ratchet status` and `run --wait`: as text, and as the JSON
+ * object `--json` prints.
+ */
+import { decodeValue, type RunRecord, type StageRecord } from "@ratchet/kernel";
+import { errorText, formatDuration, phaseSymbol, statusText } from "./format.js";
+import { padEnd, type Style } from "./style.js";
+import { formatTimestamp, renderValue } from "./values.js";
+
+const STAGE_PHASES = {
+  PENDING: "pending",
+  RUNNING: "running",
+  SUSPENDED: "suspended",
+  COMPLETED: "completed",
+  FAILED: "failed",
+  CANCELLED: "cancelled",
+} as const;
+
+/**
+ * Stages in workflow order: by group, then by position in `stageIds` (the workflow's order,
+ * when known), then by id.
+ */
+export function orderStages(
+  stages: readonly StageRecord[],
+  stageIds: readonly string[] = [],
+): StageRecord[] {
+  const position = (id: string) => {
+    const index = stageIds.indexOf(id);
+    return index === -1 ? Number.MAX_SAFE_INTEGER : index;
+  };
+  return [...stages].sort(
+    (a, b) =>
+      a.groupIndex - b.groupIndex ||
+      position(a.stageId) - position(b.stageId) ||
+      a.stageId.localeCompare(b.stageId),
+  );
+}
+
+function durationMs(start: Date | null, end: Date | null): number | null {
+  return start && end ? end.getTime() - start.getTime() : null;
+}
+
+/** The JSON view of a run and its stages (values decoded; dates become ISO strings). */
+export function runJson(
+  run: RunRecord,
+  stages: readonly StageRecord[],
+  stageIds: readonly string[] = [],
+): Record<string, unknown> {
+  return {
+    run: {
+      id: run.id,
+      workflowId: run.workflowId,
+      status: run.status,
+      priority: run.priority,
+      idempotencyKey: run.idempotencyKey,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      completedAt: run.completedAt,
+      durationMs: durationMs(run.startedAt ?? run.createdAt, run.completedAt),
+      input: decodeValue(run.input),
+      output: run.output === null ? null : decodeValue(run.output),
+      error: run.error,
+      metadata: decodeValue(run.metadata),
+    },
+    stages: orderStages(stages, stageIds).map((stage) => ({
+      stageId: stage.stageId,
+      groupIndex: stage.groupIndex,
+      status: stage.status,
+      attempt: stage.attempt,
+      startedAt: stage.startedAt,
+      completedAt: stage.completedAt,
+      durationMs: durationMs(stage.startedAt, stage.completedAt),
+      progress: stage.progress,
+      error: stage.error,
+    })),
+  };
+}
+
+/** The text view of a run and its stages. */
+export function renderRunDetails(
+  run: RunRecord,
+  stages: readonly StageRecord[],
+  style: Style,
+  stageIds: readonly string[] = [],
+): string[] {
+  const field = (name: string, value: string) => `${style.dim(padEnd(name, 9))} ${value}`;
+  const lines = [
+    field("run", style.bold(run.id)),
+    field("workflow", run.workflowId),
+    field("status", statusText(run.status, style)),
+    field("created", formatTimestamp(run.createdAt)),
+  ];
+  if (run.startedAt) lines.push(field("started", formatTimestamp(run.startedAt)));
+  if (run.completedAt) {
+    lines.push(field("ended", formatTimestamp(run.completedAt)));
+    lines.push(
+      field(
+        "duration",
+        formatDuration(durationMs(run.startedAt ?? run.createdAt, run.completedAt) ?? undefined),
+      ),
+    );
+  }
+  const sorted = orderStages(stages, stageIds);
+  if (sorted.length > 0) {
+    const width = Math.max(...sorted.map((s) => s.stageId.length));
+    lines.push("", style.bold("stages"));
+    for (const stage of sorted) {
+      const took = formatDuration(durationMs(stage.startedAt, stage.completedAt) ?? undefined);
+      const error = stage.error ? `  ${style.red(errorText(stage.error))}` : "";
+      lines.push(
+        `  ${phaseSymbol(STAGE_PHASES[stage.status], style)} ${padEnd(stage.stageId, width)}  ${padEnd(stage.status, 9)}  attempt ${stage.attempt}  ${padEnd(took, 9)}${error}`.trimEnd(),
+      );
+    }
+  }
+  if (run.status === "COMPLETED" && run.output !== null)
+    lines.push("", style.bold("output"), ...renderValue(decodeValue(run.output), style));
+  if (run.error) {
+    const where = run.error.stageId ? ` (stage: ${run.error.stageId})` : "";
+    lines.push("", style.bold("error"), `  ${style.red(errorText(run.error))}${where}`);
+  }
+  return lines;
+}

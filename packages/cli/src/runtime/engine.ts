@@ -1,0 +1,113 @@
+/**
+ * The CLI's engine: a kernel over an opened database stack, with the CLI's event sink, and a
+ * Node host to execute runs. The host timings come in profiles: snappy for the demo and for
+ * `run --wait`, calmer for a long-running worker.
+ */
+import { createNodeHost, type HostLogger, type NodeHost } from "@ratchet/host-node";
+import {
+  type AnyWorkflow,
+  createKernel,
+  createRegistry,
+  type EventSink,
+  type Kernel,
+  systemClock,
+} from "@ratchet/kernel";
+import type { PrismaStack } from "@ratchet/prisma";
+
+/** Host timings. */
+export interface HostProfile {
+  concurrency: number;
+  orchestrationIntervalMs: number;
+  jobPollIntervalMs: number;
+  maxIdlePollIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+/** Timings for runs someone is watching (the demo, `run --wait`): claims and checks every 100 ms. */
+export const INTERACTIVE_PROFILE: HostProfile = {
+  concurrency: 8,
+  orchestrationIntervalMs: 100,
+  jobPollIntervalMs: 50,
+  maxIdlePollIntervalMs: 200,
+  shutdownTimeoutMs: 5_000,
+};
+
+/**
+ * Timings of `ratchet worker`. On SQLite other processes cannot wake the worker, so it polls
+ * every 500 ms; on PostgreSQL LISTEN/NOTIFY wakes it and polling backs off to 5 s.
+ */
+export function workerProfile(provider: "sqlite" | "postgresql", concurrency: number): HostProfile {
+  return provider === "sqlite"
+    ? {
+        concurrency,
+        orchestrationIntervalMs: 500,
+        jobPollIntervalMs: 100,
+        maxIdlePollIntervalMs: 500,
+        shutdownTimeoutMs: 30_000,
+      }
+    : {
+        concurrency,
+        orchestrationIntervalMs: 1_000,
+        jobPollIntervalMs: 100,
+        maxIdlePollIntervalMs: 5_000,
+        shutdownTimeoutMs: 30_000,
+      };
+}
+
+/** A kernel, and the host that runs it. */
+export interface Engine {
+  kernel: Kernel;
+  host: NodeHost;
+  workflows: readonly AnyWorkflow[];
+}
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  stack: PrismaStack;
+  workflows: readonly AnyWorkflow[];
+  eventSink: EventSink;
+  profile: HostProfile;
+  logger: HostLogger;
+  workerId?: string;
+}
+
+/** Creates the kernel and a (not yet started) host. */
+export function createEngine(options: EngineOptions): Engine {
+  const { stack, profile } = options;
+  const kernel = createKernel({
+    persistence: stack.persistence,
+    jobTransport: stack.jobTransport,
+    scheduler: stack.scheduler,
+    blobStore: stack.blobStore,
+    eventSink: options.eventSink,
+    clock: systemClock,
+    registry: createRegistry(options.workflows),
+    options: { progressThrottleMs: 250 },
+  });
+  const host = createNodeHost({
+    kernel,
+    jobTransport: stack.jobTransport,
+    wakeups: stack.wakeups,
+    ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+    concurrency: profile.concurrency,
+    orchestrationIntervalMs: profile.orchestrationIntervalMs,
+    jobPollIntervalMs: profile.jobPollIntervalMs,
+    maxIdlePollIntervalMs: profile.maxIdlePollIntervalMs,
+    shutdownTimeoutMs: profile.shutdownTimeoutMs,
+    logger: options.logger,
+    // Commands handle SIGINT/SIGTERM themselves (runtime/interrupt.ts), to report and clean up.
+    handleSignals: false,
+  });
+  return { kernel, host, workflows: options.workflows };
+}
+
+/** Publishes what is left in the outbox (so the last events reach the sink before exit). */
+export async function flushOutbox(kernel: Kernel, workerId: string): Promise<number> {
+  let published = 0;
+  for (let round = 0; round < 20; round++) {
+    const result = await kernel.dispatch({ type: "outbox.flush", workerId, maxEvents: 500 });
+    published += result.published;
+    if (result.published === 0) break;
+  }
+  return published;
+}

@@ -1,0 +1,67 @@
+/**
+ * Waiting for runs to end while showing them: polls the run and stage records every
+ * `intervalMs` into the tracker (events arrive through the event sink meanwhile) until every
+ * run has ended, the time is up, or `signal` aborts.
+ */
+import { isTerminalRunStatus, type Persistence, type RunRecord } from "@ratchet/kernel";
+import type { ProgressTracker } from "../progress/tracker.js";
+
+/** Options of {@link watchRuns}. */
+export interface WatchOptions {
+  persistence: Persistence;
+  tracker: ProgressTracker;
+  runIds: readonly string[];
+  /** Between polls (default 150 ms). */
+  intervalMs?: number;
+  /** Give up after this long (default: never). */
+  timeoutMs?: number;
+  /** Stops waiting (e.g. on SIGINT). */
+  signal?: AbortSignal;
+}
+
+/** How waiting ended, with the runs' last records. */
+export interface WatchResult {
+  outcome: "ended" | "timeout" | "aborted";
+  runs: RunRecord[];
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/** Reads the runs and their stages once into the tracker; returns the run records. */
+export async function snapshot(
+  persistence: Persistence,
+  tracker: ProgressTracker,
+  runIds: readonly string[],
+): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  for (const id of runIds) {
+    const run = await persistence.getRun(id);
+    if (!run) continue;
+    tracker.applySnapshot(run, await persistence.listStages(id));
+    runs.push(run);
+  }
+  return runs;
+}
+
+/** Polls until every run has ended (or time is up, or `signal` aborts). */
+export async function watchRuns(options: WatchOptions): Promise<WatchResult> {
+  const deadline =
+    options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  for (;;) {
+    const runs = await snapshot(options.persistence, options.tracker, options.runIds);
+    if (runs.length === options.runIds.length && runs.every((r) => isTerminalRunStatus(r.status)))
+      return { outcome: "ended", runs };
+    if (options.signal?.aborted) return { outcome: "aborted", runs };
+    if (Date.now() >= deadline) return { outcome: "timeout", runs };
+    await sleep(options.intervalMs ?? 150, options.signal);
+  }
+}

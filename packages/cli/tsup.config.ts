@@ -1,0 +1,15 @@
+import { defineConfig } from "tsup";
+
+// `@ratchet/demo` (private) is a devDependency, so tsup bundles it: the published CLI carries
+// the demo workflows. Dependencies (the @ratchet packages, zod) stay external. The banner makes
+// `dist/bin.js` executable as `ratchet` (it is harmless in `dist/index.js`).
+export default defineConfig({
+  entry: { index: "src/index.ts", bin: "src/bin.ts" },
+  format: ["esm"],
+  dts: { entry: { index: "src/index.ts" } },
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+  platform: "node",
+  banner: { js: "#!/usr/bin/env node" },
+});
