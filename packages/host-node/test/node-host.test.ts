@@ -63,8 +63,15 @@ function setup(initialStageMs = 0) {
   });
   const listeners = new Set<(kind: WakeupKind) => void>();
   const wakeups = {
-    subscribe: (l: (kind: WakeupKind) => void) => (listeners.add(l), () => listeners.delete(l)),
-    emit: (k: WakeupKind) => listeners.forEach((l) => l(k)),
+    subscribe: (listener: (kind: WakeupKind) => void) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    emit: (kind: WakeupKind) => {
+      for (const listener of listeners) listener(kind);
+    },
   };
   return { stack, kernel, executions, wakeups, control, events };
 }

@@ -15,7 +15,7 @@ import { CollectingEventSink, FakeClock } from "@ratchet/kernel/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createPostgresStack, type PrismaStack } from "../src/index.js";
+import { createPostgresStack } from "../src/index.js";
 import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
 import { TABLES } from "./support/stacks.js";
 
