@@ -8,6 +8,9 @@ import { PrismaClient } from "../generated/postgresql/client.js";
 /** Default maximum number of pooled connections per client. */
 export const POSTGRES_DEFAULT_POOL_SIZE = 10;
 
+/** Default time to establish a connection before failing (pg's own default is to wait forever). */
+export const POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 /** Options of {@link createPostgresClient}. */
 export interface PostgresClientOptions {
   /** Connection string, e.g. `postgresql://user:pass@host:5432/db`. */
@@ -16,6 +19,8 @@ export interface PostgresClientOptions {
   max?: number;
   /** Called when an idle pooled connection fails (default: ignored; the pool replaces it). */
   onPoolError?: (error: Error) => void;
+  /** Time to establish a connection before failing (default {@link POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS}). */
+  connectTimeoutMs?: number;
 }
 
 /** The Prisma client {@link createPostgresClient} returns. */
@@ -27,7 +32,11 @@ export type PostgresPrismaClient = PrismaClient;
  */
 export function createPostgresClient(options: PostgresClientOptions): PostgresPrismaClient {
   const adapter = new PrismaPg(
-    { connectionString: options.url, max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE },
+    {
+      connectionString: options.url,
+      max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS,
+    },
     options.onPoolError === undefined ? undefined : { onPoolError: options.onPoolError },
   );
   return new PrismaClient({ adapter });

@@ -22,6 +22,8 @@ export interface PostgresStackOptions {
   poolWaitMs?: number;
   /** Longest a transaction may stay open, ms (default 30 000). */
   transactionTimeoutMs?: number;
+  /** Time to establish a connection before failing, ms (default 10 000). */
+  connectTimeoutMs?: number;
   /** Called when an idle pooled connection fails (the pool replaces it); default: ignored. */
   onPoolError?: (error: Error) => void;
   /** Called when the LISTEN connection for wake-ups fails (it reconnects by itself). */
@@ -48,6 +50,9 @@ export async function createPostgresStack(
     // An idle pooled connection that fails (database restart, admin termination) is dropped by
     // the pool; without a handler its "error" event would crash the process.
     onPoolError: options.onPoolError ?? (() => {}),
+    ...(options.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.connectTimeoutMs }),
   });
   try {
     const { applied } =
