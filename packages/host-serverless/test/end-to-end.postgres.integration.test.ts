@@ -1,5 +1,5 @@
 import { createPostgresStack } from "@ratchet/prisma";
-import { createPostgresDatabase } from "./support/databases.js";
+import { createPostgresDatabase } from "@ratchet/prisma/testing";
 import { serverlessEndToEnd } from "./support/end-to-end.js";
 
 serverlessEndToEnd({

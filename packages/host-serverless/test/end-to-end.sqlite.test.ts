@@ -1,5 +1,5 @@
 import { createSqliteStack } from "@ratchet/prisma";
-import { createSqliteFile } from "./support/databases.js";
+import { createSqliteFile } from "@ratchet/prisma/testing";
 import { serverlessEndToEnd } from "./support/end-to-end.js";
 
 serverlessEndToEnd({
