@@ -37,10 +37,7 @@ export async function jobExecute(
   const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
   const workflow = deps.registry.getWorkflow(job.workflowId);
   const entry = workflow?.getStage(job.stageId);
-  const [run, records] = await Promise.all([
-    deps.persistence.getRun(job.workflowRunId),
-    deps.persistence.listStages(job.workflowRunId),
-  ]);
+  const { run, records } = await loadRun(deps, job.workflowRunId);
 
   if (!run) {
     await deps.jobTransport.fail(job, {
@@ -161,6 +158,22 @@ export async function jobExecute(
     unregister();
     unlink();
   }
+}
+
+/** The run and its stage records, in one read when the adapter offers it. */
+async function loadRun(
+  deps: KernelDeps,
+  runId: string,
+): Promise<{ run: RunRecord | null; records: StageRecord[] }> {
+  if (deps.persistence.getRunWithStages) {
+    const loaded = await deps.persistence.getRunWithStages(runId);
+    return loaded ? { run: loaded.run, records: loaded.stages } : { run: null, records: [] };
+  }
+  const [run, records] = await Promise.all([
+    deps.persistence.getRun(runId),
+    deps.persistence.listStages(runId),
+  ]);
+  return { run, records };
 }
 
 function targetFor(

@@ -99,6 +99,13 @@ export interface Persistence {
   listRuns(query: ListRunsQuery): Promise<RunRecord[]>;
   claimPendingRuns(options: ClaimPendingOptions): Promise<RunRecord[]>;
 
+  /**
+   * Optional. The run and all its stage records (ordered as `listStages` orders them) in one
+   * read; `null` when the run does not exist. `job.execute` uses it, when offered, instead of
+   * `getRun` + `listStages`, saving a round trip (and, on PostgreSQL, a commit) per stage.
+   */
+  getRunWithStages?(id: string): Promise<{ run: RunRecord; stages: StageRecord[] } | null>;
+
   // Stages
   createStages(stages: readonly NewStage[]): Promise<void>;
   listStages(runId: string): Promise<StageRecord[]>;

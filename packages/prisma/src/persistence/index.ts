@@ -12,6 +12,7 @@ import { registerScope } from "../sql/scope.js";
 import * as idempotency from "./idempotency.js";
 import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
+import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
 import * as stages from "./stages.js";
 
@@ -41,6 +42,7 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
   return {
     createRun: (run) => runs.createRun(db, run),
     getRun: (id, options) => runs.getRun(db, id, options?.forUpdate === true),
+    getRunWithStages: (id) => getRunWithStages(db, id),
     updateRun: (id, patch, options) => runs.updateRun(db, id, patch, options),
     listRuns: (query) => runs.listRuns(db, query),
     claimPendingRuns: (options) => runs.claimPendingRuns(db, options),

@@ -55,6 +55,32 @@ export function stageTests(fixture: () => PersistenceFixture): void {
     }
   });
 
+  it("getRunWithStages (when offered) returns exactly what getRun and listStages return", async () => {
+    const { persistence } = fixture();
+    if (!persistence.getRunWithStages) return expect(persistence.getRunWithStages).toBeUndefined();
+    const run = await persistence.createRun(buildRun());
+    const lonely = await persistence.createRun(buildRun());
+    await persistence.createStages([
+      buildStage(run.id, "b", 1, 2),
+      buildStage(run.id, "a", 0, 1),
+      buildStage(run.id, "c", 1, 3),
+    ]);
+    await persistence.updateStage(
+      (await persistence.getStage(run.id, "a"))?.id ?? "",
+      { status: "COMPLETED", output: { x: 1 }, outputRef: { kind: "inline" } },
+      { now: at(SECOND) },
+    );
+    expect(await persistence.getRunWithStages(run.id)).toEqual({
+      run: await persistence.getRun(run.id),
+      stages: await persistence.listStages(run.id),
+    });
+    expect(await persistence.getRunWithStages(lonely.id)).toEqual({
+      run: await persistence.getRun(lonely.id),
+      stages: [],
+    });
+    expect(await persistence.getRunWithStages(uniqueId("missing"))).toBeNull();
+  });
+
   it("getStage of an unknown run or stage resolves null", async () => {
     const { persistence } = fixture();
     const run = await persistence.createRun(buildRun());

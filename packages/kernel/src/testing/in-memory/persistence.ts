@@ -71,6 +71,11 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
   return {
     createRun: (newRun) => run((t) => createRun(store, t, newRun)),
     getRun: (id) => run(() => getRun(store, id)),
+    getRunWithStages: (id) =>
+      run(() => {
+        const found = getRun(store, id);
+        return found ? { run: found, stages: listStages(store, id) } : null;
+      }),
     updateRun: (id, patch, options) => run((t) => updateRun(store, t, id, patch, options)),
     listRuns: (query) => run(() => listRuns(store, query)),
     claimPendingRuns: (options) => run((t) => claimPendingRuns(store, t, options)),
