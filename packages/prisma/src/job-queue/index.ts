@@ -35,7 +35,7 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
       const n = params.length;
       return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, 'PENDING', $${n - 3}, 0, $${n - 2}, $${n - 1}, $${n}, $${n}, $${n})`;
     });
-    await db.execute(
+    await db.write(
       `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at) VALUES ${values.join(", ")}`,
       ...params,
     );

@@ -23,7 +23,7 @@ export async function appendLogs(db: SqlExecutor, logs: readonly LogRecord[]): P
     const n = params.length;
     return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
   });
-  await db.execute(
+  await db.write(
     `INSERT INTO ratchet_logs (${LOG_COLUMNS}) VALUES ${values.join(", ")}`,
     ...params,
   );

@@ -37,7 +37,7 @@ export async function appendOutboxEvents(
     const n = params.length;
     return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}, 0, $${n})`;
   });
-  await db.execute(
+  await db.write(
     `INSERT INTO ratchet_outbox (id, run_id, sequence, type, payload, occurred_at, retry_count, available_at) VALUES ${values.join(", ")}`,
     ...params,
   );

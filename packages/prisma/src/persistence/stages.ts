@@ -24,7 +24,7 @@ export async function createStages(db: SqlExecutor, stages: readonly NewStage[])
     const n = params.length;
     return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, 'PENDING', 0, $${n}, $${n})`;
   });
-  await db.execute(
+  await db.write(
     `INSERT INTO ratchet_stages (id, run_id, stage_id, group_index, status, attempt, created_at, updated_at) VALUES ${values.join(", ")}`,
     ...params,
   );

@@ -30,6 +30,16 @@ export interface SqlExecutor {
    * COMMIT inside one (never after a rollback).
    */
   afterCommit(fn: () => void): void;
+  /**
+   * Sends an `INSERT`/`UPDATE`/`DELETE` whose result nobody reads. Inside a PostgreSQL
+   * transaction it is held back and sent together with the other held-back writes as one
+   * statement (data-modifying CTEs), before the next statement or the commit — in order, so
+   * nothing can observe the difference except the number of round trips. Elsewhere it is sent
+   * at once.
+   */
+  write(sql: string, ...params: unknown[]): Promise<void>;
+  /** Sends `pg_notify(channel, payload)` (PostgreSQL only), held back like {@link SqlExecutor.write}. */
+  notify(channel: string, payload: string): Promise<void>;
 }
 
 /** Tuning of transactions, and an optional statement observer. */
@@ -73,23 +83,95 @@ function statementRunner(
   };
 }
 
+/** Renumbers `$n` placeholders by `offset`. */
+function shift(sql: string, offset: number): string {
+  return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
+
+/**
+ * Held-back writes of one PostgreSQL transaction, sent as a single statement:
+ * `WITH w0 AS (INSERT …), w1 AS (INSERT …) SELECT pg_notify(…)`.
+ */
+class WriteBuffer {
+  private writes: Array<{ sql: string; params: unknown[] }> = [];
+  private notifications = new Set<string>();
+
+  constructor(private readonly send: (sql: string, ...params: unknown[]) => Promise<unknown>) {}
+
+  add(sql: string, params: unknown[]): void {
+    this.writes.push({ sql, params });
+  }
+
+  notify(channel: string, payload: string): void {
+    this.notifications.add(`${channel}\u0000${payload}`);
+  }
+
+  async flush(): Promise<void> {
+    if (this.writes.length === 0 && this.notifications.size === 0) return;
+    const writes = this.writes;
+    const notifications = [...this.notifications].map(
+      (entry) => entry.split("\u0000") as [string, string],
+    );
+    this.writes = [];
+    this.notifications = new Set();
+    const params: unknown[] = [];
+    const ctes = writes.map((write, i) => {
+      const sql = shift(write.sql, params.length);
+      params.push(...write.params);
+      return `w${i} AS (${sql})`;
+    });
+    const finals = notifications.map(([channel, payload]) => {
+      params.push(channel, payload);
+      return `pg_notify($${params.length - 1}, $${params.length})`;
+    });
+    if (ctes.length === 1 && finals.length === 0) {
+      await this.send(
+        (writes[0] as { sql: string }).sql,
+        ...(writes[0] as { params: unknown[] }).params,
+      );
+      return;
+    }
+    const head = ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : "";
+    await this.send(`${head}SELECT ${finals.length > 0 ? finals.join(", ") : "1"}`, ...params);
+  }
+}
+
 function transactionExecutor(
   database: RawRootClient,
   client: RawClient,
   dialect: Dialect,
   onStatement: TransactionSettings["onStatement"],
-): SqlExecutor & { committed(): void } {
+): SqlExecutor & { committed(): void; flush(): Promise<void> } {
   const run = statementRunner(client, dialect, true, onStatement);
   const pending: Array<() => void> = [];
-  const self: SqlExecutor & { committed(): void } = {
+  const buffer = dialect.provider === "postgresql" ? new WriteBuffer(run.execute) : undefined;
+  const self: SqlExecutor & { committed(): void; flush(): Promise<void> } = {
     dialect,
     database,
     inTransaction: true,
-    query: run.query,
-    execute: run.execute,
+    query: async (sql, ...params) => {
+      await buffer?.flush();
+      return run.query(sql, ...params);
+    },
+    execute: async (sql, ...params) => {
+      await buffer?.flush();
+      return run.execute(sql, ...params);
+    },
+    write: async (sql, ...params) => {
+      if (buffer) buffer.add(sql, params);
+      else await run.execute(sql, ...params);
+    },
+    notify: async (channel, payload) => {
+      if (buffer) buffer.notify(channel, payload);
+      else if (dialect.provider === "postgresql")
+        await run.execute("SELECT pg_notify($1, $2)", channel, payload);
+    },
     transaction: (fn) => fn(self),
     afterCommit: (fn) => {
       pending.push(fn);
+    },
+    flush: async () => {
+      await buffer?.flush();
     },
     committed: () => {
       for (const fn of pending.splice(0)) fn();
@@ -114,15 +196,24 @@ export function createExecutor(
       inTransaction: false,
       query: run.query,
       execute: run.execute,
+      write: async (sql, ...params) => {
+        await run.execute(sql, ...params);
+      },
+      notify: async (channel, payload) => {
+        await run.execute("SELECT pg_notify($1, $2)", channel, payload);
+      },
       afterCommit,
       transaction: async (fn) => {
         onStatement?.("BEGIN", true);
         let tx: ReturnType<typeof transactionExecutor> | undefined;
         try {
           const result = await database.$transaction(
-            (client) => {
-              tx = transactionExecutor(database, client, dialect, onStatement);
-              return fn(tx);
+            async (client) => {
+              const inner = transactionExecutor(database, client, dialect, onStatement);
+              tx = inner;
+              const value = await fn(inner);
+              await inner.flush();
+              return value;
             },
             { maxWait: settings.maxWaitMs, timeout: settings.timeoutMs },
           );
@@ -142,13 +233,21 @@ export function createExecutor(
     sqliteLocks.set(database, lock);
   }
   const mutex = lock;
+  const execute = (sql: string, ...params: unknown[]) =>
+    mutex.run(() => retryWhileBusy(() => run.execute(sql, ...params)));
   return {
     dialect,
     database,
     inTransaction: false,
     afterCommit,
     query: (sql, ...params) => mutex.run(() => retryWhileBusy(() => run.query(sql, ...params))),
-    execute: (sql, ...params) => mutex.run(() => retryWhileBusy(() => run.execute(sql, ...params))),
+    execute,
+    write: async (sql, ...params) => {
+      await execute(sql, ...params);
+    },
+    notify: async () => {
+      // SQLite has no NOTIFY: other processes learn of commits through the file watch.
+    },
     transaction: (fn) =>
       mutex.run(async () => {
         await retryWhileBusy(() => database.$executeRawUnsafe("BEGIN IMMEDIATE"));

@@ -7,8 +7,7 @@ import { WAKEUP_CHANNEL, type WakeupKind, wakeupsOf } from "./wakeups.js";
 
 /** Announces `kind` once the current transaction (if any) commits. */
 export async function announce(db: SqlExecutor, kind: WakeupKind): Promise<void> {
-  if (db.dialect.provider === "postgresql")
-    await db.execute(`SELECT pg_notify('${WAKEUP_CHANNEL}', '${kind}')`);
+  await db.notify(WAKEUP_CHANNEL, kind);
   const wakeups = wakeupsOf(db.database);
   if (wakeups.size > 0) db.afterCommit(() => wakeups.emit(kind));
 }
