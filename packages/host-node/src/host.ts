@@ -17,6 +17,8 @@ export interface NodeHostStats {
   /** Jobs running now. */
   inFlight: number;
   orchestrationTicks: number;
+  /** The wait between maintenance ticks now (grows while idle). */
+  maintenanceIntervalMs: number;
   /** Dequeue statements issued. */
   jobPolls: number;
   wakeups: number;
@@ -57,7 +59,10 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
   const options = resolveOptions(input);
   const jobs = new JobLoop(options);
   const orchestrator = new Orchestrator(options, () => jobs.wake());
-  jobs.onJobDone = () => orchestrator.flushSoon();
+  jobs.onJobDone = () => {
+    orchestrator.noteActivity();
+    orchestrator.flushSoon();
+  };
   let startedAt: number | undefined;
   let unsubscribe: (() => void) | undefined;
   let wakeups = 0;
@@ -71,6 +76,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
       stopping = undefined;
       unsubscribe = options.wakeups?.subscribe((kind) => {
         wakeups++;
+        orchestrator.noteActivity();
         if (kind === "run") orchestrator.claimSoon();
         else jobs.wake();
       });
@@ -118,6 +124,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
         jobsProcessed: jobs.stats.jobsProcessed,
         inFlight: jobs.inFlightCount,
         orchestrationTicks: orchestrator.ticks,
+        maintenanceIntervalMs: orchestrator.delayMs,
         jobPolls: jobs.stats.polls,
         wakeups,
         outcomes: { ...jobs.stats.outcomes },

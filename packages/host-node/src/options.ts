@@ -32,6 +32,8 @@ export interface NodeHostOptions {
    * are published soon after each job finishes, so this mostly bounds recovery work and idle cost.
    */
   orchestrationIntervalMs?: number;
+  /** Ticks that find nothing double the wait up to this (default 6 × `orchestrationIntervalMs`). */
+  maxIdleOrchestrationIntervalMs?: number;
   /** Between job polls while work keeps coming (default 1 000 ms). */
   jobPollIntervalMs?: number;
   /** Job polling backs off to this while idle (default 10 000 ms with wake-ups, else 2 000 ms). */
@@ -116,6 +118,14 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     workerId: options.workerId ?? `node-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     concurrency,
     orchestrationIntervalMs: positive(options, "orchestrationIntervalMs", 10_000),
+    maxIdleOrchestrationIntervalMs: Math.max(
+      positive(options, "orchestrationIntervalMs", 10_000),
+      positive(
+        options,
+        "maxIdleOrchestrationIntervalMs",
+        6 * positive(options, "orchestrationIntervalMs", 10_000),
+      ),
+    ),
     jobPollIntervalMs: positive(options, "jobPollIntervalMs", 1_000),
     maxIdlePollIntervalMs: positive(
       options,

@@ -1,5 +1,6 @@
 /**
- * Maintenance: one tick every `orchestrationIntervalMs`, never two at once (the next is
+ * Maintenance: one tick every `orchestrationIntervalMs` (backing off to
+ * `maxIdleOrchestrationIntervalMs` while ticks find nothing to do), never two at once (the next is
  * scheduled only when the current one has finished), plus a quick claim of pending runs when
  * a "run" wake-up arrives.
  */
@@ -16,13 +17,18 @@ export class Orchestrator {
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private activeSinceTick = false;
+  /** The wait before the next tick: the base interval, or more while idle. */
+  delayMs: number;
   private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly options: ResolvedNodeHostOptions,
     /** Called when claims or resumed stages may have produced jobs. */
     private readonly onWork: () => void,
-  ) {}
+  ) {
+    this.delayMs = options.orchestrationIntervalMs;
+  }
 
   /** Starts ticking; the first tick runs at once. */
   start(): void {
@@ -58,14 +64,47 @@ export class Orchestrator {
         0
       )
         this.onWork();
+      const busy =
+        this.activeSinceTick ||
+        result.failures.length > 0 ||
+        result.claimed +
+          result.suspendedChecked +
+          result.staleReleased +
+          result.staleFailed +
+          result.stuckRepaired +
+          result.scheduledFired +
+          result.eventsFlushed +
+          result.eventsFailed >
+          0;
+      this.activeSinceTick = false;
+      // Back off while idle: each tick that found nothing doubles the wait, up to the maximum.
+      this.delayMs = busy
+        ? this.options.orchestrationIntervalMs
+        : Math.min(this.delayMs * 2, this.options.maxIdleOrchestrationIntervalMs);
     } finally {
       this.current = undefined;
-      if (this.running) {
-        this.timer = setTimeout(() => {
-          this.current = this.tick();
-        }, this.options.orchestrationIntervalMs);
-      }
+      this.schedule(this.delayMs);
     }
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.current = this.tick();
+    }, delayMs);
+  }
+
+  /**
+   * Something happened (a job ran, a wake-up arrived): the next tick comes at the base
+   * interval again instead of the idle back-off.
+   */
+  noteActivity(): void {
+    this.activeSinceTick = true;
+    if (this.delayMs === this.options.orchestrationIntervalMs) return;
+    this.delayMs = this.options.orchestrationIntervalMs;
+    if (this.timer) this.schedule(this.delayMs);
   }
 
   /** Claims pending runs now (single-flight: a request during a claim runs one more after it). */

@@ -161,6 +161,31 @@ describe("createNodeHost", () => {
     await host.stop();
   });
 
+  it("backs off maintenance ticks while idle and returns to the base interval on activity", async () => {
+    const { stack, kernel, wakeups } = setup();
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 5,
+      maxIdleOrchestrationIntervalMs: 40,
+      wakeups,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().maintenanceIntervalMs === 40);
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    wakeups.emit("run");
+    expect(host.getStats().maintenanceIntervalMs).toBe(5);
+    await until(
+      async () => (await stack.persistence.getRun(workflowRunId))?.status === "COMPLETED",
+    );
+    await host.stop();
+  });
+
   it("never runs two maintenance ticks at once", async () => {
     const { stack, kernel } = setup();
     let active = 0;
