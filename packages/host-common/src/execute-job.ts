@@ -13,6 +13,11 @@ export interface ExecuteJobOptions {
   heartbeats: HeartbeatGroup;
   /** Aborts the stage (e.g. the host is shutting down). */
   signal?: AbortSignal;
+  /**
+   * How many next-stage jobs the host will run itself right after this one commits (see the
+   * kernel's `job.execute` `continueWith`); the result's `next` holds them, already leased.
+   */
+  continueWith?: number;
 }
 
 /** Runs `job` through `job.execute` with heartbeats and its timeout. */
@@ -51,6 +56,7 @@ export async function executeJob(
       workerId: options.workerId,
       job,
       signal: controller.signal,
+      ...(options.continueWith ? { continueWith: options.continueWith } : {}),
     });
   } finally {
     stop();

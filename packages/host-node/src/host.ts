@@ -14,6 +14,8 @@ export interface NodeHostStats {
   isRunning: boolean;
   uptimeMs: number;
   jobsProcessed: number;
+  /** Jobs run as local continuations of the run before them (no dequeue). */
+  jobsContinued: number;
   /** Jobs running now. */
   inFlight: number;
   orchestrationTicks: number;
@@ -122,6 +124,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
         isRunning: startedAt !== undefined && stopping === undefined,
         uptimeMs: startedAt === undefined ? 0 : Date.now() - startedAt,
         jobsProcessed: jobs.stats.jobsProcessed,
+        jobsContinued: jobs.stats.continued,
         inFlight: jobs.inFlightCount,
         orchestrationTicks: orchestrator.ticks,
         maintenanceIntervalMs: orchestrator.delayMs,

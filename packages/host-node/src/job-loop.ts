@@ -11,6 +11,8 @@ import type { ResolvedNodeHostOptions } from "./options.js";
 /** Counters of the job loop. */
 export interface JobLoopStats {
   jobsProcessed: number;
+  /** Jobs run as local continuations (no dequeue). */
+  continued: number;
   polls: number;
   outcomes: Record<JobExecuteResult["outcome"], number>;
 }
@@ -19,6 +21,7 @@ export interface JobLoopStats {
 export class JobLoop {
   readonly stats: JobLoopStats = {
     jobsProcessed: 0,
+    continued: 0,
     polls: 0,
     outcomes: { completed: 0, suspended: 0, retrying: 0, failed: 0, cancelled: 0, skipped: 0 },
   };
@@ -116,10 +119,22 @@ export class JobLoop {
       workerId: this.options.workerId,
       heartbeats: this.heartbeats,
       signal: controller.signal,
+      continueWith: this.options.continueRunsLocally ? 1 : 0,
     })
-      .then((result) => {
+      .then(async (result) => {
         this.stats.jobsProcessed++;
         this.stats.outcomes[result.outcome]++;
+        // The next stage of the run, already leased to this host: run it now, in this slot.
+        for (const next of result.outcome === "completed" ? (result.next ?? []) : []) {
+          if (this.running) {
+            this.stats.continued++;
+            this.launch(next);
+          } else {
+            await this.options.jobTransport
+              .release(next.jobId, this.options.workerId, new Date())
+              .catch(() => false);
+          }
+        }
       })
       .catch((error) => {
         this.options.logger.error(

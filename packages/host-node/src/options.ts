@@ -50,6 +50,12 @@ export interface NodeHostOptions {
   maxScheduledPerTick?: number;
   /** How long `stop()` waits for running stages before releasing them (default 30 000 ms). */
   shutdownTimeoutMs?: number;
+  /**
+   * When a stage starts the next one, run it here right away instead of through the queue
+   * (default true): the next job is committed already leased to this host, so continuing a run
+   * costs no dequeue and no read.
+   */
+  continueRunsLocally?: boolean;
   /** Wake-ups that replace fast polling. */
   wakeups?: WakeupSource;
   /** Stop gracefully on SIGTERM and SIGINT (default false). `onSignalStop` runs afterwards. */
@@ -141,6 +147,7 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     maxScheduledPerTick: positive(options, "maxScheduledPerTick", 50),
     shutdownTimeoutMs: positive(options, "shutdownTimeoutMs", 30_000),
     handleSignals: options.handleSignals ?? false,
+    continueRunsLocally: options.continueRunsLocally ?? true,
     wakeups: options.wakeups,
     onSignalStop: options.onSignalStop,
     stuckRunThresholdMs: options.stuckRunThresholdMs,

@@ -236,10 +236,16 @@ export interface DequeuedJob {
   attempt: number;
   maxAttempts: number;
   payload: JsonObject;
+  /**
+   * The run and its stage records as they were when the job was handed out, when the one
+   * handing it out knew them (a local continuation); `job.execute` then reads nothing first.
+   * Never part of a queue message.
+   */
+  snapshot?: { run: RunRecord; stages: StageRecord[] };
 }
 
 /** A job as stored on the transport (full row). */
-export interface JobRecord extends DequeuedJob {
+export interface JobRecord extends Omit<DequeuedJob, "snapshot"> {
   status: JobStatus;
   availableAt: Date;
   lockedBy: string | null;
@@ -260,6 +266,11 @@ export interface NewJob {
   payload: JsonObject;
   /** Not dequeued before this time. */
   availableAt: Date;
+  /**
+   * Enqueue the job already leased to this worker (status `RUNNING`, attempt 1): the worker
+   * that committed the previous stage continues the run without a dequeue.
+   */
+  claimedBy?: { workerId: string; leaseUntil: Date };
 }
 
 /** A command the scheduler will hand back once `runAt` has passed. */

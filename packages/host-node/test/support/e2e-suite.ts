@@ -132,6 +132,7 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
       const ledger = readLedger(readFileSync(workload.ledger, "utf8"));
       expect(ledger).toHaveLength(800);
       expect(new Set(ledger.map((e) => `${e.runId}:${e.stageId}`)).size).toBe(800);
+      console.log("OUTCOMES", JSON.stringify(hosts.map((h) => [h.getStats().outcomes, h.getStats().jobsContinued])));
       expect(hosts.map((h) => h.getStats().jobsProcessed).reduce((a, b) => a + b, 0)).toBe(800);
       workload.ledger = "";
     });

@@ -14,6 +14,7 @@ import { NonRetryableError, RatchetError, toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
 import { linkSignal } from "../internal/in-flight.js";
 import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
+import type { StartedGroup } from "../internal/progression.js";
 import { retryDelayMs } from "../internal/retry.js";
 import { createStageContext } from "../internal/stage-context.js";
 import {
@@ -37,7 +38,7 @@ export async function jobExecute(
   const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
   const workflow = deps.registry.getWorkflow(job.workflowId);
   const entry = workflow?.getStage(job.stageId);
-  const { run, records } = await loadRun(deps, job.workflowRunId);
+  const { run, records } = await loadRun(deps, job.snapshot, job.workflowRunId);
 
   if (!run) {
     await deps.jobTransport.fail(job, {
@@ -148,10 +149,36 @@ export async function jobExecute(
     const checked = checkOutput(entry.stage.schemas.output, result, ids);
     if ("error" in checked) return settleFailure(deps, job, target, checked.error, true);
     const prepared = await prepareOutput(deps, record, checked.encoded);
-    const outcome = await commitCompleted(deps, target, prepared, checked.value);
+    // Only a transport that stores jobs already leased can hand one to this worker safely.
+    const continueWith =
+      deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions
+        ? (command.continueWith ?? 0)
+        : 0;
+    const outcome = await commitCompleted(
+      deps,
+      target,
+      prepared,
+      checked.value,
+      continueWith > 0 ? { workerId: command.workerId, max: continueWith } : undefined,
+    );
     if (outcome.kind === "committed") {
       cacheOutput(deps, record.id, checked.value, prepared.bytes);
-      return { outcome: "completed", ...ids, runStatus: outcome.run.status };
+      const completedRecord: StageRecord = {
+        ...record,
+        status: "COMPLETED",
+        attempt: job.attempt,
+        outputRef: prepared.ref,
+        error: null,
+        startedAt: record.startedAt ?? startedAt,
+        completedAt: outcome.run.updatedAt,
+        updatedAt: outcome.run.updatedAt,
+      };
+      const next = outcome.started
+        ? continuedJobs(outcome.run, records, completedRecord, outcome.started)
+        : [];
+      return next.length > 0
+        ? { outcome: "completed", ...ids, runStatus: outcome.run.status, next }
+        : { outcome: "completed", ...ids, runStatus: outcome.run.status };
     }
     return notCommitted(outcome, ids);
   } finally {
@@ -160,11 +187,59 @@ export async function jobExecute(
   }
 }
 
-/** The run and its stage records, in one read when the adapter offers it. */
+/**
+ * The jobs this worker claimed for itself when the stage started the next group, each with an
+ * exact snapshot of the run: the stage records read before the stage ran (earlier groups do not
+ * change while a later one runs), this stage completed, and the new group's records.
+ */
+function continuedJobs(
+  run: RunRecord,
+  records: readonly StageRecord[],
+  completed: StageRecord,
+  started: StartedGroup,
+): DequeuedJob[] {
+  const claimed = started.jobs.filter((job) => job.claimedBy);
+  if (claimed.length === 0) return [];
+  const created: StageRecord[] = started.stages.map((stage) => ({
+    id: stage.id,
+    runId: stage.runId,
+    stageId: stage.stageId,
+    groupIndex: stage.groupIndex,
+    status: "PENDING",
+    attempt: 0,
+    outputRef: null,
+    suspendedState: null,
+    pollConfig: null,
+    nextPollAt: null,
+    pollLeaseUntil: null,
+    progress: null,
+    error: null,
+    createdAt: stage.createdAt,
+    updatedAt: stage.createdAt,
+    startedAt: null,
+    completedAt: null,
+  }));
+  const stages = [...records.map((r) => (r.id === completed.id ? completed : r)), ...created];
+  return claimed.map((job) => ({
+    jobId: job.jobId,
+    workflowRunId: job.workflowRunId,
+    workflowId: job.workflowId,
+    stageId: job.stageId,
+    priority: job.priority,
+    attempt: 1,
+    maxAttempts: job.maxAttempts,
+    payload: job.payload,
+    snapshot: { run, stages },
+  }));
+}
+
+/** The run and its stage records: from the job's snapshot, else in one read when the adapter offers it. */
 async function loadRun(
   deps: KernelDeps,
+  snapshot: DequeuedJob["snapshot"],
   runId: string,
 ): Promise<{ run: RunRecord | null; records: StageRecord[] }> {
+  if (snapshot && snapshot.run.id === runId) return { run: snapshot.run, records: snapshot.stages };
   if (deps.persistence.getRunWithStages) {
     const loaded = await deps.persistence.getRunWithStages(runId);
     return loaded ? { run: loaded.run, records: loaded.stages } : { run: null, records: [] };

@@ -30,7 +30,7 @@ export async function runClaimPending(
         result.failed.push({ workflowRunId: run.id, code });
         continue;
       }
-      const jobIds = await startGroup(deps, uow, run, workflow, 0);
+      const jobIds = (await startGroup(deps, uow, run, workflow, 0)).jobs.map((job) => job.jobId);
       uow.event(run, "workflow.started", { workerId: command.workerId });
       await commitRun(uow, run, { currentGroup: 0, startedAt: uow.now });
       result.claimed.push({ workflowRunId: run.id, workflowId: run.workflowId, jobIds });

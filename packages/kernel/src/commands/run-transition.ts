@@ -40,7 +40,7 @@ export async function runTransition(
     );
     const state = groupState(workflow, run.currentGroup, records);
     if (state === "completed") {
-      const patch = await advancePastGroup(deps, uow, run, workflow, run.currentGroup, records);
+      const { patch } = await advancePastGroup(deps, uow, run, workflow, run.currentGroup, records);
       const updated = await commitRun(uow, run, patch);
       return result(
         updated.status === "RUNNING"

@@ -44,6 +44,7 @@ export const COMMAND_SCHEMAS: Record<CommandType, z.ZodType> = {
     signal: z
       .custom<AbortSignal>((v) => typeof v === "object" && v !== null && "aborted" in v)
       .optional(),
+    continueWith: z.number().int().min(0).max(1_000).optional(),
   }),
   "job.heartbeat": z.object({
     type: z.literal("job.heartbeat"),

@@ -46,10 +46,24 @@ export interface JobExecuteCommand {
   job: DequeuedJob;
   /** Aborts the stage (host shutdown or timeout); it is linked to `ctx.signal`. */
   signal?: AbortSignal;
+  /**
+   * How many of the jobs this stage starts (the next group's) the worker will run itself,
+   * right after the commit (default 0). They are enqueued already leased to `workerId` and
+   * returned in `next`, each with a snapshot of the run, so continuing a run costs no dequeue
+   * and no read. The worker must execute (or `release`) every job it gets back.
+   */
+  continueWith?: number;
 }
 /** Result of `job.execute`. */
 export type JobExecuteResult =
-  | { outcome: "completed"; workflowRunId: string; stageId: string; runStatus: RunStatus }
+  | {
+      outcome: "completed";
+      workflowRunId: string;
+      stageId: string;
+      runStatus: RunStatus;
+      /** Jobs leased to this worker to run next (see `continueWith`). */
+      next?: DequeuedJob[];
+    }
   | { outcome: "suspended"; workflowRunId: string; stageId: string; nextPollAt: Date }
   | {
       outcome: "retrying";

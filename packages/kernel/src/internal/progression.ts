@@ -42,14 +42,31 @@ export function jobFor(
   };
 }
 
-/** Creates the stage records of a group and enqueues one job per stage. */
+/** A worker that will run some of the jobs it starts itself, right after the commit. */
+export interface Continuation {
+  workerId: string;
+  /** Most jobs to claim for the worker. */
+  max: number;
+}
+
+/** What `startGroup` created. */
+export interface StartedGroup {
+  stages: NewStage[];
+  jobs: NewJob[];
+}
+
+/**
+ * Creates the stage records of a group and enqueues one job per stage; with a continuation,
+ * the first `max` jobs are enqueued already leased to that worker.
+ */
 export async function startGroup(
   deps: KernelDeps,
   uow: UnitOfWork,
   run: RunRecord,
   workflow: AnyWorkflow,
   groupIndex: number,
-): Promise<string[]> {
+  continuation?: Continuation,
+): Promise<StartedGroup> {
   const group = workflow.groups[groupIndex] ?? [];
   const stages: NewStage[] = group.map((stage) => ({
     id: deps.newId(),
@@ -58,10 +75,16 @@ export async function startGroup(
     groupIndex,
     createdAt: uow.now,
   }));
-  const jobs = group.map((stage) => jobFor(deps, run, workflow, stage.id, uow.now));
+  const leaseUntil = new Date(uow.now.getTime() + deps.options.jobLeaseMs);
+  const jobs = group.map((stage, i) => {
+    const job = jobFor(deps, run, workflow, stage.id, uow.now);
+    return continuation && i < continuation.max
+      ? { ...job, claimedBy: { workerId: continuation.workerId, leaseUntil } }
+      : job;
+  });
   await uow.tx.createStages(stages);
   await uow.enqueue(jobs);
-  return jobs.map((j) => j.jobId);
+  return { stages, jobs };
 }
 
 /** Where a group stands, from its stage records. */
@@ -95,11 +118,12 @@ export async function advancePastGroup(
   groupIndex: number,
   groupRecords: readonly StageRecord[],
   known?: ReadonlyMap<string, unknown>,
-): Promise<RunPatch> {
+  continuation?: Continuation,
+): Promise<{ patch: RunPatch; started?: StartedGroup }> {
   const next = groupIndex + 1;
   if (next < workflow.groups.length) {
-    await startGroup(deps, uow, run, workflow, next);
-    return { currentGroup: next };
+    const started = await startGroup(deps, uow, run, workflow, next, continuation);
+    return { patch: { currentGroup: next }, started };
   }
   const outputs = await loadOutputs(deps, uow.tx, groupRecords, known);
   const group = workflow.groups[groupIndex] ?? [];
@@ -118,16 +142,16 @@ export async function advancePastGroup(
         .map((i) => `${i.path}: ${i.message}`)
         .join("; ")}`,
     };
-    return failRunPatch(uow, run, error);
+    return { patch: failRunPatch(uow, run, error) };
   }
   let output: ReturnType<typeof encodeValue>;
   try {
     output = encodeValue(parsed.data, "output");
   } catch (error) {
-    return failRunPatch(uow, run, toStoredError(error));
+    return { patch: failRunPatch(uow, run, toStoredError(error)) };
   }
   uow.event(run, "workflow.completed", { output });
-  return { status: "COMPLETED", output, completedAt: uow.now, currentGroup: groupIndex };
+  return { patch: { status: "COMPLETED", output, completedAt: uow.now, currentGroup: groupIndex } };
 }
 
 /** Queues `workflow.failed` and returns the patch that fails the run. */

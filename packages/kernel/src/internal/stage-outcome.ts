@@ -7,7 +7,6 @@ import type { AnyWorkflow } from "../dsl/workflow.js";
 import type {
   JsonObject,
   JsonValue,
-  RunPatch,
   RunRecord,
   StageRecord,
   StageStatus,
@@ -15,7 +14,14 @@ import type {
 } from "../records.js";
 import type { KernelDeps } from "./deps.js";
 import type { PreparedOutput } from "./outputs.js";
-import { advancePastGroup, cancelRemaining, failRunPatch, groupState } from "./progression.js";
+import {
+  advancePastGroup,
+  type Continuation,
+  cancelRemaining,
+  failRunPatch,
+  groupState,
+  type StartedGroup,
+} from "./progression.js";
 import type { StageReports } from "./stage-context.js";
 import { commitRun, inTransaction, type UnitOfWork } from "./unit-of-work.js";
 
@@ -36,7 +42,7 @@ export interface AttemptTarget {
 
 /** How a commit went. */
 export type CommitOutcome =
-  | { kind: "committed"; run: RunRecord }
+  | { kind: "committed"; run: RunRecord; started?: StartedGroup }
   /** The run ended or moved on meanwhile; the result was dropped. */
   | { kind: "stale"; run: RunRecord | null }
   /** Another delivery already settled this stage; the result was dropped. */
@@ -106,6 +112,7 @@ export async function commitCompleted(
   target: AttemptTarget,
   output: PreparedOutput,
   decoded: unknown,
+  continuation?: Continuation,
 ): Promise<CommitOutcome> {
   return inTransaction(deps, async (uow) => {
     const locked = await lockRunFor(deps, uow, target);
@@ -143,10 +150,11 @@ export async function commitCompleted(
     await settleJob(deps, uow, target, "complete");
 
     const group = workflow.groups[record.groupIndex] ?? [];
-    let patch: RunPatch = {};
+    let advanced: Awaited<ReturnType<typeof advancePastGroup>> = { patch: {} };
     const known = new Map<string, unknown>([[record.stageId, decoded]]);
     if (group.length === 1) {
-      patch = await advancePastGroup(
+      // A single-stage group: this worker knows the run exactly, so it may continue it.
+      advanced = await advancePastGroup(
         deps,
         uow,
         run,
@@ -154,16 +162,28 @@ export async function commitCompleted(
         record.groupIndex,
         [{ ...record, status: "COMPLETED", outputRef: output.ref }],
         known,
+        continuation,
       );
     } else {
       const records = (await uow.tx.listStages(run.id)).filter(
         (r) => r.groupIndex === record.groupIndex,
       );
       if (groupState(workflow, record.groupIndex, records) === "completed") {
-        patch = await advancePastGroup(deps, uow, run, workflow, record.groupIndex, records, known);
+        advanced = await advancePastGroup(
+          deps,
+          uow,
+          run,
+          workflow,
+          record.groupIndex,
+          records,
+          known,
+        );
       }
     }
-    return { kind: "committed", run: await commitRun(uow, run, patch) };
+    const committed = await commitRun(uow, run, advanced.patch);
+    return advanced.started
+      ? { kind: "committed", run: committed, started: advanced.started }
+      : { kind: "committed", run: committed };
   });
 }
 

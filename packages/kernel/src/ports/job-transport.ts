@@ -9,7 +9,9 @@
  * Implementing it:
  * - `enqueue` makes jobs visible **only when the scope's transaction commits** (a worker must
  *   never see a job whose enqueueing transaction may still roll back). Without a scope it
- *   commits at once. `enqueueParallel` enqueues a group of jobs that belong together.
+ *   commits at once. `enqueueParallel` enqueues a group of jobs that belong together. A job
+ *   with `claimedBy` is stored already leased: `RUNNING`, `attempt` 1, `lockedBy` and
+ *   `lockedUntil` from it — never handed out by `dequeue` unless its lease goes stale.
  * - `dequeue` atomically takes up to `limit` jobs with status `PENDING` and
  *   `availableAt <= now`, highest `priority` first then oldest, marks them `RUNNING`, sets
  *   `lockedBy`/`lockedUntil = now + leaseMs` and increments `attempt`. Two concurrent callers
@@ -77,6 +79,12 @@ export interface ReleaseStaleResult {
 export interface JobTransport {
   /** Whether write methods honour a {@link TransactionScope}. */
   readonly joinsTransactions: boolean;
+  /**
+   * Whether `enqueue` honours `NewJob.claimedBy` (stores the job already leased). The kernel
+   * continues runs locally only on transports that say so: one that ignored it would leave the
+   * job in the queue while the worker also runs it.
+   */
+  readonly enqueuesClaimed?: boolean;
   enqueue(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
   enqueueParallel(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
   dequeue(options: DequeueOptions): Promise<DequeuedJob[]>;

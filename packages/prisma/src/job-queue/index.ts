@@ -22,25 +22,32 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
     const params: unknown[] = [];
     const values = jobs.slice(start, start + INSERT_CHUNK).map((job) => {
       const at = d.date(job.availableAt);
+      const claimed = job.claimedBy;
       params.push(
         job.jobId,
         job.workflowRunId,
         job.workflowId,
         job.stageId,
+        claimed ? "RUNNING" : "PENDING",
         job.priority,
+        claimed ? 1 : 0,
         job.maxAttempts,
         json(job.payload),
         at,
+        claimed?.workerId ?? null,
+        claimed ? d.date(claimed.leaseUntil) : null,
       );
-      const n = params.length;
-      return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, 'PENDING', $${n - 3}, 0, $${n - 2}, $${n - 1}, $${n}, $${n}, $${n})`;
+      const n = params.length - 12;
+      const p = (i: number) => `$${n + i}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(10)}, ${p(10)}, ${p(11)}, ${p(12)})`;
     });
     await db.write(
-      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at) VALUES ${values.join(", ")}`,
+      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until) VALUES ${values.join(", ")}`,
       ...params,
     );
   }
-  await announce(db, "job");
+  // Jobs already leased to their worker need nobody woken.
+  if (jobs.some((job) => !job.claimedBy)) await announce(db, "job");
 }
 
 /** The `JobTransport` port over a shared executor (used by the stack helpers). */
@@ -65,6 +72,7 @@ export function jobQueueOver(root: SqlExecutor): JobTransport {
 
   return {
     joinsTransactions: true,
+    enqueuesClaimed: true,
 
     enqueue: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
     enqueueParallel: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),

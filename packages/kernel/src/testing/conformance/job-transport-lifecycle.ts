@@ -303,6 +303,36 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     expect(await jobTransport.activeJobsForRun(uniqueId("missing"))).toEqual([]);
   });
 
+  it("a job enqueued with claimedBy is stored leased to that worker and never dequeued by others (when enqueuesClaimed)", async () => {
+    const { jobTransport, persistence, backdoor } = fixture();
+    if (!jobTransport.enqueuesClaimed) return expect(jobTransport.enqueuesClaimed).toBeFalsy();
+    const build = jobBuilder(persistence);
+    const claimed = build.job(await build.run(), {
+      claimedBy: { workerId: "w1", leaseUntil: at(LEASE_MS) },
+    });
+    await jobTransport.enqueue([claimed]);
+    expect(
+      await jobTransport.dequeue({ workerId: "w2", limit: 10, leaseMs: LEASE_MS, now: at(SECOND) }),
+    ).toEqual([]);
+    const stored = await jobTransport.getJob(claimed.jobId);
+    expect(stored).toMatchObject({
+      status: "RUNNING",
+      attempt: 1,
+      lockedBy: "w1",
+      lockedUntil: at(LEASE_MS),
+    });
+    if (backdoor)
+      expect(await backdoor.readJob(claimed.jobId)).toMatchObject({
+        status: "RUNNING",
+        attempt: 1,
+        lockedBy: "w1",
+      });
+    expect(
+      (await jobTransport.renewLeases([claimed.jobId], "w1", LEASE_MS, at(2 * SECOND))).renewed,
+    ).toEqual([claimed.jobId]);
+    expect(await jobTransport.complete(attemptOf(claimed.jobId, 1), at(3 * SECOND))).toBe(true);
+  });
+
   it("claimJob (when offered) takes one specific due PENDING job exactly once", async () => {
     const { jobTransport, persistence } = fixture();
     if (!jobTransport.claimJob) return expect(jobTransport.claimJob).toBeUndefined();

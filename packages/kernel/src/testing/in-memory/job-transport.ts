@@ -52,13 +52,13 @@ function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJ
       workflowId: job.workflowId,
       stageId: job.stageId,
       priority: job.priority,
-      attempt: 0,
+      attempt: job.claimedBy ? 1 : 0,
       maxAttempts: job.maxAttempts,
       payload: cloneJson(job.payload),
-      status: "PENDING",
+      status: job.claimedBy ? "RUNNING" : "PENDING",
       availableAt: copyDate(job.availableAt),
-      lockedBy: null,
-      lockedUntil: null,
+      lockedBy: job.claimedBy?.workerId ?? null,
+      lockedUntil: job.claimedBy ? copyDate(job.claimedBy.leaseUntil) : null,
       lastError: null,
       createdAt: copyDate(job.availableAt),
       updatedAt: copyDate(job.availableAt),
@@ -116,6 +116,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
   const txOf = (scope: TransactionScope | undefined) => store.transactionOf(scope);
   return {
     joinsTransactions: true,
+    enqueuesClaimed: true,
 
     enqueue: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),
     enqueueParallel: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),

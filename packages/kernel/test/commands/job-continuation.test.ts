@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import type { JobTransport, Persistence } from "../../src/index.js";
+import { createInMemoryStack, createTestKernel } from "../../src/testing/index.js";
+import { chainWorkflow, textWorkflow } from "../fixtures.js";
+import { override } from "../helpers.js";
+
+function counted() {
+  const stack = createInMemoryStack();
+  const counts = { reads: 0, dequeues: 0, transactions: 0 };
+  const persistence: Persistence = override(stack.persistence, {
+    withTransaction: (fn) => {
+      counts.transactions++;
+      return stack.persistence.withTransaction(fn);
+    },
+    getRunWithStages: (id) => {
+      counts.reads++;
+      return stack.persistence.getRunWithStages?.(id) ?? Promise.resolve(null);
+    },
+  });
+  const jobTransport: JobTransport = override(stack.jobTransport, {
+    dequeue: (options) => {
+      counts.dequeues++;
+      return stack.jobTransport.dequeue(options);
+    },
+  });
+  return { stack, persistence, jobTransport, counts };
+}
+
+describe("job.execute with continueWith (local continuation)", () => {
+  it("hands the worker the next stage's job, leased, with a snapshot: one transaction per stage, no dequeue, no read", async () => {
+    const c = counted();
+    const t = createTestKernel({
+      workflows: [chainWorkflow],
+      persistence: c.persistence,
+      jobTransport: c.jobTransport,
+      scheduler: c.stack.scheduler,
+    });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 0 },
+    });
+    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+    let [job] = await c.jobTransport.dequeue({
+      workerId: "w",
+      limit: 1,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    const before = { ...c.counts };
+    const stages: string[] = [];
+    while (job) {
+      const result = await t.kernel.dispatch({
+        type: "job.execute",
+        workerId: "w",
+        job,
+        continueWith: 1,
+      });
+      expect(result.outcome).toBe("completed");
+      stages.push(job.stageId);
+      job = result.outcome === "completed" ? result.next?.[0] : undefined;
+      if (job) {
+        expect(job.snapshot?.run.currentGroup).toBe(stages.length);
+        expect(await t.jobTransport.getJob(job.jobId)).toMatchObject({
+          status: "RUNNING",
+          lockedBy: "w",
+          attempt: 1,
+        });
+      }
+    }
+    expect(stages).toEqual(["a", "b", "c"]);
+    expect(await t.persistence.getRun(workflowRunId)).toMatchObject({
+      status: "COMPLETED",
+      output: { n: 3 },
+    });
+    expect(c.counts.transactions - before.transactions).toBe(3);
+    expect(c.counts.dequeues - before.dequeues).toBe(0);
+    // Only the first stage, which came from a dequeue, read the run.
+    expect(c.counts.reads - before.reads).toBe(1);
+  });
+
+  it("continues into one job of a parallel group and leaves the others in the queue", async () => {
+    const t = createTestKernel({ workflows: [textWorkflow] });
+    await t.kernel.dispatch({ type: "run.create", workflowId: "text", input: { text: "one two" } });
+    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+    const [job] = await t.jobTransport.dequeue({
+      workerId: "w",
+      limit: 1,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    const result = await t.kernel.dispatch({
+      type: "job.execute",
+      workerId: "w",
+      job: job as never,
+      continueWith: 1,
+    });
+    expect(result).toMatchObject({ outcome: "completed", next: [{ stageId: "count" }] });
+    const others = await t.jobTransport.dequeue({
+      workerId: "other",
+      limit: 10,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    expect(others.map((j) => j.stageId)).toEqual(["longest"]);
+  });
+
+  it("a continued job the worker never runs is reaped when its lease ends, and another worker finishes the run", async () => {
+    const t = createTestKernel({ workflows: [chainWorkflow] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 0 },
+    });
+    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+    const [job] = await t.jobTransport.dequeue({
+      workerId: "w",
+      limit: 1,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    const result = await t.kernel.dispatch({
+      type: "job.execute",
+      workerId: "w",
+      job: job as never,
+      continueWith: 1,
+    });
+    expect(result.outcome === "completed" && result.next).toHaveLength(1);
+    // The worker dies before running it.
+    t.clock.advance(t.kernel.options.jobLeaseMs + 1);
+    expect(await t.kernel.dispatch({ type: "lease.reapStale" })).toMatchObject({ released: 1 });
+    expect(await t.driver.runToCompletion(workflowRunId)).toMatchObject({
+      status: "COMPLETED",
+      output: { n: 3 },
+    });
+  });
+});
+
+describe("job.execute continueWith on a transport that cannot store leased jobs", () => {
+  it("does not continue: the next job goes through the queue", async () => {
+    const stack = createInMemoryStack();
+    const plain: JobTransport = override(stack.jobTransport, { enqueuesClaimed: false });
+    const t = createTestKernel({
+      workflows: [chainWorkflow],
+      persistence: stack.persistence,
+      jobTransport: plain,
+      scheduler: stack.scheduler,
+    });
+    await t.kernel.dispatch({ type: "run.create", workflowId: "chain", input: { n: 0 } });
+    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+    const [job] = await plain.dequeue({
+      workerId: "w",
+      limit: 1,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    const result = await t.kernel.dispatch({
+      type: "job.execute",
+      workerId: "w",
+      job: job as never,
+      continueWith: 1,
+    });
+    expect(result).toMatchObject({ outcome: "completed" });
+    expect("next" in result).toBe(false);
+    expect(
+      (await plain.dequeue({ workerId: "w", limit: 1, leaseMs: 30_000, now: t.clock.now() })).map(
+        (j) => j.stageId,
+      ),
+    ).toEqual(["b"]);
+  });
+});
