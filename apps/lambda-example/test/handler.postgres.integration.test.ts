@@ -1,8 +1,8 @@
+import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getRuntime, handler, setRuntimeFactory } from "../src/handler.js";
 import { postgresRuntime } from "../src/runtime.js";
 import type { ScheduledResult } from "../src/scheduled.js";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
 import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from "./support/events.js";
 
 let db: TestDatabase | undefined;
