@@ -1,0 +1,91 @@
+/**
+ * One workload repetition in its own process: `node child.mjs '<ChildSpec JSON>'`. Creates a
+ * fresh database (PostgreSQL: `createPostgresDatabase`; SQLite: a temporary file), runs the
+ * workload, drops the database and prints `RESULT <json>` as its last line. Logs go to stderr.
+ */
+import { createPostgresDatabase, createSqliteFile } from "@ratchet/prisma/testing";
+import { type Driver, latency, type Target, throughput } from "./frames.js";
+import { countQueries, queryHistogram } from "./postgres.js";
+import {
+  type ChildResult,
+  type ChildSpec,
+  RESULT_PREFIX,
+  STAGES_PER_RUN,
+  type System,
+} from "./spec.js";
+
+async function driverFor(
+  system: System,
+  target: Target,
+  shape: "chain" | "fanout",
+): Promise<Driver> {
+  if (system === "ratchet-postgres" || system === "ratchet-sqlite") {
+    const { ratchetDriver, chainWorkflow, fanoutWorkflow } = await import("./systems/ratchet.js");
+    return ratchetDriver(target, shape === "chain" ? chainWorkflow : fanoutWorkflow);
+  }
+  if (target.kind !== "postgres") throw new Error(`${system} runs on PostgreSQL only`);
+  switch (system) {
+    case "graphile-worker":
+      return (await import("./systems/graphile-worker.js")).graphileDriver(target, shape);
+    case "pg-boss":
+      return (await import("./systems/pg-boss.js")).pgBossDriver(target, shape);
+    case "dbos":
+      return (await import("./systems/dbos.js")).dbosDriver(target, shape);
+    default:
+      throw new Error(`no driver for ${system}`);
+  }
+}
+
+async function main(spec: ChildSpec): Promise<ChildResult> {
+  const { system, workload, sizes } = spec;
+  if (workload === "w4") {
+    if (system !== "ratchet-memory") throw new Error("W4 runs on ratchet-memory only");
+    return (await import("./systems/memory.js")).kernelTransitions(sizes.w4Runs);
+  }
+  countQueries();
+  const label = `bench_${workload}_${system}`;
+  let target: Target;
+  let cleanup: () => Promise<void>;
+  if (system === "ratchet-sqlite") {
+    const file = createSqliteFile(label.replace(/_/g, "-"));
+    target = { kind: "sqlite", file: file.file };
+    cleanup = async () => file.cleanup();
+  } else {
+    const db = await createPostgresDatabase(label);
+    target = { kind: "postgres", url: db.url, name: db.name };
+    cleanup = () => db.drop();
+  }
+  try {
+    const driver = await driverFor(system, target, workload === "w2" ? "fanout" : "chain");
+    if (workload === "w3") return await latency(driver, sizes.w3Samples, sizes.w3Warmup);
+    const runs = workload === "w1" ? sizes.w1Runs : sizes.w2Runs;
+    return await throughput(driver, target, runs, STAGES_PER_RUN[workload]);
+  } finally {
+    // A library may still hold an idle pooled connection that it closes lazily; dropping the
+    // database terminates it, and a pool without an error listener would crash the process.
+    dropping = true;
+    await cleanup();
+  }
+}
+
+let dropping = false;
+process.on("uncaughtException", (error: Error & { code?: string }) => {
+  if (dropping && error.code === "57P01") return; // terminating connection due to administrator command
+  console.error(error);
+  process.exit(1);
+});
+
+const spec = JSON.parse(process.argv[2] ?? "{}") as ChildSpec;
+main(spec).then(
+  (result) => {
+    for (const [text, count] of [...queryHistogram].sort((a, b) => b[1] - a[1]))
+      console.error(`${String(count).padStart(7)}  ${text}`);
+    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+    // Libraries may leave timers behind; the result is out, so leave now.
+    process.exit(0);
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,130 @@
+/**
+ * What the harness asks of a child process and what the child answers: the systems, the
+ * workloads, their sizes in quick and full mode, and the result shapes.
+ */
+
+/** Everything measured. `ratchet-memory` only runs W4 (the kernel alone, no database). */
+export const SYSTEMS = [
+  "ratchet-postgres",
+  "ratchet-sqlite",
+  "graphile-worker",
+  "pg-boss",
+  "dbos",
+] as const;
+export type DatabaseSystem = (typeof SYSTEMS)[number];
+export type System = DatabaseSystem | "ratchet-memory";
+
+/** The peers: job queues and a workflow engine on the same PostgreSQL. */
+export const PEERS = ["graphile-worker", "pg-boss", "dbos"] as const;
+export type Peer = (typeof PEERS)[number];
+
+export const WORKLOADS = ["w1", "w2", "w3", "w4"] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** How many of each, per mode. */
+export interface Sizes {
+  /** W1: runs of 3 sequential stages. */
+  w1Runs: number;
+  /** W2: runs of 10 parallel stages plus a join. */
+  w2Runs: number;
+  /** W3: measured runs, one at a time, after `w3Warmup` unmeasured ones. */
+  w3Samples: number;
+  w3Warmup: number;
+  /** W4: runs of 3 stages through the in-memory kernel. */
+  w4Runs: number;
+  /** Repetitions of every workload (each in a fresh process on a fresh database). */
+  repetitions: number;
+}
+
+export const QUICK: Sizes = {
+  w1Runs: 500,
+  w2Runs: 100,
+  w3Samples: 20,
+  w3Warmup: 5,
+  w4Runs: 2_000,
+  repetitions: 3,
+};
+
+/** The issue's sizes. */
+export const FULL: Sizes = {
+  w1Runs: 2_000,
+  w2Runs: 200,
+  w3Samples: 50,
+  w3Warmup: 10,
+  w4Runs: 10_000,
+  repetitions: 3,
+};
+
+/** Stages in a run of each workload. */
+export const STAGES_PER_RUN = { w1: 3, w2: 11, w3: 3, w4: 3 } as const;
+
+/** Jobs or stages a worker runs at once, for every system. */
+export const CONCURRENCY = 10;
+
+/** What the harness passes to a child (as JSON in argv[2]). */
+export interface ChildSpec {
+  system: System;
+  workload: Workload;
+  sizes: Sizes;
+  /** The measured window is CPU-profiled (BENCH_PROFILE_FILE names the file); recorded only. */
+  profiled?: boolean;
+}
+
+/** What the database did during a throughput window (PostgreSQL only). */
+export interface DbCost {
+  /** `pg_stat_database.xact_commit` delta for the bench database, less the probe's queries. */
+  commits: number;
+  /** New connections in the window (`pg_stat_database.sessions`). */
+  sessions: number;
+  /** `pg_stat_wal.wal_bytes` delta (server-wide). */
+  walBytes: number;
+  /** `pg_stat_wal.wal_records` and `wal_fpi` (full-page images) deltas (server-wide). */
+  walRecords?: number;
+  walFullPageImages?: number;
+  /** `pg_current_wal_lsn()` delta (server-wide), a cross-check of `walBytes`. */
+  walLsnBytes: number;
+  /** Queries the worker process sent (`pg.Client#query` calls, BEGIN/COMMIT included). */
+  queries: number;
+  /** Ratchet only: the stack's `onStatement` counts. */
+  ratchet?: { statements: number; transactions: number; autocommit: number };
+}
+
+/** W1/W2 result of one repetition. */
+export interface ThroughputResult {
+  kind: "throughput";
+  runs: number;
+  stages: number;
+  enqueueMs: number;
+  /** From starting the worker until every run was seen completed. */
+  workMs: number;
+  /** Until the worker's start call returned (part of `workMs`). */
+  startMs: number;
+  /** CPU time of the worker process and of all PostgreSQL processes over `workMs`, in % of one core (PostgreSQL: NaN, written as null, on SQLite). */
+  workerCpuPercent: number;
+  postgresCpuPercent: number;
+  /** CPU the rest of the machine used meanwhile (other processes), in % of one core. */
+  otherCpuPercent: number;
+  db?: DbCost;
+}
+
+/** W3 result of one repetition: create → completed latencies as the caller saw them. */
+export interface LatencyResult {
+  kind: "latency";
+  latenciesMs: number[];
+  /** CPU other processes used while the samples were taken, in % of one core. */
+  otherCpuPercent: number;
+}
+
+/** W4 result of one repetition. */
+export interface KernelResult {
+  kind: "kernel";
+  runs: number;
+  stages: number;
+  createMs: number;
+  workMs: number;
+}
+
+export type ChildResult = ThroughputResult | LatencyResult | KernelResult;
+
+/** The line a child prints last: `RESULT <json>`. */
+export const RESULT_PREFIX = "RESULT ";

@@ -1,0 +1,77 @@
+/** What the job-queue peers share: their result and join tables, and transactions on a pg client. */
+import type pg from "pg";
+
+/**
+ * Tables the peers' stages write: the run's result (written by its last stage; the caller and
+ * the probe read it) and, for W2, the join's counter row.
+ */
+export const PEER_TABLES = `
+  CREATE TABLE IF NOT EXISTS bench_results (run_id bigint PRIMARY KEY, n bigint NOT NULL);
+  CREATE TABLE IF NOT EXISTS bench_join (run_id bigint PRIMARY KEY, remaining int NOT NULL, total bigint NOT NULL);
+`;
+
+/** Runs `fn` in a transaction on `client`. */
+export async function inTransaction<T>(
+  client: pg.ClientBase,
+  fn: (client: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * One parallel stage of W2 finished with `n`: decrement the run's counter and add `n` to its
+ * total; returns the total when this was the last of the ten (the caller then enqueues the join
+ * in the same transaction), else undefined.
+ */
+export async function countDown(
+  client: pg.ClientBase,
+  run: number,
+  n: number,
+): Promise<number | undefined> {
+  const { rows } = await client.query<{ remaining: number; total: string }>(
+    "UPDATE bench_join SET remaining = remaining - 1, total = total + $2 WHERE run_id = $1 RETURNING remaining, total",
+    [run, n],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`no join row for run ${run}`);
+  return row.remaining === 0 ? Number(row.total) : undefined;
+}
+
+/** A probe/caller over `bench_results` on its own connection. */
+export function resultsReader(client: pg.Client) {
+  return {
+    completed: async () => {
+      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM bench_results");
+      return Number(rows[0]?.n);
+    },
+    isCompleted: async (run: number) => {
+      const { rows } = await client.query("SELECT 1 FROM bench_results WHERE run_id = $1", [run]);
+      return rows.length > 0;
+    },
+    close: () => client.end(),
+  };
+}
+
+/** Payloads. */
+export interface ChainJob {
+  run: number;
+  stage: number;
+  n: number;
+}
+export interface FanJob {
+  run: number;
+  i: number;
+  n: number;
+}
+export interface JoinJob {
+  run: number;
+  n: number;
+}
