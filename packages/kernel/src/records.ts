@@ -156,6 +156,29 @@ export interface NewStage {
   createdAt: Date;
 }
 
+/** The record a newly created stage has: `PENDING`, no attempt yet, nothing stored. */
+export function newStageRecord(stage: NewStage): StageRecord {
+  return {
+    id: stage.id,
+    runId: stage.runId,
+    stageId: stage.stageId,
+    groupIndex: stage.groupIndex,
+    status: "PENDING",
+    attempt: 0,
+    outputRef: null,
+    suspendedState: null,
+    pollConfig: null,
+    nextPollAt: null,
+    pollLeaseUntil: null,
+    progress: null,
+    error: null,
+    createdAt: new Date(stage.createdAt.getTime()),
+    updatedAt: new Date(stage.createdAt.getTime()),
+    startedAt: null,
+    completedAt: null,
+  };
+}
+
 /** Fields of a stage a command may change. */
 export type StagePatch = Partial<
   Pick<

@@ -26,7 +26,14 @@ import {
 } from "../internal/stage-outcome.js";
 import { inTransaction } from "../internal/unit-of-work.js";
 import { zodIssues } from "../internal/validation.js";
-import type { DequeuedJob, JsonObject, RunRecord, StageRecord, StoredError } from "../records.js";
+import {
+  type DequeuedJob,
+  type JsonObject,
+  newStageRecord,
+  type RunRecord,
+  type StageRecord,
+  type StoredError,
+} from "../records.js";
 import type { JobExecuteCommand, JobExecuteResult } from "./types.js";
 
 /** Handles `job.execute`. */
@@ -200,25 +207,7 @@ function continuedJobs(
 ): DequeuedJob[] {
   const claimed = started.jobs.filter((job) => job.claimedBy);
   if (claimed.length === 0) return [];
-  const created: StageRecord[] = started.stages.map((stage) => ({
-    id: stage.id,
-    runId: stage.runId,
-    stageId: stage.stageId,
-    groupIndex: stage.groupIndex,
-    status: "PENDING",
-    attempt: 0,
-    outputRef: null,
-    suspendedState: null,
-    pollConfig: null,
-    nextPollAt: null,
-    pollLeaseUntil: null,
-    progress: null,
-    error: null,
-    createdAt: stage.createdAt,
-    updatedAt: stage.createdAt,
-    startedAt: null,
-    completedAt: null,
-  }));
+  const created = started.stages.map(newStageRecord);
   const stages = [...records.map((r) => (r.id === completed.id ? completed : r)), ...created];
   return claimed.map((job) => ({
     jobId: job.jobId,

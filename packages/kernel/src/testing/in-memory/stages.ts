@@ -7,6 +7,7 @@ import type {
   StagePatch,
   StageRecord,
 } from "../../records.js";
+import { newStageRecord } from "../../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate, copyOutputRef } from "./copy.js";
 import { pickRows, rowsOf } from "./select.js";
 import { duplicateKeyError, type InMemoryStore, type StageRow, stageKey } from "./store.js";
@@ -52,23 +53,7 @@ export function createStages(
       throw duplicateKeyError(`stage of run ${stage.runId}`, stage.stageId);
     }
     const row: StageRow = {
-      id: stage.id,
-      runId: stage.runId,
-      stageId: stage.stageId,
-      groupIndex: stage.groupIndex,
-      status: "PENDING",
-      attempt: 0,
-      outputRef: null,
-      suspendedState: null,
-      pollConfig: null,
-      nextPollAt: null,
-      pollLeaseUntil: null,
-      progress: null,
-      error: null,
-      createdAt: copyDate(stage.createdAt),
-      updatedAt: copyDate(stage.createdAt),
-      startedAt: null,
-      completedAt: null,
+      ...newStageRecord(stage),
       output: undefined,
       seq: store.nextSeq(),
     };
