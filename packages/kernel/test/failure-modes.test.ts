@@ -14,26 +14,9 @@ import {
 } from "../src/index.js";
 import { createInMemoryStack, createTestKernel } from "../src/testing/index.js";
 import { chainWorkflow, controllable } from "./fixtures.js";
-import { deferred, override, settle } from "./helpers.js";
+import { deferred, override, settle, startOne } from "./helpers.js";
 
 const WORKER = "worker-1";
-
-async function startOne(
-  t: ReturnType<typeof createTestKernel>,
-  workflowId: string,
-  input: unknown = {},
-) {
-  const { workflowRunId } = await t.kernel.dispatch({ type: "run.create", workflowId, input });
-  await t.kernel.dispatch({ type: "run.claimPending", workerId: WORKER });
-  const [job] = await t.jobTransport.dequeue({
-    workerId: WORKER,
-    limit: 1,
-    leaseMs: 30_000,
-    now: t.clock.now(),
-  });
-  if (!job) throw new Error("no job");
-  return { workflowRunId, job };
-}
 
 describe("failure modes", () => {
   it("1: a long stage whose lease is heartbeated is never reaped, and its result is kept", async () => {

@@ -1,6 +1,27 @@
 /**
  * Helpers for the kernel's tests.
  */
+import type { DequeuedJob } from "../src/index.js";
+import type { TestKernel } from "../src/testing/index.js";
+
+/** Creates a run, claims it and dequeues its first job as `workerId`. */
+export async function startOne(
+  t: TestKernel,
+  workflowId: string,
+  input: unknown = {},
+  workerId = "worker-1",
+): Promise<{ workflowRunId: string; job: DequeuedJob }> {
+  const { workflowRunId } = await t.kernel.dispatch({ type: "run.create", workflowId, input });
+  await t.kernel.dispatch({ type: "run.claimPending", workerId });
+  const [job] = await t.jobTransport.dequeue({
+    workerId,
+    limit: 1,
+    leaseMs: 30_000,
+    now: t.clock.now(),
+  });
+  if (!job) throw new Error("no job");
+  return { workflowRunId, job };
+}
 
 /** Wraps an object, replacing some methods; other members pass through (bound to the target). */
 export function override<T extends object>(target: T, overrides: Partial<T>): T {

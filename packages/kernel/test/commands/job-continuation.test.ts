@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { JobTransport, Persistence } from "../../src/index.js";
+import type { DequeuedJob, JobExecuteResult, JobTransport, Persistence } from "../../src/index.js";
 import { createInMemoryStack, createTestKernel } from "../../src/testing/index.js";
 import { chainWorkflow, textWorkflow } from "../fixtures.js";
-import { override } from "../helpers.js";
+import { override, startOne } from "../helpers.js";
 
 function counted() {
   const stack = createInMemoryStack();
@@ -35,22 +35,13 @@ describe("job.execute with continueWith (local continuation)", () => {
       jobTransport: c.jobTransport,
       scheduler: c.stack.scheduler,
     });
-    const { workflowRunId } = await t.kernel.dispatch({
-      type: "run.create",
-      workflowId: "chain",
-      input: { n: 0 },
-    });
-    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
-    let [job] = await c.jobTransport.dequeue({
-      workerId: "w",
-      limit: 1,
-      leaseMs: 30_000,
-      now: t.clock.now(),
-    });
+    const started = await startOne(t, "chain", { n: 0 }, "w");
+    const { workflowRunId } = started;
+    let job: DequeuedJob | undefined = started.job;
     const before = { ...c.counts };
     const stages: string[] = [];
     while (job) {
-      const result = await t.kernel.dispatch({
+      const result: JobExecuteResult = await t.kernel.dispatch({
         type: "job.execute",
         workerId: "w",
         job,
@@ -81,18 +72,11 @@ describe("job.execute with continueWith (local continuation)", () => {
 
   it("continues into one job of a parallel group and leaves the others in the queue", async () => {
     const t = createTestKernel({ workflows: [textWorkflow] });
-    await t.kernel.dispatch({ type: "run.create", workflowId: "text", input: { text: "one two" } });
-    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
-    const [job] = await t.jobTransport.dequeue({
-      workerId: "w",
-      limit: 1,
-      leaseMs: 30_000,
-      now: t.clock.now(),
-    });
+    const { job } = await startOne(t, "text", { text: "one two" }, "w");
     const result = await t.kernel.dispatch({
       type: "job.execute",
       workerId: "w",
-      job: job as never,
+      job,
       continueWith: 1,
     });
     expect(result).toMatchObject({ outcome: "completed", next: [{ stageId: "count" }] });
@@ -107,22 +91,11 @@ describe("job.execute with continueWith (local continuation)", () => {
 
   it("a continued job the worker never runs is reaped when its lease ends, and another worker finishes the run", async () => {
     const t = createTestKernel({ workflows: [chainWorkflow] });
-    const { workflowRunId } = await t.kernel.dispatch({
-      type: "run.create",
-      workflowId: "chain",
-      input: { n: 0 },
-    });
-    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
-    const [job] = await t.jobTransport.dequeue({
-      workerId: "w",
-      limit: 1,
-      leaseMs: 30_000,
-      now: t.clock.now(),
-    });
+    const { workflowRunId, job } = await startOne(t, "chain", { n: 0 }, "w");
     const result = await t.kernel.dispatch({
       type: "job.execute",
       workerId: "w",
-      job: job as never,
+      job,
       continueWith: 1,
     });
     expect(result.outcome === "completed" && result.next).toHaveLength(1);
@@ -146,18 +119,11 @@ describe("job.execute continueWith on a transport that cannot store leased jobs"
       jobTransport: plain,
       scheduler: stack.scheduler,
     });
-    await t.kernel.dispatch({ type: "run.create", workflowId: "chain", input: { n: 0 } });
-    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
-    const [job] = await plain.dequeue({
-      workerId: "w",
-      limit: 1,
-      leaseMs: 30_000,
-      now: t.clock.now(),
-    });
+    const { job } = await startOne(t, "chain", { n: 0 }, "w");
     const result = await t.kernel.dispatch({
       type: "job.execute",
       workerId: "w",
-      job: job as never,
+      job,
       continueWith: 1,
     });
     expect(result).toMatchObject({ outcome: "completed" });
