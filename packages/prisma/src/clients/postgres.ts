@@ -1,8 +1,9 @@
 /**
  * The PostgreSQL client: a Prisma client of the generated PostgreSQL flavour on the `pg`
- * driver adapter, which owns a connection pool (one pool per client).
+ * driver adapter, over a `pg` connection pool (its own, or one the caller shares with it).
  */
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "../generated/postgresql/client.js";
 
 /** Default maximum number of pooled connections per client. */
@@ -25,6 +26,29 @@ export interface PostgresClientOptions {
 
 /** The Prisma client {@link createPostgresClient} returns. */
 export type PostgresPrismaClient = PrismaClient;
+
+/**
+ * Creates a `pg` pool with Ratchet's defaults: at most `max` connections, a connect timeout,
+ * and `onPoolError` for idle connections that fail. The caller ends it (`pool.end()`).
+ */
+export function createPostgresPool(options: PostgresClientOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS,
+  });
+  // Without a listener, an idle connection's "error" event would crash the process.
+  pool.on("error", (error) => options.onPoolError?.(error));
+  return pool;
+}
+
+/**
+ * A Prisma client (PostgreSQL flavour) over an existing `pg` pool. `$disconnect()` leaves the
+ * pool open: its owner ends it.
+ */
+export function prismaOverPool(pool: pg.Pool): PostgresPrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(pool) });
+}
 
 /**
  * Creates a Prisma client (PostgreSQL flavour) on `@prisma/adapter-pg` with its own `pg` pool of

@@ -6,6 +6,7 @@
 import type { Persistence, PersistenceTransaction } from "@ratchet/kernel";
 import { detectProvider } from "../migrate/provider.js";
 import { dialectFor } from "../sql/dialect.js";
+import { prismaDriver } from "../sql/drivers/prisma.js";
 import { createExecutor, type SqlExecutor, type TransactionSettings } from "../sql/executor.js";
 import type { Provider, RawRootClient } from "../sql/raw-client.js";
 import { registerScope } from "../sql/scope.js";
@@ -32,7 +33,7 @@ export function executorOf(prisma: RawRootClient, options: PrismaAdapterOptions 
       "[ratchet] [prisma] cannot tell whether this Prisma client is for PostgreSQL or SQLite; pass { provider }",
     );
   }
-  return createExecutor(prisma, dialectFor(provider), {
+  return createExecutor(prismaDriver(prisma, provider), dialectFor(provider), {
     maxWaitMs: options.transactions?.maxWaitMs ?? 10_000,
     timeoutMs: options.transactions?.timeoutMs ?? 30_000,
   });

@@ -1,25 +1,18 @@
 /**
- * SQL executors: how the adapters run statements and transactions on a Prisma client.
- *
- * - PostgreSQL: statements go to the client's pool; a transaction is a Prisma interactive
- *   transaction (one pooled connection for its whole life).
- * - SQLite: one connection per client, so every statement and transaction on a client is
- *   serialised by a mutex shared by all adapters of that client (nothing outside a
- *   transaction can run inside it by accident and see or join its uncommitted writes), and
- *   transactions start with `BEGIN IMMEDIATE`, taking the write lock up front so several
- *   processes on one file never fail on a lock upgrade; a database another process holds is
- *   retried asynchronously (see `sqlite-busy.ts`).
+ * SQL executors: Ratchet's way of running statements and transactions, over any driver
+ * (`driver.ts`). Statements are written once with PostgreSQL-style `$n` placeholders (the
+ * dialect rewrites them for SQLite). Inside a PostgreSQL transaction, writes nobody reads the
+ * result of are held back and sent together as one statement; hooks run after commit; an
+ * optional observer sees every statement.
  */
 import type { Dialect } from "./dialect.js";
-import { Mutex } from "./mutex.js";
-import type { RawClient, RawRootClient } from "./raw-client.js";
-import { retryWhileBusy } from "./sqlite-busy.js";
+import type { SqlDriver, SqlSession } from "./driver.js";
 
 /** Runs SQL written with `$n` placeholders. */
 export interface SqlExecutor {
   readonly dialect: Dialect;
-  /** The root client: executors of one database share it. */
-  readonly database: RawRootClient;
+  /** Stands for the database: executors with the same one join each other's transactions. */
+  readonly database: object;
   readonly inTransaction: boolean;
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
   execute(sql: string, ...params: unknown[]): Promise<number>;
@@ -61,10 +54,8 @@ export const DEFAULT_TRANSACTION_SETTINGS: TransactionSettings = {
   timeoutMs: 30_000,
 };
 
-const sqliteLocks = new WeakMap<object, Mutex>();
-
 function statementRunner(
-  client: RawClient,
+  session: SqlSession,
   dialect: Dialect,
   inTransaction: boolean,
   onStatement: TransactionSettings["onStatement"],
@@ -73,12 +64,12 @@ function statementRunner(
     query: <T>(text: string, ...values: unknown[]) => {
       const { sql, params } = dialect.prepare(text, values);
       onStatement?.(sql, inTransaction);
-      return client.$queryRawUnsafe<T[]>(sql, ...params);
+      return session.query(sql, params) as Promise<T[]>;
     },
     execute: (text: string, ...values: unknown[]) => {
       const { sql, params } = dialect.prepare(text, values);
       onStatement?.(sql, inTransaction);
-      return client.$executeRawUnsafe(sql, ...params);
+      return session.execute(sql, params);
     },
   };
 }
@@ -137,12 +128,12 @@ class WriteBuffer {
 }
 
 function transactionExecutor(
-  database: RawRootClient,
-  client: RawClient,
+  database: object,
+  session: SqlSession,
   dialect: Dialect,
   onStatement: TransactionSettings["onStatement"],
 ): SqlExecutor & { committed(): void; flush(): Promise<void> } {
-  const run = statementRunner(client, dialect, true, onStatement);
+  const run = statementRunner(session, dialect, true, onStatement);
   const pending: Array<() => void> = [];
   const buffer = dialect.provider === "postgresql" ? new WriteBuffer(run.execute) : undefined;
   const self: SqlExecutor & { committed(): void; flush(): Promise<void> } = {
@@ -180,91 +171,50 @@ function transactionExecutor(
   return self;
 }
 
-/** The executor of a root client. */
+/** The executor of a driver. */
 export function createExecutor(
-  database: RawRootClient,
+  driver: SqlDriver,
   dialect: Dialect,
   settings: TransactionSettings = DEFAULT_TRANSACTION_SETTINGS,
 ): SqlExecutor {
   const { onStatement } = settings;
-  const run = statementRunner(database, dialect, false, onStatement);
-  const afterCommit = (fn: () => void) => fn();
-  if (dialect.provider === "postgresql") {
-    return {
-      dialect,
-      database,
-      inTransaction: false,
-      query: run.query,
-      execute: run.execute,
-      write: async (sql, ...params) => {
-        await run.execute(sql, ...params);
-      },
-      notify: async (channel, payload) => {
-        await run.execute("SELECT pg_notify($1, $2)", channel, payload);
-      },
-      afterCommit,
-      transaction: async (fn) => {
-        onStatement?.("BEGIN", true);
-        let tx: ReturnType<typeof transactionExecutor> | undefined;
-        try {
-          const result = await database.$transaction(
-            async (client) => {
-              const inner = transactionExecutor(database, client, dialect, onStatement);
-              tx = inner;
-              const value = await fn(inner);
-              await inner.flush();
-              return value;
-            },
-            { maxWait: settings.maxWaitMs, timeout: settings.timeoutMs },
-          );
-          onStatement?.("COMMIT", true);
-          tx?.committed();
-          return result;
-        } catch (error) {
-          onStatement?.("ROLLBACK", true);
-          throw error;
-        }
-      },
-    };
-  }
-  let lock = sqliteLocks.get(database);
-  if (!lock) {
-    lock = new Mutex();
-    sqliteLocks.set(database, lock);
-  }
-  const mutex = lock;
-  const execute = (sql: string, ...params: unknown[]) =>
-    mutex.run(() => retryWhileBusy(() => run.execute(sql, ...params)));
+  const database = driver.identity;
+  const run = statementRunner(driver, dialect, false, onStatement);
+  const postgres = dialect.provider === "postgresql";
   return {
     dialect,
     database,
     inTransaction: false,
-    afterCommit,
-    query: (sql, ...params) => mutex.run(() => retryWhileBusy(() => run.query(sql, ...params))),
-    execute,
+    query: run.query,
+    execute: run.execute,
     write: async (sql, ...params) => {
-      await execute(sql, ...params);
+      await run.execute(sql, ...params);
     },
-    notify: async () => {
+    notify: async (channel, payload) => {
       // SQLite has no NOTIFY: other processes learn of commits through the file watch.
+      if (postgres) await run.execute("SELECT pg_notify($1, $2)", channel, payload);
     },
-    transaction: (fn) =>
-      mutex.run(async () => {
-        await retryWhileBusy(() => database.$executeRawUnsafe("BEGIN IMMEDIATE"));
-        onStatement?.("BEGIN", true);
-        const inside = transactionExecutor(database, database, dialect, onStatement);
-        let result: Awaited<ReturnType<typeof fn>>;
-        try {
-          result = await fn(inside);
-        } catch (error) {
-          await database.$executeRawUnsafe("ROLLBACK").catch(() => undefined);
-          onStatement?.("ROLLBACK", true);
-          throw error;
-        }
-        await database.$executeRawUnsafe("COMMIT");
+    afterCommit: (fn) => fn(),
+    transaction: async (fn) => {
+      let inner: ReturnType<typeof transactionExecutor> | undefined;
+      try {
+        const result = await driver.transaction(
+          async (session) => {
+            onStatement?.("BEGIN", true);
+            inner = transactionExecutor(database, session, dialect, onStatement);
+            const value = await fn(inner);
+            await inner.flush();
+            return value;
+          },
+          { maxWaitMs: settings.maxWaitMs, timeoutMs: settings.timeoutMs },
+        );
         onStatement?.("COMMIT", true);
-        inside.committed();
+        inner?.committed();
         return result;
-      }),
+      } catch (error) {
+        if (inner) onStatement?.("ROLLBACK", true);
+        throw error;
+      }
+    },
   };
 }

@@ -2,9 +2,14 @@
  * `createPostgresStack`: Ratchet on PostgreSQL, the scale-out path — many workers on many
  * machines share one database; claims and dequeues use `FOR UPDATE SKIP LOCKED`.
  */
-import { createPostgresClient, type PostgresPrismaClient } from "../clients/postgres.js";
+import {
+  createPostgresPool,
+  type PostgresPrismaClient,
+  prismaOverPool,
+} from "../clients/postgres.js";
 import { migrate } from "../migrate/index.js";
 import { postgresDialect } from "../sql/dialect.js";
+import { pgDriver } from "../sql/drivers/pg.js";
 import { createExecutor } from "../sql/executor.js";
 import { PostgresListener } from "../sql/pg-listener.js";
 import { wakeupsOf } from "../sql/wakeups.js";
@@ -44,7 +49,9 @@ export interface PostgresStackOptions {
 export async function createPostgresStack(
   options: PostgresStackOptions,
 ): Promise<PrismaStack<PostgresPrismaClient>> {
-  const prisma = createPostgresClient({
+  // One pool: Ratchet's statements use it directly (named prepared statements, no per-query
+  // Prisma pipeline), and the stack's Prisma client shares it through `@prisma/adapter-pg`.
+  const pool = createPostgresPool({
     url: options.url,
     ...(options.poolSize === undefined ? {} : { max: options.poolSize }),
     // An idle pooled connection that fails (database restart, admin termination) is dropped by
@@ -54,17 +61,19 @@ export async function createPostgresStack(
       ? {}
       : { connectTimeoutMs: options.connectTimeoutMs }),
   });
+  const prisma = prismaOverPool(pool);
   try {
     const { applied } =
       options.migrate === false
         ? { applied: [] }
         : await migrate(prisma, { provider: "postgresql" });
-    const db = createExecutor(prisma, postgresDialect, {
+    const driver = pgDriver(pool);
+    const db = createExecutor(driver, postgresDialect, {
       maxWaitMs: options.poolWaitMs ?? 10_000,
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
-    const local = wakeupsOf(prisma);
+    const local = wakeupsOf(driver.identity);
     const listener = new PostgresListener(options.url, local, options.onListenError);
     return {
       provider: "postgresql",
@@ -80,10 +89,12 @@ export async function createPostgresStack(
       close: async () => {
         await listener.close();
         await prisma.$disconnect();
+        await pool.end();
       },
     };
   } catch (error) {
     await prisma.$disconnect();
+    await pool.end();
     throw error;
   }
 }

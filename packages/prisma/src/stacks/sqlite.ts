@@ -2,9 +2,11 @@
  * `createSqliteStack`: Ratchet on one SQLite file, the embedded default. Nothing to install or
  * run; several processes may share the file (WAL, `BEGIN IMMEDIATE` writers).
  */
+import { RatchetError } from "@ratchet/kernel";
 import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.js";
 import { migrate } from "../migrate/index.js";
 import { sqliteDialect } from "../sql/dialect.js";
+import { openBetterSqlite } from "../sql/drivers/better-sqlite3.js";
 import { createExecutor } from "../sql/executor.js";
 import { SqliteFileWatcher } from "../sql/sqlite-watch.js";
 import { wakeupsOf } from "../sql/wakeups.js";
@@ -12,7 +14,7 @@ import { type PrismaStack, portsOver } from "./stack.js";
 
 /** Options of {@link createSqliteStack}. */
 export interface SqliteStackOptions {
-  /** Path of the database file (created if missing), e.g. `./ratchet.db`. */
+  /** Path of the database file (created if missing), e.g. `./ratchet.db`; not `":memory:"`. */
   file: string;
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
@@ -34,17 +36,27 @@ export interface SqliteStackOptions {
 export async function createSqliteStack(
   options: SqliteStackOptions,
 ): Promise<PrismaStack<SqlitePrismaClient>> {
+  if (typeof options.file !== "string" || options.file === "" || options.file === ":memory:") {
+    throw new RatchetError(
+      "INVALID_SQLITE_FILE",
+      `[ratchet] [prisma] createSqliteStack needs the path of a database file, got ${JSON.stringify(options.file)}; for storage in memory use createInMemoryStack from @ratchet/kernel/in-memory`,
+      { field: "file" },
+    );
+  }
   // A busy timeout of 0: a locked database is retried asynchronously instead of blocking the process.
   const prisma = createSqliteClient({ file: options.file, busyTimeoutMs: 0 });
   try {
     const { applied } =
       options.migrate === false ? { applied: [] } : await migrate(prisma, { provider: "sqlite" });
-    const db = createExecutor(prisma, sqliteDialect, {
+    // Ratchet's own connection, with statements prepared once (no per-query Prisma pipeline);
+    // the stack's Prisma client, used for migrations, is a second connection to the file.
+    const connection = openBetterSqlite(options.file);
+    const db = createExecutor(connection.driver, sqliteDialect, {
       maxWaitMs: 10_000,
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
-    const local = wakeupsOf(prisma);
+    const local = wakeupsOf(connection.driver.identity);
     const watcher = new SqliteFileWatcher(options.file, local);
     return {
       provider: "sqlite",
@@ -60,6 +72,7 @@ export async function createSqliteStack(
       },
       close: async () => {
         watcher.close();
+        connection.close();
         await prisma.$disconnect();
       },
     };

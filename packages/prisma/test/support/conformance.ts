@@ -1,25 +1,63 @@
 /**
- * Runs the kernel's four conformance suites against a Prisma stack, with SQL backdoors.
+ * Runs the kernel's four conformance suites against a Prisma stack, with SQL backdoors: over
+ * the stack's own driver (`pg` / better-sqlite3), or over the stack's Prisma client (the ports
+ * `createPrismaPersistence(prisma)` and friends build for a client the caller created).
  */
+
+import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
 import {
   blobStoreConformance,
   jobTransportConformance,
   persistenceConformance,
   schedulerConformance,
 } from "@ratchet/kernel/testing";
+import {
+  createPrismaBlobStore,
+  createPrismaJobQueue,
+  createPrismaPersistence,
+  createPrismaScheduler,
+  type PrismaStack,
+} from "../../src/index.js";
 import { blobBackdoor, jobBackdoor, persistenceBackdoor, schedulerBackdoor } from "./backdoor.js";
 import { useStack } from "./stacks.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Registers every conformance suite for `provider`. */
-export function registerConformance(provider: "sqlite" | "postgresql"): void {
-  const harness = useStack(provider, `conformance_${provider}`);
-  const name = `prisma (${provider})`;
+/** Which SQL path the ports under test use. */
+export type PortsOver = "stack driver" | "prisma client";
+
+type Ports = {
+  persistence: Persistence;
+  jobTransport: JobTransport;
+  scheduler: Scheduler;
+  blobStore: BlobStore;
+};
+
+function prismaClientPorts(stack: PrismaStack): Ports {
+  const options = { provider: stack.provider };
+  return {
+    persistence: createPrismaPersistence(stack.prisma, options),
+    jobTransport: createPrismaJobQueue(stack.prisma, options),
+    scheduler: createPrismaScheduler(stack.prisma, options),
+    blobStore: createPrismaBlobStore(stack.prisma, options),
+  };
+}
+
+/** Registers every conformance suite for `provider`, with ports over `over`. */
+export function registerConformance(
+  provider: "sqlite" | "postgresql",
+  over: PortsOver = "stack driver",
+): void {
+  const label = over === "stack driver" ? provider : `${provider}_prisma_client`;
+  const harness = useStack(provider, `conformance_${label}`);
+  const name = over === "stack driver" ? `prisma (${provider})` : `prisma client (${provider})`;
+  let clientPorts: Ports | undefined;
   const fresh = async () => {
     const h = harness();
     await h.truncate();
-    return h;
+    if (over === "prisma client" && !clientPorts) clientPorts = prismaClientPorts(h.stack);
+    const ports = clientPorts ?? h.stack;
+    return { ...h, stack: { ...h.stack, ...ports } };
   };
   const close = async () => {};
 
