@@ -30,6 +30,8 @@ async function driverFor(
       return (await import("./systems/graphile-worker.js")).graphileDriver(target, shape);
     case "pg-boss":
       return pgBoss(target, shape, (await import("./systems/pg-boss/single.js")).oneJobPerWorker);
+    case "pg-boss-batch":
+      return pgBoss(target, shape, (await import("./systems/pg-boss/batch.js")).batchesOfTen);
     case "dbos":
       return (await import("./systems/dbos.js")).dbosDriver(target, shape);
     default:
