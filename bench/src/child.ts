@@ -13,6 +13,7 @@ import {
   STAGES_PER_RUN,
   type System,
 } from "./spec.js";
+import type { PgBossSetting } from "./systems/pg-boss/driver.js";
 
 async function driverFor(
   system: System,
@@ -28,12 +29,23 @@ async function driverFor(
     case "graphile-worker":
       return (await import("./systems/graphile-worker.js")).graphileDriver(target, shape);
     case "pg-boss":
-      return (await import("./systems/pg-boss.js")).pgBossDriver(target, shape);
+      return pgBoss(target, shape, (await import("./systems/pg-boss/single.js")).oneJobPerWorker);
+    case "pg-boss-batch":
+      return pgBoss(target, shape, (await import("./systems/pg-boss/batch.js")).batchesOfTen);
     case "dbos":
       return (await import("./systems/dbos.js")).dbosDriver(target, shape);
     default:
       throw new Error(`no driver for ${system}`);
   }
+}
+
+/** A pg-boss driver whose worker is `setting`'s. */
+async function pgBoss(
+  target: Target & { kind: "postgres" },
+  shape: "chain" | "fanout",
+  setting: PgBossSetting,
+): Promise<Driver> {
+  return (await import("./systems/pg-boss/driver.js")).pgBossDriver(target, shape, setting);
 }
 
 async function main(spec: ChildSpec): Promise<ChildResult> {

@@ -181,7 +181,10 @@ export function checkTargets(summaries: ReturnType<typeof summarizeSamples>): Ta
   return checks;
 }
 
-/** The best peer on a workload's headline metric (by median). */
+/**
+ * The best peer on a workload's headline metric (by median), among every peer setting of
+ * {@link PEERS} that has a result in this run (pg-boss and pg-boss-batch count separately).
+ */
 export function bestPeer(
   summaries: ReturnType<typeof summarizeSamples>,
   workload: Workload,

@@ -9,13 +9,18 @@ export const SYSTEMS = [
   "ratchet-sqlite",
   "graphile-worker",
   "pg-boss",
+  "pg-boss-batch",
   "dbos",
 ] as const;
 export type DatabaseSystem = (typeof SYSTEMS)[number];
 export type System = DatabaseSystem | "ratchet-memory";
 
-/** The peers: job queues and a workflow engine on the same PostgreSQL. */
-export const PEERS = ["graphile-worker", "pg-boss", "dbos"] as const;
+/**
+ * The peers: job queues and a workflow engine on the same PostgreSQL. A peer may appear in more
+ * than one setting (pg-boss: one job per fetch, and batches of 10); every setting is a peer of
+ * its own, so "the fastest peer" is the fastest setting of the run.
+ */
+export const PEERS = ["graphile-worker", "pg-boss", "pg-boss-batch", "dbos"] as const;
 export type Peer = (typeof PEERS)[number];
 
 export const WORKLOADS = ["w1", "w2", "w3", "w4"] as const;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { summarizeProfile } from "../src/profile.js";
-import { checkTargets, figuresOf, summarizeSamples } from "../src/report.js";
+import {
+  bestPeer,
+  checkTargets,
+  figuresOf,
+  markdownTables,
+  type Sample,
+  summarizeSamples,
+} from "../src/report.js";
 import { formatNumber, formatSummary, mean, median, percentile, summarize } from "../src/stats.js";
 
 describe("statistics", () => {
@@ -137,6 +144,30 @@ describe("report", () => {
     expect(targets.find((t) => t.target.includes("W3"))?.met).toBe(true); // 20 ms ≤ 40 ms
     expect(targets.find((t) => t.target.includes("W2"))?.met).toBeUndefined();
     expect(targets.find((t) => t.target.includes("commit"))?.met).toBe(false); // 2 per stage
+  });
+
+  it("counts every setting of a peer as a peer, so the fastest setting is the one compared", () => {
+    const w1 = (system: Sample["system"], stagesPerSecond: number): Sample => ({
+      system,
+      workload: "w1",
+      repetition: 1,
+      wallMs: 1,
+      result: throughput(stagesPerSecond),
+    });
+    const summaries = summarizeSamples([
+      w1("ratchet-postgres", 1_000),
+      w1("graphile-worker", 1_400),
+      w1("pg-boss", 700),
+      w1("pg-boss-batch", 2_000),
+    ]);
+    expect(bestPeer(summaries, "w1")).toEqual({ system: "pg-boss-batch", value: 2_000 });
+    const target = checkTargets(summaries).find((t) => t.target.includes("W1 stages/s"));
+    expect(target?.met).toBe(false);
+    expect(target?.detail).toContain("pg-boss-batch");
+    // Both settings get a Ratchet/peer ratio in the table.
+    const table = markdownTables(summaries, { w1: "", w2: "", w3: "", w4: "" });
+    expect(table).toMatch(/\| pg-boss-batch \|.*\| ×0\.500 \|$/m);
+    expect(table).toMatch(/\| pg-boss \|.*\| ×1\.43 \|$/m);
   });
 });
 

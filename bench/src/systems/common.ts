@@ -45,6 +45,44 @@ export async function countDown(
   return row.remaining === 0 ? Number(row.total) : undefined;
 }
 
+/**
+ * Several W2 parallel stages finished, in one statement: for each `{ run, n }`, decrement that
+ * run's counter and add `n` to its total (a run may appear more than once). Returns the totals
+ * of the runs this brought to zero; the caller enqueues their joins in the same transaction.
+ */
+export async function countDownAll(
+  client: pg.ClientBase,
+  stages: readonly { run: number; n: number }[],
+): Promise<Map<number, number>> {
+  const { rows } = await client.query<{ run_id: string; remaining: number; total: string }>(
+    `UPDATE bench_join j SET remaining = j.remaining - d.stages, total = j.total + d.sum
+       FROM (SELECT run, count(*)::int AS stages, sum(n) AS sum
+               FROM unnest($1::bigint[], $2::bigint[]) AS s(run, n) GROUP BY run) d
+      WHERE j.run_id = d.run
+      RETURNING j.run_id, j.remaining, j.total`,
+    [stages.map((s) => s.run), stages.map((s) => s.n)],
+  );
+  const runs = new Set(stages.map((s) => s.run));
+  if (rows.length !== runs.size) {
+    const found = new Set(rows.map((r) => Number(r.run_id)));
+    throw new Error(`no join row for runs ${[...runs].filter((r) => !found.has(r)).join(", ")}`);
+  }
+  const done = new Map<number, number>();
+  for (const row of rows) if (row.remaining === 0) done.set(Number(row.run_id), Number(row.total));
+  return done;
+}
+
+/** Writes several runs' results to `bench_results` in one statement. */
+export async function insertResults(
+  client: pg.Pool | pg.ClientBase,
+  results: readonly { run: number; n: number }[],
+): Promise<void> {
+  await client.query(
+    "INSERT INTO bench_results (run_id, n) SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+    [results.map((r) => r.run), results.map((r) => r.n)],
+  );
+}
+
 /** A probe/caller over `bench_results` on its own connection. */
 export function resultsReader(client: pg.Client) {
   return {
