@@ -3,6 +3,7 @@
  * (created on RATCHET_TEST_DATABASE_URL's server, dropped afterwards; fails when unreachable).
  */
 import { tmpdir } from "node:os";
+import { MIGRATIONS } from "@ratchet/prisma";
 import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
@@ -22,7 +23,9 @@ describe("ratchet demo (child process, PostgreSQL)", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expectCompleteDemo(result.stdout, 5);
-    expect(result.stdout).toContain(`database  PostgreSQL ${db.url}; 1 migration(s) applied`);
+    expect(result.stdout).toContain(
+      `database  PostgreSQL ${db.url}; ${MIGRATIONS.postgresql.length} migration(s) applied`,
+    );
     expect(result.stdout).toContain(`database   PostgreSQL ${db.url}`);
 
     const runs = await runCli(["runs", "--json", "--database-url", db.url], { cwd: tmpdir() });

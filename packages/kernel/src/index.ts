@@ -33,6 +33,7 @@ export {
 export * from "./errors.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./internal/deps.js";
 export type { IdGenerator } from "./internal/ids.js";
+export { stageCommitterFor, transactionalCommitter } from "./internal/transactional-committer.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export * from "./ports/index.js";
 export * from "./records.js";

@@ -24,6 +24,7 @@ import { DEFAULT_KERNEL_OPTIONS, type KernelDeps, type KernelOptions } from "./i
 import { type IdGenerator, uuidv7Generator } from "./internal/ids.js";
 import { InFlightRegistry } from "./internal/in-flight.js";
 import { OutputCache } from "./internal/output-cache.js";
+import { stageCommitterFor } from "./internal/transactional-committer.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Clock } from "./ports/clock.js";
 import type { EventSink } from "./ports/event-sink.js";
@@ -85,18 +86,23 @@ const HANDLERS: Record<Exclude<CommandType, "schedule.fireDue">, Handler> = {
  */
 export function createKernel(config: KernelConfig): Kernel {
   const options: KernelOptions = { ...DEFAULT_KERNEL_OPTIONS, ...config.options };
-  const deps: KernelDeps = {
+  const newId = config.newId ?? uuidv7Generator(config.clock);
+  const ports = {
     persistence: config.persistence,
-    blobStore: config.blobStore,
     jobTransport: config.jobTransport,
-    eventSink: config.eventSink,
     scheduler: config.scheduler,
     clock: config.clock,
+    newId,
+  };
+  const deps: KernelDeps = {
+    ...ports,
+    blobStore: config.blobStore,
+    eventSink: config.eventSink,
     registry: config.registry,
     options,
-    newId: config.newId ?? uuidv7Generator(config.clock),
     outputCache: new OutputCache(options.outputCacheBytes),
     inFlight: new InFlightRegistry(),
+    committer: stageCommitterFor(ports),
   };
 
   const dispatch = async (command: Command): Promise<unknown> => {

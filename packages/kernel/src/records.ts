@@ -81,6 +81,13 @@ export interface RunRecord {
   error: StoredError | null;
   /** Index of the execution group the run is in (or was in when it ended). */
   currentGroup: number;
+  /**
+   * Stages of the current group that have not completed yet. Starting a group sets it to the
+   * group's size; each stage completion takes one off, and the completion that brings it to 0
+   * closes the group — one counter on the run row, so concurrent completions of a parallel
+   * group agree on which of them was last without reading each other's stage rows.
+   */
+  groupRemaining: number;
   /** Sequence number of the last outbox event written for this run (0 before the first). */
   eventSeq: number;
   idempotencyKey: string | null;
@@ -111,6 +118,7 @@ export type RunPatch = Partial<
     | "output"
     | "error"
     | "currentGroup"
+    | "groupRemaining"
     | "eventSeq"
     | "metadata"
     | "startedAt"

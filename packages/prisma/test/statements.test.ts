@@ -36,11 +36,17 @@ describe("splitSqlStatements", () => {
     ]);
   });
 
-  test("splits the committed SQLite migrations into one statement per CREATE", () => {
+  test("splits the committed SQLite migrations into one statement per statement keyword at a line start", () => {
     for (const migration of MIGRATIONS.sqlite) {
       const statements = splitSqlStatements(migration.sql);
-      const creates = migration.sql.match(/^CREATE /gm) ?? [];
-      expect(statements).toHaveLength(creates.length);
+      const starts = migration.sql.match(/^(CREATE|ALTER|DROP|INSERT|UPDATE|PRAGMA) /gm) ?? [];
+      expect(statements).toHaveLength(starts.length);
+      const keyword = (statement: string) =>
+        statement
+          .replace(/^(\s*--[^\n]*\n)+/, "")
+          .trim()
+          .split(/\s/)[0];
+      expect(statements.map(keyword)).toEqual(starts.map((s) => s.trim()));
     }
   });
 });

@@ -37,6 +37,7 @@ export function runRecord(id: string, patch: Partial<RunRecord> = {}): RunRecord
     output: null,
     error: null,
     currentGroup: 0,
+    groupRemaining: 0,
     eventSeq: 0,
     idempotencyKey: null,
     createdAt: at(0),

@@ -87,14 +87,14 @@ export async function jobExecute(
     return settleFailure(
       deps,
       job,
-      targetFor(job, workflowStub(job.workflowId), record, deps.clock.now()),
+      targetFor(job, workflowStub(job.workflowId), run, record, deps.clock.now()),
       error,
       true,
     );
   }
 
   const startedAt = deps.clock.now();
-  const target = targetFor(job, workflow, record, startedAt);
+  const target = targetFor(job, workflow, run, record, startedAt);
   const controller = new AbortController();
   const unlink = linkSignal(command.signal, controller);
   const unregister = deps.inFlight.register(run.id, job.jobId, controller);
@@ -243,11 +243,13 @@ async function loadRun(
 function targetFor(
   job: DequeuedJob,
   workflow: AnyWorkflow,
+  run: RunRecord,
   record: StageRecord,
   startedAt: Date,
 ): AttemptTarget {
   return {
     workflow,
+    run,
     record,
     attempt: job.attempt,
     jobId: job.jobId,
@@ -372,8 +374,8 @@ function notCommitted(
 ): JobExecuteResult {
   if (outcome.kind === "duplicate")
     return { outcome: "skipped", ...ids, reason: "stage already settled by another delivery" };
-  if (outcome.run?.status === "CANCELLED") return { outcome: "cancelled", ...ids };
-  return { outcome: "skipped", ...ids, reason: `run is ${outcome.run?.status ?? "gone"}` };
+  if (outcome.status === "CANCELLED") return { outcome: "cancelled", ...ids };
+  return { outcome: "skipped", ...ids, reason: `run is ${outcome.status ?? "gone"}` };
 }
 
 function abortError(reason: unknown): RatchetError {

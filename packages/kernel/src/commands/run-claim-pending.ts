@@ -30,9 +30,14 @@ export async function runClaimPending(
         result.failed.push({ workflowRunId: run.id, code });
         continue;
       }
-      const jobIds = (await startGroup(deps, uow, run, workflow, 0)).jobs.map((job) => job.jobId);
+      const started = await startGroup(deps, uow, run, workflow, 0);
+      const jobIds = started.jobs.map((job) => job.jobId);
       uow.event(run, "workflow.started", { workerId: command.workerId });
-      await commitRun(uow, run, { currentGroup: 0, startedAt: uow.now });
+      await commitRun(uow, run, {
+        currentGroup: 0,
+        groupRemaining: started.stages.length,
+        startedAt: uow.now,
+      });
       result.claimed.push({ workflowRunId: run.id, workflowId: run.workflowId, jobIds });
     }
     return result;

@@ -65,13 +65,13 @@ export async function runRerunFrom(
         staleBlobs.push(record.outputRef.key);
     }
     await uow.tx.deleteStagesFrom(runId, entry.groupIndex);
-    const jobIds = (await startGroup(deps, uow, run, workflow, entry.groupIndex)).jobs.map(
-      (job) => job.jobId,
-    );
+    const started = await startGroup(deps, uow, run, workflow, entry.groupIndex);
+    const jobIds = started.jobs.map((job) => job.jobId);
     uow.event(run, "workflow.started", { rerunFrom: command.fromStageId });
     await commitRun(uow, run, {
       status: "RUNNING",
       currentGroup: entry.groupIndex,
+      groupRemaining: started.stages.length,
       output: null,
       error: null,
       completedAt: null,

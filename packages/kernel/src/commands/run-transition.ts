@@ -71,7 +71,16 @@ export async function runTransition(
         (!record || record.status === "PENDING" || record.status === "RUNNING")
       );
     });
-    if (lost.length === 0) return result("waiting");
+    // The counter of stages still to complete, recounted from the records (repairs a run
+    // whose counter a crash or an upgrade left wrong).
+    const remaining = expected.filter(
+      (stage) => !records.some((r) => r.stageId === stage.id && r.status === "COMPLETED"),
+    ).length;
+    const counter = remaining === run.groupRemaining ? {} : { groupRemaining: remaining };
+    if (lost.length === 0) {
+      if (remaining !== run.groupRemaining) await commitRun(uow, run, counter);
+      return result("waiting");
+    }
     const missingRecords = lost.filter((stage) => !records.some((r) => r.stageId === stage.id));
     if (missingRecords.length > 0) {
       await uow.tx.createStages(
@@ -85,7 +94,7 @@ export async function runTransition(
       );
     }
     await uow.enqueue(lost.map((stage) => jobFor(deps, run, workflow, stage.id, uow.now)));
-    await commitRun(uow, run, {});
+    await commitRun(uow, run, counter);
     return result("requeued");
   });
 }

@@ -50,6 +50,7 @@ async function checkOne(
     typeof poll.suspendedAt === "string" ? new Date(poll.suspendedAt) : record.updatedAt;
   const target: AttemptTarget = {
     workflow,
+    run,
     record,
     attempt: record.attempt,
     fromStatuses: ["SUSPENDED"],

@@ -9,6 +9,7 @@ import type { EventSink } from "../ports/event-sink.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence.js";
 import type { Scheduler } from "../ports/scheduler.js";
+import type { StageCommitter } from "../ports/stage-committer.js";
 import type { IdGenerator } from "./ids.js";
 import type { InFlightRegistry } from "./in-flight.js";
 import type { OutputCache } from "./output-cache.js";
@@ -64,4 +65,6 @@ export interface KernelDeps {
   newId: IdGenerator;
   outputCache: OutputCache;
   inFlight: InFlightRegistry;
+  /** Writes stage completions: the persistence's own committer, or the transactional one. */
+  committer: StageCommitter;
 }

@@ -20,7 +20,7 @@ import { zodIssues } from "./validation.js";
 
 /** Builds the job for one attempt of a stage. */
 export function jobFor(
-  deps: KernelDeps,
+  deps: Pick<KernelDeps, "newId" | "options">,
   run: Pick<RunRecord, "id" | "workflowId" | "priority">,
   workflow: AnyWorkflow,
   stageId: string,
@@ -56,8 +56,38 @@ export interface StartedGroup {
 }
 
 /**
- * Creates the stage records of a group and enqueues one job per stage; with a continuation,
- * the first `max` jobs are enqueued already leased to that worker.
+ * The stage records and jobs that start a group, not yet written; with a continuation, the
+ * first `max` jobs are leased to that worker.
+ */
+export function newGroup(
+  deps: Pick<KernelDeps, "newId" | "options">,
+  run: Pick<RunRecord, "id" | "workflowId" | "priority">,
+  workflow: AnyWorkflow,
+  groupIndex: number,
+  now: Date,
+  continuation?: Continuation,
+): StartedGroup {
+  const group = workflow.groups[groupIndex] ?? [];
+  const stages: NewStage[] = group.map((stage) => ({
+    id: deps.newId(),
+    runId: run.id,
+    stageId: stage.id,
+    groupIndex,
+    createdAt: now,
+  }));
+  const leaseUntil = new Date(now.getTime() + deps.options.jobLeaseMs);
+  const jobs = group.map((stage, i) => {
+    const job = jobFor(deps, run, workflow, stage.id, now);
+    return continuation && i < continuation.max
+      ? { ...job, claimedBy: { workerId: continuation.workerId, leaseUntil } }
+      : job;
+  });
+  return { stages, jobs };
+}
+
+/**
+ * Creates the stage records of a group and enqueues one job per stage (see {@link newGroup}).
+ * The caller's run patch must set `groupRemaining` to `stages.length`.
  */
 export async function startGroup(
   deps: KernelDeps,
@@ -67,24 +97,10 @@ export async function startGroup(
   groupIndex: number,
   continuation?: Continuation,
 ): Promise<StartedGroup> {
-  const group = workflow.groups[groupIndex] ?? [];
-  const stages: NewStage[] = group.map((stage) => ({
-    id: deps.newId(),
-    runId: run.id,
-    stageId: stage.id,
-    groupIndex,
-    createdAt: uow.now,
-  }));
-  const leaseUntil = new Date(uow.now.getTime() + deps.options.jobLeaseMs);
-  const jobs = group.map((stage, i) => {
-    const job = jobFor(deps, run, workflow, stage.id, uow.now);
-    return continuation && i < continuation.max
-      ? { ...job, claimedBy: { workerId: continuation.workerId, leaseUntil } }
-      : job;
-  });
-  await uow.tx.createStages(stages);
-  await uow.enqueue(jobs);
-  return { stages, jobs };
+  const started = newGroup(deps, run, workflow, groupIndex, uow.now, continuation);
+  await uow.tx.createStages(started.stages);
+  await uow.enqueue(started.jobs);
+  return started;
 }
 
 /** Where a group stands, from its stage records. */
@@ -123,7 +139,7 @@ export async function advancePastGroup(
   const next = groupIndex + 1;
   if (next < workflow.groups.length) {
     const started = await startGroup(deps, uow, run, workflow, next, continuation);
-    return { patch: { currentGroup: next }, started };
+    return { patch: { currentGroup: next, groupRemaining: started.stages.length }, started };
   }
   const outputs = await loadOutputs(deps, uow.tx, groupRecords, known);
   const group = workflow.groups[groupIndex] ?? [];

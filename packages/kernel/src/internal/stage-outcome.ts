@@ -1,33 +1,38 @@
 /**
- * Commits the result of a stage attempt — completed, suspended, or failed — in one
- * transaction together with its events, logs, job settlement and, when the stage closes its
- * group, the run's next step. Used by `job.execute` and `stage.pollSuspended`.
+ * Commits the result of a stage attempt — completed, suspended, or failed — in one atomic
+ * step together with its events, logs, job settlement and, when the stage closes its group,
+ * the run's next step. Completions go through the kernel's {@link StageCommitter} (one
+ * statement on a database that offers it); suspensions and failures through a transaction.
+ * Used by `job.execute` and `stage.pollSuspended`.
  */
 import type { AnyWorkflow } from "../dsl/workflow.js";
+import type { GroupClose, PendingEvent } from "../ports/stage-committer.js";
 import type {
   JsonObject,
   JsonValue,
   RunRecord,
+  RunStatus,
   StageRecord,
   StageStatus,
   StoredError,
 } from "../records.js";
 import type { KernelDeps } from "./deps.js";
+import { finishClosedGroup, groupClose } from "./group-close.js";
 import type { PreparedOutput } from "./outputs.js";
 import {
-  advancePastGroup,
   type Continuation,
   cancelRemaining,
   failRunPatch,
-  groupState,
   type StartedGroup,
 } from "./progression.js";
 import type { StageReports } from "./stage-context.js";
-import { commitRun, inTransaction, type UnitOfWork } from "./unit-of-work.js";
+import { commitRun, inTransaction, pendingEvent, type UnitOfWork } from "./unit-of-work.js";
 
 /** The stage attempt whose result is being committed. */
 export interface AttemptTarget {
   workflow: AnyWorkflow;
+  /** The run as read before the attempt (its immutable fields and the version it was at). */
+  run: RunRecord;
   record: StageRecord;
   attempt: number;
   /** The job to settle with the result, when the attempt ran as a job. */
@@ -43,8 +48,8 @@ export interface AttemptTarget {
 /** How a commit went. */
 export type CommitOutcome =
   | { kind: "committed"; run: RunRecord; started?: StartedGroup }
-  /** The run ended or moved on meanwhile; the result was dropped. */
-  | { kind: "stale"; run: RunRecord | null }
+  /** The run ended or moved on meanwhile; the result was dropped. `status` is the run's, if it exists. */
+  | { kind: "stale"; status: RunStatus | null }
   /** Another delivery already settled this stage; the result was dropped. */
   | { kind: "duplicate" };
 
@@ -58,7 +63,7 @@ async function lockRunFor(
   const run = await uow.tx.getRun(target.record.runId, { forUpdate: true });
   if (run?.status !== "RUNNING" || run.currentGroup !== target.record.groupIndex) {
     await settleJob(deps, uow, target, "complete");
-    return { outcome: { kind: "stale", run } };
+    return { outcome: { kind: "stale", status: run?.status ?? null } };
   }
   return { run };
 }
@@ -106,7 +111,47 @@ function progressOf(target: AttemptTarget): JsonObject | undefined {
   return out;
 }
 
-/** Commits a completed stage and, if it closes its group, the run's next step. */
+/** The events of a completed attempt: `workflow.step.started` (unless written already), `.completed`. */
+function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): PendingEvent[] {
+  const { run, record } = target;
+  const events: PendingEvent[] = [];
+  if (target.emitStarted) {
+    events.push(
+      pendingEvent(
+        deps,
+        run,
+        "workflow.step.started",
+        {
+          stageId: record.stageId,
+          attempt: target.attempt,
+          startedAt: target.startedAt.toISOString(),
+        },
+        now,
+      ),
+    );
+  }
+  events.push(
+    pendingEvent(
+      deps,
+      run,
+      "workflow.step.completed",
+      {
+        stageId: record.stageId,
+        attempt: target.attempt,
+        durationMs: now.getTime() - target.startedAt.getTime(),
+      },
+      now,
+    ),
+  );
+  return events;
+}
+
+/**
+ * Commits a completed stage and, if it closes its group, the run's next step — through the
+ * kernel's stage committer, in one atomic step. When the group closes without a `close` the
+ * kernel could prepare (the last group is parallel, or the run's output is invalid), the run
+ * is finished by `run.transition`'s logic right after.
+ */
 export async function commitCompleted(
   deps: KernelDeps,
   target: AttemptTarget,
@@ -114,77 +159,54 @@ export async function commitCompleted(
   decoded: unknown,
   continuation?: Continuation,
 ): Promise<CommitOutcome> {
-  return inTransaction(deps, async (uow) => {
-    const locked = await lockRunFor(deps, uow, target);
-    if ("outcome" in locked) return locked.outcome;
-    const { run } = locked;
-    const { record, workflow } = target;
-    const progress = progressOf(target);
-    const ok = await uow.tx.updateStage(
-      record.id,
-      {
-        status: "COMPLETED",
-        attempt: target.attempt,
-        output: output.inline,
-        outputRef: output.ref,
-        error: null,
-        suspendedState: null,
-        nextPollAt: null,
-        pollLeaseUntil: null,
-        startedAt: record.startedAt ?? target.startedAt,
-        completedAt: uow.now,
-        ...(progress ? { progress } : {}),
-      },
-      { expected: { status: target.fromStatuses }, now: uow.now },
-    );
-    if (!ok) {
-      await settleJob(deps, uow, target, "complete");
-      return { kind: "duplicate" };
-    }
-    await writeReports(uow, run, target);
-    uow.event(run, "workflow.step.completed", {
-      stageId: record.stageId,
-      attempt: target.attempt,
-      durationMs: uow.now.getTime() - target.startedAt.getTime(),
-    });
-    await settleJob(deps, uow, target, "complete");
-
-    const group = workflow.groups[record.groupIndex] ?? [];
-    let advanced: Awaited<ReturnType<typeof advancePastGroup>> = { patch: {} };
-    const known = new Map<string, unknown>([[record.stageId, decoded]]);
-    if (group.length === 1) {
-      // A single-stage group: this worker knows the run exactly, so it may continue it.
-      advanced = await advancePastGroup(
-        deps,
-        uow,
-        run,
-        workflow,
-        record.groupIndex,
-        [{ ...record, status: "COMPLETED", outputRef: output.ref }],
-        known,
-        continuation,
-      );
-    } else {
-      const records = (await uow.tx.listStages(run.id)).filter(
-        (r) => r.groupIndex === record.groupIndex,
-      );
-      if (groupState(workflow, record.groupIndex, records) === "completed") {
-        advanced = await advancePastGroup(
-          deps,
-          uow,
-          run,
-          workflow,
-          record.groupIndex,
-          records,
-          known,
-        );
-      }
-    }
-    const committed = await commitRun(uow, run, advanced.patch);
-    return advanced.started
-      ? { kind: "committed", run: committed, started: advanced.started }
-      : { kind: "committed", run: committed };
+  const now = deps.clock.now();
+  const { record, workflow, run } = target;
+  const progress = progressOf(target);
+  const close: GroupClose | null = groupClose(
+    deps,
+    run,
+    workflow,
+    record,
+    decoded,
+    now,
+    continuation,
+  );
+  const result = await deps.committer.commit({
+    runId: record.runId,
+    groupIndex: record.groupIndex,
+    stageRecordId: record.id,
+    stageId: record.stageId,
+    fromStatuses: target.fromStatuses,
+    attempt: target.attempt,
+    output: output.inline,
+    outputRef: output.ref,
+    startedAt: record.startedAt ?? target.startedAt,
+    ...(progress ? { progress } : {}),
+    ...(target.jobId === undefined
+      ? {}
+      : { job: { jobId: target.jobId, attempt: target.attempt } }),
+    logs: target.reports.logs,
+    events: completionEvents(deps, target, now),
+    close,
+    now,
   });
+  if (result.kind !== "committed") return result;
+  if (result.closed && close === null) {
+    const finished = await finishClosedGroup(deps, run.id);
+    return { kind: "committed", run: finished ?? { ...run, ...result.run } };
+  }
+  const committed: RunRecord = {
+    ...run,
+    ...(result.closed && close ? close.run : {}),
+    ...result.run,
+  };
+  return result.closed && close?.nextGroup
+    ? {
+        kind: "committed",
+        run: committed,
+        started: { stages: [...close.nextGroup.stages], jobs: [...close.nextGroup.jobs] },
+      }
+    : { kind: "committed", run: committed };
 }
 
 /** Commits a suspended async-batch stage; `stage.pollSuspended` checks it from `nextPollAt`. */

@@ -5,6 +5,7 @@
 
 import { StaleVersionError } from "../errors.js";
 import type { PersistenceTransaction } from "../ports/persistence.js";
+import type { PendingEvent } from "../ports/stage-committer.js";
 import type { TransactionScope } from "../ports/transaction.js";
 import type { JsonObject, NewJob, NewOutboxEvent, RunPatch, RunRecord } from "../records.js";
 import type { KernelDeps } from "./deps.js";
@@ -15,6 +16,8 @@ export interface UnitOfWork {
   now: Date;
   /** Queues an outbox event for `run`; call {@link UnitOfWork.flushEvents} before updating the run. */
   event(run: RunRecord, type: string, payload: JsonObject): void;
+  /** Queues an event built beforehand (see {@link pendingEvent}); numbered like `event`. */
+  append(run: RunRecord, event: PendingEvent): void;
   /** Writes queued events of `run` and returns the run's new `eventSeq` (to store on the run). */
   flushEvents(run: RunRecord): Promise<number>;
   /** Enqueues jobs in the transaction, or after commit when the transport cannot join. */
@@ -27,31 +30,59 @@ export interface UnitOfWork {
   schedule(fn: (scope: TransactionScope | undefined) => Promise<unknown>): Promise<void>;
 }
 
-/** Runs `fn` in one persistence transaction, then the after-commit work. */
+/** The ports and helpers a transaction needs. */
+export type TransactionDeps = Pick<
+  KernelDeps,
+  "persistence" | "jobTransport" | "scheduler" | "clock" | "newId"
+>;
+
+/** An outbox event of `run`, with its id and time, to be numbered when it is written. */
+export function pendingEvent(
+  deps: Pick<KernelDeps, "newId">,
+  run: Pick<RunRecord, "workflowId">,
+  type: string,
+  payload: JsonObject,
+  occurredAt: Date,
+): PendingEvent {
+  return {
+    id: deps.newId(),
+    type,
+    payload: { workflowId: run.workflowId, ...payload },
+    occurredAt,
+  };
+}
+
+/**
+ * Runs `fn` in one persistence transaction, then the after-commit work. `now` (default: the
+ * clock's) is the transaction's time.
+ */
 export async function inTransaction<T>(
-  deps: KernelDeps,
+  deps: TransactionDeps,
   fn: (uow: UnitOfWork) => Promise<T>,
+  now: Date = deps.clock.now(),
 ): Promise<T> {
   const after: Array<() => Promise<unknown> | unknown> = [];
-  const now = deps.clock.now();
   const result = await deps.persistence.withTransaction(async (tx) => {
     const pending = new Map<string, { run: RunRecord; events: NewOutboxEvent[] }>();
     const uow: UnitOfWork = {
       tx,
       now,
       event(run, type, payload) {
+        uow.append(run, pendingEvent(deps, run, type, payload, now));
+      },
+      append(run, event) {
         let entry = pending.get(run.id);
         if (!entry) {
           entry = { run, events: [] };
           pending.set(run.id, entry);
         }
         entry.events.push({
-          id: deps.newId(),
+          id: event.id,
           runId: run.id,
           sequence: run.eventSeq + entry.events.length + 1,
-          type,
-          payload: { workflowId: run.workflowId, ...payload },
-          occurredAt: now,
+          type: event.type,
+          payload: event.payload,
+          occurredAt: event.occurredAt,
         });
       },
       async flushEvents(run) {

@@ -5,4 +5,5 @@ export type * from "./event-sink.js";
 export type * from "./job-transport.js";
 export type * from "./persistence.js";
 export type * from "./scheduler.js";
+export type * from "./stage-committer.js";
 export type * from "./transaction.js";

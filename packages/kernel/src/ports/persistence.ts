@@ -38,6 +38,8 @@ import type {
   StageRecord,
   StageStatus,
 } from "../records.js";
+import type { JobTransport } from "./job-transport.js";
+import type { StageCommitter } from "./stage-committer.js";
 import type { TransactionScope } from "./transaction.js";
 
 /** Filter of {@link Persistence.listRuns}. */
@@ -98,6 +100,14 @@ export interface Persistence {
   ): Promise<RunRecord | null>;
   listRuns(query: ListRunsQuery): Promise<RunRecord[]>;
   claimPendingRuns(options: ClaimPendingOptions): Promise<RunRecord[]>;
+
+  /**
+   * Optional fast path: a {@link StageCommitter} that writes a stage completion — with
+   * `jobTransport`'s job settlement and next jobs — as one atomic step. Offer it only when
+   * that transport's jobs live in this store, and return `undefined` otherwise; without it
+   * the kernel commits completions through `withTransaction`.
+   */
+  stageCommitter?(jobTransport: JobTransport): StageCommitter | undefined;
 
   /**
    * Optional. The run and all its stage records (ordered as `listStages` orders them) in one

@@ -2,12 +2,16 @@
  * The in-memory adapters against the shared conformance suites. The backdoors read the
  * store's tables directly (scanning rows, not using the adapters' indexes).
  */
+import { systemClock } from "../../src/index.js";
+import { uuidv7Generator } from "../../src/internal/ids.js";
+import { transactionalCommitter } from "../../src/internal/transactional-committer.js";
 import {
   blobStoreConformance,
   jobTransportConformance,
   type PersistenceBackdoor,
   persistenceConformance,
   schedulerConformance,
+  stageCommitterConformance,
 } from "../../src/testing/conformance/index.js";
 import { createInMemoryStack, type InMemoryStore } from "../../src/testing/in-memory/index.js";
 
@@ -54,6 +58,37 @@ persistenceConformance({
   },
 });
 
+function jobBackdoor(store: InMemoryStore) {
+  return {
+    async readJob(jobId: string) {
+      const row = store.jobs.get(jobId);
+      if (row === undefined) return null;
+      const { seq: _seq, ...job } = structuredClone(row);
+      return job;
+    },
+  };
+}
+
+stageCommitterConformance({
+  name: "in-memory (transactional committer)",
+  create: async () => {
+    const { store, persistence, jobTransport, scheduler } = createInMemoryStack();
+    return {
+      committer: transactionalCommitter({
+        persistence,
+        jobTransport,
+        scheduler,
+        clock: systemClock,
+        newId: uuidv7Generator(systemClock),
+      }),
+      persistence,
+      jobTransport,
+      backdoor: { ...persistenceBackdoor(store), ...jobBackdoor(store) },
+      close: async () => {},
+    };
+  },
+});
+
 jobTransportConformance({
   name: "in-memory",
   create: async () => {
@@ -61,14 +96,7 @@ jobTransportConformance({
     return {
       jobTransport,
       persistence,
-      backdoor: {
-        async readJob(jobId) {
-          const row = store.jobs.get(jobId);
-          if (row === undefined) return null;
-          const { seq: _seq, ...job } = structuredClone(row);
-          return job;
-        },
-      },
+      backdoor: jobBackdoor(store),
       close: async () => {},
     };
   },

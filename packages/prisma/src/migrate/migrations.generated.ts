@@ -185,6 +185,20 @@ CREATE UNIQUE INDEX "ratchet_scheduled_type_correlation_key" ON "ratchet_schedul
 CREATE INDEX "ratchet_logs_run_idx" ON "ratchet_logs"("run_id", "created_at");
 `,
     },
+    {
+      id: "0002_group_remaining",
+      checksum: "e3ecc5c32ebfdee9ceb70f4461aea93cb59acfe59bfe368f081df8dcd311cd29",
+      sql: `-- AlterTable
+ALTER TABLE "ratchet_runs" ADD COLUMN     "group_remaining" INTEGER NOT NULL DEFAULT 0;
+
+-- Backfill: a run in flight counts the stage records of its current group that have not
+-- completed (run.transition recounts against the workflow definition if records are missing).
+UPDATE "ratchet_runs" SET "group_remaining" = (
+  SELECT count(*) FROM "ratchet_stages" s
+  WHERE s."run_id" = "ratchet_runs"."id" AND s."group_index" = "ratchet_runs"."current_group" AND s."status" <> 'COMPLETED'
+) WHERE "status" = 'RUNNING';
+`,
+    },
   ],
   sqlite: [
     {
@@ -351,6 +365,49 @@ CREATE UNIQUE INDEX "ratchet_scheduled_type_correlation_key" ON "ratchet_schedul
 
 -- CreateIndex
 CREATE INDEX "ratchet_logs_run_idx" ON "ratchet_logs"("run_id", "created_at");
+`,
+    },
+    {
+      id: "0002_group_remaining",
+      checksum: "5638c1cc5bb3aa98aef7c669c77bc39ac5ab97e7d3e1f1b369239778a8ffdb45",
+      sql: `-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_ratchet_runs" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "workflow_id" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "input" TEXT NOT NULL,
+    "config" TEXT NOT NULL,
+    "metadata" TEXT NOT NULL,
+    "output" TEXT,
+    "error" TEXT,
+    "current_group" INTEGER NOT NULL DEFAULT 0,
+    "group_remaining" INTEGER NOT NULL DEFAULT 0,
+    "event_seq" INTEGER NOT NULL DEFAULT 0,
+    "idempotency_key" TEXT,
+    "created_at" DATETIME NOT NULL,
+    "updated_at" DATETIME NOT NULL,
+    "started_at" DATETIME,
+    "completed_at" DATETIME
+);
+INSERT INTO "new_ratchet_runs" ("completed_at", "config", "created_at", "current_group", "error", "event_seq", "id", "idempotency_key", "input", "metadata", "output", "priority", "started_at", "status", "updated_at", "version", "workflow_id") SELECT "completed_at", "config", "created_at", "current_group", "error", "event_seq", "id", "idempotency_key", "input", "metadata", "output", "priority", "started_at", "status", "updated_at", "version", "workflow_id" FROM "ratchet_runs";
+DROP TABLE "ratchet_runs";
+ALTER TABLE "new_ratchet_runs" RENAME TO "ratchet_runs";
+CREATE INDEX "ratchet_runs_claim_idx" ON "ratchet_runs"("status", "priority" DESC, "created_at");
+CREATE INDEX "ratchet_runs_status_updated_idx" ON "ratchet_runs"("status", "updated_at");
+CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id", "status");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+
+-- Backfill: a run in flight counts the stage records of its current group that have not
+-- completed (run.transition recounts against the workflow definition if records are missing).
+UPDATE "ratchet_runs" SET "group_remaining" = (
+  SELECT count(*) FROM "ratchet_stages" s
+  WHERE s."run_id" = "ratchet_runs"."id" AND s."group_index" = "ratchet_runs"."current_group" AND s."status" <> 'COMPLETED'
+) WHERE "status" = 'RUNNING';
 `,
     },
   ],

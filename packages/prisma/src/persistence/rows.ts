@@ -17,7 +17,7 @@ type Row = Record<string, unknown>;
 
 /** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
 export const RUN_COLUMNS =
-  "id, workflow_id, status, version, priority, input, config, metadata, output, error, current_group, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
+  "id, workflow_id, status, version, priority, input, config, metadata, output, error, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
 
 /** A run row as a record. */
 export function runFromRow(row: Row): RunRecord {
@@ -33,6 +33,7 @@ export function runFromRow(row: Row): RunRecord {
     output: parseJsonOrNull(row.output),
     error: parseJsonOrNull<StoredError>(row.error),
     currentGroup: toNumber(row.current_group),
+    groupRemaining: toNumber(row.group_remaining),
     eventSeq: toNumber(row.event_seq),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     createdAt: toDate(row.created_at),

@@ -49,6 +49,7 @@ const PATCH_COLUMNS: Array<[keyof RunPatch, string, "json" | "date" | "plain"]> 
   ["output", "output", "json"],
   ["error", "error", "json"],
   ["currentGroup", "current_group", "plain"],
+  ["groupRemaining", "group_remaining", "plain"],
   ["eventSeq", "event_seq", "plain"],
   ["metadata", "metadata", "json"],
   ["startedAt", "started_at", "date"],

@@ -70,6 +70,7 @@ export function persistenceBackdoor(db: RawReader): PersistenceBackdoor {
         output: parsed(r.output),
         error: parsed(r.error),
         currentGroup: num(r.current_group),
+        groupRemaining: num(r.group_remaining),
         eventSeq: num(r.event_seq),
         idempotencyKey: (r.idempotency_key as string | null) ?? null,
         createdAt: date(r.created_at),

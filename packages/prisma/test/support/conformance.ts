@@ -4,12 +4,20 @@
  * `createPrismaPersistence(prisma)` and friends build for a client the caller created).
  */
 
-import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
+import {
+  type BlobStore,
+  type JobTransport,
+  type Persistence,
+  type Scheduler,
+  stageCommitterFor,
+  systemClock,
+} from "@ratchet/kernel";
 import {
   blobStoreConformance,
   jobTransportConformance,
   persistenceConformance,
   schedulerConformance,
+  stageCommitterConformance,
 } from "@ratchet/kernel/testing";
 import {
   createPrismaBlobStore,
@@ -77,6 +85,26 @@ export function registerConformance(
         jobTransport: h.stack.jobTransport,
         persistence: h.stack.persistence,
         backdoor: jobBackdoor(h.reader),
+        close,
+      };
+    },
+  });
+  stageCommitterConformance({
+    name,
+    create: async () => {
+      const h = await fresh();
+      const { persistence, jobTransport, scheduler } = h.stack;
+      return {
+        committer: stageCommitterFor({
+          persistence,
+          jobTransport,
+          scheduler,
+          clock: systemClock,
+          newId: () => crypto.randomUUID(),
+        }),
+        persistence,
+        jobTransport,
+        backdoor: { ...persistenceBackdoor(h.reader), ...jobBackdoor(h.reader) },
         close,
       };
     },

@@ -30,3 +30,8 @@ export {
   schedulerConformance,
 } from "./scheduler.js";
 export type { ConformanceFixture, ConformanceOptions } from "./shared.js";
+export {
+  type StageCommitterConformanceOptions,
+  type StageCommitterFixture,
+  stageCommitterConformance,
+} from "./stage-committer.js";

@@ -20,6 +20,7 @@ export function copyRun(row: RunRecord): RunRecord {
     output: cloneJson(row.output),
     error: copyError(row.error),
     currentGroup: row.currentGroup,
+    groupRemaining: row.groupRemaining,
     eventSeq: row.eventSeq,
     idempotencyKey: row.idempotencyKey,
     createdAt: copyDate(row.createdAt),
@@ -44,6 +45,7 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     output: null,
     error: null,
     currentGroup: 0,
+    groupRemaining: 0,
     eventSeq: run.eventSeq,
     idempotencyKey: run.idempotencyKey,
     createdAt: copyDate(run.createdAt),
@@ -78,6 +80,7 @@ export function updateRun(
   if (patch.output !== undefined) next.output = cloneJson(patch.output);
   if (patch.error !== undefined) next.error = copyError(patch.error);
   if (patch.currentGroup !== undefined) next.currentGroup = patch.currentGroup;
+  if (patch.groupRemaining !== undefined) next.groupRemaining = patch.groupRemaining;
   if (patch.eventSeq !== undefined) next.eventSeq = patch.eventSeq;
   if (patch.metadata !== undefined) next.metadata = cloneJson(patch.metadata);
   if (patch.startedAt !== undefined) next.startedAt = copyNullableDate(patch.startedAt);

@@ -1,0 +1,119 @@
+/**
+ * Stage committer: writes a completed stage — the hot path of every run — as one atomic step.
+ *
+ * A completion is declarative: everything it may write is decided before it is sent, and the
+ * store applies it under two conditions it checks itself (the run is `RUNNING` at the stage's
+ * group, and the stage record is still in one of `fromStatuses`). Nothing has to be read
+ * first, so a database store can write a completion in a single statement, and many
+ * completions that arrive together in one.
+ *
+ * Implementing it (a persistence adapter offers it through `Persistence.stageCommitter`, for
+ * a job transport whose jobs live in the same store):
+ * - Always settle `job` as completed (at its attempt), whatever else happens — as
+ *   `JobTransport.complete` would.
+ * - Lock the run. When it is missing, not `RUNNING`, or at another group than `groupIndex`,
+ *   write nothing else: `stale`.
+ * - Compare-and-set the stage record: unless its status is one of `fromStatuses`, write
+ *   nothing else: `duplicate` (another delivery already settled it).
+ * - Otherwise mark it `COMPLETED` with `attempt`, the output, `startedAt` (kept when already
+ *   set), `completedAt = now`, `progress` (when given), and clear its error, suspended state,
+ *   next poll time and poll lease; append `logs`; take one off the run's `groupRemaining`.
+ * - The completion that brings `groupRemaining` to 0 **closes** the group. When it carries a
+ *   `close`, also write `close.events`, apply `close.run`, create `close.nextGroup`'s stage
+ *   records and jobs (as `JobTransport.enqueue` would, `claimedBy` included) and set
+ *   `groupRemaining` to the next group's size.
+ * - Number `events` (then `close.events`) after the run's last event, without gaps; bump the
+ *   run's `version` and `updatedAt` as `updateRun` does.
+ * - Completions of one run committed concurrently must serialise on the run, so exactly one of
+ *   them closes the group.
+ *
+ * The kernel falls back to an implementation over `Persistence.withTransaction` when the
+ * persistence offers none. Run `stageCommitterConformance` from `@ratchet/kernel/testing`.
+ */
+import type {
+  JsonObject,
+  JsonValue,
+  LogRecord,
+  NewJob,
+  NewStage,
+  OutputRef,
+  RunPatch,
+  RunStatus,
+  StageStatus,
+} from "../records.js";
+import type { JobRef } from "./job-transport.js";
+
+/** An outbox event the store numbers when it writes it. */
+export interface PendingEvent {
+  id: string;
+  type: string;
+  payload: JsonObject;
+  occurredAt: Date;
+}
+
+/** What the completion that closes its group writes besides itself. */
+export interface GroupClose {
+  /** Events after the completion's own, e.g. `workflow.completed`. */
+  events: readonly PendingEvent[];
+  /** The run's next step: `{ currentGroup }` of the next group, or the run's completion. */
+  run: Pick<RunPatch, "status" | "output" | "currentGroup" | "completedAt">;
+  /** The next group's stage records and jobs; its size becomes `groupRemaining`. */
+  nextGroup?: { stages: readonly NewStage[]; jobs: readonly NewJob[] };
+}
+
+/** A completed stage attempt, ready to commit. */
+export interface StageCompletion {
+  runId: string;
+  /** The group the stage belongs to; the run must still be at it. */
+  groupIndex: number;
+  /** The stage record's id, and the stage's id in the workflow. */
+  stageRecordId: string;
+  stageId: string;
+  /** Statuses the record may be in for the completion to count. */
+  fromStatuses: readonly StageStatus[];
+  attempt: number;
+  /** The inline output, or `null` when it went to the blob store. */
+  output: JsonValue | null;
+  outputRef: OutputRef;
+  /** When the attempt started; kept if the record already has a start time. */
+  startedAt: Date;
+  /** The stage's last progress report, if any. */
+  progress?: JsonObject;
+  /** The job to settle as completed, when the attempt ran as a job. */
+  job?: JobRef;
+  logs: readonly LogRecord[];
+  /** The completion's own events. */
+  events: readonly PendingEvent[];
+  /**
+   * Applied when this completion closes the group. `null` when the kernel cannot know it in
+   * advance (the last group is parallel and the run's output combines every member's): the
+   * kernel then finishes the run itself once the result says `closed`.
+   */
+  close: GroupClose | null;
+  /** The time of the commit (`completedAt`, `updatedAt`). */
+  now: Date;
+}
+
+/** The run as a committed completion left it. */
+export interface CommittedRunState {
+  status: RunStatus;
+  version: number;
+  eventSeq: number;
+  currentGroup: number;
+  groupRemaining: number;
+  updatedAt: Date;
+}
+
+/** How a completion went. */
+export type StageCompletionResult =
+  /** Written; `closed` when this completion closed its group. */
+  | { kind: "committed"; closed: boolean; run: CommittedRunState }
+  /** The run ended or moved on; only the job was settled. `status` is the run's, if it exists. */
+  | { kind: "stale"; status: RunStatus | null }
+  /** Another delivery already settled the stage; only the job was settled. */
+  | { kind: "duplicate" };
+
+/** Writes completions atomically (see the module comment). */
+export interface StageCommitter {
+  commit(completion: StageCompletion): Promise<StageCompletionResult>;
+}
