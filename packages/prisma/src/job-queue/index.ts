@@ -11,6 +11,7 @@ import { announce } from "../sql/notify.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { json, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
+import { registerJobQueue } from "./registry.js";
 import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
 
 const INSERT_CHUNK = 500;
@@ -52,6 +53,10 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
 
 /** The `JobTransport` port over a shared executor (used by the stack helpers). */
 export function jobQueueOver(root: SqlExecutor): JobTransport {
+  return registerJobQueue(queueOver(root), root);
+}
+
+function queueOver(root: SqlExecutor): JobTransport {
   const d = root.dialect;
   const settle = async (
     scope: TransactionScope | undefined,

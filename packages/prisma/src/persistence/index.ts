@@ -15,6 +15,7 @@ import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
+import { stageCommitterOver } from "./stage-committer.js";
 import * as stages from "./stages.js";
 
 /** Options of the Prisma adapters. */
@@ -88,6 +89,7 @@ export function persistenceOver(db: SqlExecutor): Persistence {
   return {
     ...operations(db),
     withTransaction: (fn) => db.transaction((tx) => fn(transactionView(tx))),
+    stageCommitter: (jobTransport) => stageCommitterOver(db, jobTransport),
   };
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Natural batching: requests that arrive while earlier ones are being written wait and go out
+ * together in the next write. An idle system writes each request at once (no timer, no added
+ * latency); a busy one writes many per statement, so round trips and commits per request
+ * fall as load rises.
+ */
+
+/** Options of a {@link Batcher}. */
+export interface BatcherOptions<T> {
+  /** Writes at most this many at once (default 2). */
+  maxInFlight?: number;
+  /** Most requests per write (default 200). */
+  maxBatch?: number;
+  /**
+   * Requests with the same keys never share a write (a statement must not update one row
+   * twice); a later one waits for the next write.
+   */
+  keys?: (request: T) => readonly string[];
+}
+
+interface Waiting<T, R> {
+  request: T;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+/** Writes requests in batches; `write` returns one result per request, in order. */
+export class Batcher<T, R> {
+  private readonly queue: Array<Waiting<T, R>> = [];
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly write: (batch: readonly T[]) => Promise<readonly R[]>,
+    private readonly options: BatcherOptions<T> = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxBatch = options.maxBatch ?? 200;
+  }
+
+  /** Queues `request`; resolves with its result once the write that carried it returns. */
+  submit(request: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.take();
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /** The next batch: queued requests in order, skipping any whose keys are already taken. */
+  private take(): Array<Waiting<T, R>> {
+    const keysOf = this.options.keys;
+    if (!keysOf) return this.queue.splice(0, this.maxBatch);
+    const taken = new Set<string>();
+    const batch: Array<Waiting<T, R>> = [];
+    for (let i = 0; i < this.queue.length && batch.length < this.maxBatch; ) {
+      const entry = this.queue[i] as Waiting<T, R>;
+      const keys = keysOf(entry.request);
+      if (keys.some((key) => taken.has(key))) {
+        i++;
+        continue;
+      }
+      for (const key of keys) taken.add(key);
+      batch.push(entry);
+      this.queue.splice(i, 1);
+    }
+    return batch;
+  }
+
+  private async send(batch: Array<Waiting<T, R>>): Promise<void> {
+    try {
+      const results = await this.write(batch.map((entry) => entry.request));
+      if (results.length !== batch.length) {
+        throw new Error(
+          `[ratchet] [prisma] a batched write returned ${results.length} results for ${batch.length} requests`,
+        );
+      }
+      for (const [i, entry] of batch.entries()) entry.resolve(results[i] as R);
+    } catch (error) {
+      if (batch.length === 1) {
+        (batch[0] as Waiting<T, R>).reject(error);
+        return;
+      }
+      // One bad request (or a deadlock with another writer) must not fail its neighbours:
+      // each is written again on its own, and only its own failure reaches its caller.
+      await Promise.all(
+        batch.map(async (entry) => {
+          try {
+            const [result] = await this.write([entry.request]);
+            entry.resolve(result as R);
+          } catch (own) {
+            entry.reject(own);
+          }
+        }),
+      );
+    }
+  }
+}
