@@ -1,11 +1,13 @@
 /**
  * Outbox statements. A claim leases events by moving `available_at` to the end of the lease,
  * so "leased by another host" and "backing off after a failure" are one condition:
- * `available_at > now`. Per run, only a prefix of its unpublished events is handed out: an
- * event is claimable only when every earlier unpublished (not dead-lettered) event of its run
- * is claimed in the same statement. Events are taken oldest first by their run-prefix age
- * (the latest `occurred_at` up to them in their run), so clock skew between hosts can never
- * put a run's later event ahead of its earlier one.
+ * `available_at > now`. A claim picks the runs of the oldest available events along the
+ * unpublished-events index, then those runs' events in sequence order (both with `LIMIT`, so a
+ * claim costs the same however long the backlog). Per run, only a prefix of its
+ * unpublished events is handed out: an event is claimable only when every earlier unpublished
+ * (not dead-lettered) event of its run is claimed in the same statement — so clock skew between
+ * hosts can never put a run's later event ahead of its earlier one. A failed event pushes its
+ * run's later events back with it, so they do not fill the next claims while it backs off.
  */
 import type {
   ClaimLeaseOptions,
@@ -50,14 +52,21 @@ export async function claimOutboxEvents(
 ): Promise<OutboxRecord[]> {
   const d = db.dialect;
   const rows = await db.query(
-    `WITH locked AS MATERIALIZED (
-       SELECT id, run_id, sequence FROM ratchet_outbox o
-       WHERE published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
-       ORDER BY (
-         SELECT max(p.occurred_at) FROM ratchet_outbox p
-         WHERE p.run_id = o.run_id AND p.sequence <= o.sequence AND p.published_at IS NULL AND p.dlq_at IS NULL
-       ), run_id, sequence
-       LIMIT $2 ${d.skipLocked}
+    `WITH oldest AS MATERIALIZED (
+       SELECT DISTINCT run_id FROM (
+         SELECT run_id FROM ratchet_outbox
+         WHERE published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
+         ORDER BY available_at LIMIT $2 ${d.skipLocked}) candidates
+     ), ranked AS MATERIALIZED (
+       SELECT id, run_id, sequence,
+         max(available_at) OVER (PARTITION BY run_id ORDER BY sequence) AS prefix_age
+       FROM ratchet_outbox
+       WHERE ${d.oneOf("run_id", "SELECT run_id FROM oldest")}
+         AND published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
+     ), locked AS MATERIALIZED (
+       SELECT o.id, o.run_id, o.sequence FROM ratchet_outbox o JOIN ranked r ON r.id = o.id
+       ORDER BY r.prefix_age, o.run_id, o.sequence
+       LIMIT $2 ${d.skipLocked === "" ? "" : `${d.skipLocked.replace("FOR UPDATE", "FOR UPDATE OF o")}`}
      ), claimable AS (
        SELECT l.id FROM locked l
        WHERE NOT EXISTS (
@@ -66,7 +75,7 @@ export async function claimOutboxEvents(
            AND e.published_at IS NULL AND e.dlq_at IS NULL
            AND e.id NOT IN (SELECT id FROM locked))
      )
-     UPDATE ratchet_outbox SET available_at = $3 WHERE id IN (SELECT id FROM claimable)
+     UPDATE ratchet_outbox SET available_at = $3 WHERE ${d.oneOf("id", "SELECT id FROM claimable")}
      RETURNING ${OUTBOX_COLUMNS}`,
     d.date(now),
     limit,
@@ -120,14 +129,23 @@ export async function recordOutboxFailure(
   failure: OutboxFailure,
 ): Promise<void> {
   const d = db.dialect;
-  await db.execute(
-    `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $2, available_at = $3, dlq_at = CASE WHEN $4 = 1 THEN $5 ELSE dlq_at END WHERE id = $1`,
-    id,
-    failure.error,
-    d.date(failure.retryAt),
-    failure.deadLetter ? 1 : 0,
-    d.date(failure.now),
-  );
+  await db.transaction(async (tx) => {
+    const [event] = await tx.query<{ run_id: string; sequence: unknown }>(
+      `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $2, available_at = $3, dlq_at = CASE WHEN $4 = 1 THEN $5 ELSE dlq_at END WHERE id = $1 RETURNING run_id, sequence`,
+      id,
+      failure.error,
+      d.date(failure.retryAt),
+      failure.deadLetter ? 1 : 0,
+      d.date(failure.now),
+    );
+    if (!event || failure.deadLetter) return;
+    await tx.execute(
+      `UPDATE ratchet_outbox SET available_at = $3 WHERE run_id = $1 AND sequence > $2 AND published_at IS NULL AND dlq_at IS NULL AND available_at < $3`,
+      event.run_id,
+      event.sequence,
+      d.date(failure.retryAt),
+    );
+  });
 }
 
 /** Moves up to `limit` dead-lettered events, oldest first, back to the outbox. */

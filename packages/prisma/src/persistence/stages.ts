@@ -165,7 +165,7 @@ export async function claimSuspendedStages(
        WHERE status = 'SUSPENDED' AND next_poll_at <= $1 AND (poll_lease_until IS NULL OR poll_lease_until <= $1)
        ORDER BY next_poll_at, id LIMIT $3 ${d.skipLocked})
      UPDATE ratchet_stages SET poll_lease_until = $2, updated_at = $1
-     WHERE id IN (SELECT id FROM picked) AND status = 'SUSPENDED'
+     WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND status = 'SUSPENDED'
      RETURNING ${STAGE_COLUMNS}`,
     d.date(now),
     d.date(new Date(now.getTime() + leaseMs)),

@@ -61,7 +61,7 @@ export function schedulerOver(root: SqlExecutor): Scheduler {
            WHERE run_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
            ORDER BY run_at, id LIMIT $4 ${d.skipLocked})
          UPDATE ratchet_scheduled_commands SET leased_by = $2, lease_until = $3
-         WHERE id IN (SELECT id FROM picked)
+         WHERE ${d.oneOf("id", "SELECT id FROM picked")}
          RETURNING id, type, correlation_id, payload, run_at`,
         d.date(now),
         workerId,

@@ -21,6 +21,13 @@ export interface Dialect {
   readonly forUpdate: string;
   /** Bytes as a query parameter. */
   bytes(value: Uint8Array): Uint8Array;
+  /**
+   * `column` is one of the values `subquery` selects. On PostgreSQL this is
+   * `column = ANY (ARRAY(subquery))`: the subquery runs once and the outer statement looks its
+   * rows up by index, where `IN (subquery)` may be planned (generically) as a scan of every row
+   * with a matching status.
+   */
+  oneOf(column: string, subquery: string): string;
 }
 
 const PLACEHOLDER = /\$(\d+)/g;
@@ -35,6 +42,7 @@ export const postgresDialect: Dialect = {
   skipLocked: "FOR UPDATE SKIP LOCKED",
   forUpdate: "FOR UPDATE",
   bytes: (value) => value,
+  oneOf: (column, subquery) => `${column} = ANY (ARRAY(${subquery}))`,
 };
 
 /** The SQLite dialect: writers are serialised by `BEGIN IMMEDIATE`, so no row locks exist. */
@@ -58,6 +66,7 @@ export const sqliteDialect: Dialect = {
   skipLocked: "",
   forUpdate: "",
   bytes: (value) => value,
+  oneOf: (column, subquery) => `${column} IN (${subquery})`,
 };
 
 /** The dialect of a provider. */

@@ -163,6 +163,29 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     }
   });
 
+  it("a run backing off with a long backlog does not crowd other runs out of small claims", async () => {
+    const { persistence } = fixture();
+    const stuck = await persistence.createRun(buildRun());
+    const healthy = await persistence.createRun(buildRun());
+    const backlog = Array.from({ length: 20 }, (_, i) => buildEvent(stuck.id, i + 1, i));
+    const waiting = buildEvent(healthy.id, 1, 100);
+    await persistence.appendOutboxEvents([...backlog, waiting]);
+    const now = at(10 * SECOND);
+    const first = await persistence.claimOutboxEvents({ now, limit: 5, leaseMs: LEASE_MS });
+    expect(ids(first)).toEqual(backlog.slice(0, 5).map((event) => event.id));
+    await persistence.recordOutboxFailure(backlog[0]?.id ?? "", {
+      error: "sink unavailable",
+      retryAt: at(60 * 60 * SECOND),
+      deadLetter: false,
+      now,
+    });
+    // Every claim of five would be the stuck run's blocked events unless they back off too.
+    const afterLease = at(10 * SECOND + LEASE_MS + 1);
+    expect(
+      ids(await persistence.claimOutboxEvents({ now: afterLease, limit: 5, leaseMs: LEASE_MS })),
+    ).toEqual([waiting.id]);
+  });
+
   it("recordOutboxFailure delays the failing run's later events but not other runs' events", async () => {
     const { persistence, backdoor } = fixture();
     const stuck = await persistence.createRun(buildRun());
