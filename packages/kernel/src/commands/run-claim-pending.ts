@@ -4,7 +4,7 @@
  */
 import type { KernelDeps } from "../internal/deps.js";
 import { failRunPatch, startGroup } from "../internal/progression.js";
-import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
 import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";
 
 /** Handles `run.claimPending`. */
@@ -19,7 +19,7 @@ export async function runClaimPending(
       const workflow = deps.registry.getWorkflow(run.workflowId);
       if (!workflow) {
         const code = "WORKFLOW_NOT_FOUND";
-        await commitRun(
+        await commitLockedRun(
           uow,
           run,
           failRunPatch(uow, run, {
@@ -33,7 +33,8 @@ export async function runClaimPending(
       const started = await startGroup(deps, uow, run, workflow, 0);
       const jobIds = started.jobs.map((job) => job.jobId);
       uow.event(run, "workflow.started", { workerId: command.workerId });
-      await commitRun(uow, run, {
+      // Claimed rows stay locked until the commit: their updates need no answer.
+      await commitLockedRun(uow, run, {
         currentGroup: 0,
         groupRemaining: started.stages.length,
         startedAt: uow.now,

@@ -130,6 +130,25 @@ export async function inTransaction<T>(
 }
 
 /**
+ * Writes the run's queued events and `patch` to a run this transaction holds locked (claimed,
+ * or read `forUpdate`), without waiting for the result where the adapter allows it
+ * (`updateLockedRun`). Returns the run's `eventSeq` after the events.
+ */
+export async function commitLockedRun(
+  uow: UnitOfWork,
+  run: RunRecord,
+  patch: RunPatch,
+): Promise<number> {
+  const eventSeq = await uow.flushEvents(run);
+  const full = eventSeq === run.eventSeq ? patch : { ...patch, eventSeq };
+  const options = { expectedVersion: run.version, now: uow.now };
+  if (uow.tx.updateLockedRun) await uow.tx.updateLockedRun(run.id, full, options);
+  else if (!(await uow.tx.updateRun(run.id, full, options)))
+    throw new StaleVersionError(run.id, run.version);
+  return eventSeq;
+}
+
+/**
  * Writes the run's queued events and `patch` against the version the handler read; a stale
  * version throws {@link StaleVersionError}, which rolls the whole transaction back.
  */

@@ -98,6 +98,17 @@ export interface Persistence {
     patch: RunPatch,
     options: { expectedVersion?: number; now: Date },
   ): Promise<RunRecord | null>;
+  /**
+   * Optional. Inside a transaction, `updateRun` of a run this transaction holds locked (it
+   * claimed it, or read it `forUpdate`) at `expectedVersion`, whose result the caller does not
+   * need: the adapter may send it later — with its other writes, at the commit at the latest —
+   * saving a round trip per run. Outside a transaction it is `updateRun`.
+   */
+  updateLockedRun?(
+    id: string,
+    patch: RunPatch,
+    options: { expectedVersion: number; now: Date },
+  ): Promise<void>;
   listRuns(query: ListRunsQuery): Promise<RunRecord[]>;
   claimPendingRuns(options: ClaimPendingOptions): Promise<RunRecord[]>;
 

@@ -4,7 +4,13 @@
  * enqueues become visible exactly when the command commits. PostgreSQL dequeues with
  * `FOR UPDATE SKIP LOCKED`; SQLite's single writer makes the same statement safe there.
  */
-import type { JobTransport, NewJob, ReleaseStaleResult, TransactionScope } from "@ratchet/kernel";
+import type {
+  DequeuedJob,
+  JobTransport,
+  NewJob,
+  ReleaseStaleResult,
+  TransactionScope,
+} from "@ratchet/kernel";
 import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
@@ -13,8 +19,16 @@ import { json, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
 import { registerJobQueue } from "./registry.js";
 import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
+import { attachSnapshots, leaseWithSnapshots, snapshotOfRow } from "./snapshots.js";
 
 const INSERT_CHUNK = 500;
+
+function withSnapshot(
+  job: DequeuedJob,
+  snapshot: DequeuedJob["snapshot"] | undefined,
+): DequeuedJob {
+  return snapshot ? { ...job, snapshot } : job;
+}
 
 async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<void> {
   if (jobs.length === 0) return;
@@ -83,21 +97,23 @@ function queueOver(root: SqlExecutor): JobTransport {
     enqueueParallel: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
 
     async dequeue({ workerId, limit, leaseMs, now }) {
-      const rows = await root.query(
-        `WITH picked AS MATERIALIZED (
+      const lease = `WITH picked AS MATERIALIZED (
            SELECT seq FROM ratchet_jobs WHERE status = 'PENDING' AND available_at <= $3
            ORDER BY priority DESC, available_at, seq LIMIT $4 ${d.skipLocked})
          UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3
          WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND status = 'PENDING'
-         RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`,
+         RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`;
+      const postgres = d.provider === "postgresql";
+      const rows = await root.query(
+        postgres ? leaseWithSnapshots(lease) : lease,
         workerId,
         d.date(new Date(now.getTime() + leaseMs)),
         d.date(now),
         limit,
       );
-      return rows
+      const jobs = rows
         .map((row) => ({
-          job: dequeuedFromRow(row),
+          job: withSnapshot(dequeuedFromRow(row), postgres ? snapshotOfRow(row) : undefined),
           seq: BigInt(row.seq as bigint | number | string),
           at: toDate(row.available_at).getTime(),
         }))
@@ -108,6 +124,8 @@ function queueOver(root: SqlExecutor): JobTransport {
             (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0),
         )
         .map((entry) => entry.job);
+      if (!postgres) await attachSnapshots(root, jobs);
+      return jobs;
     },
 
     async claimJob(jobId, { workerId, leaseMs, now }) {

@@ -46,6 +46,7 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     getRun: (id, options) => runs.getRun(db, id, options?.forUpdate === true),
     getRunWithStages: (id) => getRunWithStages(db, id),
     updateRun: (id, patch, options) => runs.updateRun(db, id, patch, options),
+    updateLockedRun: (id, patch, options) => runs.updateLockedRun(db, id, patch, options),
     listRuns: (query) => runs.listRuns(db, query),
     claimPendingRuns: (options) => runs.claimPendingRuns(db, options),
     createStages: (list) => stages.createStages(db, list),

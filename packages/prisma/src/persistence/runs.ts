@@ -56,13 +56,13 @@ const PATCH_COLUMNS: Array<[keyof RunPatch, string, "json" | "date" | "plain"]> 
   ["completedAt", "completed_at", "date"],
 ];
 
-/** Applies `patch` (bumping version) unless the run is missing or not at `expectedVersion`. */
-export async function updateRun(
+/** The `UPDATE` that applies `patch` (bumping version), at `expectedVersion` when given. */
+function runUpdate(
   db: SqlExecutor,
   id: string,
   patch: RunPatch,
   options: { expectedVersion?: number; now: Date },
-): Promise<RunRecord | null> {
+): { sql: string; params: unknown[] } {
   const d = db.dialect;
   const params: unknown[] = [id, d.date(options.now)];
   const sets = ["version = version + 1", "updated_at = $2"];
@@ -85,11 +85,37 @@ export async function updateRun(
     params.push(options.expectedVersion);
     where += ` AND version = $${params.length}`;
   }
-  const [row] = await db.query(
-    `UPDATE ratchet_runs SET ${sets.join(", ")} WHERE ${where} RETURNING ${RUN_COLUMNS}`,
-    ...params,
-  );
+  return { sql: `UPDATE ratchet_runs SET ${sets.join(", ")} WHERE ${where}`, params };
+}
+
+/** Applies `patch` (bumping version) unless the run is missing or not at `expectedVersion`. */
+export async function updateRun(
+  db: SqlExecutor,
+  id: string,
+  patch: RunPatch,
+  options: { expectedVersion?: number; now: Date },
+): Promise<RunRecord | null> {
+  const { sql, params } = runUpdate(db, id, patch, options);
+  const [row] = await db.query(`${sql} RETURNING ${RUN_COLUMNS}`, ...params);
   return row ? runFromRow(row) : null;
+}
+
+/**
+ * `updateRun` of a run the open transaction holds locked: held back with the transaction's
+ * other writes (see `SqlExecutor.write`), since nobody reads its result.
+ */
+export async function updateLockedRun(
+  db: SqlExecutor,
+  id: string,
+  patch: RunPatch,
+  options: { expectedVersion: number; now: Date },
+): Promise<void> {
+  if (!db.inTransaction) {
+    await updateRun(db, id, patch, options);
+    return;
+  }
+  const { sql, params } = runUpdate(db, id, patch, options);
+  await db.write(sql, ...params);
 }
 
 /** Runs matching the query, least recently updated first. */

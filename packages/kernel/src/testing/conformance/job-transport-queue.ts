@@ -52,7 +52,7 @@ export function queueTests(fixture: () => JobTransportFixture): void {
       leaseMs: LEASE_MS,
       now,
     });
-    expect(dequeued).toEqual([
+    expect(dequeued.map(({ snapshot: _snapshot, ...rest }) => rest)).toEqual([
       {
         jobId: job.jobId,
         workflowRunId: job.workflowRunId,
@@ -76,6 +76,37 @@ export function queueTests(fixture: () => JobTransportFixture): void {
     expect(
       await jobTransport.dequeue({ workerId: "worker-2", limit: 10, leaseMs: LEASE_MS, now }),
     ).toEqual([]);
+  });
+
+  it("a dequeued job's snapshot, when the transport gives one, is its run and stage records as stored", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    await persistence.createStages([
+      { id: uniqueId("stage"), runId, stageId: "fetch", groupIndex: 0, createdAt: at(1) },
+      { id: uniqueId("stage"), runId, stageId: "parse", groupIndex: 1, createdAt: at(2) },
+    ]);
+    await jobTransport.enqueue([build.job(runId), build.job(runId, { stageId: "parse" })]);
+    const dequeued = await jobTransport.dequeue({
+      workerId: "worker-1",
+      limit: 10,
+      leaseMs: LEASE_MS,
+      now: at(10 * SECOND),
+    });
+    expect(dequeued).toHaveLength(2);
+    const expected = {
+      run: await persistence.getRun(runId),
+      stages: await persistence.listStages(runId),
+    };
+    for (const job of dequeued) {
+      if (job.snapshot === undefined) continue;
+      expect(job.snapshot).toEqual(expected);
+      expect(job.snapshot.run.createdAt).toBeInstanceOf(Date);
+    }
+    // Each job's records are its own: changing one snapshot changes no other.
+    const [first, second] = dequeued;
+    if (first?.snapshot && second?.snapshot)
+      expect(first.snapshot.stages).not.toBe(second.snapshot.stages);
   });
 
   it("a job is not dequeued before availableAt", async () => {

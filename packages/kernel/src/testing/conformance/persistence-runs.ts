@@ -2,7 +2,7 @@
 import { expect, it } from "vitest";
 import type { RunPatch, RunRecord } from "../../records.js";
 import { buildRun, type PersistenceFixture } from "./persistence-fixture.js";
-import { at, sampleJson, TOP_LEVEL_JSON, uniqueId } from "./shared.js";
+import { at, RollbackProbe, sampleJson, TOP_LEVEL_JSON, uniqueId } from "./shared.js";
 
 /** Asserts that every date field of a run is a real `Date`. */
 function expectRunDates(run: RunRecord): void {
@@ -156,6 +156,61 @@ export function runTests(fixture: () => PersistenceFixture): void {
     expect(stale).toBeNull();
     expect(await persistence.getRun(created.id)).toEqual(current);
     if (backdoor) expect(await backdoor.readRun(created.id)).toEqual(current);
+  });
+
+  it("updateLockedRun (when offered) applies the patch by the commit, like updateRun", async () => {
+    const { persistence, backdoor } = fixture();
+    const { updateLockedRun } = persistence;
+    if (!updateLockedRun) return expect(persistence.updateLockedRun).toBeUndefined();
+    const created = await persistence.createRun(buildRun());
+    await persistence.withTransaction(async (tx) => {
+      const locked = await tx.getRun(created.id, { forUpdate: true });
+      await tx.updateLockedRun?.(
+        created.id,
+        { status: "RUNNING", currentGroup: 1, groupRemaining: 4, eventSeq: 3 },
+        { expectedVersion: locked?.version ?? 0, now: at(50) },
+      );
+    });
+    const expected: RunRecord = {
+      ...created,
+      status: "RUNNING",
+      currentGroup: 1,
+      groupRemaining: 4,
+      eventSeq: 3,
+      version: created.version + 1,
+      updatedAt: at(50),
+    };
+    expect(await persistence.getRun(created.id)).toEqual(expected);
+    if (backdoor) expect(await backdoor.readRun(created.id)).toEqual(expected);
+    // Outside a transaction it is updateRun.
+    await updateLockedRun.call(
+      persistence,
+      created.id,
+      { status: "COMPLETED" },
+      { expectedVersion: expected.version, now: at(60) },
+    );
+    expect(await persistence.getRun(created.id)).toMatchObject({
+      status: "COMPLETED",
+      version: expected.version + 1,
+    });
+  });
+
+  it("updateLockedRun's write is seen by later reads of its transaction and rolls back with it", async () => {
+    const { persistence } = fixture();
+    if (!persistence.updateLockedRun) return expect(persistence.updateLockedRun).toBeUndefined();
+    const created = await persistence.createRun(buildRun());
+    await expect(
+      persistence.withTransaction(async (tx) => {
+        await tx.updateLockedRun?.(
+          created.id,
+          { status: "RUNNING" },
+          { expectedVersion: created.version, now: at(50) },
+        );
+        expect((await tx.getRun(created.id))?.status).toBe("RUNNING");
+        throw new RollbackProbe();
+      }),
+    ).rejects.toBeInstanceOf(RollbackProbe);
+    expect(await persistence.getRun(created.id)).toEqual(created);
   });
 
   it("updateRun of an unknown id resolves null", async () => {

@@ -1,0 +1,67 @@
+/**
+ * Snapshots for dequeued jobs: the run and its stage records as they were when the job was
+ * leased, handed to `job.execute` with the job so it reads nothing before running the stage.
+ *
+ * - PostgreSQL: in the leasing statement itself — each returned job carries its run and
+ *   stages as JSON (`leaseWithSnapshots`), so a dequeue stays one round trip.
+ * - SQLite: one more statement pair right after the lease (`attachSnapshots`), in-process and
+ *   cheap, on the same connection.
+ */
+import type { DequeuedJob, RunRecord, StageRecord } from "@ratchet/kernel";
+import { RUN_COLUMNS, runFromRow, STAGE_COLUMNS, stageFromRow } from "../persistence/rows.js";
+import type { SqlExecutor } from "../sql/executor.js";
+
+type Row = Record<string, unknown>;
+type Snapshot = NonNullable<DequeuedJob["snapshot"]>;
+
+const STAGE_ORDER = "group_index, created_at, id";
+
+/**
+ * Wraps a PostgreSQL `UPDATE … RETURNING` that leases jobs (named `leased` in the result) so
+ * each returned row also holds `run_json` and `stages_json`.
+ */
+export function leaseWithSnapshots(leaseStatement: string): string {
+  return `WITH leased AS (${leaseStatement})
+    SELECT l.*,
+      (SELECT row_to_json(r) FROM (SELECT ${RUN_COLUMNS} FROM ratchet_runs WHERE id = l.run_id) r) AS run_json,
+      (SELECT json_agg(s ORDER BY s.group_index, s.created_at, s.id)
+         FROM (SELECT ${STAGE_COLUMNS} FROM ratchet_stages WHERE run_id = l.run_id) s) AS stages_json
+    FROM leased l`;
+}
+
+/** The snapshot a row of {@link leaseWithSnapshots} carries, if its run exists. */
+export function snapshotOfRow(row: Row): Snapshot | undefined {
+  const run = row.run_json as Row | null;
+  if (!run) return undefined;
+  const stages = (row.stages_json as Row[] | null) ?? [];
+  return { run: runFromRow(run), stages: stages.map(stageFromRow) };
+}
+
+/** Reads the runs and stages of `jobs` and attaches them as snapshots (SQLite). */
+export async function attachSnapshots(db: SqlExecutor, jobs: DequeuedJob[]): Promise<void> {
+  const runIds = [...new Set(jobs.map((job) => job.workflowRunId))];
+  if (runIds.length === 0) return;
+  const marks = runIds.map((_, i) => `$${i + 1}`).join(", ");
+  const [runRows, stageRows] = await Promise.all([
+    db.query(`SELECT ${RUN_COLUMNS} FROM ratchet_runs WHERE id IN (${marks})`, ...runIds),
+    db.query(
+      `SELECT ${STAGE_COLUMNS} FROM ratchet_stages WHERE run_id IN (${marks}) ORDER BY ${STAGE_ORDER}`,
+      ...runIds,
+    ),
+  ]);
+  const runs = new Map<string, RunRecord>(
+    runRows.map((row) => [row.id as string, runFromRow(row)]),
+  );
+  const stages = new Map<string, StageRecord[]>();
+  for (const row of stageRows) {
+    const stage = stageFromRow(row);
+    const list = stages.get(stage.runId);
+    if (list) list.push(stage);
+    else stages.set(stage.runId, [stage]);
+  }
+  for (const job of jobs) {
+    const run = runs.get(job.workflowRunId);
+    // Each job gets records of its own: job.execute may build on them.
+    if (run) job.snapshot = { run, stages: [...(stages.get(run.id) ?? [])] };
+  }
+}
