@@ -2,11 +2,14 @@
  * Outbox statements. A claim leases events by moving `available_at` to the end of the lease,
  * so "leased by another host" and "backing off after a failure" are one condition:
  * `available_at > now`. A claim picks the runs of the oldest available events along the
- * unpublished-events index, then those runs' events in sequence order (both with `LIMIT`, so a
- * claim costs the same however long the backlog). Per run, only a prefix of its
- * unpublished events is handed out: an event is claimable only when every earlier unpublished
- * (not dead-lettered) event of its run is claimed in the same statement — so clock skew between
- * hosts can never put a run's later event ahead of its earlier one. A failed event pushes its
+ * unpublished-events index (`LIMIT`, so its cost does not grow with the backlog), ranks those
+ * runs' unpublished events by run-prefix age, and locks what it takes by id. Past the first
+ * step, unpublished means `COALESCE(published_at, dlq_at) IS NULL`: not indexable, so the
+ * planner looks rows up by run and id even when stale statistics make the unpublished-events
+ * index look more selective. Per run, only a
+ * prefix of its unpublished events is handed out: an event is claimable only when every
+ * earlier unpublished (not dead-lettered) event of its run is claimed in the same statement —
+ * so clock skew between hosts can never put a run's later event ahead of its earlier one. A failed event pushes its
  * run's later events back with it, so they do not fill the next claims while it backs off.
  */
 import type {
@@ -57,23 +60,28 @@ export async function claimOutboxEvents(
          SELECT run_id FROM ratchet_outbox
          WHERE published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
          ORDER BY available_at LIMIT $2 ${d.skipLocked}) candidates
-     ), ranked AS MATERIALIZED (
-       SELECT id, run_id, sequence,
-         max(available_at) OVER (PARTITION BY run_id ORDER BY sequence) AS prefix_age
+     ), pending AS MATERIALIZED (
+       SELECT id, run_id, sequence, COALESCE(published_at, dlq_at) IS NULL AS unpublished,
+         max(CASE WHEN COALESCE(published_at, dlq_at) IS NULL THEN available_at END) OVER w AS prefix_age,
+         min(CASE WHEN COALESCE(published_at, dlq_at) IS NULL AND available_at > $1 THEN 0 ELSE 1 END) OVER w AS open_prefix
        FROM ratchet_outbox
        WHERE ${d.oneOf("run_id", "SELECT run_id FROM oldest")}
-         AND published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
+       WINDOW w AS (PARTITION BY run_id ORDER BY sequence)
+     ), wanted AS MATERIALIZED (
+       SELECT id FROM pending WHERE unpublished AND open_prefix = 1
+       ORDER BY prefix_age, run_id, sequence LIMIT $2
+     ), leased AS MATERIALIZED (
+       SELECT id, run_id, sequence, published_at, dlq_at, available_at FROM ratchet_outbox
+       WHERE ${d.oneOf("id", "SELECT id FROM wanted")} ${d.skipLocked}
      ), locked AS MATERIALIZED (
-       SELECT o.id, o.run_id, o.sequence FROM ratchet_outbox o JOIN ranked r ON r.id = o.id
-       ORDER BY r.prefix_age, o.run_id, o.sequence
-       LIMIT $2 ${d.skipLocked === "" ? "" : `${d.skipLocked.replace("FOR UPDATE", "FOR UPDATE OF o")}`}
+       SELECT id, run_id, sequence FROM leased
+       WHERE COALESCE(published_at, dlq_at) IS NULL AND available_at <= $1
      ), claimable AS (
        SELECT l.id FROM locked l
        WHERE NOT EXISTS (
-         SELECT 1 FROM ratchet_outbox e
-         WHERE e.run_id = l.run_id AND e.sequence < l.sequence
-           AND e.published_at IS NULL AND e.dlq_at IS NULL
-           AND e.id NOT IN (SELECT id FROM locked))
+         SELECT 1 FROM pending p
+         WHERE p.unpublished AND p.run_id = l.run_id AND p.sequence < l.sequence
+           AND p.id NOT IN (SELECT id FROM locked))
      )
      UPDATE ratchet_outbox SET available_at = $3 WHERE ${d.oneOf("id", "SELECT id FROM claimable")}
      RETURNING ${OUTBOX_COLUMNS}`,
@@ -115,8 +123,9 @@ export async function markOutboxPublished(
 ): Promise<void> {
   if (ids.length === 0) return;
   const marks = ids.map((_, i) => `$${i + 2}`).join(", ");
+  // By primary key only: an already published event keeps its time.
   await db.execute(
-    `UPDATE ratchet_outbox SET published_at = $1 WHERE published_at IS NULL AND id IN (${marks})`,
+    `UPDATE ratchet_outbox SET published_at = COALESCE(published_at, $1) WHERE id IN (${marks})`,
     db.dialect.date(now),
     ...ids,
   );
