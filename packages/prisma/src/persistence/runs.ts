@@ -13,12 +13,16 @@ import { announce } from "../sql/notify.js";
 import { json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
-/** Inserts a `PENDING` run at version 1. */
+/**
+ * Inserts a `PENDING` run at version 1. The row is exactly what was given plus fixed
+ * defaults, so the record is built here rather than read back: inside a PostgreSQL
+ * transaction the insert is held back with the transaction's other writes.
+ */
 export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord> {
   const d = db.dialect;
-  const [row] = await db.query(
-    `INSERT INTO ratchet_runs (id, workflow_id, status, version, priority, input, config, metadata, current_group, event_seq, idempotency_key, created_at, updated_at)
-     VALUES ($1, $2, 'PENDING', 1, $3, $4, $5, $6, 0, $7, $8, $9, $9) RETURNING ${RUN_COLUMNS}`,
+  await db.write(
+    `INSERT INTO ratchet_runs (id, workflow_id, status, version, priority, input, config, metadata, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at)
+     VALUES ($1, $2, 'PENDING', 1, $3, $4, $5, $6, 0, 0, $7, $8, $9, $9)`,
     run.id,
     run.workflowId,
     run.priority,
@@ -30,7 +34,27 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     d.date(run.createdAt),
   );
   await announce(db, "run");
-  return runFromRow(row as Record<string, unknown>);
+  const at = new Date(run.createdAt.getTime());
+  return {
+    id: run.id,
+    workflowId: run.workflowId,
+    status: "PENDING",
+    version: 1,
+    priority: run.priority,
+    input: structuredClone(run.input),
+    config: structuredClone(run.config),
+    metadata: structuredClone(run.metadata),
+    output: null,
+    error: null,
+    currentGroup: 0,
+    groupRemaining: 0,
+    eventSeq: run.eventSeq,
+    idempotencyKey: run.idempotencyKey,
+    createdAt: at,
+    updatedAt: new Date(at.getTime()),
+    startedAt: null,
+    completedAt: null,
+  };
 }
 
 /** A run by id; `forUpdate` locks it until the transaction ends (PostgreSQL). */

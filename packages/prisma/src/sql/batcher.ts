@@ -1,8 +1,10 @@
 /**
  * Natural batching: requests that arrive while earlier ones are being written wait and go out
- * together in the next write. An idle system writes each request at once (no timer, no added
- * latency); a busy one writes many per statement, so round trips and commits per request
- * fall as load rises.
+ * together in the next write. A write starts one event-loop turn after there is room for it
+ * (`setImmediate`), so requests made in the same turn — a host's concurrent stages finishing
+ * together, or the next stages that a returned write let run — share it. An idle system
+ * writes each request after that one turn (no timer); a busy one writes many per statement,
+ * so round trips and commits per request fall as load rises.
  */
 
 /** Options of a {@link Batcher}. */
@@ -18,6 +20,10 @@ export interface BatcherOptions<T> {
   keys?: (request: T) => readonly string[];
 }
 
+/** Runs `fn` after the current turn of the event loop (I/O callbacks and microtasks first). */
+const nextTurn: (fn: () => void) => void =
+  typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
+
 interface Waiting<T, R> {
   request: T;
   resolve(result: R): void;
@@ -28,6 +34,7 @@ interface Waiting<T, R> {
 export class Batcher<T, R> {
   private readonly queue: Array<Waiting<T, R>> = [];
   private inFlight = 0;
+  private scheduled = false;
   private readonly maxInFlight: number;
   private readonly maxBatch: number;
 
@@ -35,7 +42,7 @@ export class Batcher<T, R> {
     private readonly write: (batch: readonly T[]) => Promise<readonly R[]>,
     private readonly options: BatcherOptions<T> = {},
   ) {
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = options.maxInFlight ?? 1;
     this.maxBatch = options.maxBatch ?? 200;
   }
 
@@ -43,6 +50,16 @@ export class Batcher<T, R> {
   submit(request: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Starts writes at the next turn of the event loop, once (see the module comment). */
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    nextTurn(() => {
+      this.scheduled = false;
       this.pump();
     });
   }
@@ -53,7 +70,7 @@ export class Batcher<T, R> {
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
-        this.pump();
+        this.schedule();
       });
     }
   }

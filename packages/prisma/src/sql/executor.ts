@@ -7,6 +7,7 @@
  */
 import type { Dialect } from "./dialect.js";
 import type { SqlDriver, SqlSession } from "./driver.js";
+import { LazyTransaction } from "./lazy-transaction.js";
 
 /** Runs SQL written with `$n` placeholders. */
 export interface SqlExecutor {
@@ -97,8 +98,14 @@ class WriteBuffer {
     this.notifications.add(`${channel}\u0000${payload}`);
   }
 
-  async flush(): Promise<void> {
-    if (this.writes.length === 0 && this.notifications.size === 0) return;
+  /** Whether nothing is held back. */
+  get empty(): boolean {
+    return this.writes.length === 0 && this.notifications.size === 0;
+  }
+
+  /** Sends what is held back, through `send` (default: the transaction's own). */
+  async flush(send = this.send): Promise<void> {
+    if (this.empty) return;
     const writes = this.writes;
     const notifications = [...this.notifications].map(
       (entry) => entry.split("\u0000") as [string, string],
@@ -116,35 +123,47 @@ class WriteBuffer {
       return `pg_notify($${params.length - 1}, $${params.length})`;
     });
     if (ctes.length === 1 && finals.length === 0) {
-      await this.send(
+      await send(
         (writes[0] as { sql: string }).sql,
         ...(writes[0] as { params: unknown[] }).params,
       );
       return;
     }
     const head = ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : "";
-    await this.send(`${head}SELECT ${finals.length > 0 ? finals.join(", ") : "1"}`, ...params);
+    await send(`${head}SELECT ${finals.length > 0 ? finals.join(", ") : "1"}`, ...params);
   }
 }
+
+/** The executor inside a transaction, and what its owner needs to end it. */
+type TransactionExecutor = SqlExecutor & {
+  /** Runs the after-commit hooks. */
+  committed(): void;
+  /** Sends the held-back writes through `send` (default: the transaction's session). */
+  flush(send?: (sql: string, ...params: unknown[]) => Promise<unknown>): Promise<void>;
+};
 
 function transactionExecutor(
   database: object,
   session: SqlSession,
   dialect: Dialect,
   onStatement: TransactionSettings["onStatement"],
-): SqlExecutor & { committed(): void; flush(): Promise<void> } {
+  /** Starts a lazy transaction before its first statement that needs an answer. */
+  open: () => Promise<unknown> = async () => undefined,
+): TransactionExecutor {
   const run = statementRunner(session, dialect, true, onStatement);
   const pending: Array<() => void> = [];
   const buffer = dialect.provider === "postgresql" ? new WriteBuffer(run.execute) : undefined;
-  const self: SqlExecutor & { committed(): void; flush(): Promise<void> } = {
+  const self: TransactionExecutor = {
     dialect,
     database,
     inTransaction: true,
     query: async (sql, ...params) => {
+      await open();
       await buffer?.flush();
       return run.query(sql, ...params);
     },
     execute: async (sql, ...params) => {
+      await open();
       await buffer?.flush();
       return run.execute(sql, ...params);
     },
@@ -161,8 +180,8 @@ function transactionExecutor(
     afterCommit: (fn) => {
       pending.push(fn);
     },
-    flush: async () => {
-      await buffer?.flush();
+    flush: async (send) => {
+      await buffer?.flush(send);
     },
     committed: () => {
       for (const fn of pending.splice(0)) fn();
@@ -196,25 +215,64 @@ export function createExecutor(
     },
     afterCommit: (fn) => fn(),
     transaction: async (fn) => {
-      let inner: ReturnType<typeof transactionExecutor> | undefined;
+      const limits = { maxWaitMs: settings.maxWaitMs, timeoutMs: settings.timeoutMs };
+      if (!postgres) return eagerTransaction(driver, database, dialect, limits, onStatement, fn);
+      // PostgreSQL: BEGIN only once a statement needs an answer (see lazy-transaction.ts).
+      const lazy = new LazyTransaction(driver, limits, () => onStatement?.("BEGIN", true));
+      const session: SqlSession = {
+        query: async (sql, params) => (await lazy.session()).query(sql, params),
+        execute: async (sql, params) => (await lazy.session()).execute(sql, params),
+      };
+      const inner = transactionExecutor(database, session, dialect, onStatement, () =>
+        lazy.session(),
+      );
+      let value: Awaited<ReturnType<typeof fn>>;
       try {
-        const result = await driver.transaction(
-          async (session) => {
-            onStatement?.("BEGIN", true);
-            inner = transactionExecutor(database, session, dialect, onStatement);
-            const value = await fn(inner);
-            await inner.flush();
-            return value;
-          },
-          { maxWaitMs: settings.maxWaitMs, timeoutMs: settings.timeoutMs },
-        );
-        onStatement?.("COMMIT", true);
-        inner?.committed();
-        return result;
+        value = await fn(inner);
+        if (lazy.isOpen) {
+          await inner.flush();
+          await lazy.commit();
+          onStatement?.("COMMIT", true);
+        } else {
+          // Only held-back writes: one statement, atomic on its own.
+          await inner.flush(run.execute);
+        }
       } catch (error) {
-        if (inner) onStatement?.("ROLLBACK", true);
+        if (lazy.isOpen) {
+          await lazy.rollback(error);
+          onStatement?.("ROLLBACK", true);
+        }
         throw error;
       }
+      inner.committed();
+      return value;
     },
   };
+}
+
+/** A transaction started at once (SQLite: `BEGIN IMMEDIATE` takes the write lock up front). */
+async function eagerTransaction<T>(
+  driver: SqlDriver,
+  database: object,
+  dialect: Dialect,
+  limits: { maxWaitMs: number; timeoutMs: number },
+  onStatement: TransactionSettings["onStatement"],
+  fn: (tx: SqlExecutor) => Promise<T>,
+): Promise<T> {
+  let inner: TransactionExecutor | undefined;
+  try {
+    const result = await driver.transaction(async (session) => {
+      onStatement?.("BEGIN", true);
+      inner = transactionExecutor(database, session, dialect, onStatement);
+      const value = await fn(inner);
+      await inner.flush();
+      return value;
+    }, limits);
+    onStatement?.("COMMIT", true);
+    inner?.committed();
+    return result;
+  } catch (error) {
+    if (inner) onStatement?.("ROLLBACK", true);
+    throw error;
+  }
 }
