@@ -9,7 +9,7 @@
 
 /** Options of a {@link Batcher}. */
 export interface BatcherOptions<T> {
-  /** Writes at most this many at once (default 2). */
+  /** Writes at most this many at once (default 1: the next write gathers what arrived meanwhile). */
   maxInFlight?: number;
   /** Most requests per write (default 200). */
   maxBatch?: number;
