@@ -95,14 +95,20 @@ export class Batcher<T, R> {
     return batch;
   }
 
+  /** Writes `requests`, checking that one result came back per request. */
+  private async writeAll(requests: readonly T[]): Promise<readonly R[]> {
+    const results = await this.write(requests);
+    if (results.length !== requests.length) {
+      throw new Error(
+        `[ratchet] [prisma] a batched write returned ${results.length} results for ${requests.length} requests`,
+      );
+    }
+    return results;
+  }
+
   private async send(batch: Array<Waiting<T, R>>): Promise<void> {
     try {
-      const results = await this.write(batch.map((entry) => entry.request));
-      if (results.length !== batch.length) {
-        throw new Error(
-          `[ratchet] [prisma] a batched write returned ${results.length} results for ${batch.length} requests`,
-        );
-      }
+      const results = await this.writeAll(batch.map((entry) => entry.request));
       for (const [i, entry] of batch.entries()) entry.resolve(results[i] as R);
     } catch (error) {
       if (batch.length === 1) {
@@ -114,7 +120,7 @@ export class Batcher<T, R> {
       await Promise.all(
         batch.map(async (entry) => {
           try {
-            const [result] = await this.write([entry.request]);
+            const [result] = await this.writeAll([entry.request]);
             entry.resolve(result as R);
           } catch (own) {
             entry.reject(own);
