@@ -60,7 +60,7 @@ export interface NodeHost {
 export function createNodeHost(input: NodeHostOptions): NodeHost {
   const options = resolveOptions(input);
   const jobs = new JobLoop(options);
-  const orchestrator = new Orchestrator(options, () => jobs.wake());
+  const orchestrator = new Orchestrator(options, () => jobs.wake(), jobs);
   jobs.onJobDone = () => {
     orchestrator.noteActivity();
     orchestrator.flushSoon();

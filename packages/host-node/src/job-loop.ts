@@ -55,6 +55,28 @@ export class JobLoop {
     return this.inFlight.size;
   }
 
+  /** Slots free for more jobs now (0 once stopping). */
+  get freeSlots(): number {
+    return this.running ? Math.max(0, this.options.concurrency - this.inFlight.size) : 0;
+  }
+
+  /**
+   * Runs jobs already leased to this host (e.g. by a claim with `continueWith`); any it has no
+   * room for, or that arrive while it stops, are handed back to the queue.
+   */
+  adopt(jobs: readonly DequeuedJob[]): void {
+    for (const job of jobs) {
+      if (this.running && this.inFlight.size < this.options.concurrency) {
+        this.stats.continued++;
+        this.launch(job);
+      } else {
+        void this.options.jobTransport
+          .release(job.jobId, this.options.workerId, new Date())
+          .catch(() => false);
+      }
+    }
+  }
+
   /** Starts polling. */
   start(): void {
     this.running = true;

@@ -53,7 +53,8 @@ export interface NodeHostOptions {
   /**
    * When a stage starts the next one, run it here right away instead of through the queue
    * (default true): the next job is committed already leased to this host, so continuing a run
-   * costs no dequeue and no read.
+   * costs no dequeue and no read. Likewise a claim made while this host has free slots leases
+   * the claimed runs' first jobs to it (as many as it has room for).
    */
   continueRunsLocally?: boolean;
   /** Wake-ups that replace fast polling. */

@@ -5,7 +5,16 @@
  * a "run" wake-up arrives.
  */
 import { type MaintenanceTickResult, runMaintenanceTick } from "@ratchet/host-common";
+import type { DequeuedJob } from "@ratchet/kernel";
 import type { ResolvedNodeHostOptions } from "./options.js";
+
+/** Where claimed runs' first jobs can go straight away (the host's job loop). */
+export interface JobSlots {
+  /** Slots free now. */
+  readonly freeSlots: number;
+  /** Runs jobs leased to this host. */
+  adopt(jobs: readonly DequeuedJob[]): void;
+}
 
 /** Runs maintenance ticks until stopped. */
 export class Orchestrator {
@@ -26,6 +35,8 @@ export class Orchestrator {
     private readonly options: ResolvedNodeHostOptions,
     /** Called when claims or resumed stages may have produced jobs. */
     private readonly onWork: () => void,
+    /** Takes the jobs a claim leases to this host (as many as it has free slots). */
+    private readonly slots?: JobSlots,
   ) {
     this.delayMs = options.orchestrationIntervalMs;
   }
@@ -107,7 +118,10 @@ export class Orchestrator {
     if (this.timer) this.schedule(this.delayMs);
   }
 
-  /** Claims pending runs now (single-flight: a request during a claim runs one more after it). */
+  /**
+   * Claims pending runs now (single-flight: a request during a claim runs one more after it).
+   * With free slots, the claim leases the first jobs to this host and the job loop runs them.
+   */
   claimSoon(): void {
     if (!this.running) return;
     if (this.claiming) {
@@ -118,12 +132,16 @@ export class Orchestrator {
       do {
         this.claimAgain = false;
         try {
+          const free = this.options.continueRunsLocally ? (this.slots?.freeSlots ?? 0) : 0;
           const result = await this.options.kernel.dispatch({
             type: "run.claimPending",
             workerId: this.options.workerId,
             maxClaims: this.options.maxClaimsPerTick,
+            ...(free > 0 ? { continueWith: free } : {}),
           });
-          if (result.claimed.length > 0) this.onWork();
+          // The first jobs, leased to this host: start them now, without a dequeue.
+          if (result.jobs) this.slots?.adopt(result.jobs);
+          if (result.claimed.length > (result.jobs?.length ?? 0)) this.onWork();
           if (result.claimed.length === this.options.maxClaimsPerTick) this.claimAgain = true;
         } catch (error) {
           this.options.logger.warn("[ratchet] [host-node] claiming pending runs failed", error);

@@ -132,6 +132,50 @@ describe("createNodeHost", () => {
     );
     expect(host.getStats().orchestrationTicks).toBe(1);
     expect(host.getStats().wakeups).toBe(1);
+    // The claim leased the first stage to this host, and each stage handed on the next: all
+    // three ran without coming through the queue.
+    expect(host.getStats()).toMatchObject({ jobsProcessed: 3, jobsContinued: 3 });
+    await host.stop();
+  });
+
+  it("a claim with no free slot leases nothing: the run's jobs go through the queue", async () => {
+    const { stack, kernel, wakeups, control } = setup(300);
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      concurrency: 1,
+      orchestrationIntervalMs: 60_000,
+      jobPollIntervalMs: 60_000,
+      wakeups,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().orchestrationTicks === 1);
+    const first = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    wakeups.emit("run");
+    await until(() => host.getStats().inFlight === 1);
+    const second = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 2 },
+    });
+    wakeups.emit("run");
+    await until(
+      async () => (await stack.persistence.getRun(second.workflowRunId))?.status === "RUNNING",
+    );
+    const queued = await stack.jobTransport.activeJobsForRun(second.workflowRunId);
+    expect(queued.map((job) => [job.stageId, job.status])).toEqual([["a", "PENDING"]]);
+    control.stageMs = 0;
+    await until(
+      async () =>
+        (await stack.persistence.getRun(first.workflowRunId))?.status === "COMPLETED" &&
+        (await stack.persistence.getRun(second.workflowRunId))?.status === "COMPLETED",
+      10_000,
+    );
     await host.stop();
   });
 

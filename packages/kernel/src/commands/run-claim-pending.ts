@@ -1,10 +1,13 @@
 /**
  * `run.claimPending`: moves pending runs to `RUNNING` and enqueues their first group, all in
- * one transaction (the jobs become visible only when it commits).
+ * one transaction (the jobs become visible only when it commits). With `continueWith`, up to
+ * that many of the new jobs are leased to the claiming worker and handed back with snapshots
+ * of their runs, so it starts them without a dequeue or a read.
  */
 import type { KernelDeps } from "../internal/deps.js";
-import { failRunPatch, startGroup } from "../internal/progression.js";
+import { type Continuation, failRunPatch, startGroup } from "../internal/progression.js";
 import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
+import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
 import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";
 
 /** Handles `run.claimPending`. */
@@ -12,9 +15,14 @@ export async function runClaimPending(
   command: RunClaimPendingCommand,
   deps: KernelDeps,
 ): Promise<RunClaimPendingResult> {
+  // Only a transport that stores jobs already leased can hand one to this worker safely.
+  const canContinue =
+    deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions;
+  let budget = canContinue ? (command.continueWith ?? 0) : 0;
   return inTransaction(deps, async (uow) => {
     const runs = await uow.tx.claimPendingRuns({ limit: command.maxClaims ?? 10, now: uow.now });
     const result: RunClaimPendingResult = { claimed: [], failed: [] };
+    const leased: DequeuedJob[] = [];
     for (const run of runs) {
       const workflow = deps.registry.getWorkflow(run.workflowId);
       if (!workflow) {
@@ -30,17 +38,49 @@ export async function runClaimPending(
         result.failed.push({ workflowRunId: run.id, code });
         continue;
       }
-      const started = await startGroup(deps, uow, run, workflow, 0);
-      const jobIds = started.jobs.map((job) => job.jobId);
+      const continuation: Continuation | undefined =
+        budget > 0 ? { workerId: command.workerId, max: budget } : undefined;
+      const started = await startGroup(deps, uow, run, workflow, 0, continuation);
       uow.event(run, "workflow.started", { workerId: command.workerId });
-      // Claimed rows stay locked until the commit: their updates need no answer.
-      await commitLockedRun(uow, run, {
+      const patch: RunPatch = {
         currentGroup: 0,
         groupRemaining: started.stages.length,
         startedAt: uow.now,
+      };
+      // Claimed rows stay locked until the commit: their updates need no answer.
+      const eventSeq = await commitLockedRun(uow, run, patch);
+      result.claimed.push({
+        workflowRunId: run.id,
+        workflowId: run.workflowId,
+        jobIds: started.jobs.map((job) => job.jobId),
       });
-      result.claimed.push({ workflowRunId: run.id, workflowId: run.workflowId, jobIds });
+      const mine = started.jobs.filter((job) => job.claimedBy);
+      if (mine.length === 0) continue;
+      budget -= mine.length;
+      // The run exactly as this transaction leaves it, for the jobs' snapshots.
+      const snapshotRun: RunRecord = {
+        ...run,
+        ...patch,
+        eventSeq,
+        version: run.version + 1,
+        updatedAt: uow.now,
+      };
+      const stages = started.stages.map(newStageRecord);
+      for (const job of mine) {
+        leased.push({
+          jobId: job.jobId,
+          workflowRunId: job.workflowRunId,
+          workflowId: job.workflowId,
+          stageId: job.stageId,
+          priority: job.priority,
+          attempt: 1,
+          maxAttempts: job.maxAttempts,
+          payload: job.payload,
+          snapshot: { run: snapshotRun, stages: stages.map((stage) => ({ ...stage })) },
+        });
+      }
     }
+    if (leased.length > 0) result.jobs = leased;
     return result;
   });
 }

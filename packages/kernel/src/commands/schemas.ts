@@ -36,6 +36,7 @@ export const COMMAND_SCHEMAS: Record<CommandType, z.ZodType> = {
     type: z.literal("run.claimPending"),
     workerId: id,
     maxClaims: positiveInt.optional(),
+    continueWith: z.number().int().min(0).max(1_000).optional(),
   }),
   "job.execute": z.object({
     type: z.literal("job.execute"),

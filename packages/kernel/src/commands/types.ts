@@ -31,10 +31,19 @@ export interface RunClaimPendingCommand {
   workerId: string;
   /** Most runs to claim (default 10). */
   maxClaims?: number;
+  /**
+   * Lease up to this many of the claimed runs' first jobs to `workerId` right away, instead of
+   * queueing them: the result's `jobs` holds them, each with a snapshot of its run, for the
+   * worker to run now (no dequeue, no read). Needs a job transport that stores jobs already
+   * leased (`enqueuesClaimed`) and joins transactions; ignored otherwise. Default 0.
+   */
+  continueWith?: number;
 }
 /** Result of `run.claimPending`. */
 export interface RunClaimPendingResult {
   claimed: Array<{ workflowRunId: string; workflowId: string; jobIds: string[] }>;
+  /** Jobs leased to the claiming worker (see `continueWith`). */
+  jobs?: DequeuedJob[];
   /** Runs that could not start (e.g. their workflow is not registered) and were failed. */
   failed: Array<{ workflowRunId: string; code: string }>;
 }
