@@ -9,7 +9,7 @@
 
 /** Options of a {@link Batcher}. */
 export interface BatcherOptions<T> {
-  /** Writes at most this many at once (default 1: the next write gathers what arrived meanwhile). */
+  /** Writes at most this many at once (default 2: one can gather while the other is in flight). */
   maxInFlight?: number;
   /** Most requests per write (default 200). */
   maxBatch?: number;
@@ -42,7 +42,7 @@ export class Batcher<T, R> {
     private readonly write: (batch: readonly T[]) => Promise<readonly R[]>,
     private readonly options: BatcherOptions<T> = {},
   ) {
-    this.maxInFlight = options.maxInFlight ?? 1;
+    this.maxInFlight = options.maxInFlight ?? 2;
     this.maxBatch = options.maxBatch ?? 200;
   }
 
