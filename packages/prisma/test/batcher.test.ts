@@ -9,11 +9,14 @@ describe("Batcher", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const batcher = new Batcher<number, number>(async (batch) => {
-      writes.push([...batch]);
-      if (writes.length === 1) await held;
-      return batch.map((n) => n * 10);
-    });
+    const batcher = new Batcher<number, number>(
+      async (batch) => {
+        writes.push([...batch]);
+        if (writes.length === 1) await held;
+        return batch.map((n) => n * 10);
+      },
+      { maxInFlight: 1 },
+    );
     const first = [1, 2, 3].map((n) => batcher.submit(n));
     await new Promise((resolve) => setImmediate(resolve));
     const second = [4, 5].map((n) => batcher.submit(n));
@@ -25,6 +28,31 @@ describe("Batcher", () => {
       [1, 2, 3],
       [4, 5],
     ]);
+  });
+
+  test("by default a second write starts while the first is in flight", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const batcher = new Batcher<number, number>(async (batch) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      inFlight--;
+      return batch;
+    });
+    const first = batcher.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batcher.submit(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = batcher.submit(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(releases).toHaveLength(2);
+    for (const release of releases.splice(0)) release();
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const release of releases.splice(0)) release();
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
+    expect(most).toBe(2);
   });
 
   test("requests with a key in common never share a write", async () => {
