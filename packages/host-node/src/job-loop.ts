@@ -31,6 +31,7 @@ export class JobLoop {
   >();
   private readonly heartbeats: HeartbeatGroup;
   private running = false;
+  private reserved = 0;
   private polling = false;
   private pollAgain = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,18 +56,33 @@ export class JobLoop {
     return this.inFlight.size;
   }
 
-  /** Slots free for more jobs now (0 once stopping). */
+  /** Slots free for more jobs now: neither running a job nor reserved (0 once stopping). */
   get freeSlots(): number {
-    return this.running ? Math.max(0, this.options.concurrency - this.inFlight.size) : 0;
+    return this.running
+      ? Math.max(0, this.options.concurrency - this.inFlight.size - this.reserved)
+      : 0;
   }
 
   /**
-   * Runs jobs already leased to this host (e.g. by a claim with `continueWith`); any it has no
-   * room for, or that arrive while it stops, are handed back to the queue.
+   * Holds up to `count` free slots for jobs that will arrive already leased (a claim with
+   * `continueWith`), so polls do not fill them meanwhile; returns how many it holds. Hand them
+   * back with {@link JobLoop.adopt}.
    */
-  adopt(jobs: readonly DequeuedJob[]): void {
+  reserve(count: number): number {
+    const held = Math.min(count, this.freeSlots);
+    this.reserved += held;
+    return held;
+  }
+
+  /**
+   * Runs jobs already leased to this host in `reserved` slots held with
+   * {@link JobLoop.reserve}, and frees the slots it did not use. Jobs beyond them, or that
+   * arrive while the host stops, are handed back to the queue.
+   */
+  adopt(jobs: readonly DequeuedJob[], reserved: number): void {
+    this.reserved -= reserved;
     for (const job of jobs) {
-      if (this.running && this.inFlight.size < this.options.concurrency) {
+      if (this.running && this.inFlight.size + this.reserved < this.options.concurrency) {
         this.stats.continued++;
         this.launch(job);
       } else {
@@ -102,7 +118,7 @@ export class JobLoop {
     try {
       do {
         this.pollAgain = false;
-        const free = this.options.concurrency - this.inFlight.size;
+        const free = this.freeSlots;
         if (!this.running || free <= 0) break;
         this.stats.polls++;
         const jobs = await this.options.jobTransport.dequeue({

@@ -10,10 +10,10 @@ import type { ResolvedNodeHostOptions } from "./options.js";
 
 /** Where claimed runs' first jobs can go straight away (the host's job loop). */
 export interface JobSlots {
-  /** Slots free now. */
-  readonly freeSlots: number;
-  /** Runs jobs leased to this host. */
-  adopt(jobs: readonly DequeuedJob[]): void;
+  /** Holds up to `count` free slots for jobs a claim will lease; returns how many it holds. */
+  reserve(count: number): number;
+  /** Runs jobs leased to this host in the `reserved` slots, freeing those left over. */
+  adopt(jobs: readonly DequeuedJob[], reserved: number): void;
 }
 
 /** Runs maintenance ticks until stopped. */
@@ -131,19 +131,23 @@ export class Orchestrator {
     this.claiming = (async () => {
       do {
         this.claimAgain = false;
+        const reserved =
+          this.options.continueRunsLocally && this.slots
+            ? this.slots.reserve(this.options.maxClaimsPerTick)
+            : 0;
         try {
-          const free = this.options.continueRunsLocally ? (this.slots?.freeSlots ?? 0) : 0;
           const result = await this.options.kernel.dispatch({
             type: "run.claimPending",
             workerId: this.options.workerId,
             maxClaims: this.options.maxClaimsPerTick,
-            ...(free > 0 ? { continueWith: free } : {}),
+            ...(reserved > 0 ? { continueWith: reserved } : {}),
           });
           // The first jobs, leased to this host: start them now, without a dequeue.
-          if (result.jobs) this.slots?.adopt(result.jobs);
+          this.slots?.adopt(result.jobs ?? [], reserved);
           if (result.claimed.length > (result.jobs?.length ?? 0)) this.onWork();
           if (result.claimed.length === this.options.maxClaimsPerTick) this.claimAgain = true;
         } catch (error) {
+          this.slots?.adopt([], reserved);
           this.options.logger.warn("[ratchet] [host-node] claiming pending runs failed", error);
         }
       } while (this.claimAgain && this.running);

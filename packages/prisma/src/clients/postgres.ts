@@ -29,13 +29,18 @@ export type PostgresPrismaClient = PrismaClient;
 
 /**
  * Creates a `pg` pool with Ratchet's defaults: at most `max` connections, a connect timeout,
- * and `onPoolError` for idle connections that fail. The caller ends it (`pool.end()`).
+ * and `onPoolError` for idle connections that fail. Its sessions run with
+ * `plan_cache_mode = force_generic_plan`: Ratchet's statements are written to look rows up by
+ * index whatever the parameters, so each connection plans a statement once, instead of five
+ * times before PostgreSQL settles on the generic plan (a batch of completions takes milliseconds
+ * to plan). The caller ends it (`pool.end()`).
  */
 export function createPostgresPool(options: PostgresClientOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS,
+    options: "-c plan_cache_mode=force_generic_plan",
   });
   // Without a listener, an idle connection's "error" event would crash the process.
   pool.on("error", (error) => options.onPoolError?.(error));

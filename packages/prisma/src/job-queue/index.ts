@@ -101,7 +101,7 @@ function queueOver(root: SqlExecutor): JobTransport {
            SELECT seq FROM ratchet_jobs WHERE status = 'PENDING' AND available_at <= $3
            ORDER BY priority DESC, available_at, seq LIMIT $4 ${d.skipLocked})
          UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3
-         WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND status = 'PENDING'
+         WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND (status = 'PENDING') IS TRUE
          RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`;
       const postgres = d.provider === "postgresql";
       const rows = await root.query(
@@ -204,7 +204,7 @@ function queueOver(root: SqlExecutor): JobTransport {
            available_at = CASE WHEN attempt >= max_attempts THEN available_at ELSE $1 END,
            last_error = '{"code":"LEASE_EXPIRED","message":"[ratchet] the job''s lease expired"}',
            locked_by = NULL, locked_until = NULL, updated_at = $1
-         WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND status = 'RUNNING'
+         WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND (status = 'RUNNING') IS TRUE
          RETURNING ${DEQUEUED_COLUMNS}, status`,
         at,
         limit,

@@ -26,13 +26,13 @@ WITH c AS MATERIALIZED (
 ),
 locked AS MATERIALIZED (
   SELECT r.id, r.current_group, r.group_remaining, r.event_seq FROM ratchet_runs r
-  WHERE r.id = ANY (ARRAY(SELECT run_id FROM c)) AND r.status = 'RUNNING'
+  WHERE r.id = ANY (ARRAY(SELECT run_id FROM c)) AND (r.status = 'RUNNING') IS TRUE
   ORDER BY r.id FOR UPDATE
 ),
 jobs_done AS (
   UPDATE ratchet_jobs j SET status = 'COMPLETED', locked_by = NULL, locked_until = NULL, updated_at = $2
   FROM c WHERE j.job_id = ANY (ARRAY(SELECT job_id FROM c WHERE job_id IS NOT NULL))
-    AND j.job_id = c.job_id AND j.status = 'RUNNING' AND j.attempt = c.job_attempt
+    AND j.job_id = c.job_id AND (j.status = 'RUNNING') IS TRUE AND j.attempt = c.job_attempt
     AND (SELECT count(*) FROM locked) >= 0
   RETURNING j.job_id
 ),

@@ -176,7 +176,7 @@ export async function claimPendingRuns(
     `WITH picked AS MATERIALIZED (
        SELECT id FROM ratchet_runs WHERE status = 'PENDING' ORDER BY priority DESC, created_at, id LIMIT $1 ${d.skipLocked})
      UPDATE ratchet_runs SET status = 'RUNNING', version = version + 1, updated_at = $2, started_at = COALESCE(started_at, $2)
-     WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND status = 'PENDING'
+     WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND (status = 'PENDING') IS TRUE
      RETURNING ${RUN_COLUMNS}`,
     limit,
     d.date(now),

@@ -25,7 +25,9 @@ export interface Dialect {
    * `column` is one of the values `subquery` selects. On PostgreSQL this is
    * `column = ANY (ARRAY(subquery))`: the subquery runs once and the outer statement looks its
    * rows up by index, where `IN (subquery)` may be planned (generically) as a scan of every row
-   * with a matching status.
+   * with a matching status. Statements that pick rows this way test the status as
+   * `(status = '…') IS TRUE`, which no index matches, so the planner cannot prefer a status
+   * index (and scan every pending or running row) over the key lookup.
    */
   oneOf(column: string, subquery: string): string;
 }
