@@ -14,6 +14,11 @@ export interface ExecuteJobOptions {
   /** Aborts the stage (e.g. the host is shutting down). */
   signal?: AbortSignal;
   /**
+   * The job's own controller, when the caller has one already (its signal then stands in for
+   * `signal`): timeouts and lost leases abort it, and no second controller is made.
+   */
+  controller?: AbortController;
+  /**
    * How many next-stage jobs the host will run itself right after this one commits (see the
    * kernel's `job.execute` `continueWith`); the result's `next` holds them, already leased.
    */
@@ -26,10 +31,11 @@ export async function executeJob(
   job: DequeuedJob,
   options: ExecuteJobOptions,
 ): Promise<JobExecuteResult> {
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  const controller = options.controller ?? new AbortController();
+  const outer = options.controller ? undefined : options.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onOuterAbort, { once: true });
+  if (outer?.aborted) controller.abort(outer.reason);
   const timeoutMs = typeof job.payload.timeoutMs === "number" ? job.payload.timeoutMs : undefined;
   const timer =
     timeoutMs === undefined
@@ -61,6 +67,6 @@ export async function executeJob(
   } finally {
     stop();
     if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onOuterAbort);
+    outer?.removeEventListener("abort", onOuterAbort);
   }
 }

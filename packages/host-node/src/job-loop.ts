@@ -156,7 +156,7 @@ export class JobLoop {
     const done = executeJob(this.options.kernel, job, {
       workerId: this.options.workerId,
       heartbeats: this.heartbeats,
-      signal: controller.signal,
+      controller,
       continueWith: this.options.continueRunsLocally ? 1 : 0,
     })
       .then(async (result) => {

@@ -351,6 +351,40 @@ describe("failure modes", () => {
     });
   });
 
+  it("7: a stage that never reads ctx.signal, cancelled while it runs, commits nothing", async () => {
+    let finish!: () => void;
+    const blocked = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const stage = defineStage({
+      id: "unaware",
+      name: "Unaware",
+      schemas: { input: z.object({}).passthrough(), output: z.object({ ok: z.boolean() }) },
+      execute: async () => {
+        await blocked;
+        return { ok: true };
+      },
+    });
+    const workflow = defineWorkflow({
+      id: "unaware",
+      name: "Unaware",
+      input: z.object({}).passthrough(),
+      output: z.object({ ok: z.boolean() }),
+    })
+      .pipe(stage)
+      .build();
+    const t = createTestKernel({ workflows: [workflow] });
+    const { workflowRunId, job } = await startOne(t, workflow.id);
+    const execution = t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job });
+    await settle();
+    await t.kernel.dispatch({ type: "run.cancel", workflowRunId });
+    finish();
+    expect(await execution).toMatchObject({ outcome: "cancelled" });
+    expect(await t.persistence.getStage(workflowRunId, "unaware")).toMatchObject({
+      status: "CANCELLED",
+    });
+  });
+
   it("7: a cancel made by another process reaches the stage at its next heartbeat", async () => {
     const { behaviour, workflow } = controllable("remote");
     behaviour.run = (_attempt, signal) =>

@@ -12,10 +12,11 @@ import { isSuspendResult, type PollConfig } from "../dsl/stage.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import { NonRetryableError, RatchetError, toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import { linkSignal } from "../internal/in-flight.js";
+
 import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
 import type { StartedGroup } from "../internal/progression.js";
 import { retryDelayMs } from "../internal/retry.js";
+import { StageAbort } from "../internal/stage-abort.js";
 import { createStageContext } from "../internal/stage-context.js";
 import {
   type AttemptTarget,
@@ -95,9 +96,8 @@ export async function jobExecute(
 
   const startedAt = deps.clock.now();
   const target = targetFor(job, workflow, run, record, startedAt);
-  const controller = new AbortController();
-  const unlink = linkSignal(command.signal, controller);
-  const unregister = deps.inFlight.register(run.id, job.jobId, controller);
+  const abort = new StageAbort(command.signal);
+  const unregister = deps.inFlight.register(run.id, job.jobId, abort);
   const progress = progressWriter(deps, target);
   try {
     const earlier = records.filter(
@@ -114,7 +114,7 @@ export async function jobExecute(
       config: decodeValue((run.config as JsonObject)[job.stageId] ?? {}),
       outputs,
       metadata: decodeValue<Record<string, unknown>>(run.metadata),
-      signal: controller.signal,
+      abort,
       onProgress: progress.report,
     });
     target.reports = reports;
@@ -131,11 +131,11 @@ export async function jobExecute(
       }
       ctx.input = parsedInput.data;
       result = await entry.stage.execute(ctx);
-      if (controller.signal.aborted) throw abortError(controller.signal.reason);
+      if (abort.aborted) throw abortError(abort.reason);
     } catch (error) {
       await progress.settled();
       target.emitStarted = !progress.startedWritten();
-      if (deps.inFlight.causeOf(controller) === "cancelled") {
+      if (deps.inFlight.causeOf(abort) === "cancelled") {
         await deps.jobTransport.complete(job, deps.clock.now());
         return { outcome: "cancelled", ...ids };
       }
@@ -190,7 +190,6 @@ export async function jobExecute(
     return notCommitted(outcome, ids);
   } finally {
     unregister();
-    unlink();
   }
 }
 

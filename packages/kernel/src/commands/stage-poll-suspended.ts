@@ -8,6 +8,7 @@ import { decodeValue } from "../codec.js";
 import { toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
 import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
+import { StageAbort } from "../internal/stage-abort.js";
 import { createCompletionContext } from "../internal/stage-context.js";
 import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
 import type { JsonObject, StageRecord } from "../records.js";
@@ -65,8 +66,8 @@ async function checkOne(
     deps.persistence,
     records.filter((r) => r.groupIndex < record.groupIndex && r.status === "COMPLETED"),
   );
-  const controller = new AbortController();
-  const unregister = deps.inFlight.register(run.id, `poll:${record.id}`, controller);
+  const abort = new StageAbort();
+  const unregister = deps.inFlight.register(run.id, `poll:${record.id}`, abort);
   const { ctx, reports } = createCompletionContext(deps, {
     workflowId: workflow.id,
     workflowRunId: run.id,
@@ -76,7 +77,7 @@ async function checkOne(
     config: decodeValue((run.config as JsonObject)[record.stageId] ?? {}),
     outputs,
     metadata: decodeValue<Record<string, unknown>>(run.metadata),
-    signal: controller.signal,
+    abort,
     checks,
   });
   target.reports = reports;

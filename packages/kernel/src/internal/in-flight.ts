@@ -2,23 +2,24 @@
  * Stages running in this kernel instance, so `run.cancel` and `job.heartbeat` can abort their
  * `ctx.signal` at once.
  */
+import type { StageAbort } from "./stage-abort.js";
 
 /** Why a running stage's signal was aborted. */
 export type AbortCause = "cancelled" | "lease-lost" | "host";
 
 /** Registry of running stage executions by run. */
 export class InFlightRegistry {
-  private readonly byRun = new Map<string, Map<string, AbortController>>();
-  private readonly causes = new WeakMap<AbortController, AbortCause>();
+  private readonly byRun = new Map<string, Map<string, StageAbort>>();
+  private readonly causes = new WeakMap<StageAbort, AbortCause>();
 
   /** Registers a running job; returns a function that unregisters it. */
-  register(runId: string, jobId: string, controller: AbortController): () => void {
+  register(runId: string, jobId: string, abort: StageAbort): () => void {
     let jobs = this.byRun.get(runId);
     if (!jobs) {
       jobs = new Map();
       this.byRun.set(runId, jobs);
     }
-    jobs.set(jobId, controller);
+    jobs.set(jobId, abort);
     return () => {
       const current = this.byRun.get(runId);
       if (!current) return;
@@ -31,45 +32,30 @@ export class InFlightRegistry {
   abortRun(runId: string, cause: AbortCause, reason: unknown): number {
     const jobs = this.byRun.get(runId);
     if (!jobs) return 0;
-    for (const controller of jobs.values()) this.abort(controller, cause, reason);
+    for (const abort of jobs.values()) this.abort(abort, cause, reason);
     return jobs.size;
   }
 
   /** Aborts one running job, wherever its run. */
   abortJob(jobId: string, cause: AbortCause, reason: unknown): boolean {
     for (const jobs of this.byRun.values()) {
-      const controller = jobs.get(jobId);
-      if (controller) {
-        this.abort(controller, cause, reason);
+      const abort = jobs.get(jobId);
+      if (abort) {
+        this.abort(abort, cause, reason);
         return true;
       }
     }
     return false;
   }
 
-  /** Why a controller was aborted by this registry, if it was. */
-  causeOf(controller: AbortController): AbortCause | undefined {
-    return this.causes.get(controller);
+  /** Why a stage was aborted by this registry, if it was. */
+  causeOf(abort: StageAbort): AbortCause | undefined {
+    return this.causes.get(abort);
   }
 
-  private abort(controller: AbortController, cause: AbortCause, reason: unknown): void {
-    if (controller.signal.aborted) return;
-    this.causes.set(controller, cause);
-    controller.abort(reason);
+  private abort(abort: StageAbort, cause: AbortCause, reason: unknown): void {
+    if (abort.aborted) return;
+    this.causes.set(abort, cause);
+    abort.abort(reason);
   }
-}
-
-/** Aborts `controller` when `signal` aborts; returns a function that undoes the link. */
-export function linkSignal(
-  signal: AbortSignal | undefined,
-  controller: AbortController,
-): () => void {
-  if (!signal) return () => {};
-  if (signal.aborted) {
-    controller.abort(signal.reason);
-    return () => {};
-  }
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
 }

@@ -14,6 +14,7 @@ import { RatchetError } from "../errors.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { JsonValue, LogLevel, LogRecord } from "../records.js";
 import type { KernelDeps } from "./deps.js";
+import type { StageAbort } from "./stage-abort.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,7 +41,8 @@ export interface StageContextSource extends StageIdentity {
   config: unknown;
   outputs: ReadonlyMap<string, unknown>;
   metadata: Record<string, unknown>;
-  signal: AbortSignal;
+  /** The stage's abort; `ctx.signal` is created from it when the stage first reads it. */
+  abort: StageAbort;
   /** Called on each progress report, after it is recorded. */
   onProgress?: (update: ProgressUpdate) => void;
 }
@@ -74,7 +76,9 @@ export function createStageContext(
     },
     log: createLogger(deps, source, reports.logs),
     storage: createRunStorage(deps.blobStore, source.workflowRunId),
-    signal: source.signal,
+    get signal() {
+      return source.abort.signal;
+    },
     metadata: source.metadata,
     workflowId: source.workflowId,
     workflowRunId: source.workflowRunId,

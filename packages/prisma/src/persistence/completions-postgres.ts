@@ -12,7 +12,7 @@
  */
 import type { RunStatus, StageCompletion, StageCompletionResult } from "@ratchet/kernel";
 import type { SqlExecutor } from "../sql/executor.js";
-import { json, toDate, toNumber } from "../sql/rows.js";
+import { json, toNumber } from "../sql/rows.js";
 import { WAKEUP_CHANNEL } from "../sql/wakeups.js";
 
 const COMPLETIONS_SQL = `
@@ -76,7 +76,7 @@ run_upd AS (
     JOIN (SELECT run_id, sum(n)::int AS n FROM seqs GROUP BY run_id) t ON t.run_id = a.run_id
     LEFT JOIN closing k ON k.run_id = a.run_id
   WHERE r.id = a.run_id
-  RETURNING r.id, r.version, r.event_seq, r.status, r.current_group, r.group_remaining, r.updated_at
+  RETURNING r.id, r.version, r.event_seq, r.status, r.current_group, r.group_remaining
 ),
 events AS (
   INSERT INTO ratchet_outbox (id, run_id, sequence, type, payload, occurred_at, retry_count, available_at)
@@ -115,7 +115,7 @@ SELECT c.i,
        WHEN l.id IS NOT NULL AND l.current_group = c.group_index THEN 'duplicate'
        ELSE 'stale' END AS outcome,
   (k.i IS NOT NULL) AS closed,
-  u.version, u.event_seq, u.status, u.current_group, u.group_remaining, u.updated_at,
+  u.version, u.event_seq, u.status, u.current_group, u.group_remaining,
   CASE WHEN d.i IS NULL AND (l.id IS NULL OR l.current_group <> c.group_index)
        THEN (SELECT status FROM ratchet_runs WHERE id = c.run_id) END AS run_status,
   (SELECT n FROM woken) AS woken,
@@ -215,7 +215,8 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
   ];
 }
 
-function resultOf(row: Row): StageCompletionResult {
+/** A completion's result; `now` is the batch's time, which the statement wrote as `updated_at`. */
+function resultOf(row: Row, now: Date): StageCompletionResult {
   if (row.outcome === "duplicate") return { kind: "duplicate" };
   if (row.outcome === "stale")
     return { kind: "stale", status: (row.run_status as RunStatus | null) ?? null };
@@ -228,7 +229,7 @@ function resultOf(row: Row): StageCompletionResult {
       eventSeq: toNumber(row.event_seq),
       currentGroup: toNumber(row.current_group),
       groupRemaining: toNumber(row.group_remaining),
-      updatedAt: toDate(row.updated_at),
+      updatedAt: new Date(now.getTime()),
     },
   };
 }
@@ -247,7 +248,7 @@ export async function commitCompletionsPostgres(
   );
   const rows = await db.query(COMPLETIONS_SQL, ...parameters(batch, now));
   return {
-    results: rows.map(resultOf),
+    results: rows.map((row) => resultOf(row, now)),
     woken: rows.some((row) => toNumber(row.woken ?? 0) > 0),
   };
 }

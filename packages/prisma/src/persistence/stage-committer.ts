@@ -29,10 +29,11 @@ export function stageCommitterOver(
       return results;
     },
     {
+      // Stage record ids and job ids are both unique ids: one key space is enough.
       keys: (completion) =>
         completion.job
-          ? [`stage:${completion.stageRecordId}`, `job:${completion.job.jobId}`]
-          : [`stage:${completion.stageRecordId}`],
+          ? [completion.stageRecordId, completion.job.jobId]
+          : [completion.stageRecordId],
     },
   );
   return { commit: (completion) => batcher.submit(completion) };

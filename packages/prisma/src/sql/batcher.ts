@@ -78,7 +78,7 @@ export class Batcher<T, R> {
   /** The next batch: queued requests in order, skipping any whose keys are already taken. */
   private take(): Array<Waiting<T, R>> {
     const keysOf = this.options.keys;
-    if (!keysOf) return this.queue.splice(0, this.maxBatch);
+    if (!keysOf || this.queue.length === 1) return this.queue.splice(0, this.maxBatch);
     const taken = new Set<string>();
     const batch: Array<Waiting<T, R>> = [];
     for (let i = 0; i < this.queue.length && batch.length < this.maxBatch; ) {
