@@ -87,11 +87,12 @@ function transactionView(tx: SqlExecutor): PersistenceTransaction {
 
 /** The `Persistence` port over a shared executor (used by the stack helpers). */
 export function persistenceOver(db: SqlExecutor): Persistence {
-  return {
+  const persistence: Persistence = {
     ...operations(db),
     withTransaction: (fn) => db.transaction((tx) => fn(transactionView(tx))),
-    stageCommitter: (jobTransport) => stageCommitterOver(db, jobTransport),
+    stageCommitter: (jobTransport) => stageCommitterOver(db, jobTransport, persistence),
   };
+  return persistence;
 }
 
 /**

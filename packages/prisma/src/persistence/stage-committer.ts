@@ -1,33 +1,59 @@
 /**
- * The Prisma persistence's stage committer: completions written in batches, each batch in one
- * statement on PostgreSQL (`completions-postgres.ts`). Offered for a Prisma job queue on the
- * same database only, since each statement also settles and enqueues that queue's jobs.
+ * The Prisma persistence's stage committer: completions written in batches — on PostgreSQL
+ * each batch in one statement (`completions-postgres.ts`), on SQLite each batch in one
+ * transaction through the kernel's own completion logic. Offered for a Prisma job queue on
+ * the same database only, since each write also settles and enqueues that queue's jobs.
  */
-import type {
-  JobTransport,
-  StageCommitter,
-  StageCompletion,
-  StageCompletionResult,
+import {
+  type JobTransport,
+  type Persistence,
+  type StageCommitter,
+  type StageCompletion,
+  type StageCompletionResult,
+  systemClock,
+  transactionalCommitter,
 } from "@ratchet/kernel";
 import { isJobQueueOf } from "../job-queue/registry.js";
+import { schedulerOver } from "../scheduler/index.js";
 import { Batcher } from "../sql/batcher.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { wakeupsOf } from "../sql/wakeups.js";
 import { commitCompletionsPostgres } from "./completions-postgres.js";
 
-/** The committer over `db` for `jobTransport`, or `undefined` when it cannot write its jobs. */
-export function stageCommitterOver(
+/** The batched write of one provider. */
+function batchWriter(
   db: SqlExecutor,
   jobTransport: JobTransport,
-): StageCommitter | undefined {
-  if (db.dialect.provider !== "postgresql" || !isJobQueueOf(jobTransport, db)) return undefined;
-  const batcher = new Batcher<StageCompletion, StageCompletionResult>(
-    async (batch) => {
+  persistence: Persistence,
+): (batch: readonly StageCompletion[]) => Promise<readonly StageCompletionResult[]> {
+  if (db.dialect.provider === "postgresql") {
+    return async (batch) => {
       const { results, woken } = await commitCompletionsPostgres(db, batch);
       // Other processes hear of new jobs through pg_notify in the statement; this one now.
       if (woken) wakeupsOf(db.database).emit("job");
       return results;
-    },
+    };
+  }
+  // SQLite: one BEGIN IMMEDIATE … COMMIT for the batch instead of one per completion.
+  const kernelLogic = transactionalCommitter({
+    persistence,
+    jobTransport,
+    scheduler: schedulerOver(db),
+    clock: systemClock,
+    newId: () => crypto.randomUUID(),
+  });
+  return (batch) => kernelLogic.commitMany(batch);
+}
+
+/** The committer over `db` for `jobTransport`, or `undefined` when it cannot write its jobs. */
+export function stageCommitterOver(
+  db: SqlExecutor,
+  jobTransport: JobTransport,
+  persistence: Persistence,
+): StageCommitter | undefined {
+  if (!isJobQueueOf(jobTransport, db)) return undefined;
+  const batcher = new Batcher<StageCompletion, StageCompletionResult>(
+    batchWriter(db, jobTransport, persistence),
     {
       // Stage record ids and job ids are both unique ids: one key space is enough.
       keys: (completion) =>
