@@ -67,11 +67,6 @@ function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJ
   }
 }
 
-/** Highest priority first, then oldest, then first enqueued. */
-function dequeueOrder(a: JobRow, b: JobRow): number {
-  return b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
-}
-
 /** Moves a job to a new state with its lock cleared. */
 function unlock(row: JobRow, status: JobStatus, now: Date): JobRow {
   return { ...row, status, lockedBy: null, lockedUntil: null, updatedAt: copyDate(now) };
@@ -124,13 +119,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
     dequeue: ({ workerId, limit, leaseMs, now }) =>
       store.execute(undefined, (tx) => {
         const t = now.getTime();
-        const picked = pickRows({
-          keys: store.pendingJobs.values,
-          get: (id) => store.jobs.get(id),
-          accept: (row) => row.availableAt.getTime() <= t,
-          limit,
-          compare: dequeueOrder,
-        });
+        const picked = store.pendingJobs.first(limit, (row) => row.availableAt.getTime() <= t);
         const lockedUntil = new Date(t + leaseMs);
         return picked.map((prev) => {
           const next: JobRow = {

@@ -2,7 +2,7 @@
 import type { ClaimPendingOptions, ListRunsQuery } from "../../ports/persistence.js";
 import type { NewRun, RunPatch, RunRecord } from "../../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate } from "./copy.js";
-import { compareIds, pickRows } from "./select.js";
+import { compareIds } from "./select.js";
 import { duplicateKeyError, type InMemoryStore } from "./store.js";
 import type { StoreTransaction } from "./table.js";
 
@@ -106,16 +106,7 @@ export function claimPendingRuns(
   tx: StoreTransaction,
   { limit, now }: ClaimPendingOptions,
 ): RunRecord[] {
-  const picked = pickRows({
-    keys: store.pendingRuns.values,
-    get: (id) => store.runs.get(id),
-    accept: () => true,
-    limit,
-    compare: (a, b) =>
-      b.priority - a.priority ||
-      a.createdAt.getTime() - b.createdAt.getTime() ||
-      compareIds(a.id, b.id),
-  });
+  const picked = store.pendingRuns.first(limit);
   return picked.map((prev) => {
     const next: RunRecord = {
       ...prev,

@@ -25,7 +25,15 @@ import type {
   StageRecord,
 } from "../../records.js";
 import { AsyncMutex } from "./mutex.js";
-import { FilterIndex, GroupIndex, StoreTransaction, Table, UniqueIndex } from "./table.js";
+import { compareIds } from "./select.js";
+import {
+  FilterIndex,
+  GroupIndex,
+  OrderedIndex,
+  StoreTransaction,
+  Table,
+  UniqueIndex,
+} from "./table.js";
 
 /** A stored stage: the record, its inline output, and its insertion order. */
 export interface StageRow extends StageRecord {
@@ -81,6 +89,20 @@ export function scheduleKey(type: string, correlationId: string): string {
   return `${type}\u0000${correlationId}`;
 }
 
+/** Order in which pending runs are claimed: highest priority, then oldest, then by id. */
+export function claimOrder(a: RunRecord, b: RunRecord): number {
+  return (
+    b.priority - a.priority ||
+    a.createdAt.getTime() - b.createdAt.getTime() ||
+    compareIds(a.id, b.id)
+  );
+}
+
+/** Order in which pending jobs are dequeued: highest priority, then oldest, then first enqueued. */
+export function dequeueOrder(a: JobRow, b: JobRow): number {
+  return b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
+}
+
 /** Error for an insert whose primary or unique key is taken. */
 export function duplicateKeyError(what: string, key: string): RatchetError {
   return new RatchetError("DUPLICATE_KEY", `[ratchet] [in-memory] ${what} "${key}" already exists`);
@@ -91,8 +113,12 @@ export function duplicateKeyError(what: string, key: string): RatchetError {
  * scheduler created over it. Create one per test (or per kernel) with `new InMemoryStore()`.
  */
 export class InMemoryStore {
-  /** `PENDING` runs. */
-  readonly pendingRuns = new FilterIndex<RunRecord>(["status"], (run) => run.status === "PENDING");
+  /** `PENDING` runs in claim order. */
+  readonly pendingRuns = new OrderedIndex<RunRecord>(
+    ["status", "priority", "createdAt", "id"],
+    (run) => run.status === "PENDING",
+    claimOrder,
+  );
   /** Runs by id. */
   readonly runs = new Table<RunRecord>([this.pendingRuns]);
 
@@ -145,8 +171,12 @@ export class InMemoryStore {
 
   /** Job ids by run id. */
   readonly jobsByRun = new GroupIndex<JobRow>(["workflowRunId"], (job) => job.workflowRunId);
-  /** `PENDING` job ids. */
-  readonly pendingJobs = new FilterIndex<JobRow>(["status"], (job) => job.status === "PENDING");
+  /** `PENDING` jobs in dequeue order. */
+  readonly pendingJobs = new OrderedIndex<JobRow>(
+    ["status", "priority", "createdAt", "seq"],
+    (job) => job.status === "PENDING",
+    dequeueOrder,
+  );
   /** `RUNNING` job ids. */
   readonly runningJobs = new FilterIndex<JobRow>(["status"], (job) => job.status === "RUNNING");
   /** Jobs by id. */

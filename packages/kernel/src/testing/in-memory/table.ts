@@ -100,6 +100,101 @@ export class GroupIndex<Row extends object> implements RowIndex<Row> {
   }
 }
 
+/**
+ * The rows that satisfy a predicate, kept sorted by a total order (e.g. pending jobs in
+ * dequeue order), so a claim reads the first few instead of scanning every candidate.
+ *
+ * A sorted array with a moving head: rows mostly enter at the end (newest) and leave at the
+ * front (claimed first), and both are O(log n); a row elsewhere moves with `splice`.
+ */
+export class OrderedIndex<Row extends object> implements RowIndex<Row> {
+  private items: (Row | undefined)[] = [];
+  private head = 0;
+
+  /**
+   * `fields` are the row fields `test` and `compare` read; `compare` must be a total order
+   * over the rows (end with a unique tie-break), so each row has exactly one position.
+   */
+  constructor(
+    private readonly fields: readonly (keyof Row)[],
+    private readonly test: (row: Row) => boolean,
+    private readonly compare: (a: Row, b: Row) => number,
+  ) {}
+
+  /** @inheritDoc */
+  update(_key: string, prev: Row | undefined, next: Row | undefined): void {
+    if (unchanged(this.fields, prev, next)) {
+      // Same membership and position: at most the row object changes.
+      if (this.test(prev as Row)) this.items[this.find(prev as Row)] = next;
+      return;
+    }
+    if (prev !== undefined && this.test(prev)) this.remove(prev);
+    if (next !== undefined && this.test(next)) this.insert(next);
+  }
+
+  /** Number of rows in the index. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The first `limit` rows that `accept` takes, in order. */
+  first(limit: number, accept?: (row: Row) => boolean): Row[] {
+    const out: Row[] = [];
+    const items = this.items;
+    for (let i = this.head; i < items.length && out.length < limit; i++) {
+      const row = items[i] as Row;
+      if (accept === undefined || accept(row)) out.push(row);
+    }
+    return out;
+  }
+
+  /** Position of the first row not ordered before `row`. */
+  private lowerBound(row: Row): number {
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(this.items[mid] as Row, row) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private find(row: Row): number {
+    const at = this.lowerBound(row);
+    if (this.items[at] === undefined || this.compare(this.items[at] as Row, row) !== 0) {
+      throw new Error("[ratchet] [in-memory] internal: ordered index lost a row");
+    }
+    return at;
+  }
+
+  private insert(row: Row): void {
+    const at = this.lowerBound(row);
+    if (at === this.items.length) this.items.push(row);
+    else if (at === this.head && this.head > 0) this.items[--this.head] = row;
+    else this.items.splice(at, 0, row);
+  }
+
+  private remove(row: Row): void {
+    const at = this.find(row);
+    if (at === this.head) {
+      this.items[at] = undefined;
+      this.head += 1;
+      if (this.head === this.items.length) {
+        this.items = [];
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+    } else if (at === this.items.length - 1) {
+      this.items.pop();
+    } else {
+      this.items.splice(at, 1);
+    }
+  }
+}
+
 /** One key per value (e.g. a stage by run and stage id); callers check for conflicts first. */
 export class UniqueIndex<Row extends object> implements RowIndex<Row> {
   private readonly keys = new Map<string, string>();
