@@ -86,6 +86,35 @@ describe("in-memory store", () => {
     ]);
   });
 
+  it("a failing operation outside a transaction undoes its own partial writes", async () => {
+    const { persistence } = createInMemoryStack();
+    const run = await persistence.createRun(newRun());
+    await persistence.createStages([
+      { id: "s-first", runId: run.id, stageId: "a", groupIndex: 0, createdAt: at(0) },
+    ]);
+    const batch = persistence.createStages([
+      { id: "s-second", runId: run.id, stageId: "b", groupIndex: 1, createdAt: at(0) },
+      { id: "s-clash", runId: run.id, stageId: "a", groupIndex: 1, createdAt: at(0) },
+    ]);
+    await expect(batch).rejects.toMatchObject({ code: "DUPLICATE_KEY" });
+    expect((await persistence.listStages(run.id)).map((stage) => stage.id)).toEqual(["s-first"]);
+  });
+
+  it("operations issued without awaiting run in the order they were issued", async () => {
+    const { persistence } = createInMemoryStack();
+    const run = await persistence.createRun(newRun());
+    const before = persistence.getRun(run.id);
+    const update = persistence.updateRun(run.id, { currentGroup: 1 }, { now: at(1) });
+    const inside = persistence.withTransaction((tx) =>
+      tx.updateRun(run.id, { currentGroup: 2 }, { now: at(2) }),
+    );
+    const after = persistence.getRun(run.id);
+    expect((await before)?.currentGroup).toBe(0);
+    expect((await update)?.currentGroup).toBe(1);
+    expect((await inside)?.currentGroup).toBe(2);
+    expect((await after)?.currentGroup).toBe(2);
+  });
+
   it("rejects duplicate keys and leaves the first row untouched", async () => {
     const { persistence, jobTransport } = createInMemoryStack();
     const run = newRun({ input: "first" });

@@ -202,25 +202,44 @@ export class InMemoryStore {
   /**
    * Runs a synchronous operation: inside `tx` when given (undoing its own writes if it throws,
    * like a failed SQL statement), otherwise as its own transaction under the mutex.
+   *
+   * Without `tx`, an operation that finds the mutex free runs at once: it is synchronous, so
+   * nothing can interleave with it, and it needs neither the lock nor an extra microtask.
    */
   execute<T>(tx: StoreTransaction | undefined, operation: (tx: StoreTransaction) => T): Promise<T> {
-    if (tx === undefined) return this.transaction(operation);
-    const mark = tx.mark();
+    if (tx !== undefined) {
+      const mark = tx.mark();
+      try {
+        tx.assertOpen();
+        return Promise.resolve(operation(tx));
+      } catch (error) {
+        if (tx.isOpen) tx.rollbackTo(mark);
+        return Promise.reject(error);
+      }
+    }
+    if (this.mutex.isLocked) return this.transaction(operation);
+    const own = new StoreTransaction();
     try {
-      tx.assertOpen();
-      return Promise.resolve(operation(tx));
+      const result = operation(own);
+      own.commit();
+      return Promise.resolve(result);
     } catch (error) {
-      if (tx.isOpen) tx.rollbackTo(mark);
+      own.rollback();
       return Promise.reject(error);
     }
   }
 
   /**
    * Runs `fn` in a new transaction holding the mutex: commits when it resolves, rolls back
-   * every write and rethrows when it throws.
+   * every write and rethrows when it throws. When the mutex is free, `fn` starts at once.
    */
-  async transaction<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
-    await this.mutex.lock();
+  transaction<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
+    if (this.mutex.tryLock()) return this.runLocked(fn);
+    return this.mutex.lock().then(() => this.runLocked(fn));
+  }
+
+  /** Runs `fn` in a new transaction; the caller holds the mutex, which this releases. */
+  private async runLocked<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
     const tx = new StoreTransaction();
     try {
       const result = await fn(tx);
