@@ -12,6 +12,8 @@ export function cloneJson<T extends JsonValue>(value: T): T {
   return cloneValue(value) as T;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function cloneValue(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) {
@@ -21,7 +23,10 @@ function cloneValue(value: unknown): unknown {
   }
   if (value instanceof Date) return new Date(value.getTime());
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  // `for...in` with an own-property check visits what `Object.keys` returns, in the same
+  // order, without allocating the array of keys.
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
     const item = cloneValue((value as Record<string, unknown>)[key]);
     // A plain assignment to "__proto__" would set the prototype instead of a property.
     if (key === "__proto__") {

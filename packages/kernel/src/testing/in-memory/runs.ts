@@ -73,15 +73,28 @@ export function updateRun(
   if (prev === undefined) return null;
   if (options.expectedVersion !== undefined && prev.version !== options.expectedVersion)
     return null;
-  const next: RunRecord = { ...prev, version: prev.version + 1, updatedAt: copyDate(options.now) };
-  if (patch.status !== undefined) next.status = patch.status;
-  if (patch.output !== undefined) next.output = cloneJson(patch.output);
-  if (patch.error !== undefined) next.error = copyError(patch.error);
-  if (patch.currentGroup !== undefined) next.currentGroup = patch.currentGroup;
-  if (patch.eventSeq !== undefined) next.eventSeq = patch.eventSeq;
-  if (patch.metadata !== undefined) next.metadata = cloneJson(patch.metadata);
-  if (patch.startedAt !== undefined) next.startedAt = copyNullableDate(patch.startedAt);
-  if (patch.completedAt !== undefined) next.completedAt = copyNullableDate(patch.completedAt);
+  // One literal rather than a spread and assignments: rows keep one hidden class, and V8
+  // copies a 17-field object several times faster this way.
+  const next: RunRecord = {
+    id: prev.id,
+    workflowId: prev.workflowId,
+    status: patch.status !== undefined ? patch.status : prev.status,
+    version: prev.version + 1,
+    priority: prev.priority,
+    input: prev.input,
+    config: prev.config,
+    metadata: patch.metadata !== undefined ? cloneJson(patch.metadata) : prev.metadata,
+    output: patch.output !== undefined ? cloneJson(patch.output) : prev.output,
+    error: patch.error !== undefined ? copyError(patch.error) : prev.error,
+    currentGroup: patch.currentGroup !== undefined ? patch.currentGroup : prev.currentGroup,
+    eventSeq: patch.eventSeq !== undefined ? patch.eventSeq : prev.eventSeq,
+    idempotencyKey: prev.idempotencyKey,
+    createdAt: prev.createdAt,
+    updatedAt: copyDate(options.now),
+    startedAt: patch.startedAt !== undefined ? copyNullableDate(patch.startedAt) : prev.startedAt,
+    completedAt:
+      patch.completedAt !== undefined ? copyNullableDate(patch.completedAt) : prev.completedAt,
+  };
   store.runs.put(tx, id, next);
   return copyRun(next);
 }
@@ -107,13 +120,26 @@ export function claimPendingRuns(
   { limit, now }: ClaimPendingOptions,
 ): RunRecord[] {
   const picked = store.pendingRuns.first(limit);
+  const updatedAt = now.getTime();
   return picked.map((prev) => {
     const next: RunRecord = {
-      ...prev,
+      id: prev.id,
+      workflowId: prev.workflowId,
       status: "RUNNING",
       version: prev.version + 1,
-      updatedAt: copyDate(now),
-      startedAt: prev.startedAt ?? copyDate(now),
+      priority: prev.priority,
+      input: prev.input,
+      config: prev.config,
+      metadata: prev.metadata,
+      output: prev.output,
+      error: prev.error,
+      currentGroup: prev.currentGroup,
+      eventSeq: prev.eventSeq,
+      idempotencyKey: prev.idempotencyKey,
+      createdAt: prev.createdAt,
+      updatedAt: new Date(updatedAt),
+      startedAt: prev.startedAt ?? new Date(updatedAt),
+      completedAt: prev.completedAt,
     };
     store.runs.put(tx, next.id, next);
     return copyRun(next);

@@ -90,7 +90,16 @@ export function createInMemoryScheduler(store: InMemoryStore): Scheduler {
         });
         const leaseUntil = new Date(t + leaseMs);
         return due.map((prev) => {
-          const next: ScheduledRow = { ...prev, leasedBy: workerId, leaseUntil };
+          const next: ScheduledRow = {
+            id: prev.id,
+            type: prev.type,
+            correlationId: prev.correlationId,
+            payload: prev.payload,
+            runAt: prev.runAt,
+            leasedBy: workerId,
+            leaseUntil,
+            seq: prev.seq,
+          };
           store.scheduled.put(tx, next.id, next);
           return copyScheduled(next);
         });
