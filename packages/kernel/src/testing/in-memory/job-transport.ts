@@ -53,7 +53,7 @@ function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJ
   for (const job of jobs) {
     if (store.jobs.get(job.jobId) !== undefined) throw duplicateKeyError("job", job.jobId);
     // `enqueue` has no `now`: the job counts as created when it becomes available.
-    store.jobs.put(tx, job.jobId, {
+    store.jobs.replace(tx, job.jobId, undefined, {
       jobId: job.jobId,
       workflowRunId: job.workflowRunId,
       workflowId: job.workflowId,
@@ -137,7 +137,7 @@ function changeRunning(
   if (row?.status !== "RUNNING") return false;
   if (fence.workerId !== undefined && row.lockedBy !== fence.workerId) return false;
   if (fence.attempt !== undefined && row.attempt !== fence.attempt) return false;
-  store.jobs.put(tx, jobId, change(row));
+  store.jobs.replace(tx, jobId, row, change(row));
   return true;
 }
 
@@ -182,7 +182,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
             prev.lastError,
             copyDate(now),
           );
-          store.jobs.put(tx, next.jobId, next);
+          store.jobs.replace(tx, next.jobId, prev, next);
           return copyDequeued(next);
         });
       }),
@@ -201,7 +201,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
           prev.lastError,
           copyDate(now),
         );
-        store.jobs.put(tx, jobId, next);
+        store.jobs.replace(tx, jobId, prev, next);
         return copyDequeued(next);
       }),
 

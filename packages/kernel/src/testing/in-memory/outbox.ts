@@ -71,7 +71,7 @@ export function appendOutboxEvents(
 ): void {
   for (const event of events) {
     if (store.outbox.get(event.id) !== undefined) throw duplicateKeyError("outbox event", event.id);
-    if (store.outboxBySequence.get(`${event.runId}\u0000${event.sequence}`) !== undefined) {
+    if (store.outboxBySequence.get(event.runId, event.sequence) !== undefined) {
       throw duplicateKeyError(`outbox sequence of run ${event.runId}`, String(event.sequence));
     }
     const row: OutboxRow = {
@@ -88,7 +88,7 @@ export function appendOutboxEvents(
       lastError: null,
       seq: store.nextSeq(),
     };
-    store.outbox.put(tx, row.id, row);
+    store.outbox.replace(tx, row.id, undefined, row);
   }
 }
 
@@ -125,7 +125,7 @@ export function claimOutboxEvents(
       prev.dlqAt,
       prev.lastError,
     );
-    store.outbox.put(tx, next.id, next);
+    store.outbox.replace(tx, next.id, prev, next);
     return copyOutboxEvent(next);
   });
 }

@@ -51,7 +51,7 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     startedAt: null,
     completedAt: null,
   };
-  store.runs.put(tx, row.id, row);
+  store.runs.replace(tx, row.id, undefined, row);
   return copyRun(row);
 }
 
@@ -95,7 +95,7 @@ export function updateRun(
     completedAt:
       patch.completedAt !== undefined ? copyNullableDate(patch.completedAt) : prev.completedAt,
   };
-  store.runs.put(tx, id, next);
+  store.runs.replace(tx, id, prev, next);
   return copyRun(next);
 }
 
@@ -141,7 +141,7 @@ export function claimPendingRuns(
       startedAt: prev.startedAt ?? new Date(updatedAt),
       completedAt: prev.completedAt,
     };
-    store.runs.put(tx, next.id, next);
+    store.runs.replace(tx, next.id, prev, next);
     return copyRun(next);
   });
 }

@@ -10,7 +10,7 @@ import type { TransactionScope } from "../../ports/transaction.js";
 import type { ScheduledCommand } from "../../records.js";
 import { cloneJson, copyDate } from "./copy.js";
 import { pickRows } from "./select.js";
-import { type InMemoryStore, type ScheduledRow, scheduleKey } from "./store.js";
+import type { InMemoryStore, ScheduledRow } from "./store.js";
 import type { StoreTransaction } from "./table.js";
 
 function copyScheduled(row: ScheduledRow): ScheduledCommand {
@@ -29,7 +29,7 @@ function cancel(
   type: string,
   correlationId: string,
 ): void {
-  const id = store.scheduledByKey.get(scheduleKey(type, correlationId));
+  const id = store.scheduledByKey.get(type, correlationId);
   if (id !== undefined) store.scheduled.delete(tx, id);
 }
 

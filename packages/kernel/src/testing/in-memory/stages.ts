@@ -9,7 +9,7 @@ import type {
 } from "../../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate, copyOutputRef } from "./copy.js";
 import { pickRows, rowsOf } from "./select.js";
-import { duplicateKeyError, type InMemoryStore, type StageRow, stageKey } from "./store.js";
+import { duplicateKeyError, type InMemoryStore, type StageRow } from "./store.js";
 import type { StoreTransaction } from "./table.js";
 
 /** Copy of a stored stage, without its inline output. */
@@ -48,7 +48,7 @@ export function createStages(
 ): void {
   for (const stage of stages) {
     if (store.stages.get(stage.id) !== undefined) throw duplicateKeyError("stage record", stage.id);
-    if (store.stageByName.get(stageKey(stage.runId, stage.stageId)) !== undefined) {
+    if (store.stageByName.get(stage.runId, stage.stageId) !== undefined) {
       throw duplicateKeyError(`stage of run ${stage.runId}`, stage.stageId);
     }
     // Spelled out instead of `{ ...newStageRecord(stage), output, seq }`: V8 gives an object
@@ -76,7 +76,7 @@ export function createStages(
       output: undefined,
       seq: store.nextSeq(),
     };
-    store.stages.put(tx, row.id, row);
+    store.stages.replace(tx, row.id, undefined, row);
   }
 }
 
@@ -92,7 +92,7 @@ export function listStages(store: InMemoryStore, runId: string): StageRecord[] {
 
 /** A stage by run and stage id. */
 export function getStage(store: InMemoryStore, runId: string, stageId: string): StageRecord | null {
-  const id = store.stageByName.get(stageKey(runId, stageId));
+  const id = store.stageByName.get(runId, stageId);
   const row = id === undefined ? undefined : store.stages.get(id);
   return row === undefined ? null : copyStage(row);
 }
@@ -142,7 +142,7 @@ export function updateStage(
     output,
     seq: prev.seq,
   };
-  store.stages.put(tx, id, next);
+  store.stages.replace(tx, id, prev, next);
   return true;
 }
 
@@ -153,7 +153,7 @@ export function getStageOutputs(
 ): Map<string, JsonValue> {
   const outputs = new Map<string, JsonValue>();
   for (const { runId, stageId } of keys) {
-    const id = store.stageByName.get(stageKey(runId, stageId));
+    const id = store.stageByName.get(runId, stageId);
     const row = id === undefined ? undefined : store.stages.get(id);
     if (row?.outputRef?.kind !== "inline" || row.output === undefined) continue;
     outputs.set(stageOutputMapKey(runId, stageId), cloneJson(row.output));
@@ -219,7 +219,7 @@ export function claimSuspendedStages(
   const leaseUntil = new Date(t + leaseMs);
   return picked.map((prev) => {
     const next: StageRow = withPollLease(prev, leaseUntil);
-    store.stages.put(tx, next.id, next);
+    store.stages.replace(tx, next.id, prev, next);
     return copyStage(next);
   });
 }

@@ -30,9 +30,9 @@ import {
   FilterIndex,
   GroupIndex,
   OrderedIndex,
+  PairIndex,
   StoreTransaction,
   Table,
-  UniqueIndex,
 } from "./table.js";
 
 /** A stored stage: the record, its inline output, and its insertion order. */
@@ -74,19 +74,9 @@ export interface ScheduledRow extends ScheduledCommand {
   seq: number;
 }
 
-/** Key of a stage by run and stage id. */
-export function stageKey(runId: string, stageId: string): string {
-  return `${runId}\u0000${stageId}`;
-}
-
 /** Key of an idempotency key by command type and key. */
 export function idempotencyKey(key: string, commandType: string): string {
   return `${commandType}\u0000${key}`;
-}
-
-/** Key of a scheduled command by type and correlation id. */
-export function scheduleKey(type: string, correlationId: string): string {
-  return `${type}\u0000${correlationId}`;
 }
 
 /** Order in which pending runs are claimed: highest priority, then oldest, then by id. */
@@ -124,9 +114,11 @@ export class InMemoryStore {
 
   /** Stage row ids by run id. */
   readonly stagesByRun = new GroupIndex<StageRow>(["runId"], (stage) => stage.runId);
-  /** Stage row id by {@link stageKey}. */
-  readonly stageByName = new UniqueIndex<StageRow>(["runId", "stageId"], (stage) =>
-    stageKey(stage.runId, stage.stageId),
+  /** Stage row id by run id and stage id. */
+  readonly stageByName = new PairIndex<StageRow, string>(
+    (stage) => stage.runId,
+    (stage) => stage.stageId,
+    (a, b) => a.runId === b.runId && a.stageId === b.stageId,
   );
   /** `SUSPENDED` stage row ids. */
   readonly suspendedStages = new FilterIndex<StageRow>(
@@ -154,9 +146,10 @@ export class InMemoryStore {
     (event) => event.publishedAt === null && event.dlqAt !== null,
   );
   /** Event id by run id and sequence. */
-  readonly outboxBySequence = new UniqueIndex<OutboxRow>(
-    ["runId", "sequence"],
-    (event) => `${event.runId}\u0000${event.sequence}`,
+  readonly outboxBySequence = new PairIndex<OutboxRow, number>(
+    (event) => event.runId,
+    (event) => event.sequence,
+    (a, b) => a.runId === b.runId && a.sequence === b.sequence,
   );
   /** Outbox events by id. */
   readonly outbox = new Table<OutboxRow>([
@@ -182,15 +175,22 @@ export class InMemoryStore {
   /** Jobs by id. */
   readonly jobs = new Table<JobRow>([this.jobsByRun, this.pendingJobs, this.runningJobs]);
 
-  /** Scheduled command id by {@link scheduleKey}. */
-  readonly scheduledByKey = new UniqueIndex<ScheduledRow>(["type", "correlationId"], (row) =>
-    scheduleKey(row.type, row.correlationId),
+  /** Scheduled command id by type and correlation id. */
+  readonly scheduledByKey = new PairIndex<ScheduledRow, string>(
+    (row) => row.type,
+    (row) => row.correlationId,
+    (a, b) => a.type === b.type && a.correlationId === b.correlationId,
   );
   /** Scheduled commands by id. */
   readonly scheduled = new Table<ScheduledRow>([this.scheduledByKey]);
 
   private readonly mutex = new AsyncMutex();
-  private readonly scopes = new WeakMap<object, StoreTransaction>();
+  /**
+   * The property under which a transaction scope of this store holds its transaction: a
+   * symbol of this store's own, so no other object (or other store's scope) carries it. A
+   * property read is cheaper than a `WeakMap`, which also costs the collector extra work.
+   */
+  private readonly scopeKey: symbol = Symbol("ratchet.in-memory.transaction");
   private seq = 0;
 
   /** A number larger than every earlier one: insertion order for tie-breaks. */
@@ -255,11 +255,13 @@ export class InMemoryStore {
 
   /** Makes `scope` stand for `tx`, so adapters handed the scope write through `tx`. */
   registerScope(scope: TransactionScope, tx: StoreTransaction): void {
-    this.scopes.set(scope, tx);
+    (scope as unknown as Record<symbol, StoreTransaction>)[this.scopeKey] = tx;
   }
 
   /** The transaction `scope` stands for, or `undefined` when it is not one of this store's. */
   transactionOf(scope: TransactionScope | undefined): StoreTransaction | undefined {
-    return scope === undefined ? undefined : this.scopes.get(scope);
+    if (typeof scope !== "object" || scope === null) return undefined;
+    const tx = (scope as unknown as Record<symbol, unknown>)[this.scopeKey];
+    return tx instanceof StoreTransaction ? tx : undefined;
   }
 }

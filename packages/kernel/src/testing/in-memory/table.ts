@@ -161,6 +161,8 @@ export class OrderedIndex<Row extends object> implements RowIndex<Row> {
   }
 
   private find(row: Row): number {
+    // Claims take rows from the front: look there before searching.
+    if (this.items[this.head] === row) return this.head;
     const at = this.lowerBound(row);
     if (this.items[at] === undefined || this.compare(this.items[at] as Row, row) !== 0) {
       throw new Error("[ratchet] [in-memory] internal: ordered index lost a row");
@@ -169,6 +171,12 @@ export class OrderedIndex<Row extends object> implements RowIndex<Row> {
   }
 
   private insert(row: Row): void {
+    const items = this.items;
+    // New rows are usually the newest, so they go at the end: check that first.
+    if (items.length === this.head || this.compare(items[items.length - 1] as Row, row) < 0) {
+      items.push(row);
+      return;
+    }
     const at = this.lowerBound(row);
     if (at === this.items.length) this.items.push(row);
     else if (at === this.head && this.head > 0) this.items[--this.head] = row;
@@ -195,29 +203,46 @@ export class OrderedIndex<Row extends object> implements RowIndex<Row> {
   }
 }
 
-/** One key per value (e.g. a stage by run and stage id); callers check for conflicts first. */
-export class UniqueIndex<Row extends object> implements RowIndex<Row> {
-  private readonly keys = new Map<string, string>();
+/**
+ * One key per pair of values (e.g. an outbox event by run and sequence): a map of maps, so a
+ * lookup needs no composite string built and hashed. Callers check for conflicts first.
+ */
+export class PairIndex<Row extends object, Inner> implements RowIndex<Row> {
+  private readonly groups = new Map<string, Map<Inner, string>>();
 
-  /** `fields` are the row fields `keyOf` reads. */
+  /** `same` tells whether two rows have the same pair (so an update can skip the index). */
   constructor(
-    private readonly fields: readonly (keyof Row)[],
-    private readonly keyOf: (row: Row) => string,
+    private readonly outerOf: (row: Row) => string,
+    private readonly innerOf: (row: Row) => Inner,
+    private readonly same: (a: Row, b: Row) => boolean,
   ) {}
 
   /** @inheritDoc */
   update(key: string, prev: Row | undefined, next: Row | undefined): void {
-    if (unchanged(this.fields, prev, next)) return;
-    const from = prev === undefined ? null : this.keyOf(prev);
-    const to = next === undefined ? null : this.keyOf(next);
-    if (from === to) return;
-    if (from !== null && this.keys.get(from) === key) this.keys.delete(from);
-    if (to !== null) this.keys.set(to, key);
+    if (prev !== undefined && next !== undefined && this.same(prev, next)) return;
+    if (prev !== undefined) {
+      const outer = this.outerOf(prev);
+      const inner = this.groups.get(outer);
+      const at = this.innerOf(prev);
+      if (inner !== undefined && inner.get(at) === key) {
+        inner.delete(at);
+        if (inner.size === 0) this.groups.delete(outer);
+      }
+    }
+    if (next !== undefined) {
+      const outer = this.outerOf(next);
+      let inner = this.groups.get(outer);
+      if (inner === undefined) {
+        inner = new Map();
+        this.groups.set(outer, inner);
+      }
+      inner.set(this.innerOf(next), key);
+    }
   }
 
-  /** The key of the row holding `value`, if any. */
-  get(value: string): string | undefined {
-    return this.keys.get(value);
+  /** The key of the row holding the pair, if any. */
+  get(outer: string, inner: Inner): string | undefined {
+    return this.groups.get(outer)?.get(inner);
   }
 }
 
@@ -262,7 +287,14 @@ export class Table<Row> implements Restorable {
 
   /** Inserts or replaces a row; the row object must not be mutated afterwards. */
   put(tx: StoreTransaction, key: string, row: Row): void {
-    const prev = this.rows.get(key);
+    this.replace(tx, key, this.rows.get(key), row);
+  }
+
+  /**
+   * Writes `row` where the caller just read `prev` (`undefined`: checked absent), sparing the
+   * lookup `put` makes; the row object must not be mutated afterwards.
+   */
+  replace(tx: StoreTransaction, key: string, prev: Row | undefined, row: Row): void {
     tx.record(this, key, prev);
     this.rows.set(key, row);
     this.reindex(key, prev, row);
