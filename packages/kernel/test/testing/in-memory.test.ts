@@ -115,6 +115,43 @@ describe("in-memory store", () => {
     expect((await after)?.currentGroup).toBe(2);
   });
 
+  it("applies patch fields however the patch object was built, inherited ones included", async () => {
+    const { persistence } = createInMemoryStack();
+    const run = await persistence.createRun(newRun());
+    const base = { currentGroup: 1 };
+    const spread = await persistence.updateRun(
+      run.id,
+      { ...base, eventSeq: 4, output: null },
+      { now: at(1) },
+    );
+    expect(spread).toMatchObject({ currentGroup: 1, eventSeq: 4, output: null, version: 2 });
+    const inherited = Object.assign(Object.create({ status: "RUNNING", currentGroup: 2 }), {
+      metadata: { a: 1 },
+      eventSeq: undefined,
+    });
+    const updated = await persistence.updateRun(run.id, inherited, { now: at(2) });
+    expect(updated).toMatchObject({
+      status: "RUNNING",
+      currentGroup: 2,
+      eventSeq: 4,
+      metadata: { a: 1 },
+    });
+    await persistence.createStages([
+      { id: "s-1", runId: run.id, stageId: "a", groupIndex: 0, createdAt: at(0) },
+    ]);
+    const stagePatch = Object.assign(Object.create({ status: "COMPLETED" }), {
+      outputRef: { kind: "inline" },
+      output: { n: 1 },
+    });
+    expect(await persistence.updateStage("s-1", stagePatch, { now: at(3) })).toBe(true);
+    expect(await persistence.getStage(run.id, "a")).toMatchObject({
+      status: "COMPLETED",
+      outputRef: { kind: "inline" },
+    });
+    const outputs = await persistence.getStageOutputs([{ runId: run.id, stageId: "a" }]);
+    expect(outputs.get(`${run.id}:a`)).toEqual({ n: 1 });
+  });
+
   it("rejects duplicate keys and leaves the first row untouched", async () => {
     const { persistence, jobTransport } = createInMemoryStack();
     const run = newRun({ input: "first" });
