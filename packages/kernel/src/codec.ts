@@ -13,9 +13,70 @@ const ESCAPE_TAG = "$escape";
 /**
  * Encodes a value for storage. Throws {@link UnserializableValueError} naming the offending
  * path (e.g. `input.items[2].price`) when the value cannot be stored.
+ *
+ * Most values can be stored, so a fast pass encodes without building paths or tracking
+ * ancestors (a depth bound stands in for cycle detection); at the first value it cannot
+ * store, or past the depth bound, the careful pass below starts over and names the path.
  */
 export function encodeValue(value: unknown, path = "value"): JsonValue {
+  try {
+    return fastEncode(value, 0);
+  } catch (error) {
+    if (error !== BAIL) throw error;
+  }
   return encode(value, path, new Set());
+}
+
+/** Thrown by {@link fastEncode} to hand the value to the careful pass. */
+const BAIL: unique symbol = Symbol("bail");
+
+/** Nesting past which the fast pass hands over (a cycle always gets there). */
+const FAST_DEPTH = 64;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * {@link encode} without paths or cycle tracking: the same result for every value it
+ * accepts, and {@link BAIL} (never another error of its own) for every value it does not.
+ */
+function fastEncode(value: unknown, depth: number): JsonValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw BAIL;
+      return value;
+    case "undefined":
+      return null;
+    case "bigint":
+    case "function":
+    case "symbol":
+      throw BAIL;
+  }
+  if (value === null) return null;
+  if (depth >= FAST_DEPTH) throw BAIL;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw BAIL;
+    return { [DATE_TAG]: value.toISOString() };
+  }
+  // `map` as in `encode`, so holes and array subclasses come out the same.
+  if (Array.isArray(value)) return value.map((item) => fastEncode(item, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw BAIL;
+  const obj = value as Record<string, unknown>;
+  const out: { [key: string]: JsonValue } = {};
+  let count = 0;
+  // `for...in` with an own-property check visits what `Object.entries` does, in order.
+  for (const key in obj) {
+    if (!hasOwn.call(obj, key)) continue;
+    const item = obj[key];
+    if (item === undefined) continue;
+    out[key] = fastEncode(item, depth + 1);
+    count++;
+  }
+  if (count === 1 && (DATE_TAG in out || ESCAPE_TAG in out)) return { [ESCAPE_TAG]: out };
+  return out;
 }
 
 function encode(value: unknown, path: string, seen: Set<object>): JsonValue {
@@ -100,15 +161,23 @@ function decode(value: JsonValue): unknown {
       typeof escaped === "object" &&
       !Array.isArray(escaped)
     ) {
-      return decodeObject(escaped);
+      return decodeObject(escaped, Object.keys(escaped));
     }
   }
-  return decodeObject(value);
+  return decodeObject(value, keys);
 }
 
-function decodeObject(value: { [key: string]: JsonValue }): Record<string, unknown> {
+/** Decodes the properties `keys` (the object's own keys) of an object. */
+function decodeObject(
+  value: { [key: string]: JsonValue },
+  keys: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = decode(item);
+  // The keys already at hand, instead of `Object.entries` (an array per property).
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    out[key] = decode(value[key] as JsonValue);
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@ import { runReapStuck } from "./commands/run-reap-stuck.js";
 import { runRerunFrom } from "./commands/run-rerun-from.js";
 import { runTransition } from "./commands/run-transition.js";
 import { scheduleFireDue } from "./commands/schedule-fire-due.js";
-import { COMMAND_SCHEMAS } from "./commands/schemas.js";
+import { COMMAND_SCHEMAS, isWellFormedCommand } from "./commands/schemas.js";
 import { stagePollSuspended } from "./commands/stage-poll-suspended.js";
 import type { Command, CommandResult, CommandType } from "./commands/types.js";
 import type { WorkflowRegistry } from "./dsl/registry.js";
@@ -107,13 +107,18 @@ export function createKernel(config: KernelConfig): Kernel {
 
   const dispatch = async (command: Command): Promise<unknown> => {
     const type = (command as { type?: unknown } | null)?.type;
-    if (typeof type !== "string" || !(type in COMMAND_SCHEMAS)) {
+    // An own key only: "toString" or "__proto__" must not find Object.prototype's members.
+    if (typeof type !== "string" || !Object.hasOwn(COMMAND_SCHEMAS, type)) {
       throw new InvalidCommandError(`[ratchet] unknown command type ${JSON.stringify(type)}`, {
         field: "type",
       });
     }
-    const parsed = COMMAND_SCHEMAS[type as CommandType].safeParse(command);
-    if (!parsed.success) {
+    // The fast check passes well-formed commands; zod runs only to judge the rest and to
+    // build the error, so a bad command fails exactly as before.
+    const parsed = isWellFormedCommand(type as CommandType, command)
+      ? undefined
+      : COMMAND_SCHEMAS[type as CommandType].safeParse(command);
+    if (parsed !== undefined && !parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue ? issue.path.join(".") : "";
       throw new InvalidCommandError(

@@ -38,4 +38,37 @@ describe("codec", () => {
     const shared = { x: 1 };
     expect(encodeValue({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } });
   });
+
+  it("encodes nesting deeper than the fast pass goes, and names paths down there", () => {
+    type Nested = { next?: Nested; leaf?: unknown };
+    const build = (depth: number, leaf: unknown): Nested =>
+      depth === 0 ? { leaf } : { next: build(depth - 1, leaf) };
+    expect(encodeValue(build(100, new Date(0)))).toEqual(
+      JSON.parse(JSON.stringify(build(100, { $date: new Date(0).toISOString() }))),
+    );
+    try {
+      encodeValue(build(100, 1n), "input");
+      expect.unreachable("a BigInt cannot be stored");
+    } catch (error) {
+      expect((error as UnserializableValueError).field).toBe(`input${".next".repeat(100)}.leaf`);
+    }
+  });
+
+  it("names the path where a cycle closes", () => {
+    const value: { a: { b: unknown[] } } = { a: { b: [] } };
+    value.a.b.push(value);
+    expect(() => encodeValue(value)).toThrow(/value\.a\.b\[0\] contains a cycle/);
+  });
+
+  it("keeps array holes and escapes one-key objects that look like tags", () => {
+    // biome-ignore lint/suspicious/noSparseArray: holes stay holes, as Array.prototype.map keeps them.
+    const encoded = encodeValue([, 1]) as unknown[];
+    expect(encoded).toHaveLength(2);
+    expect(0 in encoded).toBe(false);
+    expect(encodeValue({ $date: 1 })).toEqual({ $escape: { $date: 1 } });
+    expect(encodeValue({ $date: 1, x: undefined })).toEqual({ $escape: { $date: 1 } });
+    expect(decodeValue({ $escape: { $date: 1 } })).toEqual({ $date: 1 });
+    expect(decodeValue({ $date: 5 })).toEqual({ $date: 5 });
+    expect(decodeValue({ $escape: [1] })).toEqual({ $escape: [1] });
+  });
 });

@@ -6,19 +6,21 @@
 
 /** Least-recently-used cache of stage outputs with a byte budget. */
 export class OutputCache {
-  private readonly entries = new Map<string, { value: unknown; bytes: number }>();
+  private readonly entries = new Map<string, { readonly value: unknown; readonly bytes: number }>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  get(stageRecordId: string): { value: unknown } | undefined {
+  /** The cached output (as its entry: read `value`), marking it most recently used. */
+  get(stageRecordId: string): { readonly value: unknown } | undefined {
     const entry = this.entries.get(stageRecordId);
     if (!entry) return undefined;
     this.entries.delete(stageRecordId);
     this.entries.set(stageRecordId, entry);
-    return { value: entry.value };
+    return entry;
   }
 
+  /** Caches an output of `bytes` bytes, evicting the least recently used ones over budget. */
   set(stageRecordId: string, value: unknown, bytes: number): void {
     if (bytes > this.maxBytes) return;
     const existing = this.entries.get(stageRecordId);
@@ -28,6 +30,7 @@ export class OutputCache {
     }
     this.entries.set(stageRecordId, { value, bytes });
     this.bytes += bytes;
+    if (this.bytes <= this.maxBytes) return;
     for (const [key, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(key);

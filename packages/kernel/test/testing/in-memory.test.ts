@@ -86,6 +86,72 @@ describe("in-memory store", () => {
     ]);
   });
 
+  it("a failing operation outside a transaction undoes its own partial writes", async () => {
+    const { persistence } = createInMemoryStack();
+    const run = await persistence.createRun(newRun());
+    await persistence.createStages([
+      { id: "s-first", runId: run.id, stageId: "a", groupIndex: 0, createdAt: at(0) },
+    ]);
+    const batch = persistence.createStages([
+      { id: "s-second", runId: run.id, stageId: "b", groupIndex: 1, createdAt: at(0) },
+      { id: "s-clash", runId: run.id, stageId: "a", groupIndex: 1, createdAt: at(0) },
+    ]);
+    await expect(batch).rejects.toMatchObject({ code: "DUPLICATE_KEY" });
+    expect((await persistence.listStages(run.id)).map((stage) => stage.id)).toEqual(["s-first"]);
+  });
+
+  it("operations issued without awaiting run in the order they were issued", async () => {
+    const { persistence } = createInMemoryStack();
+    const run = await persistence.createRun(newRun());
+    const before = persistence.getRun(run.id);
+    const update = persistence.updateRun(run.id, { currentGroup: 1 }, { now: at(1) });
+    const inside = persistence.withTransaction((tx) =>
+      tx.updateRun(run.id, { currentGroup: 2 }, { now: at(2) }),
+    );
+    const after = persistence.getRun(run.id);
+    expect((await before)?.currentGroup).toBe(0);
+    expect((await update)?.currentGroup).toBe(1);
+    expect((await inside)?.currentGroup).toBe(2);
+    expect((await after)?.currentGroup).toBe(2);
+  });
+
+  it("applies patch fields however the patch object was built, inherited ones included", async () => {
+    const { persistence } = createInMemoryStack();
+    const run = await persistence.createRun(newRun());
+    const base = { currentGroup: 1 };
+    const spread = await persistence.updateRun(
+      run.id,
+      { ...base, eventSeq: 4, output: null },
+      { now: at(1) },
+    );
+    expect(spread).toMatchObject({ currentGroup: 1, eventSeq: 4, output: null, version: 2 });
+    const inherited = Object.assign(Object.create({ status: "RUNNING", currentGroup: 2 }), {
+      metadata: { a: 1 },
+      eventSeq: undefined,
+    });
+    const updated = await persistence.updateRun(run.id, inherited, { now: at(2) });
+    expect(updated).toMatchObject({
+      status: "RUNNING",
+      currentGroup: 2,
+      eventSeq: 4,
+      metadata: { a: 1 },
+    });
+    await persistence.createStages([
+      { id: "s-1", runId: run.id, stageId: "a", groupIndex: 0, createdAt: at(0) },
+    ]);
+    const stagePatch = Object.assign(Object.create({ status: "COMPLETED" }), {
+      outputRef: { kind: "inline" },
+      output: { n: 1 },
+    });
+    expect(await persistence.updateStage("s-1", stagePatch, { now: at(3) })).toBe(true);
+    expect(await persistence.getStage(run.id, "a")).toMatchObject({
+      status: "COMPLETED",
+      outputRef: { kind: "inline" },
+    });
+    const outputs = await persistence.getStageOutputs([{ runId: run.id, stageId: "a" }]);
+    expect(outputs.get(`${run.id}:a`)).toEqual({ n: 1 });
+  });
+
   it("rejects duplicate keys and leaves the first row untouched", async () => {
     const { persistence, jobTransport } = createInMemoryStack();
     const run = newRun({ input: "first" });

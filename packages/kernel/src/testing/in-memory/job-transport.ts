@@ -31,7 +31,14 @@ function copyDequeued(row: JobRow): DequeuedJob {
 
 function copyJob(row: JobRow): JobRecord {
   return {
-    ...copyDequeued(row),
+    jobId: row.jobId,
+    workflowRunId: row.workflowRunId,
+    workflowId: row.workflowId,
+    stageId: row.stageId,
+    priority: row.priority,
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    payload: cloneJson(row.payload),
     status: row.status,
     availableAt: copyDate(row.availableAt),
     lockedBy: row.lockedBy,
@@ -46,7 +53,7 @@ function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJ
   for (const job of jobs) {
     if (store.jobs.get(job.jobId) !== undefined) throw duplicateKeyError("job", job.jobId);
     // `enqueue` has no `now`: the job counts as created when it becomes available.
-    store.jobs.put(tx, job.jobId, {
+    store.jobs.replace(tx, job.jobId, undefined, {
       jobId: job.jobId,
       workflowRunId: job.workflowRunId,
       workflowId: job.workflowId,
@@ -67,14 +74,52 @@ function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJ
   }
 }
 
-/** Highest priority first, then oldest, then first enqueued. */
-function dequeueOrder(a: JobRow, b: JobRow): number {
-  return b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
+/**
+ * A job row with new state fields. One literal rather than spreads: rows keep one hidden
+ * class, and V8 builds it several times faster.
+ */
+function jobWith(
+  row: JobRow,
+  status: JobStatus,
+  attempt: number,
+  availableAt: Date,
+  lockedBy: string | null,
+  lockedUntil: Date | null,
+  lastError: StoredError | null,
+  updatedAt: Date,
+): JobRow {
+  return {
+    jobId: row.jobId,
+    workflowRunId: row.workflowRunId,
+    workflowId: row.workflowId,
+    stageId: row.stageId,
+    priority: row.priority,
+    attempt,
+    maxAttempts: row.maxAttempts,
+    payload: row.payload,
+    status,
+    availableAt,
+    lockedBy,
+    lockedUntil,
+    lastError,
+    createdAt: row.createdAt,
+    updatedAt,
+    seq: row.seq,
+  };
 }
 
 /** Moves a job to a new state with its lock cleared. */
 function unlock(row: JobRow, status: JobStatus, now: Date): JobRow {
-  return { ...row, status, lockedBy: null, lockedUntil: null, updatedAt: copyDate(now) };
+  return jobWith(
+    row,
+    status,
+    row.attempt,
+    row.availableAt,
+    null,
+    null,
+    row.lastError,
+    copyDate(now),
+  );
 }
 
 /**
@@ -92,7 +137,7 @@ function changeRunning(
   if (row?.status !== "RUNNING") return false;
   if (fence.workerId !== undefined && row.lockedBy !== fence.workerId) return false;
   if (fence.attempt !== undefined && row.attempt !== fence.attempt) return false;
-  store.jobs.put(tx, jobId, change(row));
+  store.jobs.replace(tx, jobId, row, change(row));
   return true;
 }
 
@@ -124,24 +169,20 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
     dequeue: ({ workerId, limit, leaseMs, now }) =>
       store.execute(undefined, (tx) => {
         const t = now.getTime();
-        const picked = pickRows({
-          keys: store.pendingJobs.values,
-          get: (id) => store.jobs.get(id),
-          accept: (row) => row.availableAt.getTime() <= t,
-          limit,
-          compare: dequeueOrder,
-        });
+        const picked = store.pendingJobs.first(limit, (row) => row.availableAt.getTime() <= t);
         const lockedUntil = new Date(t + leaseMs);
         return picked.map((prev) => {
-          const next: JobRow = {
-            ...prev,
-            status: "RUNNING",
-            attempt: prev.attempt + 1,
-            lockedBy: workerId,
+          const next = jobWith(
+            prev,
+            "RUNNING",
+            prev.attempt + 1,
+            prev.availableAt,
+            workerId,
             lockedUntil,
-            updatedAt: copyDate(now),
-          };
-          store.jobs.put(tx, next.jobId, next);
+            prev.lastError,
+            copyDate(now),
+          );
+          store.jobs.replace(tx, next.jobId, prev, next);
           return copyDequeued(next);
         });
       }),
@@ -150,15 +191,17 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
       store.execute(undefined, (tx) => {
         const prev = store.jobs.get(jobId);
         if (prev?.status !== "PENDING" || prev.availableAt.getTime() > now.getTime()) return null;
-        const next: JobRow = {
-          ...prev,
-          status: "RUNNING",
-          attempt: prev.attempt + 1,
-          lockedBy: workerId,
-          lockedUntil: new Date(now.getTime() + leaseMs),
-          updatedAt: copyDate(now),
-        };
-        store.jobs.put(tx, jobId, next);
+        const next = jobWith(
+          prev,
+          "RUNNING",
+          prev.attempt + 1,
+          prev.availableAt,
+          workerId,
+          new Date(now.getTime() + leaseMs),
+          prev.lastError,
+          copyDate(now),
+        );
+        store.jobs.replace(tx, jobId, prev, next);
         return copyDequeued(next);
       }),
 
@@ -178,11 +221,17 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
           store,
           tx,
           jobId,
-          (row) => ({
-            ...unlock(row, retryAt === undefined ? "FAILED" : "PENDING", now),
-            availableAt: retryAt === undefined ? row.availableAt : copyDate(retryAt),
-            lastError: copyError(error),
-          }),
+          (row) =>
+            jobWith(
+              row,
+              retryAt === undefined ? "FAILED" : "PENDING",
+              row.attempt,
+              retryAt === undefined ? row.availableAt : copyDate(retryAt),
+              null,
+              null,
+              copyError(error),
+              copyDate(now),
+            ),
           { attempt },
         ),
       ),
@@ -193,11 +242,17 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
           store,
           tx,
           jobId,
-          (row) => ({
-            ...unlock(row, "PENDING", now),
-            attempt: Math.max(0, row.attempt - 1),
-            availableAt: copyDate(now),
-          }),
+          (row) =>
+            jobWith(
+              row,
+              "PENDING",
+              Math.max(0, row.attempt - 1),
+              copyDate(now),
+              null,
+              null,
+              row.lastError,
+              copyDate(now),
+            ),
           { workerId },
         ),
       ),
@@ -211,7 +266,17 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
             store,
             tx,
             jobId,
-            (row) => ({ ...row, lockedUntil, updatedAt: copyDate(now) }),
+            (row) =>
+              jobWith(
+                row,
+                row.status,
+                row.attempt,
+                row.availableAt,
+                row.lockedBy,
+                lockedUntil,
+                row.lastError,
+                copyDate(now),
+              ),
             { workerId },
           );
           (held ? result.renewed : result.lost).push(jobId);
@@ -233,11 +298,16 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         const result: ReleaseStaleResult = { released: [], exhausted: [] };
         for (const prev of stale) {
           const exhausted = prev.attempt >= prev.maxAttempts;
-          const next: JobRow = {
-            ...unlock(prev, exhausted ? "FAILED" : "PENDING", now),
-            availableAt: exhausted ? prev.availableAt : copyDate(now),
-            lastError: leaseExpired(prev),
-          };
+          const next = jobWith(
+            prev,
+            exhausted ? "FAILED" : "PENDING",
+            prev.attempt,
+            exhausted ? prev.availableAt : copyDate(now),
+            null,
+            null,
+            leaseExpired(prev),
+            copyDate(now),
+          );
           store.jobs.put(tx, next.jobId, next);
           (exhausted ? result.exhausted : result.released).push(copyDequeued(next));
         }

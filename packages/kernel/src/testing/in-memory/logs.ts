@@ -25,7 +25,7 @@ export function appendLogs(
 ): void {
   for (const log of logs) {
     if (store.logs.get(log.id) !== undefined) throw duplicateKeyError("log", log.id);
-    store.logs.put(tx, log.id, {
+    store.logs.replace(tx, log.id, undefined, {
       id: log.id,
       runId: log.runId,
       stageId: log.stageId,

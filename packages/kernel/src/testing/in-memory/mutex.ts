@@ -22,6 +22,13 @@ export class AsyncMutex {
     });
   }
 
+  /** Takes the mutex if it is free; pair a `true` result with {@link AsyncMutex.unlock}. */
+  tryLock(): boolean {
+    if (this.locked) return false;
+    this.locked = true;
+    return true;
+  }
+
   /** Hands the mutex to the next waiter, or frees it. */
   unlock(): void {
     const next = this.waiters[this.head];

@@ -30,6 +30,31 @@ export function copyOutboxEvent(row: OutboxRow): OutboxRecord {
   };
 }
 
+/** An outbox row with new delivery fields (one literal: rows keep one hidden class). */
+function outboxWith(
+  prev: OutboxRow,
+  publishedAt: Date | null,
+  retryCount: number,
+  availableAt: Date,
+  dlqAt: Date | null,
+  lastError: string | null,
+): OutboxRow {
+  return {
+    id: prev.id,
+    runId: prev.runId,
+    sequence: prev.sequence,
+    type: prev.type,
+    payload: prev.payload,
+    occurredAt: prev.occurredAt,
+    publishedAt,
+    retryCount,
+    availableAt,
+    dlqAt,
+    lastError,
+    seq: prev.seq,
+  };
+}
+
 function bySequence(a: OutboxRow, b: OutboxRow): number {
   return a.sequence - b.sequence;
 }
@@ -46,7 +71,7 @@ export function appendOutboxEvents(
 ): void {
   for (const event of events) {
     if (store.outbox.get(event.id) !== undefined) throw duplicateKeyError("outbox event", event.id);
-    if (store.outboxBySequence.get(`${event.runId}\u0000${event.sequence}`) !== undefined) {
+    if (store.outboxBySequence.get(event.runId, event.sequence) !== undefined) {
       throw duplicateKeyError(`outbox sequence of run ${event.runId}`, String(event.sequence));
     }
     const row: OutboxRow = {
@@ -63,7 +88,7 @@ export function appendOutboxEvents(
       lastError: null,
       seq: store.nextSeq(),
     };
-    store.outbox.put(tx, row.id, row);
+    store.outbox.replace(tx, row.id, undefined, row);
   }
 }
 
@@ -92,8 +117,15 @@ export function claimOutboxEvents(
   const claimed = candidates.slice(0, Math.max(0, limit)).map((candidate) => candidate.row);
   const leaseUntil = new Date(t + leaseMs);
   return claimed.map((prev) => {
-    const next: OutboxRow = { ...prev, availableAt: leaseUntil };
-    store.outbox.put(tx, next.id, next);
+    const next = outboxWith(
+      prev,
+      prev.publishedAt,
+      prev.retryCount,
+      leaseUntil,
+      prev.dlqAt,
+      prev.lastError,
+    );
+    store.outbox.replace(tx, next.id, prev, next);
     return copyOutboxEvent(next);
   });
 }
@@ -108,7 +140,18 @@ export function markOutboxPublished(
   for (const id of ids) {
     const prev = store.outbox.get(id);
     if (prev === undefined || prev.publishedAt !== null) continue;
-    store.outbox.put(tx, id, { ...prev, publishedAt: copyDate(now) });
+    store.outbox.put(
+      tx,
+      id,
+      outboxWith(
+        prev,
+        copyDate(now),
+        prev.retryCount,
+        prev.availableAt,
+        prev.dlqAt,
+        prev.lastError,
+      ),
+    );
   }
 }
 
@@ -121,13 +164,18 @@ export function recordOutboxFailure(
 ): void {
   const prev = store.outbox.get(id);
   if (prev === undefined) return;
-  store.outbox.put(tx, id, {
-    ...prev,
-    retryCount: prev.retryCount + 1,
-    lastError: failure.error,
-    availableAt: copyDate(failure.retryAt),
-    dlqAt: failure.deadLetter ? copyDate(failure.now) : prev.dlqAt,
-  });
+  store.outbox.put(
+    tx,
+    id,
+    outboxWith(
+      prev,
+      prev.publishedAt,
+      prev.retryCount + 1,
+      copyDate(failure.retryAt),
+      failure.deadLetter ? copyDate(failure.now) : prev.dlqAt,
+      failure.error,
+    ),
+  );
 }
 
 /** Moves up to `limit` dead-lettered events, oldest first, back to the outbox. */
@@ -141,12 +189,11 @@ export function replayDeadLetters(
     .sort(byAge)
     .slice(0, Math.max(0, limit));
   for (const prev of rows) {
-    store.outbox.put(tx, prev.id, {
-      ...prev,
-      dlqAt: null,
-      retryCount: 0,
-      availableAt: copyDate(now),
-    });
+    store.outbox.put(
+      tx,
+      prev.id,
+      outboxWith(prev, prev.publishedAt, 0, copyDate(now), null, prev.lastError),
+    );
   }
   return rows.length;
 }

@@ -10,7 +10,7 @@ import type { TransactionScope } from "../../ports/transaction.js";
 import type { ScheduledCommand } from "../../records.js";
 import { cloneJson, copyDate } from "./copy.js";
 import { pickRows } from "./select.js";
-import { type InMemoryStore, type ScheduledRow, scheduleKey } from "./store.js";
+import type { InMemoryStore, ScheduledRow } from "./store.js";
 import type { StoreTransaction } from "./table.js";
 
 function copyScheduled(row: ScheduledRow): ScheduledCommand {
@@ -29,7 +29,7 @@ function cancel(
   type: string,
   correlationId: string,
 ): void {
-  const id = store.scheduledByKey.get(scheduleKey(type, correlationId));
+  const id = store.scheduledByKey.get(type, correlationId);
   if (id !== undefined) store.scheduled.delete(tx, id);
 }
 
@@ -90,7 +90,16 @@ export function createInMemoryScheduler(store: InMemoryStore): Scheduler {
         });
         const leaseUntil = new Date(t + leaseMs);
         return due.map((prev) => {
-          const next: ScheduledRow = { ...prev, leasedBy: workerId, leaseUntil };
+          const next: ScheduledRow = {
+            id: prev.id,
+            type: prev.type,
+            correlationId: prev.correlationId,
+            payload: prev.payload,
+            runAt: prev.runAt,
+            leasedBy: workerId,
+            leaseUntil,
+            seq: prev.seq,
+          };
           store.scheduled.put(tx, next.id, next);
           return copyScheduled(next);
         });

@@ -25,7 +25,15 @@ import type {
   StageRecord,
 } from "../../records.js";
 import { AsyncMutex } from "./mutex.js";
-import { FilterIndex, GroupIndex, StoreTransaction, Table, UniqueIndex } from "./table.js";
+import { compareIds } from "./select.js";
+import {
+  FilterIndex,
+  GroupIndex,
+  OrderedIndex,
+  PairIndex,
+  StoreTransaction,
+  Table,
+} from "./table.js";
 
 /** A stored stage: the record, its inline output, and its insertion order. */
 export interface StageRow extends StageRecord {
@@ -66,19 +74,23 @@ export interface ScheduledRow extends ScheduledCommand {
   seq: number;
 }
 
-/** Key of a stage by run and stage id. */
-export function stageKey(runId: string, stageId: string): string {
-  return `${runId}\u0000${stageId}`;
-}
-
 /** Key of an idempotency key by command type and key. */
 export function idempotencyKey(key: string, commandType: string): string {
   return `${commandType}\u0000${key}`;
 }
 
-/** Key of a scheduled command by type and correlation id. */
-export function scheduleKey(type: string, correlationId: string): string {
-  return `${type}\u0000${correlationId}`;
+/** Order in which pending runs are claimed: highest priority, then oldest, then by id. */
+export function claimOrder(a: RunRecord, b: RunRecord): number {
+  return (
+    b.priority - a.priority ||
+    a.createdAt.getTime() - b.createdAt.getTime() ||
+    compareIds(a.id, b.id)
+  );
+}
+
+/** Order in which pending jobs are dequeued: highest priority, then oldest, then first enqueued. */
+export function dequeueOrder(a: JobRow, b: JobRow): number {
+  return b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
 }
 
 /** Error for an insert whose primary or unique key is taken. */
@@ -91,16 +103,22 @@ export function duplicateKeyError(what: string, key: string): RatchetError {
  * scheduler created over it. Create one per test (or per kernel) with `new InMemoryStore()`.
  */
 export class InMemoryStore {
-  /** `PENDING` runs. */
-  readonly pendingRuns = new FilterIndex<RunRecord>(["status"], (run) => run.status === "PENDING");
+  /** `PENDING` runs in claim order. */
+  readonly pendingRuns = new OrderedIndex<RunRecord>(
+    ["status", "priority", "createdAt", "id"],
+    (run) => run.status === "PENDING",
+    claimOrder,
+  );
   /** Runs by id. */
   readonly runs = new Table<RunRecord>([this.pendingRuns]);
 
   /** Stage row ids by run id. */
   readonly stagesByRun = new GroupIndex<StageRow>(["runId"], (stage) => stage.runId);
-  /** Stage row id by {@link stageKey}. */
-  readonly stageByName = new UniqueIndex<StageRow>(["runId", "stageId"], (stage) =>
-    stageKey(stage.runId, stage.stageId),
+  /** Stage row id by run id and stage id. */
+  readonly stageByName = new PairIndex<StageRow, string>(
+    (stage) => stage.runId,
+    (stage) => stage.stageId,
+    (a, b) => a.runId === b.runId && a.stageId === b.stageId,
   );
   /** `SUSPENDED` stage row ids. */
   readonly suspendedStages = new FilterIndex<StageRow>(
@@ -128,9 +146,10 @@ export class InMemoryStore {
     (event) => event.publishedAt === null && event.dlqAt !== null,
   );
   /** Event id by run id and sequence. */
-  readonly outboxBySequence = new UniqueIndex<OutboxRow>(
-    ["runId", "sequence"],
-    (event) => `${event.runId}\u0000${event.sequence}`,
+  readonly outboxBySequence = new PairIndex<OutboxRow, number>(
+    (event) => event.runId,
+    (event) => event.sequence,
+    (a, b) => a.runId === b.runId && a.sequence === b.sequence,
   );
   /** Outbox events by id. */
   readonly outbox = new Table<OutboxRow>([
@@ -145,22 +164,33 @@ export class InMemoryStore {
 
   /** Job ids by run id. */
   readonly jobsByRun = new GroupIndex<JobRow>(["workflowRunId"], (job) => job.workflowRunId);
-  /** `PENDING` job ids. */
-  readonly pendingJobs = new FilterIndex<JobRow>(["status"], (job) => job.status === "PENDING");
+  /** `PENDING` jobs in dequeue order. */
+  readonly pendingJobs = new OrderedIndex<JobRow>(
+    ["status", "priority", "createdAt", "seq"],
+    (job) => job.status === "PENDING",
+    dequeueOrder,
+  );
   /** `RUNNING` job ids. */
   readonly runningJobs = new FilterIndex<JobRow>(["status"], (job) => job.status === "RUNNING");
   /** Jobs by id. */
   readonly jobs = new Table<JobRow>([this.jobsByRun, this.pendingJobs, this.runningJobs]);
 
-  /** Scheduled command id by {@link scheduleKey}. */
-  readonly scheduledByKey = new UniqueIndex<ScheduledRow>(["type", "correlationId"], (row) =>
-    scheduleKey(row.type, row.correlationId),
+  /** Scheduled command id by type and correlation id. */
+  readonly scheduledByKey = new PairIndex<ScheduledRow, string>(
+    (row) => row.type,
+    (row) => row.correlationId,
+    (a, b) => a.type === b.type && a.correlationId === b.correlationId,
   );
   /** Scheduled commands by id. */
   readonly scheduled = new Table<ScheduledRow>([this.scheduledByKey]);
 
   private readonly mutex = new AsyncMutex();
-  private readonly scopes = new WeakMap<object, StoreTransaction>();
+  /**
+   * The property under which a transaction scope of this store holds its transaction: a
+   * symbol of this store's own, so no other object (or other store's scope) carries it. A
+   * property read is cheaper than a `WeakMap`, which also costs the collector extra work.
+   */
+  private readonly scopeKey: symbol = Symbol("ratchet.in-memory.transaction");
   private seq = 0;
 
   /** A number larger than every earlier one: insertion order for tie-breaks. */
@@ -172,25 +202,44 @@ export class InMemoryStore {
   /**
    * Runs a synchronous operation: inside `tx` when given (undoing its own writes if it throws,
    * like a failed SQL statement), otherwise as its own transaction under the mutex.
+   *
+   * Without `tx`, an operation that finds the mutex free runs at once: it is synchronous, so
+   * nothing can interleave with it, and it needs neither the lock nor an extra microtask.
    */
   execute<T>(tx: StoreTransaction | undefined, operation: (tx: StoreTransaction) => T): Promise<T> {
-    if (tx === undefined) return this.transaction(operation);
-    const mark = tx.mark();
+    if (tx !== undefined) {
+      const mark = tx.mark();
+      try {
+        tx.assertOpen();
+        return Promise.resolve(operation(tx));
+      } catch (error) {
+        if (tx.isOpen) tx.rollbackTo(mark);
+        return Promise.reject(error);
+      }
+    }
+    if (this.mutex.isLocked) return this.transaction(operation);
+    const own = new StoreTransaction();
     try {
-      tx.assertOpen();
-      return Promise.resolve(operation(tx));
+      const result = operation(own);
+      own.commit();
+      return Promise.resolve(result);
     } catch (error) {
-      if (tx.isOpen) tx.rollbackTo(mark);
+      own.rollback();
       return Promise.reject(error);
     }
   }
 
   /**
    * Runs `fn` in a new transaction holding the mutex: commits when it resolves, rolls back
-   * every write and rethrows when it throws.
+   * every write and rethrows when it throws. When the mutex is free, `fn` starts at once.
    */
-  async transaction<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
-    await this.mutex.lock();
+  transaction<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
+    if (this.mutex.tryLock()) return this.runLocked(fn);
+    return this.mutex.lock().then(() => this.runLocked(fn));
+  }
+
+  /** Runs `fn` in a new transaction; the caller holds the mutex, which this releases. */
+  private async runLocked<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
     const tx = new StoreTransaction();
     try {
       const result = await fn(tx);
@@ -206,11 +255,13 @@ export class InMemoryStore {
 
   /** Makes `scope` stand for `tx`, so adapters handed the scope write through `tx`. */
   registerScope(scope: TransactionScope, tx: StoreTransaction): void {
-    this.scopes.set(scope, tx);
+    (scope as unknown as Record<symbol, StoreTransaction>)[this.scopeKey] = tx;
   }
 
   /** The transaction `scope` stands for, or `undefined` when it is not one of this store's. */
   transactionOf(scope: TransactionScope | undefined): StoreTransaction | undefined {
-    return scope === undefined ? undefined : this.scopes.get(scope);
+    if (typeof scope !== "object" || scope === null) return undefined;
+    const tx = (scope as unknown as Record<symbol, unknown>)[this.scopeKey];
+    return tx instanceof StoreTransaction ? tx : undefined;
   }
 }

@@ -100,29 +100,149 @@ export class GroupIndex<Row extends object> implements RowIndex<Row> {
   }
 }
 
-/** One key per value (e.g. a stage by run and stage id); callers check for conflicts first. */
-export class UniqueIndex<Row extends object> implements RowIndex<Row> {
-  private readonly keys = new Map<string, string>();
+/**
+ * The rows that satisfy a predicate, kept sorted by a total order (e.g. pending jobs in
+ * dequeue order), so a claim reads the first few instead of scanning every candidate.
+ *
+ * A sorted array with a moving head: rows mostly enter at the end (newest) and leave at the
+ * front (claimed first), and both are O(log n); a row elsewhere moves with `splice`.
+ */
+export class OrderedIndex<Row extends object> implements RowIndex<Row> {
+  private items: (Row | undefined)[] = [];
+  private head = 0;
 
-  /** `fields` are the row fields `keyOf` reads. */
+  /**
+   * `fields` are the row fields `test` and `compare` read; `compare` must be a total order
+   * over the rows (end with a unique tie-break), so each row has exactly one position.
+   */
   constructor(
     private readonly fields: readonly (keyof Row)[],
-    private readonly keyOf: (row: Row) => string,
+    private readonly test: (row: Row) => boolean,
+    private readonly compare: (a: Row, b: Row) => number,
+  ) {}
+
+  /** @inheritDoc */
+  update(_key: string, prev: Row | undefined, next: Row | undefined): void {
+    if (unchanged(this.fields, prev, next)) {
+      // Same membership and position: at most the row object changes.
+      if (this.test(prev as Row)) this.items[this.find(prev as Row)] = next;
+      return;
+    }
+    if (prev !== undefined && this.test(prev)) this.remove(prev);
+    if (next !== undefined && this.test(next)) this.insert(next);
+  }
+
+  /** Number of rows in the index. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The first `limit` rows that `accept` takes, in order. */
+  first(limit: number, accept?: (row: Row) => boolean): Row[] {
+    const out: Row[] = [];
+    const items = this.items;
+    for (let i = this.head; i < items.length && out.length < limit; i++) {
+      const row = items[i] as Row;
+      if (accept === undefined || accept(row)) out.push(row);
+    }
+    return out;
+  }
+
+  /** Position of the first row not ordered before `row`. */
+  private lowerBound(row: Row): number {
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(this.items[mid] as Row, row) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private find(row: Row): number {
+    // Claims take rows from the front: look there before searching.
+    if (this.items[this.head] === row) return this.head;
+    const at = this.lowerBound(row);
+    if (this.items[at] === undefined || this.compare(this.items[at] as Row, row) !== 0) {
+      throw new Error("[ratchet] [in-memory] internal: ordered index lost a row");
+    }
+    return at;
+  }
+
+  private insert(row: Row): void {
+    const items = this.items;
+    // New rows are usually the newest, so they go at the end: check that first.
+    if (items.length === this.head || this.compare(items[items.length - 1] as Row, row) < 0) {
+      items.push(row);
+      return;
+    }
+    const at = this.lowerBound(row);
+    if (at === this.items.length) this.items.push(row);
+    else if (at === this.head && this.head > 0) this.items[--this.head] = row;
+    else this.items.splice(at, 0, row);
+  }
+
+  private remove(row: Row): void {
+    const at = this.find(row);
+    if (at === this.head) {
+      this.items[at] = undefined;
+      this.head += 1;
+      if (this.head === this.items.length) {
+        this.items = [];
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+    } else if (at === this.items.length - 1) {
+      this.items.pop();
+    } else {
+      this.items.splice(at, 1);
+    }
+  }
+}
+
+/**
+ * One key per pair of values (e.g. an outbox event by run and sequence): a map of maps, so a
+ * lookup needs no composite string built and hashed. Callers check for conflicts first.
+ */
+export class PairIndex<Row extends object, Inner> implements RowIndex<Row> {
+  private readonly groups = new Map<string, Map<Inner, string>>();
+
+  /** `same` tells whether two rows have the same pair (so an update can skip the index). */
+  constructor(
+    private readonly outerOf: (row: Row) => string,
+    private readonly innerOf: (row: Row) => Inner,
+    private readonly same: (a: Row, b: Row) => boolean,
   ) {}
 
   /** @inheritDoc */
   update(key: string, prev: Row | undefined, next: Row | undefined): void {
-    if (unchanged(this.fields, prev, next)) return;
-    const from = prev === undefined ? null : this.keyOf(prev);
-    const to = next === undefined ? null : this.keyOf(next);
-    if (from === to) return;
-    if (from !== null && this.keys.get(from) === key) this.keys.delete(from);
-    if (to !== null) this.keys.set(to, key);
+    if (prev !== undefined && next !== undefined && this.same(prev, next)) return;
+    if (prev !== undefined) {
+      const outer = this.outerOf(prev);
+      const inner = this.groups.get(outer);
+      const at = this.innerOf(prev);
+      if (inner !== undefined && inner.get(at) === key) {
+        inner.delete(at);
+        if (inner.size === 0) this.groups.delete(outer);
+      }
+    }
+    if (next !== undefined) {
+      const outer = this.outerOf(next);
+      let inner = this.groups.get(outer);
+      if (inner === undefined) {
+        inner = new Map();
+        this.groups.set(outer, inner);
+      }
+      inner.set(this.innerOf(next), key);
+    }
   }
 
-  /** The key of the row holding `value`, if any. */
-  get(value: string): string | undefined {
-    return this.keys.get(value);
+  /** The key of the row holding the pair, if any. */
+  get(outer: string, inner: Inner): string | undefined {
+    return this.groups.get(outer)?.get(inner);
   }
 }
 
@@ -167,7 +287,14 @@ export class Table<Row> implements Restorable {
 
   /** Inserts or replaces a row; the row object must not be mutated afterwards. */
   put(tx: StoreTransaction, key: string, row: Row): void {
-    const prev = this.rows.get(key);
+    this.replace(tx, key, this.rows.get(key), row);
+  }
+
+  /**
+   * Writes `row` where the caller just read `prev` (`undefined`: checked absent), sparing the
+   * lookup `put` makes; the row object must not be mutated afterwards.
+   */
+  replace(tx: StoreTransaction, key: string, prev: Row | undefined, row: Row): void {
     tx.record(this, key, prev);
     this.rows.set(key, row);
     this.reindex(key, prev, row);
