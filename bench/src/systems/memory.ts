@@ -1,10 +1,13 @@
 /**
  * W4: the kernel alone on the in-memory adapters, no host. Runs are created first (timed
- * separately), then one loop on one core claims pending runs, dequeues jobs in batches and
- * executes them one after another until every run completed: completed stages per second.
+ * separately), then one loop on one core claims pending runs and executes their stages one
+ * after another until every run completed: completed stages per second. It drives the kernel
+ * the way the Node host does: claims lease the first jobs to the loop (`continueWith`), each
+ * stage hands on the run's next one (`continueWith: 1`), and a dequeue picks up anything
+ * else.
  * A smaller warm-up pass on a stack of its own runs first, so the JIT has compiled the path.
  */
-import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
+import { createKernel, createRegistry, type DequeuedJob, systemClock } from "@ratchet/kernel";
 import { createInMemoryStack } from "@ratchet/kernel/in-memory";
 import { startProfile, stopProfile } from "../capture.js";
 import type { KernelResult } from "../spec.js";
@@ -37,23 +40,33 @@ async function pass(runs: number, measured: boolean): Promise<KernelResult> {
   const started = performance.now();
   let stages = 0;
   for (;;) {
-    const { claimed } = await kernel.dispatch({
+    const { claimed, jobs: leased = [] } = await kernel.dispatch({
       type: "run.claimPending",
       workerId: "w4",
       maxClaims: BATCH,
+      continueWith: BATCH,
     });
-    const jobs = await stack.jobTransport.dequeue({
+    const queued = await stack.jobTransport.dequeue({
       workerId: "w4",
       limit: BATCH,
       leaseMs: 30_000,
       now: systemClock.now(),
     });
-    if (jobs.length === 0 && claimed.length === 0) break;
-    for (const job of jobs) {
-      const result = await kernel.dispatch({ type: "job.execute", workerId: "w4", job });
-      if (result.outcome !== "completed")
-        throw new Error(`stage ${job.stageId} ended ${result.outcome}`);
-      stages++;
+    if (leased.length === 0 && queued.length === 0 && claimed.length === 0) break;
+    for (const first of [...leased, ...queued]) {
+      let job: DequeuedJob | undefined = first;
+      while (job) {
+        const result = await kernel.dispatch({
+          type: "job.execute",
+          workerId: "w4",
+          job,
+          continueWith: 1,
+        });
+        if (result.outcome !== "completed")
+          throw new Error(`stage ${job.stageId} ended ${result.outcome}`);
+        stages++;
+        job = result.next?.[0];
+      }
     }
   }
   const workMs = performance.now() - started;

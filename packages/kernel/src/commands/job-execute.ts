@@ -170,18 +170,13 @@ export async function jobExecute(
     );
     if (outcome.kind === "committed") {
       cacheOutput(deps, record.id, checked.value, prepared.bytes);
-      const completedRecord: StageRecord = {
-        ...record,
-        status: "COMPLETED",
-        attempt: job.attempt,
-        outputRef: prepared.ref,
-        error: null,
-        startedAt: record.startedAt ?? startedAt,
-        completedAt: outcome.run.updatedAt,
-        updatedAt: outcome.run.updatedAt,
-      };
       const next = outcome.started
-        ? continuedJobs(outcome.run, records, completedRecord, outcome.started)
+        ? continuedJobs(
+            outcome.run,
+            records,
+            completedRecordOf(record, job.attempt, prepared.ref, startedAt, outcome.run.updatedAt),
+            outcome.started,
+          )
         : [];
       return next.length > 0
         ? { outcome: "completed", ...ids, runStatus: outcome.run.status, next }
@@ -191,6 +186,35 @@ export async function jobExecute(
   } finally {
     unregister();
   }
+}
+
+/** `record` as its completion left it (spelled out: one shape for every stage record). */
+function completedRecordOf(
+  record: StageRecord,
+  attempt: number,
+  outputRef: StageRecord["outputRef"],
+  startedAt: Date,
+  at: Date,
+): StageRecord {
+  return {
+    id: record.id,
+    runId: record.runId,
+    stageId: record.stageId,
+    groupIndex: record.groupIndex,
+    status: "COMPLETED",
+    attempt,
+    outputRef,
+    suspendedState: null,
+    pollConfig: record.pollConfig,
+    nextPollAt: null,
+    pollLeaseUntil: null,
+    progress: record.progress,
+    error: null,
+    createdAt: record.createdAt,
+    updatedAt: at,
+    startedAt: record.startedAt ?? startedAt,
+    completedAt: at,
+  };
 }
 
 /**

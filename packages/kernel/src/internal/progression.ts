@@ -78,9 +78,9 @@ export function newGroup(
   const leaseUntil = new Date(now.getTime() + deps.options.jobLeaseMs);
   const jobs = group.map((stage, i) => {
     const job = jobFor(deps, run, workflow, stage.id, now);
-    return continuation && i < continuation.max
-      ? { ...job, claimedBy: { workerId: continuation.workerId, leaseUntil } }
-      : job;
+    if (continuation && i < continuation.max)
+      job.claimedBy = { workerId: continuation.workerId, leaseUntil };
+    return job;
   });
   return { stages, jobs };
 }

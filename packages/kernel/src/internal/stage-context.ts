@@ -47,17 +47,27 @@ export interface StageContextSource extends StageIdentity {
   onProgress?: (update: ProgressUpdate) => void;
 }
 
-/** Builds a stage's `ctx` and the reports it collects. */
+/**
+ * Builds a stage's `ctx` and the reports it collects. The parts a stage may not use —
+ * `log`, `storage`, `workflowContext` and `signal` — are built when first read: a trivial
+ * stage then costs a handful of allocations instead of two dozen closures.
+ */
 export function createStageContext(
   deps: KernelDeps,
   source: StageContextSource,
 ): { ctx: StageContext; reports: StageReports } {
   const reports: StageReports = { logs: [], progress: undefined };
-  const workflowContext = Object.freeze(Object.fromEntries(source.outputs));
+  let log: StageLogger | undefined;
+  let storage: RunStorage | undefined;
+  let workflowContext: Readonly<Record<string, unknown>> | undefined;
   const ctx: StageContext = {
     input: source.input,
     config: source.config,
-    workflowContext,
+    get workflowContext() {
+      if (workflowContext === undefined)
+        workflowContext = Object.freeze(Object.fromEntries(source.outputs));
+      return workflowContext;
+    },
     require: <T>(stageId: string): T => {
       if (!source.outputs.has(stageId)) {
         throw new RatchetError(
@@ -74,8 +84,14 @@ export function createStageContext(
       reports.progress = { ...update, progress };
       source.onProgress?.(reports.progress);
     },
-    log: createLogger(deps, source, reports.logs),
-    storage: createRunStorage(deps.blobStore, source.workflowRunId),
+    get log() {
+      if (log === undefined) log = createLogger(deps, source, reports.logs);
+      return log;
+    },
+    get storage() {
+      if (storage === undefined) storage = createRunStorage(deps.blobStore, source.workflowRunId);
+      return storage;
+    },
     get signal() {
       return source.abort.signal;
     },

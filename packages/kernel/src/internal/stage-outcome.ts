@@ -26,7 +26,7 @@ import {
   type StartedGroup,
 } from "./progression.js";
 import type { StageReports } from "./stage-context.js";
-import { commitRun, inTransaction, pendingEvent, type UnitOfWork } from "./unit-of-work.js";
+import { commitRun, inTransaction, type UnitOfWork } from "./unit-of-work.js";
 
 /** The stage attempt whose result is being committed. */
 export interface AttemptTarget {
@@ -114,36 +114,32 @@ function progressOf(target: AttemptTarget): JsonObject | undefined {
 /** The events of a completed attempt: `workflow.step.started` (unless written already), `.completed`. */
 function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): PendingEvent[] {
   const { run, record } = target;
-  const events: PendingEvent[] = [];
-  if (target.emitStarted) {
-    events.push(
-      pendingEvent(
-        deps,
-        run,
-        "workflow.step.started",
-        {
+  // Payloads spelled out (no spreads): this runs for every stage.
+  const started: PendingEvent | undefined = target.emitStarted
+    ? {
+        id: deps.newId(),
+        type: "workflow.step.started",
+        payload: {
+          workflowId: run.workflowId,
           stageId: record.stageId,
           attempt: target.attempt,
           startedAt: target.startedAt.toISOString(),
         },
-        now,
-      ),
-    );
-  }
-  events.push(
-    pendingEvent(
-      deps,
-      run,
-      "workflow.step.completed",
-      {
-        stageId: record.stageId,
-        attempt: target.attempt,
-        durationMs: now.getTime() - target.startedAt.getTime(),
-      },
-      now,
-    ),
-  );
-  return events;
+        occurredAt: now,
+      }
+    : undefined;
+  const completed: PendingEvent = {
+    id: deps.newId(),
+    type: "workflow.step.completed",
+    payload: {
+      workflowId: run.workflowId,
+      stageId: record.stageId,
+      attempt: target.attempt,
+      durationMs: now.getTime() - target.startedAt.getTime(),
+    },
+    occurredAt: now,
+  };
+  return started ? [started, completed] : [completed];
 }
 
 /**
@@ -195,10 +191,28 @@ export async function commitCompleted(
     const finished = await finishClosedGroup(deps, run.id);
     return { kind: "committed", run: finished ?? { ...run, ...result.run } };
   }
+  const closing = result.closed && close ? close.run : undefined;
+  const state = result.run;
+  // Spelled out rather than spread: one shape for every run record (see in-memory/runs.ts).
   const committed: RunRecord = {
-    ...run,
-    ...(result.closed && close ? close.run : {}),
-    ...result.run,
+    id: run.id,
+    workflowId: run.workflowId,
+    status: state.status,
+    version: state.version,
+    priority: run.priority,
+    input: run.input,
+    config: run.config,
+    metadata: run.metadata,
+    output: closing?.output !== undefined ? closing.output : run.output,
+    error: run.error,
+    currentGroup: state.currentGroup,
+    groupRemaining: state.groupRemaining,
+    eventSeq: state.eventSeq,
+    idempotencyKey: run.idempotencyKey,
+    createdAt: run.createdAt,
+    updatedAt: state.updatedAt,
+    startedAt: run.startedAt,
+    completedAt: closing?.completedAt !== undefined ? closing.completedAt : run.completedAt,
   };
   return result.closed && close?.nextGroup
     ? {

@@ -70,6 +70,23 @@ function jobBackdoor(store: InMemoryStore) {
 }
 
 stageCommitterConformance({
+  name: "in-memory (its own committer)",
+  create: async () => {
+    const { store, persistence, jobTransport } = createInMemoryStack();
+    const committer = persistence.stageCommitter?.(jobTransport);
+    if (!committer)
+      throw new Error("the in-memory persistence offers no committer for its own transport");
+    return {
+      committer,
+      persistence,
+      jobTransport,
+      backdoor: { ...persistenceBackdoor(store), ...jobBackdoor(store) },
+      close: async () => {},
+    };
+  },
+});
+
+stageCommitterConformance({
   name: "in-memory (transactional committer)",
   create: async () => {
     const { store, persistence, jobTransport, scheduler } = createInMemoryStack();

@@ -5,6 +5,7 @@
  * is treated as no transaction.
  */
 import type {
+  JobRef,
   JobTransport,
   ReleaseStaleResult,
   RenewLeasesResult,
@@ -49,7 +50,8 @@ function copyJob(row: JobRow): JobRecord {
   };
 }
 
-function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJob[]): void {
+/** Stores `jobs` (`PENDING`, or leased when `claimedBy` is set). */
+export function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJob[]): void {
   for (const job of jobs) {
     if (store.jobs.get(job.jobId) !== undefined) throw duplicateKeyError("job", job.jobId);
     // `enqueue` has no `now`: the job counts as created when it becomes available.
@@ -141,6 +143,16 @@ function changeRunning(
   return true;
 }
 
+/** Settles a job `RUNNING` at `attempt` as `COMPLETED`; false when it is not. */
+export function completeJob(
+  store: InMemoryStore,
+  tx: StoreTransaction,
+  { jobId, attempt }: JobRef,
+  now: Date,
+): boolean {
+  return changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now), { attempt });
+}
+
 const leaseExpired = (row: JobRow): StoredError => ({
   code: "LEASE_EXPIRED",
   message: `[ratchet] the lease of job ${row.jobId} (attempt ${row.attempt} of ${row.maxAttempts}) expired`,
@@ -159,7 +171,7 @@ const leaseExpired = (row: JobRow): StoredError => ({
  */
 export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
   const txOf = (scope: TransactionScope | undefined) => store.transactionOf(scope);
-  return {
+  return store.ownJobTransport({
     joinsTransactions: true,
     enqueuesClaimed: true,
 
@@ -205,10 +217,8 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         return copyDequeued(next);
       }),
 
-    complete: ({ jobId, attempt }, now, scope) =>
-      store.execute(txOf(scope), (tx) =>
-        changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now), { attempt }),
-      ),
+    complete: (job, now, scope) =>
+      store.execute(txOf(scope), (tx) => completeJob(store, tx, job, now)),
 
     suspend: ({ jobId, attempt }, now, scope) =>
       store.execute(txOf(scope), (tx) =>
@@ -336,5 +346,5 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         const row = store.jobs.get(jobId);
         return row === undefined ? null : copyJob(row);
       }),
-  };
+  });
 }

@@ -18,6 +18,7 @@ import {
   replayDeadLetters,
 } from "./outbox.js";
 import { claimPendingRuns, createRun, getRun, listRuns, updateRun } from "./runs.js";
+import { inMemoryStageCommitter } from "./stage-committer.js";
 import {
   claimSuspendedStages,
   createStages,
@@ -50,6 +51,9 @@ export function createInMemoryPersistence(store: InMemoryStore): Persistence {
   return {
     ...operations(store, undefined),
     withTransaction: (fn) => store.transaction((tx) => fn(transactionView(store, tx))),
+    // The store's own job transport: a completion is one synchronous write on the store.
+    stageCommitter: (jobTransport) =>
+      store.ownsJobTransport(jobTransport) ? inMemoryStageCommitter(store) : undefined,
   };
 }
 

@@ -185,6 +185,8 @@ export class InMemoryStore {
   readonly scheduled = new Table<ScheduledRow>([this.scheduledByKey]);
 
   private readonly mutex = new AsyncMutex();
+  /** Job transports over this store (their jobs live here: a stage committer may write them). */
+  private readonly jobTransports = new WeakSet<object>();
   /**
    * The property under which a transaction scope of this store holds its transaction: a
    * symbol of this store's own, so no other object (or other store's scope) carries it. A
@@ -251,6 +253,17 @@ export class InMemoryStore {
     } finally {
       this.mutex.unlock();
     }
+  }
+
+  /** Marks `transport` as one whose jobs live in this store; returns it. */
+  ownJobTransport<T extends object>(transport: T): T {
+    this.jobTransports.add(transport);
+    return transport;
+  }
+
+  /** Whether `transport`'s jobs live in this store. */
+  ownsJobTransport(transport: object): boolean {
+    return this.jobTransports.has(transport);
   }
 
   /** Makes `scope` stand for `tx`, so adapters handed the scope write through `tx`. */
