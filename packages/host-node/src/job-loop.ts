@@ -153,6 +153,7 @@ export class JobLoop {
 
   private launch(job: DequeuedJob): void {
     const controller = new AbortController();
+    let continued = false;
     const done = executeJob(this.options.kernel, job, {
       workerId: this.options.workerId,
       heartbeats: this.heartbeats,
@@ -166,6 +167,7 @@ export class JobLoop {
         for (const next of result.outcome === "completed" ? (result.next ?? []) : []) {
           if (this.running) {
             this.stats.continued++;
+            continued = true;
             this.launch(next);
           } else {
             await this.options.jobTransport
@@ -183,8 +185,9 @@ export class JobLoop {
       .finally(() => {
         this.inFlight.delete(job.jobId);
         this.onJobDone();
-        // The stage may have enqueued the next one: look at once.
-        if (this.running) this.wake();
+        // A freed slot looks for queued work at once. A slot the run's next stage took over
+        // stays busy; new jobs elsewhere announce themselves with a wake-up.
+        if (this.running && !continued) this.wake();
       });
     this.inFlight.set(job.jobId, { job, controller, done });
   }
