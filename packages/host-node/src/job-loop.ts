@@ -118,15 +118,23 @@ export class JobLoop {
     try {
       do {
         this.pollAgain = false;
-        const free = this.freeSlots;
-        if (!this.running || free <= 0) break;
+        if (!this.running) break;
+        // The slots stay held while the dequeue is out, so a claim meanwhile cannot promise
+        // them too.
+        const free = this.reserve(this.freeSlots);
+        if (free <= 0) break;
         this.stats.polls++;
-        const jobs = await this.options.jobTransport.dequeue({
-          workerId: this.options.workerId,
-          limit: free,
-          leaseMs: this.options.leaseMs,
-          now: new Date(),
-        });
+        let jobs: DequeuedJob[] = [];
+        try {
+          jobs = await this.options.jobTransport.dequeue({
+            workerId: this.options.workerId,
+            limit: free,
+            leaseMs: this.options.leaseMs,
+            now: new Date(),
+          });
+        } finally {
+          this.reserved -= free;
+        }
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.pollAgain = true;
         idle = jobs.length === 0 && this.inFlight.size === 0;
@@ -163,8 +171,11 @@ export class JobLoop {
       .then(async (result) => {
         this.stats.jobsProcessed++;
         this.stats.outcomes[result.outcome]++;
-        // The next stage of the run, already leased to this host: run it now, in this slot.
-        for (const next of result.outcome === "completed" ? (result.next ?? []) : []) {
+        // The next stage of the run, already leased to this host: run it now, in this slot
+        // (which this job leaves first, so the host never counts both).
+        const nextJobs = result.outcome === "completed" ? (result.next ?? []) : [];
+        if (nextJobs.length > 0) this.inFlight.delete(job.jobId);
+        for (const next of nextJobs) {
           if (this.running) {
             this.stats.continued++;
             continued = true;

@@ -11,10 +11,13 @@ export interface Dialect {
   readonly provider: Provider;
   /** Rewrites a statement with `$n` placeholders, and its parameters, for the provider. */
   prepare(text: string, params: readonly unknown[]): { sql: string; params: readonly unknown[] };
-  /** A Date as a query parameter (PostgreSQL: Date; SQLite: epoch milliseconds). */
-  date(value: Date): Date | number;
+  /**
+   * A Date as a query parameter. PostgreSQL: ISO 8601 text (`toISOString` is native; `pg`'s
+   * own Date formatting costs more than a small statement); SQLite: epoch milliseconds.
+   */
+  date(value: Date): string | number;
   /** A nullable Date as a query parameter. */
-  dateOrNull(value: Date | null | undefined): Date | number | null;
+  dateOrNull(value: Date | null | undefined): string | number | null;
   /** Appended to a row-selecting subquery to lock the rows it picks and skip locked ones. */
   readonly skipLocked: string;
   /** Appended to a `SELECT` of one row to lock it until the transaction ends. */
@@ -39,8 +42,8 @@ const cache = new Map<string, { sql: string; order: number[] }>();
 export const postgresDialect: Dialect = {
   provider: "postgresql",
   prepare: (text, params) => ({ sql: text, params }),
-  date: (value) => value,
-  dateOrNull: (value) => value ?? null,
+  date: (value) => value.toISOString(),
+  dateOrNull: (value) => (value ? value.toISOString() : null),
   skipLocked: "FOR UPDATE SKIP LOCKED",
   forUpdate: "FOR UPDATE",
   bytes: (value) => value,
