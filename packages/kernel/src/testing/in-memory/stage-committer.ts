@@ -9,11 +9,11 @@ import type {
   StageCompletion,
   StageCompletionResult,
 } from "../../ports/stage-committer.js";
-import type { NewOutboxEvent, RunPatch } from "../../records.js";
+import type { NewOutboxEvent, RunRecord } from "../../records.js";
+import { cloneJson, copyDate, copyNullableDate } from "./copy.js";
 import { completeJob, enqueue } from "./job-transport.js";
 import { appendLogs } from "./logs.js";
 import { appendOutboxEvents } from "./outbox.js";
-import { updateRun } from "./runs.js";
 import { createStages, updateStage } from "./stages.js";
 import type { InMemoryStore } from "./store.js";
 import type { StoreTransaction } from "./table.js";
@@ -71,20 +71,37 @@ function commitCompletion(
     occurredAt: event.occurredAt,
   }));
   appendOutboxEvents(store, tx, numbered);
-  let patch: RunPatch = {
-    groupRemaining: Math.max(0, remaining),
-    eventSeq: run.eventSeq + events.length,
-  };
-  if (close) {
-    patch = { ...patch, ...close.run };
-    if (close.nextGroup) {
-      createStages(store, tx, close.nextGroup.stages);
-      enqueue(store, tx, close.nextGroup.jobs);
-      patch.groupRemaining = close.nextGroup.stages.length;
-    }
+  let groupRemaining = Math.max(0, remaining);
+  const closing = close?.run;
+  if (close?.nextGroup) {
+    createStages(store, tx, close.nextGroup.stages);
+    enqueue(store, tx, close.nextGroup.jobs);
+    groupRemaining = close.nextGroup.stages.length;
   }
-  const updated = updateRun(store, tx, run.id, patch, { now: c.now });
-  if (!updated) throw new Error(`[ratchet] [in-memory] run ${run.id} vanished during its commit`);
+  // The run row written directly (one literal, nothing copied that does not change): the
+  // result needs only its counters, not a copy of its input and config.
+  const updated: RunRecord = {
+    id: run.id,
+    workflowId: run.workflowId,
+    status: closing?.status ?? run.status,
+    version: run.version + 1,
+    priority: run.priority,
+    input: run.input,
+    config: run.config,
+    metadata: run.metadata,
+    output: closing?.output !== undefined ? cloneJson(closing.output) : run.output,
+    error: run.error,
+    currentGroup: closing?.currentGroup ?? run.currentGroup,
+    groupRemaining,
+    eventSeq: run.eventSeq + events.length,
+    idempotencyKey: run.idempotencyKey,
+    createdAt: run.createdAt,
+    updatedAt: copyDate(c.now),
+    startedAt: run.startedAt,
+    completedAt:
+      closing?.completedAt !== undefined ? copyNullableDate(closing.completedAt) : run.completedAt,
+  };
+  store.runs.replace(tx, run.id, run, updated);
   return {
     kind: "committed",
     closed,
@@ -94,7 +111,7 @@ function commitCompletion(
       eventSeq: updated.eventSeq,
       currentGroup: updated.currentGroup,
       groupRemaining: updated.groupRemaining,
-      updatedAt: updated.updatedAt,
+      updatedAt: copyDate(c.now),
     },
   };
 }
