@@ -7,7 +7,13 @@
  * else.
  * A smaller warm-up pass on a stack of its own runs first, so the JIT has compiled the path.
  */
-import { createKernel, createRegistry, type DequeuedJob, systemClock } from "@ratchet/kernel";
+import {
+  createKernel,
+  createRegistry,
+  type DequeuedJob,
+  type JobExecuteResult,
+  systemClock,
+} from "@ratchet/kernel";
 import { createInMemoryStack } from "@ratchet/kernel/in-memory";
 import { startProfile, stopProfile } from "../capture.js";
 import type { KernelResult } from "../spec.js";
@@ -56,7 +62,7 @@ async function pass(runs: number, measured: boolean): Promise<KernelResult> {
     for (const first of [...leased, ...queued]) {
       let job: DequeuedJob | undefined = first;
       while (job) {
-        const result = await kernel.dispatch({
+        const result: JobExecuteResult = await kernel.dispatch({
           type: "job.execute",
           workerId: "w4",
           job,
@@ -65,7 +71,7 @@ async function pass(runs: number, measured: boolean): Promise<KernelResult> {
         if (result.outcome !== "completed")
           throw new Error(`stage ${job.stageId} ended ${result.outcome}`);
         stages++;
-        job = result.next?.[0];
+        job = result.outcome === "completed" ? result.next?.[0] : undefined;
       }
     }
   }
