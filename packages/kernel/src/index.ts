@@ -6,20 +6,26 @@ export { decodeValue, encodeValue } from "./codec.js";
 export type * from "./commands/types.js";
 export type * from "./dsl/context.js";
 export { createRegistry, type WorkflowRegistry } from "./dsl/registry.js";
+export {
+  DEFAULT_RETRY,
+  type ResolvedRetryPolicy,
+  type RetryOverrides,
+  retriesError,
+  retryDelayMs,
+  type StageRetryPolicy,
+} from "./dsl/retry-policy.js";
 export type { Incompatibility } from "./dsl/schema-compat.js";
 export { findIncompatibilities } from "./dsl/schema-compat.js";
 export {
   type AnyStage,
   type AsyncBatchStageInput,
   type CompletionCheck,
-  DEFAULT_RETRY,
   defineAsyncBatchStage,
   defineStage,
   type PollConfig,
   type Stage,
   type StageInput,
   type StageOutput,
-  type StageRetryPolicy,
   type StageSchemas,
   type SuspendResult,
 } from "./dsl/stage.js";

@@ -44,6 +44,8 @@ export interface KernelConfig {
   options?: Partial<KernelOptions>;
   /** Id generator for new records (default: UUIDv7 from the clock). */
   newId?: IdGenerator;
+  /** Uniform in [0, 1), for the jitter of retry delays (default `Math.random`). */
+  random?: () => number;
 }
 
 /** The kernel: a typed command dispatcher. */
@@ -103,6 +105,7 @@ export function createKernel(config: KernelConfig): Kernel {
     outputCache: new OutputCache(options.outputCacheBytes),
     inFlight: new InFlightRegistry(),
     committer: stageCommitterFor(ports),
+    random: config.random ?? Math.random,
   };
 
   const dispatch = async (command: Command): Promise<unknown> => {

@@ -8,14 +8,14 @@
  */
 import { decodeValue, encodeValue } from "../codec.js";
 import type { ProgressUpdate } from "../dsl/context.js";
+import { retriesError, retryDelayMs } from "../dsl/retry-policy.js";
 import { isSuspendResult, type PollConfig } from "../dsl/stage.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import { NonRetryableError, RatchetError, toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-
 import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
 import type { StartedGroup } from "../internal/progression.js";
-import { retryDelayMs } from "../internal/retry.js";
+import { retryPolicyOf } from "../internal/retry.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createStageContext } from "../internal/stage-context.js";
 import {
@@ -24,6 +24,7 @@ import {
   commitCompleted,
   commitFailed,
   commitSuspended,
+  type RetryDecision,
 } from "../internal/stage-outcome.js";
 import { inTransaction } from "../internal/unit-of-work.js";
 import { zodIssues } from "../internal/validation.js";
@@ -336,14 +337,21 @@ async function settleFailure(
   nonRetryable: boolean,
 ): Promise<JobExecuteResult> {
   const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
-  const retryable = !nonRetryable && job.attempt < job.maxAttempts;
-  const retryAt = retryable
-    ? new Date(
-        deps.clock.now().getTime() +
-          retryDelayMs(target.workflow.getStage(job.stageId)?.stage.retry, job.attempt),
-      )
-    : undefined;
-  const outcome = await commitFailed(deps, target, error, retryAt);
+  const policy = retryPolicyOf(deps, target.workflow, job.stageId);
+  // The job's own maxAttempts was fixed when it was enqueued; a deploy that changes the
+  // policy applies to the next stage started.
+  const retryable = !nonRetryable && job.attempt < job.maxAttempts && retriesError(policy, error);
+  let retry: RetryDecision | undefined;
+  if (retryable) {
+    const delayMs = retryDelayMs(policy, job.attempt, deps.random);
+    retry = {
+      at: new Date(deps.clock.now().getTime() + delayMs),
+      delayMs,
+      maxAttempts: job.maxAttempts,
+    };
+  }
+  const retryAt = retry?.at;
+  const outcome = await commitFailed(deps, target, error, retry);
   if (outcome.kind !== "committed") return notCommitted(outcome, ids);
   const plain = { code: error.code, message: error.message };
   return retryAt

@@ -6,15 +6,7 @@ import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
 import type { CompletionContext, StageContext } from "./context.js";
 
-/** Retry policy of a stage. Delays grow as `backoffMs * 2^(attempt-1)`, capped at `maxBackoffMs`. */
-export interface StageRetryPolicy {
-  /** Attempts in total, including the first (default 3). */
-  maxAttempts?: number;
-  /** Delay before the second attempt (default 1000 ms). */
-  backoffMs?: number;
-  /** Longest delay (default 60 000 ms). */
-  maxBackoffMs?: number;
-}
+import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 
 /** How often a suspended stage is checked. */
 export interface PollConfig {
@@ -117,7 +109,8 @@ export interface Stage<
     readonly output: z.ZodType<TOutput>;
     readonly config: z.ZodType<TConfig>;
   };
-  readonly retry: Required<StageRetryPolicy> | undefined;
+  /** The fields of its retry policy the stage sets (see `retry-policy.ts`). */
+  readonly retry: RetryOverrides | undefined;
   readonly timeoutMs: number | undefined;
   execute(ctx: StageContext<TInput, TConfig>): Promise<unknown>;
   checkCompletion?(
@@ -141,13 +134,6 @@ export type StageAccepts<S> = S extends { readonly __accepts?: (value: infer A) 
 
 const STAGE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-/** Default retry policy of stages that set none. */
-export const DEFAULT_RETRY: Required<StageRetryPolicy> = {
-  maxAttempts: 3,
-  backoffMs: 1_000,
-  maxBackoffMs: 60_000,
-};
-
 function commonFields<
   TId extends string,
   TIn extends z.ZodType,
@@ -161,17 +147,9 @@ function commonFields<
       { stageId: String(def.id), field: "id" },
     );
   }
-  const retry = def.retry ? { ...DEFAULT_RETRY, ...def.retry } : undefined;
-  if (retry && (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1)) {
-    throw new WorkflowDefinitionError(
-      "INVALID_RETRY_POLICY",
-      `[ratchet] stage "${def.id}": retry.maxAttempts must be an integer >= 1`,
-      {
-        stageId: def.id,
-        field: "retry.maxAttempts",
-      },
-    );
-  }
+  const retry = def.retry
+    ? retryOverrides(def.retry, `stage "${def.id}"`, { stageId: def.id })
+    : undefined;
   return {
     id: def.id,
     name: def.name,

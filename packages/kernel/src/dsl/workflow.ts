@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
+import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import { findIncompatibilities } from "./schema-compat.js";
 import type { AnyStage, Stage, StageAccepts, StageOutput } from "./stage.js";
 
@@ -21,6 +22,13 @@ export interface Workflow<TInput = unknown, TOutput = unknown> {
   readonly groups: readonly (readonly AnyStage[])[];
   /** Lookup of a stage and its group by stage id. */
   getStage(stageId: string): { stage: AnyStage; groupIndex: number } | undefined;
+  /** The workflow's default retry policy fields (see {@link WorkflowBuilder.defaultRetry}). */
+  readonly defaultRetry: RetryOverrides | undefined;
+  /**
+   * The retry fields that apply to a stage: its own over the workflow's default (the kernel
+   * fills in the rest from its options and `DEFAULT_RETRY`).
+   */
+  retryOf(stageId: string): RetryOverrides | undefined;
 }
 
 /** Any workflow, whatever its types. */
@@ -56,6 +64,7 @@ type CheckedGroup<TFrom, S extends readonly AnyStage[]> = {
  */
 export class WorkflowBuilder<TInput, TCurrent = TInput> {
   private readonly groups: AnyStage[][] = [];
+  private retryDefault: StageRetryPolicy | undefined;
 
   constructor(
     private readonly id: string,
@@ -83,6 +92,15 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   }
 
   /**
+   * The retry policy of stages that set none; a stage's own `retry` overrides it field by
+   * field (e.g. `{ maxAttempts: 5 }` keeps this default's delays).
+   */
+  defaultRetry(policy: StageRetryPolicy): this {
+    this.retryDefault = policy;
+    return this;
+  }
+
+  /**
    * Checks the definition and returns the workflow. Throws {@link WorkflowDefinitionError}
    * with code `EMPTY_WORKFLOW`, `EMPTY_PARALLEL_GROUP`, `DUPLICATE_STAGE_ID` or
    * `INCOMPATIBLE_SCHEMAS` (naming the stage and the field).
@@ -95,6 +113,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
       inputSchema: this.inputSchema,
       outputSchema: this.outputSchema,
       groups: this.groups,
+      defaultRetry: this.retryDefault,
     }) as Workflow<TInput, TCurrent>;
   }
 }
@@ -106,19 +125,22 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   description?: string;
   input: TInput;
   output: TOutput;
+  /** The retry policy of stages that set none (see {@link WorkflowBuilder.defaultRetry}). */
+  defaultRetry?: StageRetryPolicy;
 }
 
 /** Starts a workflow definition from an object; continue with `.pipe()`/`.parallel()` and `.build()`. */
 export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodType>(
   def: WorkflowDefinition<TInput, TOutput>,
 ): WorkflowBuilder<z.output<TInput>, z.output<TInput>> {
-  return new WorkflowBuilder(
+  const builder = new WorkflowBuilder(
     def.id,
     def.name,
     def.description ?? "",
     def.input as z.ZodType<z.output<TInput>>,
     def.output,
   );
+  return def.defaultRetry ? builder.defaultRetry(def.defaultRetry) : builder;
 }
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -130,6 +152,7 @@ function buildWorkflow(def: {
   inputSchema: z.ZodType;
   outputSchema: z.ZodType;
   groups: AnyStage[][];
+  defaultRetry: StageRetryPolicy | undefined;
 }): AnyWorkflow {
   const { id } = def;
   if (!WORKFLOW_ID.test(id)) {
@@ -199,6 +222,16 @@ function buildWorkflow(def: {
   }
   assertFits(id, produced, producedBy, def.outputSchema, "the workflow output", undefined);
 
+  const defaultRetry = def.defaultRetry
+    ? retryOverrides(def.defaultRetry, `workflow "${id}" default`, { workflowId: id })
+    : undefined;
+  const retries = new Map<string, RetryOverrides | undefined>();
+  for (const [stageId, { stage }] of index) {
+    retries.set(
+      stageId,
+      defaultRetry || stage.retry ? Object.freeze({ ...defaultRetry, ...stage.retry }) : undefined,
+    );
+  }
   const groups = def.groups.map((g) => Object.freeze([...g]));
   return Object.freeze({
     id,
@@ -208,6 +241,8 @@ function buildWorkflow(def: {
     outputSchema: def.outputSchema,
     groups: Object.freeze(groups),
     getStage: (stageId: string) => index.get(stageId),
+    defaultRetry,
+    retryOf: (stageId: string) => retries.get(stageId),
   });
 }
 

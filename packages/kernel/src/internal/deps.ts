@@ -65,6 +65,8 @@ export interface KernelDeps {
   newId: IdGenerator;
   outputCache: OutputCache;
   inFlight: InFlightRegistry;
+  /** Uniform in [0, 1): the jitter of retry delays (tests inject a seeded one). */
+  random: () => number;
   /** Writes stage completions: the persistence's own committer, or the transactional one. */
   committer: StageCommitter;
 }

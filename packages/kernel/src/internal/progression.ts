@@ -15,6 +15,7 @@ import type {
 } from "../records.js";
 import type { KernelDeps } from "./deps.js";
 import { loadOutputs } from "./outputs.js";
+import { retryPolicyOf } from "./retry.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { zodIssues } from "./validation.js";
 
@@ -36,7 +37,7 @@ export function jobFor(
     workflowId: run.workflowId,
     stageId,
     priority: run.priority,
-    maxAttempts: stage?.retry?.maxAttempts ?? deps.options.defaultMaxAttempts,
+    maxAttempts: retryPolicyOf(deps, workflow, stageId).maxAttempts,
     payload,
     availableAt,
   };

@@ -1,13 +1,18 @@
 /**
- * Retry back-off of stage attempts.
+ * The retry policy the kernel applies to a stage: the stage's and its workflow's fields, then
+ * the kernel's `defaultMaxAttempts`, then `DEFAULT_RETRY`.
  */
-import { DEFAULT_RETRY, type StageRetryPolicy } from "../dsl/stage.js";
+import { type ResolvedRetryPolicy, resolveRetry } from "../dsl/retry-policy.js";
+import type { AnyWorkflow } from "../dsl/workflow.js";
+import type { KernelDeps } from "./deps.js";
 
-/** Delay before the attempt after `attempt` (1-based): `backoffMs * 2^(attempt-1)`, capped. */
-export function retryDelayMs(
-  policy: Required<StageRetryPolicy> | undefined,
-  attempt: number,
-): number {
-  const { backoffMs, maxBackoffMs } = policy ?? DEFAULT_RETRY;
-  return Math.min(maxBackoffMs, backoffMs * 2 ** Math.max(0, attempt - 1));
+/** The policy of `stageId` in `workflow`. */
+export function retryPolicyOf(
+  deps: Pick<KernelDeps, "options">,
+  workflow: AnyWorkflow,
+  stageId: string,
+): ResolvedRetryPolicy {
+  return resolveRetry(workflow.retryOf?.(stageId), {
+    maxAttempts: deps.options.defaultMaxAttempts,
+  });
 }

@@ -265,16 +265,25 @@ export async function commitSuspended(
   });
 }
 
+/** A failed attempt that will be retried: when, after what delay, out of how many attempts. */
+export interface RetryDecision {
+  at: Date;
+  delayMs: number;
+  maxAttempts: number;
+}
+
 /**
- * Commits a failed attempt: with `retryAt` the stage goes back to `PENDING` and the job is
- * retried then; without, the stage and the run fail and the run's other stages are cancelled.
+ * Commits a failed attempt: with `retry` the stage goes back to `PENDING` and the job is
+ * retried at `retry.at`; without, the stage and the run fail and the run's other stages are
+ * cancelled.
  */
 export async function commitFailed(
   deps: KernelDeps,
   target: AttemptTarget,
   error: StoredError,
-  retryAt: Date | undefined,
+  retry: RetryDecision | undefined,
 ): Promise<CommitOutcome> {
+  const retryAt = retry?.at;
   return inTransaction(deps, async (uow) => {
     const locked = await lockRunFor(deps, uow, target);
     if ("outcome" in locked) return locked.outcome;
@@ -309,6 +318,8 @@ export async function commitFailed(
       uow.event(run, "workflow.step.retry", {
         stageId: record.stageId,
         attempt: target.attempt,
+        maxAttempts: retry.maxAttempts,
+        delayMs: retry.delayMs,
         retryAt: retryAt.toISOString(),
         error: errorPayload,
       });

@@ -30,6 +30,10 @@ export interface TestKernelOptions {
   eventSink?: EventSink;
   options?: Partial<KernelOptions>;
   newId?: IdGenerator;
+  /** Uniform in [0, 1) for retry jitter (default `Math.random`). */
+  random?: () => number;
+  /** Worker id the driver claims and dequeues as (default `test-driver`). */
+  workerId?: string;
 }
 
 /** A kernel with its ports, for tests. */
@@ -68,8 +72,15 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
     registry: options.registry ?? createRegistry(options.workflows ?? []),
     ...(options.options ? { options: options.options } : {}),
     ...(options.newId ? { newId: options.newId } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
-  const driver = createDriver({ kernel, jobTransport, persistence, clock });
+  const driver = createDriver({
+    kernel,
+    jobTransport,
+    persistence,
+    clock,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
+  });
   return {
     kernel,
     persistence,

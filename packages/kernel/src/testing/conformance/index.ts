@@ -35,3 +35,9 @@ export {
   type StageCommitterFixture,
   stageCommitterConformance,
 } from "./stage-committer.js";
+export {
+  type WorkflowConformanceOptions,
+  type WorkflowFixture,
+  type WorkflowPorts,
+  workflowConformance,
+} from "./workflows.js";

@@ -1,0 +1,23 @@
+/**
+ * `workflowConformance`: whole workflows — every step type and policy — run through the
+ * kernel's deterministic driver on an adapter's ports, with a `FakeClock` (no real waits) and
+ * restarts in the middle. Every store runs the same tests.
+ */
+import { describe } from "vitest";
+import { useFixture } from "./shared.js";
+import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
+import { retryTests } from "./workflows/retries.js";
+
+export type {
+  WorkflowConformanceOptions,
+  WorkflowFixture,
+  WorkflowPorts,
+} from "./workflows/fixture.js";
+
+/** Registers the workflow behaviour suite for one adapter. */
+export function workflowConformance(options: WorkflowConformanceOptions): void {
+  describe(`workflow conformance: ${options.name}`, () => {
+    const fixture = useFixture(options);
+    retryTests(fixture);
+  });
+}

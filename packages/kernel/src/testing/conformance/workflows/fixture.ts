@@ -1,0 +1,79 @@
+/**
+ * The fixture of `workflowConformance`: a store's ports, and a way to "restart" (drop every
+ * in-process object and open the same store again), plus the helpers its tests share.
+ */
+import type { AnyWorkflow } from "../../../dsl/workflow.js";
+import type { KernelOptions } from "../../../internal/deps.js";
+import type { BlobStore } from "../../../ports/blob-store.js";
+import type { JobTransport } from "../../../ports/job-transport.js";
+import type { Persistence } from "../../../ports/persistence.js";
+import type { Scheduler } from "../../../ports/scheduler.js";
+import { FakeClock } from "../../fake-clock.js";
+import { createTestKernel, type TestKernel } from "../../test-kernel.js";
+import type { ConformanceFixture, ConformanceOptions } from "../shared.js";
+import { T0 } from "../shared.js";
+
+/** The ports a kernel runs on. */
+export interface WorkflowPorts {
+  persistence: Persistence;
+  jobTransport: JobTransport;
+  scheduler: Scheduler;
+  blobStore: BlobStore;
+}
+
+/** What `workflowConformance` runs workflows on: an empty store's ports. */
+export interface WorkflowFixture extends ConformanceFixture {
+  ports: WorkflowPorts;
+  /**
+   * Simulates a process restart: closes what the current ports hold open and returns new
+   * ports over the same stored data (a new connection for a database). Tests then build a new
+   * kernel, so nothing survives in memory but what the store kept.
+   */
+  restart(): Promise<WorkflowPorts>;
+}
+
+/** Options of `workflowConformance`. */
+export type WorkflowConformanceOptions = ConformanceOptions<WorkflowFixture>;
+
+/** Options of {@link kernelOn}. */
+export interface KernelOnOptions {
+  clock?: FakeClock;
+  options?: Partial<KernelOptions>;
+  random?: () => number;
+  workerId?: string;
+}
+
+/** A test kernel over `ports` running `workflows`, on a fake clock starting at `T0`. */
+export function kernelOn(
+  ports: WorkflowPorts,
+  workflows: readonly AnyWorkflow[],
+  options: KernelOnOptions = {},
+): TestKernel {
+  return createTestKernel({
+    workflows,
+    ...ports,
+    clock: options.clock ?? new FakeClock(T0),
+    ...(options.options ? { options: options.options } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.workerId ? { workerId: options.workerId } : {}),
+  });
+}
+
+/** Ticks `t`'s driver `count` times without moving the clock; returns the jobs executed. */
+export async function ticks(t: TestKernel, count = 1): Promise<number> {
+  let executed = 0;
+  for (let i = 0; i < count; i++) executed += (await t.driver.tick()).executed.length;
+  return executed;
+}
+
+/** The payloads of the run's published events of `type`, in order. */
+export function payloadsOf(
+  t: TestKernel,
+  workflowRunId: string,
+  type: string,
+): Record<string, unknown>[] {
+  return t.events
+    .forRun(workflowRunId)
+    .filter((e) => e.type === type)
+    .map((e) => e.payload as Record<string, unknown>);
+}

@@ -1,0 +1,27 @@
+/**
+ * The workflow behaviour suite on the in-memory adapters. A "restart" builds new adapters
+ * over the same store, so only what the store holds survives.
+ */
+import { workflowConformance } from "../../src/testing/conformance/index.js";
+import {
+  createInMemoryBlobStore,
+  createInMemoryJobTransport,
+  createInMemoryPersistence,
+  createInMemoryScheduler,
+  InMemoryStore,
+} from "../../src/testing/in-memory/index.js";
+
+workflowConformance({
+  name: "in-memory",
+  create: async () => {
+    const store = new InMemoryStore();
+    const blobStore = createInMemoryBlobStore();
+    const portsOver = () => ({
+      persistence: createInMemoryPersistence(store),
+      jobTransport: createInMemoryJobTransport(store),
+      scheduler: createInMemoryScheduler(store),
+      blobStore,
+    });
+    return { ports: portsOver(), restart: async () => portsOver(), close: async () => {} };
+  },
+});
