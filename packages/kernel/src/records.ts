@@ -27,8 +27,11 @@ export type JsonValue =
 /** A JSON object as stored by adapters. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Lifecycle of a run. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
-export type RunStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+/**
+ * Lifecycle of a run. `COMPLETED`, `FAILED`, `CANCELLED` and `TIMED_OUT` (the workflow's
+ * timeout passed) are terminal.
+ */
+export type RunStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
 
 /** Lifecycle of a stage record. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
 export type StageStatus =
@@ -43,7 +46,12 @@ export type StageStatus =
 export type JobStatus = "PENDING" | "RUNNING" | "COMPLETED" | "SUSPENDED" | "FAILED" | "CANCELLED";
 
 /** Terminal run statuses: once reached, a run never changes again (except by `run.rerunFrom`). */
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "TIMED_OUT",
+];
 
 /** Terminal stage statuses. */
 export const TERMINAL_STAGE_STATUSES: readonly StageStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
@@ -77,6 +85,13 @@ export interface RunRecord {
   /** Per-stage config after defaults, keyed by stage id. */
   config: JsonObject;
   metadata: JsonObject;
+  /**
+   * Control-flow state the kernel keeps (which group the current one was entered from, the
+   * route the last group chose, loop counters); `{}` for a run that only goes group by group.
+   */
+  control: JsonObject;
+  /** Runs with the same key count against their workflow's concurrency limit; `null`: none. */
+  concurrencyKey: string | null;
   output: JsonValue | null;
   error: StoredError | null;
   /** Index of the execution group the run is in (or was in when it ended). */
@@ -105,6 +120,10 @@ export interface NewRun {
   input: JsonValue;
   config: JsonObject;
   metadata: JsonObject;
+  /** Default `{}`. */
+  control?: JsonObject;
+  /** Default `null` (the run counts against no concurrency limit). */
+  concurrencyKey?: string | null;
   idempotencyKey: string | null;
   eventSeq: number;
   createdAt: Date;
@@ -121,6 +140,7 @@ export type RunPatch = Partial<
     | "groupRemaining"
     | "eventSeq"
     | "metadata"
+    | "control"
     | "startedAt"
     | "completedAt"
   >

@@ -203,6 +203,8 @@ export async function commitCompleted(
     input: run.input,
     config: run.config,
     metadata: run.metadata,
+    control: run.control,
+    concurrencyKey: run.concurrencyKey,
     output: closing?.output !== undefined ? closing.output : run.output,
     error: run.error,
     currentGroup: state.currentGroup,

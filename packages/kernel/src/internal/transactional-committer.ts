@@ -85,6 +85,9 @@ async function commitIn(
   const events = close ? [...completion.events, ...close.events] : completion.events;
   for (const event of events) uow.append(run, event);
   let patch: RunPatch = { groupRemaining: Math.max(0, remaining) };
+  const update = completion.runUpdate;
+  if (update?.metadata) patch.metadata = { ...run.metadata, ...update.metadata };
+  if (update?.control) patch.control = update.control;
   if (close) {
     patch = { ...patch, ...close.run };
     if (close.nextGroup) {

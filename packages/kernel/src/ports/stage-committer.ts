@@ -17,7 +17,9 @@
  *   nothing else: `duplicate` (another delivery already settled it).
  * - Otherwise mark it `COMPLETED` with `attempt`, the output, `startedAt` (kept when already
  *   set), `completedAt = now`, `progress` (when given), and clear its error, suspended state,
- *   next poll time and poll lease; append `logs`; take one off the run's `groupRemaining`.
+ *   next poll time and poll lease; append `logs`; take one off the run's `groupRemaining`;
+ *   merge `runUpdate.metadata` into the run's metadata (key by key) and replace its control
+ *   state with `runUpdate.control`, when given.
  * - The completion that brings `groupRemaining` to 0 **closes** the group. When it carries a
  *   `close`, also write `close.events`, apply `close.run`, create `close.nextGroup`'s stage
  *   records and jobs (as `JobTransport.enqueue` would, `claimedBy` included) and set
@@ -61,6 +63,17 @@ export interface GroupClose {
   nextGroup?: { stages: readonly NewStage[]; jobs: readonly NewJob[] };
 }
 
+/** What a completion changes on its run besides the counters (applied under the run's lock). */
+export interface CompletionRunUpdate {
+  /**
+   * Top-level keys to set in the run's metadata; keys it does not name keep their values, so
+   * parallel stages setting different keys never overwrite each other.
+   */
+  metadata?: JsonObject;
+  /** The run's new control-flow state (replaces it). */
+  control?: JsonObject;
+}
+
 /** A completed stage attempt, ready to commit. */
 export interface StageCompletion {
   runId: string;
@@ -84,6 +97,8 @@ export interface StageCompletion {
   logs: readonly LogRecord[];
   /** The completion's own events. */
   events: readonly PendingEvent[];
+  /** Metadata keys the stage set and the run's new control state, if any. */
+  runUpdate?: CompletionRunUpdate;
   /**
    * Applied when this completion closes the group. `null` when the kernel cannot know it in
    * advance (the last group is parallel and the run's output combines every member's): the

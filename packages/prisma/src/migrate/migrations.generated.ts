@@ -218,6 +218,17 @@ ALTER TABLE "ratchet_runs" SET (fillfactor = 70);
 ALTER TABLE "ratchet_stages" SET (fillfactor = 70);
 `,
     },
+    {
+      id: "0004_flow_control",
+      checksum: "de38c9a7b6647245a60a8f53860c42006db1d709e50cf960660812ef3521285a",
+      sql: `-- AlterTable
+ALTER TABLE "ratchet_runs" ADD COLUMN     "concurrency_key" TEXT,
+ADD COLUMN     "control" TEXT NOT NULL DEFAULT '{}';
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("concurrency_key", "status");
+`,
+    },
   ],
   sqlite: [
     {
@@ -440,6 +451,44 @@ DROP INDEX "ratchet_stages_suspended_idx";
 
 -- CreateIndex
 CREATE INDEX "ratchet_stages_next_poll_idx" ON "ratchet_stages"("next_poll_at");
+`,
+    },
+    {
+      id: "0004_flow_control",
+      checksum: "880256712c8ab8e87c290615fbf6f2344ef490336a7f568885e9ae13187bfd96",
+      sql: `-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_ratchet_runs" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "workflow_id" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "input" TEXT NOT NULL,
+    "config" TEXT NOT NULL,
+    "metadata" TEXT NOT NULL,
+    "control" TEXT NOT NULL DEFAULT '{}',
+    "concurrency_key" TEXT,
+    "output" TEXT,
+    "error" TEXT,
+    "current_group" INTEGER NOT NULL DEFAULT 0,
+    "group_remaining" INTEGER NOT NULL DEFAULT 0,
+    "event_seq" INTEGER NOT NULL DEFAULT 0,
+    "idempotency_key" TEXT,
+    "created_at" DATETIME NOT NULL,
+    "updated_at" DATETIME NOT NULL,
+    "started_at" DATETIME,
+    "completed_at" DATETIME
+);
+INSERT INTO "new_ratchet_runs" ("completed_at", "config", "created_at", "current_group", "error", "event_seq", "group_remaining", "id", "idempotency_key", "input", "metadata", "output", "priority", "started_at", "status", "updated_at", "version", "workflow_id") SELECT "completed_at", "config", "created_at", "current_group", "error", "event_seq", "group_remaining", "id", "idempotency_key", "input", "metadata", "output", "priority", "started_at", "status", "updated_at", "version", "workflow_id" FROM "ratchet_runs";
+DROP TABLE "ratchet_runs";
+ALTER TABLE "new_ratchet_runs" RENAME TO "ratchet_runs";
+CREATE INDEX "ratchet_runs_claim_idx" ON "ratchet_runs"("status", "priority" DESC, "created_at");
+CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id", "status");
+CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("concurrency_key", "status");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
 `,
     },
   ],

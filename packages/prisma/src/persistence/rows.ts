@@ -17,7 +17,7 @@ type Row = Record<string, unknown>;
 
 /** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
 export const RUN_COLUMNS =
-  "id, workflow_id, status, version, priority, input, config, metadata, output, error, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
+  "id, workflow_id, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
 
 /** A run row as a record. */
 export function runFromRow(row: Row): RunRecord {
@@ -30,6 +30,8 @@ export function runFromRow(row: Row): RunRecord {
     input: parseJson(row.input),
     config: parseJson(row.config),
     metadata: parseJson(row.metadata),
+    control: parseJson(row.control),
+    concurrencyKey: (row.concurrency_key as string | null) ?? null,
     output: parseJsonOrNull(row.output),
     error: parseJsonOrNull<StoredError>(row.error),
     currentGroup: toNumber(row.current_group),

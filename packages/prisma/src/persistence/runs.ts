@@ -21,8 +21,8 @@ import { RUN_COLUMNS, runFromRow } from "./rows.js";
 export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord> {
   const d = db.dialect;
   await db.write(
-    `INSERT INTO ratchet_runs (id, workflow_id, status, version, priority, input, config, metadata, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at)
-     VALUES ($1, $2, 'PENDING', 1, $3, $4, $5, $6, 0, 0, $7, $8, $9, $9)`,
+    `INSERT INTO ratchet_runs (id, workflow_id, status, version, priority, input, config, metadata, control, concurrency_key, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at)
+     VALUES ($1, $2, 'PENDING', 1, $3, $4, $5, $6, $10, $11, 0, 0, $7, $8, $9, $9)`,
     run.id,
     run.workflowId,
     run.priority,
@@ -32,6 +32,8 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     run.eventSeq,
     run.idempotencyKey,
     d.date(run.createdAt),
+    json(run.control ?? {}),
+    run.concurrencyKey ?? null,
   );
   await announce(db, "run");
   const at = new Date(run.createdAt.getTime());
@@ -44,6 +46,8 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     input: structuredClone(run.input),
     config: structuredClone(run.config),
     metadata: structuredClone(run.metadata),
+    control: structuredClone(run.control ?? {}),
+    concurrencyKey: run.concurrencyKey ?? null,
     output: null,
     error: null,
     currentGroup: 0,
@@ -76,6 +80,7 @@ const PATCH_COLUMNS: Array<[keyof RunPatch, string, "json" | "date" | "plain"]> 
   ["groupRemaining", "group_remaining", "plain"],
   ["eventSeq", "event_seq", "plain"],
   ["metadata", "metadata", "json"],
+  ["control", "control", "json"],
   ["startedAt", "started_at", "date"],
   ["completedAt", "completed_at", "date"],
 ];
@@ -95,7 +100,7 @@ function runUpdate(
     if (value === undefined) continue;
     params.push(
       kind === "json"
-        ? column === "metadata"
+        ? column === "metadata" || column === "control"
           ? json(value)
           : jsonOrNull(value)
         : kind === "date"

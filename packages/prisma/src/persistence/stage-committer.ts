@@ -26,15 +26,6 @@ function batchWriter(
   jobTransport: JobTransport,
   persistence: Persistence,
 ): (batch: readonly StageCompletion[]) => Promise<readonly StageCompletionResult[]> {
-  if (db.dialect.provider === "postgresql") {
-    return async (batch) => {
-      const { results, woken } = await commitCompletionsPostgres(db, batch);
-      // Other processes hear of new jobs through pg_notify in the statement; this one now.
-      if (woken) wakeupsOf(db.database).emit("job");
-      return results;
-    };
-  }
-  // SQLite: one BEGIN IMMEDIATE … COMMIT for the batch instead of one per completion.
   const kernelLogic = transactionalCommitter({
     persistence,
     jobTransport,
@@ -42,6 +33,32 @@ function batchWriter(
     clock: systemClock,
     newId: () => crypto.randomUUID(),
   });
+  if (db.dialect.provider === "postgresql") {
+    const statement = async (batch: readonly StageCompletion[]) => {
+      const { results, woken } = await commitCompletionsPostgres(db, batch);
+      // Other processes hear of new jobs through pg_notify in the statement; this one now.
+      if (woken) wakeupsOf(db.database).emit("job");
+      return results;
+    };
+    return async (batch) => {
+      if (!batch.some((c) => c.runUpdate)) return statement(batch);
+      // A completion that sets metadata or control state (control-flow steps, setMetadata) is
+      // rare: it goes through the kernel's transactional logic, the others still in one
+      // statement. Completions of one run serialise on the run's row lock either way.
+      const plain = batch.filter((c) => !c.runUpdate);
+      const [plainResults, ...updating] = await Promise.all([
+        plain.length > 0 ? statement(plain) : Promise.resolve([]),
+        ...batch.filter((c) => c.runUpdate).map((c) => kernelLogic.commit(c)),
+      ]);
+      const results: StageCompletionResult[] = [];
+      let p = 0;
+      let u = 0;
+      for (const c of batch)
+        results.push((c.runUpdate ? updating[u++] : plainResults[p++]) as StageCompletionResult);
+      return results;
+    };
+  }
+  // SQLite: one BEGIN IMMEDIATE … COMMIT for the batch instead of one per completion.
   return (batch) => kernelLogic.commitMany(batch);
 }
 

@@ -67,6 +67,8 @@ export function persistenceBackdoor(db: RawReader): PersistenceBackdoor {
         input: parsed(r.input),
         config: parsed(r.config),
         metadata: parsed(r.metadata),
+        control: parsed(r.control),
+        concurrencyKey: (r.concurrency_key as string | null) ?? null,
         output: parsed(r.output),
         error: parsed(r.error),
         currentGroup: num(r.current_group),

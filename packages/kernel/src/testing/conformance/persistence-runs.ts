@@ -28,6 +28,8 @@ export function runTests(fixture: () => PersistenceFixture): void {
     const created = await persistence.createRun(run);
     expect(created).toEqual({
       ...run,
+      control: {},
+      concurrencyKey: null,
       status: "PENDING",
       version: created.version,
       output: null,
@@ -57,6 +59,7 @@ export function runTests(fixture: () => PersistenceFixture): void {
       groupRemaining: 11,
       eventSeq: 9,
       metadata: { tenant: "acme", nested: [1, { deep: null }] },
+      control: { from: 0, loops: { again: { n: 2, since: "2026-01-01T00:00:00.000Z" } } },
       startedAt: at(10),
       completedAt: at(20),
     } satisfies RunPatch;
@@ -90,6 +93,18 @@ export function runTests(fixture: () => PersistenceFixture): void {
     expect(cleared).toEqual(expectedCleared);
     expect(await persistence.getRun(created.id)).toEqual(expectedCleared);
     if (backdoor) expect(await backdoor.readRun(created.id)).toEqual(expectedCleared);
+  });
+
+  it("createRun keeps control state and the concurrency key", async () => {
+    const { persistence, backdoor } = fixture();
+    const run = buildRun({ control: { from: 3 }, concurrencyKey: '["wf-limited","tenant-a é"]' });
+    const created = await persistence.createRun(run);
+    expect(created).toMatchObject({
+      control: { from: 3 },
+      concurrencyKey: '["wf-limited","tenant-a é"]',
+    });
+    expect(await persistence.getRun(run.id)).toEqual(created);
+    if (backdoor) expect(await backdoor.readRun(run.id)).toEqual(created);
   });
 
   it("round-trips top-level JSON values of every kind as input and output", async () => {

@@ -17,6 +17,8 @@ export function copyRun(row: RunRecord): RunRecord {
     input: cloneJson(row.input),
     config: cloneJson(row.config),
     metadata: cloneJson(row.metadata),
+    control: cloneJson(row.control),
+    concurrencyKey: row.concurrencyKey,
     output: cloneJson(row.output),
     error: copyError(row.error),
     currentGroup: row.currentGroup,
@@ -39,6 +41,7 @@ const RUN_PATCH_FIELDS: readonly (keyof RunPatch)[] = [
   "groupRemaining",
   "eventSeq",
   "metadata",
+  "control",
   "startedAt",
   "completedAt",
 ];
@@ -55,6 +58,8 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     input: cloneJson(run.input),
     config: cloneJson(run.config),
     metadata: cloneJson(run.metadata),
+    control: cloneJson(run.control ?? {}),
+    concurrencyKey: run.concurrencyKey ?? null,
     output: null,
     error: null,
     currentGroup: 0,
@@ -91,6 +96,7 @@ export function updateRun(
   let {
     status,
     metadata,
+    control,
     output,
     error,
     currentGroup,
@@ -112,6 +118,9 @@ export function updateRun(
         break;
       case "metadata":
         metadata = cloneJson(value as RunRecord["metadata"]);
+        break;
+      case "control":
+        control = cloneJson(value as RunRecord["control"]);
         break;
       case "output":
         output = cloneJson(value as JsonValue);
@@ -147,6 +156,8 @@ export function updateRun(
     input: prev.input,
     config: prev.config,
     metadata,
+    control,
+    concurrencyKey: prev.concurrencyKey,
     output,
     error,
     currentGroup,
@@ -194,6 +205,8 @@ export function claimPendingRuns(
       input: prev.input,
       config: prev.config,
       metadata: prev.metadata,
+      control: prev.control,
+      concurrencyKey: prev.concurrencyKey,
       output: prev.output,
       error: prev.error,
       currentGroup: prev.currentGroup,

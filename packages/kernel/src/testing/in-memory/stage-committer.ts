@@ -88,7 +88,11 @@ function commitCompletion(
     priority: run.priority,
     input: run.input,
     config: run.config,
-    metadata: run.metadata,
+    metadata: c.runUpdate?.metadata
+      ? { ...run.metadata, ...cloneJson(c.runUpdate.metadata) }
+      : run.metadata,
+    control: c.runUpdate?.control ? cloneJson(c.runUpdate.control) : run.control,
+    concurrencyKey: run.concurrencyKey,
     output: closing?.output !== undefined ? cloneJson(closing.output) : run.output,
     error: run.error,
     currentGroup: closing?.currentGroup ?? run.currentGroup,
