@@ -278,7 +278,7 @@ function targetFor(
     attempt: job.attempt,
     jobId: job.jobId,
     fromStatuses: ["PENDING", "RUNNING"],
-    reports: { logs: [], progress: undefined },
+    reports: { logs: [], progress: undefined, metadata: undefined },
     startedAt,
     emitStarted: true,
   };

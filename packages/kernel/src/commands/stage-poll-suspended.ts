@@ -55,7 +55,7 @@ async function checkOne(
     record,
     attempt: record.attempt,
     fromStatuses: ["SUSPENDED"],
-    reports: { logs: [], progress: undefined },
+    reports: { logs: [], progress: undefined, metadata: undefined },
     startedAt: record.startedAt ?? suspendedAt,
     emitStarted: false,
   };

@@ -54,8 +54,21 @@ export interface StageContext<TInput = unknown, TConfig = unknown> {
   storage: RunStorage;
   /** Fired when the run is cancelled, the stage times out, or the worker shuts down. */
   signal: AbortSignal;
-  /** The run's metadata, as given to `run.create`. */
+  /**
+   * The run's metadata as it was when this attempt started: what `run.create` was given plus
+   * what earlier stages set. A read-only snapshot; see {@link StageContext.getMetadata}.
+   */
   metadata: Readonly<Record<string, unknown>>;
+  /**
+   * Sets a metadata key for this and later stages. The value must be JSON-encodable (dates
+   * survive); it is written with this stage's result, atomically, so a failed attempt leaves
+   * no trace and a retried one starts from the last committed metadata. Keys set by parallel
+   * stages are merged, a key set by two of them keeps the value of the one that commits last.
+   * Resolves at once (the write happens with the commit); it is async for API compatibility.
+   */
+  setMetadata(key: string, value: unknown): Promise<void>;
+  /** A metadata key: as this attempt set it, else as the run had it when the attempt started. */
+  getMetadata<T = unknown>(key: string): T | undefined;
   workflowId: string;
   workflowRunId: string;
   stageId: string;

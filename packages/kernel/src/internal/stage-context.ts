@@ -12,7 +12,7 @@ import type {
 } from "../dsl/context.js";
 import { RatchetError } from "../errors.js";
 import type { BlobStore } from "../ports/blob-store.js";
-import type { JsonValue, LogLevel, LogRecord } from "../records.js";
+import type { JsonObject, JsonValue, LogLevel, LogRecord } from "../records.js";
 import type { KernelDeps } from "./deps.js";
 import type { StageAbort } from "./stage-abort.js";
 
@@ -24,6 +24,8 @@ export interface StageReports {
   logs: LogRecord[];
   /** The last progress report, if any. */
   progress: ProgressUpdate | undefined;
+  /** Metadata keys the stage set (encoded), if any. */
+  metadata: JsonObject | undefined;
 }
 
 /** Identity of a stage execution. */
@@ -56,7 +58,8 @@ export function createStageContext(
   deps: KernelDeps,
   source: StageContextSource,
 ): { ctx: StageContext; reports: StageReports } {
-  const reports: StageReports = { logs: [], progress: undefined };
+  const reports: StageReports = { logs: [], progress: undefined, metadata: undefined };
+  let setValues: Map<string, unknown> | undefined;
   let log: StageLogger | undefined;
   let storage: RunStorage | undefined;
   let workflowContext: Readonly<Record<string, unknown>> | undefined;
@@ -96,6 +99,15 @@ export function createStageContext(
       return source.abort.signal;
     },
     metadata: source.metadata,
+    setMetadata: async (key, value) => {
+      const encoded = encodeMetadata(source, key, value);
+      if (setValues === undefined) setValues = new Map();
+      setValues.set(key, decodeValue(encoded));
+      if (reports.metadata === undefined) reports.metadata = {};
+      reports.metadata[key] = encoded;
+    },
+    getMetadata: <T>(key: string): T | undefined =>
+      (setValues?.has(key) ? setValues.get(key) : source.metadata[key]) as T | undefined,
     workflowId: source.workflowId,
     workflowRunId: source.workflowRunId,
     stageId: source.stageId,
@@ -103,6 +115,29 @@ export function createStageContext(
     maxAttempts: source.maxAttempts,
   };
   return { ctx, reports };
+}
+
+const MAX_METADATA_KEY = 256;
+
+/** Checks and encodes a metadata value; throws `INVALID_METADATA` naming the key. */
+function encodeMetadata(source: StageIdentity, key: string, value: unknown): JsonValue {
+  const ids = { workflowRunId: source.workflowRunId, stageId: source.stageId };
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_METADATA_KEY) {
+    throw new RatchetError(
+      "INVALID_METADATA",
+      `[ratchet] stage "${source.stageId}": a metadata key must be a string of 1–${MAX_METADATA_KEY} characters, got ${JSON.stringify(key)}`,
+      { ...ids, field: "metadata" },
+    );
+  }
+  try {
+    return encodeValue(value, `metadata.${key}`);
+  } catch (error) {
+    throw new RatchetError(
+      "INVALID_METADATA",
+      `[ratchet] stage "${source.stageId}": metadata "${key}" cannot be stored: ${error instanceof Error ? error.message : String(error)}`,
+      { ...ids, field: `metadata.${key}` },
+    );
+  }
 }
 
 /** Builds the context of `checkCompletion`. */

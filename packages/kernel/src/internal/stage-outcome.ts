@@ -183,6 +183,7 @@ export async function commitCompleted(
       : { job: { jobId: target.jobId, attempt: target.attempt } }),
     logs: target.reports.logs,
     events: completionEvents(deps, target, now),
+    ...(target.reports.metadata ? { runUpdate: { metadata: target.reports.metadata } } : {}),
     close,
     now,
   });
@@ -202,7 +203,9 @@ export async function commitCompleted(
     priority: run.priority,
     input: run.input,
     config: run.config,
-    metadata: run.metadata,
+    metadata: target.reports.metadata
+      ? { ...run.metadata, ...target.reports.metadata }
+      : run.metadata,
     control: run.control,
     concurrencyKey: run.concurrencyKey,
     output: closing?.output !== undefined ? closing.output : run.output,
@@ -263,7 +266,15 @@ export async function commitSuspended(
       nextPollAt: nextPollAt.toISOString(),
     });
     await settleJob(deps, uow, target, "suspend");
-    return { kind: "committed", run: await commitRun(uow, run, {}) };
+    const metadata = target.reports.metadata;
+    return {
+      kind: "committed",
+      run: await commitRun(
+        uow,
+        run,
+        metadata ? { metadata: { ...run.metadata, ...metadata } } : {},
+      ),
+    };
   });
 }
 

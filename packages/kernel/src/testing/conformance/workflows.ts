@@ -6,6 +6,7 @@
 import { describe } from "vitest";
 import { useFixture } from "./shared.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
+import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
 
 export type {
@@ -19,5 +20,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
   describe(`workflow conformance: ${options.name}`, () => {
     const fixture = useFixture(options);
     retryTests(fixture);
+    metadataTests(fixture);
   });
 }
