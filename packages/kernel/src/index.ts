@@ -5,6 +5,14 @@
 export { decodeValue, encodeValue } from "./codec.js";
 export type * from "./commands/types.js";
 export type * from "./dsl/context.js";
+export {
+  END,
+  isRoute,
+  type LoopLimits,
+  type Route,
+  type RouteTarget,
+  route,
+} from "./dsl/flow.js";
 export { createRegistry, type WorkflowRegistry } from "./dsl/registry.js";
 export {
   DEFAULT_RETRY,
@@ -24,18 +32,36 @@ export {
   defineStage,
   type PollConfig,
   type Stage,
+  type StageFlow,
   type StageInput,
   type StageOutput,
   type StageSchemas,
+  type StepType,
   type SuspendResult,
 } from "./dsl/stage.js";
 export {
+  type ChoiceBranch,
+  type ChoiceStepOptions,
+  choiceStep,
+  type LoopStepOptions,
+  loopStep,
+  type PassStepOptions,
+  passStep,
+  stepView,
+} from "./dsl/steps.js";
+export {
   type AnyWorkflow,
+  type ConcurrencyLimit,
   defineWorkflow,
   type Workflow,
   WorkflowBuilder,
   type WorkflowDefinition,
 } from "./dsl/workflow.js";
+export {
+  buildWorkflow,
+  type GroupNext,
+  type WorkflowGraphDefinition,
+} from "./dsl/workflow-graph.js";
 export * from "./errors.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./internal/deps.js";
 export type { IdGenerator } from "./internal/ids.js";

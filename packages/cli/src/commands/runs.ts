@@ -11,7 +11,14 @@ import { formatTimestamp } from "../render/values.js";
 import { withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
-const STATUSES: readonly RunStatus[] = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"];
+const STATUSES: readonly RunStatus[] = [
+  "PENDING",
+  "RUNNING",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "TIMED_OUT",
+];
 
 function durationOf(run: RunRecord): number | null {
   return run.completedAt

@@ -42,7 +42,9 @@ export function summarize(
   return {
     runs: runs.length,
     completed: runs.filter((r) => r.status === "COMPLETED").length,
-    failed: runs.filter((r) => r.status === "FAILED" || r.status === "CANCELLED").length,
+    failed: runs.filter(
+      (r) => r.status !== "COMPLETED" && r.status !== "PENDING" && r.status !== "RUNNING",
+    ).length,
     unfinished: runs.filter((r) => r.status === "PENDING" || r.status === "RUNNING").length,
     stagesCompleted: stages.filter((s) => s.status === "COMPLETED").length,
     attempts,

@@ -79,7 +79,12 @@ function runStep(event: WorkflowEvent, at: number): ProgressStep | undefined {
         output: decodeValue(p.output ?? null),
       };
     case "workflow.failed":
-      return { kind: "run", status: "FAILED", details: { endedAt: at }, error: errorOf(p.error) };
+      return {
+        kind: "run",
+        status: p.status === "TIMED_OUT" ? "TIMED_OUT" : "FAILED",
+        details: { endedAt: at },
+        error: errorOf(p.error),
+      };
     case "workflow.cancelled":
       return { kind: "run", status: "CANCELLED", details: { endedAt: at } };
     default:

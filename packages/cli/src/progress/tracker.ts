@@ -62,6 +62,7 @@ const RUN_ORDER: Record<RunStatus, number> = {
   COMPLETED: 2,
   FAILED: 2,
   CANCELLED: 2,
+  TIMED_OUT: 2,
 };
 
 /** How far along a stage is: attempts count first, then the phase within the attempt. */

@@ -49,6 +49,7 @@ export function runSymbol(status: RunStatus, style: Style, spinner = "…"): str
     case "COMPLETED":
       return style.green("✓");
     case "FAILED":
+    case "TIMED_OUT":
       return style.red("✗");
     case "CANCELLED":
       return style.dim("–");
@@ -62,7 +63,7 @@ export function runSymbol(status: RunStatus, style: Style, spinner = "…"): str
 /** The coloured name of a run status. */
 export function statusText(status: RunStatus, style: Style): string {
   if (status === "COMPLETED") return style.green(status);
-  if (status === "FAILED") return style.red(status);
+  if (status === "FAILED" || status === "TIMED_OUT") return style.red(status);
   if (status === "RUNNING") return style.yellow(status);
   return style.dim(status);
 }

@@ -53,6 +53,8 @@ function runLine(run: RunView, style: Style): string {
       return `${symbol} run failed: ${errorText(run.error)}`;
     case "CANCELLED":
       return `${symbol} run cancelled`;
+    case "TIMED_OUT":
+      return `${symbol} run timed out: ${errorText(run.error)}`;
     default:
       return `${symbol} run ${run.runId} created`;
   }

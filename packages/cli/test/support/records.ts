@@ -34,6 +34,8 @@ export function runRecord(id: string, patch: Partial<RunRecord> = {}): RunRecord
     input: { url: "https://library.example.org/x" },
     config: {},
     metadata: {},
+    control: {},
+    concurrencyKey: null,
     output: null,
     error: null,
     currentGroup: 0,

@@ -8,14 +8,18 @@
  */
 import { decodeValue, encodeValue } from "../codec.js";
 import type { ProgressUpdate } from "../dsl/context.js";
+import { isRoute } from "../dsl/flow.js";
 import { retriesError, retryDelayMs } from "../dsl/retry-policy.js";
 import { isSuspendResult, type PollConfig } from "../dsl/stage.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import { NonRetryableError, RatchetError, toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
+import { inputGroupOf } from "../internal/flow-control.js";
+import type { ClosingFlow } from "../internal/group-close.js";
 import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
 import type { StartedGroup } from "../internal/progression.js";
 import { retryPolicyOf } from "../internal/retry.js";
+import { nextStep } from "../internal/routing.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createStageContext } from "../internal/stage-context.js";
 import {
@@ -101,8 +105,14 @@ export async function jobExecute(
   const unregister = deps.inFlight.register(run.id, job.jobId, abort);
   const progress = progressWriter(deps, target);
   try {
+    // The group whose output is the input: the one before, or where a jump came from.
+    const fromGroup = workflow.branching
+      ? inputGroupOf(run.control, record.groupIndex)
+      : record.groupIndex - 1;
     const earlier = records.filter(
-      (r) => r.groupIndex < record.groupIndex && r.status === "COMPLETED",
+      (r) =>
+        (r.groupIndex < record.groupIndex || r.groupIndex === fromGroup) &&
+        r.status === "COMPLETED",
     );
     const outputs = await loadOutputs(deps, deps.persistence, earlier);
     const { ctx, reports } = createStageContext(deps, {
@@ -111,10 +121,11 @@ export async function jobExecute(
       stageId: job.stageId,
       attempt: job.attempt,
       maxAttempts: job.maxAttempts,
-      input: stageInput(workflow, run, record.groupIndex, outputs),
+      input: stageInput(workflow, run, fromGroup, outputs),
       config: decodeValue((run.config as JsonObject)[job.stageId] ?? {}),
       outputs,
       metadata: decodeValue<Record<string, unknown>>(run.metadata),
+      runInput: run.input,
       abort,
       onProgress: progress.report,
     });
@@ -154,6 +165,14 @@ export async function jobExecute(
     if (isSuspendResult(result) && entry.stage.kind === "async-batch") {
       return settleSuspend(deps, job, target, result.state, result.pollConfig);
     }
+    let flow: ClosingFlow | undefined;
+    if (workflow.branching) {
+      const routed = entry.stage.flow && isRoute(result) ? result : undefined;
+      if (routed) result = routed.output;
+      const step = nextStep(workflow, run, record.groupIndex, job.stageId, routed, startedAt);
+      if ("error" in step) return settleFailure(deps, job, target, step.error, true);
+      flow = { step, records };
+    }
     const checked = checkOutput(entry.stage.schemas.output, result, ids);
     if ("error" in checked) return settleFailure(deps, job, target, checked.error, true);
     const prepared = await prepareOutput(deps, record, checked.encoded);
@@ -168,6 +187,7 @@ export async function jobExecute(
       prepared,
       checked.value,
       continueWith > 0 ? { workerId: command.workerId, max: continueWith } : undefined,
+      flow,
     );
     if (outcome.kind === "committed") {
       cacheOutput(deps, record.id, checked.value, prepared.bytes);
@@ -285,18 +305,28 @@ function targetFor(
 }
 
 function workflowStub(workflowId: string): AnyWorkflow {
-  return { id: workflowId, groups: [], getStage: () => undefined } as unknown as AnyWorkflow;
+  return {
+    id: workflowId,
+    groups: [],
+    flow: [],
+    branching: false,
+    getStage: () => undefined,
+    retryOf: () => undefined,
+  } as unknown as AnyWorkflow;
 }
 
-/** The input of a group: the workflow input, or the previous group's output(s). */
+/**
+ * The input of a group: the workflow input (`fromGroup` −1), or the output(s) of the group the
+ * run came from (usually the one before it).
+ */
 export function stageInput(
   workflow: AnyWorkflow,
   run: RunRecord,
-  groupIndex: number,
+  fromGroup: number,
   outputs: ReadonlyMap<string, unknown>,
 ): unknown {
-  if (groupIndex === 0) return decodeValue(run.input);
-  const previous = workflow.groups[groupIndex - 1] ?? [];
+  if (fromGroup < 0) return decodeValue(run.input);
+  const previous = workflow.groups[fromGroup] ?? [];
   if (previous.length === 1) return outputs.get((previous[0] as { id: string }).id);
   return Object.fromEntries(previous.map((s) => [s.id, outputs.get(s.id)]));
 }

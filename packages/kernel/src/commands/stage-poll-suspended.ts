@@ -7,7 +7,9 @@
 import { decodeValue } from "../codec.js";
 import { toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
+import type { ClosingFlow } from "../internal/group-close.js";
 import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
+import { nextStep } from "../internal/routing.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createCompletionContext } from "../internal/stage-context.js";
 import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
@@ -77,6 +79,7 @@ async function checkOne(
     config: decodeValue((run.config as JsonObject)[record.stageId] ?? {}),
     outputs,
     metadata: decodeValue<Record<string, unknown>>(run.metadata),
+    runInput: run.input,
     abort,
     checks,
   });
@@ -110,8 +113,17 @@ async function checkOne(
       await commitFailed(deps, target, checked.error, undefined);
       return "failed";
     }
+    let flow: ClosingFlow | undefined;
+    if (workflow.branching) {
+      const step = nextStep(workflow, run, record.groupIndex, record.stageId, undefined, now);
+      if ("error" in step) {
+        await commitFailed(deps, target, step.error, undefined);
+        return "failed";
+      }
+      flow = { step, records };
+    }
     const prepared = await prepareOutput(deps, record, checked.encoded);
-    const outcome = await commitCompleted(deps, target, prepared, checked.value);
+    const outcome = await commitCompleted(deps, target, prepared, checked.value, undefined, flow);
     if (outcome.kind === "committed") cacheOutput(deps, record.id, checked.value, prepared.bytes);
     return outcome.kind === "committed" ? "resumed" : "stillWaiting";
   }

@@ -43,6 +43,8 @@ export interface StageContext<TInput = unknown, TConfig = unknown> {
   config: TConfig;
   /** Outputs of every stage completed earlier in this run, by stage id. */
   workflowContext: Readonly<Record<string, unknown>>;
+  /** The run's input, as given to `run.create` (after the workflow's input schema). */
+  workflowInput: unknown;
   /** Output of an earlier stage; throws a `STAGE_OUTPUT_MISSING` error when there is none. */
   require<T = unknown>(stageId: string): T;
   /** Output of an earlier stage, or `undefined`. */
@@ -85,3 +87,18 @@ export type CompletionContext<TConfig = unknown> = Omit<
   /** How many times completion has been checked before this one. */
   checks: number;
 };
+
+/** What the conditions and transforms of control-flow steps see. */
+export interface StepView<TPrev = unknown> {
+  /** The run's input. */
+  input: unknown;
+  /** The step's own input: the output of the step the run came from. */
+  prev: TPrev;
+  /** Outputs of the steps completed before this one, by step id (the latest, in a loop). */
+  steps: Readonly<Record<string, unknown>>;
+  /** The run's metadata. */
+  metadata: Readonly<Record<string, unknown>>;
+  getMetadata<T = unknown>(key: string): T | undefined;
+  /** A step's output, or `undefined`. */
+  getStepResult<T = unknown>(stepId: string): T | undefined;
+}

@@ -8,6 +8,17 @@ import type { CompletionContext, StageContext } from "./context.js";
 
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 
+/** The kinds of step a workflow is made of. */
+export type StepType = "task" | "choice" | "loop" | "pass" | "poll" | "sleep" | "parallel";
+
+/** The control-flow side of a step (see {@link Stage.flow}). */
+export interface StageFlow {
+  /** Stage ids the step may route to. */
+  readonly routes: readonly string[];
+  /** Whether the output is the input unchanged (schema checks look through it). */
+  readonly passThrough: boolean;
+}
+
 /** How often a suspended stage is checked. */
 export interface PollConfig {
   /** Time between checks. */
@@ -111,6 +122,14 @@ export interface Stage<
   };
   /** The fields of its retry policy the stage sets (see `retry-policy.ts`). */
   readonly retry: RetryOverrides | undefined;
+  /**
+   * Set on control-flow steps (choice, loop, …): the stage ids it may route to (its `execute`
+   * returns a `Route`), and whether its output is its input unchanged. Such a stage must be
+   * alone in its group.
+   */
+  readonly flow?: StageFlow;
+  /** What kind of step the stage is, as events report it (default `task`). */
+  readonly stepType?: StepType;
   readonly timeoutMs: number | undefined;
   execute(ctx: StageContext<TInput, TConfig>): Promise<unknown>;
   checkCompletion?(

@@ -1,15 +1,36 @@
 /**
- * Workflows: stages run in sequence (`pipe`) and in parallel groups (`parallel`).
+ * Workflows: stages run in sequence (`pipe`) and in parallel groups (`parallel`), with
+ * control-flow steps (`choice`, `loop`, `pass`, `sleep`, `poll`) compiled into the same stage
+ * graph.
  *
- * The input of the first group is the workflow input. A group after a single stage receives
- * that stage's output; a group after a parallel group receives an object keyed by the
- * parallel stages' ids. The workflow's output is the last group's output.
+ * The input of the first group is the workflow input. A group receives the output of the
+ * group the run came from — usually the one before it: a single stage's output, or for a
+ * parallel group an object keyed by its stages' ids. The run's output is the output of the
+ * group that ends it (the last one, unless a step says `end` or jumps).
  */
-import { z } from "zod";
-import { WorkflowDefinitionError } from "../errors.js";
-import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
-import { findIncompatibilities } from "./schema-compat.js";
+import type { z } from "zod";
+import type { RetryOverrides, StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage, Stage, StageAccepts, StageOutput } from "./stage.js";
+import {
+  type ChoiceStepOptions,
+  choiceStep,
+  type LoopStepOptions,
+  loopStep,
+  type PassStepOptions,
+  passStep,
+} from "./steps.js";
+import type { GroupNext } from "./workflow-graph.js";
+import { buildWorkflow } from "./workflow-graph.js";
+
+/**
+ * At most `limit` runs of the workflow — or, with `key`, of the runs whose input gives the same
+ * key — are `RUNNING` at once; the others wait `PENDING` and are claimed as slots free up.
+ */
+export interface ConcurrencyLimit {
+  limit: number;
+  /** Groups runs by a key of their input (e.g. the tenant); default: one group per workflow. */
+  key?: (input: never) => string;
+}
 
 /** A built workflow, as the kernel runs it. */
 export interface Workflow<TInput = unknown, TOutput = unknown> {
@@ -29,6 +50,14 @@ export interface Workflow<TInput = unknown, TOutput = unknown> {
    * fills in the rest from its options and `DEFAULT_RETRY`).
    */
   retryOf(stageId: string): RetryOverrides | undefined;
+  /** Per group: the group the run goes to when it closes, or `END` (-1). */
+  readonly flow: readonly number[];
+  /** Whether any group jumps or routes (the run then keeps control state). */
+  readonly branching: boolean;
+  /** The run ends `TIMED_OUT` this long after it started (ms), if set. */
+  readonly timeoutMs: number | undefined;
+  /** The workflow's concurrency limit, if any. */
+  readonly concurrency: ConcurrencyLimit | undefined;
 }
 
 /** Any workflow, whatever its types. */
@@ -64,7 +93,10 @@ type CheckedGroup<TFrom, S extends readonly AnyStage[]> = {
  */
 export class WorkflowBuilder<TInput, TCurrent = TInput> {
   private readonly groups: AnyStage[][] = [];
+  private readonly nexts: (GroupNext | undefined)[] = [];
   private retryDefault: StageRetryPolicy | undefined;
+  private timeoutMs: number | undefined;
+  private limit: ConcurrencyLimit | undefined;
 
   constructor(
     private readonly id: string,
@@ -74,20 +106,62 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
     private readonly outputSchema: z.ZodType,
   ) {}
 
-  /** Appends a stage that runs after everything before it. */
+  /**
+   * Appends a stage that runs after everything before it. `next` names the stage the run goes
+   * to after it (instead of the one appended next); `end: true` ends the run with its output.
+   */
   pipe<TIn, TOut, TAccepts>(
     // biome-ignore lint/suspicious/noExplicitAny: config type of the piped stage is free
     stage: Stage<string, TIn, TOut, any, TAccepts> & Accepts<TCurrent, TAccepts>,
+    flow?: GroupNext,
   ): WorkflowBuilder<TInput, TOut> {
     this.groups.push([stage as AnyStage]);
+    this.nexts.push(flow);
     return this as unknown as WorkflowBuilder<TInput, TOut>;
   }
 
-  /** Appends stages that run at the same time; the next stage receives `{ [stageId]: output }`. */
+  /**
+   * A choice: the conditions are tried in order against the run's context and the run goes to
+   * the `next` of the first that holds, else to `default`; with no match and no default the
+   * run fails with `NO_CHOICE_MATCHED`. The step hands its input on unchanged.
+   */
+  choice(id: string, options: ChoiceStepOptions<TCurrent>): WorkflowBuilder<TInput, TCurrent> {
+    return this.pipe(choiceStep(id, options) as never) as never;
+  }
+
+  /**
+   * A loop: while `condition` holds, the run jumps back to `target` (with this step's input as
+   * the target's input), at most `maxIterations` times, within `timeoutMs`, `intervalMs` apart;
+   * then it goes on. Loop counters are stored with the run.
+   */
+  loop(id: string, options: LoopStepOptions<TCurrent>): WorkflowBuilder<TInput, TCurrent> {
+    return this.pipe(loopStep(id, options) as never) as never;
+  }
+
+  /**
+   * A pass step: hands on `transform(context)`, or a static `result`, or its input unchanged;
+   * `end: true` ends the run with it, `next` jumps.
+   */
+  pass<TOut = TCurrent>(
+    id: string,
+    options: PassStepOptions<TCurrent, TOut> = {},
+  ): WorkflowBuilder<TInput, TOut> {
+    const flow: GroupNext = {};
+    if (options.next !== undefined) flow.next = options.next;
+    if (options.end) flow.end = true;
+    return this.pipe(passStep(id, options) as never, flow) as never;
+  }
+
+  /**
+   * Appends stages that run at the same time; the next stage receives `{ [stageId]: output }`.
+   * `flow` as for {@link WorkflowBuilder.pipe}.
+   */
   parallel<const S extends readonly AnyStage[]>(
     stages: CheckedGroup<TCurrent, S>,
+    flow?: GroupNext,
   ): WorkflowBuilder<TInput, ParallelOutput<S>> {
     this.groups.push([...(stages as readonly AnyStage[])]);
+    this.nexts.push(flow);
     return this as unknown as WorkflowBuilder<TInput, ParallelOutput<S>>;
   }
 
@@ -100,10 +174,22 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
     return this;
   }
 
+  /** Ends a run `TIMED_OUT` (error `WORKFLOW_TIMEOUT`) if it is still going `ms` after it started. */
+  timeout(ms: number): this {
+    this.timeoutMs = ms;
+    return this;
+  }
+
+  /** Limits how many runs are `RUNNING` at once (see {@link ConcurrencyLimit}). */
+  concurrency(limit: ConcurrencyLimit): this {
+    this.limit = limit;
+    return this;
+  }
+
   /**
    * Checks the definition and returns the workflow. Throws {@link WorkflowDefinitionError}
-   * with code `EMPTY_WORKFLOW`, `EMPTY_PARALLEL_GROUP`, `DUPLICATE_STAGE_ID` or
-   * `INCOMPATIBLE_SCHEMAS` (naming the stage and the field).
+   * with a stable code (e.g. `DUPLICATE_STAGE_ID`, `UNKNOWN_NEXT_STAGE`, `UNREACHABLE_STAGE`,
+   * `INCOMPATIBLE_SCHEMAS`) naming the stage and the field; see `buildWorkflow`.
    */
   build(): Workflow<TInput, TCurrent> {
     return buildWorkflow({
@@ -113,7 +199,10 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
       inputSchema: this.inputSchema,
       outputSchema: this.outputSchema,
       groups: this.groups,
+      nexts: this.nexts,
       defaultRetry: this.retryDefault,
+      timeoutMs: this.timeoutMs,
+      concurrency: this.limit,
     }) as Workflow<TInput, TCurrent>;
   }
 }
@@ -127,6 +216,10 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   output: TOutput;
   /** The retry policy of stages that set none (see {@link WorkflowBuilder.defaultRetry}). */
   defaultRetry?: StageRetryPolicy;
+  /** See {@link WorkflowBuilder.timeout}. */
+  timeoutMs?: number;
+  /** See {@link WorkflowBuilder.concurrency}. */
+  concurrency?: ConcurrencyLimit;
 }
 
 /** Starts a workflow definition from an object; continue with `.pipe()`/`.parallel()` and `.build()`. */
@@ -140,131 +233,8 @@ export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodTy
     def.input as z.ZodType<z.output<TInput>>,
     def.output,
   );
-  return def.defaultRetry ? builder.defaultRetry(def.defaultRetry) : builder;
-}
-
-const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-
-function buildWorkflow(def: {
-  id: string;
-  name: string;
-  description: string;
-  inputSchema: z.ZodType;
-  outputSchema: z.ZodType;
-  groups: AnyStage[][];
-  defaultRetry: StageRetryPolicy | undefined;
-}): AnyWorkflow {
-  const { id } = def;
-  if (!WORKFLOW_ID.test(id)) {
-    throw new WorkflowDefinitionError(
-      "INVALID_WORKFLOW_ID",
-      `[ratchet] workflow id ${JSON.stringify(id)} is invalid`,
-      {
-        workflowId: id,
-        field: "id",
-      },
-    );
-  }
-  if (def.groups.length === 0) {
-    throw new WorkflowDefinitionError(
-      "EMPTY_WORKFLOW",
-      `[ratchet] workflow "${id}" has no stages`,
-      { workflowId: id },
-    );
-  }
-  const index = new Map<string, { stage: AnyStage; groupIndex: number }>();
-  def.groups.forEach((group, groupIndex) => {
-    if (group.length === 0) {
-      throw new WorkflowDefinitionError(
-        "EMPTY_PARALLEL_GROUP",
-        `[ratchet] workflow "${id}" has an empty parallel group at position ${groupIndex}`,
-        {
-          workflowId: id,
-        },
-      );
-    }
-    for (const stage of group) {
-      if (index.has(stage.id)) {
-        throw new WorkflowDefinitionError(
-          "DUPLICATE_STAGE_ID",
-          `[ratchet] workflow "${id}" uses stage id "${stage.id}" twice`,
-          {
-            workflowId: id,
-            stageId: stage.id,
-          },
-        );
-      }
-      index.set(stage.id, { stage, groupIndex });
-    }
-  });
-
-  let produced: z.ZodType = def.inputSchema;
-  let producedBy = "the workflow input";
-  for (const group of def.groups) {
-    for (const stage of group) {
-      assertFits(
-        id,
-        produced,
-        producedBy,
-        stage.schemas.input,
-        `stage "${stage.id}" input`,
-        stage.id,
-      );
-    }
-    if (group.length === 1) {
-      const only = group[0] as AnyStage;
-      produced = only.schemas.output;
-      producedBy = `stage "${only.id}" output`;
-    } else {
-      produced = z.object(Object.fromEntries(group.map((s) => [s.id, s.schemas.output])));
-      producedBy = `parallel group (${group.map((s) => s.id).join(", ")})`;
-    }
-  }
-  assertFits(id, produced, producedBy, def.outputSchema, "the workflow output", undefined);
-
-  const defaultRetry = def.defaultRetry
-    ? retryOverrides(def.defaultRetry, `workflow "${id}" default`, { workflowId: id })
-    : undefined;
-  const retries = new Map<string, RetryOverrides | undefined>();
-  for (const [stageId, { stage }] of index) {
-    retries.set(
-      stageId,
-      defaultRetry || stage.retry ? Object.freeze({ ...defaultRetry, ...stage.retry }) : undefined,
-    );
-  }
-  const groups = def.groups.map((g) => Object.freeze([...g]));
-  return Object.freeze({
-    id,
-    name: def.name,
-    description: def.description,
-    inputSchema: def.inputSchema,
-    outputSchema: def.outputSchema,
-    groups: Object.freeze(groups),
-    getStage: (stageId: string) => index.get(stageId),
-    defaultRetry,
-    retryOf: (stageId: string) => retries.get(stageId),
-  });
-}
-
-function assertFits(
-  workflowId: string,
-  from: z.ZodType,
-  fromLabel: string,
-  to: z.ZodType,
-  toLabel: string,
-  stageId: string | undefined,
-): void {
-  const problems = findIncompatibilities(from, to);
-  const first = problems[0];
-  if (!first) return;
-  const details = problems.map((p) => p.message).join("; ");
-  throw new WorkflowDefinitionError(
-    "INCOMPATIBLE_SCHEMAS",
-    `[ratchet] workflow "${workflowId}": ${fromLabel} does not fit ${toLabel}: ${details}`,
-    {
-      workflowId,
-      ...(stageId === undefined ? {} : { stageId }),
-      ...(first.path === "" ? {} : { field: first.path }),
-    },
-  );
+  if (def.defaultRetry) builder.defaultRetry(def.defaultRetry);
+  if (def.timeoutMs !== undefined) builder.timeout(def.timeoutMs);
+  if (def.concurrency) builder.concurrency(def.concurrency);
+  return builder;
 }

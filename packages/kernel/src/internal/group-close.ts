@@ -5,12 +5,22 @@
  * moves the run on after the commit, the way `run.transition` does.
  */
 import { encodeValue } from "../codec.js";
+import { END } from "../dsl/flow.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import type { GroupClose } from "../ports/stage-committer.js";
 import type { RunRecord, StageRecord } from "../records.js";
 import type { KernelDeps } from "./deps.js";
+import { writeControl } from "./flow-control.js";
 import { advancePastGroup, type Continuation, groupState, newGroup } from "./progression.js";
+import type { NextStep } from "./routing.js";
 import { commitRun, inTransaction, pendingEvent } from "./unit-of-work.js";
+
+/** What a workflow with control flow needs to prepare a close: the decision, the run's records. */
+export interface ClosingFlow {
+  step: NextStep;
+  /** The run's stage records as the stage saw them (to spot a group a loop ran before). */
+  records: readonly StageRecord[];
+}
 
 /**
  * The close of `record`'s group, or `null` when the kernel must finish it after the commit:
@@ -26,13 +36,37 @@ export function groupClose(
   output: unknown,
   now: Date,
   continuation?: Continuation,
+  flow?: ClosingFlow,
 ): GroupClose | null {
   const groupIndex = record.groupIndex;
   const single = (workflow.groups[groupIndex]?.length ?? 0) === 1;
-  const next = groupIndex + 1;
-  if (next < workflow.groups.length) {
-    const nextGroup = newGroup(deps, run, workflow, next, now, single ? continuation : undefined);
-    return { events: [], run: { currentGroup: next }, nextGroup };
+  if (flow) {
+    const { step } = flow;
+    if (step.to !== END) {
+      // A group a loop ran before still has its records: the kernel replaces them after.
+      if (flow.records.some((r) => r.groupIndex === step.to)) return null;
+      const availableAt = step.delayMs > 0 ? new Date(now.getTime() + step.delayMs) : now;
+      const nextGroup = newGroup(
+        deps,
+        run,
+        workflow,
+        step.to,
+        now,
+        single ? continuation : undefined,
+        availableAt,
+      );
+      return {
+        events: [],
+        run: { currentGroup: step.to, control: writeControl(step.entering) },
+        nextGroup,
+      };
+    }
+  } else {
+    const next = groupIndex + 1;
+    if (next < workflow.groups.length) {
+      const nextGroup = newGroup(deps, run, workflow, next, now, single ? continuation : undefined);
+      return { events: [], run: { currentGroup: next }, nextGroup };
+    }
   }
   if (!single) return null;
   const parsed = workflow.outputSchema.safeParse(output);

@@ -3,6 +3,7 @@
  * every stage of the group completed, start the next or finish the run.
  */
 import { encodeValue } from "../codec.js";
+import { END } from "../dsl/flow.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import { toStoredError } from "../errors.js";
 import type {
@@ -14,8 +15,10 @@ import type {
   StoredError,
 } from "../records.js";
 import type { KernelDeps } from "./deps.js";
+import { writeControl } from "./flow-control.js";
 import { loadOutputs } from "./outputs.js";
 import { retryPolicyOf } from "./retry.js";
+import { nextStep } from "./routing.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { zodIssues } from "./validation.js";
 
@@ -67,6 +70,7 @@ export function newGroup(
   groupIndex: number,
   now: Date,
   continuation?: Continuation,
+  availableAt: Date = now,
 ): StartedGroup {
   const group = workflow.groups[groupIndex] ?? [];
   const stages: NewStage[] = group.map((stage) => ({
@@ -78,8 +82,8 @@ export function newGroup(
   }));
   const leaseUntil = new Date(now.getTime() + deps.options.jobLeaseMs);
   const jobs = group.map((stage, i) => {
-    const job = jobFor(deps, run, workflow, stage.id, now);
-    if (continuation && i < continuation.max)
+    const job = jobFor(deps, run, workflow, stage.id, availableAt);
+    if (continuation && i < continuation.max && availableAt === now)
       job.claimedBy = { workerId: continuation.workerId, leaseUntil };
     return job;
   });
@@ -97,8 +101,9 @@ export async function startGroup(
   workflow: AnyWorkflow,
   groupIndex: number,
   continuation?: Continuation,
+  availableAt: Date = uow.now,
 ): Promise<StartedGroup> {
-  const started = newGroup(deps, run, workflow, groupIndex, uow.now, continuation);
+  const started = newGroup(deps, run, workflow, groupIndex, uow.now, continuation, availableAt);
   await uow.tx.createStages(started.stages);
   await uow.enqueue(started.jobs);
   return started;
@@ -123,9 +128,10 @@ export function groupState(
 }
 
 /**
- * Moves a run past a completed group: starts the next group, or completes the run with the
- * last group's output (validated against the workflow's output schema). Queues the events and
- * returns the run patch to commit.
+ * Moves a run past a completed group: starts the group it goes to (the next one, or where the
+ * group's `next` or its step's route leads, entering a group a loop ran before afresh), or
+ * completes the run with the group's output (validated against the workflow's output schema).
+ * Queues the events and returns the run patch to commit.
  */
 export async function advancePastGroup(
   deps: KernelDeps,
@@ -137,11 +143,46 @@ export async function advancePastGroup(
   known?: ReadonlyMap<string, unknown>,
   continuation?: Continuation,
 ): Promise<{ patch: RunPatch; started?: StartedGroup }> {
-  const next = groupIndex + 1;
-  if (next < workflow.groups.length) {
-    const started = await startGroup(deps, uow, run, workflow, next, continuation);
-    return { patch: { currentGroup: next, groupRemaining: started.stages.length }, started };
+  if (!workflow.branching) {
+    const next = groupIndex + 1;
+    if (next < workflow.groups.length) {
+      const started = await startGroup(deps, uow, run, workflow, next, continuation);
+      return { patch: { currentGroup: next, groupRemaining: started.stages.length }, started };
+    }
+    return {
+      patch: await completionPatch(deps, uow, run, workflow, groupIndex, groupRecords, known),
+    };
   }
+  const step = nextStep(workflow, run, groupIndex, undefined, undefined, uow.now);
+  if ("error" in step) return { patch: failRunPatch(uow, run, step.error) };
+  if (step.to === END) {
+    const patch = await completionPatch(deps, uow, run, workflow, groupIndex, groupRecords, known);
+    return { patch: { ...patch, control: writeControl(step.entering) } };
+  }
+  // The group may have run before (a loop): its old records make way for new ones.
+  await uow.tx.deleteStagesFrom(run.id, step.to, step.to);
+  const availableAt = new Date(uow.now.getTime() + step.delayMs);
+  const started = await startGroup(deps, uow, run, workflow, step.to, continuation, availableAt);
+  return {
+    patch: {
+      currentGroup: step.to,
+      groupRemaining: started.stages.length,
+      control: writeControl(step.entering),
+    },
+    started,
+  };
+}
+
+/** The patch that completes the run with the output of group `groupIndex` (or fails it). */
+async function completionPatch(
+  deps: KernelDeps,
+  uow: UnitOfWork,
+  run: RunRecord,
+  workflow: AnyWorkflow,
+  groupIndex: number,
+  groupRecords: readonly StageRecord[],
+  known?: ReadonlyMap<string, unknown>,
+): Promise<RunPatch> {
   const outputs = await loadOutputs(deps, uow.tx, groupRecords, known);
   const group = workflow.groups[groupIndex] ?? [];
   const value =
@@ -159,16 +200,16 @@ export async function advancePastGroup(
         .map((i) => `${i.path}: ${i.message}`)
         .join("; ")}`,
     };
-    return { patch: failRunPatch(uow, run, error) };
+    return failRunPatch(uow, run, error);
   }
   let output: ReturnType<typeof encodeValue>;
   try {
     output = encodeValue(parsed.data, "output");
   } catch (error) {
-    return { patch: failRunPatch(uow, run, toStoredError(error)) };
+    return failRunPatch(uow, run, toStoredError(error));
   }
   uow.event(run, "workflow.completed", { output });
-  return { patch: { status: "COMPLETED", output, completedAt: uow.now, currentGroup: groupIndex } };
+  return { status: "COMPLETED", output, completedAt: uow.now, currentGroup: groupIndex };
 }
 
 /** Queues `workflow.failed` and returns the patch that fails the run. */

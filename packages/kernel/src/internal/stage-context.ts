@@ -40,6 +40,8 @@ export interface StageIdentity {
 /** Everything a stage context is built from. */
 export interface StageContextSource extends StageIdentity {
   input: unknown;
+  /** The run's stored (encoded) input, decoded when `ctx.workflowInput` is first read. */
+  runInput: JsonValue;
   config: unknown;
   outputs: ReadonlyMap<string, unknown>;
   metadata: Record<string, unknown>;
@@ -63,6 +65,7 @@ export function createStageContext(
   let log: StageLogger | undefined;
   let storage: RunStorage | undefined;
   let workflowContext: Readonly<Record<string, unknown>> | undefined;
+  let workflowInput: { value: unknown } | undefined;
   const ctx: StageContext = {
     input: source.input,
     config: source.config,
@@ -70,6 +73,10 @@ export function createStageContext(
       if (workflowContext === undefined)
         workflowContext = Object.freeze(Object.fromEntries(source.outputs));
       return workflowContext;
+    },
+    get workflowInput() {
+      if (workflowInput === undefined) workflowInput = { value: decodeValue(source.runInput) };
+      return workflowInput.value;
     },
     require: <T>(stageId: string): T => {
       if (!source.outputs.has(stageId)) {

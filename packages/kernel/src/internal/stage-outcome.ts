@@ -6,7 +6,7 @@
  * Used by `job.execute` and `stage.pollSuspended`.
  */
 import type { AnyWorkflow } from "../dsl/workflow.js";
-import type { GroupClose, PendingEvent } from "../ports/stage-committer.js";
+import type { CompletionRunUpdate, GroupClose, PendingEvent } from "../ports/stage-committer.js";
 import type {
   JsonObject,
   JsonValue,
@@ -17,7 +17,8 @@ import type {
   StoredError,
 } from "../records.js";
 import type { KernelDeps } from "./deps.js";
-import { finishClosedGroup, groupClose } from "./group-close.js";
+import { writeControl } from "./flow-control.js";
+import { type ClosingFlow, finishClosedGroup, groupClose } from "./group-close.js";
 import type { PreparedOutput } from "./outputs.js";
 import {
   type Continuation,
@@ -26,7 +27,7 @@ import {
   type StartedGroup,
 } from "./progression.js";
 import type { StageReports } from "./stage-context.js";
-import { commitRun, inTransaction, type UnitOfWork } from "./unit-of-work.js";
+import { commitRun, inTransaction, pendingEvent, type UnitOfWork } from "./unit-of-work.js";
 
 /** The stage attempt whose result is being committed. */
 export interface AttemptTarget {
@@ -154,6 +155,7 @@ export async function commitCompleted(
   output: PreparedOutput,
   decoded: unknown,
   continuation?: Continuation,
+  flow?: ClosingFlow,
 ): Promise<CommitOutcome> {
   const now = deps.clock.now();
   const { record, workflow, run } = target;
@@ -166,7 +168,19 @@ export async function commitCompleted(
     decoded,
     now,
     continuation,
+    flow,
   );
+  const runUpdate: CompletionRunUpdate = {};
+  if (target.reports.metadata) runUpdate.metadata = target.reports.metadata;
+  // A step alone in its group whose decision the kernel applies after the commit keeps the
+  // decision in the run's control state, so a crash in between resumes the same way.
+  if (flow && close === null && (workflow.groups[record.groupIndex]?.length ?? 0) === 1)
+    runUpdate.control = writeControl(flow.step.decided);
+  let events = completionEvents(deps, target, now);
+  if (flow && flow.step.events.length > 0)
+    events = events.concat(
+      flow.step.events.map((e) => pendingEvent(deps, run, e.type, e.payload, now)),
+    );
   const result = await deps.committer.commit({
     runId: record.runId,
     groupIndex: record.groupIndex,
@@ -182,8 +196,8 @@ export async function commitCompleted(
       ? {}
       : { job: { jobId: target.jobId, attempt: target.attempt } }),
     logs: target.reports.logs,
-    events: completionEvents(deps, target, now),
-    ...(target.reports.metadata ? { runUpdate: { metadata: target.reports.metadata } } : {}),
+    events,
+    ...(runUpdate.metadata || runUpdate.control ? { runUpdate } : {}),
     close,
     now,
   });
@@ -206,7 +220,7 @@ export async function commitCompleted(
     metadata: target.reports.metadata
       ? { ...run.metadata, ...target.reports.metadata }
       : run.metadata,
-    control: run.control,
+    control: closing?.control ?? runUpdate.control ?? run.control,
     concurrencyKey: run.concurrencyKey,
     output: closing?.output !== undefined ? closing.output : run.output,
     error: run.error,

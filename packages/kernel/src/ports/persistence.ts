@@ -141,8 +141,12 @@ export interface Persistence {
    * inline output are absent.
    */
   getStageOutputs(keys: readonly StageOutputKey[]): Promise<Map<string, JsonValue>>;
-  /** Deletes the stage records of a run from `groupIndex` on (for rerun-from). */
-  deleteStagesFrom(runId: string, groupIndex: number): Promise<number>;
+  /**
+   * Deletes the stage records of a run from `groupIndex` on (for rerun-from), or with
+   * `throughGroup` only those of groups `groupIndex..throughGroup` (a loop entering a group
+   * again); returns how many.
+   */
+  deleteStagesFrom(runId: string, groupIndex: number, throughGroup?: number): Promise<number>;
   claimSuspendedStages(options: ClaimLeaseOptions): Promise<StageRecord[]>;
 
   // Logs

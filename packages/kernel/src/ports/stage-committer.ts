@@ -21,7 +21,8 @@
  *   merge `runUpdate.metadata` into the run's metadata (key by key) and replace its control
  *   state with `runUpdate.control`, when given.
  * - The completion that brings `groupRemaining` to 0 **closes** the group. When it carries a
- *   `close`, also write `close.events`, apply `close.run`, create `close.nextGroup`'s stage
+ *   `close`, also write `close.events`, apply `close.run` (its `control` too, when given),
+ *   create `close.nextGroup`'s stage
  *   records and jobs (as `JobTransport.enqueue` would, `claimedBy` included) and set
  *   `groupRemaining` to the next group's size.
  * - Number `events` (then `close.events`) after the run's last event, without gaps; bump the
@@ -57,8 +58,11 @@ export interface PendingEvent {
 export interface GroupClose {
   /** Events after the completion's own, e.g. `workflow.completed`. */
   events: readonly PendingEvent[];
-  /** The run's next step: `{ currentGroup }` of the next group, or the run's completion. */
-  run: Pick<RunPatch, "status" | "output" | "currentGroup" | "completedAt">;
+  /**
+   * The run's next step: `{ currentGroup }` of the next group, or the run's completion; for
+   * workflows with control flow also the run's new `control` state.
+   */
+  run: Pick<RunPatch, "status" | "output" | "currentGroup" | "completedAt" | "control">;
   /** The next group's stage records and jobs; its size becomes `groupRemaining`. */
   nextGroup?: { stages: readonly NewStage[]; jobs: readonly NewJob[] };
 }

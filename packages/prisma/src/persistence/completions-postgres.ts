@@ -22,7 +22,7 @@ WITH c AS MATERIALIZED (
     output text, output_ref text, started_at timestamptz, progress text,
     job_id text, job_attempt int, n_events int,
     has_close boolean, close_events int, close_status text, close_output text,
-    close_group int, next_size int)
+    close_group int, next_size int, close_control text)
 ),
 locked AS MATERIALIZED (
   SELECT r.id, r.current_group, r.group_remaining, r.event_seq FROM ratchet_runs r
@@ -71,7 +71,8 @@ run_upd AS (
     current_group = CASE WHEN k.has_close AND k.close_group IS NOT NULL THEN k.close_group ELSE r.current_group END,
     status = CASE WHEN k.has_close AND k.close_status IS NOT NULL THEN k.close_status ELSE r.status END,
     output = CASE WHEN k.has_close AND k.close_status = 'COMPLETED' THEN k.close_output ELSE r.output END,
-    completed_at = CASE WHEN k.has_close AND k.close_status = 'COMPLETED' THEN $2 ELSE r.completed_at END
+    completed_at = CASE WHEN k.has_close AND k.close_status = 'COMPLETED' THEN $2 ELSE r.completed_at END,
+    control = CASE WHEN k.has_close AND k.close_control IS NOT NULL THEN k.close_control ELSE r.control END
   FROM agg a
     JOIN (SELECT run_id, sum(n)::int AS n FROM seqs GROUP BY run_id) t ON t.run_id = a.run_id
     LEFT JOIN closing k ON k.run_id = a.run_id
@@ -155,6 +156,7 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
       close_output: close?.run.output === undefined ? null : json(close.run.output),
       close_group: close?.run.currentGroup ?? null,
       next_size: close?.nextGroup ? close.nextGroup.stages.length : null,
+      close_control: close?.run.control === undefined ? null : json(close.run.control),
     });
     [...c.events, ...(close?.events ?? [])].forEach((event, k) => {
       events.push({

@@ -54,7 +54,8 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     getStage: (runId, stageId) => stages.getStage(db, runId, stageId),
     updateStage: (id, patch, options) => stages.updateStage(db, id, patch, options),
     getStageOutputs: (keys) => stages.getStageOutputs(db, keys),
-    deleteStagesFrom: (runId, groupIndex) => stages.deleteStagesFrom(db, runId, groupIndex),
+    deleteStagesFrom: (runId, groupIndex, throughGroup) =>
+      stages.deleteStagesFrom(db, runId, groupIndex, throughGroup),
     claimSuspendedStages: (options) => stages.claimSuspendedStages(db, options),
     appendLogs: (list) => logs.appendLogs(db, list),
     listLogs: (runId) => logs.listLogs(db, runId),

@@ -140,16 +140,24 @@ export async function getStageOutputs(
   return result;
 }
 
-/** Deletes a run's stage records from `groupIndex` on. */
+/** Deletes a run's stage records from `groupIndex` on (through `throughGroup`). */
 export function deleteStagesFrom(
   db: SqlExecutor,
   runId: string,
   groupIndex: number,
+  throughGroup?: number,
 ): Promise<number> {
+  if (throughGroup === undefined)
+    return db.execute(
+      "DELETE FROM ratchet_stages WHERE run_id = $1 AND group_index >= $2",
+      runId,
+      groupIndex,
+    );
   return db.execute(
-    "DELETE FROM ratchet_stages WHERE run_id = $1 AND group_index >= $2",
+    "DELETE FROM ratchet_stages WHERE run_id = $1 AND group_index >= $2 AND group_index <= $3",
     runId,
     groupIndex,
+    throughGroup,
   );
 }
 

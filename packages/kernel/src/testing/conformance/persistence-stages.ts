@@ -247,6 +247,23 @@ export function stageTests(fixture: () => PersistenceFixture): void {
     expect((await persistence.getStage(run.id, "b"))?.status).toBe("PENDING");
   });
 
+  it("deleteStagesFrom with throughGroup deletes only the groups in that range", async () => {
+    const { persistence } = fixture();
+    const run = await persistence.createRun(buildRun());
+    await persistence.createStages([
+      buildStage(run.id, "a", 0),
+      buildStage(run.id, "b", 1),
+      buildStage(run.id, "c", 2),
+      buildStage(run.id, "d", 3),
+    ]);
+    expect(await persistence.deleteStagesFrom(run.id, 1, 1)).toBe(1);
+    expect(await persistence.deleteStagesFrom(run.id, 2, 2)).toBe(1);
+    expect((await persistence.listStages(run.id)).map((stage) => stage.stageId)).toEqual([
+      "a",
+      "d",
+    ]);
+  });
+
   it("claimSuspendedStages returns only due SUSPENDED stages and leases them", async () => {
     const { persistence } = fixture();
     const run = await persistence.createRun(buildRun());

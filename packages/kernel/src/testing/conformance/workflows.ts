@@ -5,6 +5,7 @@
  */
 import { describe } from "vitest";
 import { useFixture } from "./shared.js";
+import { controlFlowTests } from "./workflows/control-flow.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
@@ -21,5 +22,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     const fixture = useFixture(options);
     retryTests(fixture);
     metadataTests(fixture);
+    controlFlowTests(fixture);
   });
 }

@@ -89,8 +89,8 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     getStage: (runId, stageId) => run(() => getStage(store, runId, stageId)),
     updateStage: (id, patch, options) => run((t) => updateStage(store, t, id, patch, options)),
     getStageOutputs: (keys) => run(() => getStageOutputs(store, keys)),
-    deleteStagesFrom: (runId, groupIndex) =>
-      run((t) => deleteStagesFrom(store, t, runId, groupIndex)),
+    deleteStagesFrom: (runId, groupIndex, throughGroup) =>
+      run((t) => deleteStagesFrom(store, t, runId, groupIndex, throughGroup)),
     claimSuspendedStages: (options) => run((t) => claimSuspendedStages(store, t, options)),
 
     appendLogs: (logs) => run((t) => appendLogs(store, t, logs)),

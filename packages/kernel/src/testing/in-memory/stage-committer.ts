@@ -91,7 +91,11 @@ function commitCompletion(
     metadata: c.runUpdate?.metadata
       ? { ...run.metadata, ...cloneJson(c.runUpdate.metadata) }
       : run.metadata,
-    control: c.runUpdate?.control ? cloneJson(c.runUpdate.control) : run.control,
+    control: closing?.control
+      ? cloneJson(closing.control)
+      : c.runUpdate?.control
+        ? cloneJson(c.runUpdate.control)
+        : run.control,
     concurrencyKey: run.concurrencyKey,
     output: closing?.output !== undefined ? cloneJson(closing.output) : run.output,
     error: run.error,

@@ -161,15 +161,16 @@ export function getStageOutputs(
   return outputs;
 }
 
-/** Deletes a run's stages from `groupIndex` on; returns how many. */
+/** Deletes a run's stages from `groupIndex` on (through `throughGroup`); returns how many. */
 export function deleteStagesFrom(
   store: InMemoryStore,
   tx: StoreTransaction,
   runId: string,
   groupIndex: number,
+  throughGroup = Number.POSITIVE_INFINITY,
 ): number {
   const doomed = rowsOf(store.stagesByRun.keysOf(runId), (id) => store.stages.get(id)).filter(
-    (row) => row.groupIndex >= groupIndex,
+    (row) => row.groupIndex >= groupIndex && row.groupIndex <= throughGroup,
   );
   for (const row of doomed) store.stages.delete(tx, row.id);
   return doomed.length;
