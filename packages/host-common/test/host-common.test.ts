@@ -6,19 +6,19 @@ import {
   RatchetError,
 } from "@ratchet/kernel";
 import { createTestKernel } from "@ratchet/kernel/testing";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { executeJob, HeartbeatGroup, runMaintenanceTick } from "../src/index.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function slowWorkflow(timeoutMs?: number) {
+function slowWorkflow(timeoutMs?: number, maxAttempts = 1) {
   const seen: { reason?: unknown } = {};
   const stage = defineStage({
     id: "slow",
     name: "Slow",
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    retry: { maxAttempts: 1 },
+    retry: { maxAttempts, intervalMs: 2_000 },
     schemas: { input: z.object({ ms: z.number() }), output: z.object({ ok: z.boolean() }) },
     execute: (ctx) =>
       new Promise((resolve, reject) => {
@@ -124,6 +124,28 @@ describe("executeJob", () => {
     group.close();
     expect(seen.reason).toMatchObject({ code: "STAGE_TIMEOUT" });
     expect(result).toMatchObject({ outcome: "failed", error: { code: "STAGE_TIMEOUT" } });
+  });
+
+  it("a stage timeout is a retryable failure: the attempt is retried after its back-off", async () => {
+    vi.useFakeTimers();
+    try {
+      const { workflow, seen } = slowWorkflow(60_000, 2);
+      const t = createTestKernel({ workflows: [workflow] });
+      const { workflowRunId, job } = await started(t, 3_600_000);
+      const group = new HeartbeatGroup(t.kernel, "w", 1_000, 300_000);
+      const pending = executeJob(t.kernel, job, { workerId: "w", heartbeats: group });
+      await vi.advanceTimersByTimeAsync(60_000);
+      const result = await pending;
+      group.close();
+      expect(seen.reason).toMatchObject({ code: "STAGE_TIMEOUT" });
+      expect(result).toMatchObject({ outcome: "retrying", error: { code: "STAGE_TIMEOUT" } });
+      if (result.outcome === "retrying")
+        expect(result.retryAt.getTime() - t.clock.now().getTime()).toBe(2_000);
+      const [stage] = await t.persistence.listStages(workflowRunId);
+      expect(stage).toMatchObject({ status: "PENDING", error: { code: "STAGE_TIMEOUT" } });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("aborts the stage when the host's signal fires", async () => {

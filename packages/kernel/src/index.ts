@@ -8,10 +8,13 @@ export type * from "./dsl/context.js";
 export {
   END,
   isRoute,
+  isSleep,
   type LoopLimits,
   type Route,
   type RouteTarget,
   route,
+  type Sleep,
+  sleepFor,
 } from "./dsl/flow.js";
 export { createRegistry, type WorkflowRegistry } from "./dsl/registry.js";
 export {
@@ -46,7 +49,13 @@ export {
   type LoopStepOptions,
   loopStep,
   type PassStepOptions,
+  type PollCheckContext,
+  type PollCheckResult,
+  type PollStepOptions,
   passStep,
+  pollStep,
+  type SleepStepOptions,
+  sleepStep,
   stepView,
 } from "./dsl/steps.js";
 export {

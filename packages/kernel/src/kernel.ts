@@ -13,10 +13,12 @@ import { runClaimPending } from "./commands/run-claim-pending.js";
 import { runCreate } from "./commands/run-create.js";
 import { runReapStuck } from "./commands/run-reap-stuck.js";
 import { runRerunFrom } from "./commands/run-rerun-from.js";
+import { runTimeout } from "./commands/run-timeout.js";
 import { runTransition } from "./commands/run-transition.js";
 import { scheduleFireDue } from "./commands/schedule-fire-due.js";
 import { COMMAND_SCHEMAS, isWellFormedCommand } from "./commands/schemas.js";
 import { stagePollSuspended } from "./commands/stage-poll-suspended.js";
+import { stageWake } from "./commands/stage-wake.js";
 import type { Command, CommandResult, CommandType } from "./commands/types.js";
 import type { WorkflowRegistry } from "./dsl/registry.js";
 import { InvalidCommandError } from "./errors.js";
@@ -74,6 +76,8 @@ const HANDLERS: Record<Exclude<CommandType, "schedule.fireDue">, Handler> = {
   "run.cancel": runCancel,
   "run.rerunFrom": runRerunFrom,
   "plugin.replayDLQ": pluginReplayDlq,
+  "stage.wake": stageWake,
+  "run.timeout": runTimeout,
 };
 
 /**

@@ -8,7 +8,7 @@
  */
 import { decodeValue, encodeValue } from "../codec.js";
 import type { ProgressUpdate } from "../dsl/context.js";
-import { isRoute } from "../dsl/flow.js";
+import { isRoute, isSleep } from "../dsl/flow.js";
 import { retriesError, retryDelayMs } from "../dsl/retry-policy.js";
 import { isSuspendResult, type PollConfig } from "../dsl/stage.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
@@ -20,6 +20,7 @@ import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js"
 import type { StartedGroup } from "../internal/progression.js";
 import { retryPolicyOf } from "../internal/retry.js";
 import { nextStep } from "../internal/routing.js";
+import { settleSleep } from "../internal/sleep.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createStageContext } from "../internal/stage-context.js";
 import {
@@ -164,6 +165,12 @@ export async function jobExecute(
 
     if (isSuspendResult(result) && entry.stage.kind === "async-batch") {
       return settleSuspend(deps, job, target, result.state, result.pollConfig);
+    }
+    if (entry.stage.stepType === "sleep" && isSleep(result)) {
+      const slept = await settleSleep(deps, target, result, ctx.input);
+      if ("error" in slept) return settleFailure(deps, job, target, slept.error, true);
+      if (slept.outcome.kind !== "committed") return notCommitted(slept.outcome, ids);
+      return { outcome: "suspended", ...ids, nextPollAt: slept.until };
     }
     let flow: ClosingFlow | undefined;
     if (workflow.branching) {
@@ -424,6 +431,7 @@ async function settleSuspend(
     checks: 0,
   };
   if (pollConfig.maxWaitMs !== undefined) stored.maxWaitMs = pollConfig.maxWaitMs;
+  if (pollConfig.maxWaitCode !== undefined) stored.maxWaitCode = pollConfig.maxWaitCode;
   const outcome = await commitSuspended(deps, target, encodedState, stored, nextPollAt);
   if (outcome.kind !== "committed") return notCommitted(outcome, ids);
   return { outcome: "suspended", ...ids, nextPollAt };

@@ -34,7 +34,7 @@ export async function runCancel(
     }
     if (run.status === "CANCELLED")
       return { workflowRunId: runId, status: run.status, cancelled: false };
-    if (run.status === "COMPLETED" || run.status === "FAILED") {
+    if (run.status === "COMPLETED" || run.status === "FAILED" || run.status === "TIMED_OUT") {
       throw new IllegalStateTransitionError(run.status, "CANCELLED", {
         workflowRunId: runId,
         workflowId: run.workflowId,

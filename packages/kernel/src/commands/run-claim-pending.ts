@@ -7,7 +7,9 @@
 import type { KernelDeps } from "../internal/deps.js";
 import { type Continuation, failRunPatch, startGroup } from "../internal/progression.js";
 import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
+import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
+import { timeoutCorrelationId } from "./run-timeout.js";
 import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";
 
 /** Handles `run.claimPending`. */
@@ -42,6 +44,15 @@ export async function runClaimPending(
         budget > 0 ? { workerId: command.workerId, max: budget } : undefined;
       const started = await startGroup(deps, uow, run, workflow, 0, continuation);
       uow.event(run, "workflow.started", { workerId: command.workerId });
+      if (workflow.timeoutMs !== undefined) {
+        const timeout: ScheduleRequest = {
+          type: "run.timeout",
+          correlationId: timeoutCorrelationId(run.id),
+          payload: { workflowRunId: run.id },
+          runAt: new Date(uow.now.getTime() + workflow.timeoutMs),
+        };
+        await uow.schedule((scope) => deps.scheduler.schedule(timeout, scope));
+      }
       const patch: RunPatch = {
         currentGroup: 0,
         groupRemaining: started.stages.length,

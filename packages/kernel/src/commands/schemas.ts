@@ -96,6 +96,12 @@ export const COMMAND_SCHEMAS: Record<CommandType, z.ZodType> = {
     workerId: id,
     maxCommands: positiveInt.optional(),
   }),
+  "stage.wake": z.object({
+    type: z.literal("stage.wake"),
+    workflowRunId: id,
+    stageRecordId: id,
+  }),
+  "run.timeout": z.object({ type: z.literal("run.timeout"), workflowRunId: id }),
 };
 
 /*
@@ -197,6 +203,8 @@ export const COMMAND_CHECKS: Record<CommandType, (command: Fields) => boolean> =
   "run.rerunFrom": (c) => isId(c.workflowRunId) && isId(c.fromStageId),
   "plugin.replayDLQ": (c) => optional(c.maxEvents, isPositiveInt),
   "schedule.fireDue": (c) => isId(c.workerId) && optional(c.maxCommands, isPositiveInt),
+  "stage.wake": (c) => isId(c.workflowRunId) && isId(c.stageRecordId),
+  "run.timeout": (c) => isId(c.workflowRunId),
 };
 
 /**

@@ -13,6 +13,7 @@ import { nextStep } from "../internal/routing.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createCompletionContext } from "../internal/stage-context.js";
 import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
+import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
 import type { JsonObject, StageRecord } from "../records.js";
 import { checkOutput } from "./job-execute.js";
 import type { StagePollSuspendedCommand, StagePollSuspendedResult } from "./types.js";
@@ -131,7 +132,11 @@ async function checkOne(
     await commitFailed(
       deps,
       target,
-      { code: "ASYNC_BATCH_FAILED", message: check.error, stageId: record.stageId },
+      {
+        code: "code" in check && typeof check.code === "string" ? check.code : "ASYNC_BATCH_FAILED",
+        message: check.error,
+        stageId: record.stageId,
+      },
       undefined,
     );
     return "failed";
@@ -142,7 +147,7 @@ async function checkOne(
       deps,
       target,
       {
-        code: "SUSPEND_TIMEOUT",
+        code: typeof poll.maxWaitCode === "string" ? poll.maxWaitCode : "SUSPEND_TIMEOUT",
         message: `[ratchet] stage "${record.stageId}" did not complete within ${maxWaitMs} ms`,
         stageId: record.stageId,
       },
@@ -154,12 +159,34 @@ async function checkOne(
     "nextCheckAt" in check && check.nextCheckAt instanceof Date
       ? check.nextCheckAt
       : new Date(now.getTime() + intervalMs);
-  await deps.persistence.withTransaction(async (tx) => {
-    await tx.updateStage(
-      record.id,
-      { nextPollAt, pollLeaseUntil: null, pollConfig: { ...poll, checks: checks + 1 } },
-      { expected: { status: ["SUSPENDED"] }, now },
+  const patch = { nextPollAt, pollLeaseUntil: null, pollConfig: { ...poll, checks: checks + 1 } };
+  if (stage.stepType === "poll") {
+    // A poll step reports each cycle (`workflow.step.poll`), so the run is locked for its event.
+    await inTransaction(
+      deps,
+      async (uow) => {
+        const locked = await uow.tx.getRun(run.id, { forUpdate: true });
+        if (locked?.status !== "RUNNING") return;
+        const ok = await uow.tx.updateStage(record.id, patch, {
+          expected: { status: ["SUSPENDED"] },
+          now,
+        });
+        if (!ok) return;
+        if (reports.logs.length > 0) await uow.tx.appendLogs(reports.logs);
+        uow.event(locked, "workflow.step.poll", {
+          stageId: record.stageId,
+          check: checks + 2,
+          done: false,
+          nextCheckAt: nextPollAt.toISOString(),
+        });
+        await commitLockedRun(uow, locked, {});
+      },
+      now,
     );
+    return "stillWaiting";
+  }
+  await deps.persistence.withTransaction(async (tx) => {
+    await tx.updateStage(record.id, patch, { expected: { status: ["SUSPENDED"] }, now });
     if (reports.logs.length > 0) await tx.appendLogs(reports.logs);
   });
   return "stillWaiting";

@@ -233,6 +233,33 @@ export interface ScheduleFireDueResult {
   failed: number;
 }
 
+/** Ends a sleep step: completes its stage (scheduled by the step itself through the scheduler). */
+export interface StageWakeCommand {
+  type: "stage.wake";
+  workflowRunId: string;
+  /** The id of the sleeping stage record (a later pass of a loop has a new one). */
+  stageRecordId: string;
+}
+/** Result of `stage.wake`. */
+export interface StageWakeResult {
+  workflowRunId: string;
+  /** False when there was nothing to wake (the run moved on, ended, or was woken already). */
+  woken: boolean;
+}
+
+/** Ends a run that outlived its workflow's timeout (scheduled when the run starts). */
+export interface RunTimeoutCommand {
+  type: "run.timeout";
+  workflowRunId: string;
+}
+/** Result of `run.timeout`. */
+export interface RunTimeoutResult {
+  workflowRunId: string;
+  status: RunStatus;
+  /** False when the run had already ended. */
+  timedOut: boolean;
+}
+
 /** Every command, by `type`, with its result. */
 export interface CommandMap {
   "run.create": [RunCreateCommand, RunCreateResult];
@@ -248,6 +275,8 @@ export interface CommandMap {
   "run.rerunFrom": [RunRerunFromCommand, RunRerunFromResult];
   "plugin.replayDLQ": [PluginReplayDlqCommand, PluginReplayDlqResult];
   "schedule.fireDue": [ScheduleFireDueCommand, ScheduleFireDueResult];
+  "stage.wake": [StageWakeCommand, StageWakeResult];
+  "run.timeout": [RunTimeoutCommand, RunTimeoutResult];
 }
 
 /** A command type. */

@@ -50,3 +50,22 @@ export function isRoute(value: unknown): value is Route {
 export function isEndTarget(target: RouteTarget): target is { end: true } {
   return typeof target === "object" && target !== null && target.end === true;
 }
+
+/** What a sleep step returns: wait this long, or until this time, then hand the input on. */
+export interface Sleep {
+  readonly [SLEEP]: true;
+  readonly delayMs?: number;
+  readonly until?: Date;
+}
+
+const SLEEP: unique symbol = Symbol.for("ratchet.sleep");
+
+/** Builds a {@link Sleep}; only sleep steps may return one. */
+export function sleepFor(wait: { delayMs: number } | { until: Date }): Sleep {
+  return { [SLEEP]: true, ...wait };
+}
+
+/** Whether a stage's result is a {@link Sleep}. */
+export function isSleep(value: unknown): value is Sleep {
+  return typeof value === "object" && value !== null && (value as Sleep)[SLEEP] === true;
+}

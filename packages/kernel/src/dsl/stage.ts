@@ -25,6 +25,8 @@ export interface PollConfig {
   pollIntervalMs: number;
   /** Fail the stage when not complete after this long (default: no limit). */
   maxWaitMs?: number;
+  /** The error code of that failure (default `SUSPEND_TIMEOUT`). */
+  maxWaitCode?: string;
   /** First check at this time instead of `now + pollIntervalMs`. */
   nextPollAt?: Date;
 }
@@ -39,7 +41,7 @@ export interface SuspendResult<TState> {
 /** What `checkCompletion` returns. */
 export type CompletionCheck<TOutput> =
   | { ready: true; output: TOutput }
-  | { ready: false; error: string }
+  | { ready: false; error: string; code?: string }
   | { ready: false; nextCheckAt?: Date };
 
 /** The schemas of a stage. `config` defaults to an empty object schema. */

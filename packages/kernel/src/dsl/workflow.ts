@@ -17,7 +17,11 @@ import {
   type LoopStepOptions,
   loopStep,
   type PassStepOptions,
+  type PollStepOptions,
   passStep,
+  pollStep,
+  type SleepStepOptions,
+  sleepStep,
 } from "./steps.js";
 import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
@@ -150,6 +154,29 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
     if (options.next !== undefined) flow.next = options.next;
     if (options.end) flow.end = true;
     return this.pipe(passStep(id, options) as never, flow) as never;
+  }
+
+  /**
+   * A durable sleep: the run waits `ms` (or until a date, or a date computed from the run's
+   * context) with its stage `SUSPENDED` and a wake-up in the scheduler — no process waits, and
+   * a restart changes nothing. The step hands its input on unchanged.
+   */
+  sleep(id: string, wait: SleepStepOptions<TCurrent>): WorkflowBuilder<TInput, TCurrent> {
+    return this.pipe(sleepStep(id, wait) as never) as never;
+  }
+
+  /**
+   * A poll: `check(input, ctx)` runs now and then every `intervalMs` (through
+   * `stage.pollSuspended`, never a sleeping process) until it returns `{ done: true, result }`;
+   * the step's output is `result`. It fails with `POLL_TIMEOUT` after `timeoutMs`, with
+   * `POLL_MAX_ATTEMPTS` after `maxAttempts` checks, or with the error a check throws. Each
+   * waiting cycle emits `workflow.step.poll`; the check count persists across restarts.
+   */
+  poll<TResult>(
+    id: string,
+    options: PollStepOptions<TCurrent, TResult>,
+  ): WorkflowBuilder<TInput, TResult> {
+    return this.pipe(pollStep(id, options) as never) as never;
   }
 
   /**

@@ -54,9 +54,11 @@ export type CommitOutcome =
   /** Another delivery already settled this stage; the result was dropped. */
   | { kind: "duplicate" };
 
-type Locked = { run: RunRecord } | { outcome: CommitOutcome };
+/** The run locked for an attempt's commit, or the outcome when it has moved on. */
+export type Locked = { run: RunRecord } | { outcome: CommitOutcome };
 
-async function lockRunFor(
+/** Locks the attempt's run; when it is no longer at the stage's group, settles the job (stale). */
+export async function lockRunFor(
   deps: KernelDeps,
   uow: UnitOfWork,
   target: AttemptTarget,
@@ -69,7 +71,8 @@ async function lockRunFor(
   return { run };
 }
 
-async function settleJob(
+/** Settles the attempt's job, if it ran as one, through the transaction when possible. */
+export async function settleJob(
   deps: KernelDeps,
   uow: UnitOfWork,
   target: AttemptTarget,
@@ -91,7 +94,12 @@ async function settleJob(
   });
 }
 
-function writeReports(uow: UnitOfWork, run: RunRecord, target: AttemptTarget): Promise<void> {
+/** Writes what the attempt reported: `workflow.step.started` (once) and its logs. */
+export function writeReports(
+  uow: UnitOfWork,
+  run: RunRecord,
+  target: AttemptTarget,
+): Promise<void> {
   if (target.emitStarted) {
     uow.event(run, "workflow.step.started", {
       stageId: target.record.stageId,
@@ -279,6 +287,14 @@ export async function commitSuspended(
       attempt: target.attempt,
       nextPollAt: nextPollAt.toISOString(),
     });
+    if (target.workflow.getStage(target.record.stageId)?.stage.stepType === "poll") {
+      uow.event(run, "workflow.step.poll", {
+        stageId: target.record.stageId,
+        check: 1,
+        done: false,
+        nextCheckAt: nextPollAt.toISOString(),
+      });
+    }
     await settleJob(deps, uow, target, "suspend");
     const metadata = target.reports.metadata;
     return {

@@ -51,6 +51,8 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   "run.rerunFrom": { type: "run.rerunFrom", workflowRunId: "r", fromStageId: "a" },
   "plugin.replayDLQ": { type: "plugin.replayDLQ", maxEvents: 1 },
   "schedule.fireDue": { type: "schedule.fireDue", workerId: "w", maxCommands: 1 },
+  "stage.wake": { type: "stage.wake", workflowRunId: "r", stageRecordId: "s" },
+  "run.timeout": { type: "run.timeout", workflowRunId: "r" },
 };
 
 class Custom {

@@ -9,6 +9,7 @@ import { controlFlowTests } from "./workflows/control-flow.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
+import { timerTests } from "./workflows/timers.js";
 
 export type {
   WorkflowConformanceOptions,
@@ -23,5 +24,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     retryTests(fixture);
     metadataTests(fixture);
     controlFlowTests(fixture);
+    timerTests(fixture);
   });
 }

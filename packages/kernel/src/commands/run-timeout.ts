@@ -1,0 +1,58 @@
+/**
+ * `run.timeout`: ends a run that is still going when its workflow's timeout passes (scheduled
+ * when the run starts): status `TIMED_OUT`, error `WORKFLOW_TIMEOUT`, its unfinished stages,
+ * jobs and timers cancelled in one transaction, then `ctx.signal` of its stages running in
+ * this kernel aborted. `workflow.failed` carries `status: "TIMED_OUT"`.
+ */
+import { RatchetError } from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import { cancelRemaining } from "../internal/progression.js";
+import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import { isTerminalRunStatus, type StoredError } from "../records.js";
+import { runCorrelationPrefix } from "./run-cancel.js";
+import type { RunTimeoutCommand, RunTimeoutResult } from "./types.js";
+
+/** Correlation id of a run's timeout entry. */
+export function timeoutCorrelationId(runId: string): string {
+  return `${runCorrelationPrefix(runId)}:timeout`;
+}
+
+/** Handles `run.timeout`. */
+export async function runTimeout(
+  command: RunTimeoutCommand,
+  deps: KernelDeps,
+): Promise<RunTimeoutResult> {
+  const runId = command.workflowRunId;
+  const result = await inTransaction(deps, async (uow) => {
+    const run = await uow.tx.getRun(runId, { forUpdate: true });
+    if (!run) return { workflowRunId: runId, status: "FAILED" as const, timedOut: false };
+    if (isTerminalRunStatus(run.status) || run.status === "PENDING")
+      return { workflowRunId: runId, status: run.status, timedOut: false };
+    const timeoutMs = deps.registry.getWorkflow(run.workflowId)?.timeoutMs;
+    const error: StoredError = {
+      code: "WORKFLOW_TIMEOUT",
+      message: `[ratchet] run ${runId} did not finish within its workflow's timeout${timeoutMs === undefined ? "" : ` (${timeoutMs} ms)`}`,
+    };
+    await cancelRemaining(uow, deps, runId, await uow.tx.listStages(runId));
+    await uow.schedule((scope) =>
+      deps.scheduler.cancelByCorrelationPrefix(runCorrelationPrefix(runId), scope),
+    );
+    uow.event(run, "workflow.failed", { error: { ...error }, status: "TIMED_OUT" });
+    const updated = await commitRun(uow, run, {
+      status: "TIMED_OUT",
+      error,
+      completedAt: uow.now,
+    });
+    return { workflowRunId: runId, status: updated.status, timedOut: true };
+  });
+  if (result.timedOut) {
+    deps.inFlight.abortRun(
+      runId,
+      "cancelled",
+      new RatchetError("RUN_TIMED_OUT", `[ratchet] run ${runId} timed out`, {
+        workflowRunId: runId,
+      }),
+    );
+  }
+  return result;
+}

@@ -1,0 +1,75 @@
+/**
+ * `stage.wake`: ends a sleep step once its time has come (the scheduler dispatches it): the
+ * stage completes with the input it kept, and the run moves on as after any stage.
+ */
+import { decodeValue } from "../codec.js";
+import { RatchetError } from "../errors.js";
+import type { KernelDeps } from "../internal/deps.js";
+import type { ClosingFlow } from "../internal/group-close.js";
+import { cacheOutput, prepareOutput } from "../internal/outputs.js";
+import { nextStep } from "../internal/routing.js";
+import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
+import type { JsonObject } from "../records.js";
+import { checkOutput } from "./job-execute.js";
+import type { StageWakeCommand, StageWakeResult } from "./types.js";
+
+/** Handles `stage.wake`. */
+export async function stageWake(
+  command: StageWakeCommand,
+  deps: KernelDeps,
+): Promise<StageWakeResult> {
+  const runId = command.workflowRunId;
+  const nothing: StageWakeResult = { workflowRunId: runId, woken: false };
+  const run = await deps.persistence.getRun(runId);
+  if (run?.status !== "RUNNING") return nothing;
+  const workflow = deps.registry.getWorkflow(run.workflowId);
+  if (!workflow) return nothing;
+  const records = await deps.persistence.listStages(runId);
+  const record = records.find((r) => r.id === command.stageRecordId);
+  if (record && (record.status === "PENDING" || record.status === "RUNNING")) {
+    // Woken before its sleep committed (a scheduler outside the transaction): fail, so the
+    // scheduler hands the wake-up out again.
+    throw new RatchetError(
+      "STAGE_NOT_ASLEEP",
+      `[ratchet] stage "${record.stageId}" of run ${runId} is not asleep yet`,
+      { workflowRunId: runId, stageId: record.stageId },
+    );
+  }
+  if (record?.status !== "SUSPENDED" || record.groupIndex !== run.currentGroup) return nothing;
+  const stage = workflow.getStage(record.stageId)?.stage;
+  if (!stage) return nothing;
+  const now = deps.clock.now();
+  const target: AttemptTarget = {
+    workflow,
+    run,
+    record,
+    attempt: record.attempt,
+    fromStatuses: ["SUSPENDED"],
+    reports: { logs: [], progress: undefined, metadata: undefined },
+    startedAt: record.startedAt ?? now,
+    emitStarted: false,
+  };
+  const kept = decodeValue<{ input?: unknown }>(record.suspendedState ?? {}) as JsonObject;
+  const checked = checkOutput(stage.schemas.output, kept.input, {
+    workflowRunId: runId,
+    stageId: record.stageId,
+  });
+  if ("error" in checked) {
+    await commitFailed(deps, target, checked.error, undefined);
+    return { workflowRunId: runId, woken: true };
+  }
+  let flow: ClosingFlow | undefined;
+  if (workflow.branching) {
+    const step = nextStep(workflow, run, record.groupIndex, record.stageId, undefined, now);
+    if ("error" in step) {
+      await commitFailed(deps, target, step.error, undefined);
+      return { workflowRunId: runId, woken: true };
+    }
+    flow = { step, records };
+  }
+  const prepared = await prepareOutput(deps, record, checked.encoded);
+  const outcome = await commitCompleted(deps, target, prepared, checked.value, undefined, flow);
+  if (outcome.kind !== "committed") return nothing;
+  cacheOutput(deps, record.id, checked.value, prepared.bytes);
+  return { workflowRunId: runId, woken: true };
+}
