@@ -28,6 +28,6 @@ DROP TABLE "ratchet_runs";
 ALTER TABLE "new_ratchet_runs" RENAME TO "ratchet_runs";
 CREATE INDEX "ratchet_runs_claim_idx" ON "ratchet_runs"("status", "priority" DESC, "created_at");
 CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id", "status");
-CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("concurrency_key", "status");
+CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("status", "concurrency_key");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;

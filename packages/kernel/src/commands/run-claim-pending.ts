@@ -4,6 +4,7 @@
  * that many of the new jobs are leased to the claiming worker and handed back with snapshots
  * of their runs, so it starts them without a dequeue or a read.
  */
+import type { AnyWorkflow } from "../dsl/workflow.js";
 import type { KernelDeps } from "../internal/deps.js";
 import { type Continuation, failRunPatch, startGroup } from "../internal/progression.js";
 import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
@@ -11,6 +12,26 @@ import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
 import { timeoutCorrelationId } from "./run-timeout.js";
 import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";
+
+const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) | null>();
+
+/**
+ * The concurrency limits claims respect, or `null` when none of this kernel's workflows has
+ * one (known when the registry can list them): claims then skip the key check entirely.
+ */
+function limitsOf(deps: KernelDeps): ((workflowId: string) => number | undefined) | null {
+  const registry = deps.registry as KernelDeps["registry"] & { list?: () => AnyWorkflow[] };
+  let limits = LIMITS.get(registry);
+  if (limits === undefined) {
+    const listed = typeof registry.list === "function" ? registry.list() : undefined;
+    limits =
+      listed && !listed.some((workflow) => workflow.concurrency)
+        ? null
+        : (workflowId) => registry.getWorkflow(workflowId)?.concurrency?.limit;
+    LIMITS.set(registry, limits);
+  }
+  return limits;
+}
 
 /** Handles `run.claimPending`. */
 export async function runClaimPending(
@@ -22,7 +43,12 @@ export async function runClaimPending(
     deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions;
   let budget = canContinue ? (command.continueWith ?? 0) : 0;
   return inTransaction(deps, async (uow) => {
-    const runs = await uow.tx.claimPendingRuns({ limit: command.maxClaims ?? 10, now: uow.now });
+    const concurrency = limitsOf(deps);
+    const runs = await uow.tx.claimPendingRuns({
+      limit: command.maxClaims ?? 10,
+      now: uow.now,
+      ...(concurrency ? { concurrency } : {}),
+    });
     const result: RunClaimPendingResult = { claimed: [], failed: [] };
     const leased: DequeuedJob[] = [];
     for (const run of runs) {

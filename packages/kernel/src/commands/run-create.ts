@@ -8,6 +8,7 @@ import {
   IdempotencyKeyInProgressError,
   InvalidConfigError,
   InvalidInputError,
+  RatchetError,
   type ValidationIssue,
   WorkflowNotFoundError,
 } from "../errors.js";
@@ -37,6 +38,7 @@ export async function runCreate(
   const input = encodeValue(parsed.data, "input");
   const config = resolveConfig(workflow, command.config ?? {});
   const metadata = encodeValue(command.metadata ?? {}, "metadata") as JsonObject;
+  const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
   const key = command.idempotencyKey;
 
   return inTransaction(deps, async (uow) => {
@@ -59,6 +61,7 @@ export async function runCreate(
       input,
       config,
       metadata,
+      ...(concurrencyKey !== null ? { concurrencyKey } : {}),
       idempotencyKey: key ?? null,
       eventSeq: 1,
       createdAt: uow.now,
@@ -79,6 +82,38 @@ export async function runCreate(
     }
     return { workflowRunId: run.id, status: "PENDING", replayed: false };
   });
+}
+
+/** Longest key a workflow's `concurrency.key` may return. */
+const MAX_CONCURRENCY_KEY = 256;
+
+/**
+ * The run's concurrency key: `null` for a workflow without a limit, else the workflow id and
+ * the key its input gives, as one string (JSON, so no two pairs collide). Throws
+ * `INVALID_CONCURRENCY_KEY` (field `concurrency.key`) when the key function fails.
+ */
+export function concurrencyKeyOf(workflow: AnyWorkflow, input: unknown): string | null {
+  const limit = workflow.concurrency;
+  if (!limit) return null;
+  if (!limit.key) return JSON.stringify([workflow.id]);
+  let key: unknown;
+  try {
+    key = limit.key(input as never);
+  } catch (error) {
+    throw new RatchetError(
+      "INVALID_CONCURRENCY_KEY",
+      `[ratchet] concurrency.key of workflow "${workflow.id}" threw: ${(error as Error)?.message ?? String(error)}`,
+      { workflowId: workflow.id, field: "concurrency.key", cause: error },
+    );
+  }
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_CONCURRENCY_KEY) {
+    throw new RatchetError(
+      "INVALID_CONCURRENCY_KEY",
+      `[ratchet] concurrency.key of workflow "${workflow.id}" must return a string of 1–${MAX_CONCURRENCY_KEY} characters, got ${typeof key === "string" ? `${key.length} characters` : typeof key}`,
+      { workflowId: workflow.id, field: "concurrency.key" },
+    );
+  }
+  return JSON.stringify([workflow.id, key]);
 }
 
 /** Validates each stage's config (applying defaults); rejects config for unknown stages. */

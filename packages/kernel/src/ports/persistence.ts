@@ -17,7 +17,8 @@
  *   `false` and changes nothing when the row does not match. This is how a duplicate delivery
  *   of a job commits its stage output once.
  * - `claimPendingRuns` atomically moves up to `limit` `PENDING` runs (highest priority, then
- *   oldest) to `RUNNING`; concurrent callers never claim the same run (`SKIP LOCKED`).
+ *   oldest) to `RUNNING`; concurrent callers never claim the same run (`SKIP LOCKED`), and
+ *   with `concurrency` never claim past a key's limit (runs without a key are taken first).
  * - `claimSuspendedStages` and `claimOutboxEvents` lease rows to one caller until
  *   `now + leaseMs`, so two hosts never poll the same stage or publish the same event at once.
  *
@@ -55,6 +56,13 @@ export interface ListRunsQuery {
 export interface ClaimPendingOptions {
   limit: number;
   now: Date;
+  /**
+   * Concurrency limits: the most `RUNNING` runs of a workflow that may share one
+   * `concurrencyKey` (`undefined`: no limit). When given, a run with a key is claimed only
+   * while fewer than that many runs with its key are `RUNNING` — counted under a lock of the
+   * key, so concurrent claimers never go over; when absent, keys are ignored.
+   */
+  concurrency?: (workflowId: string) => number | undefined;
 }
 
 /** Options of {@link Persistence.claimSuspendedStages} and {@link Persistence.claimOutboxEvents}. */

@@ -220,13 +220,13 @@ ALTER TABLE "ratchet_stages" SET (fillfactor = 70);
     },
     {
       id: "0004_flow_control",
-      checksum: "de38c9a7b6647245a60a8f53860c42006db1d709e50cf960660812ef3521285a",
+      checksum: "948d03dce17bb1b3e7d0ff9969629cf47e3f96fbee1f04b2e45ba65d2a8c2e3d",
       sql: `-- AlterTable
 ALTER TABLE "ratchet_runs" ADD COLUMN     "concurrency_key" TEXT,
 ADD COLUMN     "control" TEXT NOT NULL DEFAULT '{}';
 
 -- CreateIndex
-CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("concurrency_key", "status");
+CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("status", "concurrency_key");
 `,
     },
   ],
@@ -455,7 +455,7 @@ CREATE INDEX "ratchet_stages_next_poll_idx" ON "ratchet_stages"("next_poll_at");
     },
     {
       id: "0004_flow_control",
-      checksum: "880256712c8ab8e87c290615fbf6f2344ef490336a7f568885e9ae13187bfd96",
+      checksum: "1fa7752ab3f366a7f4110a6b8ab53498cb34afb128416639d0254aee8735bb83",
       sql: `-- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -486,7 +486,7 @@ DROP TABLE "ratchet_runs";
 ALTER TABLE "new_ratchet_runs" RENAME TO "ratchet_runs";
 CREATE INDEX "ratchet_runs_claim_idx" ON "ratchet_runs"("status", "priority" DESC, "created_at");
 CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id", "status");
-CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("concurrency_key", "status");
+CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("status", "concurrency_key");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
 `,

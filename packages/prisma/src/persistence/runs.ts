@@ -171,27 +171,104 @@ export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<R
   return rows.map(runFromRow);
 }
 
-/** Moves up to `limit` `PENDING` runs (highest priority, then oldest) to `RUNNING`, skipping rows others hold. */
+/**
+ * Moves up to `limit` `PENDING` runs (highest priority, then oldest) to `RUNNING`, skipping rows
+ * others hold. With `concurrency`, runs without a key are claimed first, then runs of keys with
+ * room (see {@link claimKeyedRuns}).
+ */
 export async function claimPendingRuns(
   db: SqlExecutor,
-  { limit, now }: ClaimPendingOptions,
+  { limit, now, concurrency }: ClaimPendingOptions,
+): Promise<RunRecord[]> {
+  const claimed = await claimWhere(
+    db,
+    concurrency ? "concurrency_key IS NULL" : "",
+    [],
+    limit,
+    now,
+  );
+  if (concurrency && claimed.length < limit) {
+    claimed.push(...(await claimKeyedRuns(db, limit - claimed.length, now, concurrency)));
+  }
+  return claimed.sort(
+    (a, b) =>
+      b.priority - a.priority ||
+      a.createdAt.getTime() - b.createdAt.getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/** Claims up to `limit` pending runs matching `filter` (an SQL condition over `$3…`). */
+async function claimWhere(
+  db: SqlExecutor,
+  filter: string,
+  params: readonly unknown[],
+  limit: number,
+  now: Date,
 ): Promise<RunRecord[]> {
   const d = db.dialect;
   const rows = await db.query(
     `WITH picked AS MATERIALIZED (
-       SELECT id FROM ratchet_runs WHERE status = 'PENDING' ORDER BY priority DESC, created_at, id LIMIT $1 ${d.skipLocked})
+       SELECT id FROM ratchet_runs WHERE status = 'PENDING'${filter ? ` AND ${filter}` : ""} ORDER BY priority DESC, created_at, id LIMIT $1 ${d.skipLocked})
      UPDATE ratchet_runs SET status = 'RUNNING', version = version + 1, updated_at = $2, started_at = COALESCE(started_at, $2)
      WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND (status = 'PENDING') IS TRUE
      RETURNING ${RUN_COLUMNS}`,
     limit,
     d.date(now),
+    ...params,
   );
-  return rows
-    .map(runFromRow)
-    .sort(
-      (a, b) =>
-        b.priority - a.priority ||
-        a.createdAt.getTime() - b.createdAt.getTime() ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  return rows.map(runFromRow);
+}
+
+/** How many keys with pending runs one claim looks at (the ones with the oldest, most urgent runs). */
+const KEYS_PER_CLAIM = 500;
+
+/**
+ * Claims pending runs that have a concurrency key, key by key (most urgent first), each only
+ * up to its workflow's limit minus the key's `RUNNING` runs. On PostgreSQL the count is taken
+ * under a transaction-scoped advisory lock of the key (`pg_try_advisory_xact_lock`: a key
+ * another claimer holds is skipped, not waited for), so two claimers never both see room for
+ * the same slot; SQLite's writers are serialised already.
+ */
+async function claimKeyedRuns(
+  db: SqlExecutor,
+  limit: number,
+  now: Date,
+  limitOf: (workflowId: string) => number | undefined,
+): Promise<RunRecord[]> {
+  return db.transaction(async (tx) => {
+    const keys = await tx.query<{ workflow_id: string; concurrency_key: string; running: unknown }>(
+      `SELECT p.workflow_id, p.concurrency_key,
+         (SELECT COUNT(*) FROM ratchet_runs r WHERE r.status = 'RUNNING' AND r.concurrency_key = p.concurrency_key) AS running
+       FROM ratchet_runs p WHERE p.status = 'PENDING' AND p.concurrency_key IS NOT NULL
+       GROUP BY p.workflow_id, p.concurrency_key
+       ORDER BY MAX(p.priority) DESC, MIN(p.created_at), p.concurrency_key LIMIT $1`,
+      KEYS_PER_CLAIM,
     );
+    const claimed: RunRecord[] = [];
+    for (const key of keys) {
+      if (claimed.length >= limit) break;
+      const cap = limitOf(key.workflow_id) ?? Number.POSITIVE_INFINITY;
+      if (Number(key.running) >= cap) continue;
+      let room = cap;
+      if (tx.dialect.provider === "postgresql") {
+        const [lock] = await tx.query<{ locked: boolean; running: unknown }>(
+          `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
+          key.concurrency_key,
+        );
+        if (!lock?.locked) continue;
+      }
+      const [count] = await tx.query<{ running: unknown }>(
+        `SELECT COUNT(*) AS running FROM ratchet_runs WHERE status = 'RUNNING' AND concurrency_key = $1`,
+        key.concurrency_key,
+      );
+      room = cap - Number(count?.running ?? 0);
+      if (room <= 0) continue;
+      const take = Math.min(room, limit - claimed.length);
+      claimed.push(
+        ...(await claimWhere(tx, "concurrency_key = $3", [key.concurrency_key], take, now)),
+      );
+    }
+    return claimed;
+  });
 }

@@ -5,6 +5,7 @@
  */
 import { describe } from "vitest";
 import { useFixture } from "./shared.js";
+import { concurrencyTests } from "./workflows/concurrency.js";
 import { controlFlowTests } from "./workflows/control-flow.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
@@ -25,5 +26,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     metadataTests(fixture);
     controlFlowTests(fixture);
     timerTests(fixture);
+    concurrencyTests(fixture);
   });
 }

@@ -187,13 +187,18 @@ export function listRuns(store: InMemoryStore, query: ListRunsQuery): RunRecord[
   return rows.slice(0, Math.max(0, query.limit)).map(copyRun);
 }
 
-/** Moves up to `limit` `PENDING` runs, highest priority then oldest, to `RUNNING`. */
+/**
+ * Moves up to `limit` `PENDING` runs, highest priority then oldest, to `RUNNING`; with
+ * `concurrency`, runs without a key first, then keyed runs while their key has room.
+ */
 export function claimPendingRuns(
   store: InMemoryStore,
   tx: StoreTransaction,
-  { limit, now }: ClaimPendingOptions,
+  { limit, now, concurrency }: ClaimPendingOptions,
 ): RunRecord[] {
-  const picked = store.pendingRuns.first(limit);
+  const picked = concurrency
+    ? pickWithinLimits(store, limit, concurrency)
+    : store.pendingRuns.first(limit);
   const updatedAt = now.getTime();
   return picked.map((prev) => {
     const next: RunRecord = {
@@ -221,4 +226,27 @@ export function claimPendingRuns(
     store.runs.replace(tx, next.id, prev, next);
     return copyRun(next);
   });
+}
+
+function pickWithinLimits(
+  store: InMemoryStore,
+  limit: number,
+  limitOf: (workflowId: string) => number | undefined,
+): RunRecord[] {
+  const picked = store.pendingRuns.first(limit, (row) => row.concurrencyKey === null);
+  if (picked.length >= limit) return picked;
+  const running = new Map<string, number>();
+  for (const row of store.runs.values()) {
+    if (row.status === "RUNNING" && row.concurrencyKey !== null)
+      running.set(row.concurrencyKey, (running.get(row.concurrencyKey) ?? 0) + 1);
+  }
+  const keyed = store.pendingRuns.first(limit - picked.length, (row) => {
+    const key = row.concurrencyKey;
+    if (key === null) return false;
+    const now = running.get(key) ?? 0;
+    if (now >= (limitOf(row.workflowId) ?? Number.POSITIVE_INFINITY)) return false;
+    running.set(key, now + 1);
+    return true;
+  });
+  return [...picked, ...keyed];
 }
