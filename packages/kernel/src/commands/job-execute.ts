@@ -30,6 +30,7 @@ import {
   commitFailed,
   commitSuspended,
   type RetryDecision,
+  stepTypeOf,
 } from "../internal/stage-outcome.js";
 import { inTransaction } from "../internal/unit-of-work.js";
 import { zodIssues } from "../internal/validation.js";
@@ -484,6 +485,7 @@ function progressWriter(deps: KernelDeps, target: AttemptTarget) {
       if (!started) {
         uow.event(run, "workflow.step.started", {
           stageId: target.record.stageId,
+          stepType: stepTypeOf(target),
           attempt: target.attempt,
           startedAt: target.startedAt.toISOString(),
         });

@@ -94,6 +94,11 @@ export async function settleJob(
   });
 }
 
+/** The attempt's step type, as `workflow.step.started` reports it (`task` for plain stages). */
+export function stepTypeOf(target: Pick<AttemptTarget, "workflow" | "record">): string {
+  return target.workflow.getStage(target.record.stageId)?.stage.stepType ?? "task";
+}
+
 /** Writes what the attempt reported: `workflow.step.started` (once) and its logs. */
 export function writeReports(
   uow: UnitOfWork,
@@ -103,6 +108,7 @@ export function writeReports(
   if (target.emitStarted) {
     uow.event(run, "workflow.step.started", {
       stageId: target.record.stageId,
+      stepType: stepTypeOf(target),
       attempt: target.attempt,
       startedAt: target.startedAt.toISOString(),
     });
@@ -131,6 +137,7 @@ function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): P
         payload: {
           workflowId: run.workflowId,
           stageId: record.stageId,
+          stepType: stepTypeOf(target),
           attempt: target.attempt,
           startedAt: target.startedAt.toISOString(),
         },
@@ -372,6 +379,7 @@ export async function commitFailed(
     uow.event(run, "workflow.step.failed", {
       stageId: record.stageId,
       attempt: target.attempt,
+      attempts: target.attempt,
       error: errorPayload,
     });
     await settleJob(deps, uow, target, { error });

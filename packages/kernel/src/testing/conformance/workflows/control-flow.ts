@@ -123,6 +123,36 @@ export function controlFlowTests(fixture: () => WorkflowFixture): void {
       expect(completed).toEqual(["validate", "check-inventory", "backorder", "complete"]);
     });
 
+    it("publishes the seed's event names through the outbox, each step with its type", async () => {
+      const clock = new FakeClock(T0);
+      const workflow = orderWorkflow(clock, []);
+      const t = kernelOn(fixture().ports, [workflow], { clock });
+      const runId = await start(t, workflow.id, { orderId: "E-1", stock: 1 });
+      await t.driver.runToCompletion(runId);
+      const types = new Set(t.events.forRun(runId).map((e) => e.type));
+      for (const type of [
+        "workflow.started",
+        "workflow.step.started",
+        "workflow.step.completed",
+        "workflow.completed",
+      ]) {
+        expect(types).toContain(type);
+      }
+      const started = payloadsOf(t, runId, "workflow.step.started").map((p) => [
+        p.stageId,
+        p.stepType,
+      ]);
+      expect(started).toEqual(
+        expect.arrayContaining([
+          ["validate", "task"],
+          ["check-inventory", "choice"],
+          ["ship", "task"],
+          ["complete", "pass"],
+        ]),
+      );
+      expect(payloadsOf(t, runId, "workflow.completed")).toHaveLength(1);
+    });
+
     it("a choice with no match and no default fails the run with NO_CHOICE_MATCHED", async () => {
       const clock = new FakeClock(T0);
       const runs: Array<[string, number]> = [];
