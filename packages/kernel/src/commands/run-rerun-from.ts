@@ -1,8 +1,12 @@
 /**
- * `run.rerunFrom`: runs a finished run (completed, failed or cancelled) again from one stage
- * on. Stage records from that stage's group on are replaced; earlier stages keep their outputs
- * and are not run again.
+ * `run.rerunFrom`: runs a finished run (completed, failed, cancelled or timed out) again from
+ * one stage on. Stage records from that stage's group on are replaced; earlier stages keep
+ * their outputs and are not run again. In a workflow with jumps (choices, loops, `next`), the
+ * stage must have been reached in the run; it gets the input it got then — the output of the
+ * group the run entered it from — and loop counters start again.
  */
+
+import type { AnyWorkflow } from "../dsl/workflow.js";
 import {
   IllegalStateTransitionError,
   RunNotFoundError,
@@ -10,9 +14,10 @@ import {
   WorkflowNotFoundError,
 } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
+import { enteringControl, writeControl } from "../internal/flow-control.js";
 import { startGroup } from "../internal/progression.js";
 import { commitRun, inTransaction } from "../internal/unit-of-work.js";
-import { isTerminalRunStatus } from "../records.js";
+import { isTerminalRunStatus, type StageRecord } from "../records.js";
 import type { RunRerunFromCommand, RunRerunFromResult } from "./types.js";
 
 /** Handles `run.rerunFrom`. */
@@ -40,19 +45,20 @@ export async function runRerunFrom(
       });
     }
     const records = await uow.tx.listStages(runId);
-    const earlierIncomplete = records.some(
-      (r) => r.groupIndex < entry.groupIndex && r.status !== "COMPLETED",
-    );
-    const earlierMissing = workflow.groups
-      .slice(0, entry.groupIndex)
-      .some((group) =>
-        group.some(
-          (stage) => !records.some((r) => r.stageId === stage.id && r.status === "COMPLETED"),
-        ),
-      );
-    if (earlierIncomplete || earlierMissing) {
+    const from = workflow.branching ? enteredFrom(workflow, records, entry.groupIndex) : null;
+    const earlierIncomplete = workflow.branching
+      ? from === undefined
+      : records.some((r) => r.groupIndex < entry.groupIndex && r.status !== "COMPLETED") ||
+        workflow.groups
+          .slice(0, entry.groupIndex)
+          .some((group) =>
+            group.some(
+              (stage) => !records.some((r) => r.stageId === stage.id && r.status === "COMPLETED"),
+            ),
+          );
+    if (earlierIncomplete) {
       throw new IllegalStateTransitionError(
-        "stages before it incomplete",
+        workflow.branching ? "stage not reached in this run" : "stages before it incomplete",
         `rerun from "${command.fromStageId}"`,
         {
           workflowRunId: runId,
@@ -68,8 +74,13 @@ export async function runRerunFrom(
     const started = await startGroup(deps, uow, run, workflow, entry.groupIndex);
     const jobIds = started.jobs.map((job) => job.jobId);
     uow.event(run, "workflow.started", { rerunFrom: command.fromStageId });
+    const control =
+      from === null || from === undefined
+        ? {}
+        : writeControl(enteringControl({}, from, entry.groupIndex));
     await commitRun(uow, run, {
       status: "RUNNING",
+      ...(workflow.branching ? { control } : {}),
       currentGroup: entry.groupIndex,
       groupRemaining: started.stages.length,
       output: null,
@@ -85,4 +96,37 @@ export async function runRerunFrom(
   });
   await Promise.all(staleBlobs.map((key) => deps.blobStore.delete(key).catch(() => undefined)));
   return result;
+}
+
+/**
+ * For a branching workflow: the group the run last entered `groupIndex` from (-1: the run's
+ * start), or `undefined` when the group was never reached. The candidates are the groups that
+ * can lead there (by their `next` or a route of one of their steps) and completed before the
+ * group was entered; the one that completed last wins (the later group on a tie).
+ */
+function enteredFrom(
+  workflow: AnyWorkflow,
+  records: readonly StageRecord[],
+  groupIndex: number,
+): number | undefined {
+  const mine = records.filter((r) => r.groupIndex === groupIndex);
+  if (mine.length === 0) return undefined;
+  const entered = Math.min(...mine.map((r) => r.createdAt.getTime()));
+  const leadsHere = (g: number) =>
+    workflow.flow[g] === groupIndex ||
+    (workflow.groups[g] ?? []).some((stage) =>
+      (stage.flow?.routes ?? []).some((id) => workflow.getStage(id)?.groupIndex === groupIndex),
+    );
+  let from = groupIndex === 0 ? -1 : undefined;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    if (r.status !== "COMPLETED" || r.groupIndex === groupIndex) continue;
+    if (r.createdAt.getTime() > entered || !leadsHere(r.groupIndex)) continue;
+    const done = r.completedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+    if (done > latest || (done === latest && from !== undefined && r.groupIndex > from)) {
+      latest = done;
+      from = r.groupIndex;
+    }
+  }
+  return from;
 }

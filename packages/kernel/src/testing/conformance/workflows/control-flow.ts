@@ -153,6 +153,34 @@ export function controlFlowTests(fixture: () => WorkflowFixture): void {
       expect(payloadsOf(t, runId, "workflow.completed")).toHaveLength(1);
     });
 
+    it("reruns from a step the run reached, with the input it got then; not from one it skipped", async () => {
+      const clock = new FakeClock(T0);
+      const runs: Array<[string, number]> = [];
+      const workflow = orderWorkflow(clock, runs);
+      const t = kernelOn(fixture().ports, [workflow], { clock });
+      const runId = await start(t, workflow.id, { orderId: "R-1", stock: 0 });
+      await t.driver.runToCompletion(runId);
+      await expect(
+        t.kernel.dispatch({ type: "run.rerunFrom", workflowRunId: runId, fromStageId: "ship" }),
+      ).rejects.toMatchObject({ code: "ILLEGAL_STATE_TRANSITION" });
+      clock.advance(1_000);
+      await t.kernel.dispatch({
+        type: "run.rerunFrom",
+        workflowRunId: runId,
+        fromStageId: "backorder",
+      });
+      const run = await t.driver.runToCompletion(runId);
+      expect(run.status).toBe("COMPLETED");
+      expect(decodeValue(run.output)).toMatchObject({ orderId: "R-1", via: { backorder: "R-1" } });
+      expect(runs.map(([id]) => id)).toEqual(["validate", "backorder", "backorder"]);
+      expect(await stageIds(t, runId)).toEqual([
+        "backorder",
+        "check-inventory",
+        "complete",
+        "validate",
+      ]);
+    });
+
     it("a choice with no match and no default fails the run with NO_CHOICE_MATCHED", async () => {
       const clock = new FakeClock(T0);
       const runs: Array<[string, number]> = [];
