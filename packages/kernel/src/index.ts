@@ -42,6 +42,26 @@ export {
   type StepType,
   type SuspendResult,
 } from "./dsl/stage.js";
+export { StepWorkflowBuilder, workflow } from "./dsl/step-builder.js";
+export { StepBranchBuilder } from "./dsl/step-builder-branch.js";
+export type {
+  StepBranch,
+  StepChoice,
+  StepChoiceOptions,
+  StepLoopOptions,
+  StepParallelOptions,
+  StepPassOptions,
+  StepPollContext,
+  StepPollOptions,
+  StepSleepOptions,
+} from "./dsl/step-builder-options.js";
+export { StepSequenceBuilder } from "./dsl/step-builder-sequence.js";
+export type {
+  StepFlowContext,
+  TaskContext,
+  TaskInputMapper,
+  TaskOptions,
+} from "./dsl/step-builder-task.js";
 export {
   type ChoiceBranch,
   type ChoiceStepOptions,

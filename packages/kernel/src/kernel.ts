@@ -48,6 +48,11 @@ export interface KernelConfig {
   newId?: IdGenerator;
   /** Uniform in [0, 1), for the jitter of retry delays (default `Math.random`). */
   random?: () => number;
+  /**
+   * Services handed to every stage as `ctx.plugins` (e.g. `{ orders, email }`); the kernel
+   * never reads them. Default: none.
+   */
+  plugins?: Record<string, unknown>;
 }
 
 /** The kernel: a typed command dispatcher. */
@@ -110,6 +115,7 @@ export function createKernel(config: KernelConfig): Kernel {
     inFlight: new InFlightRegistry(),
     committer: stageCommitterFor(ports),
     random: config.random ?? Math.random,
+    plugins: Object.freeze({ ...config.plugins }),
   };
 
   const dispatch = async (command: Command): Promise<unknown> => {

@@ -71,6 +71,13 @@ export interface StageContext<TInput = unknown, TConfig = unknown> {
   setMetadata(key: string, value: unknown): Promise<void>;
   /** A metadata key: as this attempt set it, else as the run had it when the attempt started. */
   getMetadata<T = unknown>(key: string): T | undefined;
+  /**
+   * The services the kernel was configured with (`KernelConfig.plugins`), by name — e.g.
+   * `ctx.plugins.orders.validate(id)`. Typed loosely: each host decides what it provides.
+   * Empty when none were given.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: plugin services are whatever the host provides
+  plugins: Readonly<Record<string, any>>;
   workflowId: string;
   workflowRunId: string;
   stageId: string;

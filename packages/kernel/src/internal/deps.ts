@@ -69,4 +69,6 @@ export interface KernelDeps {
   random: () => number;
   /** Writes stage completions: the persistence's own committer, or the transactional one. */
   committer: StageCommitter;
+  /** The services stages see as `ctx.plugins` (`KernelConfig.plugins`; default: none). */
+  plugins?: Readonly<Record<string, unknown>>;
 }

@@ -18,6 +18,7 @@ import type { StageAbort } from "./stage-abort.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const NO_PLUGINS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** What a running stage reported, to be stored with its result. */
 export interface StageReports {
@@ -115,6 +116,7 @@ export function createStageContext(
     },
     getMetadata: <T>(key: string): T | undefined =>
       (setValues?.has(key) ? setValues.get(key) : source.metadata[key]) as T | undefined,
+    plugins: deps.plugins ?? NO_PLUGINS,
     workflowId: source.workflowId,
     workflowRunId: source.workflowRunId,
     stageId: source.stageId,

@@ -34,6 +34,8 @@ export interface TestKernelOptions {
   random?: () => number;
   /** Worker id the driver claims and dequeues as (default `test-driver`). */
   workerId?: string;
+  /** Services stages see as `ctx.plugins` (see `KernelConfig.plugins`); fakes, in tests. */
+  plugins?: Record<string, unknown>;
 }
 
 /** A kernel with its ports, for tests. */
@@ -73,6 +75,7 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
     ...(options.options ? { options: options.options } : {}),
     ...(options.newId ? { newId: options.newId } : {}),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
   });
   const driver = createDriver({
     kernel,

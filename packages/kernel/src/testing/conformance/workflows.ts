@@ -10,6 +10,7 @@ import { controlFlowTests } from "./workflows/control-flow.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
+import { stepStyleTests } from "./workflows/step-style.js";
 import { timerTests } from "./workflows/timers.js";
 
 export type {
@@ -27,5 +28,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     controlFlowTests(fixture);
     timerTests(fixture);
     concurrencyTests(fixture);
+    stepStyleTests(fixture);
   });
 }

@@ -1,0 +1,193 @@
+/**
+ * `workflow("name")`: the step-function builder style — tasks with inline handlers, choices,
+ * parallel branches, pass, poll, loop and sleep steps, declared in order. It compiles to the
+ * same stage graph `WorkflowBuilder` builds (through `buildWorkflow`); it is not a second
+ * engine. Steps run in declaration order unless one says `next` (a jump) or `end`, or a choice
+ * routes.
+ *
+ * A parallel step compiles to a parallel group — a branch that is one task is that task's
+ * stage, a longer branch is one stage (id: the branch's name) running its steps in order —
+ * followed by a pass stage with the parallel's id whose output is `{ [branchName]: output }`.
+ * Jumps to the parallel's id go to its group.
+ *
+ * There is no subprocess mode: `.isolated()` is accepted and ignored — every run is durable
+ * and runs in the worker that claims it.
+ */
+import { z } from "zod";
+import type { StageRetryPolicy } from "./retry-policy.js";
+import type { AnyStage } from "./stage.js";
+import { StepBranchBuilder } from "./step-builder-branch.js";
+import {
+  type CompiledBranch,
+  choiceOptions,
+  fail,
+  flowOf,
+  loopOptions,
+  StepSequenceBuilder,
+} from "./step-builder-sequence.js";
+import { isZodSchema } from "./step-builder-task.js";
+import { choiceStep, loopStep, passStep } from "./steps.js";
+import type { AnyWorkflow, ConcurrencyLimit } from "./workflow.js";
+import { buildWorkflow, type GroupNext } from "./workflow-graph.js";
+
+/**
+ * Builds a workflow step by step (see {@link workflow}). `build()` returns the kernel
+ * `Workflow` (id and name: the workflow's name).
+ */
+export class StepWorkflowBuilder extends StepSequenceBuilder {
+  private text = "";
+  private retryDefault: StageRetryPolicy | undefined;
+  private timeoutMs: number | undefined;
+  private limit: ConcurrencyLimit | undefined;
+
+  /** @param name The workflow's name, which is also its id. */
+  constructor(private readonly name: string) {
+    super();
+  }
+
+  /** The workflow's description. */
+  description(text: string): this {
+    this.text = String(text);
+    return this;
+  }
+
+  /**
+   * Accepted for compatibility and ignored: there is no inline/subprocess choice — every run
+   * is durable and runs in the worker that claims it.
+   */
+  isolated(_flag = true): this {
+    return this;
+  }
+
+  /** The retry policy of steps that set none; a step's `retry` overrides it field by field. */
+  defaultRetry(policy: StageRetryPolicy): this {
+    this.retryDefault = policy;
+    return this;
+  }
+
+  /** Ends a run `TIMED_OUT` (error `WORKFLOW_TIMEOUT`) if it is still going `ms` after it started. */
+  timeout(ms: number): this {
+    this.timeoutMs = ms;
+    return this;
+  }
+
+  /** At most `limit` runs (per `key` of their input, if given) are `RUNNING` at once. */
+  concurrency(limit: ConcurrencyLimit): this {
+    this.limit = limit;
+    return this;
+  }
+
+  /**
+   * Compiles the steps to the stage graph and checks it (see `buildWorkflow` for the codes:
+   * `UNKNOWN_NEXT_STAGE`, `UNREACHABLE_STAGE`, `INCOMPATIBLE_SCHEMAS`, …; a step id used twice,
+   * also inside a branch, is `DUPLICATE_STAGE_ID`). The workflow's input schema is the first
+   * step's zod `inputSchema` when it is a task with one, else anything; its output: anything.
+   */
+  build(): AnyWorkflow {
+    const seen = new Set<string>();
+    const use = (id: string) => {
+      if (seen.has(id))
+        fail("DUPLICATE_STAGE_ID", `workflow "${this.name}" uses step id "${id}" twice`, {
+          workflowId: this.name,
+          stageId: id,
+        });
+      seen.add(id);
+    };
+    // A jump to a parallel step goes to its group (its first stage).
+    const entries = new Map<string, string>();
+    for (const step of this.steps) {
+      use(step.id);
+      if (step.kind !== "parallel") continue;
+      for (const branch of step.branches) for (const id of branch.compiled.ids) use(id);
+      entries.set(step.id, (step.branches[0] as { compiled: CompiledBranch }).compiled.stage.id);
+    }
+    const to = (id: string) => entries.get(id) ?? id;
+    const jump = (options: { next?: string; end?: boolean }) => {
+      const flow = flowOf(options);
+      return flow?.next !== undefined ? { next: to(flow.next) } : flow;
+    };
+
+    const groups: AnyStage[][] = [];
+    const nexts: (GroupNext | undefined)[] = [];
+    for (const step of this.steps) {
+      switch (step.kind) {
+        case "task":
+        case "pass":
+          groups.push([step.stage]);
+          nexts.push(jump(step.options));
+          break;
+        case "poll":
+        case "sleep":
+          groups.push([step.stage]);
+          nexts.push(undefined);
+          break;
+        case "choice":
+          groups.push([choiceStep(step.id, choiceOptions(step.options, to))]);
+          nexts.push(undefined);
+          break;
+        case "loop":
+          groups.push([loopStep(step.id, loopOptions(step.options, to(step.options.target)))]);
+          nexts.push(undefined);
+          break;
+        case "parallel": {
+          groups.push(step.branches.map((b) => b.compiled.stage));
+          nexts.push(undefined);
+          const keys = step.branches.map((b) => [b.name, b.compiled.stage.id] as const);
+          const join = passStep(step.id, {
+            transform: (ctx) =>
+              Object.fromEntries(keys.map(([name, stageId]) => [name, ctx.getStepResult(stageId)])),
+          });
+          groups.push([Object.freeze({ ...join, stepType: "parallel" }) as AnyStage]);
+          nexts.push(jump(step.options));
+          break;
+        }
+      }
+    }
+    const first = this.steps[0];
+    const inputSchema =
+      first?.kind === "task" && isZodSchema(first.options.inputSchema)
+        ? first.options.inputSchema
+        : z.any();
+    return buildWorkflow({
+      id: this.name,
+      name: this.name,
+      description: this.text,
+      inputSchema,
+      outputSchema: z.any(),
+      groups,
+      nexts,
+      defaultRetry: this.retryDefault,
+      timeoutMs: this.timeoutMs,
+      concurrency: this.limit,
+    });
+  }
+}
+
+/**
+ * Starts a workflow in the step-function style; the workflow's id and name are `name`.
+ *
+ * @example
+ * ```ts
+ * const wf = workflow("process-order")
+ *   .task("validate", {
+ *     inputSchema: z.object({ orderId: z.string() }),
+ *     handler: async (input, ctx) => ctx.plugins.orders.validate(input.orderId),
+ *   })
+ *   .choice("check", {
+ *     choices: [{ condition: (ctx) => ctx.steps.validate.inStock, next: "ship" }],
+ *     default: "backorder",
+ *   })
+ *   .task("ship", { handler: async (input, ctx) => ctx.plugins.shipping.ship(input), end: true })
+ *   .task("backorder", { handler: async () => ({ backordered: true }) })
+ *   .build();
+ * ```
+ */
+export function workflow(name: string): StepWorkflowBuilder {
+  return new StepWorkflowBuilder(name);
+}
+
+/**
+ * Starts a parallel branch named `name` (its key in the parallel's output); add tasks and
+ * pass steps, then `build()` it for `.parallel(id, { branches })`.
+ */
+workflow.branch = (name: string): StepBranchBuilder => new StepBranchBuilder(name);
