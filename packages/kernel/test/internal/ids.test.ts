@@ -37,7 +37,7 @@ describe("uuidv7Generator", () => {
     expect(spy).toHaveBeenCalledTimes(Math.ceil(count / Math.floor(RANDOM_POOL_BYTES / 10)));
   });
 
-  it("uses every random byte it draws, in order, for the random fields", () => {
+  it("uses the random bytes it draws, in order: the first two seed the millisecond's counter", () => {
     const fill = vi.spyOn(crypto, "getRandomValues").mockImplementation((array) => {
       const bytes = array as Uint8Array;
       for (let i = 0; i < bytes.length; i++) bytes[i] = i % 256;
@@ -46,8 +46,15 @@ describe("uuidv7Generator", () => {
     const newId = uuidv7Generator(new FakeClock(0));
     // Bytes 0..9: version nibble of 0x00, 0x01, variant bits over 0x02, then 0x03..0x09.
     expect(newId()).toBe("00000000-0000-7001-8203-040506070809");
-    // Bytes 10..19 of the same block.
-    expect(newId()).toBe("00000000-0000-7a0b-8c0d-0e0f10111213");
+    // Same millisecond: the counter goes on (002); bytes 12..19 of the block fill the rest.
+    expect(newId()).toBe("00000000-0000-7002-8c0d-0e0f10111213");
     expect(fill).toHaveBeenCalledTimes(1);
+  });
+
+  it("ids made in one millisecond sort in the order they were made (at least 2,048 of them)", () => {
+    const newId = uuidv7Generator(new FakeClock(Date.UTC(2026, 0, 1)));
+    const ids = Array.from({ length: 2_048 }, () => newId());
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
