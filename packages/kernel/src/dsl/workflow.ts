@@ -72,6 +72,14 @@ type ParallelOutput<S extends readonly AnyStage[]> = {
   [K in S[number] as K["id"]]: StageOutput<K>;
 };
 
+/**
+ * What flows on after a group with `flow`: the group's output when the run goes on to the
+ * next group, else (after `end` or a `next` jump) anything — the next group is reached by a
+ * jump from elsewhere, which the types cannot follow; `build()` checks those edges.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: after a jump the next input is only known at build time
+type After<F, TOut> = F extends { end: true } | { next: string } ? any : TOut;
+
 /** Resolves to `unknown` when values of `TFrom` fit a stage taking `TIn`, else to an explanatory error type. */
 type Accepts<TFrom, TIn> = [TFrom] extends [TIn]
   ? unknown
@@ -113,15 +121,17 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   /**
    * Appends a stage that runs after everything before it. `next` names the stage the run goes
    * to after it (instead of the one appended next); `end: true` ends the run with its output.
+   * After either, the next stage appended takes any input at compile time (it is reached by a
+   * jump); `build()` checks its schema against every group that can lead to it.
    */
-  pipe<TIn, TOut, TAccepts>(
+  pipe<TIn, TOut, TAccepts, const F extends GroupNext | undefined = undefined>(
     // biome-ignore lint/suspicious/noExplicitAny: config type of the piped stage is free
     stage: Stage<string, TIn, TOut, any, TAccepts> & Accepts<TCurrent, TAccepts>,
-    flow?: GroupNext,
-  ): WorkflowBuilder<TInput, TOut> {
+    flow?: F,
+  ): WorkflowBuilder<TInput, After<F, TOut>> {
     this.groups.push([stage as AnyStage]);
     this.nexts.push(flow);
-    return this as unknown as WorkflowBuilder<TInput, TOut>;
+    return this as unknown as WorkflowBuilder<TInput, After<F, TOut>>;
   }
 
   /**
@@ -146,10 +156,13 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
    * A pass step: hands on `transform(context)`, or a static `result`, or its input unchanged;
    * `end: true` ends the run with it, `next` jumps.
    */
-  pass<TOut = TCurrent>(
+  pass<
+    TOut = TCurrent,
+    const O extends PassStepOptions<TCurrent, TOut> = PassStepOptions<TCurrent, TOut>,
+  >(
     id: string,
-    options: PassStepOptions<TCurrent, TOut> = {},
-  ): WorkflowBuilder<TInput, TOut> {
+    options: O & PassStepOptions<TCurrent, TOut> = {} as O,
+  ): WorkflowBuilder<TInput, After<O, TOut>> {
     const flow: GroupNext = {};
     if (options.next !== undefined) flow.next = options.next;
     if (options.end) flow.end = true;
@@ -183,13 +196,13 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
    * Appends stages that run at the same time; the next stage receives `{ [stageId]: output }`.
    * `flow` as for {@link WorkflowBuilder.pipe}.
    */
-  parallel<const S extends readonly AnyStage[]>(
+  parallel<const S extends readonly AnyStage[], const F extends GroupNext | undefined = undefined>(
     stages: CheckedGroup<TCurrent, S>,
-    flow?: GroupNext,
-  ): WorkflowBuilder<TInput, ParallelOutput<S>> {
+    flow?: F,
+  ): WorkflowBuilder<TInput, After<F, ParallelOutput<S>>> {
     this.groups.push([...(stages as readonly AnyStage[])]);
     this.nexts.push(flow);
-    return this as unknown as WorkflowBuilder<TInput, ParallelOutput<S>>;
+    return this as unknown as WorkflowBuilder<TInput, After<F, ParallelOutput<S>>>;
   }
 
   /**
