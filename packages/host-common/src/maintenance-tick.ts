@@ -42,6 +42,8 @@ export interface MaintenanceTickResult {
   scheduledFired: number;
   eventsFlushed: number;
   eventsFailed: number;
+  /** The earliest next check of the suspended stages this tick found still waiting, if any. */
+  nextDueAt?: Date;
   failures: DutyFailure[];
 }
 
@@ -91,6 +93,7 @@ export async function runMaintenanceTick(
     });
     result.suspendedChecked = r.checked;
     result.resumed = r.resumed;
+    if (r.nextCheckAt) result.nextDueAt = r.nextCheckAt;
   });
   await duty("reapStale", async () => {
     const r = await kernel.dispatch({

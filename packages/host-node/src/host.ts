@@ -61,9 +61,11 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
   const options = resolveOptions(input);
   const jobs = new JobLoop(options);
   const orchestrator = new Orchestrator(options, () => jobs.wake(), jobs);
-  jobs.onJobDone = () => {
+  jobs.onJobDone = (result) => {
     orchestrator.noteActivity();
     orchestrator.flushSoon();
+    // A sleep or poll that suspended its stage is next due then: tick at that time.
+    if (result?.outcome === "suspended") orchestrator.wakeAt(result.nextPollAt);
   };
   let startedAt: number | undefined;
   let unsubscribe: (() => void) | undefined;

@@ -6,6 +6,7 @@
  */
 import { executeJob, HeartbeatGroup } from "@ratchet/host-common";
 import type { DequeuedJob, JobExecuteResult } from "@ratchet/kernel";
+import { DueTimer } from "./due-timer.js";
 import type { ResolvedNodeHostOptions } from "./options.js";
 
 /** Counters of the job loop. */
@@ -37,8 +38,10 @@ export class JobLoop {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleDelayMs: number;
 
-  /** Called whenever a job finished (e.g. to publish its events soon). */
-  onJobDone: () => void = () => {};
+  /** Called whenever a job finished (e.g. to publish its events soon), with its result if it ran. */
+  onJobDone: (result: JobExecuteResult | undefined) => void = () => {};
+  /** Polls when a retried job's back-off ends, if that is before the next poll. */
+  private readonly due = new DueTimer(() => this.wake());
 
   constructor(private readonly options: ResolvedNodeHostOptions) {
     this.idleDelayMs = options.jobPollIntervalMs;
@@ -162,6 +165,7 @@ export class JobLoop {
   private launch(job: DequeuedJob): void {
     const controller = new AbortController();
     let continued = false;
+    let outcome: JobExecuteResult | undefined;
     const done = executeJob(this.options.kernel, job, {
       workerId: this.options.workerId,
       heartbeats: this.heartbeats,
@@ -169,6 +173,8 @@ export class JobLoop {
       continueWith: this.options.continueRunsLocally ? 1 : 0,
     })
       .then(async (result) => {
+        outcome = result;
+        if (result.outcome === "retrying") this.due.at(result.retryAt);
         this.stats.jobsProcessed++;
         this.stats.outcomes[result.outcome]++;
         // The next stage of the run, already leased to this host: run it now, in this slot
@@ -195,7 +201,7 @@ export class JobLoop {
       })
       .finally(() => {
         this.inFlight.delete(job.jobId);
-        this.onJobDone();
+        this.onJobDone(outcome);
         // A freed slot looks for queued work at once. A slot the run's next stage took over
         // stays busy; new jobs elsewhere announce themselves with a wake-up.
         if (this.running && !continued) this.wake();
@@ -212,6 +218,7 @@ export class JobLoop {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.due.clear();
     const all = () => Promise.all([...this.inFlight.values()].map((entry) => entry.done));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finished = await Promise.race([

@@ -6,6 +6,7 @@
  */
 import { type MaintenanceTickResult, runMaintenanceTick } from "@ratchet/host-common";
 import type { DequeuedJob } from "@ratchet/kernel";
+import { DueTimer } from "./due-timer.js";
 import type { ResolvedNodeHostOptions } from "./options.js";
 
 /** Where claimed runs' first jobs can go straight away (the host's job loop). */
@@ -30,6 +31,9 @@ export class Orchestrator {
   /** The wait before the next tick: the base interval, or more while idle. */
   delayMs: number;
   private flushing: Promise<void> | undefined;
+  /** Ticks early when a suspended stage or a scheduled command is due before the next tick. */
+  private readonly due = new DueTimer(() => this.tickNow());
+  private tickDue = false;
 
   constructor(
     private readonly options: ResolvedNodeHostOptions,
@@ -88,14 +92,33 @@ export class Orchestrator {
           result.eventsFailed >
           0;
       this.activeSinceTick = false;
+      if (result.nextDueAt) this.due.at(result.nextDueAt);
       // Back off while idle: each tick that found nothing doubles the wait, up to the maximum.
       this.delayMs = busy
         ? this.options.orchestrationIntervalMs
         : Math.min(this.delayMs * 2, this.options.maxIdleOrchestrationIntervalMs);
     } finally {
       this.current = undefined;
-      this.schedule(this.delayMs);
+      this.schedule(this.tickDue ? 0 : this.delayMs);
+      this.tickDue = false;
     }
+  }
+
+  /**
+   * Something (a sleep's wake-up, a poll's next check) is due at `at`: ticks then if that is
+   * before the next regular tick.
+   */
+  wakeAt(at: Date): void {
+    if (this.running) this.due.at(at);
+  }
+
+  private tickNow(): void {
+    if (!this.running) return;
+    if (this.current) {
+      this.tickDue = true;
+      return;
+    }
+    this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
@@ -185,6 +208,7 @@ export class Orchestrator {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.due.clear();
     if (this.flushTimer && !this.flushing) clearTimeout(this.flushTimer);
     await Promise.allSettled([this.current, this.claiming, this.flushing]);
   }

@@ -30,22 +30,23 @@ export async function stagePollSuspended(
   });
   const result: StagePollSuspendedResult = { checked: 0, resumed: 0, failed: 0, stillWaiting: 0 };
   for (const record of claimed) {
-    const outcome = await checkOne(deps, record);
+    const { outcome, nextPollAt } = await checkOne(deps, record);
     result.checked++;
     result[outcome]++;
+    if (nextPollAt && !(result.nextCheckAt && result.nextCheckAt <= nextPollAt))
+      result.nextCheckAt = nextPollAt;
   }
   return result;
 }
 
-async function checkOne(
-  deps: KernelDeps,
-  record: StageRecord,
-): Promise<"resumed" | "failed" | "stillWaiting"> {
+type CheckOutcome = { outcome: "resumed" | "failed" | "stillWaiting"; nextPollAt?: Date };
+
+async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOutcome> {
   const run = await deps.persistence.getRun(record.runId);
-  if (run?.status !== "RUNNING") return "stillWaiting";
+  if (run?.status !== "RUNNING") return { outcome: "stillWaiting" };
   const workflow = deps.registry.getWorkflow(run.workflowId);
   const stage = workflow?.getStage(record.stageId)?.stage;
-  if (!workflow || !stage?.checkCompletion) return "stillWaiting";
+  if (!workflow || !stage?.checkCompletion) return { outcome: "stillWaiting" };
 
   const poll = (record.pollConfig ?? {}) as JsonObject;
   const intervalMs = typeof poll.pollIntervalMs === "number" ? poll.pollIntervalMs : 60_000;
@@ -112,21 +113,21 @@ async function checkOne(
     });
     if ("error" in checked) {
       await commitFailed(deps, target, checked.error, undefined);
-      return "failed";
+      return { outcome: "failed" };
     }
     let flow: ClosingFlow | undefined;
     if (workflow.branching) {
       const step = nextStep(workflow, run, record.groupIndex, record.stageId, undefined, now);
       if ("error" in step) {
         await commitFailed(deps, target, step.error, undefined);
-        return "failed";
+        return { outcome: "failed" };
       }
       flow = { step, records };
     }
     const prepared = await prepareOutput(deps, record, checked.encoded);
     const outcome = await commitCompleted(deps, target, prepared, checked.value, undefined, flow);
     if (outcome.kind === "committed") cacheOutput(deps, record.id, checked.value, prepared.bytes);
-    return outcome.kind === "committed" ? "resumed" : "stillWaiting";
+    return { outcome: outcome.kind === "committed" ? "resumed" : "stillWaiting" };
   }
   if ("error" in check && typeof check.error === "string") {
     await commitFailed(
@@ -139,7 +140,7 @@ async function checkOne(
       },
       undefined,
     );
-    return "failed";
+    return { outcome: "failed" };
   }
   const maxWaitMs = typeof poll.maxWaitMs === "number" ? poll.maxWaitMs : undefined;
   if (maxWaitMs !== undefined && now.getTime() - suspendedAt.getTime() >= maxWaitMs) {
@@ -153,7 +154,7 @@ async function checkOne(
       },
       undefined,
     );
-    return "failed";
+    return { outcome: "failed" };
   }
   const nextPollAt =
     "nextCheckAt" in check && check.nextCheckAt instanceof Date
@@ -183,11 +184,11 @@ async function checkOne(
       },
       now,
     );
-    return "stillWaiting";
+    return { outcome: "stillWaiting", nextPollAt };
   }
   await deps.persistence.withTransaction(async (tx) => {
     await tx.updateStage(record.id, patch, { expected: { status: ["SUSPENDED"] }, now });
     if (reports.logs.length > 0) await tx.appendLogs(reports.logs);
   });
-  return "stillWaiting";
+  return { outcome: "stillWaiting", nextPollAt };
 }

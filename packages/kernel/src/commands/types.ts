@@ -134,6 +134,8 @@ export interface StagePollSuspendedResult {
   resumed: number;
   failed: number;
   stillWaiting: number;
+  /** The earliest next check of the stages checked here that are still waiting (hosts tick then). */
+  nextCheckAt?: Date;
 }
 
 /** Releases jobs whose lease ran out (their worker died); a job out of attempts fails its run. */
