@@ -8,6 +8,7 @@ import { z } from "zod";
 import { decodeValue } from "../../../codec.js";
 import { defineStage } from "../../../dsl/stage.js";
 import { defineWorkflow } from "../../../dsl/workflow.js";
+import { RatchetError } from "../../../errors.js";
 import { FakeClock } from "../../fake-clock.js";
 import type { TestKernel } from "../../test-kernel.js";
 import { T0 } from "../shared.js";
@@ -201,6 +202,65 @@ export function timerTests(fixture: () => WorkflowFixture): void {
       // Check 4 is the last maxAttempts allows, and it is done: the count survived.
       expect(decodeValue(run.output)).toEqual({ operationId: "op-r", checks: 4 });
       expect(checks).toEqual([0, 5_000, 10_000, 15_000]);
+    });
+  });
+
+  describe("stage timeout", () => {
+    it("an attempt its host aborts for its timeout fails STAGE_TIMEOUT and is retried", async () => {
+      const clock = new FakeClock(T0);
+      let attempts = 0;
+      let running = () => {};
+      const started = new Promise<void>((resolve) => {
+        running = resolve;
+      });
+      const slow = defineStage({
+        id: "slow",
+        name: "Slow",
+        timeoutMs: 30_000,
+        retry: { maxAttempts: 2, intervalMs: 1_000 },
+        schemas: { input: any, output: any },
+        execute: (ctx) => {
+          attempts++;
+          if (attempts > 1) return { attempts };
+          // The first attempt hangs until its signal fires, as a stuck call would.
+          return new Promise((_, reject) => {
+            ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true });
+            running();
+          });
+        },
+      });
+      const workflow = defineWorkflow({ id: "stage-timeout", name: "T", input: any, output: any })
+        .pipe(slow)
+        .build();
+      const t = kernelOn(fixture().ports, [workflow], { clock });
+      const runId = await start(t, workflow.id, {});
+      await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+      const [job] = await t.jobTransport.dequeue({
+        workerId: "w",
+        limit: 1,
+        leaseMs: 60_000,
+        now: clock.now(),
+      });
+      if (!job) throw new Error("no job");
+      // What a host does when the stage's timeoutMs (carried in the job) passes.
+      expect(job.payload.timeoutMs).toBe(30_000);
+      const controller = new AbortController();
+      const pending = t.kernel.dispatch({
+        type: "job.execute",
+        workerId: "w",
+        job,
+        signal: controller.signal,
+      });
+      await started;
+      clock.advance(30_000);
+      controller.abort(
+        new RatchetError("STAGE_TIMEOUT", '[ratchet] stage "slow" timed out after 30000 ms'),
+      );
+      const result = await pending;
+      expect(result).toMatchObject({ outcome: "retrying", error: { code: "STAGE_TIMEOUT" } });
+      const run = await t.driver.runToCompletion(runId, { idleStepMs: 500 });
+      expect(run.status).toBe("COMPLETED");
+      expect(decodeValue(run.output)).toEqual({ attempts: 2 });
     });
   });
 
