@@ -69,15 +69,17 @@ export {
   type LoopStepOptions,
   loopStep,
   type PassStepOptions,
+  passStep,
+  stepView,
+} from "./dsl/steps.js";
+export {
   type PollCheckContext,
   type PollCheckResult,
   type PollStepOptions,
-  passStep,
   pollStep,
   type SleepStepOptions,
   sleepStep,
-  stepView,
-} from "./dsl/steps.js";
+} from "./dsl/wait-steps.js";
 export {
   type AnyWorkflow,
   type ConcurrencyLimit,

@@ -4,7 +4,7 @@
  */
 import type { StageLogger } from "./context.js";
 import type { StepFlowContext } from "./step-builder-task.js";
-import type { PollCheckResult } from "./steps.js";
+import type { PollCheckResult } from "./wait-steps.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the seed API types step outputs and inputs loosely
 type Loose = any;

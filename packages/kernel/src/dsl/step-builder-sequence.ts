@@ -25,10 +25,8 @@ import {
   type LoopStepOptions,
   loopStep,
   passStep,
-  pollStep,
-  type SleepStepOptions,
-  sleepStep,
 } from "./steps.js";
+import { pollStep, type SleepStepOptions, sleepStep } from "./wait-steps.js";
 import type { GroupNext } from "./workflow-graph.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the seed API types step outputs and inputs loosely

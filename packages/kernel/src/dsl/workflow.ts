@@ -17,12 +17,9 @@ import {
   type LoopStepOptions,
   loopStep,
   type PassStepOptions,
-  type PollStepOptions,
   passStep,
-  pollStep,
-  type SleepStepOptions,
-  sleepStep,
 } from "./steps.js";
+import { type PollStepOptions, pollStep, type SleepStepOptions, sleepStep } from "./wait-steps.js";
 import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
 

@@ -14,6 +14,7 @@
  * ```
  */
 import { describe } from "vitest";
+import { concurrencyClaimTests } from "./persistence-concurrency.js";
 import type { PersistenceConformanceOptions } from "./persistence-fixture.js";
 import { idempotencyTests, logTests } from "./persistence-logs-idempotency.js";
 import { outboxTests } from "./persistence-outbox.js";
@@ -39,6 +40,7 @@ export function persistenceConformance(options: PersistenceConformanceOptions): 
   describe(`${options.name}: persistence conformance`, () => {
     const fixture = useFixture(options);
     describe("runs", () => runTests(fixture));
+    describe("claims under concurrency limits", () => concurrencyClaimTests(fixture));
     describe("transactions", () => transactionTests(fixture));
     describe("stages", () => stageTests(fixture));
     describe("logs", () => logTests(fixture));
