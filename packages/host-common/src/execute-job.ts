@@ -23,6 +23,8 @@ export interface ExecuteJobOptions {
    * kernel's `job.execute` `continueWith`); the result's `next` holds them, already leased.
    */
   continueWith?: number;
+  /** The lease of those next jobs (the host's own lease; default: the kernel's `jobLeaseMs`). */
+  leaseMs?: number;
 }
 
 /** Runs `job` through `job.execute` with heartbeats and its timeout. */
@@ -63,6 +65,7 @@ export async function executeJob(
       job,
       signal: controller.signal,
       ...(options.continueWith ? { continueWith: options.continueWith } : {}),
+      ...(options.continueWith && options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     });
   } finally {
     stop();

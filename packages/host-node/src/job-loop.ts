@@ -171,6 +171,7 @@ export class JobLoop {
       heartbeats: this.heartbeats,
       controller,
       continueWith: this.options.continueRunsLocally ? 1 : 0,
+      leaseMs: this.options.leaseMs,
     })
       .then(async (result) => {
         outcome = result;

@@ -163,7 +163,7 @@ export class Orchestrator {
             type: "run.claimPending",
             workerId: this.options.workerId,
             maxClaims: this.options.maxClaimsPerTick,
-            ...(reserved > 0 ? { continueWith: reserved } : {}),
+            ...(reserved > 0 ? { continueWith: reserved, leaseMs: this.options.leaseMs } : {}),
           });
           // The first jobs, leased to this host: start them now, without a dequeue.
           this.slots?.adopt(result.jobs ?? [], reserved);

@@ -194,7 +194,13 @@ export async function jobExecute(
       target,
       prepared,
       checked.value,
-      continueWith > 0 ? { workerId: command.workerId, max: continueWith } : undefined,
+      continueWith > 0
+        ? {
+            workerId: command.workerId,
+            max: continueWith,
+            ...(command.leaseMs !== undefined ? { leaseMs: command.leaseMs } : {}),
+          }
+        : undefined,
       flow,
     );
     if (outcome.kind === "committed") {

@@ -67,7 +67,13 @@ export async function runClaimPending(
         continue;
       }
       const continuation: Continuation | undefined =
-        budget > 0 ? { workerId: command.workerId, max: budget } : undefined;
+        budget > 0
+          ? {
+              workerId: command.workerId,
+              max: budget,
+              ...(command.leaseMs !== undefined ? { leaseMs: command.leaseMs } : {}),
+            }
+          : undefined;
       const started = await startGroup(deps, uow, run, workflow, 0, continuation);
       uow.event(run, "workflow.started", { workerId: command.workerId });
       if (workflow.timeoutMs !== undefined) {

@@ -39,6 +39,7 @@ export const COMMAND_SCHEMAS: Record<CommandType, z.ZodType> = {
     workerId: id,
     maxClaims: positiveInt.optional(),
     continueWith: z.number().int().min(0).max(1_000).optional(),
+    leaseMs: positiveInt.optional(),
   }),
   "job.execute": z.object({
     type: z.literal("job.execute"),
@@ -48,6 +49,7 @@ export const COMMAND_SCHEMAS: Record<CommandType, z.ZodType> = {
       .custom<AbortSignal>((v) => typeof v === "object" && v !== null && "aborted" in v)
       .optional(),
     continueWith: z.number().int().min(0).max(1_000).optional(),
+    leaseMs: positiveInt.optional(),
   }),
   "job.heartbeat": z.object({
     type: z.literal("job.heartbeat"),
@@ -181,12 +183,14 @@ export const COMMAND_CHECKS: Record<CommandType, (command: Fields) => boolean> =
   "run.claimPending": (c) =>
     isId(c.workerId) &&
     optional(c.maxClaims, isPositiveInt) &&
-    optional(c.continueWith, isContinueWith),
+    optional(c.continueWith, isContinueWith) &&
+    optional(c.leaseMs, isPositiveInt),
   "job.execute": (c) =>
     isId(c.workerId) &&
     isDequeuedJob(c.job) &&
     optional(c.signal, isSignal) &&
-    optional(c.continueWith, isContinueWith),
+    optional(c.continueWith, isContinueWith) &&
+    optional(c.leaseMs, isPositiveInt),
   "job.heartbeat": (c) =>
     isId(c.workerId) && isIdArray(c.jobIds) && optional(c.leaseMs, isPositiveInt),
   "run.transition": (c) => isId(c.workflowRunId),

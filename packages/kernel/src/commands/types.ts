@@ -38,6 +38,8 @@ export interface RunClaimPendingCommand {
    * leased (`enqueuesClaimed`) and joins transactions; ignored otherwise. Default 0.
    */
   continueWith?: number;
+  /** Lease of the jobs handed back by `continueWith` (default: the kernel's `jobLeaseMs`); use the host's own. */
+  leaseMs?: number;
 }
 /** Result of `run.claimPending`. */
 export interface RunClaimPendingResult {
@@ -62,6 +64,8 @@ export interface JobExecuteCommand {
    * and no read. The worker must execute (or `release`) every job it gets back.
    */
   continueWith?: number;
+  /** Lease of the jobs handed back by `continueWith` (default: the kernel's `jobLeaseMs`); use the host's own. */
+  leaseMs?: number;
 }
 /** Result of `job.execute`. */
 export type JobExecuteResult =

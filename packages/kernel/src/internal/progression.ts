@@ -51,6 +51,8 @@ export interface Continuation {
   workerId: string;
   /** Most jobs to claim for the worker. */
   max: number;
+  /** Their lease (default: the kernel's `jobLeaseMs`). */
+  leaseMs?: number;
 }
 
 /** What `startGroup` created. */
@@ -80,7 +82,7 @@ export function newGroup(
     groupIndex,
     createdAt: now,
   }));
-  const leaseUntil = new Date(now.getTime() + deps.options.jobLeaseMs);
+  const leaseUntil = new Date(now.getTime() + (continuation?.leaseMs ?? deps.options.jobLeaseMs));
   const jobs = group.map((stage, i) => {
     const job = jobFor(deps, run, workflow, stage.id, availableAt);
     if (continuation && i < continuation.max && availableAt === now)

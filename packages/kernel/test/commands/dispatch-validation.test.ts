@@ -33,7 +33,13 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
     metadata: { tenant: "t" },
     idempotencyKey: "k",
   },
-  "run.claimPending": { type: "run.claimPending", workerId: "w", maxClaims: 100, continueWith: 3 },
+  "run.claimPending": {
+    type: "run.claimPending",
+    workerId: "w",
+    maxClaims: 100,
+    continueWith: 3,
+    leaseMs: 5_000,
+  },
   "job.execute": {
     type: "job.execute",
     workerId: "w",

@@ -25,6 +25,39 @@ const fanFirst = defineWorkflow({ id: "fan-first", name: "Fan first", input: N, 
 import { override } from "../helpers.js";
 
 describe("run.claimPending with continueWith", () => {
+  it("leases continued jobs for the caller's leaseMs, so a crashed host's jobs come back on its lease", async () => {
+    // Regression: continued jobs took the kernel's 30 s jobLeaseMs whatever lease the host
+    // used, so after a SIGKILL they came back 30 s later instead of after the host's 3 s.
+    const t = createTestKernel({ workflows: [chainWorkflow] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    const claim = await t.kernel.dispatch({
+      type: "run.claimPending",
+      workerId: "w",
+      continueWith: 1,
+      leaseMs: 3_000,
+    });
+    const [first] = claim.jobs ?? [];
+    if (!first) throw new Error("no continued job");
+    const leaseOf = async (jobId: string) =>
+      (await t.jobTransport.getJob(jobId))?.lockedUntil?.getTime() ?? 0;
+    expect((await leaseOf(first.jobId)) - t.clock.now().getTime()).toBe(3_000);
+    const result = await t.kernel.dispatch({
+      type: "job.execute",
+      workerId: "w",
+      job: first,
+      continueWith: 1,
+      leaseMs: 4_000,
+    });
+    const next = result.outcome === "completed" ? result.next?.[0] : undefined;
+    if (!next) throw new Error("no next job");
+    expect((await leaseOf(next.jobId)) - t.clock.now().getTime()).toBe(4_000);
+    expect(next.workflowRunId).toBe(workflowRunId);
+  });
+
   it("leases the first jobs to the claiming worker, with snapshots equal to what is stored", async () => {
     const t = createTestKernel({ workflows: [chainWorkflow] });
     const ids = [];
