@@ -209,5 +209,47 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
         });
       }
     });
+
+    it("SIGKILL of the only process mid-run loses nothing: started again, it finishes every run", async () => {
+      const main = await open();
+      const ledgerFile = await reset(main);
+      const ids = await createRuns(main, 6);
+      const first = await startWorker({
+        RATCHET_DATABASE: target,
+        RATCHET_LEDGER: ledgerFile,
+        RATCHET_SLOW_STAGE_MS: "60000",
+      });
+      const deadline = Date.now() + 30_000;
+      // The worker runs 4 jobs at once: wait until 4 "b" stages are in the middle of their work.
+      while (
+        readLedger(readFileSync(ledgerFile, "utf8")).filter((e) => e.stageId === "b").length < 4
+      ) {
+        if (Date.now() > deadline) throw new Error(`stage b never started:\n${first.output()}`);
+        await sleep(50);
+      }
+      first.child.kill("SIGKILL");
+      await first.exited;
+      const killedPid = first.child.pid;
+      const second = await startWorker({ RATCHET_DATABASE: target, RATCHET_LEDGER: ledgerFile });
+      try {
+        // The dead worker's leases (3 s) run out, and the new one takes the stages over.
+        await waitForCompletion(main, 6, 60_000);
+      } finally {
+        second.child.kill("SIGTERM");
+        await second.exited;
+      }
+      await checkOutputs(main, ids);
+      const ledger = readLedger(readFileSync(ledgerFile, "utf8"));
+      for (const id of ids) {
+        for (const stageId of ["a", "b", "c", "d"]) {
+          const runs = ledger.filter((e) => e.runId === id && e.stageId === stageId);
+          expect(runs.length).toBeGreaterThanOrEqual(1);
+          // A stage ran more than once only because the killed process had started it.
+          expect(runs.filter((e) => e.pid !== killedPid).length).toBeLessThanOrEqual(1);
+          expect((await main.persistence.getStage(id, stageId))?.status).toBe("COMPLETED");
+        }
+      }
+      expect(ledger.filter((e) => e.pid === killedPid && e.stageId === "b").length).toBe(4);
+    });
   });
 }

@@ -9,15 +9,17 @@ import { build } from "esbuild";
 
 const HERE = import.meta.dirname;
 const OUT_DIR = join(HERE, "..", "..", ".tmp");
-let bundled: Promise<string> | undefined;
+const bundled = new Map<string, Promise<string>>();
 
-/** Bundles the worker entry (once per test process); returns the file to run. */
-export function workerScript(): Promise<string> {
-  bundled ??= (async () => {
+/** Bundles a worker entry of this directory (once per test process); returns the file to run. */
+export function workerScript(entry = "worker-entry.ts"): Promise<string> {
+  let script = bundled.get(entry);
+  if (script) return script;
+  script = (async () => {
     mkdirSync(OUT_DIR, { recursive: true });
-    const outfile = join(OUT_DIR, `worker-${process.pid}.mjs`);
+    const outfile = join(OUT_DIR, `${entry.replace(/\.ts$/, "")}-${process.pid}.mjs`);
     await build({
-      entryPoints: [join(HERE, "worker-entry.ts")],
+      entryPoints: [join(HERE, entry)],
       bundle: true,
       platform: "node",
       format: "esm",
@@ -28,7 +30,8 @@ export function workerScript(): Promise<string> {
     });
     return outfile;
   })();
-  return bundled;
+  bundled.set(entry, script);
+  return script;
 }
 
 /** A running worker process. */
@@ -38,9 +41,12 @@ export interface Worker {
   exited: Promise<number | null>;
 }
 
-/** Starts a worker process and waits until it reports "ready". */
-export async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const script = await workerScript();
+/** Starts a worker process (of `entry`) and waits until it reports "ready". */
+export async function startWorker(
+  env: Record<string, string>,
+  entry = "worker-entry.ts",
+): Promise<Worker> {
+  const script = await workerScript(entry);
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
