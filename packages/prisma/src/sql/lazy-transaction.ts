@@ -45,6 +45,9 @@ export class LazyTransaction {
     const gate = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error));
     });
+    // When BEGIN itself fails nothing ever awaits the gate, and rolling back rejects it:
+    // that must not surface as an unhandled rejection (which ends a Node process).
+    gate.catch(() => undefined);
     const done = this.driver.transaction(async (s) => {
       give(s);
       await gate;

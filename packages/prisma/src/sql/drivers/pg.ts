@@ -88,11 +88,22 @@ export function pgDriver(pool: pg.Pool): SqlDriver {
       const client = await connectWithin(pool, maxWaitMs);
       let closed = false;
       let released = false;
+      // The pool listens for errors of idle connections only: one that breaks while checked
+      // out (the server restarts, the network drops) would emit an unhandled "error" event
+      // and end the process. Its statements fail anyway; remember the error so the pool
+      // discards the connection.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      client.on("error", onError);
       const release = (error?: Error) => {
         if (released) return;
         released = true;
-        // A connection whose ROLLBACK failed is in an unknown state: the pool discards it.
-        client.release(error);
+        client.off("error", onError);
+        // A connection whose ROLLBACK failed, or that broke, is in an unknown state: the pool
+        // discards it.
+        client.release(error ?? broken);
       };
       const inner = sessionOver(client, names as StatementNames);
       const session: SqlSession = {
