@@ -61,6 +61,8 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   };
   const workers: Worker[] = [];
   for (let i = 0; i < options.workers; i++) workers.push(await spawn());
+  // Replacements start in the background, so the next kill does not wait for them.
+  const starting: Promise<void>[] = [];
   const began = Date.now();
   const completed = async () => {
     const rows = await stack.prisma.$queryRawUnsafe<{ n: bigint }[]>(
@@ -71,24 +73,35 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   try {
     let nextKill = Date.now() + minWait + random() * (maxWait - minWait);
     while ((await completed()) < options.runs) {
+      const [failed] = await stack.prisma.$queryRawUnsafe<{ n: bigint; error: string | null }[]>(
+        "SELECT count(*) AS n, max(error) AS error FROM ratchet_runs WHERE status = 'FAILED'",
+      );
+      if (Number(failed?.n ?? 0) > 0)
+        throw new Error(`[crash test] ${failed?.n} run(s) FAILED, e.g. ${failed?.error}`);
       if (Date.now() - began > options.timeoutMs) {
         throw new Error(
           `[crash test] only ${await completed()} of ${options.runs} runs completed in ${options.timeoutMs} ms (${killed.size} kills)`,
         );
       }
-      if (Date.now() >= nextKill) {
+      if (Date.now() >= nextKill && workers.length > 0) {
         const index = Math.floor(random() * workers.length);
         const victim = workers[index] as Worker;
         const pid = victim.child.pid ?? -1;
         victim.child.kill("SIGKILL");
         await victim.exited;
         killed.add(pid);
-        workers[index] = await spawn();
+        workers.splice(index, 1);
+        starting.push(
+          spawn().then((worker) => {
+            workers.push(worker);
+          }),
+        );
         nextKill = Date.now() + minWait + random() * (maxWait - minWait);
       }
       await pause(50);
     }
   } finally {
+    await Promise.allSettled(starting);
     for (const worker of workers) worker.child.kill("SIGKILL");
     await Promise.all(workers.map((w) => w.exited));
   }

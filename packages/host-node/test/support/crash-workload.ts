@@ -35,10 +35,18 @@ const N = z.object({ n: z.number() });
 const STAGE_MS = Number(process.env.RATCHET_CRASH_STAGE_MS ?? 100);
 const work = () => new Promise<void>((resolve) => setTimeout(resolve, STAGE_MS));
 
+/**
+ * Every kill of a worker in the middle of a stage costs that stage's job an attempt (its
+ * lease runs out). With a kill every 1–3 s, a stage can be caught several times, so the
+ * budget is generous: the test is about losing nothing, not about giving up.
+ */
+const retry = { maxAttempts: 25, intervalMs: 100 };
+
 const stage = <const Id extends string>(id: Id) =>
   defineStage({
     id,
     name: id,
+    retry,
     schemas: { input: N, output: N },
     execute: async (ctx) => {
       await ledger.write({
@@ -55,6 +63,7 @@ const stage = <const Id extends string>(id: Id) =>
 const join = defineStage({
   id: "d",
   name: "d",
+  retry,
   schemas: { input: z.object({ b: N, c: N }), output: N },
   execute: async (ctx) => {
     await ledger.write({
