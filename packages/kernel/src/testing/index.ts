@@ -14,4 +14,5 @@ export {
 } from "./driver.js";
 export { FakeClock } from "./fake-clock.js";
 export * from "./in-memory/index.js";
+export * from "./simulation/index.js";
 export { createTestKernel, type TestKernel, type TestKernelOptions } from "./test-kernel.js";
