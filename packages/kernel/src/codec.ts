@@ -1,8 +1,9 @@
 /**
  * Encodes values into storable JSON and back, so every adapter returns exactly what was
  * stored: `Date` survives the trip (as `{ "$date": iso }`), and values JSON cannot hold
- * (BigInt, functions, symbols, cycles, NaN, Infinity) are rejected with a typed error
- * instead of being silently changed. `undefined` object properties are dropped, as in JSON.
+ * (BigInt, functions, symbols, cycles, NaN, Infinity, nesting deep enough to exhaust the
+ * stack) are rejected with a typed error instead of being silently changed. `undefined` object
+ * properties are dropped, as in JSON.
  */
 import { UnserializableValueError } from "./errors.js";
 import type { JsonValue } from "./records.js";
@@ -24,7 +25,19 @@ export function encodeValue(value: unknown, path = "value"): JsonValue {
   } catch (error) {
     if (error !== BAIL) throw error;
   }
-  return encode(value, path, new Set());
+  try {
+    return encode(value, path, new Set());
+  } catch (error) {
+    // Nesting deep enough to exhaust the stack (thousands of levels) is reported like any
+    // other value that cannot be stored, not as a bare RangeError.
+    if (error instanceof RangeError) {
+      throw new UnserializableValueError(`[ratchet] ${path} is nested too deeply to be stored`, {
+        field: path,
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** Thrown by {@link fastEncode} to hand the value to the careful pass. */

@@ -86,6 +86,16 @@ const HANDLERS: Record<Exclude<CommandType, "schedule.fireDue">, Handler> = {
 };
 
 /**
+ * How an unknown command `type` appears in the error: strings as JSON, anything else by its
+ * `typeof` (JSON.stringify throws on a BigInt or a cycle, and the error must not).
+ */
+function describeType(type: unknown): string {
+  return typeof type === "string"
+    ? JSON.stringify(type)
+    : `(${type === null ? "null" : typeof type})`;
+}
+
+/**
  * Creates a kernel over the given ports.
  *
  * @example
@@ -122,7 +132,7 @@ export function createKernel(config: KernelConfig): Kernel {
     const type = (command as { type?: unknown } | null)?.type;
     // An own key only: "toString" or "__proto__" must not find Object.prototype's members.
     if (typeof type !== "string" || !Object.hasOwn(COMMAND_SCHEMAS, type)) {
-      throw new InvalidCommandError(`[ratchet] unknown command type ${JSON.stringify(type)}`, {
+      throw new InvalidCommandError(`[ratchet] unknown command type ${describeType(type)}`, {
         field: "type",
       });
     }
