@@ -23,6 +23,7 @@ export { MIGRATIONS, MigrationError, type MigrationErrorCode, migrate } from "./
 export { createPrismaPersistence, type PrismaAdapterOptions } from "./persistence/index.js";
 export { createPrismaScheduler } from "./scheduler/index.js";
 export type { Provider, RawClient, RawRootClient } from "./sql/raw-client.js";
+export { type ColumnRef, CorruptRowError } from "./sql/rows.js";
 export { WAKEUP_CHANNEL, type WakeupKind, type WakeupSource } from "./sql/wakeups.js";
 export { createPostgresStack, type PostgresStackOptions } from "./stacks/postgres.js";
 export { createSqliteStack, type SqliteStackOptions } from "./stacks/sqlite.js";

@@ -6,7 +6,7 @@
 import type { KernelDeps } from "../internal/deps.js";
 import { cancelRemaining, failRunPatch } from "../internal/progression.js";
 import { commitRun, inTransaction } from "../internal/unit-of-work.js";
-import type { StoredError } from "../records.js";
+import type { RunRecord, StageRecord, StoredError } from "../records.js";
 import type { LeaseReapStaleCommand, LeaseReapStaleResult } from "./types.js";
 
 /** Handles `lease.reapStale`. */
@@ -26,9 +26,18 @@ export async function leaseReapStale(
       detached ?? (await deps.jobTransport.releaseStaleLeases(cutoff, limit, uow.tx));
     let failed = 0;
     for (const job of exhausted) {
-      const run = await uow.tx.getRun(job.workflowRunId, { forUpdate: true });
-      if (run?.status !== "RUNNING") continue;
-      const records = await uow.tx.listStages(run.id);
+      let run: RunRecord | null;
+      let records: StageRecord[];
+      try {
+        run = await uow.tx.getRun(job.workflowRunId, { forUpdate: true });
+        if (run?.status !== "RUNNING") continue;
+        records = await uow.tx.listStages(run.id);
+      } catch (error) {
+        // A run whose stored row cannot be read (CORRUPT_ROW, from the adapter) cannot be
+        // failed here; skipping it keeps every other stale job moving.
+        if ((error as { code?: unknown })?.code === "CORRUPT_ROW") continue;
+        throw error;
+      }
       const record = records.find((r) => r.stageId === job.stageId);
       if (!record || (record.status !== "PENDING" && record.status !== "RUNNING")) continue;
       const error: StoredError = {

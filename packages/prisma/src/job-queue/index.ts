@@ -15,13 +15,29 @@ import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import type { RawRootClient } from "../sql/raw-client.js";
-import { json, toDate } from "../sql/rows.js";
+import { type CorruptRowError, decodeReadable, json, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
 import { registerJobQueue } from "./registry.js";
 import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
 import { attachSnapshots, leaseWithSnapshots, snapshotOfRow } from "./snapshots.js";
 
 const INSERT_CHUNK = 500;
+
+/** Fails a job whose row cannot be read (see `dequeue`), recording why. */
+async function failUnreadableJob(
+  db: SqlExecutor,
+  row: Record<string, unknown>,
+  error: CorruptRowError,
+  now: Date,
+): Promise<void> {
+  await db.execute(
+    `UPDATE ratchet_jobs SET status = 'FAILED', last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3
+     WHERE job_id = $1`,
+    row.job_id,
+    json({ code: error.code, message: error.message }),
+    db.dialect.date(now),
+  );
+}
 
 function withSnapshot(
   job: DequeuedJob,
@@ -111,12 +127,18 @@ function queueOver(root: SqlExecutor): JobTransport {
         d.date(now),
         limit,
       );
-      const jobs = rows
-        .map((row) => ({
+      // A job whose row cannot be read is failed where it stands (the run's repair, run.reapStuck,
+      // enqueues its stage again), so it cannot fail every dequeue it comes up in.
+      const readable = await decodeReadable(
+        rows,
+        (row) => ({
           job: withSnapshot(dequeuedFromRow(row), postgres ? snapshotOfRow(row) : undefined),
           seq: BigInt(row.seq as bigint | number | string),
           at: toDate(row.available_at).getTime(),
-        }))
+        }),
+        (row, error) => failUnreadableJob(root, row, error, now),
+      );
+      const jobs = readable
         .sort(
           (a, b) =>
             b.job.priority - a.job.priority ||
@@ -210,8 +232,13 @@ function queueOver(root: SqlExecutor): JobTransport {
         limit,
       );
       const result: ReleaseStaleResult = { released: [], exhausted: [] };
-      for (const row of rows)
-        (row.status === "FAILED" ? result.exhausted : result.released).push(dequeuedFromRow(row));
+      const jobs = await decodeReadable(
+        rows,
+        (row) => ({ row, job: dequeuedFromRow(row) }),
+        (row, error) => failUnreadableJob(db, row, error, now),
+      );
+      for (const { row, job } of jobs)
+        (row.status === "FAILED" ? result.exhausted : result.released).push(job);
       return result;
     },
 

@@ -2,9 +2,23 @@
  * Columns and row mappers of `ratchet_jobs`.
  */
 import type { DequeuedJob, JobRecord, JobStatus, StoredError } from "@ratchet/kernel";
-import { parseJson, parseJsonOrNull, toDate, toDateOrNull, toNumber } from "../sql/rows.js";
+import {
+  type ColumnRef,
+  parseJsonObject,
+  parseJsonOrNull,
+  toDate,
+  toDateOrNull,
+  toNumber,
+} from "../sql/rows.js";
 
 type Row = Record<string, unknown>;
+
+const at = (row: Row, column: string): ColumnRef => ({
+  table: "ratchet_jobs",
+  column,
+  rowId: row.job_id,
+  workflowRunId: row.run_id,
+});
 
 /** Columns a dequeued job needs. */
 export const DEQUEUED_COLUMNS =
@@ -23,7 +37,7 @@ export function dequeuedFromRow(row: Row): DequeuedJob {
     priority: toNumber(row.priority),
     attempt: toNumber(row.attempt),
     maxAttempts: toNumber(row.max_attempts),
-    payload: parseJson(row.payload),
+    payload: parseJsonObject(row.payload, at(row, "payload")),
   };
 }
 
@@ -35,7 +49,7 @@ export function jobFromRow(row: Row): JobRecord {
     availableAt: toDate(row.available_at),
     lockedBy: (row.locked_by as string | null) ?? null,
     lockedUntil: toDateOrNull(row.locked_until),
-    lastError: parseJsonOrNull<StoredError>(row.last_error),
+    lastError: parseJsonOrNull<StoredError>(row.last_error, at(row, "last_error")),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };

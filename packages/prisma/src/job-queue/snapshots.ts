@@ -6,15 +6,30 @@
  *   stages as JSON (`leaseWithSnapshots`), so a dequeue stays one round trip.
  * - SQLite: one more statement pair right after the lease (`attachSnapshots`), in-process and
  *   cheap, on the same connection.
+ *
+ * A snapshot is only a shortcut: a run whose rows cannot be read back (`CORRUPT_ROW`) gets
+ * none, so its job's `job.execute` reads the run itself and fails alone, instead of the whole
+ * dequeue failing (with every job of the batch already leased).
  */
 import type { DequeuedJob, RunRecord, StageRecord } from "@ratchet/kernel";
 import { RUN_COLUMNS, runFromRow, STAGE_COLUMNS, stageFromRow } from "../persistence/rows.js";
 import type { SqlExecutor } from "../sql/executor.js";
+import { CorruptRowError } from "../sql/rows.js";
 
 type Row = Record<string, unknown>;
 type Snapshot = NonNullable<DequeuedJob["snapshot"]>;
 
 const STAGE_ORDER = "group_index, created_at, id";
+
+/** `decode()`, or `undefined` when a row it reads is corrupt. */
+function unlessCorrupt<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof CorruptRowError) return undefined;
+    throw error;
+  }
+}
 
 /**
  * Wraps a PostgreSQL `UPDATE … RETURNING` that leases jobs (named `leased` in the result) so
@@ -34,7 +49,7 @@ export function snapshotOfRow(row: Row): Snapshot | undefined {
   const run = row.run_json as Row | null;
   if (!run) return undefined;
   const stages = (row.stages_json as Row[] | null) ?? [];
-  return { run: runFromRow(run), stages: stages.map(stageFromRow) };
+  return unlessCorrupt(() => ({ run: runFromRow(run), stages: stages.map(stageFromRow) }));
 }
 
 /** Reads the runs and stages of `jobs` and attaches them as snapshots (SQLite). */
@@ -49,12 +64,18 @@ export async function attachSnapshots(db: SqlExecutor, jobs: DequeuedJob[]): Pro
       ...runIds,
     ),
   ]);
-  const runs = new Map<string, RunRecord>(
-    runRows.map((row) => [row.id as string, runFromRow(row)]),
-  );
+  const runs = new Map<string, RunRecord>();
+  for (const row of runRows) {
+    const run = unlessCorrupt(() => runFromRow(row));
+    if (run) runs.set(run.id, run);
+  }
   const stages = new Map<string, StageRecord[]>();
   for (const row of stageRows) {
-    const stage = stageFromRow(row);
+    const stage = unlessCorrupt(() => stageFromRow(row));
+    if (!stage) {
+      runs.delete(row.run_id as string);
+      continue;
+    }
     const list = stages.get(stage.runId);
     if (list) list.push(stage);
     else stages.set(stage.runId, [stage]);

@@ -26,7 +26,14 @@ export async function acquireIdempotencyKey(
     commandType,
   );
   if (row?.status === "COMPLETED")
-    return { status: "replay", result: parseJsonOrNull(row.result) as JsonValue };
+    return {
+      status: "replay",
+      result: parseJsonOrNull(row.result, {
+        table: "ratchet_idempotency_keys",
+        column: "result",
+        rowId: `${commandType}:${key}`,
+      }) as JsonValue,
+    };
   return { status: "in_progress" };
 }
 

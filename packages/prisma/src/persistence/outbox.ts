@@ -19,7 +19,7 @@ import type {
   OutboxRecord,
 } from "@ratchet/kernel";
 import type { SqlExecutor } from "../sql/executor.js";
-import { json } from "../sql/rows.js";
+import { decodeReadable, json } from "../sql/rows.js";
 import { OUTBOX_COLUMNS, outboxFromRow } from "./rows.js";
 
 /** Stores unpublished events, available at once. */
@@ -89,7 +89,17 @@ export async function claimOutboxEvents(
     limit,
     d.date(new Date(now.getTime() + leaseMs)),
   );
-  return byRunPrefixAge(rows.map(outboxFromRow));
+  // An event whose row cannot be read is dead-lettered (replayable once repaired), so it does
+  // not stop publishing for everyone.
+  const events = await decodeReadable(rows, outboxFromRow, (row, error) =>
+    db.execute(
+      "UPDATE ratchet_outbox SET dlq_at = $2, last_error = $3 WHERE id = $1",
+      row.id,
+      d.date(now),
+      json({ code: error.code, message: error.message }),
+    ),
+  );
+  return byRunPrefixAge(events);
 }
 
 /** Orders events like the claim does: by run-prefix age, then run, then sequence. */

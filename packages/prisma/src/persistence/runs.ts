@@ -10,7 +10,7 @@ import type {
 } from "@ratchet/kernel";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
-import { json, jsonOrNull } from "../sql/rows.js";
+import { type CorruptRowError, decodeReadable, json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
 /**
@@ -168,7 +168,9 @@ export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<R
     `SELECT ${RUN_COLUMNS} FROM ratchet_runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at, id LIMIT $${params.length}`,
     ...params,
   );
-  return rows.map(runFromRow);
+  // A run whose row cannot be read is left out of listings (run.reapStuck, the CLI) rather than
+  // failing them for every other run; reading it by id still reports CORRUPT_ROW.
+  return decodeReadable(rows, runFromRow);
 }
 
 /**
@@ -217,7 +219,43 @@ async function claimWhere(
     d.date(now),
     ...params,
   );
-  return rows.map(runFromRow);
+  return decodeReadable(rows, runFromRow, (row, error) =>
+    failCorruptRun(db, String(row.id), error, now),
+  );
+}
+
+/**
+ * A claimed run whose row cannot be read (a JSON column edited by hand, a bad restore) would
+ * fail every claim it came up in, and so every run behind it. It is failed instead, in the
+ * claim's transaction — status `FAILED`, the `CORRUPT_ROW` error naming the column, and a
+ * `workflow.failed` event — and the claim goes on with the others.
+ */
+async function failCorruptRun(
+  db: SqlExecutor,
+  runId: string,
+  error: CorruptRowError,
+  now: Date,
+): Promise<void> {
+  const d = db.dialect;
+  const stored = { code: error.code, message: error.message };
+  const [run] = await db.query<{ workflow_id: string; event_seq: unknown }>(
+    `UPDATE ratchet_runs SET status = 'FAILED', error = $2, completed_at = $3, updated_at = $3,
+       version = version + 1, event_seq = event_seq + 1
+     WHERE id = $1 RETURNING workflow_id, event_seq`,
+    runId,
+    json(stored),
+    d.date(now),
+  );
+  if (!run) return;
+  await db.execute(
+    `INSERT INTO ratchet_outbox (id, run_id, sequence, type, payload, occurred_at, available_at, retry_count)
+     VALUES ($1, $2, $3, 'workflow.failed', $4, $5, $5, 0)`,
+    crypto.randomUUID(),
+    runId,
+    Number(run.event_seq),
+    json({ workflowId: run.workflow_id, error: stored }),
+    d.date(now),
+  );
 }
 
 /** How many keys with pending runs one claim looks at (the ones with the oldest, most urgent runs). */

@@ -126,15 +126,21 @@ export async function getStageOutputs(
     return `(run_id = $${params.length - 1} AND stage_id = $${params.length})`;
   });
   const rows = await db.query(
-    `SELECT run_id, stage_id, output, output_ref FROM ratchet_stages WHERE (${pairs.join(" OR ")}) AND output_ref IS NOT NULL`,
+    `SELECT id, run_id, stage_id, output, output_ref FROM ratchet_stages WHERE (${pairs.join(" OR ")}) AND output_ref IS NOT NULL`,
     ...params,
   );
   for (const row of rows) {
-    const ref = parseJsonOrNull<{ kind: string }>(row.output_ref);
+    const at = (column: string) => ({
+      table: "ratchet_stages",
+      column,
+      rowId: row.id,
+      workflowRunId: row.run_id,
+    });
+    const ref = parseJsonOrNull<{ kind: string }>(row.output_ref, at("output_ref"));
     if (ref?.kind !== "inline") continue;
     result.set(
       `${row.run_id as string}:${row.stage_id as string}`,
-      parseJsonOrNull(row.output) as JsonValue,
+      parseJsonOrNull(row.output, at("output")) as JsonValue,
     );
   }
   return result;

@@ -7,7 +7,7 @@ import type { ScheduledCommand, Scheduler } from "@ratchet/kernel";
 import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
-import { json, parseJson, toDate } from "../sql/rows.js";
+import { json, parseJsonObject, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
 
 function commandFromRow(row: Record<string, unknown>): ScheduledCommand {
@@ -15,7 +15,11 @@ function commandFromRow(row: Record<string, unknown>): ScheduledCommand {
     id: row.id as string,
     type: row.type as string,
     correlationId: row.correlation_id as string,
-    payload: parseJson(row.payload),
+    payload: parseJsonObject(row.payload, {
+      table: "ratchet_scheduled_commands",
+      column: "payload",
+      rowId: row.id,
+    }),
     runAt: toDate(row.run_at),
   };
 }

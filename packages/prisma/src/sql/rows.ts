@@ -1,8 +1,52 @@
 /**
  * Reading values back from rows: drivers return dates as `Date`, ISO strings or epoch numbers,
- * integers as numbers or BigInt, JSON as text; these normalise all of them.
+ * integers as numbers or BigInt, JSON as text; these normalise all of them. A JSON column that
+ * cannot be read back (not JSON, or JSON of the wrong kind) fails with `CORRUPT_ROW` naming
+ * the table, column and row, never with a bare `SyntaxError`.
  */
-import type { JsonValue } from "@ratchet/kernel";
+import { type JsonValue, RatchetError } from "@ratchet/kernel";
+
+/** Where a column value was read from, for the error when it cannot be read. */
+export interface ColumnRef {
+  table: string;
+  column: string;
+  /** The row's primary key (`id`, `job_id`, `key`). */
+  rowId: unknown;
+  /** The run the row belongs to, when it belongs to one. */
+  workflowRunId?: unknown;
+}
+
+/**
+ * A stored value cannot be read back: a JSON column holds invalid JSON or JSON of the wrong
+ * kind (e.g. an array where an object is stored). Code `CORRUPT_ROW`; `field` is the column.
+ */
+export class CorruptRowError extends RatchetError {
+  readonly table: string;
+  readonly column: string;
+  readonly rowId: string;
+
+  constructor(at: ColumnRef, problem: string, cause?: unknown) {
+    const rowId = String(at.rowId);
+    super(
+      "CORRUPT_ROW",
+      `[ratchet] [prisma] ${at.table}.${at.column} of row "${rowId}" cannot be read: ${problem}`,
+      {
+        field: at.column,
+        ...(typeof at.workflowRunId === "string" ? { workflowRunId: at.workflowRunId } : {}),
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
+    this.table = at.table;
+    this.column = at.column;
+    this.rowId = rowId;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), table: this.table, column: this.column, rowId: this.rowId };
+  }
+}
+
+const UNKNOWN_COLUMN: ColumnRef = { table: "?", column: "?", rowId: "?" };
 
 /** A column value as a Date. */
 export function toDate(value: unknown): Date {
@@ -26,16 +70,33 @@ export function toNumber(value: unknown): number {
   throw new TypeError(`[ratchet] [prisma] expected a number, got ${typeof value}`);
 }
 
-/** JSON text as a value. */
-export function parseJson<T = JsonValue>(value: unknown): T {
+/** JSON text as a value; throws {@link CorruptRowError} (naming `at`) when it is not JSON. */
+export function parseJson<T = JsonValue>(value: unknown, at: ColumnRef = UNKNOWN_COLUMN): T {
   if (typeof value !== "string")
-    throw new TypeError(`[ratchet] [prisma] expected JSON text, got ${typeof value}`);
-  return JSON.parse(value) as T;
+    throw new CorruptRowError(at, `expected JSON text, got ${typeof value}`);
+  try {
+    return JSON.parse(value) as T;
+  } catch (error) {
+    throw new CorruptRowError(at, `invalid JSON (${(error as Error).message})`, error);
+  }
 }
 
 /** Nullable JSON text as a value or null. */
-export function parseJsonOrNull<T = JsonValue>(value: unknown): T | null {
-  return value === null || value === undefined ? null : parseJson<T>(value);
+export function parseJsonOrNull<T = JsonValue>(
+  value: unknown,
+  at: ColumnRef = UNKNOWN_COLUMN,
+): T | null {
+  return value === null || value === undefined ? null : parseJson<T>(value, at);
+}
+
+/** JSON text of an object (not an array, not null), as a value. */
+export function parseJsonObject<T = JsonValue>(value: unknown, at: ColumnRef = UNKNOWN_COLUMN): T {
+  const parsed = parseJson<unknown>(value, at);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed;
+    throw new CorruptRowError(at, `expected a JSON object, got ${kind}`);
+  }
+  return parsed as T;
 }
 
 /** A value as JSON text for a parameter. */
@@ -56,4 +117,25 @@ export function toBytes(value: unknown): Uint8Array {
     );
   if (typeof value === "string") return Uint8Array.from(Buffer.from(value, "base64"));
   throw new TypeError(`[ratchet] [prisma] expected bytes, got ${typeof value}`);
+}
+
+/**
+ * Decodes `rows`, skipping those that cannot be read: `onCorrupt` is told of each (to fail or
+ * park it) so one corrupt row cannot fail every batch it comes up in. Other errors propagate.
+ */
+export async function decodeReadable<T>(
+  rows: readonly Record<string, unknown>[],
+  decode: (row: Record<string, unknown>) => T,
+  onCorrupt: (row: Record<string, unknown>, error: CorruptRowError) => unknown = () => undefined,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (const row of rows) {
+    try {
+      out.push(decode(row));
+    } catch (error) {
+      if (!(error instanceof CorruptRowError)) throw error;
+      await onCorrupt(row, error);
+    }
+  }
+  return out;
 }
