@@ -10,7 +10,6 @@ export {
   type InvariantName,
   type InvariantViolation,
 } from "./invariants.js";
-export { createPrng, hash32, hashUnit, type Prng } from "./prng.js";
 export {
   DEFAULT_SIMULATION_FAULTS,
   type SimulationEnv,
@@ -19,8 +18,9 @@ export {
   type SimulationPorts,
   type SimulationResult,
   type SimulationRunSpec,
-  simulate,
-} from "./simulator.js";
+} from "./options.js";
+export { createPrng, hash32, hashUnit, type Prng } from "./prng.js";
+export { simulate } from "./simulator.js";
 export {
   type SimulationWorkflowOptions,
   type StageExecution,

@@ -1,0 +1,363 @@
+/**
+ * The simulation's shared state and its machinery: the simulated worker processes (spawned
+ * with fault-injecting ports, crashed and restarted), their commands as tasks that may pause
+ * at a port call so other commands interleave, and the invariant checks and trace.
+ */
+import { createRegistry } from "../../dsl/registry.js";
+import type { AnyWorkflow } from "../../dsl/workflow.js";
+import { RatchetError } from "../../errors.js";
+import { createKernel, type Kernel } from "../../kernel.js";
+import type { BlobStore } from "../../ports/blob-store.js";
+import type { JobTransport } from "../../ports/job-transport.js";
+import type { DequeuedJob } from "../../records.js";
+import { CollectingEventSink } from "../collecting-event-sink.js";
+import { FakeClock } from "../fake-clock.js";
+import { createInMemoryStack, type InMemoryStore } from "../in-memory/index.js";
+import { SimulationFailure } from "./failure.js";
+import {
+  type CrashKind,
+  faultyPersistence,
+  faultyPort,
+  faultySink,
+  SimulatedCrash,
+  WorkerFaults,
+} from "./faults.js";
+import { InvariantChecker, type InvariantName } from "./invariants.js";
+import {
+  DEFAULT_SIMULATION_FAULTS,
+  defaultReproducer,
+  emptySimulationResult,
+  type SimulationEnv,
+  type SimulationFaults,
+  type SimulationOptions,
+  type SimulationPorts,
+  type SimulationResult,
+} from "./options.js";
+import { createPrng, type Prng } from "./prng.js";
+import { type StageExecution, simulationWorkflows } from "./workflows.js";
+
+/** One incarnation of a simulated worker process, in its slot. */
+export interface Worker {
+  /** Its place in the worker list (a restarted process takes the same slot). */
+  slot: number;
+  /** `w<slot>-<incarnation>`, the worker id its commands use. */
+  id: string;
+  /** The fault state its ports consult. */
+  faults: WorkerFaults;
+  /** Its kernel, over the fault-injecting ports. */
+  kernel: Kernel;
+  /** Its fault-injecting job transport. */
+  jobTransport: JobTransport;
+  /** Jobs dequeued but not yet executed. */
+  held: DequeuedJob[];
+}
+
+/** How a task ended: it returned, or it threw `error`. */
+export type TaskOutcome = { ok: true } | { ok: false; error: unknown };
+
+/** A command of one worker, which may pause at a port call and resume later. */
+export interface Task {
+  /** The worker running it. */
+  worker: Worker;
+  /** What the trace calls it. */
+  label: string;
+  /** Jobs the task is executing (a host heartbeats them). */
+  jobIds: Set<string>;
+  /** Resumes the port calls it is paused at. */
+  releases: Array<() => void>;
+  /** Settles when the task ends. */
+  done: Promise<TaskOutcome>;
+  /** How it ended, once it has. */
+  outcome: TaskOutcome | undefined;
+}
+
+/** At most this many tasks are paused at once. */
+const MAX_PAUSED = 4;
+
+/**
+ * The state of one simulation and what every phase of it uses: its worker processes, tasks
+ * that may pause, the invariant checks and the trace. `Simulation` builds on it.
+ */
+export abstract class SimulationCore {
+  private readonly seed: number;
+  /** The generator every random choice of the simulation draws from, in order. */
+  protected readonly prng: Prng;
+  /** The fault rates (the defaults under the given ones). */
+  protected readonly faultRates: SimulationFaults;
+  /** False when the options turned every fault off. */
+  protected readonly faultsOn: boolean;
+  /** The clock every worker shares. */
+  protected readonly clock = new FakeClock();
+  /** The events published so far (the sink under the faulty ones). */
+  protected readonly events = new CollectingEventSink();
+  /** Stage executions the stages recorded. */
+  protected readonly executions: StageExecution[] = [];
+  /** The shared in-memory store. */
+  protected readonly store: InMemoryStore;
+  private readonly blobStore: BlobStore;
+  private readonly inner: SimulationPorts;
+  private readonly storeCommitter: boolean;
+  /** The registered workflows. */
+  protected readonly workflows: readonly AnyWorkflow[];
+  /** The live worker process of every slot. */
+  protected readonly workers: Worker[] = [];
+  /** Checks the invariants over the store and the events. */
+  protected readonly checker: InvariantChecker;
+  /** The runs created. */
+  protected readonly runIds: string[] = [];
+  /** Tasks paused at a port call, waiting to be resumed. */
+  protected readonly paused: Task[] = [];
+  /** Recent deliveries, to execute again as stale ones. */
+  protected readonly deliveries: DequeuedJob[] = [];
+  private readonly trace: string[] = [];
+  private readonly traceSize: number;
+  private readonly kernelRandom: Prng;
+  private incarnations = 0;
+  private ids = 0;
+  /** The current step (fault steps, then quiescent rounds). */
+  protected step = 0;
+  /** Faults are injected only in the `faults` phase. */
+  protected phase: "faults" | "quiescent" = "faults";
+  private current: Task | undefined;
+  private notifyPause: (() => void) | undefined;
+  /** The counts `run` resolves with. */
+  protected readonly result: SimulationResult;
+
+  /** Sets up the store, ports, workflows and checker of `options` (no worker yet). */
+  constructor(protected readonly options: SimulationOptions) {
+    this.seed = options.seed;
+    this.prng = createPrng(options.seed);
+    this.kernelRandom = this.prng.fork();
+    this.faultsOn = options.faults !== false;
+    this.faultRates = {
+      ...DEFAULT_SIMULATION_FAULTS,
+      ...(options.faults === false ? {} : options.faults),
+    };
+    this.traceSize = options.traceSize ?? 20;
+    const stack = createInMemoryStack();
+    this.store = stack.store;
+    this.blobStore = stack.blobStore;
+    const ports: SimulationPorts = {
+      persistence: stack.persistence,
+      jobTransport: stack.jobTransport,
+      scheduler: stack.scheduler,
+    };
+    this.inner = options.wrapPorts ? options.wrapPorts(ports, stack.store) : ports;
+    this.storeCommitter = options.storeCommitter ?? this.prng.chance(0.5);
+    const env: SimulationEnv = {
+      seed: this.seed,
+      clock: this.clock,
+      prng: this.prng.fork(),
+      executions: this.executions,
+    };
+    const given = options.workflows;
+    this.workflows =
+      typeof given === "function"
+        ? given(env)
+        : (given ??
+          simulationWorkflows({ seed: this.seed, clock: this.clock, executions: this.executions }));
+    this.checker = new InvariantChecker({
+      store: this.store,
+      events: this.events,
+      workflows: new Map(this.workflows.map((w) => [w.id, w])),
+    });
+    this.result = emptySimulationResult(this.seed);
+    this.events.failWhen(null);
+  }
+
+  // ---- workers ----------------------------------------------------------------------------
+
+  /** Starts a new incarnation of the worker process in `slot`, with fresh faults. */
+  protected spawn(slot: number): Worker {
+    this.incarnations += 1;
+    const id = `w${slot}-${this.incarnations}`;
+    const faults = new WorkerFaults(
+      this.prng.fork(),
+      () => this.pause(),
+      (kind, where) => this.crashed(id, kind, where),
+    );
+    if (this.faultsOn && this.phase === "faults") {
+      faults.parkRate = this.faultRates.pause;
+      faults.sinkFailureRate = this.faultRates.sinkFailure;
+    }
+    const jobTransport = faultyPort(faults, this.inner.jobTransport, "jobs");
+    const persistence = faultyPersistence(faults, this.inner.persistence, {
+      jobTransports: { outer: jobTransport, inner: this.inner.jobTransport },
+      storeCommitter: this.storeCommitter,
+    });
+    const sink = faultySink(faults, this.events);
+    const kernel = createKernel({
+      persistence,
+      jobTransport,
+      scheduler: faultyPort(faults, this.inner.scheduler, "scheduler"),
+      blobStore: this.blobStore,
+      eventSink: {
+        emit: async (event) => {
+          try {
+            await sink.emit(event);
+          } catch (error) {
+            if (error instanceof RatchetError) this.result.faults.sinkFailures++;
+            throw error;
+          }
+        },
+      },
+      clock: this.clock,
+      registry: createRegistry(this.workflows),
+      ...(this.options.kernelOptions ? { options: this.options.kernelOptions } : {}),
+      newId: () => {
+        this.ids += 1;
+        return `s${String(this.ids).padStart(7, "0")}`;
+      },
+      random: () => this.kernelRandom.next(),
+    });
+    return { slot, id, faults, kernel, jobTransport, held: [] };
+  }
+
+  private crashed(workerId: string, kind: CrashKind, where: string): void {
+    if (kind === "inside") this.result.faults.crashesInside++;
+    else this.result.faults.crashesAfterCommit++;
+    this.note(`${workerId} CRASH ${kind} ${where}`);
+  }
+
+  /** The process of `worker` is gone: its paused commands never resume; a new one starts. */
+  protected restart(worker: Worker): void {
+    worker.faults.dead = true;
+    if (this.workers[worker.slot] !== worker) return;
+    for (let i = this.paused.length - 1; i >= 0; i--) {
+      if (this.paused[i]?.worker === worker) this.paused.splice(i, 1);
+    }
+    const next = this.spawn(worker.slot);
+    this.workers[worker.slot] = next;
+    this.note(`${worker.id} restarted as ${next.id} (held ${worker.held.length} job(s))`);
+  }
+
+  // ---- tasks: commands that may pause -------------------------------------------------------
+
+  private pause(): Promise<void> | undefined {
+    const task = this.current;
+    const notify = this.notifyPause;
+    if (!task || !notify || this.phase !== "faults" || this.paused.length >= MAX_PAUSED) {
+      return undefined;
+    }
+    this.result.faults.pauses++;
+    return new Promise<void>((resolve) => {
+      task.releases.push(resolve);
+      notify();
+    });
+  }
+
+  /** Lets `task` run until it finishes or pauses. */
+  private async advance(task: Task, start: () => void): Promise<void> {
+    let pausedNow = false;
+    const paused = new Promise<void>((resolve) => {
+      this.notifyPause = () => {
+        pausedNow = true;
+        resolve();
+      };
+    });
+    this.current = task;
+    start();
+    await Promise.race([task.done, paused]);
+    this.current = undefined;
+    this.notifyPause = undefined;
+    if (task.outcome === undefined) {
+      if (pausedNow) {
+        this.paused.push(task);
+        this.note(`${task.worker.id} ${task.label} paused`);
+      }
+      return;
+    }
+    this.settle(task, task.outcome);
+  }
+
+  private settle(task: Task, outcome: TaskOutcome): void {
+    const { worker } = task;
+    if (!outcome.ok) {
+      const { error } = outcome;
+      if (error instanceof SimulatedCrash || worker.faults.dead) {
+        this.restart(worker);
+        return;
+      }
+      if (error instanceof RatchetError) {
+        this.result.commandErrors++;
+        this.note(`${worker.id} ${task.label} rejected ${error.code}`);
+        return;
+      }
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.fail("unexpected-error", `${worker.id} ${task.label} threw: ${message}`);
+    }
+    if (worker.faults.dead) this.restart(worker);
+  }
+
+  /** Starts a task on `worker` and lets it run until it finishes or pauses. */
+  protected async task(
+    worker: Worker,
+    label: string,
+    body: (kernel: Kernel, task: Task) => Promise<void>,
+  ): Promise<void> {
+    if (this.faultsOn && this.phase === "faults") {
+      if (this.prng.chance(this.faultRates.crashInside))
+        worker.faults.crashInCalls = this.prng.int(1, 12);
+      else if (this.prng.chance(this.faultRates.crashAfterCommit))
+        worker.faults.crashAfterNextCommit = true;
+    }
+    let startBody: () => void = () => undefined;
+    const begun = new Promise<void>((resolve) => {
+      startBody = resolve;
+    });
+    const task: Task = {
+      worker,
+      label,
+      jobIds: new Set(),
+      releases: [],
+      outcome: undefined,
+      done: undefined as unknown as Promise<TaskOutcome>,
+    };
+    task.done = begun
+      .then(() => body(worker.kernel, task))
+      .then(
+        (): TaskOutcome => ({ ok: true }),
+        (error: unknown): TaskOutcome => ({ ok: false, error }),
+      )
+      .then((outcome) => {
+        task.outcome = outcome;
+        return outcome;
+      });
+    await this.advance(task, startBody);
+  }
+
+  /** Resumes the paused `task` and lets it run until it finishes or pauses again. */
+  protected async resume(task: Task): Promise<void> {
+    const releases = task.releases.splice(0);
+    this.note(`${task.worker.id} ${task.label} resumed`);
+    await this.advance(task, () => {
+      for (const release of releases) release();
+    });
+  }
+
+  // ---- checking and tracing --------------------------------------------------------------
+
+  /** Checks every invariant now; fails the simulation on the first broken one. */
+  protected verify(): void {
+    const broken = this.checker.check(this.runIds);
+    if (broken) this.fail(broken.invariant, broken.detail);
+  }
+
+  /** Adds a line to the trace a failure shows (only the last `traceSize` are kept). */
+  protected note(text: string): void {
+    this.trace.push(`#${this.step} ${text}`);
+    if (this.trace.length > this.traceSize) this.trace.shift();
+  }
+
+  /** Throws the {@link SimulationFailure} of `invariant`, with the step, trace and reproducer. */
+  protected fail(invariant: InvariantName, detail: string): never {
+    throw new SimulationFailure({
+      seed: this.seed,
+      invariant,
+      detail,
+      step: this.step,
+      reproducer: this.options.reproduce?.(this.seed) ?? defaultReproducer(this.options),
+      trace: [...this.trace],
+    });
+  }
+}

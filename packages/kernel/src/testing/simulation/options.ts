@@ -1,0 +1,178 @@
+/**
+ * The options and result of `simulate`: fault rates and their defaults, the runs to create,
+ * what a `workflows` factory gets, the counts a simulation reports, and its default reproducer.
+ */
+import type { AnyWorkflow } from "../../dsl/workflow.js";
+import type { KernelOptions } from "../../internal/deps.js";
+import type { JobTransport } from "../../ports/job-transport.js";
+import type { Persistence } from "../../ports/persistence.js";
+import type { Scheduler } from "../../ports/scheduler.js";
+import type { FakeClock } from "../fake-clock.js";
+import type { InMemoryStore } from "../in-memory/index.js";
+import type { Prng } from "./prng.js";
+import type { StageExecution } from "./workflows.js";
+
+/** Fault rates; each is a probability (0 turns the fault off). */
+export interface SimulationFaults {
+  /** Per step: a worker process dies between commands (its leased jobs must expire). */
+  crashBetween: number;
+  /** Per command: the worker dies at a random port call inside it (its transaction rolls back). */
+  crashInside: number;
+  /** Per command: the worker dies right after a commit, before it sees the result. */
+  crashAfterCommit: number;
+  /** Per port call outside a transaction: the command pauses, so others run in between. */
+  pause: number;
+  /** Per executed job: the same delivery is executed again at once. */
+  duplicate: number;
+  /** Per step: an old delivery (maybe long re-leased to another worker) is executed again. */
+  staleDelivery: number;
+  /** Per step: the clock jumps (up to minutes, past leases and back-offs). */
+  clockJump: number;
+  /** Per publish: the event sink rejects the event. */
+  sinkFailure: number;
+  /** Per step: a random unfinished run is cancelled. */
+  cancel: number;
+}
+
+/** The fault rates `simulate` uses by default. */
+export const DEFAULT_SIMULATION_FAULTS: Readonly<SimulationFaults> = Object.freeze({
+  crashBetween: 0.02,
+  crashInside: 0.04,
+  crashAfterCommit: 0.03,
+  pause: 0.06,
+  duplicate: 0.1,
+  staleDelivery: 0.04,
+  clockJump: 0.08,
+  sinkFailure: 0.05,
+  cancel: 0.01,
+});
+
+/** A run to create: a registered workflow and its input. */
+export interface SimulationRunSpec {
+  workflowId: string;
+  input: unknown;
+}
+
+/** What a `workflows` factory gets, to build deterministic stages. */
+export interface SimulationEnv {
+  seed: number;
+  /** The simulation's clock (all workers share it). */
+  clock: FakeClock;
+  /** A generator of its own, for the factory to use. */
+  prng: Prng;
+  /** Stages may record their executions here; `SimulationResult.executions` counts them. */
+  executions: StageExecution[];
+}
+
+/** The shared ports a simulation runs on (before fault injection). */
+export interface SimulationPorts {
+  persistence: Persistence;
+  jobTransport: JobTransport;
+  scheduler: Scheduler;
+}
+
+/** Options of {@link simulate}. */
+export interface SimulationOptions {
+  /** The seed: the same options and seed replay the same simulation exactly. */
+  seed: number;
+  /**
+   * The workflows to run, or a factory of them (stages must be deterministic: decide failures
+   * with `hashUnit(seed, ctx.workflowRunId, ctx.stageId, ctx.attempt)`, never `Math.random`).
+   * Default: {@link simulationWorkflows}.
+   */
+  workflows?: readonly AnyWorkflow[] | ((env: SimulationEnv) => readonly AnyWorkflow[]);
+  /** Runs to create: a number (of random workflows and {@link SimulationOptions.input}) or a list. Default 6. */
+  runs?: number | readonly SimulationRunSpec[];
+  /** The input of the `index`-th run when `runs` is a number (default `{ n: index }`). */
+  input?: (workflowId: string, index: number, prng: Prng) => unknown;
+  /** Simulated worker processes (default 3). */
+  workers?: number;
+  /** Steps with faults (default 150). */
+  steps?: number;
+  /** Fault rates over {@link DEFAULT_SIMULATION_FAULTS}; `false`: no faults at all. */
+  faults?: Partial<SimulationFaults> | false;
+  /** Rounds of the quiescent phase before "every run terminates" fails (default 400). */
+  quiescentRounds?: number;
+  /** Fake time each quiescent round moves the clock (default 5 000 ms). */
+  quiescentStepMs?: number;
+  /** Kernel options of every worker. */
+  kernelOptions?: Partial<KernelOptions>;
+  /**
+   * Whether completions use the in-memory store's own stage committer, or the kernel's
+   * transactional one (where a crash can hit every write). Default: chosen by the seed.
+   */
+  storeCommitter?: boolean;
+  /** Wraps the shared ports (e.g. to test the invariants against a broken adapter). */
+  wrapPorts?: (ports: SimulationPorts, store: InMemoryStore) => SimulationPorts;
+  /** The one-line reproducer printed on failure (default `simulate({ seed: N, … })`). */
+  reproduce?: (seed: number) => string;
+  /** How many recent actions a failure shows (default 20). */
+  traceSize?: number;
+}
+
+/** Counts of what a simulation did. */
+export interface SimulationResult {
+  seed: number;
+  /** Steps with faults, and quiescent rounds it took to finish every run. */
+  steps: number;
+  quiescentRounds: number;
+  /** Commands dispatched (every worker, both phases). */
+  commands: number;
+  /** Commands that were rejected with a `RatchetError` (e.g. cancelling a finished run). */
+  commandErrors: number;
+  /** Stage executions recorded by the stages. */
+  executions: number;
+  /** Fake time that passed (ms). */
+  fakeTimeMs: number;
+  /** Faults injected. */
+  faults: {
+    crashesBetween: number;
+    crashesInside: number;
+    crashesAfterCommit: number;
+    pauses: number;
+    duplicateDeliveries: number;
+    staleDeliveries: number;
+    clockJumps: number;
+    sinkFailures: number;
+    cancels: number;
+  };
+  /** Final statuses of the runs. */
+  runs: { total: number; completed: number; failed: number; cancelled: number; timedOut: number };
+}
+
+/** A {@link SimulationResult} of `seed` with every count at zero. */
+export function emptySimulationResult(seed: number): SimulationResult {
+  return {
+    seed,
+    steps: 0,
+    quiescentRounds: 0,
+    commands: 0,
+    commandErrors: 0,
+    executions: 0,
+    fakeTimeMs: 0,
+    faults: {
+      crashesBetween: 0,
+      crashesInside: 0,
+      crashesAfterCommit: 0,
+      pauses: 0,
+      duplicateDeliveries: 0,
+      staleDeliveries: 0,
+      clockJumps: 0,
+      sinkFailures: 0,
+      cancels: 0,
+    },
+    runs: { total: 0, completed: 0, failed: 0, cancelled: 0, timedOut: 0 },
+  };
+}
+
+/** The one-line reproducer of `options` when {@link SimulationOptions.reproduce} is not given. */
+export function defaultReproducer(options: SimulationOptions): string {
+  const parts = [`seed: ${options.seed}`];
+  if (typeof options.runs === "number") parts.push(`runs: ${options.runs}`);
+  if (options.workers !== undefined) parts.push(`workers: ${options.workers}`);
+  if (options.steps !== undefined) parts.push(`steps: ${options.steps}`);
+  if (options.storeCommitter !== undefined) parts.push(`storeCommitter: ${options.storeCommitter}`);
+  if (options.faults === false) parts.push("faults: false");
+  else if (options.faults) parts.push(`faults: ${JSON.stringify(options.faults)}`);
+  return `simulate({ ${parts.join(", ")} })`;
+}
