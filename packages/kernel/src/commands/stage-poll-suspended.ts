@@ -7,15 +7,13 @@
 import { decodeValue } from "../codec.js";
 import { toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import type { ClosingFlow } from "../internal/group-close.js";
-import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
-import { nextStep } from "../internal/routing.js";
+import { loadOutputs } from "../internal/outputs.js";
+import { resumeSuspended } from "../internal/resume-suspended.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createCompletionContext } from "../internal/stage-context.js";
-import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
+import { type AttemptTarget, commitFailed } from "../internal/stage-outcome.js";
 import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
 import type { JsonObject, StageRecord } from "../records.js";
-import { checkOutput } from "./job-execute.js";
 import type { StagePollSuspendedCommand, StagePollSuspendedResult } from "./types.js";
 
 /** Handles `stage.pollSuspended`. */
@@ -107,27 +105,8 @@ async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOut
   }
 
   if (check.ready) {
-    const checked = checkOutput(stage.schemas.output, check.output, {
-      workflowRunId: run.id,
-      stageId: record.stageId,
-    });
-    if ("error" in checked) {
-      await commitFailed(deps, target, checked.error, undefined);
-      return { outcome: "failed" };
-    }
-    let flow: ClosingFlow | undefined;
-    if (workflow.branching) {
-      const step = nextStep(workflow, run, record.groupIndex, record.stageId, undefined, now);
-      if ("error" in step) {
-        await commitFailed(deps, target, step.error, undefined);
-        return { outcome: "failed" };
-      }
-      flow = { step, records };
-    }
-    const prepared = await prepareOutput(deps, record, checked.encoded);
-    const outcome = await commitCompleted(deps, target, prepared, checked.value, undefined, flow);
-    if (outcome.kind === "committed") cacheOutput(deps, record.id, checked.value, prepared.bytes);
-    return { outcome: outcome.kind === "committed" ? "resumed" : "stillWaiting" };
+    const outcome = await resumeSuspended(deps, target, stage, records, check.output, now);
+    return { outcome: outcome === "stale" ? "stillWaiting" : outcome };
   }
   if ("error" in check && typeof check.error === "string") {
     await commitFailed(

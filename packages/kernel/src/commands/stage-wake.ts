@@ -5,12 +5,9 @@
 import { decodeValue } from "../codec.js";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import type { ClosingFlow } from "../internal/group-close.js";
-import { cacheOutput, prepareOutput } from "../internal/outputs.js";
-import { nextStep } from "../internal/routing.js";
-import { type AttemptTarget, commitCompleted, commitFailed } from "../internal/stage-outcome.js";
+import { resumeSuspended } from "../internal/resume-suspended.js";
+import type { AttemptTarget } from "../internal/stage-outcome.js";
 import type { JsonObject } from "../records.js";
-import { checkOutput } from "./job-execute.js";
 import type { StageWakeCommand, StageWakeResult } from "./types.js";
 
 /** Handles `stage.wake`. */
@@ -50,26 +47,6 @@ export async function stageWake(
     emitStarted: false,
   };
   const kept = decodeValue<{ input?: unknown }>(record.suspendedState ?? {}) as JsonObject;
-  const checked = checkOutput(stage.schemas.output, kept.input, {
-    workflowRunId: runId,
-    stageId: record.stageId,
-  });
-  if ("error" in checked) {
-    await commitFailed(deps, target, checked.error, undefined);
-    return { workflowRunId: runId, woken: true };
-  }
-  let flow: ClosingFlow | undefined;
-  if (workflow.branching) {
-    const step = nextStep(workflow, run, record.groupIndex, record.stageId, undefined, now);
-    if ("error" in step) {
-      await commitFailed(deps, target, step.error, undefined);
-      return { workflowRunId: runId, woken: true };
-    }
-    flow = { step, records };
-  }
-  const prepared = await prepareOutput(deps, record, checked.encoded);
-  const outcome = await commitCompleted(deps, target, prepared, checked.value, undefined, flow);
-  if (outcome.kind !== "committed") return nothing;
-  cacheOutput(deps, record.id, checked.value, prepared.bytes);
-  return { workflowRunId: runId, woken: true };
+  const outcome = await resumeSuspended(deps, target, stage, records, kept.input, now);
+  return outcome === "stale" ? nothing : { workflowRunId: runId, woken: true };
 }

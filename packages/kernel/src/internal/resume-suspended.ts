@@ -1,0 +1,51 @@
+/**
+ * Ends a `SUSPENDED` stage with an output, the way `stage.pollSuspended` (a ready check) and
+ * `stage.wake` (a sleep that ended) both do: the output is checked against the stage's schema,
+ * a branching workflow's next step is chosen, and the stage completes — closing its group, and
+ * maybe the run, in the same commit — or fails with the reason.
+ */
+import { checkOutput } from "../commands/job-execute.js";
+import type { AnyStage } from "../dsl/stage.js";
+import type { StageRecord } from "../records.js";
+import type { KernelDeps } from "./deps.js";
+import type { ClosingFlow } from "./group-close.js";
+import { cacheOutput, prepareOutput } from "./outputs.js";
+import { nextStep } from "./routing.js";
+import { type AttemptTarget, commitCompleted, commitFailed } from "./stage-outcome.js";
+
+/** What became of the stage: completed, failed (bad output or route), or moved on elsewhere. */
+export type ResumeOutcome = "resumed" | "failed" | "stale";
+
+/** Completes `target`'s suspended stage with `output` (see the file's comment). */
+export async function resumeSuspended(
+  deps: KernelDeps,
+  target: AttemptTarget,
+  stage: AnyStage,
+  records: readonly StageRecord[],
+  output: unknown,
+  now: Date,
+): Promise<ResumeOutcome> {
+  const { workflow, run, record } = target;
+  const checked = checkOutput(stage.schemas.output, output, {
+    workflowRunId: run.id,
+    stageId: record.stageId,
+  });
+  if ("error" in checked) {
+    await commitFailed(deps, target, checked.error, undefined);
+    return "failed";
+  }
+  let flow: ClosingFlow | undefined;
+  if (workflow.branching) {
+    const step = nextStep(workflow, run, record.groupIndex, record.stageId, undefined, now);
+    if ("error" in step) {
+      await commitFailed(deps, target, step.error, undefined);
+      return "failed";
+    }
+    flow = { step, records };
+  }
+  const prepared = await prepareOutput(deps, record, checked.encoded);
+  const outcome = await commitCompleted(deps, target, prepared, checked.value, undefined, flow);
+  if (outcome.kind !== "committed") return "stale";
+  cacheOutput(deps, record.id, checked.value, prepared.bytes);
+  return "resumed";
+}
