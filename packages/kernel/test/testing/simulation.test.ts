@@ -25,7 +25,9 @@ const FILE = "test/testing/simulation.test.ts";
 const reproduce = (seed: number) => `RATCHET_SIM_SEED=${seed} npx vitest run ${FILE}`;
 
 const single = process.env.RATCHET_SIM_SEED;
-const count = Number(process.env.RATCHET_SIM_SEEDS ?? (process.env.RATCHET_LONG === "1" ? 20_000 : 2_000));
+const count = Number(
+  process.env.RATCHET_SIM_SEEDS ?? (process.env.RATCHET_LONG === "1" ? 20_000 : 2_000),
+);
 const first = Number(process.env.RATCHET_SIM_FIRST_SEED ?? 1);
 const seeds =
   single !== undefined ? [Number(single)] : Array.from({ length: count }, (_, i) => first + i);
