@@ -10,14 +10,9 @@ import {
   StaleVersionError,
 } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import { cancelRemaining } from "../internal/progression.js";
-import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import { endRunEarly } from "../internal/end-run.js";
+import { inTransaction } from "../internal/unit-of-work.js";
 import type { RunCancelCommand, RunCancelResult } from "./types.js";
-
-/** Correlation-id prefix of every scheduled command that belongs to a run. */
-export function runCorrelationPrefix(runId: string): string {
-  return `run:${runId}`;
-}
 
 /** Handles `run.cancel`. */
 export async function runCancel(
@@ -40,15 +35,10 @@ export async function runCancel(
         workflowId: run.workflowId,
       });
     }
-    await cancelRemaining(uow, deps, runId, await uow.tx.listStages(runId));
-    await uow.schedule((scope) =>
-      deps.scheduler.cancelByCorrelationPrefix(runCorrelationPrefix(runId), scope),
-    );
-    uow.event(run, "workflow.cancelled", { reason });
-    const updated = await commitRun(uow, run, {
+    const updated = await endRunEarly(uow, deps, run, {
       status: "CANCELLED",
       error: { code: "CANCELLED", message: reason },
-      completedAt: uow.now,
+      event: { type: "workflow.cancelled", payload: { reason } },
     });
     return { workflowRunId: runId, status: updated.status, cancelled: true };
   });

@@ -6,10 +6,9 @@
  */
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import { cancelRemaining } from "../internal/progression.js";
-import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import { endRunEarly, runCorrelationPrefix } from "../internal/end-run.js";
+import { inTransaction } from "../internal/unit-of-work.js";
 import { isTerminalRunStatus, type StoredError } from "../records.js";
-import { runCorrelationPrefix } from "./run-cancel.js";
 import type { RunTimeoutCommand, RunTimeoutResult } from "./types.js";
 
 /** Correlation id of a run's timeout entry. */
@@ -33,15 +32,10 @@ export async function runTimeout(
       code: "WORKFLOW_TIMEOUT",
       message: `[ratchet] run ${runId} did not finish within its workflow's timeout${timeoutMs === undefined ? "" : ` (${timeoutMs} ms)`}`,
     };
-    await cancelRemaining(uow, deps, runId, await uow.tx.listStages(runId));
-    await uow.schedule((scope) =>
-      deps.scheduler.cancelByCorrelationPrefix(runCorrelationPrefix(runId), scope),
-    );
-    uow.event(run, "workflow.failed", { error: { ...error }, status: "TIMED_OUT" });
-    const updated = await commitRun(uow, run, {
+    const updated = await endRunEarly(uow, deps, run, {
       status: "TIMED_OUT",
       error,
-      completedAt: uow.now,
+      event: { type: "workflow.failed", payload: { error: { ...error }, status: "TIMED_OUT" } },
     });
     return { workflowRunId: runId, status: updated.status, timedOut: true };
   });

@@ -10,6 +10,7 @@ import { toStoredError } from "../errors.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import type { StoredError } from "../records.js";
 import type { KernelDeps } from "./deps.js";
+import { runCorrelationPrefix } from "./end-run.js";
 import {
   type AttemptTarget,
   type CommitOutcome,
@@ -21,7 +22,7 @@ import { commitRun, inTransaction } from "./unit-of-work.js";
 
 /** Correlation id of a stage record's wake-up (under the run's prefix, so cancelling clears it). */
 export function wakeCorrelationId(runId: string, stageRecordId: string): string {
-  return `run:${runId}:wake:${stageRecordId}`;
+  return `${runCorrelationPrefix(runId)}:wake:${stageRecordId}`;
 }
 
 /** Puts a sleep step to sleep until its time; its input is kept to be handed on when it wakes. */
