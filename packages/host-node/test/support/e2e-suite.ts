@@ -11,11 +11,28 @@ import { createPostgresStack, createSqliteStack, type PrismaStack } from "@ratch
 import { createPostgresDatabase, createSqliteFile } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeHost } from "../../src/index.js";
-import { startWorker } from "./processes.js";
+import { startWorker, type Worker } from "./processes.js";
 import { e2eWorkflow, readLedger, workload } from "./workload.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const quiet = { warn: () => {}, error: () => {} };
+
+/** Waits (up to 30 s) until the ledger shows `count` executions of `stageId` started. */
+async function untilStageStarted(
+  ledgerFile: string,
+  stageId: string,
+  count: number,
+  worker: Worker,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (
+    readLedger(readFileSync(ledgerFile, "utf8")).filter((e) => e.stageId === stageId).length < count
+  ) {
+    if (Date.now() > deadline)
+      throw new Error(`stage ${stageId} never started:\n${worker.output()}`);
+    await sleep(50);
+  }
+}
 
 /** Registers the end-to-end tests for `provider`. */
 export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
@@ -179,13 +196,7 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
         RATCHET_SLOW_STAGE_MS: "60000",
         RATCHET_SHUTDOWN_MS: "300",
       });
-      const deadline = Date.now() + 30_000;
-      while (
-        readLedger(readFileSync(ledgerFile, "utf8")).filter((e) => e.stageId === "b").length < 3
-      ) {
-        if (Date.now() > deadline) throw new Error(`stage b never started:\n${first.output()}`);
-        await sleep(50);
-      }
+      await untilStageStarted(ledgerFile, "b", 3, first);
       first.child.kill("SIGTERM");
       expect(await first.exited).toBe(0);
       const second = await startWorker({ RATCHET_DATABASE: target, RATCHET_LEDGER: ledgerFile });
@@ -219,14 +230,8 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
         RATCHET_LEDGER: ledgerFile,
         RATCHET_SLOW_STAGE_MS: "60000",
       });
-      const deadline = Date.now() + 30_000;
       // The worker runs 4 jobs at once: wait until 4 "b" stages are in the middle of their work.
-      while (
-        readLedger(readFileSync(ledgerFile, "utf8")).filter((e) => e.stageId === "b").length < 4
-      ) {
-        if (Date.now() > deadline) throw new Error(`stage b never started:\n${first.output()}`);
-        await sleep(50);
-      }
+      await untilStageStarted(ledgerFile, "b", 4, first);
       first.child.kill("SIGKILL");
       await first.exited;
       const killedPid = first.child.pid;
