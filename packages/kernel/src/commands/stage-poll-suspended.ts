@@ -8,10 +8,10 @@ import { decodeValue } from "../codec.js";
 import { toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
 import { loadOutputs } from "../internal/outputs.js";
-import { resumeSuspended } from "../internal/resume-suspended.js";
+import { resumeSuspended, suspendedTarget } from "../internal/resume-suspended.js";
 import { StageAbort } from "../internal/stage-abort.js";
 import { createCompletionContext } from "../internal/stage-context.js";
-import { type AttemptTarget, commitFailed } from "../internal/stage-outcome.js";
+import { commitFailed } from "../internal/stage-outcome.js";
 import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
 import type { JsonObject, StageRecord } from "../records.js";
 import type { StagePollSuspendedCommand, StagePollSuspendedResult } from "./types.js";
@@ -51,16 +51,7 @@ async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOut
   const checks = typeof poll.checks === "number" ? poll.checks : 0;
   const suspendedAt =
     typeof poll.suspendedAt === "string" ? new Date(poll.suspendedAt) : record.updatedAt;
-  const target: AttemptTarget = {
-    workflow,
-    run,
-    record,
-    attempt: record.attempt,
-    fromStatuses: ["SUSPENDED"],
-    reports: { logs: [], progress: undefined, metadata: undefined },
-    startedAt: record.startedAt ?? suspendedAt,
-    emitStarted: false,
-  };
+  const target = suspendedTarget(workflow, run, record, suspendedAt);
 
   const records = await deps.persistence.listStages(run.id);
   const outputs = await loadOutputs(

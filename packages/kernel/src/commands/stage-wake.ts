@@ -5,8 +5,7 @@
 import { decodeValue } from "../codec.js";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import { resumeSuspended } from "../internal/resume-suspended.js";
-import type { AttemptTarget } from "../internal/stage-outcome.js";
+import { resumeSuspended, suspendedTarget } from "../internal/resume-suspended.js";
 import type { JsonObject } from "../records.js";
 import type { StageWakeCommand, StageWakeResult } from "./types.js";
 
@@ -36,16 +35,7 @@ export async function stageWake(
   const stage = workflow.getStage(record.stageId)?.stage;
   if (!stage) return nothing;
   const now = deps.clock.now();
-  const target: AttemptTarget = {
-    workflow,
-    run,
-    record,
-    attempt: record.attempt,
-    fromStatuses: ["SUSPENDED"],
-    reports: { logs: [], progress: undefined, metadata: undefined },
-    startedAt: record.startedAt ?? now,
-    emitStarted: false,
-  };
+  const target = suspendedTarget(workflow, run, record, now);
   const kept = decodeValue<{ input?: unknown }>(record.suspendedState ?? {}) as JsonObject;
   const outcome = await resumeSuspended(deps, target, stage, records, kept.input, now);
   return outcome === "stale" ? nothing : { workflowRunId: runId, woken: true };

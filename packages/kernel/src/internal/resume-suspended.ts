@@ -6,12 +6,36 @@
  */
 import { checkOutput } from "../commands/job-execute.js";
 import type { AnyStage } from "../dsl/stage.js";
-import type { StageRecord } from "../records.js";
+import type { AnyWorkflow } from "../dsl/workflow.js";
+import type { RunRecord, StageRecord } from "../records.js";
 import type { KernelDeps } from "./deps.js";
 import type { ClosingFlow } from "./group-close.js";
 import { cacheOutput, prepareOutput } from "./outputs.js";
 import { nextStep } from "./routing.js";
 import { type AttemptTarget, commitCompleted, commitFailed } from "./stage-outcome.js";
+
+/**
+ * The attempt a suspended stage's resumption commits as: its stored attempt, expected still
+ * `SUSPENDED`, with no `workflow.step.started` (written when it suspended). `since` stands in
+ * for a start time the record lacks.
+ */
+export function suspendedTarget(
+  workflow: AnyWorkflow,
+  run: RunRecord,
+  record: StageRecord,
+  since: Date,
+): AttemptTarget {
+  return {
+    workflow,
+    run,
+    record,
+    attempt: record.attempt,
+    fromStatuses: ["SUSPENDED"],
+    reports: { logs: [], progress: undefined, metadata: undefined },
+    startedAt: record.startedAt ?? since,
+    emitStarted: false,
+  };
+}
 
 /** What became of the stage: completed, failed (bad output or route), or moved on elsewhere. */
 export type ResumeOutcome = "resumed" | "failed" | "stale";
