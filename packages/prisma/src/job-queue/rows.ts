@@ -3,9 +3,9 @@
  */
 import type { DequeuedJob, JobRecord, JobStatus, StoredError } from "@ratchet/kernel";
 import {
-  type ColumnRef,
   parseJsonObject,
   parseJsonOrNull,
+  type RowSource,
   toDate,
   toDateOrNull,
   toNumber,
@@ -13,12 +13,7 @@ import {
 
 type Row = Record<string, unknown>;
 
-const at = (row: Row, column: string): ColumnRef => ({
-  table: "ratchet_jobs",
-  column,
-  rowId: row.job_id,
-  workflowRunId: row.run_id,
-});
+const JOBS: RowSource = { table: "ratchet_jobs", idColumn: "job_id", runColumn: "run_id" };
 
 /** Columns a dequeued job needs. */
 export const DEQUEUED_COLUMNS =
@@ -37,7 +32,7 @@ export function dequeuedFromRow(row: Row): DequeuedJob {
     priority: toNumber(row.priority),
     attempt: toNumber(row.attempt),
     maxAttempts: toNumber(row.max_attempts),
-    payload: parseJsonObject(row.payload, at(row, "payload")),
+    payload: parseJsonObject(row.payload, JOBS, row, "payload"),
   };
 }
 
@@ -49,7 +44,7 @@ export function jobFromRow(row: Row): JobRecord {
     availableAt: toDate(row.available_at),
     lockedBy: (row.locked_by as string | null) ?? null,
     lockedUntil: toDateOrNull(row.locked_until),
-    lastError: parseJsonOrNull<StoredError>(row.last_error, at(row, "last_error")),
+    lastError: parseJsonOrNull<StoredError>(row.last_error, JOBS, row, "last_error"),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };

@@ -12,10 +12,10 @@ import type {
   StoredError,
 } from "@ratchet/kernel";
 import {
-  type ColumnRef,
   parseJson,
   parseJsonObject,
   parseJsonOrNull,
+  type RowSource,
   toDate,
   toDateOrNull,
   toNumber,
@@ -23,10 +23,10 @@ import {
 
 type Row = Record<string, unknown>;
 
-/** Names a column of `row` in `table` (keyed by `id`) for the error of an unreadable value. */
-function columnsOf(table: string, row: Row, runColumn: string): (column: string) => ColumnRef {
-  return (column) => ({ table, column, rowId: row.id, workflowRunId: row[runColumn] });
-}
+const RUNS: RowSource = { table: "ratchet_runs", idColumn: "id", runColumn: "id" };
+const STAGES: RowSource = { table: "ratchet_stages", idColumn: "id", runColumn: "run_id" };
+const OUTBOX: RowSource = { table: "ratchet_outbox", idColumn: "id", runColumn: "run_id" };
+const LOGS: RowSource = { table: "ratchet_logs", idColumn: "id", runColumn: "run_id" };
 
 /** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
 export const RUN_COLUMNS =
@@ -34,20 +34,19 @@ export const RUN_COLUMNS =
 
 /** A run row as a record. */
 export function runFromRow(row: Row): RunRecord {
-  const at = columnsOf("ratchet_runs", row, "id");
   return {
     id: row.id as string,
     workflowId: row.workflow_id as string,
     status: row.status as RunStatus,
     version: toNumber(row.version),
     priority: toNumber(row.priority),
-    input: parseJson(row.input, at("input")),
-    config: parseJsonObject(row.config, at("config")),
-    metadata: parseJsonObject(row.metadata, at("metadata")),
-    control: parseJsonObject(row.control, at("control")),
+    input: parseJson(row.input, RUNS, row, "input"),
+    config: parseJsonObject(row.config, RUNS, row, "config"),
+    metadata: parseJsonObject(row.metadata, RUNS, row, "metadata"),
+    control: parseJsonObject(row.control, RUNS, row, "control"),
     concurrencyKey: (row.concurrency_key as string | null) ?? null,
-    output: parseJsonOrNull(row.output, at("output")),
-    error: parseJsonOrNull<StoredError>(row.error, at("error")),
+    output: parseJsonOrNull(row.output, RUNS, row, "output"),
+    error: parseJsonOrNull<StoredError>(row.error, RUNS, row, "error"),
     currentGroup: toNumber(row.current_group),
     groupRemaining: toNumber(row.group_remaining),
     eventSeq: toNumber(row.event_seq),
@@ -65,7 +64,6 @@ export const STAGE_COLUMNS =
 
 /** A stage row as a record. */
 export function stageFromRow(row: Row): StageRecord {
-  const at = columnsOf("ratchet_stages", row, "run_id");
   return {
     id: row.id as string,
     runId: row.run_id as string,
@@ -73,13 +71,23 @@ export function stageFromRow(row: Row): StageRecord {
     groupIndex: toNumber(row.group_index),
     status: row.status as StageStatus,
     attempt: toNumber(row.attempt),
-    outputRef: parseJsonOrNull(row.output_ref, at("output_ref")) as StageRecord["outputRef"],
-    suspendedState: parseJsonOrNull(row.suspended_state, at("suspended_state")),
-    pollConfig: parseJsonOrNull(row.poll_config, at("poll_config")) as StageRecord["pollConfig"],
+    outputRef: parseJsonOrNull(
+      row.output_ref,
+      STAGES,
+      row,
+      "output_ref",
+    ) as StageRecord["outputRef"],
+    suspendedState: parseJsonOrNull(row.suspended_state, STAGES, row, "suspended_state"),
+    pollConfig: parseJsonOrNull(
+      row.poll_config,
+      STAGES,
+      row,
+      "poll_config",
+    ) as StageRecord["pollConfig"],
     nextPollAt: toDateOrNull(row.next_poll_at),
     pollLeaseUntil: toDateOrNull(row.poll_lease_until),
-    progress: parseJsonOrNull(row.progress, at("progress")) as StageRecord["progress"],
-    error: parseJsonOrNull<StoredError>(row.error, at("error")),
+    progress: parseJsonOrNull(row.progress, STAGES, row, "progress") as StageRecord["progress"],
+    error: parseJsonOrNull<StoredError>(row.error, STAGES, row, "error"),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     startedAt: toDateOrNull(row.started_at),
@@ -93,13 +101,12 @@ export const OUTBOX_COLUMNS =
 
 /** An outbox row as a record. */
 export function outboxFromRow(row: Row): OutboxRecord {
-  const at = columnsOf("ratchet_outbox", row, "run_id");
   return {
     id: row.id as string,
     runId: row.run_id as string,
     sequence: toNumber(row.sequence),
     type: row.type as string,
-    payload: parseJsonObject(row.payload, at("payload")),
+    payload: parseJsonObject(row.payload, OUTBOX, row, "payload"),
     occurredAt: toDate(row.occurred_at),
     publishedAt: toDateOrNull(row.published_at),
     retryCount: toNumber(row.retry_count),
@@ -120,7 +127,7 @@ export function logFromRow(row: Row): LogRecord {
     stageId: (row.stage_id as string | null) ?? null,
     level: row.level as LogLevel,
     message: row.message as string,
-    data: parseJsonOrNull(row.data, columnsOf("ratchet_logs", row, "run_id")("data")),
+    data: parseJsonOrNull(row.data, LOGS, row, "data"),
     createdAt: toDate(row.created_at),
   };
 }

@@ -11,8 +11,10 @@ import type {
   StageRecord,
 } from "@ratchet/kernel";
 import type { SqlExecutor } from "../sql/executor.js";
-import { jsonOrNull, parseJsonOrNull } from "../sql/rows.js";
+import { jsonOrNull, parseJsonOrNull, type RowSource } from "../sql/rows.js";
 import { STAGE_COLUMNS, stageFromRow } from "./rows.js";
+
+const STAGE_ROWS: RowSource = { table: "ratchet_stages", idColumn: "id", runColumn: "run_id" };
 
 /** Inserts `PENDING` stage records. */
 export async function createStages(db: SqlExecutor, stages: readonly NewStage[]): Promise<void> {
@@ -130,17 +132,11 @@ export async function getStageOutputs(
     ...params,
   );
   for (const row of rows) {
-    const at = (column: string) => ({
-      table: "ratchet_stages",
-      column,
-      rowId: row.id,
-      workflowRunId: row.run_id,
-    });
-    const ref = parseJsonOrNull<{ kind: string }>(row.output_ref, at("output_ref"));
+    const ref = parseJsonOrNull<{ kind: string }>(row.output_ref, STAGE_ROWS, row, "output_ref");
     if (ref?.kind !== "inline") continue;
     result.set(
       `${row.run_id as string}:${row.stage_id as string}`,
-      parseJsonOrNull(row.output, at("output")) as JsonValue,
+      parseJsonOrNull(row.output, STAGE_ROWS, row, "output") as JsonValue,
     );
   }
   return result;

@@ -7,19 +7,17 @@ import type { ScheduledCommand, Scheduler } from "@ratchet/kernel";
 import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
-import { json, parseJsonObject, toDate } from "../sql/rows.js";
+import { json, parseJsonObject, type RowSource, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
+
+const SCHEDULED: RowSource = { table: "ratchet_scheduled_commands", idColumn: "id" };
 
 function commandFromRow(row: Record<string, unknown>): ScheduledCommand {
   return {
     id: row.id as string,
     type: row.type as string,
     correlationId: row.correlation_id as string,
-    payload: parseJsonObject(row.payload, {
-      table: "ratchet_scheduled_commands",
-      column: "payload",
-      rowId: row.id,
-    }),
+    payload: parseJsonObject(row.payload, SCHEDULED, row, "payload"),
     runAt: toDate(row.run_at),
   };
 }

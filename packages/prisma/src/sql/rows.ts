@@ -70,31 +70,75 @@ export function toNumber(value: unknown): number {
   throw new TypeError(`[ratchet] [prisma] expected a number, got ${typeof value}`);
 }
 
-/** JSON text as a value; throws {@link CorruptRowError} (naming `at`) when it is not JSON. */
-export function parseJson<T = JsonValue>(value: unknown, at: ColumnRef = UNKNOWN_COLUMN): T {
+/**
+ * The table a decoded row comes from: one constant per table, so decoding names the column of a
+ * failure without allocating anything per row or per column on the (common) success path.
+ */
+export interface RowSource {
+  table: string;
+  /** The column holding the row's id. */
+  idColumn: string;
+  /** The column holding the row's run id, if any. */
+  runColumn?: string;
+}
+
+/** Where a value came from: a fixed {@link ColumnRef}, or a {@link RowSource} plus the row and column. */
+type Where = ColumnRef | RowSource;
+
+function refOf(where: Where, row: Record<string, unknown> | undefined, column: string): ColumnRef {
+  if (!("idColumn" in where)) return where;
+  return {
+    table: where.table,
+    column,
+    rowId: row?.[where.idColumn],
+    ...(where.runColumn !== undefined ? { workflowRunId: row?.[where.runColumn] } : {}),
+  };
+}
+
+/**
+ * JSON text as a value; throws {@link CorruptRowError} naming the table, column and row when
+ * it is not JSON (`where` is a {@link RowSource} with `row` and `column`, or a whole ColumnRef).
+ */
+export function parseJson<T = JsonValue>(
+  value: unknown,
+  where: Where = UNKNOWN_COLUMN,
+  row?: Record<string, unknown>,
+  column = "?",
+): T {
   if (typeof value !== "string")
-    throw new CorruptRowError(at, `expected JSON text, got ${typeof value}`);
+    throw new CorruptRowError(refOf(where, row, column), `expected JSON text, got ${typeof value}`);
   try {
     return JSON.parse(value) as T;
   } catch (error) {
-    throw new CorruptRowError(at, `invalid JSON (${(error as Error).message})`, error);
+    throw new CorruptRowError(
+      refOf(where, row, column),
+      `invalid JSON (${(error as Error).message})`,
+      error,
+    );
   }
 }
 
-/** Nullable JSON text as a value or null. */
+/** Nullable JSON text as a value or null (see {@link parseJson}). */
 export function parseJsonOrNull<T = JsonValue>(
   value: unknown,
-  at: ColumnRef = UNKNOWN_COLUMN,
+  where: Where = UNKNOWN_COLUMN,
+  row?: Record<string, unknown>,
+  column = "?",
 ): T | null {
-  return value === null || value === undefined ? null : parseJson<T>(value, at);
+  return value === null || value === undefined ? null : parseJson<T>(value, where, row, column);
 }
 
-/** JSON text of an object (not an array, not null), as a value. */
-export function parseJsonObject<T = JsonValue>(value: unknown, at: ColumnRef = UNKNOWN_COLUMN): T {
-  const parsed = parseJson<unknown>(value, at);
+/** JSON text of an object (not an array, not null), as a value (see {@link parseJson}). */
+export function parseJsonObject<T = JsonValue>(
+  value: unknown,
+  where: Where = UNKNOWN_COLUMN,
+  row?: Record<string, unknown>,
+  column = "?",
+): T {
+  const parsed = parseJson<unknown>(value, where, row, column);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed;
-    throw new CorruptRowError(at, `expected a JSON object, got ${kind}`);
+    throw new CorruptRowError(refOf(where, row, column), `expected a JSON object, got ${kind}`);
   }
   return parsed as T;
 }
