@@ -2,11 +2,12 @@
  * The `pg` driver the PostgreSQL stack runs on: what statements return, named prepared
  * statements, and transactions (commit, rollback, timeout, waiting for a connection).
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ConnectionWaitTimeoutError, TransactionTimeoutError } from "../src/sql/driver.js";
 import { pgDriver } from "../src/sql/drivers/pg.js";
 import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
+import { testPool } from "./support/pg-pool.js";
 
 let database: TestDatabase;
 let pool: pg.Pool;
@@ -14,7 +15,7 @@ const limits = { maxWaitMs: 2_000, timeoutMs: 5_000 };
 
 beforeAll(async () => {
   database = await createPostgresDatabase("drivers");
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  pool = testPool(database.url, 2);
   await pool.query("CREATE TABLE t (id text PRIMARY KEY, n int NOT NULL, at timestamptz)");
 });
 
@@ -37,7 +38,7 @@ describe("pgDriver", () => {
   });
 
   test("sends each statement text as one named prepared statement, shared by drivers of a pool", async () => {
-    const single = new pg.Pool({ connectionString: database.url, max: 1 });
+    const single = testPool(database.url, 1);
     try {
       await pgDriver(single).query("SELECT n FROM t WHERE id = $1", ["a"]);
       await pgDriver(single).query("SELECT n FROM t WHERE id = $1", ["b"]);

@@ -2,12 +2,13 @@
  * The PostgreSQL executor's transactions: held-back writes travel as one statement, and a
  * transaction that only holds writes back never sends BEGIN/COMMIT — yet stays atomic.
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { postgresDialect } from "../src/sql/dialect.js";
 import { pgDriver } from "../src/sql/drivers/pg.js";
 import { createExecutor, type SqlExecutor } from "../src/sql/executor.js";
 import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
+import { testPool } from "./support/pg-pool.js";
 
 let database: TestDatabase;
 let pool: pg.Pool;
@@ -16,7 +17,7 @@ const sent: string[] = [];
 
 beforeAll(async () => {
   database = await createPostgresDatabase("executor");
-  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  pool = testPool(database.url, 3);
   await pool.query("CREATE TABLE t (id text PRIMARY KEY, n int NOT NULL CHECK (n >= 0))");
   db = createExecutor(pgDriver(pool), postgresDialect, {
     maxWaitMs: 2_000,

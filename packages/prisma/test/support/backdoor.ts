@@ -12,7 +12,7 @@ import type {
   SchedulerBackdoor,
 } from "@ratchet/kernel/testing";
 import Database from "better-sqlite3";
-import pg from "pg";
+import { testPool } from "./pg-pool.js";
 
 type Row = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ export interface RawReader {
 
 /** A reader over a PostgreSQL database (its own pool). */
 export function postgresReader(url: string): RawReader {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = testPool(url, 2);
   return {
     read: async (sql, params = []) => (await pool.query(sql, params)).rows,
     close: () => pool.end(),
