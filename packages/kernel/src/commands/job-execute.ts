@@ -84,6 +84,16 @@ export async function jobExecute(
       reason: record ? `stage is ${record.status}` : "stage record not found",
     };
   }
+  if (record.status === "PENDING" && record.error !== null && record.attempt >= job.attempt) {
+    // A second delivery of an attempt whose failure is committed: the job is waiting for its
+    // retry (its next attempt is `record.attempt + 1`). Running it now would skip the back-off;
+    // the job itself belongs to the retry, so it is left alone.
+    return {
+      outcome: "skipped",
+      ...ids,
+      reason: `attempt ${job.attempt} already ended; the stage waits for attempt ${record.attempt + 1}`,
+    };
+  }
   if (!workflow || !entry) {
     const error: StoredError = {
       code: workflow ? "STAGE_NOT_FOUND" : "WORKFLOW_NOT_FOUND",

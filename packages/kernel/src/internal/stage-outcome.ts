@@ -356,7 +356,9 @@ export async function commitFailed(
             startedAt: record.startedAt ?? target.startedAt,
             completedAt: uow.now,
           },
-      { expected: { status: target.fromStatuses }, now: uow.now },
+      // The attempt as read fences a concurrent duplicate of this attempt: once one copy's
+      // failure is committed the other's is not, so one failure means one retry.
+      { expected: { status: target.fromStatuses, attempt: record.attempt }, now: uow.now },
     );
     if (!ok) {
       await settleJob(deps, uow, target, "complete");

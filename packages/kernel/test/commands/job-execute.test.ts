@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineStage, defineWorkflow, NonRetryableError } from "../../src/index.js";
 import { createTestKernel } from "../../src/testing/index.js";
 import { batchWorkflow, chainWorkflow, controllable, textWorkflow } from "../fixtures.js";
+import { deferred, settle, startOne } from "../helpers.js";
 
 describe("job.execute", () => {
   it("runs a sequential workflow to completion with the last stage's output", async () => {
@@ -73,6 +74,56 @@ describe("job.execute", () => {
     expect((await t.persistence.getStage(workflowRunId, "flaky"))?.attempt).toBe(3);
   });
 
+  it("ignores a second delivery of an attempt that already failed: the retry waits for its back-off", async () => {
+    const { behaviour, workflow } = controllable("flaky");
+    const ran: number[] = [];
+    behaviour.run = (attempt) => {
+      ran.push(attempt);
+      if (attempt === 1) throw new Error("boom 1");
+      return { ok: true };
+    };
+    const t = createTestKernel({ workflows: [workflow] });
+    const { workflowRunId, job } = await startOne(t, workflow.id);
+    const first = await t.kernel.dispatch({ type: "job.execute", workerId: "w", job });
+    expect(first.outcome).toBe("retrying");
+
+    // The queue delivers attempt 1 again (at-least-once), before the back-off is over.
+    const again = await t.kernel.dispatch({ type: "job.execute", workerId: "w", job });
+    expect(again).toMatchObject({ outcome: "skipped", stageId: "flaky" });
+    expect((again as { reason: string }).reason).toMatch(/attempt 1 already ended/);
+    expect(ran).toEqual([1]);
+    expect(await t.persistence.getStage(workflowRunId, "flaky")).toMatchObject({
+      status: "PENDING",
+      attempt: 1,
+    });
+    // The retry itself is untouched: attempt 2 runs once the back-off has passed.
+    const run = await t.driver.runToCompletion(workflowRunId);
+    expect(run.status).toBe("COMPLETED");
+    expect(ran).toEqual([1, 2]);
+  });
+
+  it("commits one failure when two copies of one attempt fail at the same time", async () => {
+    const { behaviour, workflow } = controllable("flaky");
+    const gate = deferred();
+    behaviour.run = async (attempt) => {
+      await gate.promise;
+      throw new Error(`boom ${attempt}`);
+    };
+    const t = createTestKernel({ workflows: [workflow] });
+    const { workflowRunId, job } = await startOne(t, workflow.id);
+    const copies = [1, 2].map(() => t.kernel.dispatch({ type: "job.execute", workerId: "w", job }));
+    await settle();
+    gate.resolve();
+    const outcomes = (await Promise.all(copies)).map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(["retrying", "skipped"]);
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" });
+    const retries = t.events.forRun(workflowRunId).filter((e) => e.type === "workflow.step.retry");
+    expect(retries.map((e) => e.payload.attempt)).toEqual([1]);
+    expect(await t.persistence.getStage(workflowRunId, "flaky")).toMatchObject({
+      status: "PENDING",
+      attempt: 1,
+    });
+  });
   it("fails the run after maxAttempts", async () => {
     const { behaviour, workflow } = controllable("broken", {
       maxAttempts: 2,

@@ -14,6 +14,7 @@ export type InvariantName =
   | "completed-run-missing-stage"
   | "completed-stage-changed"
   | "stage-completed-twice"
+  | "attempt-failed-twice"
   | "outbox-sequence-gap"
   | "published-out-of-order"
   | "job-attempts-exceeded"
@@ -300,16 +301,30 @@ export class InvariantChecker {
     if (workflow && !workflow.branching) {
       // Straight-line workflows complete each stage record once: one completion event each.
       const counts = new Map<string, number>();
+      // …and end each attempt at most once: one retry (or final failure) per failed attempt.
+      const failures = new Map<string, number>();
       for (const event of outbox) {
-        if (event.type !== "workflow.step.completed") continue;
         const stageId = String(event.payload.stageId);
-        counts.set(stageId, (counts.get(stageId) ?? 0) + 1);
+        if (event.type === "workflow.step.completed") {
+          counts.set(stageId, (counts.get(stageId) ?? 0) + 1);
+        } else if (event.type === "workflow.step.retry" || event.type === "workflow.step.failed") {
+          const key = `${stageId} attempt ${String(event.payload.attempt)}`;
+          failures.set(key, (failures.get(key) ?? 0) + 1);
+        }
       }
       for (const [stageId, count] of counts) {
         if (count > 1) {
           return violation(
             "stage-completed-twice",
             `run ${runId}: stage ${stageId} has ${count} workflow.step.completed events`,
+          );
+        }
+      }
+      for (const [attempt, count] of failures) {
+        if (count > 1) {
+          return violation(
+            "attempt-failed-twice",
+            `run ${runId}: stage ${attempt} has ${count} workflow.step.retry/failed events`,
           );
         }
       }

@@ -187,6 +187,47 @@ export function retryTests(fixture: () => WorkflowFixture): void {
       expect(payloadsOf(t, workflowRunId, "workflow.step.retry")).toEqual([]);
     });
 
+    it("ignores a redelivery of an attempt that already failed: the back-off is kept", async () => {
+      const clock = new FakeClock(T0);
+      const { workflow, attemptsAt } = failing(clock, "retry-redelivered", [coded("FLAKY")], {
+        intervalMs: 1_000,
+      });
+      const t = kernelOn(fixture().ports, [workflow], { clock });
+      const { workflowRunId } = await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: workflow.id,
+        input: { n: 1 },
+      });
+      await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+      const [job] = await t.jobTransport.dequeue({
+        workerId: "w",
+        limit: 1,
+        leaseMs: 30_000,
+        now: clock.now(),
+      });
+      if (!job) throw new Error("no job to execute");
+      const first = await t.kernel.dispatch({ type: "job.execute", workerId: "w", job });
+      expect(first.outcome).toBe("retrying");
+      // The same message again, as an at-least-once queue delivers it: ids only, so the kernel
+      // reads the run as it is now and does not run the stage.
+      const { snapshot: _dequeuedState, ...message } = job;
+      const again = await t.kernel.dispatch({ type: "job.execute", workerId: "w", job: message });
+      expect(again.outcome).toBe("skipped");
+      expect(attemptsAt).toEqual([0]);
+      // The very job object again, with the state it was dequeued with: the stage may run on
+      // that stale state, but its failure is fenced off by the attempt it read.
+      const stale = await t.kernel.dispatch({ type: "job.execute", workerId: "w", job });
+      expect(stale.outcome).toBe("skipped");
+
+      const run = await t.driver.runToCompletion(workflowRunId, { idleStepMs: 100 });
+      expect(run.status).toBe("COMPLETED");
+      // Attempt 2 ran once, when its back-off was over; attempt 1 failed once.
+      expect(attemptsAt.filter((ms) => ms > 0)).toEqual([1_000]);
+      expect(payloadsOf(t, workflowRunId, "workflow.step.retry").map((r) => r.attempt)).toEqual([
+        1,
+      ]);
+    });
+
     it("resumes a back-off delay after a restart, at the time it was scheduled for", async () => {
       const clock = new FakeClock(T0);
       const { workflow, attemptsAt } = failing(clock, "retry-restart", [coded("FLAKY")], {
