@@ -5,12 +5,12 @@
  * of their runs, so it starts them without a dequeue or a read.
  */
 import type { AnyWorkflow } from "../dsl/workflow.js";
+import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/correlation.js";
 import type { KernelDeps } from "../internal/deps.js";
 import { type Continuation, failRunPatch, startGroup } from "../internal/progression.js";
 import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
-import { timeoutCorrelationId } from "./run-timeout.js";
 import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";
 
 const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) | null>();
@@ -78,7 +78,7 @@ export async function runClaimPending(
       uow.event(run, "workflow.started", { workerId: command.workerId });
       if (workflow.timeoutMs !== undefined) {
         const timeout: ScheduleRequest = {
-          type: "run.timeout",
+          type: RUN_TIMEOUT_COMMAND,
           correlationId: timeoutCorrelationId(run.id),
           payload: { workflowRunId: run.id },
           runAt: new Date(uow.now.getTime() + workflow.timeoutMs),

@@ -6,15 +6,10 @@
  */
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
-import { endRunEarly, runCorrelationPrefix } from "../internal/end-run.js";
+import { endRunEarly } from "../internal/end-run.js";
 import { inTransaction } from "../internal/unit-of-work.js";
 import { isTerminalRunStatus, type StoredError } from "../records.js";
 import type { RunTimeoutCommand, RunTimeoutResult } from "./types.js";
-
-/** Correlation id of a run's timeout entry. */
-export function timeoutCorrelationId(runId: string): string {
-  return `${runCorrelationPrefix(runId)}:timeout`;
-}
 
 /** Handles `run.timeout`. */
 export async function runTimeout(

@@ -5,14 +5,10 @@
  * transaction.
  */
 import type { JsonObject, RunRecord, RunStatus, StoredError } from "../records.js";
+import { runCorrelationPrefix } from "./correlation.js";
 import type { KernelDeps } from "./deps.js";
 import { cancelRemaining } from "./progression.js";
 import { commitRun, type UnitOfWork } from "./unit-of-work.js";
-
-/** The correlation-id prefix of everything the kernel schedules for a run. */
-export function runCorrelationPrefix(runId: string): string {
-  return `run:${runId}`;
-}
 
 /** How the run ends. */
 export interface RunEnding {

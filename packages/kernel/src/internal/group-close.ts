@@ -24,8 +24,9 @@ export interface ClosingFlow {
 
 /**
  * The close of `record`'s group, or `null` when the kernel must finish it after the commit:
- * the last group is parallel (the run's output combines every member's), or the output does
- * not fit the workflow's output schema (the run then fails with `WORKFLOW_OUTPUT_INVALID`).
+ * the last group is parallel (the run's output combines every member's), the output does not
+ * fit the workflow's output schema (the run then fails with `WORKFLOW_OUTPUT_INVALID`), or the
+ * workflow has a timeout (its entry is dropped as the run completes).
  * A continuation applies only after a single-stage group, whose run this worker knows exactly.
  */
 export function groupClose(
@@ -69,6 +70,8 @@ export function groupClose(
     }
   }
   if (!single) return null;
+  // A run with a timeout completes through `commitRun`, which also drops its timeout entry.
+  if (workflow.timeoutMs !== undefined) return null;
   const parsed = workflow.outputSchema.safeParse(output);
   if (!parsed.success) return null;
   let encoded: ReturnType<typeof encodeValue>;

@@ -9,8 +9,8 @@ import type { Sleep } from "../dsl/flow.js";
 import { toStoredError } from "../errors.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import type { StoredError } from "../records.js";
+import { runCorrelationPrefix } from "./correlation.js";
 import type { KernelDeps } from "./deps.js";
-import { runCorrelationPrefix } from "./end-run.js";
 import {
   type AttemptTarget,
   type CommitOutcome,

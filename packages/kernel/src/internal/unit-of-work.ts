@@ -7,7 +7,15 @@ import { StaleVersionError } from "../errors.js";
 import type { PersistenceTransaction } from "../ports/persistence.js";
 import type { PendingEvent } from "../ports/stage-committer.js";
 import type { TransactionScope } from "../ports/transaction.js";
-import type { JsonObject, NewJob, NewOutboxEvent, RunPatch, RunRecord } from "../records.js";
+import {
+  isTerminalRunStatus,
+  type JsonObject,
+  type NewJob,
+  type NewOutboxEvent,
+  type RunPatch,
+  type RunRecord,
+} from "../records.js";
+import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "./correlation.js";
 import type { KernelDeps } from "./deps.js";
 
 /** The transaction a handler works in. */
@@ -28,13 +36,19 @@ export interface UnitOfWork {
   jobs(fn: (scope: TransactionScope | undefined) => Promise<unknown>): Promise<void>;
   /** Calls the scheduler in the transaction when it joins, else after commit. */
   schedule(fn: (scope: TransactionScope | undefined) => Promise<unknown>): Promise<void>;
+  /**
+   * Tidies up after `run` reached a terminal status ({@link commitRun} calls it): drops its
+   * pending timeout, if its workflow has one, so no entry is left to fire for nothing.
+   */
+  runEnded(run: RunRecord): Promise<void>;
 }
 
-/** The ports and helpers a transaction needs. */
+/** The ports and helpers a transaction needs (the registry to tidy up after runs that end). */
 export type TransactionDeps = Pick<
   KernelDeps,
   "persistence" | "jobTransport" | "scheduler" | "clock" | "newId"
->;
+> &
+  Partial<Pick<KernelDeps, "registry">>;
 
 /** An outbox event of `run`, with its id and time, to be numbered when it is written. */
 export function pendingEvent(
@@ -108,6 +122,12 @@ export async function inTransaction<T>(
         if (deps.scheduler.joinsTransactions) await fn(tx);
         else after.push(() => fn(undefined));
       },
+      async runEnded(run) {
+        if (deps.registry?.getWorkflow(run.workflowId)?.timeoutMs === undefined) return;
+        await uow.schedule((scope) =>
+          deps.scheduler.cancel(RUN_TIMEOUT_COMMAND, timeoutCorrelationId(run.id), scope),
+        );
+      },
     };
     const value = await fn(uow);
     for (const { run, events } of pending.values()) {
@@ -164,5 +184,6 @@ export async function commitRun(
     { expectedVersion: run.version, now: uow.now },
   );
   if (!updated) throw new StaleVersionError(run.id, run.version);
+  if (patch.status !== undefined && isTerminalRunStatus(patch.status)) await uow.runEnded(updated);
   return updated;
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { decodeValue } from "../../../codec.js";
 import { defineStage } from "../../../dsl/stage.js";
 import { defineWorkflow } from "../../../dsl/workflow.js";
-import { RatchetError } from "../../../errors.js";
+import { NonRetryableError, RatchetError } from "../../../errors.js";
 import { FakeClock } from "../../fake-clock.js";
 import type { TestKernel } from "../../test-kernel.js";
 import { T0 } from "../shared.js";
@@ -297,26 +297,42 @@ export function timerTests(fixture: () => WorkflowFixture): void {
       expect(later.fired).toBe(0);
     });
 
-    it("does nothing to a run that finished in time", async () => {
+    it("drops the timeout of a run that ended in time, completed or failed", async () => {
       const clock = new FakeClock(T0);
       const runs: Array<[string, number]> = [];
-      const workflow = defineWorkflow({
-        id: "wf-in-time",
-        name: "In time",
-        input: any,
-        output: any,
-        timeoutMs: 30_000,
-      })
-        .pipe(task("only", clock, runs))
-        .build();
-      const t = kernelOn(fixture().ports, [workflow], { clock });
-      const runId = await start(t, workflow.id, {});
-      expect((await t.driver.runToCompletion(runId)).status).toBe("COMPLETED");
+      const timed = (id: string) =>
+        defineWorkflow({ id, name: id, input: any, output: any, timeoutMs: 30_000 });
+      const refuse = () => {
+        throw new NonRetryableError("refused");
+      };
+      const workflows = [
+        // One stage: its completion would close the run inside the store's own commit.
+        timed("wf-in-time-1")
+          .pipe(task("only", clock, runs))
+          .build(),
+        timed("wf-in-time-2")
+          .pipe(task("first", clock, runs))
+          .pipe(task("second", clock, runs))
+          .build(),
+        timed("wf-in-time-failed")
+          .pipe(task("refuse", clock, runs, refuse))
+          .build(),
+      ];
+      const t = kernelOn(fixture().ports, workflows, { clock });
+      const ended: string[] = [];
+      for (const workflow of workflows) {
+        const runId = await start(t, workflow.id, {});
+        ended.push((await t.driver.runToCompletion(runId)).status);
+      }
+      expect(ended).toEqual(["COMPLETED", "COMPLETED", "FAILED"]);
       clock.advance(60_000);
-      await t.driver.tick();
-      const run = await t.persistence.getRun(runId);
-      expect(run?.status).toBe("COMPLETED");
-      expect(payloadsOf(t, runId, "workflow.failed")).toEqual([]);
+      // No entry was left behind to fire for nothing, and no run timed out afterwards.
+      expect((await t.driver.tick()).fired).toBe(0);
+      expect(t.events.events.filter((e) => e.type === "workflow.failed")).toHaveLength(1);
+      expect(t.events.events.find((e) => e.type === "workflow.failed")?.payload).not.toHaveProperty(
+        "status",
+        "TIMED_OUT",
+      );
     });
   });
 }
