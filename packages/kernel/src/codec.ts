@@ -199,7 +199,8 @@ export function encodedSize(value: JsonValue): number {
   return utf8Length(JSON.stringify(value));
 }
 
-function utf8Length(text: string): number {
+/** Bytes `text` takes in UTF-8. */
+export function utf8Length(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -107,6 +107,27 @@ export class UnserializableValueError extends RatchetError {
   }
 }
 
+/**
+ * A value is larger than the kernel's `maxPayloadBytes` (UTF-8 bytes of its encoded JSON):
+ * a run's input, config or metadata, or a metadata value a stage sets. Nothing was written.
+ */
+export class PayloadTooLargeError extends RatchetError {
+  /** Size of the encoded value. */
+  readonly bytes: number;
+  /** The limit it went over. */
+  readonly limitBytes: number;
+
+  constructor(message: string, bytes: number, limitBytes: number, options: RatchetErrorOptions) {
+    super("PAYLOAD_TOO_LARGE", message, options);
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), bytes: this.bytes, limitBytes: this.limitBytes };
+  }
+}
+
 /** No run with this id exists. */
 export class RunNotFoundError extends RatchetError {
   constructor(workflowRunId: string) {

@@ -21,7 +21,7 @@ import { stagePollSuspended } from "./commands/stage-poll-suspended.js";
 import { stageWake } from "./commands/stage-wake.js";
 import type { Command, CommandResult, CommandType } from "./commands/types.js";
 import type { WorkflowRegistry } from "./dsl/registry.js";
-import { InvalidCommandError } from "./errors.js";
+import { InvalidCommandError, RatchetError } from "./errors.js";
 import { DEFAULT_KERNEL_OPTIONS, type KernelDeps, type KernelOptions } from "./internal/deps.js";
 import { type IdGenerator, uuidv7Generator } from "./internal/ids.js";
 import { InFlightRegistry } from "./internal/in-flight.js";
@@ -107,6 +107,13 @@ function describeType(type: unknown): string {
  */
 export function createKernel(config: KernelConfig): Kernel {
   const options: KernelOptions = { ...DEFAULT_KERNEL_OPTIONS, ...config.options };
+  if (!(typeof options.maxPayloadBytes === "number" && options.maxPayloadBytes > 0)) {
+    throw new RatchetError(
+      "INVALID_OPTIONS",
+      `[ratchet] options.maxPayloadBytes must be a number of bytes above 0 (or Infinity), got ${String(options.maxPayloadBytes)}`,
+      { field: "options.maxPayloadBytes" },
+    );
+  }
   const newId = config.newId ?? uuidv7Generator(config.clock);
   const ports = {
     persistence: config.persistence,

@@ -13,6 +13,8 @@ import {
   WorkflowNotFoundError,
 } from "../errors.js";
 import type { KernelDeps } from "../internal/deps.js";
+import { checkMetadataKeys } from "../internal/metadata-keys.js";
+import { checkPayloadSize } from "../internal/payload-size.js";
 import { inTransaction } from "../internal/unit-of-work.js";
 import { zodIssues } from "../internal/validation.js";
 import type { JsonObject, JsonValue } from "../records.js";
@@ -35,9 +37,15 @@ export async function runCreate(
       { workflowId: workflow.id, ...(issues[0] ? { field: issues[0].path } : {}) },
     );
   }
+  const limit = deps.options.maxPayloadBytes;
+  const context = { workflowId: workflow.id };
   const input = encodeValue(parsed.data, "input");
+  checkPayloadSize(input, limit, "input", context);
   const config = resolveConfig(workflow, command.config ?? {});
+  checkPayloadSize(config, limit, "config", context);
   const metadata = encodeValue(command.metadata ?? {}, "metadata") as JsonObject;
+  checkMetadataKeys(metadata, context);
+  checkPayloadSize(metadata, limit, "metadata", context);
   const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
   const key = command.idempotencyKey;
 

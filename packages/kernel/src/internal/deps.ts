@@ -18,6 +18,13 @@ import type { OutputCache } from "./output-cache.js";
 export interface KernelOptions {
   /** Outputs whose encoded JSON is larger than this go to the blob store. */
   inlineOutputLimitBytes: number;
+  /**
+   * Largest run input, config or metadata (and metadata value a stage sets) accepted, in UTF-8
+   * bytes of the encoded JSON; larger ones fail with `PAYLOAD_TOO_LARGE`. These are stored
+   * inline in the run row and read by every stage, so pass big data through the blob store
+   * (`ctx.storage`) and a key instead. `Infinity` turns the check off.
+   */
+  maxPayloadBytes: number;
   /** Byte budget of the per-kernel cache of decoded stage outputs. */
   outputCacheBytes: number;
   /** Attempts of a stage that sets no retry policy. */
@@ -41,6 +48,7 @@ export interface KernelOptions {
 /** Default kernel options. */
 export const DEFAULT_KERNEL_OPTIONS: KernelOptions = {
   inlineOutputLimitBytes: 16 * 1024,
+  maxPayloadBytes: 2 * 1024 * 1024,
   outputCacheBytes: 32 * 1024 * 1024,
   defaultMaxAttempts: 3,
   jobLeaseMs: 30_000,

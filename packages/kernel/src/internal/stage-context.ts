@@ -14,6 +14,8 @@ import { RatchetError } from "../errors.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { JsonObject, JsonValue, LogLevel, LogRecord } from "../records.js";
 import type { KernelDeps } from "./deps.js";
+import { isMetadataKey, MAX_METADATA_KEY } from "./metadata-keys.js";
+import { checkPayloadSize } from "./payload-size.js";
 import type { StageAbort } from "./stage-abort.js";
 
 const encoder = new TextEncoder();
@@ -108,7 +110,7 @@ export function createStageContext(
     },
     metadata: source.metadata,
     setMetadata: async (key, value) => {
-      const encoded = encodeMetadata(source, key, value);
+      const encoded = encodeMetadata(source, key, value, deps.options.maxPayloadBytes);
       if (setValues === undefined) setValues = new Map();
       setValues.set(key, decodeValue(encoded));
       if (reports.metadata === undefined) reports.metadata = {};
@@ -126,20 +128,27 @@ export function createStageContext(
   return { ctx, reports };
 }
 
-const MAX_METADATA_KEY = 256;
-
-/** Checks and encodes a metadata value; throws `INVALID_METADATA` naming the key. */
-function encodeMetadata(source: StageIdentity, key: string, value: unknown): JsonValue {
+/**
+ * Checks and encodes a metadata value; throws `INVALID_METADATA` naming the key, or
+ * `PAYLOAD_TOO_LARGE` for a value over `limit` bytes.
+ */
+function encodeMetadata(
+  source: StageIdentity,
+  key: string,
+  value: unknown,
+  limit: number,
+): JsonValue {
   const ids = { workflowRunId: source.workflowRunId, stageId: source.stageId };
-  if (typeof key !== "string" || key.length === 0 || key.length > MAX_METADATA_KEY) {
+  if (!isMetadataKey(key)) {
     throw new RatchetError(
       "INVALID_METADATA",
       `[ratchet] stage "${source.stageId}": a metadata key must be a string of 1–${MAX_METADATA_KEY} characters, got ${JSON.stringify(key)}`,
       { ...ids, field: "metadata" },
     );
   }
+  let encoded: JsonValue;
   try {
-    return encodeValue(value, `metadata.${key}`);
+    encoded = encodeValue(value, `metadata.${key}`);
   } catch (error) {
     throw new RatchetError(
       "INVALID_METADATA",
@@ -147,6 +156,8 @@ function encodeMetadata(source: StageIdentity, key: string, value: unknown): Jso
       { ...ids, field: `metadata.${key}` },
     );
   }
+  checkPayloadSize(encoded, limit, `metadata.${key}`, { ...ids, workflowId: source.workflowId });
+  return encoded;
 }
 
 /** Builds the context of `checkCompletion`. */

@@ -4,16 +4,22 @@
  * - stage outputs larger than `inlineOutputLimitBytes` (16 KiB; UTF-8 bytes of the encoded
  *   JSON) go to the blob store with a `{ kind: "blob", key }` reference, smaller ones stay
  *   inline, and both round-trip into the next stage;
- * - the only size limits on commands are the command schema's (ids ≤ 200 characters,
- *   `idempotencyKey` ≤ 500, `reason` ≤ 2 000) and metadata keys set by stages (≤ 256):
- *   each is rejected with a typed error naming the field, nothing written;
- * - there is **no** limit on the size of a run's input or metadata (nor on metadata keys given
- *   to `run.create`): a multi-MB input is stored and round-trips. The test pins that down so a
- *   limit, if one is added, shows up here.
+ * - command fields have the command schema's limits (ids ≤ 200 characters, `idempotencyKey`
+ *   ≤ 500, `reason` ≤ 2 000), and metadata keys are 1–256 characters whoever sets them: each is
+ *   rejected with a typed error naming the field, nothing written;
+ * - a run's input, config and metadata, and each metadata value a stage sets, may take at most
+ *   `maxPayloadBytes` (2 MiB) as JSON: `PAYLOAD_TOO_LARGE` with the field, the size and the
+ *   limit, nothing written; `Infinity` turns the limit off.
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineStage, defineWorkflow, RatchetError } from "../../src/index.js";
+import {
+  defineStage,
+  defineWorkflow,
+  type KernelOptions,
+  PayloadTooLargeError,
+  RatchetError,
+} from "../../src/index.js";
 import { createInMemoryStack, createTestKernel } from "../../src/testing/index.js";
 
 const Text = z.object({ text: z.string() });
@@ -61,11 +67,22 @@ const echo = defineWorkflow({ id: "echo", name: "Echo", input: z.unknown(), outp
       name: "Echo",
       schemas: { input: z.unknown(), output: z.unknown() },
       execute: async (ctx) => {
-        const keys = (ctx.input as { setKeys?: string[] } | null)?.setKeys ?? [];
+        const given = ctx.input as {
+          setKeys?: string[];
+          /** Key → length of a string of "y"s to set it to. */
+          setSized?: Record<string, number>;
+        } | null;
+        const entries: Array<[string, unknown]> = [
+          ...(given?.setKeys ?? []).map((key): [string, unknown] => [key, true]),
+          ...Object.entries(given?.setSized ?? {}).map(([key, length]): [string, unknown] => [
+            key,
+            "y".repeat(length),
+          ]),
+        ];
         const errors: Array<{ code: string; field: string | undefined }> = [];
-        for (const key of keys) {
+        for (const [key, value] of entries) {
           try {
-            await ctx.setMetadata(key, true);
+            await ctx.setMetadata(key, value);
           } catch (error) {
             const e = error as RatchetError;
             errors.push({ code: e.code, field: e.field });
@@ -80,7 +97,7 @@ const echo = defineWorkflow({ id: "echo", name: "Echo", input: z.unknown(), outp
 /** `{"text":"…"}` is 11 bytes around the text. */
 const JSON_OVERHEAD = '{"text":""}'.length;
 
-function setup(options: { inlineOutputLimitBytes?: number } = {}) {
+function setup(options: Partial<KernelOptions> = {}) {
   const stack = createInMemoryStack();
   const t = createTestKernel({
     workflows: [sizes, echo],
@@ -193,34 +210,118 @@ describe("oversized command fields", () => {
   });
 });
 
-describe("oversized input and metadata (no limit)", () => {
-  it("stores a 16 MB input and round-trips it into the stage and its output", async () => {
-    const { t } = setup();
-    const big = "y".repeat(16 * 1024 * 1024);
+describe("input, config and metadata over maxPayloadBytes", () => {
+  const big = (bytes: number) => "y".repeat(bytes);
+
+  it("rejects a 3 MB input at the default 2 MiB limit with PAYLOAD_TOO_LARGE, writing nothing", async () => {
+    const { t, counts } = setup();
+    expect(t.kernel.options.maxPayloadBytes).toBe(2 * 1024 * 1024);
+    const before = counts();
+    const error = await t.kernel
+      .dispatch({ type: "run.create", workflowId: "echo", input: { big: big(3_000_000) } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toMatchObject({
+      code: "PAYLOAD_TOO_LARGE",
+      field: "input",
+      workflowId: "echo",
+      bytes: 3_000_010,
+      limitBytes: 2 * 1024 * 1024,
+    });
+    expect((error as Error).message).toMatch(/input is 3000010 bytes as JSON/);
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ bytes: 3_000_010 });
+    expect(counts()).toEqual(before);
+  });
+
+  it("takes a value of exactly the limit and refuses one byte more, counting UTF-8 bytes", async () => {
+    const { t, counts } = setup({ maxPayloadBytes: 1_000 });
+    // {"big":"…"} is 10 bytes around the text.
+    await expect(
+      t.kernel.dispatch({ type: "run.create", workflowId: "echo", input: { big: big(990) } }),
+    ).resolves.toMatchObject({ status: "PENDING" });
+    const before = counts();
+    for (const input of [{ big: big(991) }, { big: "€".repeat(331) }]) {
+      await expect(
+        t.kernel.dispatch({ type: "run.create", workflowId: "echo", input }),
+      ).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE", field: "input" });
+    }
+    expect(counts()).toEqual(before);
+  });
+
+  it("applies to run.create metadata, and to each metadata value a stage sets", async () => {
+    const { t, counts } = setup({ maxPayloadBytes: 1_000 });
+    const before = counts();
+    await expect(
+      t.kernel.dispatch({
+        type: "run.create",
+        workflowId: "echo",
+        input: {},
+        metadata: { note: big(1_000) },
+      }),
+    ).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE", field: "metadata" });
+    expect(counts()).toEqual(before);
+
     const { workflowRunId } = await t.kernel.dispatch({
       type: "run.create",
       workflowId: "echo",
-      input: { big },
+      input: { setSized: { small: 1, huge: 1_001 } },
     });
-    const stored = await t.persistence.getRun(workflowRunId);
-    expect((stored?.input as { big: string } | undefined)?.big.length).toBe(big.length);
     const run = await t.driver.runToCompletion(workflowRunId);
     expect(run.status).toBe("COMPLETED");
-    expect((run.output as { echoed: { big: string } }).echoed.big).toBe(big);
+    expect(run.metadata).toEqual({ small: "y" });
+    expect((run.output as { errors: unknown[] }).errors).toEqual([
+      { code: "PAYLOAD_TOO_LARGE", field: "metadata.huge" },
+    ]);
   });
 
-  it("accepts a 10 000-character metadata key in run.create, but stages may set keys of at most 256", async () => {
-    const { t } = setup();
-    const longKey = "m".repeat(10_000);
+  it("stores and round-trips a 16 MB input when the limit is turned off (Infinity)", async () => {
+    const { t } = setup({ maxPayloadBytes: Number.POSITIVE_INFINITY });
+    const text = big(16 * 1024 * 1024);
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "echo",
+      input: { big: text },
+    });
+    const run = await t.driver.runToCompletion(workflowRunId);
+    expect(run.status).toBe("COMPLETED");
+    expect((run.output as { echoed: { big: string } }).echoed.big).toBe(text);
+  });
+
+  it.each([0, -1, Number.NaN, "1mb"])(
+    "refuses maxPayloadBytes %s when the kernel is created",
+    (value) => {
+      expect(() => setup({ maxPayloadBytes: value as number })).toThrow(
+        expect.objectContaining({ code: "INVALID_OPTIONS", field: "options.maxPayloadBytes" }),
+      );
+    },
+  );
+});
+
+describe("metadata keys", () => {
+  it("are 1–256 characters whether run.create or a stage sets them", async () => {
+    const { t, counts } = setup();
+    const before = counts();
+    for (const key of ["m".repeat(257), ""]) {
+      await expect(
+        t.kernel.dispatch({
+          type: "run.create",
+          workflowId: "echo",
+          input: {},
+          metadata: { [key]: "v" },
+        }),
+      ).rejects.toMatchObject({ code: "INVALID_METADATA", field: "metadata" });
+    }
+    expect(counts()).toEqual(before);
+    const longest = "m".repeat(256);
     const { workflowRunId } = await t.kernel.dispatch({
       type: "run.create",
       workflowId: "echo",
       input: { setKeys: ["a".repeat(256), "b".repeat(257), ""] },
-      metadata: { [longKey]: "v" },
+      metadata: { [longest]: "v" },
     });
     const run = await t.driver.runToCompletion(workflowRunId);
     expect(run.status).toBe("COMPLETED");
-    expect(run.metadata).toEqual({ [longKey]: "v", ["a".repeat(256)]: true });
+    expect(run.metadata).toEqual({ [longest]: "v", ["a".repeat(256)]: true });
     expect((run.output as { errors: unknown[] }).errors).toEqual([
       { code: "INVALID_METADATA", field: "metadata" },
       { code: "INVALID_METADATA", field: "metadata" },
