@@ -460,6 +460,8 @@ function notCommitted(
 ): JobExecuteResult {
   if (outcome.kind === "duplicate")
     return { outcome: "skipped", ...ids, reason: "stage already settled by another delivery" };
+  if (outcome.kind === "superseded")
+    return { outcome: "skipped", ...ids, reason: "the attempt no longer holds its job" };
   if (outcome.status === "CANCELLED") return { outcome: "cancelled", ...ids };
   return { outcome: "skipped", ...ids, reason: `run is ${outcome.status ?? "gone"}` };
 }

@@ -52,7 +52,12 @@ export type CommitOutcome =
   /** The run ended or moved on meanwhile; the result was dropped. `status` is the run's, if it exists. */
   | { kind: "stale"; status: RunStatus | null }
   /** Another delivery already settled this stage; the result was dropped. */
-  | { kind: "duplicate" };
+  | { kind: "duplicate" }
+  /**
+   * The attempt no longer holds its job (the host handed it back, or its lease was taken over
+   * and another attempt runs): its failure was dropped, nothing written.
+   */
+  | { kind: "superseded" };
 
 /** The run locked for an attempt's commit, or the outcome when it has moved on. */
 export type Locked = { run: RunRecord } | { outcome: CommitOutcome };
@@ -71,28 +76,41 @@ export async function lockRunFor(
   return { run };
 }
 
-/** Settles the attempt's job, if it ran as one, through the transaction when possible. */
+/**
+ * Settles the attempt's job, if it ran as one, through the transaction when possible. Returns
+ * whether the attempt still held its job when the transport settled it in the transaction;
+ * `undefined` when there is no job or the transport settles after commit.
+ */
 export async function settleJob(
   deps: KernelDeps,
   uow: UnitOfWork,
   target: AttemptTarget,
   how: "complete" | "suspend" | { error: StoredError; retryAt?: Date },
-): Promise<void> {
+): Promise<boolean | undefined> {
   const { jobId, attempt } = target;
-  if (jobId === undefined) return;
+  if (jobId === undefined) return undefined;
   const job = { jobId, attempt };
-  await uow.jobs((scope) => {
-    if (how === "complete") return deps.jobTransport.complete(job, uow.now, scope);
-    if (how === "suspend") return deps.jobTransport.suspend(job, uow.now, scope);
-    return deps.jobTransport.fail(
-      job,
-      how.retryAt
-        ? { error: how.error, retryAt: how.retryAt, now: uow.now }
-        : { error: how.error, now: uow.now },
-      scope,
-    );
+  let held: boolean | undefined;
+  await uow.jobs(async (scope) => {
+    const settled =
+      how === "complete"
+        ? await deps.jobTransport.complete(job, uow.now, scope)
+        : how === "suspend"
+          ? await deps.jobTransport.suspend(job, uow.now, scope)
+          : await deps.jobTransport.fail(
+              job,
+              how.retryAt
+                ? { error: how.error, retryAt: how.retryAt, now: uow.now }
+                : { error: how.error, now: uow.now },
+              scope,
+            );
+    if (scope !== undefined) held = settled;
   });
+  return held;
 }
+
+/** Thrown inside a failure's transaction to roll it back: the attempt lost its job. */
+class AttemptSuperseded extends Error {}
 
 /** The attempt's step type, as `workflow.step.started` reports it (`task` for plain stages). */
 export function stepTypeOf(target: Pick<AttemptTarget, "workflow" | "record">): string {
@@ -334,59 +352,69 @@ export async function commitFailed(
   retry: RetryDecision | undefined,
 ): Promise<CommitOutcome> {
   const retryAt = retry?.at;
-  return inTransaction(deps, async (uow) => {
-    const locked = await lockRunFor(deps, uow, target);
-    if ("outcome" in locked) return locked.outcome;
-    const { run } = locked;
-    const { record } = target;
-    const ok = await uow.tx.updateStage(
-      record.id,
-      retryAt
-        ? {
-            status: "PENDING",
-            attempt: target.attempt,
-            error,
-            startedAt: record.startedAt ?? target.startedAt,
-          }
-        : {
-            status: "FAILED",
-            attempt: target.attempt,
-            error,
-            pollLeaseUntil: null,
-            startedAt: record.startedAt ?? target.startedAt,
-            completedAt: uow.now,
-          },
-      // The attempt as read fences a concurrent duplicate of this attempt: once one copy's
-      // failure is committed the other's is not, so one failure means one retry.
-      { expected: { status: target.fromStatuses, attempt: record.attempt }, now: uow.now },
-    );
-    if (!ok) {
-      await settleJob(deps, uow, target, "complete");
-      return { kind: "duplicate" };
-    }
-    await writeReports(uow, run, target);
-    const errorPayload: JsonObject = { code: error.code, message: error.message };
-    if (retryAt) {
-      uow.event(run, "workflow.step.retry", {
+  // The job's settlement fences the failure: when the transport settles in this transaction
+  // and the attempt no longer holds the job, the failure is rolled back, so an attempt handed
+  // back on shutdown, a copy of an attempt that already failed, or an attempt whose lease was
+  // taken over neither uses up an attempt nor schedules a second retry.
+  const settleOrRollBack = async (uow: UnitOfWork, how: { error: StoredError; retryAt?: Date }) => {
+    if ((await settleJob(deps, uow, target, how)) === false) throw new AttemptSuperseded();
+  };
+  try {
+    return await inTransaction(deps, async (uow) => {
+      const locked = await lockRunFor(deps, uow, target);
+      if ("outcome" in locked) return locked.outcome;
+      const { run } = locked;
+      const { record } = target;
+      const ok = await uow.tx.updateStage(
+        record.id,
+        retryAt
+          ? {
+              status: "PENDING",
+              attempt: target.attempt,
+              error,
+              startedAt: record.startedAt ?? target.startedAt,
+            }
+          : {
+              status: "FAILED",
+              attempt: target.attempt,
+              error,
+              pollLeaseUntil: null,
+              startedAt: record.startedAt ?? target.startedAt,
+              completedAt: uow.now,
+            },
+        { expected: { status: target.fromStatuses }, now: uow.now },
+      );
+      if (!ok) {
+        await settleJob(deps, uow, target, "complete");
+        return { kind: "duplicate" };
+      }
+      await writeReports(uow, run, target);
+      const errorPayload: JsonObject = { code: error.code, message: error.message };
+      if (retryAt) {
+        uow.event(run, "workflow.step.retry", {
+          stageId: record.stageId,
+          attempt: target.attempt,
+          maxAttempts: retry.maxAttempts,
+          delayMs: retry.delayMs,
+          retryAt: retryAt.toISOString(),
+          error: errorPayload,
+        });
+        await settleOrRollBack(uow, { error, retryAt });
+        return { kind: "committed", run: await commitRun(uow, run, {}) };
+      }
+      uow.event(run, "workflow.step.failed", {
         stageId: record.stageId,
         attempt: target.attempt,
-        maxAttempts: retry.maxAttempts,
-        delayMs: retry.delayMs,
-        retryAt: retryAt.toISOString(),
+        attempts: target.attempt,
         error: errorPayload,
       });
-      await settleJob(deps, uow, target, { error, retryAt });
-      return { kind: "committed", run: await commitRun(uow, run, {}) };
-    }
-    uow.event(run, "workflow.step.failed", {
-      stageId: record.stageId,
-      attempt: target.attempt,
-      attempts: target.attempt,
-      error: errorPayload,
+      await settleOrRollBack(uow, { error });
+      const others = (await uow.tx.listStages(run.id)).filter((r) => r.id !== record.id);
+      await cancelRemaining(uow, deps, run.id, others);
+      return { kind: "committed", run: await commitRun(uow, run, failRunPatch(uow, run, error)) };
     });
-    await settleJob(deps, uow, target, { error });
-    const others = (await uow.tx.listStages(run.id)).filter((r) => r.id !== record.id);
-    await cancelRemaining(uow, deps, run.id, others);
-    return { kind: "committed", run: await commitRun(uow, run, failRunPatch(uow, run, error)) };
-  });
+  } catch (error) {
+    if (error instanceof AttemptSuperseded) return { kind: "superseded" };
+    throw error;
+  }
 }

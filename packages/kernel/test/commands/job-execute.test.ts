@@ -102,6 +102,49 @@ describe("job.execute", () => {
     expect(ran).toEqual([1, 2]);
   });
 
+  it("commits nothing for an attempt whose job was handed back, even on its last attempt", async () => {
+    const { behaviour, workflow } = controllable("only-once", {
+      maxAttempts: 1,
+      backoffMs: 1_000,
+      maxBackoffMs: 1_000,
+    });
+    const ran: number[] = [];
+    behaviour.run = (attempt, signal) => {
+      ran.push(attempt);
+      if (ran.length > 1) return { ok: true };
+      return new Promise((_, reject) =>
+        signal.addEventListener("abort", () => reject(signal.reason)),
+      );
+    };
+    const t = createTestKernel({ workflows: [workflow] });
+    const { workflowRunId, job } = await startOne(t, workflow.id);
+    const controller = new AbortController();
+    const running = t.kernel.dispatch({
+      type: "job.execute",
+      workerId: "worker-1",
+      job,
+      signal: controller.signal,
+    });
+    await settle();
+    // What a host does on shutdown: give the job back, then abort the stage.
+    expect(await t.jobTransport.release(job.jobId, "worker-1", t.clock.now())).toBe(true);
+    controller.abort(new Error("shutting down"));
+    expect(await running).toMatchObject({
+      outcome: "skipped",
+      reason: "the attempt no longer holds its job",
+    });
+    expect(await t.persistence.getStage(workflowRunId, "only-once")).toMatchObject({
+      status: "PENDING",
+      attempt: 0,
+      error: null,
+    });
+    // The same (only) attempt runs again elsewhere and completes the run.
+    const run = await t.driver.runToCompletion(workflowRunId);
+    expect(run.status).toBe("COMPLETED");
+    expect(ran).toEqual([1, 1]);
+    expect(t.events.forRun(workflowRunId).map((e) => e.type)).not.toContain("workflow.step.retry");
+  });
+
   it("commits one failure when two copies of one attempt fail at the same time", async () => {
     const { behaviour, workflow } = controllable("flaky");
     const gate = deferred();
