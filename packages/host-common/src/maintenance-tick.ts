@@ -42,7 +42,11 @@ export interface MaintenanceTickResult {
   scheduledFired: number;
   eventsFlushed: number;
   eventsFailed: number;
-  /** The earliest next check of the suspended stages this tick found still waiting, if any. */
+  /**
+   * When something comes due next, as far as this tick could tell: the earliest next check of
+   * the suspended stages it found still waiting, or the next scheduled entry (a sleep's wake-up,
+   * a loop's interval, a workflow timeout) when the scheduler reports it.
+   */
   nextDueAt?: Date;
   failures: DutyFailure[];
 }
@@ -119,6 +123,8 @@ export async function runMaintenanceTick(
       maxCommands: options.maxScheduledPerTick ?? DEFAULT_MAX_SCHEDULED_PER_TICK,
     });
     result.scheduledFired = r.fired;
+    if (r.nextDueAt && !(result.nextDueAt && result.nextDueAt <= r.nextDueAt))
+      result.nextDueAt = r.nextDueAt;
   });
   await duty("outbox", async () => {
     const r = await kernel.dispatch({

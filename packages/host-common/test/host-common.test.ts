@@ -76,6 +76,32 @@ describe("runMaintenanceTick", () => {
     expect(result.eventsFlushed).toBe(2); // workflow.created and workflow.started
     expect(result.failures).toEqual([{ duty: "poll", code: "BOOM", message: "poll broke" }]);
   });
+
+  it("reports the earliest of the next poll check and the next scheduled entry as nextDueAt", async () => {
+    const t = createTestKernel({ workflows: [slowWorkflow().workflow] });
+    const inMs = (ms: number) => new Date(t.clock.now().getTime() + ms);
+    const withPollAt = (at: Date | undefined): Kernel => ({
+      options: t.kernel.options,
+      dispatch: (async (command: Parameters<Kernel["dispatch"]>[0]) => {
+        const result = await t.kernel.dispatch(command);
+        if (command.type !== "stage.pollSuspended" || at === undefined) return result;
+        return { ...(result as object), nextCheckAt: at };
+      }) as Kernel["dispatch"],
+    });
+    expect((await runMaintenanceTick(t.kernel, { workerId: "w" })).nextDueAt).toBeUndefined();
+
+    await t.scheduler.schedule({
+      type: "run.cancel",
+      correlationId: "wake",
+      payload: { workflowRunId: "r" },
+      runAt: inMs(5_000),
+    });
+    expect((await runMaintenanceTick(t.kernel, { workerId: "w" })).nextDueAt).toEqual(inMs(5_000));
+    const earlierPoll = await runMaintenanceTick(withPollAt(inMs(2_000)), { workerId: "w" });
+    expect(earlierPoll.nextDueAt).toEqual(inMs(2_000));
+    const laterPoll = await runMaintenanceTick(withPollAt(inMs(9_000)), { workerId: "w" });
+    expect(laterPoll.nextDueAt).toEqual(inMs(5_000));
+  });
 });
 
 describe("HeartbeatGroup", () => {

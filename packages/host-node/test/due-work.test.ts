@@ -81,6 +81,54 @@ describe("node host: work that comes due between ticks", () => {
     expect(run.status).toBe("COMPLETED");
   }, 20_000);
 
+  it("wakes a sleep another host started, after that host stopped (restart)", async () => {
+    const workflow = defineWorkflow({
+      id: "handover",
+      name: "Nap",
+      input: z.any(),
+      output: z.any(),
+    })
+      .sleep("nap", 1_000)
+      .pipe(done)
+      .build();
+    const { stack, kernel } = kernelFor(workflow);
+    const first = createNodeHost({ kernel, jobTransport: stack.jobTransport, logger: quiet });
+    await first.start();
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: workflow.id,
+      input: {},
+    });
+    first.wake();
+    while ((await stack.persistence.getStage(workflowRunId, "nap"))?.status !== "SUSPENDED")
+      await pause(10);
+    await first.stop();
+
+    // A new process: a new kernel over the same store, knowing of no timers. Its regular
+    // intervals are a minute; only the scheduler's next due time can wake it in time.
+    const restarted = createKernel({
+      ...stack,
+      eventSink: new CollectingEventSink(),
+      clock: systemClock,
+      registry: createRegistry([workflow]),
+    });
+    host = createNodeHost({
+      kernel: restarted,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 60_000,
+      jobPollIntervalMs: 60_000,
+      maxIdlePollIntervalMs: 60_000,
+      logger: quiet,
+    });
+    await host.start();
+    let run = await stack.persistence.getRun(workflowRunId);
+    while (run?.status !== "COMPLETED") {
+      await pause(10);
+      run = await stack.persistence.getRun(workflowRunId);
+    }
+    expect(run.status).toBe("COMPLETED");
+  }, 20_000);
+
   it("checks a poll at its interval", async () => {
     let checks = 0;
     const workflow = defineWorkflow({

@@ -1,7 +1,8 @@
 /**
  * `schedule.fireDue`: dispatches scheduled commands whose time has come. An entry is leased
  * while it fires and deleted once its command succeeded; one that fails is handed out again
- * when its lease ends.
+ * when its lease ends. The result says when the next entry comes due, when the scheduler can
+ * tell, so a host can wake then.
  */
 import type { KernelDeps } from "../internal/deps.js";
 import type { Command, ScheduleFireDueCommand, ScheduleFireDueResult } from "./types.js";
@@ -12,8 +13,9 @@ export async function scheduleFireDue(
   deps: KernelDeps,
   dispatch: (command: Command) => Promise<unknown>,
 ): Promise<ScheduleFireDueResult> {
+  const now = deps.clock.now();
   const due = await deps.scheduler.claimDue({
-    now: deps.clock.now(),
+    now,
     limit: command.maxCommands ?? 50,
     workerId: command.workerId,
     leaseMs: deps.options.jobLeaseMs,
@@ -30,5 +32,7 @@ export async function scheduleFireDue(
     }
   }
   if (done.length > 0) await deps.scheduler.acknowledge(done);
+  const next = await deps.scheduler.nextDueAfter?.(now);
+  if (next) result.nextDueAt = next;
   return result;
 }

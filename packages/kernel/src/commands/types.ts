@@ -237,6 +237,8 @@ export interface ScheduleFireDueCommand {
 export interface ScheduleFireDueResult {
   fired: number;
   failed: number;
+  /** When the next entry comes due, if the scheduler can tell (`Scheduler.nextDueAfter`). */
+  nextDueAt?: Date;
 }
 
 /** Ends a sleep step: completes its stage (scheduled by the step itself through the scheduler). */

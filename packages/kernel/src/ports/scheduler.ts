@@ -13,6 +13,9 @@
  *   caller until `now + leaseMs`, so two hosts never fire the same entry; an entry whose
  *   lease expired without `acknowledge` is handed out again.
  * - `acknowledge(ids)` deletes fired entries.
+ * - `nextDueAfter(now)` (optional) returns the earliest `runAt` later than `now`, or `null`.
+ *   Hosts use it to wake when the next entry comes due instead of at their next regular tick
+ *   (after a restart they know of no timers of their own); without it they wait for the tick.
  * - Write methods take an optional {@link TransactionScope}; when `joinsTransactions` is true
  *   they must write through it.
  *
@@ -46,4 +49,6 @@ export interface Scheduler {
   cancelByCorrelationPrefix(prefix: string, scope?: TransactionScope): Promise<number>;
   claimDue(options: ClaimDueOptions): Promise<ScheduledCommand[]>;
   acknowledge(ids: readonly string[], scope?: TransactionScope): Promise<void>;
+  /** The earliest `runAt` later than `now` of any entry, or `null` when there is none. */
+  nextDueAfter?(now: Date): Promise<Date | null>;
 }

@@ -10,15 +10,18 @@ describe("schedule.fireDue", () => {
       workflowId: "chain",
       input: { n: 1 },
     });
+    const runAt = new Date(t.clock.now().getTime() + 60 * 60_000);
     await t.scheduler.schedule({
       type: "run.cancel",
       correlationId: `deadline:${workflowRunId}`,
       payload: { workflowRunId, reason: "deadline passed" },
-      runAt: new Date(t.clock.now().getTime() + 60 * 60_000),
+      runAt,
     });
+    // Not due yet; the result says when it will be, so a host can wake then.
     expect(await t.kernel.dispatch({ type: "schedule.fireDue", workerId: "w" })).toEqual({
       fired: 0,
       failed: 0,
+      nextDueAt: runAt,
     });
     t.clock.advance(60 * 60_000);
     expect(await t.kernel.dispatch({ type: "schedule.fireDue", workerId: "w" })).toEqual({

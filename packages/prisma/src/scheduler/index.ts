@@ -7,7 +7,7 @@ import type { ScheduledCommand, Scheduler } from "@ratchet/kernel";
 import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
-import { json, parseJsonObject, type RowSource, toDate } from "../sql/rows.js";
+import { json, parseJsonObject, type RowSource, toDate, toDateOrNull } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
 
 const SCHEDULED: RowSource = { table: "ratchet_scheduled_commands", idColumn: "id" };
@@ -82,6 +82,14 @@ export function schedulerOver(root: SqlExecutor): Scheduler {
         `DELETE FROM ratchet_scheduled_commands WHERE id IN (${marks})`,
         ...ids,
       );
+    },
+
+    async nextDueAfter(now) {
+      const [row] = await root.query(
+        "SELECT min(run_at) AS next FROM ratchet_scheduled_commands WHERE run_at > $1",
+        d.date(now),
+      );
+      return toDateOrNull(row?.next);
     },
   };
 }

@@ -56,8 +56,8 @@ function request(overrides: Partial<ScheduleRequest> = {}): ScheduleRequest {
 }
 
 /**
- * Registers the scheduler conformance tests (vitest): due entries, upsert by type and
- * correlation id, cancellation, leases, acknowledgement and transactions. Call it at the top
+ * Registers the scheduler conformance tests (vitest): due entries, the next due time, upsert by
+ * type and correlation id, cancellation, leases, acknowledgement and transactions. Call it at the top
  * level of a test file.
  */
 export function schedulerConformance(options: SchedulerConformanceOptions): void {
@@ -100,6 +100,25 @@ export function schedulerConformance(options: SchedulerConformanceOptions): void
         middle.correlationId,
       ]);
       expect(correlations(await claim(at(10 * SECOND), 10))).toEqual([late.correlationId]);
+    });
+
+    it("nextDueAfter (optional) gives the earliest entry later than now, or null", async () => {
+      const { scheduler } = fixture();
+      const { nextDueAfter } = scheduler;
+      if (nextDueAfter === undefined) {
+        // Hosts then wake for scheduled entries at their regular ticks only.
+        expect(scheduler).not.toHaveProperty("nextDueAfter");
+        return;
+      }
+      const next = (now: Date) => nextDueAfter.call(scheduler, now);
+      expect(await next(at(0))).toBeNull();
+      for (const ms of [30, 10, 20]) await scheduler.schedule(request({ runAt: at(ms * SECOND) }));
+      expect(await next(at(0))).toEqual(at(10 * SECOND));
+      // Entries due already are claimDue's, leased or not: the next one is later than now.
+      expect(await next(at(10 * SECOND))).toEqual(at(20 * SECOND));
+      await claim(at(25 * SECOND));
+      expect(await next(at(25 * SECOND))).toEqual(at(30 * SECOND));
+      expect(await next(at(30 * SECOND))).toBeNull();
     });
 
     it("schedule replaces the entry with the same type and correlation id", async () => {

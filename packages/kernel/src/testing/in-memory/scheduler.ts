@@ -109,5 +109,16 @@ export function createInMemoryScheduler(store: InMemoryStore): Scheduler {
       store.execute(txOf(scope), (tx) => {
         for (const id of ids) store.scheduled.delete(tx, id);
       }),
+
+    nextDueAfter: (now) =>
+      store.execute(undefined, () => {
+        const t = now.getTime();
+        let next = Number.POSITIVE_INFINITY;
+        for (const row of store.scheduled.values()) {
+          const at = row.runAt.getTime();
+          if (at > t && at < next) next = at;
+        }
+        return Number.isFinite(next) ? new Date(next) : null;
+      }),
   };
 }
