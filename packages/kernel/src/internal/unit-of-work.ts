@@ -3,8 +3,12 @@
  * and writes to ports that join the transaction (or run after commit when they cannot).
  */
 
+import type { WorkflowRegistry } from "../dsl/registry.js";
 import { StaleVersionError } from "../errors.js";
-import type { PersistenceTransaction } from "../ports/persistence.js";
+import type { Clock } from "../ports/clock.js";
+import type { JobTransport } from "../ports/job-transport.js";
+import type { Persistence, PersistenceTransaction } from "../ports/persistence.js";
+import type { Scheduler } from "../ports/scheduler.js";
 import type { PendingEvent } from "../ports/stage-committer.js";
 import type { TransactionScope } from "../ports/transaction.js";
 import {
@@ -16,7 +20,7 @@ import {
   type RunRecord,
 } from "../records.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "./correlation.js";
-import type { KernelDeps } from "./deps.js";
+import type { IdGenerator } from "./ids.js";
 
 /** The transaction a handler works in. */
 export interface UnitOfWork {
@@ -43,16 +47,23 @@ export interface UnitOfWork {
   runEnded(run: RunRecord): Promise<void>;
 }
 
-/** The ports and helpers a transaction needs (the registry to tidy up after runs that end). */
-export type TransactionDeps = Pick<
-  KernelDeps,
-  "persistence" | "jobTransport" | "scheduler" | "clock" | "newId"
-> &
-  Partial<Pick<KernelDeps, "registry">>;
+/**
+ * The ports and helpers a transaction needs (the registry, when given, to tidy up after runs
+ * that end). Spelled out rather than picked from the kernel's internal dependencies, so the
+ * public committer functions that take it name only public types.
+ */
+export interface TransactionDeps {
+  persistence: Persistence;
+  jobTransport: JobTransport;
+  scheduler: Scheduler;
+  clock: Clock;
+  newId: IdGenerator;
+  registry?: WorkflowRegistry;
+}
 
 /** An outbox event of `run`, with its id and time, to be numbered when it is written. */
 export function pendingEvent(
-  deps: Pick<KernelDeps, "newId">,
+  deps: { newId: IdGenerator },
   run: Pick<RunRecord, "workflowId">,
   type: string,
   payload: JsonObject,
