@@ -2,8 +2,8 @@
  * Encodes values into storable JSON and back, so every adapter returns exactly what was
  * stored: `Date` survives the trip (as `{ "$date": iso }`), and values JSON cannot hold
  * (BigInt, functions, symbols, cycles, NaN, Infinity, nesting deep enough to exhaust the
- * stack) are rejected with a typed error instead of being silently changed. `undefined` object
- * properties are dropped, as in JSON.
+ * stack, an own `__proto__` key) are rejected with a typed error instead of being silently
+ * changed. `undefined` object properties are dropped, as in JSON.
  */
 import { UnserializableValueError } from "./errors.js";
 import type { JsonValue } from "./records.js";
@@ -47,6 +47,8 @@ const BAIL: unique symbol = Symbol("bail");
 const FAST_DEPTH = 64;
 
 const hasOwn = Object.prototype.hasOwnProperty;
+/** The one key a plain assignment cannot create as an own property. */
+const PROTO_KEY = "__proto__";
 
 /**
  * {@link encode} without paths or cycle tracking: the same result for every value it
@@ -83,6 +85,7 @@ function fastEncode(value: unknown, depth: number): JsonValue {
   // `for...in` with an own-property check visits what `Object.entries` does, in order.
   for (const key in obj) {
     if (!hasOwn.call(obj, key)) continue;
+    if (key === PROTO_KEY) throw BAIL;
     const item = obj[key];
     if (item === undefined) continue;
     out[key] = fastEncode(item, depth + 1);
@@ -144,6 +147,13 @@ function encode(value: unknown, path: string, seen: Set<object>): JsonValue {
     const out: { [key: string]: JsonValue } = {};
     let count = 0;
     for (const [key, item] of Object.entries(obj)) {
+      if (key === PROTO_KEY) {
+        // `out[key] = …` would set the copy's prototype and drop the key without a word.
+        throw new UnserializableValueError(
+          `[ratchet] ${path} has an own key "__proto__", which cannot be stored (rename it)`,
+          { field: `${path}.__proto__` },
+        );
+      }
       if (item === undefined) continue;
       out[key] = encode(item, `${path}.${key}`, seen);
       count++;
@@ -189,6 +199,17 @@ function decodeObject(
   // The keys already at hand, instead of `Object.entries` (an array per property).
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
+    if (key === PROTO_KEY) {
+      // A stored "__proto__" (written by something other than this encoder) stays a plain
+      // own property instead of becoming the decoded object's prototype.
+      Object.defineProperty(out, key, {
+        value: decode(value[key] as JsonValue),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      continue;
+    }
     out[key] = decode(value[key] as JsonValue);
   }
   return out;

@@ -34,6 +34,22 @@ describe("codec", () => {
     }
   });
 
+  it("refuses an own __proto__ key, and decodes a stored one as a plain property", () => {
+    const parsed = JSON.parse('{"ok": 1, "nested": {"__proto__": {"polluted": true}}}');
+    expect(() => encodeValue(parsed, "metadata")).toThrow(
+      expect.objectContaining({
+        code: "UNSERIALIZABLE_VALUE",
+        field: "metadata.nested.__proto__",
+      }),
+    );
+    // A "__proto__" already in a column (written by something else) stays data.
+    const decoded = decodeValue<Record<string, unknown>>(JSON.parse('{"__proto__": {"x": 1}}'));
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(["__proto__"]);
+    expect(Object.getOwnPropertyDescriptor(decoded, "__proto__")?.value).toEqual({ x: 1 });
+    expect((decoded as { x?: unknown }).x).toBeUndefined();
+  });
+
   it("accepts the same object twice when it is not a cycle", () => {
     const shared = { x: 1 };
     expect(encodeValue({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } });

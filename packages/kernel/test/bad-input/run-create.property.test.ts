@@ -292,7 +292,7 @@ describe("run.create with random and malformed input (property)", () => {
     expect(failed).toEqual([]);
   });
 
-  it("rejects `__proto__` / `constructor` / inherited keys in input; stores metadata without polluting", async () => {
+  it("rejects `__proto__` / `constructor` / inherited keys in input, and `__proto__` in metadata, polluting nothing", async () => {
     const { t, counts } = setup();
     const before = counts();
     for (const [input, key] of [
@@ -309,18 +309,32 @@ describe("run.create with random and malformed input (property)", () => {
     }
     expect(counts()).toEqual(before);
 
-    // Metadata is a free-form record: the run is created, and nothing reaches a prototype.
+    // Metadata is a free-form record, but an own "__proto__" key cannot be stored as one (a
+    // plain copy would turn it into a prototype and lose it): a typed error, nothing written.
     const metadata = JSON.parse('{"__proto__": {"polluted": true}, "tenant": "t1"}');
+    const error = await t.kernel
+      .dispatch({
+        type: "run.create",
+        workflowId: "strict",
+        input: { name: "a", count: 1 },
+        metadata,
+      })
+      .catch((e: unknown) => e);
+    expect(expectTypedRejection(error, RUN_CREATE_CODES)).toMatchObject({
+      code: "UNSERIALIZABLE_VALUE",
+      field: "metadata.__proto__",
+    });
+    expect(counts()).toEqual(before);
+    // `constructor` is an ordinary key in free-form metadata, stored as given.
     const { workflowRunId } = await t.kernel.dispatch({
       type: "run.create",
       workflowId: "strict",
       input: { name: "a", count: 1 },
-      metadata,
+      metadata: { constructor: { prototype: { polluted: true } }, tenant: "t1" },
     });
     const run = await t.persistence.getRun(workflowRunId);
-    expect(run?.metadata).toMatchObject({ tenant: "t1" });
+    expect(run?.metadata).toEqual({ constructor: { prototype: { polluted: true } }, tenant: "t1" });
     expect(Object.getPrototypeOf(run?.metadata)).toBe(Object.prototype);
-    expect((run?.metadata as Record<string, unknown> | undefined)?.polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
