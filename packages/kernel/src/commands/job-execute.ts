@@ -53,7 +53,14 @@ export async function jobExecute(
   const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
   const workflow = deps.registry.getWorkflow(job.workflowId);
   const entry = workflow?.getStage(job.stageId);
-  const { run, records } = await loadRun(deps, job.snapshot, job.workflowRunId);
+  let loaded: Awaited<ReturnType<typeof loadRun>>;
+  try {
+    loaded = await loadRun(deps, job.snapshot, job.workflowRunId);
+  } catch (error) {
+    if (!isUnreadable(deps, error)) throw error;
+    return failUnreadableRun(deps, job, error, ids);
+  }
+  const { run, records } = loaded;
 
   if (!run) {
     await deps.jobTransport.fail(job, {
@@ -126,7 +133,13 @@ export async function jobExecute(
         (r.groupIndex < record.groupIndex || r.groupIndex === fromGroup) &&
         r.status === "COMPLETED",
     );
-    const outputs = await loadOutputs(deps, deps.persistence, earlier);
+    let outputs: Awaited<ReturnType<typeof loadOutputs>>;
+    try {
+      outputs = await loadOutputs(deps, deps.persistence, earlier);
+    } catch (error) {
+      if (!isUnreadable(deps, error)) throw error;
+      return failUnreadableRun(deps, job, error, ids);
+    }
     const { ctx, reports } = createStageContext(deps, {
       workflowId: workflow.id,
       workflowRunId: run.id,
@@ -288,6 +301,37 @@ function continuedJobs(
     payload: job.payload,
     snapshot: { run, stages },
   }));
+}
+
+/** Whether `error` says the run's rows cannot be read, and the store can fail such a run. */
+function isUnreadable(deps: KernelDeps, error: unknown): error is RatchetError {
+  return (
+    (error as { code?: unknown } | null)?.code === "CORRUPT_ROW" &&
+    deps.persistence.failUnreadableRun !== undefined
+  );
+}
+
+/**
+ * The run's rows (the run, its stages, or an earlier stage's output) cannot be read
+ * (`CORRUPT_ROW`, from the adapter): no attempt of any of its stages can run, now or later. The run is failed where it stands (with `workflow.failed`),
+ * this job fails without retries and the run's other jobs are cancelled, instead of each job
+ * using up its attempts one lease at a time and the run staying `RUNNING`. Repair the row,
+ * then `run.rerunFrom` to go on.
+ */
+async function failUnreadableRun(
+  deps: KernelDeps,
+  job: DequeuedJob,
+  cause: RatchetError,
+  ids: { workflowRunId: string; stageId: string },
+): Promise<JobExecuteResult> {
+  const error: StoredError = { code: cause.code, message: cause.message, stageId: job.stageId };
+  const now = deps.clock.now();
+  await deps.persistence.failUnreadableRun?.(job.workflowRunId, error, now);
+  await deps.jobTransport.fail(job, { error, now });
+  // The run's other jobs could not run either.
+  await deps.jobTransport.cancelForRun(job.workflowRunId, now);
+  deps.inFlight.abortRun(job.workflowRunId, "cancelled", cause);
+  return { outcome: "failed", ...ids, error: { code: error.code, message: error.message } };
 }
 
 /** The run and its stage records: from the job's snapshot, else in one read when the adapter offers it. */

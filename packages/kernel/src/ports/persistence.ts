@@ -38,6 +38,7 @@ import type {
   StagePatch,
   StageRecord,
   StageStatus,
+  StoredError,
 } from "../records.js";
 import type { JobTransport } from "./job-transport.js";
 import type { StageCommitter } from "./stage-committer.js";
@@ -134,6 +135,15 @@ export interface Persistence {
    * `getRun` + `listStages`, saving a round trip (and, on PostgreSQL, a commit) per stage.
    */
   getRunWithStages?(id: string): Promise<{ run: RunRecord; stages: StageRecord[] } | null>;
+
+  /**
+   * Optional, for stores that can hold rows they cannot decode (`CORRUPT_ROW`). Ends the run
+   * `FAILED` with `error` and a `workflow.failed` event, atomically and without decoding its
+   * rows; `false` when the run does not exist or has ended already. `job.execute` calls it
+   * when it cannot read the run its job belongs to, so the run is reported instead of left
+   * `RUNNING` with a job that can never run.
+   */
+  failUnreadableRun?(runId: string, error: StoredError, now: Date): Promise<boolean>;
 
   // Stages
   createStages(stages: readonly NewStage[]): Promise<void>;

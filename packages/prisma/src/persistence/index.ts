@@ -92,6 +92,7 @@ export function persistenceOver(db: SqlExecutor): Persistence {
     ...operations(db),
     withTransaction: (fn) => db.transaction((tx) => fn(transactionView(tx))),
     stageCommitter: (jobTransport) => stageCommitterOver(db, jobTransport, persistence),
+    failUnreadableRun: (runId, error, now) => runs.failUnreadableRun(db, runId, error, now),
   };
   return persistence;
 }

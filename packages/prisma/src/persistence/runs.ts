@@ -7,6 +7,7 @@ import type {
   NewRun,
   RunPatch,
   RunRecord,
+  StoredError,
 } from "@ratchet/kernel";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
@@ -236,17 +237,40 @@ async function failCorruptRun(
   error: CorruptRowError,
   now: Date,
 ): Promise<void> {
+  await endUnreadableRun(db, runId, { code: error.code, message: error.message }, now);
+}
+
+/**
+ * `Persistence.failUnreadableRun`: ends a run that is not over yet as `FAILED` with `error`
+ * and a `workflow.failed` event, in one transaction, touching none of its JSON columns but
+ * `error` (they may be what cannot be read).
+ */
+export function failUnreadableRun(
+  db: SqlExecutor,
+  runId: string,
+  error: StoredError,
+  now: Date,
+): Promise<boolean> {
+  return db.transaction((tx) => endUnreadableRun(tx, runId, error, now));
+}
+
+async function endUnreadableRun(
+  db: SqlExecutor,
+  runId: string,
+  error: StoredError,
+  now: Date,
+): Promise<boolean> {
   const d = db.dialect;
   const stored = { code: error.code, message: error.message };
   const [run] = await db.query<{ workflow_id: string; event_seq: unknown }>(
     `UPDATE ratchet_runs SET status = 'FAILED', error = $2, completed_at = $3, updated_at = $3,
        version = version + 1, event_seq = event_seq + 1
-     WHERE id = $1 RETURNING workflow_id, event_seq`,
+     WHERE id = $1 AND status IN ('PENDING', 'RUNNING') RETURNING workflow_id, event_seq`,
     runId,
     json(stored),
     d.date(now),
   );
-  if (!run) return;
+  if (!run) return false;
   await db.execute(
     `INSERT INTO ratchet_outbox (id, run_id, sequence, type, payload, occurred_at, available_at, retry_count)
      VALUES ($1, $2, $3, 'workflow.failed', $4, $5, $5, 0)`,
@@ -256,6 +280,7 @@ async function failCorruptRun(
     json({ workflowId: run.workflow_id, error: stored }),
     d.date(now),
   );
+  return true;
 }
 
 /** How many keys with pending runs one claim looks at (the ones with the oldest, most urgent runs). */

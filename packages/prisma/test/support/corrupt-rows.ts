@@ -229,7 +229,7 @@ export function registerCorruptRows(provider: "sqlite" | "postgresql"): void {
       expect((await persistence.getRun(a))?.output).toEqual({ n: 20 });
     });
 
-    it("job.execute of a run with a corrupt row fails with CORRUPT_ROW, writes nothing, and other runs complete", async () => {
+    it("job.execute of a run with a corrupt row fails the run with CORRUPT_ROW, leaves its stages alone, and other runs complete", async () => {
       const h = harness();
       await h.truncate();
       const t = kernelOn(h);
@@ -261,16 +261,31 @@ export function registerCorruptRows(provider: "sqlite" | "postgresql"): void {
         const run = await h.stack.persistence.getRun(id);
         expect(run?.status).toBe("COMPLETED");
       }
-      // Each broken run's job raised CORRUPT_ROW once (its job stays leased until the lease
-      // ends), naming the run; nothing was written for its stages.
-      expect(errors).toHaveLength(2);
-      for (const error of errors) expect(error).toMatchObject({ code: "CORRUPT_ROW" });
-      expect(errors.map((e) => (e as RatchetError).workflowRunId).sort()).toEqual(
-        [bad, badOutput].sort(),
-      );
-      const byRun = new Map(errors.map((e) => [(e as RatchetError).workflowRunId, e]));
-      expect(byRun.get(bad)).toMatchObject({ table: "ratchet_runs", column: "metadata" });
-      expect(byRun.get(badOutput)).toMatchObject({ table: "ratchet_stages", column: "output" });
+      // No job raised anything: each broken run was failed with the CORRUPT_ROW that names
+      // the column, with a workflow.failed event, and its job failed for good.
+      expect(errors.map((e) => String((e as Error).stack ?? e))).toEqual([]);
+      for (const [id, column] of [
+        [bad, "ratchet_runs.metadata"],
+        [badOutput, "ratchet_stages.output"],
+      ] as const) {
+        const [row] = await h.reader.read("SELECT status, error FROM ratchet_runs WHERE id = $1", [
+          id,
+        ]);
+        expect(row?.status).toBe("FAILED");
+        expect(JSON.parse(String(row?.error))).toMatchObject({ code: "CORRUPT_ROW" });
+        expect(String(row?.error)).toContain(column);
+        const events = await h.reader.read(
+          "SELECT type FROM ratchet_outbox WHERE run_id = $1 ORDER BY sequence DESC LIMIT 1",
+          [id],
+        );
+        expect(events.map((e) => e.type)).toEqual(["workflow.failed"]);
+        const jobs = await h.reader.read(
+          "SELECT status, attempt FROM ratchet_jobs WHERE run_id = $1 AND stage_id = 'second'",
+          [id],
+        );
+        expect(jobs.map((j) => [j.status, Number(j.attempt)])).toEqual([["FAILED", 1]]);
+      }
+      // Nothing was written for their stages.
       expect(await stagesOf(bad)).toEqual(before.bad);
       expect(await stagesOf(badOutput)).toEqual(before.badOutput);
     });
