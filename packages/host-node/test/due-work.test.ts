@@ -26,12 +26,9 @@ afterEach(async () => {
   host = undefined;
 });
 
-async function runOnHost(
-  kernel: Kernel,
-  stack: ReturnType<typeof createInMemoryStack>,
-  workflowId: string,
-) {
-  host = createNodeHost({
+/** A host whose regular intervals are a minute: only due times can make it act sooner. */
+function slowHost(kernel: Kernel, stack: ReturnType<typeof createInMemoryStack>): NodeHost {
+  return createNodeHost({
     kernel,
     jobTransport: stack.jobTransport,
     orchestrationIntervalMs: 60_000,
@@ -39,10 +36,9 @@ async function runOnHost(
     maxIdlePollIntervalMs: 60_000,
     logger: quiet,
   });
-  await host.start();
-  const { workflowRunId } = await kernel.dispatch({ type: "run.create", workflowId, input: {} });
-  // The run was created after the first tick and poll: only a wake-up can start it.
-  host.wake();
+}
+
+async function ended(stack: ReturnType<typeof createInMemoryStack>, workflowRunId: string) {
   for (;;) {
     const run = await stack.persistence.getRun(workflowRunId);
     if (run && ["COMPLETED", "FAILED"].includes(run.status)) return run;
@@ -50,17 +46,34 @@ async function runOnHost(
   }
 }
 
-function kernelFor(
-  workflow: ReturnType<typeof defineWorkflow>["build"] extends () => infer W ? W : never,
+async function runOnHost(
+  kernel: Kernel,
+  stack: ReturnType<typeof createInMemoryStack>,
+  workflowId: string,
 ) {
-  const stack = createInMemoryStack();
-  const kernel = createKernel({
+  host = slowHost(kernel, stack);
+  await host.start();
+  const { workflowRunId } = await kernel.dispatch({ type: "run.create", workflowId, input: {} });
+  // The run was created after the first tick and poll: only a wake-up can start it.
+  host.wake();
+  return ended(stack, workflowRunId);
+}
+
+type AnyWorkflow = ReturnType<typeof defineWorkflow>["build"] extends () => infer W ? W : never;
+
+/** A kernel (a process, as far as the store can tell) over `stack`. */
+function kernelOver(stack: ReturnType<typeof createInMemoryStack>, workflow: AnyWorkflow): Kernel {
+  return createKernel({
     ...stack,
     eventSink: new CollectingEventSink(),
     clock: systemClock,
     registry: createRegistry([workflow]),
   });
-  return { stack, kernel };
+}
+
+function kernelFor(workflow: AnyWorkflow) {
+  const stack = createInMemoryStack();
+  return { stack, kernel: kernelOver(stack, workflow) };
 }
 
 const done = defineStage({
@@ -106,27 +119,9 @@ describe("node host: work that comes due between ticks", () => {
 
     // A new process: a new kernel over the same store, knowing of no timers. Its regular
     // intervals are a minute; only the scheduler's next due time can wake it in time.
-    const restarted = createKernel({
-      ...stack,
-      eventSink: new CollectingEventSink(),
-      clock: systemClock,
-      registry: createRegistry([workflow]),
-    });
-    host = createNodeHost({
-      kernel: restarted,
-      jobTransport: stack.jobTransport,
-      orchestrationIntervalMs: 60_000,
-      jobPollIntervalMs: 60_000,
-      maxIdlePollIntervalMs: 60_000,
-      logger: quiet,
-    });
+    host = slowHost(kernelOver(stack, workflow), stack);
     await host.start();
-    let run = await stack.persistence.getRun(workflowRunId);
-    while (run?.status !== "COMPLETED") {
-      await pause(10);
-      run = await stack.persistence.getRun(workflowRunId);
-    }
-    expect(run.status).toBe("COMPLETED");
+    expect((await ended(stack, workflowRunId)).status).toBe("COMPLETED");
   }, 20_000);
 
   it("checks a poll at its interval", async () => {
