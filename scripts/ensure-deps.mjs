@@ -25,10 +25,12 @@ function reason() {
 const why = reason();
 if (why !== undefined) {
   console.log(`[ratchet] ${why}: running npm ci (a minute or two, once)…`);
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const result = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], {
+  // On Windows npm is a .cmd script, which Node starts only through a shell.
+  const windows = process.platform === "win32";
+  const result = spawnSync(windows ? "npm.cmd" : "npm", ["ci", "--no-audit", "--no-fund"], {
     cwd: root,
     stdio: "inherit",
+    shell: windows,
   });
   if (result.status !== 0) {
     console.error(

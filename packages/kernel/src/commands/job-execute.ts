@@ -313,10 +313,10 @@ function isUnreadable(deps: KernelDeps, error: unknown): error is RatchetError {
 
 /**
  * The run's rows (the run, its stages, or an earlier stage's output) cannot be read
- * (`CORRUPT_ROW`, from the adapter): no attempt of any of its stages can run, now or later. The run is failed where it stands (with `workflow.failed`),
- * this job fails without retries and the run's other jobs are cancelled, instead of each job
- * using up its attempts one lease at a time and the run staying `RUNNING`. Repair the row,
- * then `run.rerunFrom` to go on.
+ * (`CORRUPT_ROW`, from the adapter): no attempt of any of its stages can run, now or later.
+ * The run is failed where it stands (with `workflow.failed`), this job fails without retries
+ * and the run's other jobs are cancelled, instead of each job using up its attempts one lease
+ * at a time and the run staying `RUNNING`. Repair the row, then `run.rerunFrom` to go on.
  */
 async function failUnreadableRun(
   deps: KernelDeps,

@@ -56,9 +56,9 @@ function request(overrides: Partial<ScheduleRequest> = {}): ScheduleRequest {
 }
 
 /**
- * Registers the scheduler conformance tests (vitest): due entries, the next due time, upsert by
- * type and correlation id, cancellation, leases, acknowledgement and transactions. Call it at the top
- * level of a test file.
+ * Registers the scheduler conformance tests (vitest): due entries, the next due time, upsert
+ * by type and correlation id, cancellation, leases, acknowledgement and transactions. Call it
+ * at the top level of a test file.
  */
 export function schedulerConformance(options: SchedulerConformanceOptions): void {
   const joinsTransactions = options.joinsTransactions ?? true;

@@ -215,7 +215,8 @@ export function retryTests(fixture: () => WorkflowFixture): void {
       expect(again.outcome).toBe("skipped");
       expect(attemptsAt).toEqual([0]);
       // The very job object again, with the state it was dequeued with: the stage may run on
-      // that stale state, but its failure is fenced off by the attempt it read.
+      // that stale state, but its failure is not committed (the attempt no longer holds the
+      // job, which waits for its retry).
       const stale = await t.kernel.dispatch({ type: "job.execute", workerId: "w", job });
       expect(stale.outcome).toBe("skipped");
 
