@@ -6,13 +6,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
-import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeHost, type NodeHost } from "../src/index.js";
 import { type PrivatePostgres, startPrivatePostgres } from "./support/private-postgres.js";
-import { e2eWorkflow, readLedger, workload } from "./support/workload.js";
+import { e2eKernel, readLedger, workload } from "./support/workload.js";
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const RUNS = 300;
@@ -34,18 +32,11 @@ describe("PostgreSQL restarts while workers run", () => {
       stacks.push(stack);
       return stack;
     };
-    const kernelOn = (stack: PrismaStack) =>
-      createKernel({
-        ...stack,
-        eventSink: new CollectingEventSink(),
-        clock: systemClock,
-        registry: createRegistry([e2eWorkflow]),
-      });
     const main = await open();
     workload.ledger = join(tmpdir(), `ratchet-restart-ledger-${process.pid}.txt`);
     writeFileSync(workload.ledger, "");
     workload.slowStageMs = 20;
-    const creator = kernelOn(main);
+    const creator = e2eKernel(main);
     for (let i = 0; i < RUNS; i++)
       await creator.dispatch({ type: "run.create", workflowId: "e2e", input: { n: i } });
 
@@ -55,7 +46,7 @@ describe("PostgreSQL restarts while workers run", () => {
       const stack = await open();
       hosts.push(
         createNodeHost({
-          kernel: kernelOn(stack),
+          kernel: e2eKernel(stack),
           jobTransport: stack.jobTransport,
           wakeups: stack.wakeups,
           workerId: `restart-${i}`,

@@ -5,14 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKernel, createRegistry, decodeValue, systemClock } from "@ratchet/kernel";
-import { CollectingEventSink } from "@ratchet/kernel/testing";
+import { decodeValue } from "@ratchet/kernel";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "@ratchet/prisma";
 import { createPostgresDatabase, createSqliteFile } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeHost } from "../../src/index.js";
 import { startWorker, type Worker } from "./processes.js";
-import { e2eWorkflow, readLedger, workload } from "./workload.js";
+import { e2eKernel, readLedger, workload } from "./workload.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const quiet = { warn: () => {}, error: () => {} };
@@ -49,13 +48,6 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
     stacks.push(stack);
     return stack;
   };
-  const kernelOn = (stack: PrismaStack) =>
-    createKernel({
-      ...stack,
-      eventSink: new CollectingEventSink(),
-      clock: systemClock,
-      registry: createRegistry([e2eWorkflow]),
-    });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ratchet-e2e-"));
@@ -92,7 +84,7 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
   }
 
   async function createRuns(stack: PrismaStack, count: number): Promise<string[]> {
-    const kernel = kernelOn(stack);
+    const kernel = e2eKernel(stack);
     const ids: string[] = [];
     for (let i = 0; i < count; i++)
       ids.push(
@@ -110,6 +102,21 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
       if (Date.now() > deadline)
         throw new Error(`only ${done.length} of ${count} runs completed in ${ms} ms`);
       await sleep(100);
+    }
+  }
+
+  /** A fresh worker process (the "restarted" one) runs until `count` runs completed, then stops. */
+  async function finishOnNewWorker(
+    stack: PrismaStack,
+    ledgerFile: string,
+    count: number,
+  ): Promise<void> {
+    const worker = await startWorker({ RATCHET_DATABASE: target, RATCHET_LEDGER: ledgerFile });
+    try {
+      await waitForCompletion(stack, count, 60_000);
+    } finally {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
     }
   }
 
@@ -131,7 +138,7 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
         [0, 1, 2].map(async (i) => {
           const stack = i === 0 ? main : await open();
           return createNodeHost({
-            kernel: kernelOn(stack),
+            kernel: e2eKernel(stack),
             jobTransport: stack.jobTransport,
             wakeups: stack.wakeups,
             workerId: `in-process-${i}`,
@@ -199,13 +206,7 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
       await untilStageStarted(ledgerFile, "b", 3, first);
       first.child.kill("SIGTERM");
       expect(await first.exited).toBe(0);
-      const second = await startWorker({ RATCHET_DATABASE: target, RATCHET_LEDGER: ledgerFile });
-      try {
-        await waitForCompletion(main, 3, 60_000);
-      } finally {
-        second.child.kill("SIGTERM");
-        await second.exited;
-      }
+      await finishOnNewWorker(main, ledgerFile, 3);
       await checkOutputs(main, ids);
       const ledger = readLedger(readFileSync(ledgerFile, "utf8"));
       for (const id of ids) {
@@ -235,14 +236,8 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
       first.child.kill("SIGKILL");
       await first.exited;
       const killedPid = first.child.pid;
-      const second = await startWorker({ RATCHET_DATABASE: target, RATCHET_LEDGER: ledgerFile });
-      try {
-        // The dead worker's leases (3 s) run out, and the new one takes the stages over.
-        await waitForCompletion(main, 6, 60_000);
-      } finally {
-        second.child.kill("SIGTERM");
-        await second.exited;
-      }
+      // The dead worker's leases (3 s) run out, and the new one takes the stages over.
+      await finishOnNewWorker(main, ledgerFile, 6);
       await checkOutputs(main, ids);
       const ledger = readLedger(readFileSync(ledgerFile, "utf8"));
       for (const id of ids) {

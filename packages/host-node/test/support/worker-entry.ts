@@ -3,22 +3,15 @@
  * RATCHET_DATABASE (a PostgreSQL URL or an SQLite file), stopping gracefully on SIGTERM.
  * Prints "ready" once started and "stopped <released>" when it stopped.
  */
-import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
-import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, createSqliteStack } from "@ratchet/prisma";
 import { createNodeHost } from "../../src/index.js";
-import { e2eWorkflow } from "./workload.js";
+import { e2eKernel } from "./workload.js";
 
 const target = process.env.RATCHET_DATABASE ?? "";
 const stack = target.startsWith("postgres")
   ? await createPostgresStack({ url: target })
   : await createSqliteStack({ file: target });
-const kernel = createKernel({
-  ...stack,
-  eventSink: new CollectingEventSink(),
-  clock: systemClock,
-  registry: createRegistry([e2eWorkflow]),
-});
+const kernel = e2eKernel(stack);
 const host = createNodeHost({
   kernel,
   jobTransport: stack.jobTransport,

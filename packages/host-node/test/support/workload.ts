@@ -3,7 +3,16 @@
  * `runId stageId attempt pid` to a ledger file, so tests can count executions across processes.
  */
 import { appendFileSync } from "node:fs";
-import { defineStage, defineWorkflow } from "@ratchet/kernel";
+import {
+  createKernel,
+  createRegistry,
+  defineStage,
+  defineWorkflow,
+  type Kernel,
+  type KernelConfig,
+  systemClock,
+} from "@ratchet/kernel";
+import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { z } from "zod";
 
 /** Settings read from the environment (child workers) or set directly (in-process tests). */
@@ -68,4 +77,20 @@ export function readLedger(
       const [runId = "", stageId = "", attempt = "0", pid = "0"] = line.split(" ");
       return { runId, stageId, attempt: Number(attempt), pid: Number(pid) };
     });
+}
+
+/** The storage ports a kernel runs on (a stack has them all). */
+type StoragePorts = Pick<KernelConfig, "persistence" | "jobTransport" | "scheduler" | "blobStore">;
+
+/** A kernel for {@link e2eWorkflow} over `ports`, on the system clock, collecting its events. */
+export function e2eKernel(ports: StoragePorts): Kernel {
+  return createKernel({
+    persistence: ports.persistence,
+    jobTransport: ports.jobTransport,
+    scheduler: ports.scheduler,
+    blobStore: ports.blobStore,
+    eventSink: new CollectingEventSink(),
+    clock: systemClock,
+    registry: createRegistry([e2eWorkflow]),
+  });
 }
