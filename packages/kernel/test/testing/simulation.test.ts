@@ -20,6 +20,7 @@ import {
   type SimulationResult,
   simulate,
 } from "../../src/testing/index.js";
+import { override } from "../helpers.js";
 
 const FILE = "test/testing/simulation.test.ts";
 const reproduce = (seed: number) => `RATCHET_SIM_SEED=${seed} npx vitest run ${FILE}`;
@@ -189,18 +190,11 @@ function wrapTransactions(
 describe("the invariant checker has teeth", () => {
   it("catches a store that drops an outbox event, with a one-line reproducer", async () => {
     const dropSecond = (ports: SimulationPorts) =>
-      wrapTransactions(
-        ports,
-        (tx) =>
-          new Proxy(tx, {
-            get(target, property, receiver) {
-              if (property === "appendOutboxEvents") {
-                return (events: Parameters<PersistenceTransaction["appendOutboxEvents"]>[0]) =>
-                  target.appendOutboxEvents(events.filter((e) => e.sequence !== 2));
-              }
-              return Reflect.get(target, property, receiver);
-            },
-          }),
+      wrapTransactions(ports, (tx) =>
+        override(tx, {
+          appendOutboxEvents: (events) =>
+            tx.appendOutboxEvents(events.filter((e) => e.sequence !== 2)),
+        }),
       );
     const failure = await simulate({
       seed: 99,
@@ -219,21 +213,10 @@ describe("the invariant checker has teeth", () => {
   it("catches a store whose stage compare-and-set lets a second delivery commit again", async () => {
     // updateStage ignores its `expected` condition: a late duplicate overwrites a completed stage.
     const noCas = (ports: SimulationPorts) =>
-      wrapTransactions(
-        ports,
-        (tx) =>
-          new Proxy(tx, {
-            get(target, property, receiver) {
-              if (property === "updateStage") {
-                return (
-                  id: string,
-                  patch: Parameters<PersistenceTransaction["updateStage"]>[1],
-                  options: { now: Date },
-                ) => target.updateStage(id, patch, { now: options.now });
-              }
-              return Reflect.get(target, property, receiver);
-            },
-          }),
+      wrapTransactions(ports, (tx) =>
+        override(tx, {
+          updateStage: (id, patch, options) => tx.updateStage(id, patch, { now: options.now }),
+        }),
       );
     let failure: SimulationFailure | undefined;
     for (let seed = 1; seed <= 300 && !failure; seed++) {
