@@ -6,37 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { decodeValue } from "../../../codec.js";
-import { defineStage } from "../../../dsl/stage.js";
 import { defineWorkflow } from "../../../dsl/workflow.js";
 import { FakeClock } from "../../fake-clock.js";
 import type { TestKernel } from "../../test-kernel.js";
 import { T0 } from "../shared.js";
-import { kernelOn, payloadsOf, type WorkflowFixture } from "./fixture.js";
+import { kernelOn, payloadsOf, start, task, type WorkflowFixture } from "./fixture.js";
 
 const any = z.any();
-
-/** A stage recording when it ran (ms after T0) and returning `fn(input)`. */
-function task(
-  id: string,
-  clock: FakeClock,
-  runs: Array<[string, number]>,
-  fn: (input: never) => unknown,
-) {
-  return defineStage({
-    id,
-    name: id,
-    schemas: { input: any, output: any },
-    execute: (ctx) => {
-      runs.push([id, clock.now().getTime() - T0]);
-      return fn(ctx.input as never);
-    },
-  });
-}
-
-async function start(t: TestKernel, workflowId: string, input: unknown): Promise<string> {
-  const { workflowRunId } = await t.kernel.dispatch({ type: "run.create", workflowId, input });
-  return workflowRunId;
-}
 
 async function stageIds(t: TestKernel, runId: string): Promise<string[]> {
   return (await t.persistence.listStages(runId)).map((s) => s.stageId).sort();

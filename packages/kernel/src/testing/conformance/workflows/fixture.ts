@@ -2,6 +2,8 @@
  * The fixture of `workflowConformance`: a store's ports, and a way to "restart" (drop every
  * in-process object and open the same store again), plus the helpers its tests share.
  */
+import { z } from "zod";
+import { defineStage } from "../../../dsl/stage.js";
 import type { AnyWorkflow } from "../../../dsl/workflow.js";
 import type { KernelOptions } from "../../../internal/deps.js";
 import type { BlobStore } from "../../../ports/blob-store.js";
@@ -76,4 +78,31 @@ export function payloadsOf(
     .forRun(workflowRunId)
     .filter((e) => e.type === type)
     .map((e) => e.payload as Record<string, unknown>);
+}
+
+/**
+ * A stage with any input and output that records when it ran (`[id, ms after T0]` in `runs`)
+ * and returns `fn(input)` (its input, by default).
+ */
+export function task(
+  id: string,
+  clock: FakeClock,
+  runs: Array<[string, number]>,
+  fn: (input: never) => unknown = (input) => input,
+) {
+  return defineStage({
+    id,
+    name: id,
+    schemas: { input: z.any(), output: z.any() },
+    execute: (ctx) => {
+      runs.push([id, clock.now().getTime() - T0]);
+      return fn(ctx.input as never);
+    },
+  });
+}
+
+/** Creates a run of `workflowId` with `input`; returns its id. */
+export async function start(t: TestKernel, workflowId: string, input: unknown): Promise<string> {
+  const { workflowRunId } = await t.kernel.dispatch({ type: "run.create", workflowId, input });
+  return workflowRunId;
 }

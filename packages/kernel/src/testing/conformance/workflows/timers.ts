@@ -10,29 +10,10 @@ import { defineStage } from "../../../dsl/stage.js";
 import { defineWorkflow } from "../../../dsl/workflow.js";
 import { NonRetryableError, RatchetError } from "../../../errors.js";
 import { FakeClock } from "../../fake-clock.js";
-import type { TestKernel } from "../../test-kernel.js";
 import { T0 } from "../shared.js";
-import { kernelOn, payloadsOf, type WorkflowFixture } from "./fixture.js";
+import { kernelOn, payloadsOf, start, task, type WorkflowFixture } from "./fixture.js";
 
 const any = z.any();
-
-async function start(t: TestKernel, workflowId: string, input: unknown): Promise<string> {
-  const { workflowRunId } = await t.kernel.dispatch({ type: "run.create", workflowId, input });
-  return workflowRunId;
-}
-
-/** A stage recording when it ran (ms after T0) and handing `fn(input)` on. */
-function task(id: string, clock: FakeClock, runs: Array<[string, number]>, fn = (x: unknown) => x) {
-  return defineStage({
-    id,
-    name: id,
-    schemas: { input: any, output: any },
-    execute: (ctx) => {
-      runs.push([id, clock.now().getTime() - T0]);
-      return fn(ctx.input);
-    },
-  });
-}
 
 /** A poll whose status source says "done" from check `doneAt` on (never, when undefined). */
 function polling(
