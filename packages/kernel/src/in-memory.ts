@@ -3,4 +3,4 @@
  * transport, scheduler, blob store) for examples, prototypes and single-process tools. Unlike
  * `@ratchet/kernel/testing`, this entry does not load vitest. Nothing survives the process.
  */
-export * from "./testing/in-memory/index.js";
+export * from "./in-memory/index.js";

@@ -94,9 +94,9 @@ export {
   type WorkflowGraphDefinition,
 } from "./dsl/workflow-graph.js";
 export * from "./errors.js";
-export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./internal/deps.js";
 export type { IdGenerator } from "./internal/ids.js";
-export { stageCommitterFor, transactionalCommitter } from "./internal/transactional-committer.js";
+export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./internal/kernel-deps.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export * from "./ports/index.js";
+export { stageCommitterFor, transactionalCommitter } from "./ports/transactional-committer.js";
 export * from "./records.js";

@@ -22,17 +22,21 @@ import { stageWake } from "./commands/stage-wake.js";
 import type { Command, CommandResult, CommandType } from "./commands/types.js";
 import type { WorkflowRegistry } from "./dsl/registry.js";
 import { InvalidCommandError, RatchetError } from "./errors.js";
-import { DEFAULT_KERNEL_OPTIONS, type KernelDeps, type KernelOptions } from "./internal/deps.js";
 import { type IdGenerator, uuidv7Generator } from "./internal/ids.js";
-import { InFlightRegistry } from "./internal/in-flight.js";
-import { OutputCache } from "./internal/output-cache.js";
-import { stageCommitterFor } from "./internal/transactional-committer.js";
+import {
+  DEFAULT_KERNEL_OPTIONS,
+  type KernelDeps,
+  type KernelOptions,
+} from "./internal/kernel-deps.js";
+import { InFlightRegistry } from "./internal/stage/in-flight.js";
+import { OutputCache } from "./internal/stage/output-cache.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Clock } from "./ports/clock.js";
 import type { EventSink } from "./ports/event-sink.js";
 import type { JobTransport } from "./ports/job-transport.js";
-import type { Persistence } from "./ports/persistence.js";
+import type { Persistence } from "./ports/persistence/index.js";
 import type { Scheduler } from "./ports/scheduler.js";
+import { stageCommitterFor } from "./ports/transactional-committer.js";
 
 /** What `createKernel` needs: the six ports, the workflows, and optional tuning. */
 export interface KernelConfig {

@@ -13,16 +13,13 @@ import { retriesError, retryDelayMs } from "../dsl/retry-policy.js";
 import { isSuspendResult, type PollConfig } from "../dsl/stage.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import { NonRetryableError, RatchetError, toStoredError } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { inputGroupOf } from "../internal/flow-control.js";
-import type { ClosingFlow } from "../internal/group-close.js";
-import { cacheOutput, loadOutputs, prepareOutput } from "../internal/outputs.js";
-import type { StartedGroup } from "../internal/progression.js";
-import { retryPolicyOf } from "../internal/retry.js";
-import { nextStep } from "../internal/routing.js";
-import { settleSleep } from "../internal/sleep.js";
-import { StageAbort } from "../internal/stage-abort.js";
-import { createStageContext } from "../internal/stage-context.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { inputGroupOf } from "../internal/run/flow-control.js";
+import type { ClosingFlow } from "../internal/run/group-close.js";
+import type { StartedGroup } from "../internal/run/progression.js";
+import { nextStep } from "../internal/run/routing.js";
+import { StageAbort } from "../internal/stage/abort.js";
+import { createStageContext } from "../internal/stage/context.js";
 import {
   type AttemptTarget,
   type CommitOutcome,
@@ -31,9 +28,12 @@ import {
   commitSuspended,
   type RetryDecision,
   stepTypeOf,
-} from "../internal/stage-outcome.js";
-import { inTransaction } from "../internal/unit-of-work.js";
-import { zodIssues } from "../internal/validation.js";
+} from "../internal/stage/outcome.js";
+import { cacheOutput, loadOutputs, prepareOutput } from "../internal/stage/outputs.js";
+import { retryPolicyOf } from "../internal/stage/retry.js";
+import { settleSleep } from "../internal/stage/sleep.js";
+import { inTransaction } from "../internal/tx/unit-of-work.js";
+import { zodIssues } from "../internal/values/zod-issues.js";
 import {
   type DequeuedJob,
   type JsonObject,

@@ -4,7 +4,7 @@
  * running in this kernel instance have their `ctx.signal` aborted here directly.
  */
 import { RatchetError } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
 import type { JobHeartbeatCommand, JobHeartbeatResult } from "./types.js";
 
 /** Handles `job.heartbeat`. */

@@ -3,9 +3,9 @@
  * a job that has used up `maxAttempts` fails its stage and run instead, so a job that kills its
  * worker every time is not redelivered forever.
  */
-import type { KernelDeps } from "../internal/deps.js";
-import { cancelRemaining, failRunPatch } from "../internal/progression.js";
-import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { cancelRemaining, failRunPatch } from "../internal/run/progression.js";
+import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { RunRecord, StageRecord, StoredError } from "../records.js";
 import type { LeaseReapStaleCommand, LeaseReapStaleResult } from "./types.js";
 

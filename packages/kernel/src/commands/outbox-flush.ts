@@ -4,7 +4,7 @@
  * event fails stops at that event (its later events wait, keeping order) and backs off, while
  * every other run's events go out. After `outboxMaxRetries` failures an event is dead-lettered.
  */
-import type { KernelDeps } from "../internal/deps.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
 import type { OutboxRecord } from "../records.js";
 import type { OutboxFlushCommand, OutboxFlushResult } from "./types.js";
 

@@ -2,7 +2,7 @@
  * `plugin.replayDLQ`: moves dead-lettered outbox events back so `outbox.flush` tries them again
  * (after the consumer is fixed).
  */
-import type { KernelDeps } from "../internal/deps.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
 import type { PluginReplayDlqCommand, PluginReplayDlqResult } from "./types.js";
 
 /** Handles `plugin.replayDLQ`. */

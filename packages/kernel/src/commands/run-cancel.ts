@@ -9,9 +9,9 @@ import {
   RunNotFoundError,
   StaleVersionError,
 } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { endRunEarly } from "../internal/end-run.js";
-import { inTransaction } from "../internal/unit-of-work.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { endRunEarly } from "../internal/run/end-run.js";
+import { inTransaction } from "../internal/tx/unit-of-work.js";
 import type { RunCancelCommand, RunCancelResult } from "./types.js";
 
 /** Handles `run.cancel`. */

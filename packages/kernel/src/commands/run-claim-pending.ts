@@ -5,10 +5,10 @@
  * of their runs, so it starts them without a dequeue or a read.
  */
 import type { AnyWorkflow } from "../dsl/workflow.js";
-import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/correlation.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { type Continuation, failRunPatch, startGroup } from "../internal/progression.js";
-import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
+import { type Continuation, failRunPatch, startGroup } from "../internal/run/progression.js";
+import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
 import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";

@@ -12,11 +12,11 @@ import {
   type ValidationIssue,
   WorkflowNotFoundError,
 } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { checkMetadataKeys } from "../internal/metadata-keys.js";
-import { checkPayloadSize } from "../internal/payload-size.js";
-import { inTransaction } from "../internal/unit-of-work.js";
-import { zodIssues } from "../internal/validation.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { inTransaction } from "../internal/tx/unit-of-work.js";
+import { checkMetadataKeys } from "../internal/values/metadata-keys.js";
+import { checkPayloadSize } from "../internal/values/payload-size.js";
+import { zodIssues } from "../internal/values/zod-issues.js";
 import type { JsonObject, JsonValue } from "../records.js";
 import type { RunCreateCommand, RunCreateResult } from "./types.js";
 

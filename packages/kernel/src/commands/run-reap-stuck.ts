@@ -4,7 +4,7 @@
  * run's transition — and repairs each with `run.transition`. A stage whose lease is being
  * heartbeated has a live job, so it is never reaped.
  */
-import type { KernelDeps } from "../internal/deps.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
 import { runTransition } from "./run-transition.js";
 import type { RunReapStuckCommand, RunReapStuckResult } from "./types.js";
 

@@ -13,10 +13,10 @@ import {
   StageNotFoundError,
   WorkflowNotFoundError,
 } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { enteringControl, writeControl } from "../internal/flow-control.js";
-import { startGroup } from "../internal/progression.js";
-import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { enteringControl, writeControl } from "../internal/run/flow-control.js";
+import { startGroup } from "../internal/run/progression.js";
+import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import { isTerminalRunStatus, type StageRecord } from "../records.js";
 import type { RunRerunFromCommand, RunRerunFromResult } from "./types.js";
 

@@ -5,9 +5,9 @@
  * this kernel aborted. `workflow.failed` carries `status: "TIMED_OUT"`.
  */
 import { RatchetError } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { endRunEarly } from "../internal/end-run.js";
-import { inTransaction } from "../internal/unit-of-work.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { endRunEarly } from "../internal/run/end-run.js";
+import { inTransaction } from "../internal/tx/unit-of-work.js";
 import { isTerminalRunStatus, type StoredError } from "../records.js";
 import type { RunTimeoutCommand, RunTimeoutResult } from "./types.js";
 

@@ -6,15 +6,15 @@
  */
 
 import { RunNotFoundError } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
 import {
   advancePastGroup,
   cancelRemaining,
   failRunPatch,
   groupState,
   jobFor,
-} from "../internal/progression.js";
-import { commitRun, inTransaction } from "../internal/unit-of-work.js";
+} from "../internal/run/progression.js";
+import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { RunTransitionCommand, RunTransitionResult } from "./types.js";
 
 /** Handles `run.transition`. */

@@ -4,7 +4,7 @@
  * when its lease ends. The result says when the next entry comes due, when the scheduler can
  * tell, so a host can wake then.
  */
-import type { KernelDeps } from "../internal/deps.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
 import type { Command, ScheduleFireDueCommand, ScheduleFireDueResult } from "./types.js";
 
 /** Handles `schedule.fireDue`; `dispatch` is the kernel's own. */

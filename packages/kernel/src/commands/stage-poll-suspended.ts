@@ -6,13 +6,13 @@
  */
 import { decodeValue } from "../codec.js";
 import { toStoredError } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { loadOutputs } from "../internal/outputs.js";
-import { resumeSuspended, suspendedTarget } from "../internal/resume-suspended.js";
-import { StageAbort } from "../internal/stage-abort.js";
-import { createCompletionContext } from "../internal/stage-context.js";
-import { commitFailed } from "../internal/stage-outcome.js";
-import { commitLockedRun, inTransaction } from "../internal/unit-of-work.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { StageAbort } from "../internal/stage/abort.js";
+import { createCompletionContext } from "../internal/stage/context.js";
+import { commitFailed } from "../internal/stage/outcome.js";
+import { loadOutputs } from "../internal/stage/outputs.js";
+import { resumeSuspended, suspendedTarget } from "../internal/stage/resume-suspended.js";
+import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { JsonObject, StageRecord } from "../records.js";
 import type { StagePollSuspendedCommand, StagePollSuspendedResult } from "./types.js";
 

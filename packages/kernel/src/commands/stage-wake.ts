@@ -4,8 +4,8 @@
  */
 import { decodeValue } from "../codec.js";
 import { RatchetError } from "../errors.js";
-import type { KernelDeps } from "../internal/deps.js";
-import { resumeSuspended, suspendedTarget } from "../internal/resume-suspended.js";
+import type { KernelDeps } from "../internal/kernel-deps.js";
+import { resumeSuspended, suspendedTarget } from "../internal/stage/resume-suspended.js";
 import type { JsonObject } from "../records.js";
 import type { StageWakeCommand, StageWakeResult } from "./types.js";
 

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { decodeValue, type encodeValue } from "../codec.js";
 import { NonRetryableError, WorkflowDefinitionError } from "../errors.js";
-import { zodIssues } from "../internal/validation.js";
+import { zodIssues } from "../internal/values/zod-issues.js";
 import type { StageContext, StageLogger } from "./context.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import { type AnyStage, defineStage } from "./stage.js";

@@ -3,7 +3,7 @@ export type * from "./clock.js";
 export { systemClock } from "./clock.js";
 export type * from "./event-sink.js";
 export type * from "./job-transport.js";
-export type * from "./persistence.js";
+export type * from "./persistence/index.js";
 export type * from "./scheduler.js";
 export type * from "./stage-committer.js";
 export type * from "./transaction.js";

@@ -1,7 +1,7 @@
 /** An event sink that keeps what it receives, for assertions, and can be told to fail. */
 import { RatchetError } from "../errors.js";
+import { cloneJson } from "../in-memory/copy.js";
 import type { EventSink, WorkflowEvent } from "../ports/event-sink.js";
-import { cloneJson } from "./in-memory/copy.js";
 
 /** Decides whether an emit should fail; see {@link CollectingEventSink.failWhen}. */
 export type EmitFailurePredicate = (event: WorkflowEvent) => boolean;

@@ -7,7 +7,7 @@ import type { JobExecuteResult } from "../commands/types.js";
 import type { Kernel } from "../kernel.js";
 import type { Clock } from "../ports/clock.js";
 import type { JobTransport } from "../ports/job-transport.js";
-import type { Persistence } from "../ports/persistence.js";
+import type { Persistence } from "../ports/persistence/index.js";
 import type { RunRecord } from "../records.js";
 import { isTerminalRunStatus } from "../records.js";
 

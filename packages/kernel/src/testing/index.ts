@@ -2,6 +2,8 @@
  * `@ratchet/kernel/testing`: in-memory adapters, a fake clock, a collecting event sink, a
  * deterministic driver, `createTestKernel()`, and the conformance suites adapters must pass.
  */
+
+export * from "../in-memory/index.js";
 export { CollectingEventSink } from "./collecting-event-sink.js";
 export * from "./conformance/index.js";
 export {
@@ -13,6 +15,5 @@ export {
   type TickResult,
 } from "./driver.js";
 export { FakeClock } from "./fake-clock.js";
-export * from "./in-memory/index.js";
 export * from "./simulation/index.js";
 export { createTestKernel, type TestKernel, type TestKernelOptions } from "./test-kernel.js";

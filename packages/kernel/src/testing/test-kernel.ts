@@ -5,18 +5,18 @@
 import type { WorkflowRegistry } from "../dsl/registry.js";
 import { createRegistry } from "../dsl/registry.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
-import type { KernelOptions } from "../internal/deps.js";
+import { createInMemoryStack } from "../in-memory/index.js";
 import type { IdGenerator } from "../internal/ids.js";
+import type { KernelOptions } from "../internal/kernel-deps.js";
 import { createKernel, type Kernel } from "../kernel.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { EventSink } from "../ports/event-sink.js";
 import type { JobTransport } from "../ports/job-transport.js";
-import type { Persistence } from "../ports/persistence.js";
+import type { Persistence } from "../ports/persistence/index.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import { CollectingEventSink } from "./collecting-event-sink.js";
 import { createDriver, type Driver } from "./driver.js";
 import { FakeClock } from "./fake-clock.js";
-import { createInMemoryStack } from "./in-memory/index.js";
 
 /** Options of {@link createTestKernel}; every port can be replaced. */
 export interface TestKernelOptions {

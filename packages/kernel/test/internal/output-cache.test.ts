@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OutputCache } from "../../src/internal/output-cache.js";
+import { OutputCache } from "../../src/internal/stage/output-cache.js";
 
 describe("OutputCache", () => {
   it("evicts the least recently used outputs once over its byte budget", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StageAbort } from "../../src/internal/stage-abort.js";
+import { StageAbort } from "../../src/internal/stage/abort.js";
 
 describe("StageAbort", () => {
   it("creates no signal until asked, and an abort before that shows on the signal", () => {

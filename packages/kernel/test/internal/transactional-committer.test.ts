@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { systemClock } from "../../src/index.js";
 import { uuidv7Generator } from "../../src/internal/ids.js";
-import { transactionalCommitter } from "../../src/internal/transactional-committer.js";
 import type { StageCompletion } from "../../src/ports/stage-committer.js";
+import { transactionalCommitter } from "../../src/ports/transactional-committer.js";
 import { createInMemoryStack } from "../../src/testing/index.js";
 
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);

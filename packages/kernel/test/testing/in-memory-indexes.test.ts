@@ -5,12 +5,7 @@
  * example.
  */
 import { describe, expect, it } from "vitest";
-import {
-  OrderedIndex,
-  PairIndex,
-  StoreTransaction,
-  Table,
-} from "../../src/testing/in-memory/table.js";
+import { OrderedIndex, PairIndex, StoreTransaction, Table } from "../../src/in-memory/table.js";
 
 interface Row {
   id: string;

@@ -6,8 +6,8 @@
  * contents, read back through the adapters, must not change.
  */
 import { describe, expect, it } from "vitest";
+import { createInMemoryStack } from "../../src/in-memory/index.js";
 import type { JsonValue } from "../../src/records.js";
-import { createInMemoryStack } from "../../src/testing/in-memory/index.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms: number) => new Date(T0 + ms);

@@ -2,9 +2,11 @@
  * The in-memory adapters against the shared conformance suites. The backdoors read the
  * store's tables directly (scanning rows, not using the adapters' indexes).
  */
+
+import { createInMemoryStack, type InMemoryStore } from "../../src/in-memory/index.js";
 import { systemClock } from "../../src/index.js";
 import { uuidv7Generator } from "../../src/internal/ids.js";
-import { transactionalCommitter } from "../../src/internal/transactional-committer.js";
+import { transactionalCommitter } from "../../src/ports/transactional-committer.js";
 import {
   blobStoreConformance,
   jobTransportConformance,
@@ -13,7 +15,6 @@ import {
   schedulerConformance,
   stageCommitterConformance,
 } from "../../src/testing/conformance/index.js";
-import { createInMemoryStack, type InMemoryStore } from "../../src/testing/in-memory/index.js";
 
 function persistenceBackdoor(store: InMemoryStore): PersistenceBackdoor {
   return {

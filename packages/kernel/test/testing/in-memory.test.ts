@@ -3,9 +3,9 @@
  * transaction, unique keys, leaked transaction handles, foreign scopes and index rollback.
  */
 import { describe, expect, it } from "vitest";
+import { createInMemoryStack } from "../../src/in-memory/index.js";
+import { AsyncMutex } from "../../src/in-memory/mutex.js";
 import type { NewJob, NewRun } from "../../src/records.js";
-import { createInMemoryStack } from "../../src/testing/in-memory/index.js";
-import { AsyncMutex } from "../../src/testing/in-memory/mutex.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms: number) => new Date(T0 + ms);

@@ -2,14 +2,15 @@
  * The workflow behaviour suite on the in-memory adapters. A "restart" builds new adapters
  * over the same store, so only what the store holds survives.
  */
-import { workflowConformance } from "../../src/testing/conformance/index.js";
+
 import {
   createInMemoryBlobStore,
   createInMemoryJobTransport,
   createInMemoryPersistence,
   createInMemoryScheduler,
   InMemoryStore,
-} from "../../src/testing/in-memory/index.js";
+} from "../../src/in-memory/index.js";
+import { workflowConformance } from "../../src/testing/conformance/index.js";
 
 workflowConformance({
   name: "in-memory",

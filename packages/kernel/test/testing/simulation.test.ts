@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineStage } from "../../src/dsl/stage.js";
 import { defineWorkflow } from "../../src/dsl/workflow.js";
-import type { PersistenceTransaction } from "../../src/ports/persistence.js";
+import type { PersistenceTransaction } from "../../src/ports/persistence/index.js";
 import {
   hashUnit,
   SimulationFailure,

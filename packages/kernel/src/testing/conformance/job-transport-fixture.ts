@@ -1,6 +1,6 @@
 /** The fixture of the job transport conformance suite, and builders of the jobs its tests enqueue. */
 import type { JobTransport } from "../../ports/job-transport.js";
-import type { Persistence } from "../../ports/persistence.js";
+import type { Persistence } from "../../ports/persistence/index.js";
 import type { JobRecord, NewJob } from "../../records.js";
 import { at, type ConformanceFixture, type ConformanceOptions, uniqueId } from "./shared.js";
 

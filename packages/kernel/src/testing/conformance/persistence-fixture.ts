@@ -1,5 +1,5 @@
 /** The fixture of the persistence conformance suite, and builders of the rows its tests write. */
-import type { Persistence } from "../../ports/persistence.js";
+import type { Persistence } from "../../ports/persistence/index.js";
 import type {
   JsonValue,
   LogRecord,

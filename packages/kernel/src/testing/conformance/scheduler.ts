@@ -10,7 +10,7 @@
  * ```
  */
 import { describe, expect, it } from "vitest";
-import type { Persistence } from "../../ports/persistence.js";
+import type { Persistence } from "../../ports/persistence/index.js";
 import type { ScheduleRequest, Scheduler } from "../../ports/scheduler.js";
 import type { ScheduledCommand } from "../../records.js";
 import {

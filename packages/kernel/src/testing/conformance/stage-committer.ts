@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { JobTransport } from "../../ports/job-transport.js";
-import type { Persistence } from "../../ports/persistence.js";
+import type { Persistence } from "../../ports/persistence/index.js";
 import type {
   GroupClose,
   PendingEvent,

@@ -6,13 +6,13 @@
 import { createRegistry } from "../../dsl/registry.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import { RatchetError } from "../../errors.js";
+import { createInMemoryStack, type InMemoryStore } from "../../in-memory/index.js";
 import { createKernel, type Kernel } from "../../kernel.js";
 import type { BlobStore } from "../../ports/blob-store.js";
 import type { JobTransport } from "../../ports/job-transport.js";
 import type { DequeuedJob } from "../../records.js";
 import { CollectingEventSink } from "../collecting-event-sink.js";
 import { FakeClock } from "../fake-clock.js";
-import { createInMemoryStack, type InMemoryStore } from "../in-memory/index.js";
 import { SimulationFailure } from "./failure.js";
 import {
   type CrashKind,

@@ -7,7 +7,7 @@
 import { RatchetError } from "../../errors.js";
 import type { EventSink } from "../../ports/event-sink.js";
 import type { JobTransport } from "../../ports/job-transport.js";
-import type { Persistence, PersistenceTransaction } from "../../ports/persistence.js";
+import type { Persistence, PersistenceTransaction } from "../../ports/persistence/index.js";
 import type { Scheduler } from "../../ports/scheduler.js";
 import type { StageCommitter } from "../../ports/stage-committer.js";
 import type { Prng } from "./prng.js";

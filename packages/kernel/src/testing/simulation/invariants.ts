@@ -3,9 +3,9 @@
  * {@link InMemoryStore} and the events a {@link CollectingEventSink} received.
  */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
+import type { InMemoryStore, OutboxRow, StageRow } from "../../in-memory/store.js";
 import { isTerminalRunStatus, type RunRecord, type RunStatus } from "../../records.js";
 import type { CollectingEventSink } from "../collecting-event-sink.js";
-import type { InMemoryStore, OutboxRow, StageRow } from "../in-memory/store.js";
 
 /** Names of the invariants (stable: tests and reproducers refer to them). */
 export type InvariantName =

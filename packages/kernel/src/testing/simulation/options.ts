@@ -3,12 +3,12 @@
  * what a `workflows` factory gets, the counts a simulation reports, and its default reproducer.
  */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
-import type { KernelOptions } from "../../internal/deps.js";
+import type { InMemoryStore } from "../../in-memory/index.js";
+import type { KernelOptions } from "../../internal/kernel-deps.js";
 import type { JobTransport } from "../../ports/job-transport.js";
-import type { Persistence } from "../../ports/persistence.js";
+import type { Persistence } from "../../ports/persistence/index.js";
 import type { Scheduler } from "../../ports/scheduler.js";
 import type { FakeClock } from "../fake-clock.js";
-import type { InMemoryStore } from "../in-memory/index.js";
 import type { Prng } from "./prng.js";
 import type { StageExecution } from "./workflows.js";
 

@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { defineStage } from "../../../dsl/stage.js";
 import type { AnyWorkflow } from "../../../dsl/workflow.js";
-import type { KernelOptions } from "../../../internal/deps.js";
+import type { KernelOptions } from "../../../internal/kernel-deps.js";
 import type { BlobStore } from "../../../ports/blob-store.js";
 import type { JobTransport } from "../../../ports/job-transport.js";
-import type { Persistence } from "../../../ports/persistence.js";
+import type { Persistence } from "../../../ports/persistence/index.js";
 import type { Scheduler } from "../../../ports/scheduler.js";
 import { FakeClock } from "../../fake-clock.js";
 import { createTestKernel, type TestKernel } from "../../test-kernel.js";

@@ -1,0 +1,113 @@
+/**
+ * In-memory {@link Persistence}: runs, stages, logs, outbox and idempotency keys in an
+ * {@link InMemoryStore}, with transactions that really roll back.
+ */
+import type { Persistence, PersistenceTransaction } from "../ports/persistence/index.js";
+import {
+  acquireIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+} from "./idempotency.js";
+import { appendLogs, listLogs } from "./logs.js";
+import {
+  appendOutboxEvents,
+  claimOutboxEvents,
+  listOutboxEvents,
+  markOutboxPublished,
+  recordOutboxFailure,
+  replayDeadLetters,
+} from "./outbox.js";
+import { claimPendingRuns, createRun, getRun, listRuns, updateRun } from "./runs.js";
+import { inMemoryStageCommitter } from "./stage-committer.js";
+import {
+  claimSuspendedStages,
+  createStages,
+  deleteStagesFrom,
+  getStage,
+  getStageOutputs,
+  listStages,
+  updateStage,
+} from "./stages.js";
+import type { InMemoryStore } from "./store.js";
+import { type StoreTransaction, transactionClosedError } from "./table.js";
+
+type Operations = Omit<Persistence, "withTransaction">;
+
+/**
+ * A {@link Persistence} over `store`. Its transactions hold the store's lock until they end
+ * and are transaction scopes that the store's job transport and scheduler join.
+ *
+ * @example
+ * ```ts
+ * const store = new InMemoryStore();
+ * const persistence = createInMemoryPersistence(store);
+ * await persistence.withTransaction(async (tx) => {
+ *   await tx.createRun(run);
+ *   await jobTransport.enqueue(jobs, tx); // rolls back with the run
+ * });
+ * ```
+ */
+export function createInMemoryPersistence(store: InMemoryStore): Persistence {
+  return {
+    ...operations(store, undefined),
+    withTransaction: (fn) => store.transaction((tx) => fn(transactionView(store, tx))),
+    // The store's own job transport: a completion is one synchronous write on the store.
+    stageCommitter: (jobTransport) =>
+      store.ownsJobTransport(jobTransport) ? inMemoryStageCommitter(store) : undefined,
+  };
+}
+
+function transactionView(store: InMemoryStore, tx: StoreTransaction): PersistenceTransaction {
+  const view: PersistenceTransaction = Object.assign(operations(store, tx), {
+    isTransactionScope: true as const,
+    // Joins the open transaction: no savepoint, its writes commit or roll back with the outer one.
+    withTransaction: <T>(fn: (inner: PersistenceTransaction) => Promise<T>): Promise<T> => {
+      return tx.isOpen ? fn(view) : Promise.reject(transactionClosedError());
+    },
+  });
+  store.registerScope(view, tx);
+  return view;
+}
+
+function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Operations {
+  const run = <T>(operation: (tx: StoreTransaction) => T): Promise<T> =>
+    store.execute(tx, operation);
+  return {
+    createRun: (newRun) => run((t) => createRun(store, t, newRun)),
+    getRun: (id) => run(() => getRun(store, id)),
+    getRunWithStages: (id) =>
+      run(() => {
+        const found = getRun(store, id);
+        return found ? { run: found, stages: listStages(store, id) } : null;
+      }),
+    updateRun: (id, patch, options) => run((t) => updateRun(store, t, id, patch, options)),
+    listRuns: (query) => run(() => listRuns(store, query)),
+    claimPendingRuns: (options) => run((t) => claimPendingRuns(store, t, options)),
+
+    createStages: (stages) => run((t) => createStages(store, t, stages)),
+    listStages: (runId) => run(() => listStages(store, runId)),
+    getStage: (runId, stageId) => run(() => getStage(store, runId, stageId)),
+    updateStage: (id, patch, options) => run((t) => updateStage(store, t, id, patch, options)),
+    getStageOutputs: (keys) => run(() => getStageOutputs(store, keys)),
+    deleteStagesFrom: (runId, groupIndex, throughGroup) =>
+      run((t) => deleteStagesFrom(store, t, runId, groupIndex, throughGroup)),
+    claimSuspendedStages: (options) => run((t) => claimSuspendedStages(store, t, options)),
+
+    appendLogs: (logs) => run((t) => appendLogs(store, t, logs)),
+    listLogs: (runId) => run(() => listLogs(store, runId)),
+
+    appendOutboxEvents: (events) => run((t) => appendOutboxEvents(store, t, events)),
+    claimOutboxEvents: (options) => run((t) => claimOutboxEvents(store, t, options)),
+    markOutboxPublished: (ids, now) => run((t) => markOutboxPublished(store, t, ids, now)),
+    recordOutboxFailure: (id, failure) => run((t) => recordOutboxFailure(store, t, id, failure)),
+    replayDeadLetters: (limit, now) => run((t) => replayDeadLetters(store, t, limit, now)),
+    listOutboxEvents: (runId) => run(() => listOutboxEvents(store, runId)),
+
+    acquireIdempotencyKey: (key, commandType, now) =>
+      run((t) => acquireIdempotencyKey(store, t, key, commandType, now)),
+    completeIdempotencyKey: (key, commandType, result) =>
+      run((t) => completeIdempotencyKey(store, t, key, commandType, result)),
+    releaseIdempotencyKey: (key, commandType) =>
+      run((t) => releaseIdempotencyKey(store, t, key, commandType)),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The in-memory store's own stage committer: a completion written as one synchronous
+ * operation on the store (see `ports/stage-committer.ts`), with no intermediate copies of the
+ * run and stage rows it reads. It undoes its writes if anything throws, like a failed
+ * statement.
+ */
+import type {
+  StageCommitter,
+  StageCompletion,
+  StageCompletionResult,
+} from "../ports/stage-committer.js";
+import type { NewOutboxEvent, RunRecord } from "../records.js";
+import { cloneJson, copyDate, copyNullableDate } from "./copy.js";
+import { completeJob, enqueue } from "./job-transport.js";
+import { appendLogs } from "./logs.js";
+import { appendOutboxEvents } from "./outbox.js";
+import { createStages, updateStage } from "./stages.js";
+import type { InMemoryStore } from "./store.js";
+import type { StoreTransaction } from "./table.js";
+
+/** A committer that writes completions straight into `store`. */
+export function inMemoryStageCommitter(store: InMemoryStore): StageCommitter {
+  return {
+    commit: (completion) =>
+      store.execute(undefined, (tx) => commitCompletion(store, tx, completion)),
+  };
+}
+
+function commitCompletion(
+  store: InMemoryStore,
+  tx: StoreTransaction,
+  c: StageCompletion,
+): StageCompletionResult {
+  if (c.job) completeJob(store, tx, c.job, c.now);
+  const run = store.runs.get(c.runId);
+  if (run?.status !== "RUNNING" || run.currentGroup !== c.groupIndex)
+    return { kind: "stale", status: run?.status ?? null };
+  const stage = store.stages.get(c.stageRecordId);
+  if (!stage || !c.fromStatuses.includes(stage.status)) return { kind: "duplicate" };
+  updateStage(
+    store,
+    tx,
+    c.stageRecordId,
+    {
+      status: "COMPLETED",
+      attempt: c.attempt,
+      output: c.output,
+      outputRef: c.outputRef,
+      error: null,
+      suspendedState: null,
+      nextPollAt: null,
+      pollLeaseUntil: null,
+      startedAt: stage.startedAt ?? c.startedAt,
+      completedAt: c.now,
+      ...(c.progress ? { progress: c.progress } : {}),
+    },
+    { now: c.now },
+  );
+  if (c.logs.length > 0) appendLogs(store, tx, c.logs);
+
+  const remaining = run.groupRemaining - 1;
+  const closed = remaining <= 0;
+  const close = closed ? c.close : null;
+  const events = close ? [...c.events, ...close.events] : c.events;
+  const numbered: NewOutboxEvent[] = events.map((event, i) => ({
+    id: event.id,
+    runId: run.id,
+    sequence: run.eventSeq + i + 1,
+    type: event.type,
+    payload: event.payload,
+    occurredAt: event.occurredAt,
+  }));
+  appendOutboxEvents(store, tx, numbered);
+  let groupRemaining = Math.max(0, remaining);
+  const closing = close?.run;
+  if (close?.nextGroup) {
+    createStages(store, tx, close.nextGroup.stages);
+    enqueue(store, tx, close.nextGroup.jobs);
+    groupRemaining = close.nextGroup.stages.length;
+  }
+  // The run row written directly (one literal, nothing copied that does not change): the
+  // result needs only its counters, not a copy of its input and config.
+  const updated: RunRecord = {
+    id: run.id,
+    workflowId: run.workflowId,
+    status: closing?.status ?? run.status,
+    version: run.version + 1,
+    priority: run.priority,
+    input: run.input,
+    config: run.config,
+    metadata: c.runUpdate?.metadata
+      ? { ...run.metadata, ...cloneJson(c.runUpdate.metadata) }
+      : run.metadata,
+    control: closing?.control
+      ? cloneJson(closing.control)
+      : c.runUpdate?.control
+        ? cloneJson(c.runUpdate.control)
+        : run.control,
+    concurrencyKey: run.concurrencyKey,
+    output: closing?.output !== undefined ? cloneJson(closing.output) : run.output,
+    error: run.error,
+    currentGroup: closing?.currentGroup ?? run.currentGroup,
+    groupRemaining,
+    eventSeq: run.eventSeq + events.length,
+    idempotencyKey: run.idempotencyKey,
+    createdAt: run.createdAt,
+    updatedAt: copyDate(c.now),
+    startedAt: run.startedAt,
+    completedAt:
+      closing?.completedAt !== undefined ? copyNullableDate(closing.completedAt) : run.completedAt,
+  };
+  store.runs.replace(tx, run.id, run, updated);
+  return {
+    kind: "committed",
+    closed,
+    run: {
+      status: updated.status,
+      version: updated.version,
+      eventSeq: updated.eventSeq,
+      currentGroup: updated.currentGroup,
+      groupRemaining: updated.groupRemaining,
+      updatedAt: copyDate(c.now),
+    },
+  };
+}

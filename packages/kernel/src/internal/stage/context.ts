@@ -1,0 +1,233 @@
+/**
+ * Builds the `ctx` a stage runs with, and collects what it reports (logs, progress) so they
+ * are written with the stage's result instead of one write each.
+ */
+import { decodeValue, encodeValue } from "../../codec.js";
+import type {
+  CompletionContext,
+  ProgressUpdate,
+  RunStorage,
+  StageContext,
+  StageLogger,
+} from "../../dsl/context.js";
+import { RatchetError } from "../../errors.js";
+import type { BlobStore } from "../../ports/blob-store.js";
+import type { JsonObject, JsonValue, LogLevel, LogRecord } from "../../records.js";
+import type { KernelDeps } from "../kernel-deps.js";
+import { isMetadataKey, MAX_METADATA_KEY } from "../values/metadata-keys.js";
+import { checkPayloadSize } from "../values/payload-size.js";
+import type { StageAbort } from "./abort.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const NO_PLUGINS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** What a running stage reported, to be stored with its result. */
+export interface StageReports {
+  logs: LogRecord[];
+  /** The last progress report, if any. */
+  progress: ProgressUpdate | undefined;
+  /** Metadata keys the stage set (encoded), if any. */
+  metadata: JsonObject | undefined;
+}
+
+/** Identity of a stage execution. */
+export interface StageIdentity {
+  workflowId: string;
+  workflowRunId: string;
+  stageId: string;
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** Everything a stage context is built from. */
+export interface StageContextSource extends StageIdentity {
+  input: unknown;
+  /** The run's stored (encoded) input, decoded when `ctx.workflowInput` is first read. */
+  runInput: JsonValue;
+  config: unknown;
+  outputs: ReadonlyMap<string, unknown>;
+  metadata: Record<string, unknown>;
+  /** The stage's abort; `ctx.signal` is created from it when the stage first reads it. */
+  abort: StageAbort;
+  /** Called on each progress report, after it is recorded. */
+  onProgress?: (update: ProgressUpdate) => void;
+}
+
+/**
+ * Builds a stage's `ctx` and the reports it collects. The parts a stage may not use —
+ * `log`, `storage`, `workflowContext` and `signal` — are built when first read: a trivial
+ * stage then costs a handful of allocations instead of two dozen closures.
+ */
+export function createStageContext(
+  deps: KernelDeps,
+  source: StageContextSource,
+): { ctx: StageContext; reports: StageReports } {
+  const reports: StageReports = { logs: [], progress: undefined, metadata: undefined };
+  let setValues: Map<string, unknown> | undefined;
+  let log: StageLogger | undefined;
+  let storage: RunStorage | undefined;
+  let workflowContext: Readonly<Record<string, unknown>> | undefined;
+  let workflowInput: { value: unknown } | undefined;
+  const ctx: StageContext = {
+    input: source.input,
+    config: source.config,
+    get workflowContext() {
+      if (workflowContext === undefined)
+        workflowContext = Object.freeze(Object.fromEntries(source.outputs));
+      return workflowContext;
+    },
+    get workflowInput() {
+      if (workflowInput === undefined) workflowInput = { value: decodeValue(source.runInput) };
+      return workflowInput.value;
+    },
+    require: <T>(stageId: string): T => {
+      if (!source.outputs.has(stageId)) {
+        throw new RatchetError(
+          "STAGE_OUTPUT_MISSING",
+          `[ratchet] stage "${source.stageId}" requires the output of "${stageId}", which has not completed before it`,
+          { workflowRunId: source.workflowRunId, stageId: source.stageId },
+        );
+      }
+      return source.outputs.get(stageId) as T;
+    },
+    optional: <T>(stageId: string): T | undefined => source.outputs.get(stageId) as T | undefined,
+    onProgress: (update) => {
+      const progress = Math.max(0, Math.min(100, Number(update.progress) || 0));
+      reports.progress = { ...update, progress };
+      source.onProgress?.(reports.progress);
+    },
+    get log() {
+      if (log === undefined) log = createLogger(deps, source, reports.logs);
+      return log;
+    },
+    get storage() {
+      if (storage === undefined) storage = createRunStorage(deps.blobStore, source.workflowRunId);
+      return storage;
+    },
+    get signal() {
+      return source.abort.signal;
+    },
+    metadata: source.metadata,
+    setMetadata: async (key, value) => {
+      const encoded = encodeMetadata(source, key, value, deps.options.maxPayloadBytes);
+      if (setValues === undefined) setValues = new Map();
+      setValues.set(key, decodeValue(encoded));
+      if (reports.metadata === undefined) reports.metadata = {};
+      reports.metadata[key] = encoded;
+    },
+    getMetadata: <T>(key: string): T | undefined =>
+      (setValues?.has(key) ? setValues.get(key) : source.metadata[key]) as T | undefined,
+    plugins: deps.plugins ?? NO_PLUGINS,
+    workflowId: source.workflowId,
+    workflowRunId: source.workflowRunId,
+    stageId: source.stageId,
+    attempt: source.attempt,
+    maxAttempts: source.maxAttempts,
+  };
+  return { ctx, reports };
+}
+
+/**
+ * Checks and encodes a metadata value; throws `INVALID_METADATA` naming the key, or
+ * `PAYLOAD_TOO_LARGE` for a value over `limit` bytes.
+ */
+function encodeMetadata(
+  source: StageIdentity,
+  key: string,
+  value: unknown,
+  limit: number,
+): JsonValue {
+  const ids = { workflowRunId: source.workflowRunId, stageId: source.stageId };
+  if (!isMetadataKey(key)) {
+    throw new RatchetError(
+      "INVALID_METADATA",
+      `[ratchet] stage "${source.stageId}": a metadata key must be a string of 1–${MAX_METADATA_KEY} characters, got ${JSON.stringify(key)}`,
+      { ...ids, field: "metadata" },
+    );
+  }
+  let encoded: JsonValue;
+  try {
+    encoded = encodeValue(value, `metadata.${key}`);
+  } catch (error) {
+    throw new RatchetError(
+      "INVALID_METADATA",
+      `[ratchet] stage "${source.stageId}": metadata "${key}" cannot be stored: ${error instanceof Error ? error.message : String(error)}`,
+      { ...ids, field: `metadata.${key}` },
+    );
+  }
+  checkPayloadSize(encoded, limit, `metadata.${key}`, { ...ids, workflowId: source.workflowId });
+  return encoded;
+}
+
+/** Builds the context of `checkCompletion`. */
+export function createCompletionContext(
+  deps: KernelDeps,
+  source: Omit<StageContextSource, "input" | "onProgress"> & { checks: number },
+): { ctx: CompletionContext; reports: StageReports } {
+  const { ctx, reports } = createStageContext(deps, { ...source, input: undefined });
+  const { input: _input, onProgress: _onProgress, ...rest } = ctx;
+  return { ctx: { ...rest, checks: source.checks }, reports };
+}
+
+function createLogger(deps: KernelDeps, source: StageIdentity, sink: LogRecord[]): StageLogger {
+  const write = (level: LogLevel, message: string, data?: Record<string, unknown>) => {
+    let stored: JsonValue | null = null;
+    if (data !== undefined) {
+      try {
+        stored = encodeValue(data, "data");
+      } catch {
+        stored = { unserializable: true };
+      }
+    }
+    sink.push({
+      id: deps.newId(),
+      runId: source.workflowRunId,
+      stageId: source.stageId,
+      level,
+      message: String(message),
+      data: stored,
+      createdAt: deps.clock.now(),
+    });
+  };
+  const logger = write as StageLogger;
+  logger.debug = (message, data) => write("debug", message, data);
+  logger.info = (message, data) => write("info", message, data);
+  logger.warn = (message, data) => write("warn", message, data);
+  logger.error = (message, data) => write("error", message, data);
+  return logger;
+}
+
+const STORAGE_KEY = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0]{1,512}$/;
+
+/** The blob store seen through a run's own prefix. */
+export function createRunStorage(blobStore: BlobStore, runId: string): RunStorage {
+  const prefix = `runs/${runId}/storage/`;
+  const full = (key: string) => {
+    if (!STORAGE_KEY.test(key)) {
+      throw new RatchetError(
+        "INVALID_STORAGE_KEY",
+        `[ratchet] storage key ${JSON.stringify(key)} is invalid (no leading "/", no "." or ".." segments)`,
+        {
+          workflowRunId: runId,
+          field: "key",
+        },
+      );
+    }
+    return prefix + key;
+  };
+  return {
+    put: async (key, data) => blobStore.put(full(key), data),
+    get: async (key) => blobStore.get(full(key)),
+    putJson: async (key, value) =>
+      blobStore.put(full(key), encoder.encode(JSON.stringify(encodeValue(value, key)))),
+    getJson: async <T>(key: string) => {
+      const data = await blobStore.get(full(key));
+      return data === null ? null : decodeValue<T>(JSON.parse(decoder.decode(data)) as JsonValue);
+    },
+    has: async (key) => blobStore.has(full(key)),
+    delete: async (key) => blobStore.delete(full(key)),
+    list: async (sub = "") =>
+      (await blobStore.list(prefix + sub)).map((k) => k.slice(prefix.length)),
+  };
+}
