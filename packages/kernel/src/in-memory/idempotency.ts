@@ -50,14 +50,3 @@ export function completeIdempotencyKey(
     createdAt: prev?.createdAt ?? null,
   });
 }
-
-/** Gives up an in-progress key so it can be acquired again; a completed key stays. */
-export function releaseIdempotencyKey(
-  store: InMemoryStore,
-  tx: StoreTransaction,
-  key: string,
-  commandType: string,
-): void {
-  const id = idempotencyKey(key, commandType);
-  if (store.idempotencyKeys.get(id)?.status === "in_progress") store.idempotencyKeys.delete(tx, id);
-}

@@ -6,16 +6,19 @@
 import type { BlobStore } from "../ports/blob-store.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
+import type { RunQueries } from "../ports/run-queries.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import { createInMemoryBlobStore } from "./blob-store.js";
 import { createInMemoryJobTransport } from "./job-transport.js";
 import { createInMemoryPersistence } from "./persistence.js";
+import { createInMemoryRunQueries } from "./run-queries.js";
 import { createInMemoryScheduler } from "./scheduler.js";
 import { InMemoryStore } from "./store.js";
 
 export { createInMemoryBlobStore } from "./blob-store.js";
 export { createInMemoryJobTransport } from "./job-transport.js";
 export { createInMemoryPersistence } from "./persistence.js";
+export { createInMemoryRunQueries } from "./run-queries.js";
 export { createInMemoryScheduler } from "./scheduler.js";
 export type { IdempotencyRow, JobRow, LogRow, OutboxRow, ScheduledRow, StageRow } from "./store.js";
 export { InMemoryStore } from "./store.js";
@@ -27,11 +30,13 @@ export interface InMemoryStack {
   jobTransport: JobTransport;
   scheduler: Scheduler;
   blobStore: BlobStore;
+  /** Read-side queries over the same store, for tools. */
+  queries: RunQueries;
 }
 
 /**
- * Creates an {@link InMemoryStore} with a persistence, job transport and scheduler over it,
- * plus an in-memory blob store.
+ * Creates an {@link InMemoryStore} with a persistence, job transport, scheduler and run
+ * queries over it, plus an in-memory blob store.
  *
  * @example
  * ```ts
@@ -46,5 +51,6 @@ export function createInMemoryStack(): InMemoryStack {
     jobTransport: createInMemoryJobTransport(store),
     scheduler: createInMemoryScheduler(store),
     blobStore: createInMemoryBlobStore(),
+    queries: createInMemoryRunQueries(store),
   };
 }

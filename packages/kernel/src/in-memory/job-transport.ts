@@ -176,7 +176,6 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
     enqueuesClaimed: true,
 
     enqueue: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),
-    enqueueParallel: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),
 
     dequeue: ({ workerId, limit, leaseMs, now }) =>
       store.execute(undefined, (tx) => {

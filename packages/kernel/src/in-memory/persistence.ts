@@ -3,11 +3,7 @@
  * {@link InMemoryStore}, with transactions that really roll back.
  */
 import type { Persistence, PersistenceTransaction } from "../ports/persistence/index.js";
-import {
-  acquireIdempotencyKey,
-  completeIdempotencyKey,
-  releaseIdempotencyKey,
-} from "./idempotency.js";
+import { acquireIdempotencyKey, completeIdempotencyKey } from "./idempotency.js";
 import { appendLogs, listLogs } from "./logs.js";
 import {
   appendOutboxEvents,
@@ -107,7 +103,5 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
       run((t) => acquireIdempotencyKey(store, t, key, commandType, now)),
     completeIdempotencyKey: (key, commandType, result) =>
       run((t) => completeIdempotencyKey(store, t, key, commandType, result)),
-    releaseIdempotencyKey: (key, commandType) =>
-      run((t) => releaseIdempotencyKey(store, t, key, commandType)),
   };
 }

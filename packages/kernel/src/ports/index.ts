@@ -4,6 +4,15 @@ export { systemClock } from "./clock.js";
 export type * from "./event-sink.js";
 export type * from "./job-transport.js";
 export type * from "./persistence/index.js";
+export type * from "./run-queries.js";
+export {
+  DEFAULT_RUN_PAGE_SIZE,
+  decodeRunCursor,
+  encodeRunCursor,
+  MAX_RUN_PAGE_SIZE,
+  runPageSize,
+  runStatusFilter,
+} from "./run-queries.js";
 export type * from "./scheduler.js";
 export type * from "./stage-committer.js";
 export type * from "./transaction.js";

@@ -9,7 +9,7 @@
  * Implementing it:
  * - `enqueue` makes jobs visible **only when the scope's transaction commits** (a worker must
  *   never see a job whose enqueueing transaction may still roll back). Without a scope it
- *   commits at once. `enqueueParallel` enqueues a group of jobs that belong together. A job
+ *   commits at once. A job
  *   with `claimedBy` is stored already leased: `RUNNING`, `attempt` 1, `lockedBy` and
  *   `lockedUntil` from it — never handed out by `dequeue` unless its lease goes stale.
  * - `dequeue` atomically takes up to `limit` jobs with status `PENDING` and
@@ -86,7 +86,6 @@ export interface JobTransport {
    */
   readonly enqueuesClaimed?: boolean;
   enqueue(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
-  enqueueParallel(jobs: readonly NewJob[], scope?: TransactionScope): Promise<void>;
   dequeue(options: DequeueOptions): Promise<DequeuedJob[]>;
   complete(job: JobRef, now: Date, scope?: TransactionScope): Promise<boolean>;
   suspend(job: JobRef, now: Date, scope?: TransactionScope): Promise<boolean>;

@@ -12,6 +12,7 @@ import {
   jobTransportConformance,
   type PersistenceBackdoor,
   persistenceConformance,
+  runQueriesConformance,
   schedulerConformance,
   stageCommitterConformance,
 } from "../../src/testing/conformance/index.js";
@@ -50,6 +51,14 @@ function persistenceBackdoor(store: InMemoryStore): PersistenceBackdoor {
     },
   };
 }
+
+runQueriesConformance({
+  name: "in-memory",
+  create: async () => {
+    const { persistence, queries } = createInMemoryStack();
+    return { persistence, queries, close: async () => {} };
+  },
+});
 
 persistenceConformance({
   name: "in-memory",

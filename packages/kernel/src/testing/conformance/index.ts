@@ -24,6 +24,11 @@ export {
   persistenceConformance,
 } from "./persistence.js";
 export {
+  type RunQueriesConformanceOptions,
+  type RunQueriesFixture,
+  runQueriesConformance,
+} from "./run-queries.js";
+export {
   type SchedulerBackdoor,
   type SchedulerConformanceOptions,
   type SchedulerFixture,

@@ -167,21 +167,6 @@ export function queueTests(fixture: () => JobTransportFixture): void {
     expect(await dequeue()).toHaveLength(0);
   });
 
-  it("enqueueParallel enqueues every job of a group", async () => {
-    const { jobTransport, persistence } = fixture();
-    const build = jobBuilder(persistence);
-    const runId = await build.run();
-    const group = ["left", "middle", "right"].map((stageId) => build.job(runId, { stageId }));
-    await jobTransport.enqueueParallel(group);
-    const dequeued = await jobTransport.dequeue({
-      workerId: "w",
-      limit: 10,
-      leaseMs: LEASE_MS,
-      now: at(SECOND),
-    });
-    expect(jobIds(dequeued).sort()).toEqual(group.map((job) => job.jobId).sort());
-  });
-
   it("concurrent dequeuers receive every job exactly once", async () => {
     const { jobTransport, persistence } = fixture();
     const build = jobBuilder(persistence);
@@ -240,7 +225,7 @@ export function transactionalQueueTests(
     const probe = new RollbackProbe();
     const attempt = persistence.withTransaction(async (tx) => {
       await jobTransport.enqueue([single], tx);
-      await jobTransport.enqueueParallel(group, tx);
+      await jobTransport.enqueue(group, tx);
       throw probe;
     });
     await expect(attempt).rejects.toBe(probe);

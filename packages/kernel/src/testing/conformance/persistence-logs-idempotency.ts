@@ -83,19 +83,6 @@ export function idempotencyTests(fixture: () => PersistenceFixture): void {
     });
   });
 
-  it("releaseIdempotencyKey lets the key be acquired again", async () => {
-    const { persistence, backdoor } = fixture();
-    const key = uniqueId("key");
-    await persistence.acquireIdempotencyKey(key, "run.create", at(0));
-    await persistence.releaseIdempotencyKey(key, "run.create");
-    if (backdoor) expect(await backdoor.readIdempotencyKey(key, "run.create")).toBeNull();
-    expect(await persistence.acquireIdempotencyKey(key, "run.create", at(1))).toEqual({
-      status: "acquired",
-    });
-    // Releasing a key nobody holds is not an error.
-    await persistence.releaseIdempotencyKey(uniqueId("never"), "run.create");
-  });
-
   it("idempotency keys are scoped by command type", async () => {
     const { persistence } = fixture();
     const key = uniqueId("key");

@@ -96,7 +96,7 @@ export function transactionTests(fixture: () => PersistenceFixture): void {
       ]);
       await tx.acquireIdempotencyKey(newKey, "run.create", at(100));
       await tx.completeIdempotencyKey(newKey, "run.create", { runId: fresh.id });
-      await tx.releaseIdempotencyKey(heldKey, "run.create");
+      await tx.completeIdempotencyKey(heldKey, "run.create", { runId: fresh.id });
       throw probe;
     });
     await expect(attempt).rejects.toBe(probe);

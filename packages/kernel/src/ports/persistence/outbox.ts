@@ -1,0 +1,33 @@
+/**
+ * The outbox part of the {@link Persistence} port: events written with the state change they
+ * describe, published afterwards by `outbox.flush`.
+ */
+import type { NewOutboxEvent, OutboxRecord } from "../../records.js";
+import type { ClaimLeaseOptions } from "./stages.js";
+
+/** How a failed outbox publish is recorded. */
+export interface OutboxFailure {
+  error: string;
+  /** When to try again; later events of the same run wait at least as long. */
+  retryAt: Date;
+  /** Move the event to the dead-letter queue instead of retrying. */
+  deadLetter: boolean;
+  now: Date;
+}
+
+/** The transactional outbox of events. */
+export interface OutboxStore {
+  appendOutboxEvents(events: readonly NewOutboxEvent[]): Promise<void>;
+  /**
+   * Leases unpublished, not dead-lettered events with `availableAt <= now`, oldest first, to
+   * one caller until `now + leaseMs`. Per run it hands out only a prefix of the run's
+   * unpublished events, starting at its earliest one, and skips a run whose earliest
+   * unpublished event is leased by another caller or backing off: events of one run are never
+   * published out of order, and a stuck run never holds back the others.
+   */
+  claimOutboxEvents(options: ClaimLeaseOptions): Promise<OutboxRecord[]>;
+  markOutboxPublished(ids: readonly string[], now: Date): Promise<void>;
+  recordOutboxFailure(id: string, failure: OutboxFailure): Promise<void>;
+  /** Moves up to `limit` dead-lettered events back to the outbox; returns how many. */
+  replayDeadLetters(limit: number, now: Date): Promise<number>;
+}

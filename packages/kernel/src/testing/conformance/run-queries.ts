@@ -1,0 +1,179 @@
+/**
+ * `runQueriesConformance`: the shared test suite every {@link RunQueries} adapter must pass.
+ *
+ * @example
+ * ```ts
+ * runQueriesConformance({
+ *   name: "in-memory",
+ *   create: async () => {
+ *     const { persistence, queries } = createInMemoryStack();
+ *     return { persistence, queries, close: async () => {} };
+ *   },
+ * });
+ * ```
+ */
+import { describe, expect, it } from "vitest";
+import type { Persistence } from "../../ports/persistence/index.js";
+import type { RunQueries } from "../../ports/run-queries.js";
+import type { RunRecord } from "../../records.js";
+import { buildEvent, buildLog, buildRun, buildStage } from "./persistence-fixture.js";
+import {
+  at,
+  type ConformanceFixture,
+  type ConformanceOptions,
+  uniqueId,
+  useFixture,
+} from "./shared.js";
+
+/** What `runQueriesConformance` tests: queries and a persistence over the same empty store. */
+export interface RunQueriesFixture extends ConformanceFixture {
+  persistence: Persistence;
+  queries: RunQueries;
+}
+
+/** Options of `runQueriesConformance`. */
+export type RunQueriesConformanceOptions = ConformanceOptions<RunQueriesFixture>;
+
+/**
+ * Registers the run-queries conformance tests (vitest): newest-first listing with filters and
+ * cursors, a run with its stages, logs and events. Call it at the top level of a test file.
+ */
+export function runQueriesConformance(options: RunQueriesConformanceOptions): void {
+  describe(`${options.name}: run queries conformance`, () => {
+    const fixture = useFixture(options);
+
+    /** Creates `count` runs of one new workflow, one millisecond apart; oldest first. */
+    const createRuns = async (count: number, status?: RunRecord["status"]) => {
+      const { persistence } = fixture();
+      const workflowId = uniqueId("wf");
+      const runs: RunRecord[] = [];
+      for (let i = 0; i < count; i++) {
+        const run = await persistence.createRun(buildRun({ workflowId, createdAt: at(1_000 + i) }));
+        runs.push(
+          status === undefined
+            ? run
+            : ((await persistence.updateRun(run.id, { status }, { now: at(2_000) })) as RunRecord),
+        );
+      }
+      return { workflowId, runs };
+    };
+
+    it("lists runs newest first, filtered by workflow", async () => {
+      const { queries } = fixture();
+      const { workflowId, runs } = await createRuns(4);
+      await createRuns(2);
+      const page = await queries.listRuns({ workflowId });
+      expect(page.runs.map((r) => r.id)).toEqual(runs.map((r) => r.id).reverse());
+      expect(page.nextCursor).toBeNull();
+      expect(page.runs[0]).toEqual(await fixture().persistence.getRun(runs[3]?.id as string));
+    });
+
+    it("breaks creation-time ties by id, newest id first", async () => {
+      const { queries, persistence } = fixture();
+      const workflowId = uniqueId("wf");
+      const ids = ["run-tie-a", "run-tie-b", "run-tie-c"].map((id) => uniqueId(id));
+      for (const id of ids)
+        await persistence.createRun(buildRun({ id, workflowId, createdAt: at(5) }));
+      const page = await queries.listRuns({ workflowId });
+      expect(page.runs.map((r) => r.id)).toEqual([...ids].sort().reverse());
+    });
+
+    it("filters by one status or several", async () => {
+      const { queries, persistence } = fixture();
+      const { workflowId, runs } = await createRuns(3);
+      const [first, second] = runs as [RunRecord, RunRecord, RunRecord];
+      await persistence.updateRun(first.id, { status: "FAILED" }, { now: at(3_000) });
+      await persistence.updateRun(second.id, { status: "COMPLETED" }, { now: at(3_000) });
+      const failed = await queries.listRuns({ workflowId, status: "FAILED" });
+      expect(failed.runs.map((r) => r.id)).toEqual([first.id]);
+      const ended = await queries.listRuns({ workflowId, status: ["FAILED", "COMPLETED"] });
+      expect(ended.runs.map((r) => r.id)).toEqual([second.id, first.id]);
+      expect((await queries.listRuns({ workflowId, status: [] })).runs).toEqual([]);
+    });
+
+    it("pages through every run once with the cursor, even while runs are created", async () => {
+      const { queries, persistence } = fixture();
+      const { workflowId, runs } = await createRuns(7);
+      const seen: string[] = [];
+      let cursor: string | null | undefined;
+      let pages = 0;
+      do {
+        const page = await queries.listRuns({
+          workflowId,
+          limit: 3,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.runs.map((r) => r.id));
+        cursor = page.nextCursor;
+        pages++;
+        // A newer run created between pages belongs before the first page, not in a later one.
+        if (pages === 1)
+          await persistence.createRun(buildRun({ workflowId, createdAt: at(9_000) }));
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen).toEqual(runs.map((r) => r.id).reverse());
+    });
+
+    it("a full last page has no next cursor only when no run follows", async () => {
+      const { queries } = fixture();
+      const { workflowId } = await createRuns(4);
+      const first = await queries.listRuns({ workflowId, limit: 2 });
+      expect(first.nextCursor).not.toBeNull();
+      const second = await queries.listRuns({
+        workflowId,
+        limit: 2,
+        cursor: first.nextCursor as string,
+      });
+      expect(second.runs).toHaveLength(2);
+      expect(second.nextCursor).toBeNull();
+    });
+
+    it("refuses a malformed cursor or limit with INVALID_QUERY", async () => {
+      const { queries } = fixture();
+      await expect(queries.listRuns({ cursor: "not a cursor" })).rejects.toMatchObject({
+        code: "INVALID_QUERY",
+        field: "cursor",
+      });
+      for (const limit of [0, -1, 1.5, 1_000_001]) {
+        await expect(queries.listRuns({ limit })).rejects.toMatchObject({
+          code: "INVALID_QUERY",
+          field: "limit",
+        });
+      }
+    });
+
+    it("getRun returns the run with its stages in group order; null when missing", async () => {
+      const { queries, persistence } = fixture();
+      const run = await persistence.createRun(buildRun());
+      await persistence.createStages([
+        buildStage(run.id, "publish", 1, 10),
+        buildStage(run.id, "fetch", 0, 5),
+      ]);
+      const details = await queries.getRun(run.id);
+      expect(details?.run).toEqual(run);
+      expect(details?.stages.map((s) => s.stageId)).toEqual(["fetch", "publish"]);
+      expect(details?.stages).toEqual(await persistence.listStages(run.id));
+      expect(await queries.getRun(uniqueId("missing"))).toBeNull();
+    });
+
+    it("lists a run's logs oldest first and its events in sequence", async () => {
+      const { queries, persistence } = fixture();
+      const run = await persistence.createRun(buildRun());
+      const other = await persistence.createRun(buildRun());
+      await persistence.appendLogs([
+        buildLog(run.id, 20, "second"),
+        buildLog(run.id, 10, "first"),
+        buildLog(other.id, 15, "other run"),
+      ]);
+      await persistence.appendOutboxEvents([
+        buildEvent(run.id, 2, 20),
+        buildEvent(run.id, 1, 10),
+        buildEvent(other.id, 1, 10),
+      ]);
+      expect((await queries.listLogs(run.id)).map((l) => l.message)).toEqual(["first", "second"]);
+      expect((await queries.listEvents(run.id)).map((e) => e.sequence)).toEqual([1, 2]);
+      expect(await queries.listLogs(uniqueId("missing"))).toEqual([]);
+      expect(await queries.listEvents(uniqueId("missing"))).toEqual([]);
+    });
+  });
+}
