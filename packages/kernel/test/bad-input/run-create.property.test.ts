@@ -1,16 +1,15 @@
 /**
- * Property-based bad input for `run.create` and for malformed commands: whatever is passed as
- * `input`, `config`, `metadata`, `priority` or `idempotencyKey` (fast-check's `anything()`,
- * BigInt, functions, symbols, cycles, NaN, invalid Dates, deep nesting, long strings,
- * prototype-pollution keys), `dispatch` either creates exactly one valid run or rejects with a
- * `RatchetError` whose `code` is in a small stable set, names a `field`, and writes nothing.
- * After all of it the same kernel still runs a good workflow to completion.
+ * Property-based bad input for `run.create`: whatever is passed as `input`, `config`,
+ * `metadata`, `priority` or `idempotencyKey` (fast-check's `anything()`, BigInt, functions,
+ * symbols, cycles, NaN, invalid Dates, deep nesting, long strings, prototype-pollution keys),
+ * `dispatch` either creates exactly one valid run or rejects with a `RatchetError` whose `code`
+ * is in a small stable set, names a `field`, and writes nothing. After all of it the same
+ * kernel still runs a good workflow to completion. Malformed commands of every type are in
+ * `malformed-commands.property.test.ts`.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
-import { defineStage, defineWorkflow, RatchetError } from "../../src/index.js";
-import { createInMemoryStack, createTestKernel } from "../../src/testing/index.js";
+import { anyValue, expectTypedRejection, Input, setup } from "./property-support.js";
 
 /** Codes `run.create` may reject with; anything else (or a non-RatchetError) is a bug. */
 const RUN_CREATE_CODES = new Set([
@@ -22,112 +21,6 @@ const RUN_CREATE_CODES = new Set([
   "UNSERIALIZABLE_VALUE",
   "WORKFLOW_NOT_FOUND",
 ]);
-
-const Input = z.object({ name: z.string().max(100), count: z.number().int() }).strict();
-
-const greet = defineStage({
-  id: "greet",
-  name: "Greet",
-  schemas: {
-    input: Input,
-    output: z.object({ text: z.string() }),
-    config: z.object({ times: z.number().int().positive().max(5).default(1) }).strict(),
-  },
-  execute: (ctx) => ({ text: `hi ${ctx.input.name} `.repeat(ctx.config.times).trim() }),
-});
-
-const strictWorkflow = defineWorkflow({
-  id: "strict",
-  name: "Strict",
-  input: Input,
-  output: z.object({ text: z.string() }),
-})
-  .pipe(greet)
-  .build();
-
-/** A kernel whose store the test can count rows in. */
-function setup() {
-  const stack = createInMemoryStack();
-  const t = createTestKernel({
-    workflows: [strictWorkflow],
-    persistence: stack.persistence,
-    jobTransport: stack.jobTransport,
-    scheduler: stack.scheduler,
-    blobStore: stack.blobStore,
-  });
-  const counts = () => ({
-    runs: stack.store.runs.size,
-    stages: stack.store.stages.size,
-    outbox: stack.store.outbox.size,
-    idempotencyKeys: stack.store.idempotencyKeys.size,
-    jobs: stack.store.jobs.size,
-    scheduled: stack.store.scheduled.size,
-    logs: stack.store.logs.size,
-  });
-  return { t, counts };
-}
-
-/** An object with a cycle (`self.self === self`). */
-function cyclic(): Record<string, unknown> {
-  const self: Record<string, unknown> = { a: 1 };
-  self.self = self;
-  return self;
-}
-
-/** `depth` nested one-key objects around `leaf`. */
-function nested(depth: number, leaf: unknown = 1): unknown {
-  let value: unknown = leaf;
-  for (let i = 0; i < depth; i++) value = { d: value };
-  return value;
-}
-
-/** Values JSON cannot hold, or that a careless copy would mangle. */
-const hostile: fc.Arbitrary<unknown> = fc.oneof(
-  fc.bigInt().map((n) => n),
-  fc.constant(() => 1),
-  fc.constant(Symbol("s")),
-  fc.constant(Number.NaN),
-  fc.constant(Number.POSITIVE_INFINITY),
-  fc.constant(new Date(Number.NaN)),
-  fc.date({ noInvalidDate: true }),
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.constant(new Map([["a", 1]])),
-  fc.constant(new Uint8Array([1, 2])),
-  fc.constant(Object.create(null)),
-  fc.constant(cyclic()),
-  fc.integer({ min: 1, max: 300 }).map((d) => nested(d)),
-  fc.integer({ min: 1, max: 300 }).map((d) => nested(d, 1n)),
-  // Deep enough to exhaust the stack of a recursive encoder.
-  fc.integer({ min: 5_000, max: 20_000 }).map((d) => nested(d)),
-  fc.integer({ min: 10_000, max: 200_000 }).map((n) => "x".repeat(n)),
-  // Own `__proto__` / `constructor` keys, as JSON.parse makes them.
-  fc.constant(JSON.parse('{"__proto__": {"polluted": true}}')),
-  fc.constant(JSON.parse('{"constructor": {"prototype": {"polluted": true}}}')),
-  fc.constant(JSON.parse('{"greet": {"__proto__": {"polluted": true}}}')),
-);
-
-/** Anything at all: fast-check's `anything()` with every option on, plus {@link hostile}. */
-const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: hostile },
-  {
-    weight: 3,
-    arbitrary: fc.anything({
-      maxDepth: 3,
-      maxKeys: 4,
-      withBigInt: true,
-      withBoxedValues: true,
-      withDate: true,
-      withMap: true,
-      withNullPrototype: true,
-      withObjectString: true,
-      withSet: true,
-      withSparseArray: true,
-      withTypedArray: true,
-    }),
-  },
-  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-);
 
 /** Inputs near the valid shape: right keys with wrong types, extra keys, missing keys. */
 const nearInput: fc.Arbitrary<unknown> = fc.oneof(
@@ -203,17 +96,7 @@ const FIELD_ROOTS = [
   "type",
 ];
 
-function expectTypedRejection(error: unknown, codes: ReadonlySet<string>): RatchetError {
-  expect(error).toBeInstanceOf(RatchetError);
-  const e = error as RatchetError;
-  expect(codes.has(e.code), `unexpected code ${e.code}: ${e.message}`).toBe(true);
-  // JSON-safe for logs and HTTP responses, whatever the input was.
-  expect(() => JSON.stringify(e)).not.toThrow();
-  return e;
-}
-
 const NUM_RUNS_CREATE = 1_000;
-const NUM_RUNS_COMMAND = 500;
 
 describe("run.create with random and malformed input (property)", () => {
   it(`creates one valid run or rejects with a stable code and writes nothing (${NUM_RUNS_CREATE} commands)`, async () => {
@@ -336,149 +219,5 @@ describe("run.create with random and malformed input (property)", () => {
     expect(run?.metadata).toEqual({ constructor: { prototype: { polluted: true } }, tenant: "t1" });
     expect(Object.getPrototypeOf(run?.metadata)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
-});
-
-const COMMAND_TYPES = [
-  "run.create",
-  "run.claimPending",
-  "job.execute",
-  "job.heartbeat",
-  "run.transition",
-  "stage.pollSuspended",
-  "lease.reapStale",
-  "run.reapStuck",
-  "outbox.flush",
-  "run.cancel",
-  "run.rerunFrom",
-  "plugin.replayDLQ",
-  "schedule.fireDue",
-  "stage.wake",
-  "run.timeout",
-] as const;
-
-/** Required fields of each command type that must be a non-empty string id. */
-const REQUIRED_ID: Partial<Record<(typeof COMMAND_TYPES)[number], string>> = {
-  "run.create": "workflowId",
-  "run.claimPending": "workerId",
-  "job.execute": "workerId",
-  "job.heartbeat": "workerId",
-  "run.transition": "workflowRunId",
-  "stage.pollSuspended": "workerId",
-  "outbox.flush": "workerId",
-  "run.cancel": "workflowRunId",
-  "run.rerunFrom": "workflowRunId",
-  "schedule.fireDue": "workerId",
-  "stage.wake": "workflowRunId",
-  "run.timeout": "workflowRunId",
-};
-
-/** A value that is never a valid id (not a string of 1–200 characters). */
-const notAnId: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constant(""),
-  fc.constant(undefined),
-  fc.integer({ min: 201, max: 5_000 }).map((n) => "i".repeat(n)),
-  anyValue.filter((v) => typeof v !== "string"),
-);
-
-describe("malformed commands (property)", () => {
-  it(`reject with INVALID_COMMAND naming the field, writing nothing (${NUM_RUNS_COMMAND} × 3 commands)`, async () => {
-    const { t, counts } = setup();
-    const before = counts();
-
-    // Not an object, or an object whose `type` is unknown: field "type".
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          anyValue,
-          fc.record({
-            type: fc.oneof(
-              fc
-                .string({ maxLength: 20 })
-                .filter((s) => !(COMMAND_TYPES as readonly string[]).includes(s)),
-              fc.constantFrom(
-                "toString",
-                "__proto__",
-                "constructor",
-                "hasOwnProperty",
-                "RUN.CREATE",
-              ),
-              anyValue.filter((v) => typeof v !== "string"),
-            ),
-            workflowId: anyValue,
-          }),
-        ),
-        async (command) => {
-          const error = await t.kernel.dispatch(command as never).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          const e = expectTypedRejection(error, new Set(["INVALID_COMMAND"]));
-          expect(e.field).toBe("type");
-        },
-      ),
-      { numRuns: NUM_RUNS_COMMAND, seed: 7 },
-    );
-
-    // A known type whose required id is missing or wrong: the error names that field.
-    const withRequiredId = COMMAND_TYPES.filter((type) => REQUIRED_ID[type] !== undefined);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...withRequiredId),
-        notAnId,
-        fc.dictionary(fc.constantFrom("input", "maxClaims", "jobIds", "reason"), anyValue, {
-          maxKeys: 2,
-        }),
-        async (type, bad, extra) => {
-          const name = REQUIRED_ID[type] as string;
-          const command: Record<string, unknown> = { ...extra, type };
-          if (bad !== undefined) command[name] = bad;
-          const error = await t.kernel.dispatch(command as never).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          const e = expectTypedRejection(error, new Set(["INVALID_COMMAND"]));
-          expect(e.field).toBeTypeOf("string");
-          expect(e.field?.length).toBeGreaterThan(0);
-        },
-      ),
-      { numRuns: NUM_RUNS_COMMAND, seed: 8 },
-    );
-
-    // Optional numeric fields of the wrong type or range: INVALID_COMMAND naming exactly them.
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(
-          ["run.claimPending", "maxClaims", { workerId: "w" }] as const,
-          ["lease.reapStale", "maxJobs", {}] as const,
-          ["run.reapStuck", "stuckThresholdMs", {}] as const,
-          ["outbox.flush", "maxEvents", { workerId: "w" }] as const,
-          ["run.cancel", "expectedVersion", { workflowRunId: "r" }] as const,
-          [
-            "run.create",
-            "priority",
-            { workflowId: "strict", input: { name: "a", count: 1 } },
-          ] as const,
-        ),
-        fc.oneof(
-          fc.integer({ max: -1_000_001 }),
-          fc.double({ noInteger: true }),
-          fc.constant(Number.NaN),
-          fc.constant(Number.MAX_SAFE_INTEGER * 4),
-          anyValue.filter((v) => v !== undefined && typeof v !== "number"),
-        ),
-        async ([type, name, rest], bad) => {
-          const error = await t.kernel.dispatch({ ...rest, type, [name]: bad } as never).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          const e = expectTypedRejection(error, new Set(["INVALID_COMMAND"]));
-          expect(e.field).toBe(name);
-        },
-      ),
-      { numRuns: NUM_RUNS_COMMAND, seed: 9 },
-    );
-
-    expect(counts()).toEqual(before);
   });
 });
