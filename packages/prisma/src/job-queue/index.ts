@@ -110,7 +110,6 @@ function queueOver(root: SqlExecutor): JobTransport {
     enqueuesClaimed: true,
 
     enqueue: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
-    enqueueParallel: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
 
     async dequeue({ workerId, limit, leaseMs, now }) {
       const lease = `WITH picked AS MATERIALIZED (

@@ -51,16 +51,3 @@ export async function completeIdempotencyKey(
     json(result),
   );
 }
-
-/** Releases an in-progress key so the command can be tried again. */
-export async function releaseIdempotencyKey(
-  db: SqlExecutor,
-  key: string,
-  commandType: string,
-): Promise<void> {
-  await db.execute(
-    `DELETE FROM ratchet_idempotency_keys WHERE "key" = $1 AND command_type = $2 AND status = 'IN_PROGRESS'`,
-    key,
-    commandType,
-  );
-}

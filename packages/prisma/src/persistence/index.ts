@@ -69,8 +69,6 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
       idempotency.acquireIdempotencyKey(db, key, commandType, now),
     completeIdempotencyKey: (key, commandType, result) =>
       idempotency.completeIdempotencyKey(db, key, commandType, result),
-    releaseIdempotencyKey: (key, commandType) =>
-      idempotency.releaseIdempotencyKey(db, key, commandType),
   };
 }
 
