@@ -20,8 +20,9 @@ export {
 } from "./clients/index.js";
 export { createPrismaJobQueue } from "./job-queue/index.js";
 export { MIGRATIONS, MigrationError, type MigrationErrorCode, migrate } from "./migrate/index.js";
-export { createPrismaPersistence, type PrismaAdapterOptions } from "./persistence/index.js";
+export { createPrismaPersistence } from "./persistence/index.js";
 export { createPrismaScheduler } from "./scheduler/index.js";
+export type { PrismaAdapterOptions } from "./sql/prisma-executor.js";
 export type { Provider, RawClient, RawRootClient } from "./sql/raw-client.js";
 export { type ColumnRef, CorruptRowError } from "./sql/rows.js";
 export { WAKEUP_CHANNEL, type WakeupKind, type WakeupSource } from "./sql/wakeups.js";

@@ -4,8 +4,8 @@
  * object store instead (any `BlobStore` will do).
  */
 import type { BlobStore } from "@ratchet/kernel";
-import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
+import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { toBytes } from "../sql/rows.js";
 

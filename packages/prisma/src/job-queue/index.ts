@@ -11,9 +11,9 @@ import type {
   ReleaseStaleResult,
   TransactionScope,
 } from "@ratchet/kernel";
-import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
+import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { type CorruptRowError, decodeReadable, json, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";

@@ -4,11 +4,9 @@
  * `TransactionScope` the Prisma job queue and scheduler of the same database join.
  */
 import type { Persistence, PersistenceTransaction } from "@ratchet/kernel";
-import { detectProvider } from "../migrate/provider.js";
-import { dialectFor } from "../sql/dialect.js";
-import { prismaDriver } from "../sql/drivers/prisma.js";
-import { createExecutor, type SqlExecutor, type TransactionSettings } from "../sql/executor.js";
-import type { Provider, RawRootClient } from "../sql/raw-client.js";
+import type { SqlExecutor } from "../sql/executor.js";
+import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
+import type { RawRootClient } from "../sql/raw-client.js";
 import { registerScope } from "../sql/scope.js";
 import * as idempotency from "./idempotency.js";
 import * as logs from "./logs.js";
@@ -17,28 +15,6 @@ import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
 import { stageCommitterOver } from "./stage-committer.js";
 import * as stages from "./stages.js";
-
-/** Options of the Prisma adapters. */
-export interface PrismaAdapterOptions {
-  /** The database behind the client (default: read from the client). */
-  provider?: Provider;
-  /** Transaction limits (PostgreSQL: pool wait and transaction timeout). */
-  transactions?: Partial<TransactionSettings>;
-}
-
-/** The executor the adapters of one client share. */
-export function executorOf(prisma: RawRootClient, options: PrismaAdapterOptions = {}): SqlExecutor {
-  const provider = options.provider ?? detectProvider(prisma);
-  if (!provider) {
-    throw new Error(
-      "[ratchet] [prisma] cannot tell whether this Prisma client is for PostgreSQL or SQLite; pass { provider }",
-    );
-  }
-  return createExecutor(prismaDriver(prisma, provider), dialectFor(provider), {
-    maxWaitMs: options.transactions?.maxWaitMs ?? 10_000,
-    timeoutMs: options.transactions?.timeoutMs ?? 30_000,
-  });
-}
 
 function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
   return {

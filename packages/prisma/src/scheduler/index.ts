@@ -4,8 +4,8 @@
  * again gives the entry a new id, so acknowledging the fired one cannot delete its successor.
  */
 import type { ScheduledCommand, Scheduler } from "@ratchet/kernel";
-import { executorOf, type PrismaAdapterOptions } from "../persistence/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
+import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { json, parseJsonObject, type RowSource, toDate, toDateOrNull } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
