@@ -1,5 +1,5 @@
 /** Types of schema-engine.mjs (the Wasm schema engine, run offline). */
-import type { Provider } from "./schemas.mjs";
+import type { DatabaseProvider } from "../src/provider.js";
 
 /** The server scratch PostgreSQL databases are created on. */
 export const POSTGRES_SERVER_URL: string;
@@ -14,7 +14,7 @@ export function withScratchPostgresDatabase<T>(
 ): Promise<T>;
 /** The SQL taking a database holding `migrations` to `schema`; `""` when there is none. */
 export function diffMigrationsAgainstSchema(options: {
-  provider: Provider;
+  provider: DatabaseProvider;
   schema: string;
   migrations: readonly string[];
   /** PostgreSQL only: an existing, empty database. */

@@ -1,5 +1,6 @@
 /** Types of schemas.mjs (paths, and the SQLite schema derivation). */
-export type Provider = "postgresql" | "sqlite";
+import type { DatabaseProvider } from "../src/provider.js";
+
 /** The package directory (packages/prisma). */
 export const PACKAGE_DIR: string;
 /** The repository root. */
@@ -17,12 +18,12 @@ export const EMBEDDED_PATH: string;
 /** The providers Ratchet ships migrations for, in a stable order. */
 export const PROVIDERS: readonly ["postgresql", "sqlite"];
 /** Directory of one provider's committed migrations. */
-export function migrationsDir(provider: Provider): string;
+export function migrationsDir(provider: DatabaseProvider): string;
 /** Reads the source-of-truth schema. */
 export function readSchema(): string;
 /** Derives the SQLite schema from the PostgreSQL one (see schemas.mjs). */
 export function deriveSqliteSchema(text: string, schemaDir?: string): string;
 /** The schema text of each provider. */
-export function schemasByProvider(): Record<Provider, string>;
+export function schemasByProvider(): Record<DatabaseProvider, string>;
 /** Writes the derived SQLite schema; returns its path. */
 export function writeSqliteSchema(): string;

@@ -18,12 +18,18 @@ export {
   type SqliteClientOptions,
   type SqlitePrismaClient,
 } from "./clients/index.js";
+export {
+  isPrismaErrorCode,
+  PRISMA_ERROR_CODES,
+  type PrismaErrorCode,
+} from "./error-codes.js";
 export { createPrismaJobQueue } from "./job-queue/index.js";
 export { MIGRATIONS, MigrationError, type MigrationErrorCode, migrate } from "./migrate/index.js";
 export { createPrismaPersistence } from "./persistence/index.js";
+export type { DatabaseProvider } from "./provider.js";
 export { createPrismaScheduler } from "./scheduler/index.js";
 export type { PrismaAdapterOptions } from "./sql/prisma-executor.js";
-export type { Provider, RawClient, RawRootClient } from "./sql/raw-client.js";
+export type { RawClient, RawRootClient } from "./sql/raw-client.js";
 export { type ColumnRef, CorruptRowError } from "./sql/rows.js";
 export { WAKEUP_CHANNEL, type WakeupKind, type WakeupSource } from "./sql/wakeups.js";
 export { createPostgresStack, type PostgresStackOptions } from "./stacks/postgres.js";

@@ -8,13 +8,13 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { SCHEMA_PATH } from "../scripts/schemas.mjs";
 import {
-  type DatabaseProvider,
   MIGRATIONS,
   type Migration,
   type MigrationClient,
   MigrationError,
   migrate,
 } from "../src/migrate/index.js";
+import type { DatabaseProvider } from "../src/provider.js";
 
 /** A client the suite can migrate, read and close. */
 export type TestClient = MigrationClient & { $disconnect(): Promise<void> };

@@ -15,11 +15,11 @@ import {
   deriveSqliteSchema,
   EMBEDDED_PATH,
   PROVIDERS,
-  type Provider,
   readSchema,
   schemasByProvider,
 } from "../scripts/schemas.mjs";
 import { MIGRATIONS } from "../src/migrate/index.js";
+import type { DatabaseProvider } from "../src/provider.js";
 import { createPostgresDatabase, type TestDatabase } from "../src/testing/index.js";
 
 let database: TestDatabase;
@@ -43,7 +43,7 @@ async function emptyPostgres(): Promise<void> {
   }
 }
 
-async function drift(provider: Provider, schema: string): Promise<string> {
+async function drift(provider: DatabaseProvider, schema: string): Promise<string> {
   const migrations = readMigrations(provider).map((migration) => migration.sql);
   if (provider === "postgresql") await emptyPostgres();
   return diffMigrationsAgainstSchema({ provider, schema, migrations, databaseUrl: database.url });

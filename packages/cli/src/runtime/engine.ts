@@ -12,7 +12,7 @@ import {
   type Kernel,
   systemClock,
 } from "@ratchet/kernel";
-import type { PrismaStack } from "@ratchet/prisma";
+import type { DatabaseProvider, PrismaStack } from "@ratchet/prisma";
 
 /** Host timings. */
 export interface HostProfile {
@@ -36,7 +36,7 @@ export const INTERACTIVE_PROFILE: HostProfile = {
  * Timings of `ratchet worker`. On SQLite other processes cannot wake the worker, so it polls
  * every 500 ms; on PostgreSQL LISTEN/NOTIFY wakes it and polling backs off to 5 s.
  */
-export function workerProfile(provider: "sqlite" | "postgresql", concurrency: number): HostProfile {
+export function workerProfile(provider: DatabaseProvider, concurrency: number): HostProfile {
   return provider === "sqlite"
     ? {
         concurrency,

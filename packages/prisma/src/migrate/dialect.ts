@@ -6,8 +6,10 @@
  * (so the bookkeeping table exists and no other migrator runs until the commit), then reads the
  * applied migrations, applies the next one and records it.
  */
+
+import type { DatabaseProvider } from "../provider.js";
 import type { MigrationQueryable } from "./client.js";
-import type { DatabaseProvider, Migration } from "./migration.js";
+import type { Migration } from "./migration.js";
 
 /** The database-specific part of the migrator. */
 export interface MigrationDialect {

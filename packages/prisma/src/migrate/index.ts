@@ -8,13 +8,7 @@ export {
   type MigrateResult,
   migrate,
 } from "./migrate.js";
-export {
-  DATABASE_PROVIDERS,
-  type DatabaseProvider,
-  MIGRATIONS_TABLE,
-  type Migration,
-} from "./migration.js";
+export { MIGRATIONS_TABLE, type Migration } from "./migration.js";
 export { MIGRATIONS } from "./migrations.generated.js";
 export { POSTGRES_MIGRATION_LOCK_KEY } from "./postgres-dialect.js";
-export { detectProvider } from "./provider.js";
 export { splitSqlStatements } from "./statements.js";

@@ -12,14 +12,14 @@
  *   stops the migrator with nothing changed.
  * - Running it again applies nothing.
  */
+import { type DatabaseProvider, detectProvider } from "../provider.js";
 import type { MigrationClient, MigrationQueryable } from "./client.js";
 import type { MigrationDialect } from "./dialect.js";
 import { MigrationError } from "./errors.js";
 import { assertValidMigrations, toAppliedMigration, verifyHistory } from "./history.js";
-import { type DatabaseProvider, MIGRATIONS_TABLE, type Migration } from "./migration.js";
+import { MIGRATIONS_TABLE, type Migration } from "./migration.js";
 import { MIGRATIONS } from "./migrations.generated.js";
 import { postgresDialect } from "./postgres-dialect.js";
-import { detectProvider } from "./provider.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 
 /** Default of {@link MigrateOptions.lockTimeoutMs}. */

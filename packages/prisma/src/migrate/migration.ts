@@ -5,12 +5,6 @@
  * (`npm run db:embed`) so the migrator reads no files at run time.
  */
 
-/** The databases Ratchet ships migrations for (Prisma's provider names). */
-export type DatabaseProvider = "postgresql" | "sqlite";
-
-/** Every provider, in a stable order. */
-export const DATABASE_PROVIDERS: readonly DatabaseProvider[] = ["postgresql", "sqlite"];
-
 /** One migration: what the migrator applies and records. */
 export interface Migration {
   /** File name without `.sql`, e.g. `0001_init`; ids sort in the order they apply. */

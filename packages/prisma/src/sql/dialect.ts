@@ -4,11 +4,11 @@
  * `?` (numbered `?1` does not bind through Prisma's SQLite driver) and repeats parameters as
  * often as they occur.
  */
-import type { Provider } from "./raw-client.js";
+import type { DatabaseProvider } from "../provider.js";
 
 /** SQL differences between the providers. */
 export interface Dialect {
-  readonly provider: Provider;
+  readonly provider: DatabaseProvider;
   /** Rewrites a statement with `$n` placeholders, and its parameters, for the provider. */
   prepare(text: string, params: readonly unknown[]): { sql: string; params: readonly unknown[] };
   /**
@@ -75,6 +75,6 @@ export const sqliteDialect: Dialect = {
 };
 
 /** The dialect of a provider. */
-export function dialectFor(provider: Provider): Dialect {
+export function dialectFor(provider: DatabaseProvider): Dialect {
   return provider === "postgresql" ? postgresDialect : sqliteDialect;
 }

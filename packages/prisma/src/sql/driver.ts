@@ -10,7 +10,7 @@
  * - `drivers/prisma.ts`: either database through a Prisma client's raw-SQL methods (for ports
  *   built over a Prisma client the caller created).
  */
-import type { Provider } from "./raw-client.js";
+import type { DatabaseProvider } from "../provider.js";
 
 /** A row as a driver returns it: column name → value. */
 export type Row = Record<string, unknown>;
@@ -33,7 +33,7 @@ export interface TransactionLimits {
 
 /** A database connection (or pool) that can run transactions. */
 export interface SqlDriver extends SqlSession {
-  readonly provider: Provider;
+  readonly provider: DatabaseProvider;
   /**
    * Stands for the database: executors with the same identity join each other's transactions
    * and share in-process wake-ups.

@@ -3,16 +3,16 @@
  * (`createPrismaPersistence(prisma)` and friends), and their options. Each port's module
  * imports it from here, so no port depends on another port's module for it.
  */
-import { detectProvider } from "../migrate/provider.js";
+import { type DatabaseProvider, detectProvider } from "../provider.js";
 import { dialectFor } from "./dialect.js";
 import { prismaDriver } from "./drivers/prisma.js";
 import { createExecutor, type SqlExecutor, type TransactionSettings } from "./executor.js";
-import type { Provider, RawRootClient } from "./raw-client.js";
+import type { RawRootClient } from "./raw-client.js";
 
 /** Options of the Prisma adapters. */
 export interface PrismaAdapterOptions {
   /** The database behind the client (default: read from the client). */
-  provider?: Provider;
+  provider?: DatabaseProvider;
   /** Transaction limits (PostgreSQL: pool wait and transaction timeout). */
   transactions?: Partial<TransactionSettings>;
 }

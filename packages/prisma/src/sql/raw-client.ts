@@ -19,6 +19,3 @@ export interface RawClient {
 export interface RawRootClient extends RawClient {
   $transaction<T>(fn: (tx: RawClient) => Promise<T>, options?: RawTransactionOptions): Promise<T>;
 }
-
-/** The database a client talks to. */
-export type { DatabaseProvider as Provider } from "../migrate/migration.js";

@@ -6,14 +6,15 @@ import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/k
 import { blobStoreOver } from "../blob-store/index.js";
 import { jobQueueOver } from "../job-queue/index.js";
 import { persistenceOver } from "../persistence/index.js";
+import type { DatabaseProvider } from "../provider.js";
 import { schedulerOver } from "../scheduler/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
-import type { Provider, RawRootClient } from "../sql/raw-client.js";
+import type { RawRootClient } from "../sql/raw-client.js";
 import type { WakeupSource } from "../sql/wakeups.js";
 
 /** Storage ports over one database, ready for `createKernel`. */
 export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
-  provider: Provider;
+  provider: DatabaseProvider;
   /** The Prisma client (disconnected by `close()`). */
   prisma: Client;
   persistence: Persistence;

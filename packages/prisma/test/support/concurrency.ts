@@ -7,16 +7,14 @@ import { defineStage, defineWorkflow } from "@ratchet/kernel";
 import { createTestKernel, FakeClock } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Registers the multi-worker concurrency-limit test for `provider`. */
-export function registerConcurrencyLimits(
-  provider: "sqlite" | "postgresql",
-  workers: number,
-): void {
+export function registerConcurrencyLimits(provider: DatabaseProvider, workers: number): void {
   const harness = useStack(provider, `concurrency_${provider}`);
 
   describe(`concurrency limits on ${provider} (${workers} workers)`, () => {

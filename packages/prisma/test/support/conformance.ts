@@ -26,6 +26,7 @@ import {
   createPrismaScheduler,
   type PrismaStack,
 } from "../../src/index.js";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { blobBackdoor, jobBackdoor, persistenceBackdoor, schedulerBackdoor } from "./backdoor.js";
 import { useStack } from "./stacks.js";
 
@@ -53,7 +54,7 @@ function prismaClientPorts(stack: PrismaStack): Ports {
 
 /** Registers every conformance suite for `provider`, with ports over `over`. */
 export function registerConformance(
-  provider: "sqlite" | "postgresql",
+  provider: DatabaseProvider,
   over: PortsOver = "stack driver",
 ): void {
   const label = over === "stack driver" ? provider : `${provider}_prisma_client`;

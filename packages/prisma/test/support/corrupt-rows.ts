@@ -9,6 +9,7 @@ import { createTestKernel, FakeClock, type TestKernel } from "@ratchet/kernel/te
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CorruptRowError } from "../../src/index.js";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { type StackHarness, useStack } from "./stacks.js";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
@@ -118,7 +119,7 @@ async function workerTick(t: TestKernel, errors: unknown[]): Promise<void> {
 }
 
 /** Registers the corrupt-row tests for `provider`. */
-export function registerCorruptRows(provider: "sqlite" | "postgresql"): void {
+export function registerCorruptRows(provider: DatabaseProvider): void {
   const harness = useStack(provider, `corrupt_rows_${provider}`);
 
   describe(`corrupt rows on ${provider}`, () => {

@@ -6,13 +6,14 @@
 import type { NewJob, NewRun } from "@ratchet/kernel";
 import { describe, expect, it } from "vitest";
 import type { PrismaStack } from "../../src/index.js";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 
 /** Registers the race tests for `provider` with `connections` competing clients. */
 export function registerRaces(
-  provider: "sqlite" | "postgresql",
+  provider: DatabaseProvider,
   connections: number,
   runs: number,
   jobs: number,

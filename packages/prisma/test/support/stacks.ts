@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll } from "vitest";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "../../src/index.js";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { createPostgresDatabase, createSqliteFile } from "../../src/testing/index.js";
 import { postgresReader, type RawReader, sqliteReader } from "./backdoor.js";
 
@@ -21,7 +22,7 @@ export const TABLES = [
 
 /** A stack under test. */
 export interface StackHarness {
-  provider: "sqlite" | "postgresql";
+  provider: DatabaseProvider;
   stack: PrismaStack;
   reader: RawReader;
   /** Where the database is: the SQLite file, or the PostgreSQL URL. */
@@ -44,7 +45,7 @@ async function truncateAll(stack: PrismaStack): Promise<void> {
  * Registers beforeAll/afterAll hooks that create a migrated database of `provider` for this
  * test file and remove it afterwards; returns a getter of the harness.
  */
-export function useStack(provider: "sqlite" | "postgresql", label: string): () => StackHarness {
+export function useStack(provider: DatabaseProvider, label: string): () => StackHarness {
   let harness: StackHarness | undefined;
   const opened: PrismaStack[] = [];
   let cleanup: () => Promise<void> = async () => {};

@@ -5,6 +5,7 @@
 import type { NewJob } from "@ratchet/kernel";
 import { describe, expect, it } from "vitest";
 import type { WakeupKind } from "../../src/index.js";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -31,7 +32,7 @@ async function until(check: () => boolean, ms = 3_000): Promise<void> {
 }
 
 /** Registers the wake-up tests for `provider`. */
-export function registerWakeups(provider: "sqlite" | "postgresql"): void {
+export function registerWakeups(provider: DatabaseProvider): void {
   const harness = useStack(provider, `wakeups_${provider}`);
 
   describe(`wake-ups on ${provider}`, () => {

@@ -4,10 +4,11 @@
  * and new adapters, with only what the database kept.
  */
 import { workflowConformance } from "@ratchet/kernel/testing";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
 
 /** Registers the workflow behaviour suite for `provider`. */
-export function registerWorkflowConformance(provider: "sqlite" | "postgresql"): void {
+export function registerWorkflowConformance(provider: DatabaseProvider): void {
   const harness = useStack(provider, `workflow_conformance_${provider}`);
   workflowConformance({
     name: `prisma (${provider})`,

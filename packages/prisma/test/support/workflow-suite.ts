@@ -6,11 +6,12 @@
 import { decodeValue, type KernelOptions } from "@ratchet/kernel";
 import { createTestKernel, FakeClock } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
+import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
 import { controls, fullWorkflow } from "./workflows.js";
 
 /** Registers the workflow tests for `provider`. */
-export function registerWorkflowSuite(provider: "sqlite" | "postgresql"): void {
+export function registerWorkflowSuite(provider: DatabaseProvider): void {
   const harness = useStack(provider, `workflow_${provider}`);
 
   function kernel(options: Partial<KernelOptions> = {}) {

@@ -4,8 +4,10 @@
  * (`createPrismaPersistence(prisma)` …). PostgreSQL transactions are Prisma interactive
  * transactions; SQLite ones are serialised on the client's single connection.
  */
+
+import type { DatabaseProvider } from "../../provider.js";
 import type { Row, SqlDriver, SqlSession } from "../driver.js";
-import type { Provider, RawClient, RawRootClient } from "../raw-client.js";
+import type { RawClient, RawRootClient } from "../raw-client.js";
 import { serialSqliteDriver } from "./sqlite-serial.js";
 
 function sessionOver(client: RawClient): SqlSession {
@@ -18,7 +20,7 @@ function sessionOver(client: RawClient): SqlSession {
 const sqliteDrivers = new WeakMap<object, SqlDriver>();
 
 /** A driver over a Prisma client of `provider`. */
-export function prismaDriver(prisma: RawRootClient, provider: Provider): SqlDriver {
+export function prismaDriver(prisma: RawRootClient, provider: DatabaseProvider): SqlDriver {
   if (provider === "sqlite") {
     // One driver (so one mutex) per client: every adapter over it shares the connection.
     let driver = sqliteDrivers.get(prisma);

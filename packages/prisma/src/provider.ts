@@ -1,10 +1,12 @@
 /**
- * Which database a Prisma client talks to. Generated clients carry the schema's provider
- * (`_activeProvider`, also in `_engineConfig.activeProvider`); the driver adapter factory names
- * its own (`"postgres"` or `"sqlite"`). Both are internal to Prisma, so `migrate()` also
- * accepts the provider explicitly.
+ * The databases Ratchet runs on, and which one a Prisma client talks to. Generated clients
+ * carry the schema's provider (`_activeProvider`, also in `_engineConfig.activeProvider`); the
+ * driver adapter factory names its own (`"postgres"` or `"sqlite"`). Both are internal to
+ * Prisma, so `migrate()` and the adapters also accept the provider explicitly.
  */
-import type { DatabaseProvider } from "./migration.js";
+
+/** A database Ratchet runs on and ships migrations for (Prisma's provider names). */
+export type DatabaseProvider = "postgresql" | "sqlite";
 
 function normalise(name: unknown): DatabaseProvider | undefined {
   if (name === "postgresql" || name === "postgres") return "postgresql";
