@@ -23,7 +23,7 @@ export {
   PRISMA_ERROR_CODES,
   type PrismaErrorCode,
 } from "./error-codes.js";
-export { createPrismaJobQueue } from "./job-queue/index.js";
+export { createPrismaJobQueue } from "./job-transport/index.js";
 export { MIGRATIONS, MigrationError, type MigrationErrorCode, migrate } from "./migrate/index.js";
 export { createPrismaPersistence } from "./persistence/index.js";
 export type { DatabaseProvider } from "./provider.js";

@@ -13,7 +13,7 @@ import {
   systemClock,
   transactionalCommitter,
 } from "@ratchet/kernel";
-import { isJobQueueOf } from "../job-queue/registry.js";
+import { isJobQueueOf } from "../job-transport/registry.js";
 import { schedulerOver } from "../scheduler/index.js";
 import { Batcher } from "../sql/batcher.js";
 import type { SqlExecutor } from "../sql/executor.js";

@@ -4,7 +4,7 @@
  */
 import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
 import { blobStoreOver } from "../blob-store/index.js";
-import { jobQueueOver } from "../job-queue/index.js";
+import { jobQueueOver } from "../job-transport/index.js";
 import { persistenceOver } from "../persistence/index.js";
 import type { DatabaseProvider } from "../provider.js";
 import { schedulerOver } from "../scheduler/index.js";
