@@ -3,7 +3,7 @@
  * Cloudflare Workers alike; adapters and hosts plug into its ports.
  */
 export { decodeValue, encodeValue } from "./codec.js";
-export type * from "./commands/types.js";
+export type * from "./commands/index.js";
 export type * from "./dsl/context.js";
 export {
   END,
@@ -95,8 +95,8 @@ export {
 } from "./dsl/workflow-graph.js";
 export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";
-export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./internal/kernel-deps.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
+export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
 export * from "./ports/index.js";
 export { stageCommitterFor, transactionalCommitter } from "./ports/transactional-committer.js";
 export * from "./records.js";

@@ -3,33 +3,21 @@
  * `dispatch` in loops or per message.
  */
 
-import { jobExecute } from "./commands/job-execute.js";
-import { jobHeartbeat } from "./commands/job-heartbeat.js";
-import { leaseReapStale } from "./commands/lease-reap-stale.js";
-import { outboxFlush } from "./commands/outbox-flush.js";
-import { pluginReplayDlq } from "./commands/plugin-replay-dlq.js";
-import { runCancel } from "./commands/run-cancel.js";
-import { runClaimPending } from "./commands/run-claim-pending.js";
-import { runCreate } from "./commands/run-create.js";
-import { runReapStuck } from "./commands/run-reap-stuck.js";
-import { runRerunFrom } from "./commands/run-rerun-from.js";
-import { runTimeout } from "./commands/run-timeout.js";
-import { runTransition } from "./commands/run-transition.js";
-import { scheduleFireDue } from "./commands/schedule-fire-due.js";
-import { COMMAND_SCHEMAS, isWellFormedCommand } from "./commands/schemas.js";
-import { stagePollSuspended } from "./commands/stage-poll-suspended.js";
-import { stageWake } from "./commands/stage-wake.js";
-import type { Command, CommandResult, CommandType } from "./commands/types.js";
-import type { WorkflowRegistry } from "./dsl/registry.js";
-import { InvalidCommandError, RatchetError } from "./errors.js";
-import { type IdGenerator, uuidv7Generator } from "./internal/ids.js";
+import type { NestedDispatch } from "./commands/command.js";
 import {
-  DEFAULT_KERNEL_OPTIONS,
-  type KernelDeps,
-  type KernelOptions,
-} from "./internal/kernel-deps.js";
+  COMMAND_MODULES,
+  type Command,
+  type CommandResult,
+  type CommandType,
+  isWellFormedCommand,
+} from "./commands/index.js";
+import type { WorkflowRegistry } from "./dsl/registry.js";
+import { InvalidCommandError } from "./errors.js";
+import { type IdGenerator, uuidv7Generator } from "./internal/ids.js";
+import type { KernelDeps } from "./internal/kernel-deps.js";
 import { InFlightRegistry } from "./internal/stage/in-flight.js";
 import { OutputCache } from "./internal/stage/output-cache.js";
+import { type KernelOptions, resolveKernelOptions } from "./options.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Clock } from "./ports/clock.js";
 import type { EventSink } from "./ports/event-sink.js";
@@ -70,25 +58,6 @@ export interface Kernel {
   readonly options: Readonly<KernelOptions>;
 }
 
-type Handler = (command: never, deps: KernelDeps) => Promise<unknown>;
-
-const HANDLERS: Record<Exclude<CommandType, "schedule.fireDue">, Handler> = {
-  "run.create": runCreate,
-  "run.claimPending": runClaimPending,
-  "job.execute": jobExecute,
-  "job.heartbeat": jobHeartbeat,
-  "run.transition": runTransition,
-  "stage.pollSuspended": stagePollSuspended,
-  "lease.reapStale": leaseReapStale,
-  "run.reapStuck": runReapStuck,
-  "outbox.flush": outboxFlush,
-  "run.cancel": runCancel,
-  "run.rerunFrom": runRerunFrom,
-  "plugin.replayDLQ": pluginReplayDlq,
-  "stage.wake": stageWake,
-  "run.timeout": runTimeout,
-};
-
 /**
  * How an unknown command `type` appears in the error: strings as JSON, anything else by its
  * `typeof` (JSON.stringify throws on a BigInt or a cycle, and the error must not).
@@ -110,14 +79,7 @@ function describeType(type: unknown): string {
  * ```
  */
 export function createKernel(config: KernelConfig): Kernel {
-  const options: KernelOptions = { ...DEFAULT_KERNEL_OPTIONS, ...config.options };
-  if (!(typeof options.maxPayloadBytes === "number" && options.maxPayloadBytes > 0)) {
-    throw new RatchetError(
-      "INVALID_OPTIONS",
-      `[ratchet] options.maxPayloadBytes must be a number of bytes above 0 (or Infinity), got ${String(options.maxPayloadBytes)}`,
-      { field: "options.maxPayloadBytes" },
-    );
-  }
+  const options = resolveKernelOptions(config.options);
   const newId = config.newId ?? uuidv7Generator(config.clock);
   const ports = {
     persistence: config.persistence,
@@ -139,10 +101,11 @@ export function createKernel(config: KernelConfig): Kernel {
     plugins: Object.freeze({ ...config.plugins }),
   };
 
-  const dispatch = async (command: Command): Promise<unknown> => {
+  const dispatch: NestedDispatch = async (command) => {
     const type = (command as { type?: unknown } | null)?.type;
-    // An own key only: "toString" or "__proto__" must not find Object.prototype's members.
-    if (typeof type !== "string" || !Object.hasOwn(COMMAND_SCHEMAS, type)) {
+    // The table has no prototype: "toString" or "__proto__" find nothing.
+    const module = typeof type === "string" ? COMMAND_MODULES[type as CommandType] : undefined;
+    if (module === undefined) {
       throw new InvalidCommandError(`[ratchet] unknown command type ${describeType(type)}`, {
         field: "type",
       });
@@ -151,7 +114,7 @@ export function createKernel(config: KernelConfig): Kernel {
     // build the error, so a bad command fails exactly as before.
     const parsed = isWellFormedCommand(type as CommandType, command)
       ? undefined
-      : COMMAND_SCHEMAS[type as CommandType].safeParse(command);
+      : module.schema.safeParse(command);
     if (parsed !== undefined && !parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue ? issue.path.join(".") : "";
@@ -162,8 +125,7 @@ export function createKernel(config: KernelConfig): Kernel {
         },
       );
     }
-    if (type === "schedule.fireDue") return scheduleFireDue(command as never, deps, dispatch);
-    return HANDLERS[type as Exclude<CommandType, "schedule.fireDue">](command as never, deps);
+    return module.handle(command as never, deps, dispatch);
   };
 
   return {

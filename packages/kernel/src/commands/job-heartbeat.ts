@@ -3,9 +3,30 @@
  * reaped as stale, and tells the worker which jobs to stop (lease lost, run cancelled). Jobs
  * running in this kernel instance have their `ctx.signal` aborted here directly.
  */
+
+import { z } from "zod";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
-import type { JobHeartbeatCommand, JobHeartbeatResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isId, isIdArray, isPositiveInt, optional, positiveInt } from "./fields.js";
+
+/** Renews the leases of running jobs and reports which ones should stop. */
+export interface JobHeartbeatCommand {
+  type: "job.heartbeat";
+  workerId: string;
+  jobIds: string[];
+  /** Lease length (default: the kernel's `jobLeaseMs`). */
+  leaseMs?: number;
+}
+
+/** Result of `job.heartbeat`. */
+export interface JobHeartbeatResult {
+  renewed: string[];
+  /** Jobs this worker no longer holds. Their `ctx.signal` was aborted if they run here. */
+  lost: string[];
+  /** Jobs whose run was cancelled or ended. Their `ctx.signal` was aborted if they run here. */
+  cancelled: string[];
+}
 
 /** Handles `job.heartbeat`. */
 export async function jobHeartbeat(
@@ -54,3 +75,17 @@ export async function jobHeartbeat(
   }
   return { renewed: renewed.filter((id) => !cancelled.includes(id)), lost, cancelled };
 }
+
+/** `job.heartbeat`: its schema, fast check and handler. */
+export const jobHeartbeatModule = defineCommand<JobHeartbeatCommand, JobHeartbeatResult>({
+  type: "job.heartbeat",
+  schema: z.object({
+    type: z.literal("job.heartbeat"),
+    workerId: id,
+    jobIds: z.array(id),
+    leaseMs: positiveInt.optional(),
+  }),
+  isWellFormed: (c) =>
+    isId(c.workerId) && isIdArray(c.jobIds) && optional(c.leaseMs, isPositiveInt),
+  handle: jobHeartbeat,
+});

@@ -3,11 +3,36 @@
  * a job that has used up `maxAttempts` fails its stage and run instead, so a job that kills its
  * worker every time is not redelivered forever.
  */
+
+import { z } from "zod";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { cancelRemaining, failRunPatch } from "../internal/run/progression.js";
 import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { RunRecord, StageRecord, StoredError } from "../records.js";
-import type { LeaseReapStaleCommand, LeaseReapStaleResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import {
+  isNonNegativeInt,
+  isPositiveInt,
+  nonNegativeInt,
+  optional,
+  positiveInt,
+} from "./fields.js";
+
+/** Releases jobs whose lease ran out (their worker died); a job out of attempts fails its run. */
+export interface LeaseReapStaleCommand {
+  type: "lease.reapStale";
+  /** Extra grace after a lease ends before it counts as stale (default 0). */
+  staleThresholdMs?: number;
+  /** Most jobs to handle (default 100). */
+  maxJobs?: number;
+}
+
+/** Result of `lease.reapStale`. */
+export interface LeaseReapStaleResult {
+  released: number;
+  /** Jobs out of attempts whose stage and run were failed. */
+  failed: number;
+}
 
 /** Handles `lease.reapStale`. */
 export async function leaseReapStale(
@@ -67,3 +92,16 @@ export async function leaseReapStale(
     return { released: released.length, failed };
   });
 }
+
+/** `lease.reapStale`: its schema, fast check and handler. */
+export const leaseReapStaleModule = defineCommand<LeaseReapStaleCommand, LeaseReapStaleResult>({
+  type: "lease.reapStale",
+  schema: z.object({
+    type: z.literal("lease.reapStale"),
+    staleThresholdMs: nonNegativeInt.optional(),
+    maxJobs: positiveInt.optional(),
+  }),
+  isWellFormed: (c) =>
+    optional(c.staleThresholdMs, isNonNegativeInt) && optional(c.maxJobs, isPositiveInt),
+  handle: leaseReapStale,
+});

@@ -4,9 +4,27 @@
  * event fails stops at that event (its later events wait, keeping order) and backs off, while
  * every other run's events go out. After `outboxMaxRetries` failures an event is dead-lettered.
  */
+
+import { z } from "zod";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import type { OutboxRecord } from "../records.js";
-import type { OutboxFlushCommand, OutboxFlushResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
+
+/** Publishes outbox events through the event sink. */
+export interface OutboxFlushCommand {
+  type: "outbox.flush";
+  workerId: string;
+  /** Most events to publish (default 100). */
+  maxEvents?: number;
+}
+
+/** Result of `outbox.flush`. */
+export interface OutboxFlushResult {
+  published: number;
+  failed: number;
+  deadLettered: number;
+}
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -66,3 +84,15 @@ export async function outboxFlush(
   result.published = published.length;
   return result;
 }
+
+/** `outbox.flush`: its schema, fast check and handler. */
+export const outboxFlushModule = defineCommand<OutboxFlushCommand, OutboxFlushResult>({
+  type: "outbox.flush",
+  schema: z.object({
+    type: z.literal("outbox.flush"),
+    workerId: id,
+    maxEvents: positiveInt.optional(),
+  }),
+  isWellFormed: (c) => isId(c.workerId) && optional(c.maxEvents, isPositiveInt),
+  handle: outboxFlush,
+});

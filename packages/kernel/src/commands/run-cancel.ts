@@ -3,6 +3,8 @@
  * one transaction, then aborts `ctx.signal` of its stages running in this kernel instance.
  * Stages running elsewhere learn it at their next `job.heartbeat`.
  */
+
+import { z } from "zod";
 import {
   IllegalStateTransitionError,
   RatchetError,
@@ -12,8 +14,29 @@ import {
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { endRunEarly } from "../internal/run/end-run.js";
 import { inTransaction } from "../internal/tx/unit-of-work.js";
-import type { RunCancelCommand, RunCancelResult } from "./types.js";
+import type { RunStatus } from "../records.js";
+import { defineCommand } from "./command.js";
+import { id, isId, isNonNegativeInt, nonNegativeInt, optional } from "./fields.js";
 
+/** Cancels a run: stops its stages, cancels its jobs and timers. */
+export interface RunCancelCommand {
+  type: "run.cancel";
+  workflowRunId: string;
+  reason?: string;
+  /** Cancel only if the run is still at this version. */
+  expectedVersion?: number;
+}
+
+/** Result of `run.cancel`. */
+export interface RunCancelResult {
+  workflowRunId: string;
+  status: RunStatus;
+  /** False when the run was already cancelled. */
+  cancelled: boolean;
+}
+
+/** Passes what the schema's `reason` accepts. */
+const isReason = (v: unknown): boolean => typeof v === "string" && v.length <= 2000;
 /** Handles `run.cancel`. */
 export async function runCancel(
   command: RunCancelCommand,
@@ -53,3 +76,19 @@ export async function runCancel(
   }
   return result;
 }
+
+/** `run.cancel`: its schema, fast check and handler. */
+export const runCancelModule = defineCommand<RunCancelCommand, RunCancelResult>({
+  type: "run.cancel",
+  schema: z.object({
+    type: z.literal("run.cancel"),
+    workflowRunId: id,
+    reason: z.string().max(2000).optional(),
+    expectedVersion: nonNegativeInt.optional(),
+  }),
+  isWellFormed: (c) =>
+    isId(c.workflowRunId) &&
+    optional(c.reason, isReason) &&
+    optional(c.expectedVersion, isNonNegativeInt),
+  handle: runCancel,
+});

@@ -4,6 +4,8 @@
  * that many of the new jobs are leased to the claiming worker and handed back with snapshots
  * of their runs, so it starts them without a dequeue or a read.
  */
+
+import { z } from "zod";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
@@ -11,7 +13,34 @@ import { type Continuation, failRunPatch, startGroup } from "../internal/run/pro
 import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
-import type { RunClaimPendingCommand, RunClaimPendingResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isContinueWith, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
+
+/** Claims pending runs: moves them to `RUNNING` and enqueues their first stages. */
+export interface RunClaimPendingCommand {
+  type: "run.claimPending";
+  workerId: string;
+  /** Most runs to claim (default 10). */
+  maxClaims?: number;
+  /**
+   * Lease up to this many of the claimed runs' first jobs to `workerId` right away, instead of
+   * queueing them: the result's `jobs` holds them, each with a snapshot of its run, for the
+   * worker to run now (no dequeue, no read). Needs a job transport that stores jobs already
+   * leased (`enqueuesClaimed`) and joins transactions; ignored otherwise. Default 0.
+   */
+  continueWith?: number;
+  /** Lease of the jobs handed back by `continueWith` (default: the kernel's `jobLeaseMs`); use the host's own. */
+  leaseMs?: number;
+}
+
+/** Result of `run.claimPending`. */
+export interface RunClaimPendingResult {
+  claimed: Array<{ workflowRunId: string; workflowId: string; jobIds: string[] }>;
+  /** Jobs leased to the claiming worker (see `continueWith`). */
+  jobs?: DequeuedJob[];
+  /** Runs that could not start (e.g. their workflow is not registered) and were failed. */
+  failed: Array<{ workflowRunId: string; code: string }>;
+}
 
 const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) | null>();
 
@@ -127,3 +156,21 @@ export async function runClaimPending(
     return result;
   });
 }
+
+/** `run.claimPending`: its schema, fast check and handler. */
+export const runClaimPendingModule = defineCommand<RunClaimPendingCommand, RunClaimPendingResult>({
+  type: "run.claimPending",
+  schema: z.object({
+    type: z.literal("run.claimPending"),
+    workerId: id,
+    maxClaims: positiveInt.optional(),
+    continueWith: z.number().int().min(0).max(1_000).optional(),
+    leaseMs: positiveInt.optional(),
+  }),
+  isWellFormed: (c) =>
+    isId(c.workerId) &&
+    optional(c.maxClaims, isPositiveInt) &&
+    optional(c.continueWith, isContinueWith) &&
+    optional(c.leaseMs, isPositiveInt),
+  handle: runClaimPending,
+});

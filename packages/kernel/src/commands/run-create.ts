@@ -2,6 +2,8 @@
  * `run.create`: validates input and config, then creates a `PENDING` run, its
  * `workflow.created` event and its idempotency record in one transaction.
  */
+
+import { z } from "zod";
 import { encodeValue } from "../codec.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import {
@@ -17,9 +19,39 @@ import { inTransaction } from "../internal/tx/unit-of-work.js";
 import { checkMetadataKeys } from "../internal/values/metadata-keys.js";
 import { checkPayloadSize } from "../internal/values/payload-size.js";
 import { zodIssues } from "../internal/values/zod-issues.js";
-import type { JsonObject, JsonValue } from "../records.js";
-import type { RunCreateCommand, RunCreateResult } from "./types.js";
+import type { JsonObject, JsonValue, RunStatus } from "../records.js";
+import { defineCommand } from "./command.js";
+import { id, isId, isPlainObject, optional, plainObject } from "./fields.js";
 
+/** Creates a run (status `PENDING`); validates input and config first. */
+export interface RunCreateCommand {
+  type: "run.create";
+  workflowId: string;
+  input: unknown;
+  /** Per-stage config, keyed by stage id; each is validated against the stage's config schema. */
+  config?: Record<string, unknown>;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  metadata?: Record<string, unknown>;
+  /** A second `run.create` with the same key returns the first run instead of creating one. */
+  idempotencyKey?: string;
+}
+
+/** Result of `run.create`. */
+export interface RunCreateResult {
+  workflowRunId: string;
+  status: RunStatus;
+  /** True when an earlier command with the same idempotency key created the run. */
+  replayed: boolean;
+}
+
+/** Passes what the schema's `priority` accepts. */
+const isPriority = (v: unknown): boolean =>
+  Number.isSafeInteger(v) && (v as number) >= -1_000_000 && (v as number) <= 1_000_000;
+
+/** Passes what the schema's `idempotencyKey` accepts. */
+const isIdempotencyKey = (v: unknown): boolean =>
+  typeof v === "string" && v.length >= 1 && v.length <= 500;
 /** Handles `run.create`. */
 export async function runCreate(
   command: RunCreateCommand,
@@ -153,3 +185,25 @@ function resolveConfig(workflow: AnyWorkflow, given: Record<string, unknown>): J
   }
   return encodeValue(resolved, "config") as JsonObject;
 }
+
+/** `run.create`: its schema, fast check and handler. */
+export const runCreateModule = defineCommand<RunCreateCommand, RunCreateResult>({
+  type: "run.create",
+  schema: z.object({
+    type: z.literal("run.create"),
+    workflowId: id,
+    input: z.unknown(),
+    config: plainObject.optional(),
+    priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    metadata: plainObject.optional(),
+    idempotencyKey: z.string().min(1).max(500).optional(),
+  }),
+  isWellFormed: (c) =>
+    isId(c.workflowId) &&
+    "input" in c &&
+    optional(c.config, isPlainObject) &&
+    optional(c.priority, isPriority) &&
+    optional(c.metadata, isPlainObject) &&
+    optional(c.idempotencyKey, isIdempotencyKey),
+  handle: runCreate,
+});

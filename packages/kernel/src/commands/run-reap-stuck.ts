@@ -4,9 +4,34 @@
  * run's transition — and repairs each with `run.transition`. A stage whose lease is being
  * heartbeated has a live job, so it is never reaped.
  */
+
+import { z } from "zod";
 import type { KernelDeps } from "../internal/kernel-deps.js";
+import { defineCommand } from "./command.js";
+import {
+  isNonNegativeInt,
+  isPositiveInt,
+  nonNegativeInt,
+  optional,
+  positiveInt,
+} from "./fields.js";
+import type { RunTransitionResult } from "./run-transition.js";
 import { runTransition } from "./run-transition.js";
-import type { RunReapStuckCommand, RunReapStuckResult } from "./types.js";
+
+/** Finds running runs with no live job and no suspended stage, and repairs them. */
+export interface RunReapStuckCommand {
+  type: "run.reapStuck";
+  /** Runs not updated for this long are examined (default: the kernel's `stuckRunThresholdMs`). */
+  stuckThresholdMs?: number;
+  /** Most runs to examine (default 50). */
+  maxRuns?: number;
+}
+
+/** Result of `run.reapStuck`. */
+export interface RunReapStuckResult {
+  examined: number;
+  repaired: Array<{ workflowRunId: string; action: RunTransitionResult["action"] }>;
+}
 
 /** Handles `run.reapStuck`. */
 export async function runReapStuck(
@@ -36,3 +61,16 @@ export async function runReapStuck(
   }
   return result;
 }
+
+/** `run.reapStuck`: its schema, fast check and handler. */
+export const runReapStuckModule = defineCommand<RunReapStuckCommand, RunReapStuckResult>({
+  type: "run.reapStuck",
+  schema: z.object({
+    type: z.literal("run.reapStuck"),
+    stuckThresholdMs: nonNegativeInt.optional(),
+    maxRuns: positiveInt.optional(),
+  }),
+  isWellFormed: (c) =>
+    optional(c.stuckThresholdMs, isNonNegativeInt) && optional(c.maxRuns, isPositiveInt),
+  handle: runReapStuck,
+});

@@ -6,6 +6,7 @@
  * group the run entered it from — and loop counters start again.
  */
 
+import { z } from "zod";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import {
   IllegalStateTransitionError,
@@ -18,7 +19,23 @@ import { enteringControl, writeControl } from "../internal/run/flow-control.js";
 import { startGroup } from "../internal/run/progression.js";
 import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import { isTerminalRunStatus, type StageRecord } from "../records.js";
-import type { RunRerunFromCommand, RunRerunFromResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isId } from "./fields.js";
+
+/** Runs a finished run again from one stage on, keeping earlier stages' outputs. */
+export interface RunRerunFromCommand {
+  type: "run.rerunFrom";
+  workflowRunId: string;
+  fromStageId: string;
+}
+
+/** Result of `run.rerunFrom`. */
+export interface RunRerunFromResult {
+  workflowRunId: string;
+  fromStageId: string;
+  groupIndex: number;
+  jobIds: string[];
+}
 
 /** Handles `run.rerunFrom`. */
 export async function runRerunFrom(
@@ -130,3 +147,15 @@ function enteredFrom(
   }
   return from;
 }
+
+/** `run.rerunFrom`: its schema, fast check and handler. */
+export const runRerunFromModule = defineCommand<RunRerunFromCommand, RunRerunFromResult>({
+  type: "run.rerunFrom",
+  schema: z.object({
+    type: z.literal("run.rerunFrom"),
+    workflowRunId: id,
+    fromStageId: id,
+  }),
+  isWellFormed: (c) => isId(c.workflowRunId) && isId(c.fromStageId),
+  handle: runRerunFrom,
+});

@@ -4,12 +4,30 @@
  * jobs and timers cancelled in one transaction, then `ctx.signal` of its stages running in
  * this kernel aborted. `workflow.failed` carries `status: "TIMED_OUT"`.
  */
+
+import { z } from "zod";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { endRunEarly } from "../internal/run/end-run.js";
 import { inTransaction } from "../internal/tx/unit-of-work.js";
+import type { RunStatus } from "../records.js";
 import { isTerminalRunStatus, type StoredError } from "../records.js";
-import type { RunTimeoutCommand, RunTimeoutResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isId } from "./fields.js";
+
+/** Ends a run that outlived its workflow's timeout (scheduled when the run starts). */
+export interface RunTimeoutCommand {
+  type: "run.timeout";
+  workflowRunId: string;
+}
+
+/** Result of `run.timeout`. */
+export interface RunTimeoutResult {
+  workflowRunId: string;
+  status: RunStatus;
+  /** False when the run had already ended. */
+  timedOut: boolean;
+}
 
 /** Handles `run.timeout`. */
 export async function runTimeout(
@@ -45,3 +63,11 @@ export async function runTimeout(
   }
   return result;
 }
+
+/** `run.timeout`: its schema, fast check and handler. */
+export const runTimeoutModule = defineCommand<RunTimeoutCommand, RunTimeoutResult>({
+  type: "run.timeout",
+  schema: z.object({ type: z.literal("run.timeout"), workflowRunId: id }),
+  isWellFormed: (c) => isId(c.workflowRunId),
+  handle: runTimeout,
+});

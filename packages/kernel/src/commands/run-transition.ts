@@ -5,6 +5,7 @@
  * `run.reapStuck` uses it to recover runs a crash left between two steps.
  */
 
+import { z } from "zod";
 import { RunNotFoundError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import {
@@ -15,7 +16,22 @@ import {
   jobFor,
 } from "../internal/run/progression.js";
 import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
-import type { RunTransitionCommand, RunTransitionResult } from "./types.js";
+import type { RunStatus } from "../records.js";
+import { defineCommand } from "./command.js";
+import { id, isId } from "./fields.js";
+
+/** Re-evaluates a run: advances it past a completed group, fails it, or re-enqueues lost jobs. */
+export interface RunTransitionCommand {
+  type: "run.transition";
+  workflowRunId: string;
+}
+
+/** Result of `run.transition`. */
+export interface RunTransitionResult {
+  workflowRunId: string;
+  action: "advanced" | "completed" | "failed" | "requeued" | "waiting" | "noop";
+  status: RunStatus;
+}
 
 /** Handles `run.transition`. */
 export async function runTransition(
@@ -98,3 +114,11 @@ export async function runTransition(
     return result("requeued");
   });
 }
+
+/** `run.transition`: its schema, fast check and handler. */
+export const runTransitionModule = defineCommand<RunTransitionCommand, RunTransitionResult>({
+  type: "run.transition",
+  schema: z.object({ type: z.literal("run.transition"), workflowRunId: id }),
+  isWellFormed: (c) => isId(c.workflowRunId),
+  handle: runTransition,
+});

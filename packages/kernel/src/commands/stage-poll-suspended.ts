@@ -4,6 +4,8 @@
  * may complete its group and the run) in one transaction; an error fails it; otherwise the
  * next check is scheduled.
  */
+
+import { z } from "zod";
 import { decodeValue } from "../codec.js";
 import { toStoredError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
@@ -14,7 +16,26 @@ import { loadOutputs } from "../internal/stage/outputs.js";
 import { resumeSuspended, suspendedTarget } from "../internal/stage/resume-suspended.js";
 import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { JsonObject, StageRecord } from "../records.js";
-import type { StagePollSuspendedCommand, StagePollSuspendedResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
+
+/** Checks suspended async-batch stages that are due. */
+export interface StagePollSuspendedCommand {
+  type: "stage.pollSuspended";
+  workerId: string;
+  /** Most stages to check (default 10). */
+  maxChecks?: number;
+}
+
+/** Result of `stage.pollSuspended`. */
+export interface StagePollSuspendedResult {
+  checked: number;
+  resumed: number;
+  failed: number;
+  stillWaiting: number;
+  /** The earliest next check of the stages checked here that are still waiting (hosts tick then). */
+  nextCheckAt?: Date;
+}
 
 /** Handles `stage.pollSuspended`. */
 export async function stagePollSuspended(
@@ -162,3 +183,18 @@ async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOut
   });
   return { outcome: "stillWaiting", nextPollAt };
 }
+
+/** `stage.pollSuspended`: its schema, fast check and handler. */
+export const stagePollSuspendedModule = defineCommand<
+  StagePollSuspendedCommand,
+  StagePollSuspendedResult
+>({
+  type: "stage.pollSuspended",
+  schema: z.object({
+    type: z.literal("stage.pollSuspended"),
+    workerId: id,
+    maxChecks: positiveInt.optional(),
+  }),
+  isWellFormed: (c) => isId(c.workerId) && optional(c.maxChecks, isPositiveInt),
+  handle: stagePollSuspended,
+});

@@ -2,12 +2,30 @@
  * `stage.wake`: ends a sleep step once its time has come (the scheduler dispatches it): the
  * stage completes with the input it kept, and the run moves on as after any stage.
  */
+
+import { z } from "zod";
 import { decodeValue } from "../codec.js";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { resumeSuspended, suspendedTarget } from "../internal/stage/resume-suspended.js";
 import type { JsonObject } from "../records.js";
-import type { StageWakeCommand, StageWakeResult } from "./types.js";
+import { defineCommand } from "./command.js";
+import { id, isId } from "./fields.js";
+
+/** Ends a sleep step: completes its stage (scheduled by the step itself through the scheduler). */
+export interface StageWakeCommand {
+  type: "stage.wake";
+  workflowRunId: string;
+  /** The id of the sleeping stage record (a later pass of a loop has a new one). */
+  stageRecordId: string;
+}
+
+/** Result of `stage.wake`. */
+export interface StageWakeResult {
+  workflowRunId: string;
+  /** False when there was nothing to wake (the run moved on, ended, or was woken already). */
+  woken: boolean;
+}
 
 /** Handles `stage.wake`. */
 export async function stageWake(
@@ -40,3 +58,15 @@ export async function stageWake(
   const outcome = await resumeSuspended(deps, target, stage, records, kept.input, now);
   return outcome === "stale" ? nothing : { workflowRunId: runId, woken: true };
 }
+
+/** `stage.wake`: its schema, fast check and handler. */
+export const stageWakeModule = defineCommand<StageWakeCommand, StageWakeResult>({
+  type: "stage.wake",
+  schema: z.object({
+    type: z.literal("stage.wake"),
+    workflowRunId: id,
+    stageRecordId: id,
+  }),
+  isWellFormed: (c) => isId(c.workflowRunId) && isId(c.stageRecordId),
+  handle: stageWake,
+});

@@ -3,7 +3,7 @@
  * step at a time, with no timers. When nothing is ready it moves the fake clock forward to let
  * back-offs, polls and schedules come due.
  */
-import type { JobExecuteResult } from "../commands/types.js";
+import type { JobExecuteResult } from "../commands/index.js";
 import type { Kernel } from "../kernel.js";
 import type { Clock } from "../ports/clock.js";
 import type { JobTransport } from "../ports/job-transport.js";

@@ -4,8 +4,8 @@
  * and malformed ones must still fail with INVALID_COMMAND naming the same field.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { COMMAND_SCHEMAS, isWellFormedCommand } from "../../src/commands/schemas.js";
-import type { CommandType } from "../../src/commands/types.js";
+import type { CommandType } from "../../src/commands/index.js";
+import { COMMAND_SCHEMAS, isWellFormedCommand } from "../../src/commands/index.js";
 import { InvalidCommandError } from "../../src/index.js";
 import { createTestKernel } from "../../src/testing/index.js";
 import { chainWorkflow } from "../fixtures.js";
@@ -55,6 +55,7 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   "outbox.flush": { type: "outbox.flush", workerId: "w", maxEvents: 10 },
   "run.cancel": { type: "run.cancel", workflowRunId: "r", reason: "", expectedVersion: 0 },
   "run.rerunFrom": { type: "run.rerunFrom", workflowRunId: "r", fromStageId: "a" },
+  "outbox.replayDeadLetters": { type: "outbox.replayDeadLetters", maxEvents: 1 },
   "plugin.replayDLQ": { type: "plugin.replayDLQ", maxEvents: 1 },
   "schedule.fireDue": { type: "schedule.fireDue", workerId: "w", maxCommands: 1 },
   "stage.wake": { type: "stage.wake", workflowRunId: "r", stageRecordId: "s" },

@@ -4,7 +4,7 @@
  * a branching workflow's next step is chosen, and the stage completes — closing its group, and
  * maybe the run, in the same commit — or fails with the reason.
  */
-import { checkOutput } from "../../commands/job-execute.js";
+
 import type { AnyStage } from "../../dsl/stage.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { RunRecord, StageRecord } from "../../records.js";
@@ -12,6 +12,7 @@ import type { KernelDeps } from "../kernel-deps.js";
 import type { ClosingFlow } from "../run/group-close.js";
 import { nextStep } from "../run/routing.js";
 import { type AttemptTarget, commitCompleted, commitFailed } from "./outcome.js";
+import { checkOutput } from "./output-check.js";
 import { cacheOutput, prepareOutput } from "./outputs.js";
 
 /**

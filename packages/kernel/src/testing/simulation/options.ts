@@ -4,7 +4,7 @@
  */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { InMemoryStore } from "../../in-memory/index.js";
-import type { KernelOptions } from "../../internal/kernel-deps.js";
+import type { KernelOptions } from "../../options.js";
 import type { JobTransport } from "../../ports/job-transport.js";
 import type { Persistence } from "../../ports/persistence/index.js";
 import type { Scheduler } from "../../ports/scheduler.js";

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { defineStage } from "../../../dsl/stage.js";
 import type { AnyWorkflow } from "../../../dsl/workflow.js";
-import type { KernelOptions } from "../../../internal/kernel-deps.js";
+import type { KernelOptions } from "../../../options.js";
 import type { BlobStore } from "../../../ports/blob-store.js";
 import type { JobTransport } from "../../../ports/job-transport.js";
 import type { Persistence } from "../../../ports/persistence/index.js";

@@ -1,0 +1,111 @@
+/**
+ * Every command the kernel processes, as one list of command modules ({@link COMMANDS}); the
+ * kernel's dispatch table and the `Command` / `CommandResult` types are derived from it. A
+ * command is a plain object with a `type`; `kernel.dispatch(command)` returns the result type
+ * that belongs to that `type`. Each module's file holds the command's types, schema, fast
+ * check and handler.
+ */
+import type { CommandModule, CommandOf, ResultOf } from "./command.js";
+import { jobExecuteModule } from "./job-execute/index.js";
+import { jobHeartbeatModule } from "./job-heartbeat.js";
+import { leaseReapStaleModule } from "./lease-reap-stale.js";
+import { outboxFlushModule } from "./outbox-flush.js";
+import {
+  outboxReplayDeadLettersModule,
+  pluginReplayDlqModule,
+} from "./outbox-replay-dead-letters.js";
+import { runCancelModule } from "./run-cancel.js";
+import { runClaimPendingModule } from "./run-claim-pending.js";
+import { runCreateModule } from "./run-create.js";
+import { runReapStuckModule } from "./run-reap-stuck.js";
+import { runRerunFromModule } from "./run-rerun-from.js";
+import { runTimeoutModule } from "./run-timeout.js";
+import { runTransitionModule } from "./run-transition.js";
+import { scheduleFireDueModule } from "./schedule-fire-due.js";
+import { stagePollSuspendedModule } from "./stage-poll-suspended.js";
+import { stageWakeModule } from "./stage-wake.js";
+
+export type { JobExecuteCommand, JobExecuteResult } from "./job-execute/index.js";
+export type { JobHeartbeatCommand, JobHeartbeatResult } from "./job-heartbeat.js";
+export type { LeaseReapStaleCommand, LeaseReapStaleResult } from "./lease-reap-stale.js";
+export type { OutboxFlushCommand, OutboxFlushResult } from "./outbox-flush.js";
+export type {
+  OutboxReplayDeadLettersCommand,
+  OutboxReplayDeadLettersResult,
+  PluginReplayDlqCommand,
+} from "./outbox-replay-dead-letters.js";
+export type { RunCancelCommand, RunCancelResult } from "./run-cancel.js";
+export type { RunClaimPendingCommand, RunClaimPendingResult } from "./run-claim-pending.js";
+export type { RunCreateCommand, RunCreateResult } from "./run-create.js";
+export type { RunReapStuckCommand, RunReapStuckResult } from "./run-reap-stuck.js";
+export type { RunRerunFromCommand, RunRerunFromResult } from "./run-rerun-from.js";
+export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
+export type { RunTransitionCommand, RunTransitionResult } from "./run-transition.js";
+export type { ScheduleFireDueCommand, ScheduleFireDueResult } from "./schedule-fire-due.js";
+export type {
+  StagePollSuspendedCommand,
+  StagePollSuspendedResult,
+} from "./stage-poll-suspended.js";
+export type { StageWakeCommand, StageWakeResult } from "./stage-wake.js";
+
+/** Every command module; the kernel dispatches exactly these. */
+export const COMMANDS = [
+  runCreateModule,
+  runClaimPendingModule,
+  jobExecuteModule,
+  jobHeartbeatModule,
+  runTransitionModule,
+  stagePollSuspendedModule,
+  leaseReapStaleModule,
+  runReapStuckModule,
+  outboxFlushModule,
+  runCancelModule,
+  runRerunFromModule,
+  outboxReplayDeadLettersModule,
+  pluginReplayDlqModule,
+  scheduleFireDueModule,
+  stageWakeModule,
+  runTimeoutModule,
+] as const;
+
+type AnyCommandModule = (typeof COMMANDS)[number];
+
+/** Every command, by `type`, with its result. */
+export type CommandMap = {
+  [M in AnyCommandModule as M["type"]]: [CommandOf<M>, ResultOf<M>];
+};
+
+/** A command type. */
+export type CommandType = keyof CommandMap;
+/** Any command. */
+export type Command = CommandMap[CommandType][0];
+/** The result of a command of type `T`. */
+export type CommandResult<T extends CommandType> = CommandMap[T][1];
+
+/** The module of each command type (a null-prototype table: only own keys are types). */
+export const COMMAND_MODULES: Readonly<Record<CommandType, CommandModule>> = Object.freeze(
+  Object.assign(
+    Object.create(null) as Record<CommandType, CommandModule>,
+    Object.fromEntries(COMMANDS.map((m) => [m.type, m as unknown as CommandModule])),
+  ),
+);
+
+/** The zod schema of each command type. */
+export const COMMAND_SCHEMAS: Readonly<Record<CommandType, CommandModule["schema"]>> =
+  Object.fromEntries(COMMANDS.map((m) => [m.type, m.schema])) as Record<
+    CommandType,
+    CommandModule["schema"]
+  >;
+
+/**
+ * Whether `command` certainly passes the schema of `type` (its module's fast check). `false`
+ * means "ask zod", not "invalid"; a check that throws (a throwing getter) also answers `false`.
+ */
+export function isWellFormedCommand(type: CommandType, command: unknown): boolean {
+  if (typeof command !== "object" || command === null || Array.isArray(command)) return false;
+  try {
+    return COMMAND_MODULES[type].isWellFormed(command as Record<string, unknown>);
+  } catch {
+    return false;
+  }
+}

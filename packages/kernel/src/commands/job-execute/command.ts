@@ -1,0 +1,49 @@
+/** The `job.execute` command and its result. */
+import type { DequeuedJob, RunStatus } from "../../records.js";
+
+/** Executes one dequeued job (one stage attempt) and commits its result. */
+export interface JobExecuteCommand {
+  type: "job.execute";
+  workerId: string;
+  job: DequeuedJob;
+  /** Aborts the stage (host shutdown or timeout); it is linked to `ctx.signal`. */
+  signal?: AbortSignal;
+  /**
+   * How many of the jobs this stage starts (the next group's) the worker will run itself,
+   * right after the commit (default 0). They are enqueued already leased to `workerId` and
+   * returned in `next`, each with a snapshot of the run, so continuing a run costs no dequeue
+   * and no read. The worker must execute (or `release`) every job it gets back.
+   */
+  continueWith?: number;
+  /** Lease of the jobs handed back by `continueWith` (default: the kernel's `jobLeaseMs`); use the host's own. */
+  leaseMs?: number;
+}
+
+/** Result of `job.execute`. */
+export type JobExecuteResult =
+  | {
+      outcome: "completed";
+      workflowRunId: string;
+      stageId: string;
+      runStatus: RunStatus;
+      /** Jobs leased to this worker to run next (see `continueWith`). */
+      next?: DequeuedJob[];
+    }
+  | { outcome: "suspended"; workflowRunId: string; stageId: string; nextPollAt: Date }
+  | {
+      outcome: "retrying";
+      workflowRunId: string;
+      stageId: string;
+      retryAt: Date;
+      error: { code: string; message: string };
+    }
+  | {
+      outcome: "failed";
+      workflowRunId: string;
+      stageId: string;
+      error: { code: string; message: string };
+    }
+  /** The run was cancelled or has ended; nothing was written for the stage. */
+  | { outcome: "cancelled"; workflowRunId: string; stageId: string }
+  /** The stage was already settled (duplicate delivery) or the job was stale; nothing changed. */
+  | { outcome: "skipped"; workflowRunId: string; stageId: string; reason: string };

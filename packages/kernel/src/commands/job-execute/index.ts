@@ -1,0 +1,272 @@
+/**
+ * `job.execute`: runs one stage attempt and commits its result in one transaction.
+ *
+ * Reads (outside any transaction): the run and its stage records — one call each — plus
+ * earlier outputs the kernel's cache does not hold. Writes: one transaction with the stage's
+ * result, its events and logs, the job's settlement and, when the stage closes its group, the
+ * next group's jobs or the run's completion.
+ */
+
+import { z } from "zod";
+import { decodeValue } from "../../codec.js";
+import { isRoute, isSleep } from "../../dsl/flow.js";
+import { isSuspendResult } from "../../dsl/stage.js";
+import { NonRetryableError, toStoredError } from "../../errors.js";
+import type { KernelDeps } from "../../internal/kernel-deps.js";
+import { inputGroupOf } from "../../internal/run/flow-control.js";
+import type { ClosingFlow } from "../../internal/run/group-close.js";
+import { nextStep } from "../../internal/run/routing.js";
+import { StageAbort } from "../../internal/stage/abort.js";
+import { createStageContext } from "../../internal/stage/context.js";
+import { commitCompleted } from "../../internal/stage/outcome.js";
+import { checkOutput, stageInput } from "../../internal/stage/output-check.js";
+import { cacheOutput, loadOutputs, prepareOutput } from "../../internal/stage/outputs.js";
+import { settleSleep } from "../../internal/stage/sleep.js";
+import { zodIssues } from "../../internal/values/zod-issues.js";
+import type { DequeuedJob, JsonObject, RunStatus, StoredError } from "../../records.js";
+import { defineCommand } from "../command.js";
+import {
+  dequeuedJob,
+  id,
+  isContinueWith,
+  isDequeuedJob,
+  isId,
+  isPositiveInt,
+  optional,
+  positiveInt,
+} from "../fields.js";
+import type { JobExecuteCommand, JobExecuteResult } from "./command.js";
+import { completedRecordOf, continuedJobs } from "./continuation.js";
+import { failUnreadableRun, isUnreadable, loadRun, targetFor, workflowStub } from "./load.js";
+import { progressWriter } from "./progress.js";
+
+export type { JobExecuteCommand, JobExecuteResult } from "./command.js";
+
+import { abortError, notCommitted, settleFailure, settleSuspend } from "./settle.js";
+
+/** Handles `job.execute`. */
+export async function jobExecute(
+  command: JobExecuteCommand,
+  deps: KernelDeps,
+): Promise<JobExecuteResult> {
+  const { job } = command;
+  const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
+  const workflow = deps.registry.getWorkflow(job.workflowId);
+  const entry = workflow?.getStage(job.stageId);
+  let loaded: Awaited<ReturnType<typeof loadRun>>;
+  try {
+    loaded = await loadRun(deps, job.snapshot, job.workflowRunId);
+  } catch (error) {
+    if (!isUnreadable(deps, error)) throw error;
+    return failUnreadableRun(deps, job, error, ids);
+  }
+  const { run, records } = loaded;
+
+  if (!run) {
+    await deps.jobTransport.fail(job, {
+      error: {
+        code: "RUN_NOT_FOUND",
+        message: `[ratchet] run ${job.workflowRunId} does not exist`,
+      },
+      now: deps.clock.now(),
+    });
+    return { outcome: "skipped", ...ids, reason: "run not found" };
+  }
+  if (run.status !== "RUNNING") {
+    await deps.jobTransport.complete(job, deps.clock.now());
+    return run.status === "CANCELLED"
+      ? { outcome: "cancelled", ...ids }
+      : { outcome: "skipped", ...ids, reason: `run is ${run.status}` };
+  }
+  const record = records.find((r) => r.stageId === job.stageId);
+  if (
+    !record ||
+    (record.status !== "PENDING" && record.status !== "RUNNING") ||
+    run.currentGroup !== record.groupIndex
+  ) {
+    await deps.jobTransport.complete(job, deps.clock.now());
+    return {
+      outcome: "skipped",
+      ...ids,
+      reason: record ? `stage is ${record.status}` : "stage record not found",
+    };
+  }
+  if (record.status === "PENDING" && record.error !== null && record.attempt >= job.attempt) {
+    // A second delivery of an attempt whose failure is committed: the job is waiting for its
+    // retry (its next attempt is `record.attempt + 1`). Running it now would skip the back-off;
+    // the job itself belongs to the retry, so it is left alone.
+    return {
+      outcome: "skipped",
+      ...ids,
+      reason: `attempt ${job.attempt} already ended; the stage waits for attempt ${record.attempt + 1}`,
+    };
+  }
+  if (!workflow || !entry) {
+    const error: StoredError = {
+      code: workflow ? "STAGE_NOT_FOUND" : "WORKFLOW_NOT_FOUND",
+      message: workflow
+        ? `[ratchet] workflow "${job.workflowId}" has no stage "${job.stageId}" on worker ${command.workerId}`
+        : `[ratchet] workflow "${job.workflowId}" is not registered on worker ${command.workerId}`,
+      stageId: job.stageId,
+    };
+    return settleFailure(
+      deps,
+      job,
+      targetFor(job, workflowStub(job.workflowId), run, record, deps.clock.now()),
+      error,
+      true,
+    );
+  }
+
+  const startedAt = deps.clock.now();
+  const target = targetFor(job, workflow, run, record, startedAt);
+  const abort = new StageAbort(command.signal);
+  const unregister = deps.inFlight.register(run.id, job.jobId, abort);
+  const progress = progressWriter(deps, target);
+  try {
+    // The group whose output is the input: the one before, or where a jump came from.
+    const fromGroup = workflow.branching
+      ? inputGroupOf(run.control, record.groupIndex)
+      : record.groupIndex - 1;
+    const earlier = records.filter(
+      (r) =>
+        (r.groupIndex < record.groupIndex || r.groupIndex === fromGroup) &&
+        r.status === "COMPLETED",
+    );
+    let outputs: Awaited<ReturnType<typeof loadOutputs>>;
+    try {
+      outputs = await loadOutputs(deps, deps.persistence, earlier);
+    } catch (error) {
+      if (!isUnreadable(deps, error)) throw error;
+      return failUnreadableRun(deps, job, error, ids);
+    }
+    const { ctx, reports } = createStageContext(deps, {
+      workflowId: workflow.id,
+      workflowRunId: run.id,
+      stageId: job.stageId,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      input: stageInput(workflow, run, fromGroup, outputs),
+      config: decodeValue((run.config as JsonObject)[job.stageId] ?? {}),
+      outputs,
+      metadata: decodeValue<Record<string, unknown>>(run.metadata),
+      runInput: run.input,
+      abort,
+      onProgress: progress.report,
+    });
+    target.reports = reports;
+
+    let result: unknown;
+    try {
+      const parsedInput = entry.stage.schemas.input.safeParse(ctx.input);
+      if (!parsedInput.success) {
+        const issues = zodIssues(parsedInput.error, "input");
+        throw new NonRetryableError(
+          `[ratchet] input of stage "${job.stageId}" is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+          { code: "STAGE_INPUT_INVALID", ...ids },
+        );
+      }
+      ctx.input = parsedInput.data;
+      result = await entry.stage.execute(ctx);
+      if (abort.aborted) throw abortError(abort.reason);
+    } catch (error) {
+      await progress.settled();
+      target.emitStarted = !progress.startedWritten();
+      if (deps.inFlight.causeOf(abort) === "cancelled") {
+        await deps.jobTransport.complete(job, deps.clock.now());
+        return { outcome: "cancelled", ...ids };
+      }
+      return settleFailure(
+        deps,
+        job,
+        target,
+        toStoredError(error, job.stageId),
+        error instanceof NonRetryableError,
+      );
+    }
+    await progress.settled();
+    target.emitStarted = !progress.startedWritten();
+
+    if (isSuspendResult(result) && entry.stage.kind === "async-batch") {
+      return settleSuspend(deps, job, target, result.state, result.pollConfig);
+    }
+    if (entry.stage.stepType === "sleep" && isSleep(result)) {
+      const slept = await settleSleep(deps, target, result, ctx.input);
+      if ("error" in slept) return settleFailure(deps, job, target, slept.error, true);
+      if (slept.outcome.kind !== "committed") return notCommitted(slept.outcome, ids);
+      return { outcome: "suspended", ...ids, nextPollAt: slept.until };
+    }
+    let flow: ClosingFlow | undefined;
+    if (workflow.branching) {
+      const routed = entry.stage.flow && isRoute(result) ? result : undefined;
+      if (routed) result = routed.output;
+      const step = nextStep(workflow, run, record.groupIndex, job.stageId, routed, startedAt);
+      if ("error" in step) return settleFailure(deps, job, target, step.error, true);
+      flow = { step, records };
+    }
+    const checked = checkOutput(entry.stage.schemas.output, result, ids);
+    if ("error" in checked) return settleFailure(deps, job, target, checked.error, true);
+    const prepared = await prepareOutput(deps, record, checked.encoded);
+    // Only a transport that stores jobs already leased can hand one to this worker safely.
+    const continueWith =
+      deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions
+        ? (command.continueWith ?? 0)
+        : 0;
+    const outcome = await commitCompleted(
+      deps,
+      target,
+      prepared,
+      checked.value,
+      continueWith > 0
+        ? {
+            workerId: command.workerId,
+            max: continueWith,
+            ...(command.leaseMs !== undefined ? { leaseMs: command.leaseMs } : {}),
+          }
+        : undefined,
+      flow,
+    );
+    if (outcome.kind === "committed") {
+      cacheOutput(deps, record.id, checked.value, prepared.bytes);
+      const next = outcome.started
+        ? continuedJobs(
+            outcome.run,
+            records,
+            completedRecordOf(record, job.attempt, prepared.ref, startedAt, outcome.run.updatedAt),
+            outcome.started,
+          )
+        : [];
+      return next.length > 0
+        ? { outcome: "completed", ...ids, runStatus: outcome.run.status, next }
+        : { outcome: "completed", ...ids, runStatus: outcome.run.status };
+    }
+    return notCommitted(outcome, ids);
+  } finally {
+    unregister();
+  }
+}
+
+/** Passes what the schema's `signal` accepts. */
+const isSignal = (v: unknown): boolean => typeof v === "object" && v !== null && "aborted" in v;
+
+/** `job.execute`: its schema, fast check and handler. */
+export const jobExecuteModule = defineCommand<JobExecuteCommand, JobExecuteResult>({
+  type: "job.execute",
+  schema: z.object({
+    type: z.literal("job.execute"),
+    workerId: id,
+    job: dequeuedJob,
+    signal: z
+      .custom<AbortSignal>((v) => typeof v === "object" && v !== null && "aborted" in v)
+      .optional(),
+    continueWith: z.number().int().min(0).max(1_000).optional(),
+    leaseMs: positiveInt.optional(),
+  }),
+  isWellFormed: (c) =>
+    isId(c.workerId) &&
+    isDequeuedJob(c.job) &&
+    optional(c.signal, isSignal) &&
+    optional(c.continueWith, isContinueWith) &&
+    optional(c.leaseMs, isPositiveInt),
+  handle: jobExecute,
+});

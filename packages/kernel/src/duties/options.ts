@@ -1,0 +1,51 @@
+/** Options of the periodic duties, and their defaults. */
+
+/** Pending runs claimed per round. */
+export const DEFAULT_MAX_CLAIMS_PER_TICK = 10;
+/** Suspended stages checked per round. */
+export const DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK = 10;
+/** Outbox events published per round. */
+export const DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK = 100;
+/** Scheduled commands fired per round. */
+export const DEFAULT_MAX_SCHEDULED_PER_TICK = 50;
+/** Grace after a lease ends before `lease.reapStale` releases the job (clock skew between hosts). */
+export const DEFAULT_STALE_LEASE_THRESHOLD_MS = 5_000;
+
+/**
+ * Limits of one round of duties. Every field is optional but `workerId`; the defaults are the
+ * constants above (and, where none is named, the command's own default).
+ */
+export interface DutyOptions {
+  /** Who claims runs, checks suspended stages, fires schedules and publishes events. */
+  workerId: string;
+  /** Runs `run.claimPending` takes per round (default {@link DEFAULT_MAX_CLAIMS_PER_TICK}). */
+  maxClaimsPerTick?: number;
+  /**
+   * How many of the claimed runs' first jobs the claim leases to `workerId` right away
+   * (`run.claimPending`'s `continueWith`; default 0). Whoever runs the round must then run
+   * them: they come back in the claim's result.
+   */
+  claimContinueWith?: number;
+  /** Lease of the jobs `claimContinueWith` hands back (default: the kernel's `jobLeaseMs`). */
+  claimLeaseMs?: number;
+  /** Suspended stages checked per round (default {@link DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK}). */
+  maxSuspendedChecksPerTick?: number;
+  /** Grace after a lease ends (default {@link DEFAULT_STALE_LEASE_THRESHOLD_MS}). */
+  staleLeaseThresholdMs?: number;
+  /** Stale jobs handled per round (default: `lease.reapStale`'s, 100). */
+  maxStaleJobsPerTick?: number;
+  /** Runs not updated for this long are examined for being stuck (default: the kernel's). */
+  stuckRunThresholdMs?: number;
+  /** Runs examined for being stuck per round (default: `run.reapStuck`'s, 50). */
+  maxStuckRunsPerTick?: number;
+  /** Scheduled commands fired per round (default {@link DEFAULT_MAX_SCHEDULED_PER_TICK}). */
+  maxScheduledPerTick?: number;
+  /** Outbox events published per round (default {@link DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK}). */
+  maxOutboxFlushPerTick?: number;
+  /**
+   * Dead-lettered events moved back to the outbox per round (default 0: off). Dead letters
+   * are kept for an operator to look at; turn this on only where the event sink's outages are
+   * known to be temporary (the deterministic simulation does).
+   */
+  replayDeadLettersPerTick?: number;
+}

@@ -1,0 +1,64 @@
+/** The kernel's tunables (`KernelConfig.options`), their defaults and their validation. */
+import { RatchetError } from "./errors.js";
+
+/** Tunables of the kernel; see `DEFAULT_KERNEL_OPTIONS` for defaults. */
+export interface KernelOptions {
+  /** Outputs whose encoded JSON is larger than this go to the blob store. */
+  inlineOutputLimitBytes: number;
+  /**
+   * Largest run input, config or metadata (and metadata value a stage sets) accepted, in UTF-8
+   * bytes of the encoded JSON; larger ones fail with `PAYLOAD_TOO_LARGE`. These are stored
+   * inline in the run row and read by every stage, so pass big data through the blob store
+   * (`ctx.storage`) and a key instead. `Infinity` turns the check off.
+   */
+  maxPayloadBytes: number;
+  /** Byte budget of the per-kernel cache of decoded stage outputs. */
+  outputCacheBytes: number;
+  /** Attempts of a stage that sets no retry policy. */
+  defaultMaxAttempts: number;
+  /** Job lease handed out by hosts; also the grace used by `lease.reapStale`. */
+  jobLeaseMs: number;
+  /** Lease on a suspended stage while one host checks it. */
+  pollLeaseMs: number;
+  /** Lease on outbox events while one host publishes them. */
+  outboxLeaseMs: number;
+  /** Publish attempts of an outbox event before it goes to the dead-letter queue. */
+  outboxMaxRetries: number;
+  /** First delay after a failed publish; doubles per retry, capped at 5 minutes. */
+  outboxRetryBaseMs: number;
+  /** `run.reapStuck` looks at runs not updated for this long. */
+  stuckRunThresholdMs: number;
+  /** At most one progress write per stage per this interval. */
+  progressThrottleMs: number;
+}
+
+/** Default kernel options. */
+export const DEFAULT_KERNEL_OPTIONS: KernelOptions = {
+  inlineOutputLimitBytes: 16 * 1024,
+  maxPayloadBytes: 2 * 1024 * 1024,
+  outputCacheBytes: 32 * 1024 * 1024,
+  defaultMaxAttempts: 3,
+  jobLeaseMs: 30_000,
+  pollLeaseMs: 30_000,
+  outboxLeaseMs: 30_000,
+  outboxMaxRetries: 10,
+  outboxRetryBaseMs: 1_000,
+  stuckRunThresholdMs: 60_000,
+  progressThrottleMs: 1_000,
+};
+
+/**
+ * The options in force: `overrides` over {@link DEFAULT_KERNEL_OPTIONS}, checked. Throws
+ * `INVALID_OPTIONS` naming the field for a value the kernel cannot work with.
+ */
+export function resolveKernelOptions(overrides: Partial<KernelOptions> | undefined): KernelOptions {
+  const options: KernelOptions = { ...DEFAULT_KERNEL_OPTIONS, ...overrides };
+  if (!(typeof options.maxPayloadBytes === "number" && options.maxPayloadBytes > 0)) {
+    throw new RatchetError(
+      "INVALID_OPTIONS",
+      `[ratchet] options.maxPayloadBytes must be a number of bytes above 0 (or Infinity), got ${String(options.maxPayloadBytes)}`,
+      { field: "options.maxPayloadBytes" },
+    );
+  }
+  return options;
+}
