@@ -3,6 +3,7 @@
  * executing a job with heartbeats and a timeout — so both behave the same.
  */
 export * from "./defaults.js";
+export { HOST_ERROR_CODES, type HostErrorCode, isHostErrorCode } from "./error-codes.js";
 export { type ExecuteJobOptions, executeJob } from "./execute-job.js";
 export { HeartbeatGroup } from "./heartbeats.js";
 export {

@@ -7,6 +7,11 @@
 /** What `runMaintenanceTick()` returns (from `@ratchet/host-common`). */
 export type { DutyFailure, MaintenanceTickResult } from "@ratchet/host-common";
 export { DEFAULT_CONCURRENCY, DEFAULT_TIME_BUDGET_MS } from "./defaults.js";
+export {
+  isServerlessHostErrorCode,
+  SERVERLESS_HOST_ERROR_CODES,
+  type ServerlessHostErrorCode,
+} from "./error-codes.js";
 export { InvalidHostOptionsError, type ReportedError } from "./errors.js";
 export { createServerlessHost, type ServerlessHost } from "./host.js";
 export {

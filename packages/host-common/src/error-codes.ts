@@ -1,0 +1,32 @@
+/**
+ * Every error `code` `@ratchet/host-common` raises or reports, as a list and as a union type.
+ *
+ * Kept complete by test/error-codes.test.ts, which scans this package's source for
+ * code-shaped string literals and fails naming any code missing here (or listed here and no
+ * longer used).
+ */
+
+/**
+ * The error codes of `@ratchet/host-common` (and so of every host built on it), each with when
+ * it happens. The kernel's own codes (`ErrorCode` of `@ratchet/kernel`) pass through unchanged.
+ */
+export const HOST_ERROR_CODES = [
+  /** `executeJob`: a stage ran past its job's `timeoutMs`; the attempt fails with it (retried). */
+  "STAGE_TIMEOUT",
+  /** `HeartbeatGroup`: a heartbeat found this worker no longer holds the job's lease (abort). */
+  "LEASE_LOST",
+  /** `HeartbeatGroup`: a heartbeat found the job's run cancelled or ended (abort reason). */
+  "RUN_CANCELLED",
+  /** `runMaintenanceTick`: a duty threw an error without a string `code` of its own. */
+  "DUTY_FAILED",
+] as const;
+
+/** One of the {@link HOST_ERROR_CODES}: a stable `code` a host raises or reports. */
+export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
+
+const CODES: ReadonlySet<string> = new Set(HOST_ERROR_CODES);
+
+/** Whether `value` is one of the {@link HostErrorCode}s. */
+export function isHostErrorCode(value: unknown): value is HostErrorCode {
+  return typeof value === "string" && CODES.has(value);
+}

@@ -1,0 +1,27 @@
+/**
+ * Every error `code` `@ratchet/host-node` raises, as a list and as a union type.
+ *
+ * Kept complete by test/error-codes.test.ts, which scans this package's source for
+ * code-shaped string literals and fails naming any code missing here (or listed here and no
+ * longer used).
+ */
+
+/**
+ * The error codes of `@ratchet/host-node`, each with when it happens. Jobs it runs can also
+ * fail with the codes of `@ratchet/host-common` (`HostErrorCode`, e.g. `STAGE_TIMEOUT`) and of
+ * the kernel (`ErrorCode`).
+ */
+export const NODE_HOST_ERROR_CODES = [
+  /** `createNodeHost`: no kernel or job transport, or a bad number option (e.g. `leaseMs` <= 0). */
+  "INVALID_HOST_OPTIONS",
+] as const;
+
+/** One of the {@link NODE_HOST_ERROR_CODES}: a stable `code` the Node host raises. */
+export type NodeHostErrorCode = (typeof NODE_HOST_ERROR_CODES)[number];
+
+const CODES: ReadonlySet<string> = new Set(NODE_HOST_ERROR_CODES);
+
+/** Whether `value` is one of the {@link NodeHostErrorCode}s. */
+export function isNodeHostErrorCode(value: unknown): value is NodeHostErrorCode {
+  return typeof value === "string" && CODES.has(value);
+}
