@@ -93,6 +93,7 @@ export {
   type GroupNext,
   type WorkflowGraphDefinition,
 } from "./dsl/workflow-graph.js";
+export * from "./duties/index.js";
 export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
