@@ -94,6 +94,7 @@ export {
   type WorkflowGraphDefinition,
 } from "./dsl/workflow-graph.js";
 export * from "./duties/index.js";
+export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
