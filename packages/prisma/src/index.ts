@@ -5,7 +5,9 @@
  * - `createSqliteStack({ file })` / `createPostgresStack({ url })`: every storage port for
  *   `createKernel`, migrated and ready.
  * - `createPrismaPersistence`, `createPrismaJobQueue`, `createPrismaScheduler`,
- *   `createPrismaBlobStore`: the ports one by one, over a Prisma client you create.
+ *   `createPrismaBlobStore`: the ports one by one, over a Prisma client you create;
+ *   `createPrismaRunQueries`: the read-side queries tools list and show runs with (also the
+ *   stacks' `queries`).
  * - `migrate(prisma)`: applies the bundled migrations (idempotent; concurrent starters
  *   serialise).
  */
@@ -27,6 +29,7 @@ export { createPrismaJobQueue } from "./job-transport/index.js";
 export { MIGRATIONS, MigrationError, type MigrationErrorCode, migrate } from "./migrate/index.js";
 export { createPrismaPersistence } from "./persistence/index.js";
 export type { DatabaseProvider } from "./provider.js";
+export { createPrismaRunQueries } from "./run-queries/index.js";
 export { createPrismaScheduler } from "./scheduler/index.js";
 export type { PrismaAdapterOptions } from "./sql/prisma-executor.js";
 export type { RawClient, RawRootClient } from "./sql/raw-client.js";

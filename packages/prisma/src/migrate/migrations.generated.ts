@@ -230,6 +230,16 @@ ADD COLUMN     "control" TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("status", "concurrency_key");
 `,
     },
+    {
+      id: "0005_runs_newest_first",
+      checksum: "a534ca68960467d36f2d568340570465b633fc05f2c1ff5c277e5836b291de44",
+      sql: `-- CreateIndex
+-- Newest-first run listings (RunQueries.listRuns). A plain CREATE INDEX holds writes to
+-- ratchet_runs while it builds (1.4 s for a million narrow rows here); CONCURRENTLY cannot run in
+-- the migrator's transaction.
+CREATE INDEX "ratchet_runs_created_idx" ON "ratchet_runs"("created_at", "id");
+`,
+    },
   ],
   sqlite: [
     {
@@ -490,6 +500,13 @@ CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id",
 CREATE INDEX "ratchet_runs_concurrency_idx" ON "ratchet_runs"("status", "concurrency_key");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+`,
+    },
+    {
+      id: "0005_runs_newest_first",
+      checksum: "cf4f574a2b9cf766e3162a47c72799d1be2ba6353133345994f544aa9be31655",
+      sql: `-- CreateIndex
+CREATE INDEX "ratchet_runs_created_idx" ON "ratchet_runs"("created_at", "id");
 `,
     },
   ],

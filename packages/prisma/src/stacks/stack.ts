@@ -2,11 +2,12 @@
  * What the stack helpers return: every port `createKernel` needs from storage, over one
  * Prisma client and one shared executor.
  */
-import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
+import type { BlobStore, JobTransport, Persistence, RunQueries, Scheduler } from "@ratchet/kernel";
 import { blobStoreOver } from "../blob-store/index.js";
 import { jobQueueOver } from "../job-transport/index.js";
 import { persistenceOver } from "../persistence/index.js";
 import type { DatabaseProvider } from "../provider.js";
+import { runQueriesOver } from "../run-queries/index.js";
 import { schedulerOver } from "../scheduler/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
@@ -21,6 +22,8 @@ export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
   jobTransport: JobTransport;
   scheduler: Scheduler;
   blobStore: BlobStore;
+  /** Read-side queries over the same database, for tools that show runs (not for `createKernel`). */
+  queries: RunQueries;
   /** Migrations applied when the stack was created. */
   migrationsApplied: string[];
   /**
@@ -35,11 +38,12 @@ export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
 /** Builds the ports over an executor. */
 export function portsOver(
   db: SqlExecutor,
-): Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore"> {
+): Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore" | "queries"> {
   return {
     persistence: persistenceOver(db),
     jobTransport: jobQueueOver(db),
     scheduler: schedulerOver(db),
     blobStore: blobStoreOver(db),
+    queries: runQueriesOver(db),
   };
 }

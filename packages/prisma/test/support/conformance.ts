@@ -1,5 +1,5 @@
 /**
- * Runs the kernel's four conformance suites against a Prisma stack, with SQL backdoors: over
+ * Runs the kernel's conformance suites against a Prisma stack, with SQL backdoors: over
  * the stack's own driver (`pg` / better-sqlite3), or over the stack's Prisma client (the ports
  * `createPrismaPersistence(prisma)` and friends build for a client the caller created).
  */
@@ -8,6 +8,7 @@ import {
   type BlobStore,
   type JobTransport,
   type Persistence,
+  type RunQueries,
   type Scheduler,
   stageCommitterFor,
   systemClock,
@@ -16,6 +17,7 @@ import {
   blobStoreConformance,
   jobTransportConformance,
   persistenceConformance,
+  runQueriesConformance,
   schedulerConformance,
   stageCommitterConformance,
 } from "@ratchet/kernel/testing";
@@ -23,6 +25,7 @@ import {
   createPrismaBlobStore,
   createPrismaJobQueue,
   createPrismaPersistence,
+  createPrismaRunQueries,
   createPrismaScheduler,
   type PrismaStack,
 } from "../../src/index.js";
@@ -40,6 +43,7 @@ type Ports = {
   jobTransport: JobTransport;
   scheduler: Scheduler;
   blobStore: BlobStore;
+  queries: RunQueries;
 };
 
 function prismaClientPorts(stack: PrismaStack): Ports {
@@ -49,6 +53,7 @@ function prismaClientPorts(stack: PrismaStack): Ports {
     jobTransport: createPrismaJobQueue(stack.prisma, options),
     scheduler: createPrismaScheduler(stack.prisma, options),
     blobStore: createPrismaBlobStore(stack.prisma, options),
+    queries: createPrismaRunQueries(stack.prisma, options),
   };
 }
 
@@ -120,6 +125,13 @@ export function registerConformance(
         backdoor: schedulerBackdoor(h.reader),
         close,
       };
+    },
+  });
+  runQueriesConformance({
+    name,
+    create: async () => {
+      const h = await fresh();
+      return { persistence: h.stack.persistence, queries: h.stack.queries, close };
     },
   });
   blobStoreConformance({

@@ -36,7 +36,7 @@ function expectCorrupt(error: unknown, table: string, column: string, rowId: str
   expect((error as Error).message).toContain(`${table}.${column}`);
 }
 
-/** Registers the corrupt-column read test. */
+/** Registers the corrupt-column read tests. */
 export function readTests(harness: () => StackHarness): void {
   it("reading a corrupt JSON column fails with CORRUPT_ROW naming table, column and row; other runs read fine", async () => {
     const h = harness();
@@ -143,5 +143,33 @@ export function readTests(harness: () => StackHarness): void {
     }
     // Put back, the run reads as before.
     expect((await persistence.getRun(a))?.output).toEqual({ n: 20 });
+  });
+
+  it("run queries page past runs they cannot read (a whole page, the last of a page); getRun reports CORRUPT_ROW", async () => {
+    const h = harness();
+    await h.truncate();
+    const t = kernelOn(h);
+    const runs: string[] = [];
+    for (let n = 1; n <= 5; n++) {
+      runs.push(await create(t, n));
+      t.clock.advance(1_000);
+    }
+    const bad = [runs[1], runs[2]] as string[];
+    for (const id of bad) await corrupt(h, "ratchet_runs", "config", "{", { key: "id", id });
+    const readable = runs.filter((id) => !bad.includes(id)).reverse();
+    // Newest first the bad runs are the 3rd and 4th. Page size 2: the second page holds
+    // nothing readable and still leads on; 3: the last run of the first page is a bad one.
+    for (const limit of [2, 3]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await h.stack.queries.listRuns({ limit, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.runs.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(readable);
+    }
+    const error = await rejection(h.stack.queries.getRun(bad[0] as string));
+    expectCorrupt(error, "ratchet_runs", "config", bad[0] as string);
   });
 }
