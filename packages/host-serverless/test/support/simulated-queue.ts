@@ -53,10 +53,6 @@ export class SimulatedQueue {
       await transport.enqueue(jobs, scope);
       this.send(jobs);
     };
-    wrapped.enqueueParallel = async (jobs, scope) => {
-      await transport.enqueueParallel(jobs, scope);
-      this.send(jobs);
-    };
     return wrapped;
   }
 
