@@ -114,3 +114,12 @@ export const DUTIES: readonly Duty[] = [
   replayDeadLetters,
   outbox,
 ] as readonly Duty[];
+
+/** The command the duty `name` dispatches under `options` (`undefined`: the duty is off). */
+export function dutyCommand<N extends DutyName>(
+  name: N,
+  options: DutyOptions,
+): CommandMap[DutyCommands[N]][0] | undefined {
+  const duty = DUTIES.find((d) => d.name === name) as Duty<N> | undefined;
+  return duty?.command(options);
+}

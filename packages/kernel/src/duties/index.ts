@@ -1,5 +1,5 @@
 /** The periodic duties of a host: the one list, its options and a runner. */
-export { DUTIES, type Duty, type DutyCommands, type DutyName } from "./duties.js";
+export { DUTIES, type Duty, type DutyCommands, type DutyName, dutyCommand } from "./duties.js";
 export {
   DEFAULT_MAX_CLAIMS_PER_TICK,
   DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,

@@ -4,6 +4,7 @@
  * back-offs, polls and schedules come due.
  */
 import type { JobExecuteResult } from "../commands/index.js";
+import { runDuties } from "../duties/run-duties.js";
 import type { Kernel } from "../kernel.js";
 import type { Clock } from "../ports/clock.js";
 import type { JobTransport } from "../ports/job-transport.js";
@@ -41,7 +42,10 @@ export interface DriveOptions {
 
 /** Drives a kernel deterministically. */
 export interface Driver {
-  /** One round: claim, dequeue + execute, poll, fire schedules, reap, flush the outbox. */
+  /**
+   * One round: the hosts' duties (`runDuties`) in their order, with a dequeue and the jobs it
+   * took run right after the claim.
+   */
   tick(): Promise<TickResult>;
   /** Ticks until the run is terminal; returns its final record. Throws if it never ends. */
   runToCompletion(workflowRunId: string, options?: DriveOptions): Promise<RunRecord>;
@@ -67,46 +71,48 @@ export function createDriver(config: DriverConfig): Driver {
   const batchSize = config.batchSize ?? 10;
 
   const tick = async (): Promise<TickResult> => {
-    const claim = await kernel.dispatch({
-      type: "run.claimPending",
-      workerId,
-      maxClaims: batchSize,
-    });
-    const jobs = await jobTransport.dequeue({
-      workerId,
-      limit: batchSize,
-      leaseMs: kernel.options.jobLeaseMs,
-      now: clock.now(),
-    });
     const executed: JobExecuteResult[] = [];
-    for (const job of jobs)
-      executed.push(await kernel.dispatch({ type: "job.execute", workerId, job }));
-    const polled = await kernel.dispatch({
-      type: "stage.pollSuspended",
-      workerId,
-      maxChecks: batchSize,
-    });
-    const fired = await kernel.dispatch({ type: "schedule.fireDue", workerId });
-    const reaped = await kernel.dispatch({ type: "lease.reapStale" });
-    const published = await kernel.dispatch({ type: "outbox.flush", workerId });
+    // The hosts' duty list; the jobs come between the claim and the rest, as on a host whose
+    // job loop runs while its maintenance tick goes on.
+    const round = await runDuties(
+      kernel,
+      {
+        workerId,
+        maxClaimsPerTick: batchSize,
+        maxSuspendedChecksPerTick: batchSize,
+        staleLeaseThresholdMs: 0,
+      },
+      {
+        afterDuty: async (name) => {
+          if (name !== "claim") return;
+          const jobs = await jobTransport.dequeue({
+            workerId,
+            limit: batchSize,
+            leaseMs: kernel.options.jobLeaseMs,
+            now: clock.now(),
+          });
+          for (const job of jobs)
+            executed.push(await kernel.dispatch({ type: "job.execute", workerId, job }));
+        },
+      },
+    );
+    const { claim, poll, reapStale, reapStuck, schedule, outbox } = round.results;
+    const claimed = claim?.claimed.length ?? 0;
+    const polled = poll?.checked ?? 0;
+    const fired = schedule?.fired ?? 0;
+    const published = outbox?.published ?? 0;
     const busy =
-      claim.claimed.length +
-        claim.failed.length +
+      claimed +
+        (claim?.failed.length ?? 0) +
         executed.length +
-        polled.checked +
-        fired.fired +
-        reaped.released +
-        reaped.failed +
-        published.published >
+        polled +
+        fired +
+        (reapStale?.released ?? 0) +
+        (reapStale?.failed ?? 0) +
+        (reapStuck?.repaired.length ?? 0) +
+        published >
       0;
-    return {
-      claimed: claim.claimed.length,
-      executed,
-      polled: polled.checked,
-      fired: fired.fired,
-      published: published.published,
-      busy,
-    };
+    return { claimed, executed, polled, fired, published, busy };
   };
 
   const drive = async (

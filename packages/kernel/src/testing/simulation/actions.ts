@@ -4,6 +4,7 @@
  * the commands a host runs (claim, execute, poll, fire schedules, reap, flush, heartbeat) or
  * resume a paused one.
  */
+import { type DutyName, dutyCommand } from "../../duties/duties.js";
 import type { Kernel } from "../../kernel.js";
 import { type DequeuedJob, isTerminalRunStatus } from "../../records.js";
 import { SimulationCore, type Task, type Worker } from "./core.js";
@@ -86,23 +87,15 @@ export abstract class SimulationActions extends SimulationCore {
       case 1:
         return this.task(worker, "execute", (k, t) => this.executeNext(k, t, worker));
       case 2:
-        return this.simple(worker, "stage.pollSuspended", (k) =>
-          k.dispatch({ type: "stage.pollSuspended", workerId: worker.id }),
-        );
+        return this.duty(worker, "poll");
       case 3:
-        return this.simple(worker, "schedule.fireDue", (k) =>
-          k.dispatch({ type: "schedule.fireDue", workerId: worker.id }),
-        );
+        return this.duty(worker, "schedule");
       case 4:
-        return this.simple(worker, "lease.reapStale", (k) =>
-          k.dispatch({ type: "lease.reapStale" }),
-        );
+        return this.duty(worker, "reapStale");
       case 5:
-        return this.simple(worker, "run.reapStuck", (k) => k.dispatch({ type: "run.reapStuck" }));
+        return this.duty(worker, "reapStuck");
       case 6:
-        return this.simple(worker, "outbox.flush", (k) =>
-          k.dispatch({ type: "outbox.flush", workerId: worker.id }),
-        );
+        return this.duty(worker, "outbox");
       case 7:
         return this.heartbeat(worker);
       default: {
@@ -151,6 +144,13 @@ export abstract class SimulationActions extends SimulationCore {
       const result = await command(k);
       this.note(`${worker.id} ${label} → ${summarise(result)}`);
     });
+  }
+
+  /** Runs one of the hosts' duties (from the kernel's duty list) with its default limits. */
+  private duty(worker: Worker, name: Exclude<DutyName, "claim">): Promise<void> {
+    const command = dutyCommand(name, { workerId: worker.id, staleLeaseThresholdMs: 0 });
+    if (command === undefined) return Promise.resolve();
+    return this.simple(worker, command.type, (k) => k.dispatch(command as never));
   }
 
   /** Claims pending runs, executing the jobs it continues with. */

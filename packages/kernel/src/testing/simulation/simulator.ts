@@ -5,6 +5,9 @@
  * deliveries, lease expiry, clock jumps, event-sink outages, cancellations), checks the
  * invariants after every step, then stops the faults and drives every run to its end.
  */
+import type { CommandResult } from "../../commands/index.js";
+import type { DutyOptions } from "../../duties/options.js";
+import { type DutyDispatcher, runDuties } from "../../duties/run-duties.js";
 import type { Kernel } from "../../kernel.js";
 import { type DequeuedJob, isTerminalRunStatus } from "../../records.js";
 import { SimulationActions, summarise } from "./actions.js";
@@ -27,6 +30,23 @@ import type { SimulationOptions, SimulationResult } from "./options.js";
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   return new Simulation(options).run();
 }
+
+/**
+ * The limits of a quiescent round: large batches, the claimed runs' first jobs run at once,
+ * and dead letters replayed (the fault phase's sink outages are over, and every event must be
+ * published before the simulation ends).
+ */
+const QUIESCENT_DUTY_LIMITS = (workerId: string): DutyOptions => ({
+  workerId,
+  maxClaimsPerTick: 50,
+  claimContinueWith: 1,
+  maxSuspendedChecksPerTick: 100,
+  staleLeaseThresholdMs: 0,
+  maxStuckRunsPerTick: 100,
+  maxScheduledPerTick: 100,
+  replayDeadLettersPerTick: 100,
+  maxOutboxFlushPerTick: 1_000,
+});
 
 /** One simulation: the fault phase, then the quiescent phase that drives every run to its end. */
 class Simulation extends SimulationActions {
@@ -88,46 +108,34 @@ class Simulation extends SimulationActions {
     if (broken) this.fail(broken.invariant, `${broken.detail} (after ${round} quiescent rounds)`);
   }
 
-  /** One round of everything a host does. */
+  /** One round of everything a host does: the hosts' duty list, with jobs run after the claim. */
   private async duties(kernel: Kernel, task: Task, worker: Worker): Promise<void> {
-    const dispatch = async <R>(label: string, run: () => Promise<R>): Promise<R> => {
-      this.result.commands++;
-      const result = await run();
-      this.note(`${worker.id} ${label} → ${summarise(result)}`);
-      return result;
+    const noting: DutyDispatcher = {
+      dispatch: async (command) => {
+        this.result.commands++;
+        const result = await kernel.dispatch(command);
+        this.note(`${worker.id} ${command.type} → ${summarise(result)}`);
+        return result as never;
+      },
     };
-    const claimed = await dispatch("run.claimPending", () =>
-      kernel.dispatch({
-        type: "run.claimPending",
-        workerId: worker.id,
-        maxClaims: 50,
-        continueWith: 1,
-      }),
-    );
-    for (const job of claimed.jobs ?? [])
-      await this.execute(kernel, task, worker, job, "continued");
-    const jobs = await worker.jobTransport.dequeue({
-      workerId: worker.id,
-      limit: 50,
-      leaseMs: kernel.options.jobLeaseMs,
-      now: this.clock.now(),
+    await runDuties(noting, QUIESCENT_DUTY_LIMITS(worker.id), {
+      afterDuty: async (name, result) => {
+        if (name !== "claim") return;
+        const claimed = result as CommandResult<"run.claimPending">;
+        for (const job of claimed.jobs ?? [])
+          await this.execute(kernel, task, worker, job, "continued");
+        const jobs = await worker.jobTransport.dequeue({
+          workerId: worker.id,
+          limit: 50,
+          leaseMs: kernel.options.jobLeaseMs,
+          now: this.clock.now(),
+        });
+        worker.held.push(...jobs);
+        while (worker.held.length > 0) {
+          await this.execute(kernel, task, worker, worker.held.shift() as DequeuedJob, "dequeued");
+        }
+      },
     });
-    worker.held.push(...jobs);
-    while (worker.held.length > 0) {
-      await this.execute(kernel, task, worker, worker.held.shift() as DequeuedJob, "dequeued");
-    }
-    await dispatch("stage.pollSuspended", () =>
-      kernel.dispatch({ type: "stage.pollSuspended", workerId: worker.id, maxChecks: 100 }),
-    );
-    await dispatch("schedule.fireDue", () =>
-      kernel.dispatch({ type: "schedule.fireDue", workerId: worker.id, maxCommands: 100 }),
-    );
-    await dispatch("lease.reapStale", () => kernel.dispatch({ type: "lease.reapStale" }));
-    await dispatch("run.reapStuck", () => kernel.dispatch({ type: "run.reapStuck", maxRuns: 100 }));
-    await dispatch("plugin.replayDLQ", () => kernel.dispatch({ type: "plugin.replayDLQ" }));
-    await dispatch("outbox.flush", () =>
-      kernel.dispatch({ type: "outbox.flush", workerId: worker.id, maxEvents: 1_000 }),
-    );
   }
 
   /** Every run ended, every event published, no job left to run. */
