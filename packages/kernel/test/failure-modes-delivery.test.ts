@@ -131,7 +131,7 @@ describe("failure modes", () => {
     expect(results.map((r) => r.outcome).sort()).toEqual(["completed", "skipped"]);
     const late = await t.kernel.dispatch({ type: "job.execute", workerId: "worker-3", job });
     expect(late.outcome).toBe("skipped");
-    const outbox = await t.persistence.listOutboxEvents(workflowRunId);
+    const outbox = await t.queries.listEvents(workflowRunId);
     expect(outbox.filter((e) => e.type === "workflow.step.completed")).toHaveLength(1);
     expect(outbox.filter((e) => e.type === "workflow.completed")).toHaveLength(1);
     expect((await t.persistence.getRun(workflowRunId))?.status).toBe("COMPLETED");

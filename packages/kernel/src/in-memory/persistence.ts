@@ -4,11 +4,10 @@
  */
 import type { Persistence, PersistenceTransaction } from "../ports/persistence/index.js";
 import { acquireIdempotencyKey, completeIdempotencyKey } from "./idempotency.js";
-import { appendLogs, listLogs } from "./logs.js";
+import { appendLogs } from "./logs.js";
 import {
   appendOutboxEvents,
   claimOutboxEvents,
-  listOutboxEvents,
   markOutboxPublished,
   recordOutboxFailure,
   replayDeadLetters,
@@ -90,14 +89,12 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     claimSuspendedStages: (options) => run((t) => claimSuspendedStages(store, t, options)),
 
     appendLogs: (logs) => run((t) => appendLogs(store, t, logs)),
-    listLogs: (runId) => run(() => listLogs(store, runId)),
 
     appendOutboxEvents: (events) => run((t) => appendOutboxEvents(store, t, events)),
     claimOutboxEvents: (options) => run((t) => claimOutboxEvents(store, t, options)),
     markOutboxPublished: (ids, now) => run((t) => markOutboxPublished(store, t, ids, now)),
     recordOutboxFailure: (id, failure) => run((t) => recordOutboxFailure(store, t, id, failure)),
     replayDeadLetters: (limit, now) => run((t) => replayDeadLetters(store, t, limit, now)),
-    listOutboxEvents: (runId) => run(() => listOutboxEvents(store, runId)),
 
     acquireIdempotencyKey: (key, commandType, now) =>
       run((t) => acquireIdempotencyKey(store, t, key, commandType, now)),

@@ -13,6 +13,7 @@ import type { BlobStore } from "../ports/blob-store.js";
 import type { EventSink } from "../ports/event-sink.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
+import type { RunQueries } from "../ports/run-queries.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import { CollectingEventSink } from "./collecting-event-sink.js";
 import { createDriver, type Driver } from "./driver.js";
@@ -28,6 +29,8 @@ export interface TestKernelOptions {
   scheduler?: Scheduler;
   blobStore?: BlobStore;
   eventSink?: EventSink;
+  /** Read-side queries (default: the in-memory stack's; pass your own with your own persistence). */
+  queries?: RunQueries;
   options?: Partial<KernelOptions>;
   newId?: IdGenerator;
   /** Uniform in [0, 1) for retry jitter (default `Math.random`). */
@@ -45,6 +48,8 @@ export interface TestKernel {
   jobTransport: JobTransport;
   scheduler: Scheduler;
   blobStore: BlobStore;
+  /** Read-side queries (runs newest first, a run with its stages, logs, events). */
+  queries: RunQueries;
   /** The collecting sink (or the sink you passed). */
   eventSink: EventSink;
   /** Events published so far, when the default collecting sink is used. */
@@ -64,6 +69,7 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
   const scheduler = options.scheduler ?? stack.scheduler;
   const blobStore = options.blobStore ?? stack.blobStore;
   const eventSink = options.eventSink ?? events;
+  const queries = options.queries ?? stack.queries;
   const kernel = createKernel({
     persistence,
     jobTransport,
@@ -90,6 +96,7 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
     jobTransport,
     scheduler,
     blobStore,
+    queries,
     eventSink,
     events,
     clock,

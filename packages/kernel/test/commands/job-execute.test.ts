@@ -377,7 +377,7 @@ describe("job.execute", () => {
     expect(await t.blobStore.list(`runs/${workflowRunId}/storage/`)).toEqual([
       `runs/${workflowRunId}/storage/notes/a.json`,
     ]);
-    const logs = await t.persistence.listLogs(workflowRunId);
+    const logs = await t.queries.listLogs(workflowRunId);
     expect(logs).toMatchObject([
       { level: "info", message: "starting", stageId: "rich", data: { attempt: 1 } },
     ]);

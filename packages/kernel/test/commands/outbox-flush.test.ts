@@ -43,7 +43,7 @@ describe("outbox.flush and plugin.replayDLQ", () => {
       [1, 0],
       [0, 1],
     ]);
-    const [dead] = await t.persistence.listOutboxEvents(workflowRunId);
+    const [dead] = await t.queries.listEvents(workflowRunId);
     expect(dead?.dlqAt).toBeInstanceOf(Date);
     t.events.failWhen(null);
     expect(await t.kernel.dispatch({ type: "plugin.replayDLQ" })).toEqual({ replayed: 1 });

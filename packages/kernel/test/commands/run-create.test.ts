@@ -53,7 +53,7 @@ describe("run.create", () => {
       version: expect.any(Number),
       eventSeq: 1,
     });
-    const outbox = await t.persistence.listOutboxEvents(created.workflowRunId);
+    const outbox = await t.queries.listEvents(created.workflowRunId);
     expect(outbox.map((e) => [e.type, e.sequence])).toEqual([["workflow.created", 1]]);
   });
 

@@ -168,7 +168,7 @@ describe("seed: Cross-Step Metadata", () => {
       flags: { expedited: false, giftWrap: false, fulfilled: true },
     });
     expect(flags).toEqual([metadata.orderContext]);
-    const logs = await t.persistence.listLogs(runId);
+    const logs = await t.queries.listLogs(runId);
     expect(logs.map((l) => [l.stageId, l.level, l.message, l.data])).toEqual([
       [
         "fulfill",
@@ -214,7 +214,7 @@ describe("seed: Workflow Context", () => {
     const run = await t.driver.runToCompletion(runId);
     expect(decodeValue(run.output)).toEqual({ processed: true, amount: 120 });
     expect(seen).toEqual(["o-7"]);
-    const logs = await t.persistence.listLogs(runId);
+    const logs = await t.queries.listLogs(runId);
     expect(logs.map((l) => [l.stageId, l.message, l.data])).toEqual([
       ["process", "Processing order", { orderId: "o-7" }],
     ]);

@@ -60,7 +60,7 @@ describe("workflow() at run time", () => {
       signal: true,
       sameLogger: true,
     });
-    const logs = await t.persistence.listLogs(result.id);
+    const logs = await t.queries.listLogs(result.id);
     expect(logs.map((l) => [l.level, l.message])).toEqual([
       ["warn", "careful"],
       ["debug", "details"],

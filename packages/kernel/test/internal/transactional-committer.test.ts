@@ -91,9 +91,7 @@ describe("transactionalCommitter.commitMany", () => {
         run: expect.objectContaining({ status: "COMPLETED", eventSeq: 2 }),
       },
     ]);
-    expect(
-      (await stack.persistence.listOutboxEvents(run.id)).map((e) => [e.sequence, e.id]),
-    ).toEqual([
+    expect((await stack.queries.listEvents(run.id)).map((e) => [e.sequence, e.id])).toEqual([
       [1, "e-left"],
       [2, "e-right"],
     ]);

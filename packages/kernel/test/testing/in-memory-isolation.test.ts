@@ -48,7 +48,7 @@ async function scrambled<T>(promise: Promise<T>): Promise<T> {
 
 describe("in-memory store isolation", () => {
   it("nothing returned by a read or write, nor anything passed in, aliases stored state", async () => {
-    const { persistence, jobTransport, scheduler } = createInMemoryStack();
+    const { persistence, jobTransport, scheduler, queries } = createInMemoryStack();
     const input: JsonValue = { items: [{ sku: "a", qty: 1 }] };
     const newRun = () => ({
       id: "run-1",
@@ -170,8 +170,10 @@ describe("in-memory store isolation", () => {
       outputs: [
         ...(await persistence.getStageOutputs([{ runId: "run-1", stageId: "fetch" }])).entries(),
       ],
-      logs: await persistence.listLogs("run-1"),
-      outbox: await persistence.listOutboxEvents("run-1"),
+      logs: await queries.listLogs("run-1"),
+      outbox: await queries.listEvents("run-1"),
+      listed: await queries.listRuns(),
+      details: await queries.getRun("run-1"),
       key: await persistence.acquireIdempotencyKey("k", "run.create", at(6)),
       jobs: await jobTransport.activeJobsForRun("run-1"),
       job: await jobTransport.getJob("job-1"),

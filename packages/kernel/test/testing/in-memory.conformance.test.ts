@@ -63,8 +63,8 @@ runQueriesConformance({
 persistenceConformance({
   name: "in-memory",
   create: async () => {
-    const { store, persistence } = createInMemoryStack();
-    return { persistence, backdoor: persistenceBackdoor(store), close: async () => {} };
+    const { store, persistence, queries } = createInMemoryStack();
+    return { persistence, queries, backdoor: persistenceBackdoor(store), close: async () => {} };
   },
 });
 
@@ -82,13 +82,14 @@ function jobBackdoor(store: InMemoryStore) {
 stageCommitterConformance({
   name: "in-memory (its own committer)",
   create: async () => {
-    const { store, persistence, jobTransport } = createInMemoryStack();
+    const { store, persistence, jobTransport, queries } = createInMemoryStack();
     const committer = persistence.stageCommitter?.(jobTransport);
     if (!committer)
       throw new Error("the in-memory persistence offers no committer for its own transport");
     return {
       committer,
       persistence,
+      queries,
       jobTransport,
       backdoor: { ...persistenceBackdoor(store), ...jobBackdoor(store) },
       close: async () => {},
@@ -99,7 +100,7 @@ stageCommitterConformance({
 stageCommitterConformance({
   name: "in-memory (transactional committer)",
   create: async () => {
-    const { store, persistence, jobTransport, scheduler } = createInMemoryStack();
+    const { store, persistence, jobTransport, scheduler, queries } = createInMemoryStack();
     return {
       committer: transactionalCommitter({
         persistence,
@@ -109,6 +110,7 @@ stageCommitterConformance({
         newId: uuidv7Generator(systemClock),
       }),
       persistence,
+      queries,
       jobTransport,
       backdoor: { ...persistenceBackdoor(store), ...jobBackdoor(store) },
       close: async () => {},

@@ -16,7 +16,6 @@
  * Run `persistenceConformance` from `@ratchet/kernel/testing` against your adapter. Tools
  * that show runs to people read them through the optional {@link RunQueries} port.
  */
-import type { LogRecord, OutboxRecord } from "../../records.js";
 import type { JobTransport } from "../job-transport.js";
 import type { StageCommitter } from "../stage-committer.js";
 import type { TransactionScope } from "../transaction.js";
@@ -43,11 +42,6 @@ export interface Persistence extends RunStore, StageStore, LogStore, OutboxStore
    * the kernel commits completions through `withTransaction` (see ADR 0001).
    */
   stageCommitter?(jobTransport: JobTransport): StageCommitter | undefined;
-
-  /** @deprecated Read logs through {@link RunQueries.listLogs}; kept for the tests that still call it. */
-  listLogs(runId: string): Promise<LogRecord[]>;
-  /** @deprecated Read events through {@link RunQueries.listEvents}; kept for the tests that still call it. */
-  listOutboxEvents(runId: string): Promise<OutboxRecord[]>;
 }
 
 /** The view of {@link Persistence} inside a transaction; also a {@link TransactionScope}. */

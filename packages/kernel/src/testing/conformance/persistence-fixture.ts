@@ -1,5 +1,6 @@
 /** The fixture of the persistence conformance suite, and builders of the rows its tests write. */
 import type { Persistence } from "../../ports/persistence/index.js";
+import type { RunQueries } from "../../ports/run-queries.js";
 import type {
   JsonValue,
   LogRecord,
@@ -42,6 +43,8 @@ export interface PersistenceBackdoor {
 /** What `persistenceConformance` tests: a persistence over an empty store. */
 export interface PersistenceFixture extends ConformanceFixture {
   persistence: Persistence;
+  /** Run queries over the same store: the suite reads logs and events back through them. */
+  queries: RunQueries;
   /** Raw readers; without them the suite checks through the adapter only. */
   backdoor?: PersistenceBackdoor;
 }

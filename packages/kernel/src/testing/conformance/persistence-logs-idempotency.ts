@@ -7,7 +7,7 @@ import { at, sampleJson, uniqueId } from "./shared.js";
 /** Registers the log tests. */
 export function logTests(fixture: () => PersistenceFixture): void {
   it("appendLogs and listLogs round-trip every field, oldest first, per run", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     const run = await persistence.createRun(buildRun());
     const other = await persistence.createRun(buildRun());
     const log = (createdAtMs: number, fields: Partial<LogRecord>): LogRecord => ({
@@ -26,11 +26,11 @@ export function logTests(fixture: () => PersistenceFixture): void {
     await persistence.appendLogs([late, early]);
     await persistence.appendLogs([middle, { ...log(0, {}), runId: other.id }]);
 
-    const listed = await persistence.listLogs(run.id);
+    const listed = await queries.listLogs(run.id);
     expect(listed).toEqual([early, middle, late]);
     expect(listed.every((line) => line.createdAt instanceof Date)).toBe(true);
     if (backdoor) expect(await backdoor.readLogs(run.id)).toEqual([early, middle, late]);
-    expect(await persistence.listLogs(uniqueId("missing"))).toEqual([]);
+    expect(await queries.listLogs(uniqueId("missing"))).toEqual([]);
   });
 }
 

@@ -13,7 +13,7 @@ const ids = (events: readonly OutboxRecord[]) => events.map((event) => event.id)
 /** Registers the outbox tests. */
 export function outboxTests(fixture: () => PersistenceFixture): void {
   it("appendOutboxEvents stores unpublished events that listOutboxEvents returns by sequence", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     const run = await persistence.createRun(buildRun());
     const events = [
       buildEvent(run.id, 2, 20),
@@ -21,7 +21,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
       buildEvent(run.id, 3, 30),
     ];
     await persistence.appendOutboxEvents(events);
-    const listed = await persistence.listOutboxEvents(run.id);
+    const listed = await queries.listEvents(run.id);
     expect(listed.map((event) => event.sequence)).toEqual([1, 2, 3]);
     for (const event of listed) {
       const input = events.find((e) => e.id === event.id);
@@ -140,7 +140,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
   });
 
   it("markOutboxPublished stops events from being handed out again", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     const run = await persistence.createRun(buildRun());
     const e1 = buildEvent(run.id, 1, 0);
     const e2 = buildEvent(run.id, 2, 1);
@@ -152,7 +152,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     expect(
       ids(await persistence.claimOutboxEvents({ now: later, limit: 10, leaseMs: LEASE_MS })),
     ).toEqual([e2.id]);
-    const listed = await persistence.listOutboxEvents(run.id);
+    const listed = await queries.listEvents(run.id);
     expect(listed.map((event) => event.publishedAt)).toEqual([at(2 * SECOND), null]);
     expect(listed[0]?.publishedAt).toBeInstanceOf(Date);
     if (backdoor) {
@@ -187,7 +187,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
   });
 
   it("recordOutboxFailure delays the failing run's later events but not other runs' events", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     const stuck = await persistence.createRun(buildRun());
     const healthy = await persistence.createRun(buildRun());
     const s1 = buildEvent(stuck.id, 1, 1);
@@ -218,7 +218,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
       ids(await persistence.claimOutboxEvents({ now: afterLease, limit: 10, leaseMs: LEASE_MS })),
     ).toEqual([h3.id]);
     await persistence.markOutboxPublished([h3.id], afterLease);
-    const failed = (await persistence.listOutboxEvents(stuck.id))[0];
+    const failed = (await queries.listEvents(stuck.id))[0];
     expect(failed).toMatchObject({
       id: s1.id,
       retryCount: 1,
@@ -239,7 +239,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
   });
 
   it("dead-lettered events are not handed out until replayDeadLetters moves them back", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     const run = await persistence.createRun(buildRun());
     const event = buildEvent(run.id, 1, 0);
     await persistence.appendOutboxEvents([event]);
@@ -252,7 +252,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
       now,
     });
 
-    const stored = (await persistence.listOutboxEvents(run.id))[0];
+    const stored = (await queries.listEvents(run.id))[0];
     expect(stored?.dlqAt).toEqual(now);
     expect(stored?.dlqAt).toBeInstanceOf(Date);
     expect(stored).toMatchObject({ publishedAt: null, lastError: "poison" });
@@ -263,7 +263,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     ).toEqual([]);
 
     expect(await persistence.replayDeadLetters(10, much)).toBe(1);
-    expect((await persistence.listOutboxEvents(run.id))[0]?.dlqAt).toBeNull();
+    expect((await queries.listEvents(run.id))[0]?.dlqAt).toBeNull();
     expect(
       ids(await persistence.claimOutboxEvents({ now: much, limit: 10, leaseMs: LEASE_MS })),
     ).toEqual([event.id]);

@@ -13,7 +13,7 @@ import { at, RollbackProbe, sampleJson, uniqueId } from "./shared.js";
 /** Registers the transaction tests. */
 export function transactionTests(fixture: () => PersistenceFixture): void {
   it("withTransaction commits its writes, sees them itself, and resolves the callback's value", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     const run = buildRun();
     const stage = buildStage(run.id, "fetch", 0);
     const event = buildEvent(run.id, 1, 0);
@@ -34,8 +34,8 @@ export function transactionTests(fixture: () => PersistenceFixture): void {
     expect(result).toBe("committed");
     expect((await persistence.getRun(run.id))?.id).toBe(run.id);
     expect((await persistence.listStages(run.id)).map((s) => s.id)).toEqual([stage.id]);
-    expect((await persistence.listOutboxEvents(run.id)).map((e) => e.id)).toEqual([event.id]);
-    expect((await persistence.listLogs(run.id)).map((l) => l.id)).toEqual([log.id]);
+    expect((await queries.listEvents(run.id)).map((e) => e.id)).toEqual([event.id]);
+    expect((await queries.listLogs(run.id)).map((l) => l.id)).toEqual([log.id]);
     expect(await persistence.acquireIdempotencyKey(key, "run.create", at(1))).toEqual({
       status: "in_progress",
     });
@@ -49,7 +49,7 @@ export function transactionTests(fixture: () => PersistenceFixture): void {
   });
 
   it("withTransaction rolls back every write when the callback throws, and rethrows the error", async () => {
-    const { persistence, backdoor } = fixture();
+    const { persistence, backdoor, queries } = fixture();
     // Committed state the transaction will try to change.
     const existing = await persistence.createRun(buildRun());
     const existingStage = buildStage(existing.id, "fetch", 0);
@@ -62,8 +62,8 @@ export function transactionTests(fixture: () => PersistenceFixture): void {
     const before = {
       run: await persistence.getRun(existing.id),
       stages: await persistence.listStages(existing.id),
-      outbox: await persistence.listOutboxEvents(existing.id),
-      logs: await persistence.listLogs(existing.id),
+      outbox: await queries.listEvents(existing.id),
+      logs: await queries.listLogs(existing.id),
     };
     const rawBefore = backdoor && {
       run: await backdoor.readRun(existing.id),
@@ -120,10 +120,10 @@ export function transactionTests(fixture: () => PersistenceFixture): void {
     expect(await persistence.getRun(existing.id)).toEqual(before.run);
     expect(await persistence.listStages(existing.id)).toEqual(before.stages);
     expect(await persistence.listStages(fresh.id)).toEqual([]);
-    expect(await persistence.listOutboxEvents(existing.id)).toEqual(before.outbox);
-    expect(await persistence.listOutboxEvents(fresh.id)).toEqual([]);
-    expect(await persistence.listLogs(existing.id)).toEqual(before.logs);
-    expect(await persistence.listLogs(fresh.id)).toEqual([]);
+    expect(await queries.listEvents(existing.id)).toEqual(before.outbox);
+    expect(await queries.listEvents(fresh.id)).toEqual([]);
+    expect(await queries.listLogs(existing.id)).toEqual(before.logs);
+    expect(await queries.listLogs(fresh.id)).toEqual([]);
     expect(await persistence.acquireIdempotencyKey(newKey, "run.create", at(200))).toEqual({
       status: "acquired",
     });

@@ -4,6 +4,7 @@
  */
 import type { JobTransport } from "../../ports/job-transport.js";
 import type { Persistence } from "../../ports/persistence/index.js";
+import type { RunQueries } from "../../ports/run-queries.js";
 import type {
   GroupClose,
   PendingEvent,
@@ -19,6 +20,8 @@ import { at, type ConformanceFixture, type ConformanceOptions, uniqueId } from "
 export interface StageCommitterFixture extends ConformanceFixture {
   committer: StageCommitter;
   persistence: Persistence;
+  /** Run queries over the same store: the suite reads logs and events back through them. */
+  queries: RunQueries;
   jobTransport: JobTransport;
   backdoor?: PersistenceBackdoor & JobTransportBackdoor;
 }

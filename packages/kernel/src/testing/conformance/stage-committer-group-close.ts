@@ -68,12 +68,12 @@ export function groupCloseTests(fixture: () => StageCommitterFixture): void {
       nested: [1, { deep: true }],
     });
     expect((await f.jobTransport.getJob(job.jobId))?.status).toBe("COMPLETED");
-    const events = await f.persistence.listOutboxEvents(run.id);
+    const events = await f.queries.listEvents(run.id);
     expect(events.map((e) => [e.sequence, e.type])).toEqual([
       [5, "workflow.step.started"],
       [6, "workflow.step.completed"],
     ]);
-    expect((await f.persistence.listLogs(run.id)).map((l) => l.message)).toEqual(["fetched"]);
+    expect((await f.queries.listLogs(run.id)).map((l) => l.message)).toEqual(["fetched"]);
     const next = (await f.persistence.listStages(run.id)).filter((s) => s.groupIndex === 1);
     expect(next.map((s) => [s.stageId, s.status]).sort()).toEqual([
       ["index", "PENDING"],
@@ -133,13 +133,11 @@ export function groupCloseTests(fixture: () => StageCommitterFixture): void {
       output: { url: "/x" },
       completedAt: at(10),
     });
-    expect((await f.persistence.listOutboxEvents(run.id)).map((e) => [e.sequence, e.type])).toEqual(
-      [
-        [3, "workflow.step.started"],
-        [4, "workflow.step.completed"],
-        [5, "workflow.completed"],
-      ],
-    );
+    expect((await f.queries.listEvents(run.id)).map((e) => [e.sequence, e.type])).toEqual([
+      [3, "workflow.step.started"],
+      [4, "workflow.step.completed"],
+      [5, "workflow.completed"],
+    ]);
   });
 
   it("concurrent completions of a parallel group: exactly one closes it, events stay gapless", async () => {
@@ -161,7 +159,7 @@ export function groupCloseTests(fixture: () => StageCommitterFixture): void {
     expect(closing).toHaveLength(1);
     const after = await f.persistence.getRun(run.id);
     expect(after).toMatchObject({ currentGroup: 2, groupRemaining: 1, eventSeq: 12 });
-    const sequences = (await f.persistence.listOutboxEvents(run.id)).map((e) => e.sequence);
+    const sequences = (await f.queries.listEvents(run.id)).map((e) => e.sequence);
     expect(sequences).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     const joins = (await f.persistence.listStages(run.id)).filter((s) => s.stageId === "join");
     expect(joins).toHaveLength(1);

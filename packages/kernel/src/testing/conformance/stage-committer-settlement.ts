@@ -55,7 +55,7 @@ export function settlementTests(fixture: () => StageCommitterFixture): void {
     expect(result).toEqual({ kind: "stale", status: "CANCELLED" });
     expect((await f.persistence.getStage(run.id, "slow"))?.status).toBe("PENDING");
     expect((await f.jobTransport.getJob(job.jobId))?.status).toBe("COMPLETED");
-    expect(await f.persistence.listOutboxEvents(run.id)).toEqual([]);
+    expect(await f.queries.listEvents(run.id)).toEqual([]);
   });
 
   it("a completion for a group the run has left is stale", async () => {
