@@ -149,6 +149,39 @@ describe("ratchet (child process, SQLite)", () => {
     expect(text.stdout).toContain("output");
   });
 
+  it("runs pages with --limit and --cursor; a malformed cursor exits 2", async () => {
+    const paging = createSqliteFile("cli-paging");
+    try {
+      const at = (...args: string[]) => runCli([...args, "--database-url", paging.url], { cwd });
+      const create = async () => {
+        const input = JSON.stringify({ url: URL_OK });
+        const created = await at("run", "document-pipeline", "--input", input, "--quiet");
+        expect(created.code).toBe(0);
+        return created.stdout.trim();
+      };
+      const older = await create();
+      const newer = await create();
+
+      const firstPage = JSON.parse((await at("runs", "--json", "--limit", "1")).stdout);
+      expect(firstPage.runs.map((r: { id: string }) => r.id)).toEqual([newer]);
+      expect(typeof firstPage.nextCursor).toBe("string");
+      const secondPage = JSON.parse(
+        (await at("runs", "--json", "--limit", "1", "--cursor", firstPage.nextCursor)).stdout,
+      );
+      expect(secondPage.runs.map((r: { id: string }) => r.id)).toEqual([older]);
+      expect(secondPage.nextCursor).toBeNull();
+      const table = await at("runs", "--no-color", "--limit", "1");
+      expect(table.stdout.trimEnd().split("\n").at(-1)).toBe(
+        `more: ratchet runs --limit 1 --cursor ${firstPage.nextCursor}`,
+      );
+      const badCursor = await at("runs", "--cursor", "page-2");
+      expect(badCursor.code).toBe(2);
+      expect(badCursor.stderr).toContain('error [USAGE]: --cursor is not a run cursor: "page-2"');
+    } finally {
+      paging.cleanup();
+    }
+  });
+
   it("runs a workflow from a --workflows module", async () => {
     writeFileSync(
       join(cwd, "greet.mjs"),

@@ -4,7 +4,6 @@
  * process, shown stage by stage; then each run's output and a summary.
  */
 import { DEMO_URLS, documentPipeline } from "@ratchet/demo";
-import type { StageRecord } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
 import { integerOption } from "../cli/values.js";
 import { describeTarget } from "../db/target.js";
@@ -115,15 +114,13 @@ async function runDemo(context: CommandContext): Promise<number> {
           return ids;
         },
       });
-      const stagesByRun = new Map<string, StageRecord[]>();
-      for (const id of session.runIds) stagesByRun.set(id, await stack.persistence.listStages(id));
       const asyncStageIds = new Set(
         documentPipeline.groups
           .flat()
           .filter((s) => s.kind === "async-batch")
           .map((s) => s.id),
       );
-      const summary = summarize(session.runs, stagesByRun, {
+      const summary = summarize(session.runs, session.stagesByRun, {
         asyncStageIds,
         events,
         totalMs: Date.now() - started,

@@ -149,7 +149,7 @@ async function runAndWait(
     });
     const runId = session.runIds[0] ?? "";
     const run = session.runs[0];
-    const stages = await stack.persistence.listStages(runId);
+    const stages = session.stagesByRun.get(runId) ?? [];
     const order = stageIdsOf(workflow);
     if (globals.json && run) out.json(runJson(run, stages, order));
     else if (globals.quiet) out.line(runId);

@@ -1,10 +1,11 @@
 /**
- * `ratchet runs`: the newest runs as a table (or JSON), filtered by status and workflow.
+ * `ratchet runs`: the newest runs as a table (or JSON), filtered by status and workflow, a page
+ * at a time (`--cursor` continues where an earlier listing stopped).
  */
 import type { RunRecord, RunStatus } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
 import { choiceOption, integerOption, stringOption } from "../cli/values.js";
-import { listRecentRuns } from "../db/recent-runs.js";
+import { checkCursorOption, listRecentRuns, type RecentRunsQuery } from "../db/recent-runs.js";
 import { formatDuration, statusText } from "../render/format.js";
 import { renderTable } from "../render/table.js";
 import { formatTimestamp } from "../render/values.js";
@@ -20,10 +21,28 @@ const STATUSES: readonly RunStatus[] = [
   "TIMED_OUT",
 ];
 
+/** Runs listed when `--limit` is absent. */
+const DEFAULT_LIMIT = 20;
+
 function durationOf(run: RunRecord): number | null {
   return run.completedAt
     ? run.completedAt.getTime() - (run.startedAt ?? run.createdAt).getTime()
     : null;
+}
+
+/** `value` as one word of a POSIX shell command (quoted only when it has to be). */
+function shellWord(value: string): string {
+  return /^[\w.:@/+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** The command listing the page after `cursor`, with the same filters and limit. */
+function nextPageCommand(query: RecentRunsQuery, cursor: string): string {
+  const words = ["ratchet runs"];
+  if (query.status !== undefined) words.push(`--status ${query.status}`);
+  if (query.workflowId !== undefined) words.push(`--workflow ${shellWord(query.workflowId)}`);
+  if (query.limit !== DEFAULT_LIMIT) words.push(`--limit ${query.limit}`);
+  words.push(`--cursor ${shellWord(cursor)}`);
+  return words.join(" ");
 }
 
 /** `ratchet runs`. */
@@ -31,7 +50,7 @@ export const runsCommand: CommandSpec = {
   name: "runs",
   summary: "List runs, newest first",
   description:
-    "Lists the newest runs (id, workflow, status, creation time, duration, error code), optionally only those with a status or of a workflow. With --quiet only the ids are printed.",
+    "Lists the newest runs (id, workflow, status, creation time, duration, error code), optionally only those with a status or of a workflow. When more runs follow, the last line says how to list them (--cursor). With --quiet only the ids are printed.",
   positionals: [],
   options: {
     status: {
@@ -44,18 +63,26 @@ export const runsCommand: CommandSpec = {
       type: "string",
       value: "<n>",
       description: "most runs to list (1–1000)",
-      defaultText: "20",
+      defaultText: String(DEFAULT_LIMIT),
+    },
+    cursor: {
+      type: "string",
+      value: "<cursor>",
+      description: "continue after an earlier listing (the cursor it printed)",
     },
   },
   examples: ["ratchet runs", "ratchet runs --status FAILED --limit 5", "ratchet runs --json"],
   async run(context) {
     const { out, globals, options } = context;
-    const query = {
+    const query: RecentRunsQuery = {
       status: choiceOption(options, "status", STATUSES),
       workflowId: stringOption(options, "workflow"),
-      limit: integerOption(options, "limit", { min: 1, max: 1_000, fallback: 20 }),
+      limit: integerOption(options, "limit", { min: 1, max: 1_000, fallback: DEFAULT_LIMIT }),
+      cursor: checkCursorOption(stringOption(options, "cursor")),
     };
-    const runs = await withDatabase(context, (stack) => listRecentRuns(stack, query));
+    const { runs, nextCursor } = await withDatabase(context, (stack) =>
+      listRecentRuns(stack.queries, query),
+    );
     if (globals.json) {
       out.json({
         runs: runs.map((run) => ({
@@ -69,6 +96,7 @@ export const runsCommand: CommandSpec = {
           durationMs: durationOf(run),
           error: run.error,
         })),
+        nextCursor,
       });
       return ExitCode.OK;
     }
@@ -95,6 +123,7 @@ export const runsCommand: CommandSpec = {
       style,
     ))
       out.line(line);
+    if (nextCursor !== null) out.line(style.dim(`more: ${nextPageCommand(query, nextCursor)}`));
     return ExitCode.OK;
   },
 };

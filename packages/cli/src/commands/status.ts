@@ -28,9 +28,9 @@ export const statusCommand: CommandSpec = {
     const runId = context.positionals[0] ?? "";
     const { out, globals } = context;
     const { run, stages } = await withDatabase(context, async (stack) => {
-      const found = await stack.persistence.getRun(runId);
+      const found = await stack.queries.getRun(runId);
       if (!found) throw new RunNotFoundError(runId);
-      return { run: found, stages: await stack.persistence.listStages(runId) };
+      return found;
     });
     const order = stageIdsOf(builtInWorkflows().find((w) => w.id === run.workflowId));
     if (globals.json) out.json(runJson(run, stages, order));

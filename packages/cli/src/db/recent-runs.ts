@@ -1,45 +1,57 @@
 /**
- * The newest runs first, for `ratchet runs`. The persistence port lists runs oldest-updated
- * first; the newest ids are read here with the Prisma model API (the same on both generated
- * clients), then loaded through the port.
+ * The newest runs first, for `ratchet runs`: pages of the stack's `RunQueries.listRuns` until
+ * `limit` runs are in hand or none are left. A page may come back short (an adapter leaves out a
+ * run it cannot read) and still lead on, so one page is not always enough.
  */
-import type { RunRecord, RunStatus } from "@ratchet/kernel";
-import type { PrismaStack } from "@ratchet/prisma";
+import { decodeRunCursor, type RunQueries, type RunRecord, type RunStatus } from "@ratchet/kernel";
+import { UsageError } from "../cli/errors.js";
 
 /** Filter of {@link listRecentRuns}. */
 export interface RecentRunsQuery {
   status?: RunStatus | undefined;
   workflowId?: string | undefined;
   limit: number;
+  /** Start after this position (the `nextCursor` of an earlier listing). */
+  cursor?: string | undefined;
 }
 
-/** The part of a generated Prisma client used here. */
-interface RunModel {
-  run: {
-    findMany(args: {
-      where: { status?: string; workflowId?: string };
-      orderBy: Array<{ createdAt: "desc" } | { id: "desc" }>;
-      take: number;
-      select: { id: true };
-    }): Promise<Array<{ id: string }>>;
-  };
+/** Up to `limit` runs, newest first, and where the next listing starts (`null`: nothing left). */
+export interface RecentRuns {
+  runs: RunRecord[];
+  nextCursor: string | null;
 }
 
-/** Up to `limit` runs, newest first. */
+/** Checks a `--cursor` value before the database is opened; a malformed one is a usage error. */
+export function checkCursorOption(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    decodeRunCursor(cursor);
+  } catch (error) {
+    throw new UsageError(`--cursor is not a run cursor: ${JSON.stringify(cursor)}`, {
+      field: "--cursor",
+      hint: "Pass the nextCursor printed by an earlier `ratchet runs` (--json prints it too).",
+      cause: error,
+    });
+  }
+  return cursor;
+}
+
+/** Up to `query.limit` runs, newest first, after `query.cursor` when given. */
 export async function listRecentRuns(
-  stack: PrismaStack,
+  queries: RunQueries,
   query: RecentRunsQuery,
-): Promise<RunRecord[]> {
-  const client = stack.prisma as unknown as RunModel;
-  const rows = await client.run.findMany({
-    where: {
+): Promise<RecentRuns> {
+  const runs: RunRecord[] = [];
+  let cursor = query.cursor ?? null;
+  do {
+    const page = await queries.listRuns({
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.workflowId === undefined ? {} : { workflowId: query.workflowId }),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit,
-    select: { id: true },
-  });
-  const runs = await Promise.all(rows.map((row) => stack.persistence.getRun(row.id)));
-  return runs.filter((run): run is RunRecord => run !== null);
+      limit: query.limit - runs.length,
+      ...(cursor === null ? {} : { cursor }),
+    });
+    runs.push(...page.runs);
+    cursor = page.nextCursor;
+  } while (cursor !== null && runs.length < query.limit);
+  return { runs, nextCursor: cursor };
 }

@@ -4,7 +4,7 @@
  * from polled records, and waits until every run ended, the time is up, or SIGINT/SIGTERM.
  * Afterwards the host is stopped, the outbox flushed, and the last frame drawn.
  */
-import type { AnyWorkflow, Kernel, RunRecord, WorkflowEvent } from "@ratchet/kernel";
+import type { AnyWorkflow, Kernel, RunRecord, StageRecord, WorkflowEvent } from "@ratchet/kernel";
 import type { PrismaStack } from "@ratchet/prisma";
 import type { CommandContext } from "../commands/spec.js";
 import type { ProgressTracker } from "../progress/tracker.js";
@@ -37,6 +37,8 @@ export interface SessionResult {
   runIds: string[];
   /** The runs' final records. */
   runs: RunRecord[];
+  /** The final stage records of each run in `runs`, by run id. */
+  stagesByRun: ReadonlyMap<string, StageRecord[]>;
   /** The signal that interrupted the wait, if one did. */
   interruptedBy: NodeJS.Signals | undefined;
 }
@@ -72,7 +74,7 @@ export async function runAndWatch(options: SessionOptions): Promise<SessionResul
     await engine.host.start();
     engine.host.wake();
     const result = await watchRuns({
-      persistence: stack.persistence,
+      queries: stack.queries,
       tracker,
       runIds,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -80,8 +82,14 @@ export async function runAndWatch(options: SessionOptions): Promise<SessionResul
     });
     await engine.host.stop();
     await flushOutbox(engine.kernel, workerId);
-    const runs = await snapshot(stack.persistence, tracker, runIds);
-    return { outcome: result.outcome, runIds, runs, interruptedBy: interrupt.received() };
+    const final = await snapshot(stack.queries, tracker, runIds);
+    return {
+      outcome: result.outcome,
+      runIds,
+      runs: final.map((details) => details.run),
+      stagesByRun: new Map(final.map((details) => [details.run.id, details.stages])),
+      interruptedBy: interrupt.received(),
+    };
   } finally {
     interrupt.dispose();
     await engine.host.stop();

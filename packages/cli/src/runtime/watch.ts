@@ -3,12 +3,17 @@
  * `intervalMs` into the tracker (events arrive through the event sink meanwhile) until every
  * run has ended, the time is up, or `signal` aborts.
  */
-import { isTerminalRunStatus, type Persistence, type RunRecord } from "@ratchet/kernel";
+import {
+  isTerminalRunStatus,
+  type RunDetails,
+  type RunQueries,
+  type RunRecord,
+} from "@ratchet/kernel";
 import type { ProgressTracker } from "../progress/tracker.js";
 
 /** Options of {@link watchRuns}. */
 export interface WatchOptions {
-  persistence: Persistence;
+  queries: RunQueries;
   tracker: ProgressTracker;
   runIds: readonly string[];
   /** Between polls (default 150 ms). */
@@ -36,20 +41,20 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener("abort", done, { once: true });
   });
 
-/** Reads the runs and their stages once into the tracker; returns the run records. */
+/** Reads each run with its stages once into the tracker; returns what it read (runs that exist). */
 export async function snapshot(
-  persistence: Persistence,
+  queries: RunQueries,
   tracker: ProgressTracker,
   runIds: readonly string[],
-): Promise<RunRecord[]> {
-  const runs: RunRecord[] = [];
+): Promise<RunDetails[]> {
+  const found: RunDetails[] = [];
   for (const id of runIds) {
-    const run = await persistence.getRun(id);
-    if (!run) continue;
-    tracker.applySnapshot(run, await persistence.listStages(id));
-    runs.push(run);
+    const details = await queries.getRun(id);
+    if (!details) continue;
+    tracker.applySnapshot(details.run, details.stages);
+    found.push(details);
   }
-  return runs;
+  return found;
 }
 
 /** Polls until every run has ended (or time is up, or `signal` aborts). */
@@ -57,7 +62,9 @@ export async function watchRuns(options: WatchOptions): Promise<WatchResult> {
   const deadline =
     options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
   for (;;) {
-    const runs = await snapshot(options.persistence, options.tracker, options.runIds);
+    const runs = (await snapshot(options.queries, options.tracker, options.runIds)).map(
+      (details) => details.run,
+    );
     if (runs.length === options.runIds.length && runs.every((r) => isTerminalRunStatus(r.status)))
       return { outcome: "ended", runs };
     if (options.signal?.aborted) return { outcome: "aborted", runs };
