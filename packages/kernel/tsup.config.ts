@@ -3,6 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    adapter: "src/adapter.ts",
     "in-memory": "src/in-memory.ts",
     "testing/index": "src/testing/index.ts",
   },

@@ -19,7 +19,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe("neutral platform", () => {
-  for (const entry of ["index.ts", "in-memory.ts", "testing/index.ts"]) {
+  for (const entry of ["index.ts", "adapter.ts", "in-memory.ts", "testing/index.ts"]) {
     it(`bundles src/${entry} for platform "neutral" with no Node built-ins`, async () => {
       const result = await build({
         entryPoints: [join(SRC, entry)],
