@@ -5,13 +5,9 @@ import { retriesError, retryDelayMs } from "../../dsl/retry-policy.js";
 import type { PollConfig } from "../../dsl/stage.js";
 import { RatchetError, toStoredError } from "../../errors.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
-import {
-  type AttemptTarget,
-  type CommitOutcome,
-  commitFailed,
-  commitSuspended,
-  type RetryDecision,
-} from "../../internal/stage/outcome.js";
+import { commitFailed, type RetryDecision } from "../../internal/stage/commit-failed.js";
+import { commitSuspended } from "../../internal/stage/commit-suspended.js";
+import type { AttemptTarget, CommitOutcome } from "../../internal/stage/outcome.js";
 import { retryPolicyOf } from "../../internal/stage/retry.js";
 import type { DequeuedJob, JsonObject, StoredError } from "../../records.js";
 import type { JobExecuteResult } from "./command.js";

@@ -11,7 +11,9 @@ import type { RunRecord, StageRecord } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import type { ClosingFlow } from "../run/group-close.js";
 import { nextStep } from "../run/routing.js";
-import { type AttemptTarget, commitCompleted, commitFailed } from "./outcome.js";
+import { commitCompleted } from "./commit-completed.js";
+import { commitFailed } from "./commit-failed.js";
+import type { AttemptTarget } from "./outcome.js";
 import { checkOutput } from "./output-check.js";
 import { cacheOutput, prepareOutput } from "./outputs.js";
 

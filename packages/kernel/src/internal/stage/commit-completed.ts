@@ -1,0 +1,140 @@
+import type { CompletionRunUpdate, GroupClose, PendingEvent } from "../../ports/stage-committer.js";
+import type { RunRecord } from "../../records.js";
+import type { KernelDeps } from "../kernel-deps.js";
+import { writeControl } from "../run/flow-control.js";
+import { type ClosingFlow, finishClosedGroup, groupClose } from "../run/group-close.js";
+import type { Continuation } from "../run/progression.js";
+import { pendingEvent } from "../tx/unit-of-work.js";
+import { type AttemptTarget, type CommitOutcome, progressOf, stepTypeOf } from "./outcome.js";
+import type { PreparedOutput } from "./outputs.js";
+
+/** The events of a completed attempt: `workflow.step.started` (unless written already), `.completed`. */
+function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): PendingEvent[] {
+  const { run, record } = target;
+  // Payloads spelled out (no spreads): this runs for every stage.
+  const started: PendingEvent | undefined = target.emitStarted
+    ? {
+        id: deps.newId(),
+        type: "workflow.step.started",
+        payload: {
+          workflowId: run.workflowId,
+          stageId: record.stageId,
+          stepType: stepTypeOf(target),
+          attempt: target.attempt,
+          startedAt: target.startedAt.toISOString(),
+        },
+        occurredAt: now,
+      }
+    : undefined;
+  const completed: PendingEvent = {
+    id: deps.newId(),
+    type: "workflow.step.completed",
+    payload: {
+      workflowId: run.workflowId,
+      stageId: record.stageId,
+      attempt: target.attempt,
+      durationMs: now.getTime() - target.startedAt.getTime(),
+    },
+    occurredAt: now,
+  };
+  return started ? [started, completed] : [completed];
+}
+
+/**
+ * Commits a completed stage and, if it closes its group, the run's next step — through the
+ * kernel's stage committer, in one atomic step. When the group closes without a `close` the
+ * kernel could prepare (the last group is parallel, or the run's output is invalid), the run
+ * is finished by `run.transition`'s logic right after.
+ */
+export async function commitCompleted(
+  deps: KernelDeps,
+  target: AttemptTarget,
+  output: PreparedOutput,
+  decoded: unknown,
+  continuation?: Continuation,
+  flow?: ClosingFlow,
+): Promise<CommitOutcome> {
+  const now = deps.clock.now();
+  const { record, workflow, run } = target;
+  const progress = progressOf(target);
+  const close: GroupClose | null = groupClose(
+    deps,
+    run,
+    workflow,
+    record,
+    decoded,
+    now,
+    continuation,
+    flow,
+  );
+  const runUpdate: CompletionRunUpdate = {};
+  if (target.reports.metadata) runUpdate.metadata = target.reports.metadata;
+  // A step alone in its group whose decision the kernel applies after the commit keeps the
+  // decision in the run's control state, so a crash in between resumes the same way.
+  if (flow && close === null && (workflow.groups[record.groupIndex]?.length ?? 0) === 1)
+    runUpdate.control = writeControl(flow.step.decided);
+  let events = completionEvents(deps, target, now);
+  if (flow && flow.step.events.length > 0)
+    events = events.concat(
+      flow.step.events.map((e) => pendingEvent(deps, run, e.type, e.payload, now)),
+    );
+  const result = await deps.committer.commit({
+    runId: record.runId,
+    groupIndex: record.groupIndex,
+    stageRecordId: record.id,
+    stageId: record.stageId,
+    fromStatuses: target.fromStatuses,
+    attempt: target.attempt,
+    output: output.inline,
+    outputRef: output.ref,
+    startedAt: record.startedAt ?? target.startedAt,
+    ...(progress ? { progress } : {}),
+    ...(target.jobId === undefined
+      ? {}
+      : { job: { jobId: target.jobId, attempt: target.attempt } }),
+    logs: target.reports.logs,
+    events,
+    ...(runUpdate.metadata || runUpdate.control ? { runUpdate } : {}),
+    close,
+    now,
+  });
+  if (result.kind !== "committed") return result;
+  if (result.closed && close === null) {
+    const finished = await finishClosedGroup(deps, run.id);
+    return { kind: "committed", run: finished ?? { ...run, ...result.run } };
+  }
+  const closing = result.closed && close ? close.run : undefined;
+  const state = result.run;
+  // Spelled out rather than spread: one shape for every run record (see in-memory/runs.ts).
+  const committed: RunRecord = {
+    id: run.id,
+    workflowId: run.workflowId,
+    status: state.status,
+    version: state.version,
+    priority: run.priority,
+    input: run.input,
+    config: run.config,
+    metadata: target.reports.metadata
+      ? { ...run.metadata, ...target.reports.metadata }
+      : run.metadata,
+    control: closing?.control ?? runUpdate.control ?? run.control,
+    concurrencyKey: run.concurrencyKey,
+    output: closing?.output !== undefined ? closing.output : run.output,
+    error: run.error,
+    currentGroup: state.currentGroup,
+    groupRemaining: state.groupRemaining,
+    eventSeq: state.eventSeq,
+    idempotencyKey: run.idempotencyKey,
+    createdAt: run.createdAt,
+    updatedAt: state.updatedAt,
+    startedAt: run.startedAt,
+    completedAt: closing?.completedAt !== undefined ? closing.completedAt : run.completedAt,
+  };
+  return result.closed && close?.nextGroup
+    ? {
+        kind: "committed",
+        run: committed,
+        started: { stages: [...close.nextGroup.stages], jobs: [...close.nextGroup.jobs] },
+      }
+    : { kind: "committed", run: committed };
+}
