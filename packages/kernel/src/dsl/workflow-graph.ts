@@ -9,7 +9,7 @@ import { END } from "./flow.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import { findIncompatibilities } from "./schema-compat.js";
 import type { AnyStage } from "./stage.js";
-import type { AnyWorkflow, ConcurrencyLimit } from "./workflow.js";
+import type { AnyWorkflow, ConcurrencyLimit } from "./workflow-model.js";
 
 /** Where a group goes when it closes, as written: a stage id, or the end of the run. */
 export interface GroupNext {

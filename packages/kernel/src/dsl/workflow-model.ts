@@ -1,0 +1,50 @@
+/**
+ * What a built workflow is, as the kernel runs it: its groups, flow, retry and timeout
+ * settings. Both builders (`WorkflowBuilder` and `workflow()`) produce one through
+ * `buildWorkflow`.
+ */
+import type { z } from "zod";
+import type { RetryOverrides } from "./retry-policy.js";
+import type { AnyStage } from "./stage.js";
+
+/**
+ * At most `limit` runs of the workflow — or, with `key`, of the runs whose input gives the same
+ * key — are `RUNNING` at once; the others wait `PENDING` and are claimed as slots free up.
+ */
+export interface ConcurrencyLimit {
+  limit: number;
+  /** Groups runs by a key of their input (e.g. the tenant); default: one group per workflow. */
+  key?: (input: never) => string;
+}
+
+/** A built workflow, as the kernel runs it. */
+export interface Workflow<TInput = unknown, TOutput = unknown> {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: z.ZodType<TInput>;
+  readonly outputSchema: z.ZodType<TOutput>;
+  /** Execution groups in order; each holds one stage or a parallel group. */
+  readonly groups: readonly (readonly AnyStage[])[];
+  /** Lookup of a stage and its group by stage id. */
+  getStage(stageId: string): { stage: AnyStage; groupIndex: number } | undefined;
+  /** The workflow's default retry policy fields (see {@link WorkflowBuilder.defaultRetry}). */
+  readonly defaultRetry: RetryOverrides | undefined;
+  /**
+   * The retry fields that apply to a stage: its own over the workflow's default (the kernel
+   * fills in the rest from its options and `DEFAULT_RETRY`).
+   */
+  retryOf(stageId: string): RetryOverrides | undefined;
+  /** Per group: the group the run goes to when it closes, or `END` (-1). */
+  readonly flow: readonly number[];
+  /** Whether any group jumps or routes (the run then keeps control state). */
+  readonly branching: boolean;
+  /** The run ends `TIMED_OUT` this long after it started (ms), if set. */
+  readonly timeoutMs: number | undefined;
+  /** The workflow's concurrency limit, if any. */
+  readonly concurrency: ConcurrencyLimit | undefined;
+}
+
+/** Any workflow, whatever its types. */
+// biome-ignore lint/suspicious/noExplicitAny: the variance of workflow types needs `any` here
+export type AnyWorkflow = Workflow<any, any>;
