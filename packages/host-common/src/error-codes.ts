@@ -8,7 +8,9 @@
 
 /**
  * The error codes of `@ratchet/host-common` (and so of every host built on it), each with when
- * it happens. The kernel's own codes (`ErrorCode` of `@ratchet/kernel`) pass through unchanged.
+ * it happens. The kernel's own codes (`ErrorCode` of `@ratchet/kernel`) pass through unchanged,
+ * among them `DUTY_FAILED`, which `runMaintenanceTick` reports for a duty that threw without a
+ * `code` of its own (the kernel's `runDuties` names it).
  */
 export const HOST_ERROR_CODES = [
   /** `executeJob`: a stage ran past its job's `timeoutMs`; the attempt fails with it (retried). */
@@ -17,8 +19,6 @@ export const HOST_ERROR_CODES = [
   "LEASE_LOST",
   /** `HeartbeatGroup`: a heartbeat found the job's run cancelled or ended (abort reason). */
   "RUN_CANCELLED",
-  /** `runMaintenanceTick`: a duty threw an error without a string `code` of its own. */
-  "DUTY_FAILED",
 ] as const;
 
 /** One of the {@link HOST_ERROR_CODES}: a stable `code` a host raises or reports. */

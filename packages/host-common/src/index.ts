@@ -1,11 +1,19 @@
 /**
- * `@ratchet/host-common`: what the Node and serverless hosts share — one maintenance tick and
- * executing a job with heartbeats and a timeout — so both behave the same.
+ * `@ratchet/host-common`: what the Node and serverless hosts share — one maintenance tick over
+ * the kernel's duty list, the duty limits they take as options, and executing a job with
+ * heartbeats and a timeout — so both behave the same.
  */
 export * from "./defaults.js";
 export { HOST_ERROR_CODES, type HostErrorCode, isHostErrorCode } from "./error-codes.js";
 export { type ExecuteJobOptions, executeJob } from "./execute-job.js";
 export { HeartbeatGroup } from "./heartbeats.js";
+export {
+  type DutyOptionProblem,
+  findDutyOptionProblem,
+  HOST_DUTY_OPTION_FIELDS,
+  type HostDutyOptions,
+  maintenanceOptions,
+} from "./host-duty-options.js";
 export {
   type DutyFailure,
   type MaintenanceOptions,
