@@ -54,6 +54,7 @@ export async function failUnreadableRun(
   return { outcome: "failed", ...ids, error: { code: error.code, message: error.message } };
 }
 
+/** The attempt `job` makes at `record`: what its commit checks and writes. */
 export function targetFor(
   job: DequeuedJob,
   workflow: AnyWorkflow,
@@ -74,6 +75,10 @@ export function targetFor(
   };
 }
 
+/**
+ * A workflow with no stages, standing in for one this worker lacks, so the failure of a job it
+ * cannot run is committed like any other.
+ */
 export function workflowStub(workflowId: string): AnyWorkflow {
   return {
     id: workflowId,

@@ -12,6 +12,10 @@ import { retryPolicyOf } from "../../internal/stage/retry.js";
 import type { DequeuedJob, JsonObject, StoredError } from "../../records.js";
 import type { JobExecuteResult } from "./command.js";
 
+/**
+ * Commits a failed attempt: a retry after the stage's back-off while attempts remain and the
+ * policy retries the error, else the stage and run fail.
+ */
 export async function settleFailure(
   deps: KernelDeps,
   job: DequeuedJob,
@@ -42,6 +46,7 @@ export async function settleFailure(
     : { outcome: "failed", ...ids, error: plain };
 }
 
+/** Commits an async-batch stage that suspended, with its state and when to check it next. */
 export async function settleSuspend(
   deps: KernelDeps,
   job: DequeuedJob,
@@ -83,6 +88,7 @@ export async function settleSuspend(
   return { outcome: "suspended", ...ids, nextPollAt };
 }
 
+/** The result of an attempt whose commit did not happen (duplicate, superseded, run ended). */
 export function notCommitted(
   outcome: Exclude<CommitOutcome, { kind: "committed" }>,
   ids: { workflowRunId: string; stageId: string },
@@ -95,6 +101,7 @@ export function notCommitted(
   return { outcome: "skipped", ...ids, reason: `run is ${outcome.status ?? "gone"}` };
 }
 
+/** The error an aborted stage fails with: the abort's own reason when it is a Ratchet error. */
 export function abortError(reason: unknown): RatchetError {
   if (reason instanceof RatchetError) return reason;
   return new RatchetError(
