@@ -22,7 +22,7 @@ import {
 import { type PollStepOptions, pollStep, type SleepStepOptions, sleepStep } from "./wait-steps.js";
 import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
-import type { AnyWorkflow, ConcurrencyLimit, Workflow } from "./workflow-model.js";
+import type { ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
 export type { AnyWorkflow, ConcurrencyLimit, Workflow } from "./workflow-model.js";
 

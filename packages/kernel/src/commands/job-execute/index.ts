@@ -23,7 +23,7 @@ import { checkOutput, stageInput } from "../../internal/stage/output-check.js";
 import { cacheOutput, loadOutputs, prepareOutput } from "../../internal/stage/outputs.js";
 import { settleSleep } from "../../internal/stage/sleep.js";
 import { zodIssues } from "../../internal/values/zod-issues.js";
-import type { DequeuedJob, JsonObject, RunStatus, StoredError } from "../../records.js";
+import type { JsonObject, StoredError } from "../../records.js";
 import { defineCommand } from "../command.js";
 import {
   dequeuedJob,
