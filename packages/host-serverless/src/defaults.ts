@@ -1,7 +1,7 @@
 /**
- * Defaults of the serverless host. The lease, heartbeat and per-tick limits come from
- * `@ratchet/host-common`, so the Node and serverless hosts behave the same; these are the few
- * that only a serverless invocation needs.
+ * Defaults of the serverless host. The lease and heartbeat come from `@ratchet/host-common`
+ * and the maintenance tick's limits from the kernel's duty list, so the Node and serverless
+ * hosts behave the same; these are the few that only a serverless invocation needs.
  */
 
 /** Jobs one `processAvailableJobs` call runs at once: one, the safe choice for a small function. */

@@ -31,8 +31,10 @@ export interface ServerlessHost {
   /** Dequeues and runs available jobs (for a cron trigger, after the maintenance tick). */
   processAvailableJobs(options: ProcessJobsOptions): Promise<ProcessJobsResult>;
   /**
-   * Runs every periodic duty once: claim pending runs, poll suspended stages, release stale
-   * leases, repair stuck runs, fire due schedules, publish the outbox.
+   * Runs every periodic duty once, the kernel's list in its order: claim pending runs, poll
+   * suspended stages, release stale leases, repair stuck runs, fire due schedules, replay dead
+   * letters (only with `replayDeadLettersPerTick`), publish the outbox. A failing duty is
+   * reported in `failures` and does not stop the others.
    */
   runMaintenanceTick(): Promise<MaintenanceTickResult>;
   /** Counters since this host was created. */

@@ -4,21 +4,24 @@
  */
 import {
   DEFAULT_LEASE_MS,
-  DEFAULT_MAX_CLAIMS_PER_TICK,
-  DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
-  DEFAULT_MAX_SCHEDULED_PER_TICK,
-  DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK,
-  DEFAULT_STALE_LEASE_THRESHOLD_MS,
+  findDutyOptionProblem,
   HEARTBEATS_PER_LEASE,
+  type HostDutyOptions,
   type MaintenanceOptions,
+  maintenanceOptions,
 } from "@ratchet/host-common";
 import type { Clock, JobTransport, Kernel } from "@ratchet/kernel";
 import { systemClock } from "@ratchet/kernel";
 import { z } from "zod";
 import { InvalidHostOptionsError } from "./errors.js";
 
-/** Options of `createServerlessHost`. */
-export interface ServerlessHostOptions {
+/**
+ * Options of `createServerlessHost`. The limits of the maintenance tick (`maxClaimsPerTick`,
+ * `staleLeaseThresholdMs`, `maxOutboxFlushPerTick`, …) are the kernel's duty options
+ * (`DutyOptions` of `@ratchet/kernel`), with the kernel's defaults, so the Node and serverless
+ * hosts run the same duties with the same limits.
+ */
+export interface ServerlessHostOptions extends HostDutyOptions {
   kernel: Kernel;
   /** The job transport the kernel was made with (the same object). */
   jobTransport: JobTransport;
@@ -26,18 +29,12 @@ export interface ServerlessHostOptions {
   workerId: string;
   /** Lease taken on each job, renewed every `leaseMs / 3` while its stage runs (default 30 s). */
   leaseMs?: number;
-  /** Grace after a lease ends before the maintenance tick releases its job (default 5 s). */
-  staleLeaseThresholdMs?: number;
-  /** Pending runs claimed per maintenance tick (default 10). */
-  maxClaimsPerTick?: number;
-  /** Suspended stages checked per maintenance tick (default 10). */
-  maxSuspendedChecksPerTick?: number;
-  /** Outbox events published per maintenance tick (default 100). */
-  maxOutboxFlushPerTick?: number;
-  /** Scheduled commands fired per maintenance tick (default 50). */
-  maxScheduledPerTick?: number;
-  /** Runs not updated for this long are examined for repair (default: the kernel's). */
-  stuckRunThresholdMs?: number;
+  /**
+   * Dead-lettered events the maintenance tick moves back to the outbox (default 0: off).
+   * Dead letters are for an operator to look at and replay (`outbox.replayDeadLetters`) once
+   * the event sink is fixed; turn this on only where the sink's outages are known to pass.
+   */
+  replayDeadLettersPerTick?: number;
   /**
    * Where `now` for claims and dequeues comes from (default: the system clock). Pass the
    * kernel's clock when it is not the system clock, so host and kernel agree on what is due.
@@ -45,18 +42,9 @@ export interface ServerlessHostOptions {
   clock?: Clock;
 }
 
-const positiveInt = z.number().int().positive();
-const nonNegative = z.number().nonnegative();
-
-const NumericOptions = z.object({
+const HostOptions = z.object({
   workerId: z.string().min(1),
-  leaseMs: positiveInt.optional(),
-  staleLeaseThresholdMs: nonNegative.optional(),
-  maxClaimsPerTick: positiveInt.optional(),
-  maxSuspendedChecksPerTick: positiveInt.optional(),
-  maxOutboxFlushPerTick: positiveInt.optional(),
-  maxScheduledPerTick: positiveInt.optional(),
-  stuckRunThresholdMs: nonNegative.optional(),
+  leaseMs: z.number().int().positive().optional(),
 });
 
 /** Options with every default applied. */
@@ -67,12 +55,13 @@ export interface ResolvedOptions {
   leaseMs: number;
   heartbeatIntervalMs: number;
   clock: Clock;
+  /** The tick's limits as given; the kernel's duty defaults fill in the rest. */
   maintenance: MaintenanceOptions;
 }
 
 /** Checks `options` and applies the defaults; throws `INVALID_OPTIONS` naming the field. */
 export function resolveOptions(options: ServerlessHostOptions): ResolvedOptions {
-  const { kernel, jobTransport, clock, ...numeric } = options;
+  const { kernel, jobTransport, clock } = options;
   if (typeof kernel?.dispatch !== "function") {
     throw new InvalidHostOptionsError("`kernel` must be a kernel from createKernel()", "kernel");
   }
@@ -82,32 +71,28 @@ export function resolveOptions(options: ServerlessHostOptions): ResolvedOptions 
       "jobTransport",
     );
   }
-  const parsed = NumericOptions.safeParse(numeric);
+  const parsed = HostOptions.safeParse({ workerId: options.workerId, leaseMs: options.leaseMs });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join(".") ?? "options";
     throw new InvalidHostOptionsError(`option \`${field}\`: ${issue?.message}`, field);
   }
-  const o = parsed.data;
-  const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+  const problem = findDutyOptionProblem(options);
+  if (problem) {
+    throw new InvalidHostOptionsError(
+      `option \`${problem.field}\`: ${problem.message}`,
+      problem.field,
+    );
+  }
+  const { workerId } = parsed.data;
+  const leaseMs = parsed.data.leaseMs ?? DEFAULT_LEASE_MS;
   return {
     kernel,
     jobTransport,
-    workerId: o.workerId,
+    workerId,
     leaseMs,
     heartbeatIntervalMs: Math.max(1, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)),
     clock: clock ?? systemClock,
-    maintenance: {
-      workerId: o.workerId,
-      maxClaimsPerTick: o.maxClaimsPerTick ?? DEFAULT_MAX_CLAIMS_PER_TICK,
-      maxSuspendedChecksPerTick:
-        o.maxSuspendedChecksPerTick ?? DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK,
-      maxOutboxFlushPerTick: o.maxOutboxFlushPerTick ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
-      maxScheduledPerTick: o.maxScheduledPerTick ?? DEFAULT_MAX_SCHEDULED_PER_TICK,
-      staleLeaseThresholdMs: o.staleLeaseThresholdMs ?? DEFAULT_STALE_LEASE_THRESHOLD_MS,
-      ...(o.stuckRunThresholdMs === undefined
-        ? {}
-        : { stuckRunThresholdMs: o.stuckRunThresholdMs }),
-    },
+    maintenance: maintenanceOptions(workerId, options),
   };
 }

@@ -1,4 +1,6 @@
+import type { Kernel } from "@ratchet/kernel";
 import { describe, expect, it } from "vitest";
+import { createServerlessHost } from "../src/index.js";
 import { inMemoryHarness } from "./support/in-memory.js";
 import { Executions, taskWorkflow } from "./support/workflows.js";
 
@@ -55,5 +57,39 @@ describe("runMaintenanceTick", () => {
     expect(result.claimed).toBe(1);
     expect(result.eventsFlushed).toBe(0);
     expect(result.eventsFailed).toBeGreaterThan(0);
+  });
+
+  it("replays dead letters only with replayDeadLettersPerTick (off by default), before the flush", async () => {
+    const t = inMemoryHarness({ workflows: [taskWorkflow(new Executions())] });
+    const dispatched: Array<{ type: string; maxEvents?: number }> = [];
+    const kernel: Kernel = {
+      options: t.kernel.options,
+      dispatch: ((command: Parameters<Kernel["dispatch"]>[0]) => {
+        dispatched.push(command as (typeof dispatched)[number]);
+        return t.kernel.dispatch(command);
+      }) as Kernel["dispatch"],
+    };
+    const types = () => dispatched.splice(0).map((c) => c.type);
+
+    expect(await t.makeHost({ kernel }).runMaintenanceTick()).not.toHaveProperty(
+      "deadLettersReplayed",
+    );
+    expect(types()).not.toContain("outbox.replayDeadLetters");
+
+    const replaying = t.makeHost({ kernel, replayDeadLettersPerTick: 7 });
+    expect(await replaying.runMaintenanceTick()).toMatchObject({ deadLettersReplayed: 0 });
+    expect(dispatched).toContainEqual({ type: "outbox.replayDeadLetters", maxEvents: 7 });
+    expect(types().slice(-2)).toEqual(["outbox.replayDeadLetters", "outbox.flush"]);
+
+    expect(() =>
+      createServerlessHost({
+        kernel,
+        jobTransport: t.jobTransport,
+        workerId: "w",
+        replayDeadLettersPerTick: -1,
+      }),
+    ).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTIONS", field: "replayDeadLettersPerTick" }),
+    );
   });
 });
