@@ -1,8 +1,23 @@
 /**
  * Options of the Node host, their defaults, and their validation.
  */
-import { DEFAULT_LEASE_MS, HEARTBEATS_PER_LEASE } from "@ratchet/host-common";
-import { type JobTransport, type Kernel, RatchetError } from "@ratchet/kernel";
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_CLAIMS_PER_TICK,
+  DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
+  findDutyOptionProblem,
+  HEARTBEATS_PER_LEASE,
+  type HostDutyOptions,
+  type MaintenanceOptions,
+  maintenanceOptions,
+} from "@ratchet/host-common";
+import {
+  type Clock,
+  type JobTransport,
+  type Kernel,
+  RatchetError,
+  systemClock,
+} from "@ratchet/kernel";
 
 /** What woke the host: new runs to claim, or new jobs to dequeue. */
 export type WakeupKind = "run" | "job";
@@ -18,8 +33,13 @@ export interface HostLogger {
   error(message: string, details?: unknown): void;
 }
 
-/** Options of `createNodeHost`. */
-export interface NodeHostOptions {
+/**
+ * Options of `createNodeHost`. The limits of the maintenance tick (`maxClaimsPerTick`,
+ * `staleLeaseThresholdMs`, `maxOutboxFlushPerTick`, …) are the kernel's duty options
+ * (`DutyOptions` of `@ratchet/kernel`), with the kernel's defaults, so the Node and serverless
+ * hosts run the same duties with the same limits.
+ */
+export interface NodeHostOptions extends HostDutyOptions {
   kernel: Kernel;
   jobTransport: JobTransport;
   /** Unique per host process (default: `node-<pid>-<random>`). */
@@ -40,14 +60,12 @@ export interface NodeHostOptions {
   maxIdlePollIntervalMs?: number;
   /** Lease on each job (default 30 000 ms); heartbeats renew it every third of it. */
   leaseMs?: number;
-  /** Grace after a lease ends before another host may take the job (default 5 000 ms). */
-  staleLeaseThresholdMs?: number;
-  /** Runs not updated for this long are examined by the stuck-run reaper (default: the kernel's). */
-  stuckRunThresholdMs?: number;
-  maxClaimsPerTick?: number;
-  maxSuspendedChecksPerTick?: number;
-  maxOutboxFlushPerTick?: number;
-  maxScheduledPerTick?: number;
+  /**
+   * Dead-lettered events each maintenance tick moves back to the outbox (default 0: off).
+   * Dead letters are for an operator to look at and replay (`outbox.replayDeadLetters`) once
+   * the event sink is fixed; turn this on only where the sink's outages are known to pass.
+   */
+  replayDeadLettersPerTick?: number;
   /** How long `stop()` waits for running stages before releasing them (default 30 000 ms). */
   shutdownTimeoutMs?: number;
   /**
@@ -64,18 +82,41 @@ export interface NodeHostOptions {
   /** Called after a signal-triggered stop completed (e.g. close the database and exit). */
   onSignalStop?: (signal: NodeJS.Signals) => void | Promise<void>;
   logger?: HostLogger;
+  /**
+   * Where the host reads the time (default `systemClock`): every time it hands the kernel or
+   * the job transport (a dequeue's or a release's `now`), how long until due work (a sleep's
+   * wake-up, a retry's back-off), and `uptimeMs`. Pass the kernel's clock when it is not the
+   * system clock, so host and kernel agree on what is due. Timers still wait in real time.
+   */
+  clock?: Clock;
 }
 
 /** Options with defaults applied. */
-export type ResolvedNodeHostOptions = Required<
-  Omit<NodeHostOptions, "wakeups" | "onSignalStop" | "stuckRunThresholdMs" | "logger">
-> & {
+export interface ResolvedNodeHostOptions {
+  kernel: Kernel;
+  jobTransport: JobTransport;
+  workerId: string;
+  concurrency: number;
+  orchestrationIntervalMs: number;
+  maxIdleOrchestrationIntervalMs: number;
+  jobPollIntervalMs: number;
+  maxIdlePollIntervalMs: number;
+  leaseMs: number;
+  heartbeatIntervalMs: number;
+  shutdownTimeoutMs: number;
+  continueRunsLocally: boolean;
+  handleSignals: boolean;
   wakeups: WakeupSource | undefined;
   onSignalStop: NodeHostOptions["onSignalStop"] | undefined;
-  stuckRunThresholdMs: number | undefined;
   logger: HostLogger;
-  heartbeatIntervalMs: number;
-};
+  clock: Clock;
+  /** The maintenance tick's options: the limits given; the kernel's defaults fill in the rest. */
+  maintenance: MaintenanceOptions;
+  /** Runs a claim on a wake-up takes: `maxClaimsPerTick`, or the kernel's default. */
+  maxClaimsPerTick: number;
+  /** Events a flush after finished jobs publishes: `maxOutboxFlushPerTick`, or the kernel's. */
+  maxOutboxFlushPerTick: number;
+}
 
 function positive(
   options: NodeHostOptions,
@@ -119,10 +160,27 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
       { field: "concurrency" },
     );
   }
+  if (options.clock !== undefined && typeof options.clock?.now !== "function") {
+    throw new RatchetError(
+      "INVALID_HOST_OPTIONS",
+      "[ratchet] [host-node] clock must have a now() method",
+      { field: "clock" },
+    );
+  }
+  const problem = findDutyOptionProblem(options);
+  if (problem) {
+    throw new RatchetError(
+      "INVALID_HOST_OPTIONS",
+      `[ratchet] [host-node] ${problem.field} ${problem.message}`,
+      { field: problem.field },
+    );
+  }
+  const workerId =
+    options.workerId ?? `node-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   return {
     kernel: options.kernel,
     jobTransport: options.jobTransport,
-    workerId: options.workerId ?? `node-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    workerId,
     concurrency,
     orchestrationIntervalMs: positive(options, "orchestrationIntervalMs", 10_000),
     maxIdleOrchestrationIntervalMs: Math.max(
@@ -141,17 +199,15 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     ),
     leaseMs,
     heartbeatIntervalMs: Math.max(100, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)),
-    staleLeaseThresholdMs: options.staleLeaseThresholdMs ?? 5_000,
-    maxClaimsPerTick: positive(options, "maxClaimsPerTick", 10),
-    maxSuspendedChecksPerTick: positive(options, "maxSuspendedChecksPerTick", 10),
-    maxOutboxFlushPerTick: positive(options, "maxOutboxFlushPerTick", 100),
-    maxScheduledPerTick: positive(options, "maxScheduledPerTick", 50),
+    maintenance: maintenanceOptions(workerId, options),
+    maxClaimsPerTick: options.maxClaimsPerTick ?? DEFAULT_MAX_CLAIMS_PER_TICK,
+    maxOutboxFlushPerTick: options.maxOutboxFlushPerTick ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
     shutdownTimeoutMs: positive(options, "shutdownTimeoutMs", 30_000),
     handleSignals: options.handleSignals ?? false,
     continueRunsLocally: options.continueRunsLocally ?? true,
     wakeups: options.wakeups,
     onSignalStop: options.onSignalStop,
-    stuckRunThresholdMs: options.stuckRunThresholdMs,
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? {
       warn: (m, d) => console.warn(m, d ?? ""),
       error: (m, d) => console.error(m, d ?? ""),

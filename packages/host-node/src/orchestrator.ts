@@ -32,7 +32,7 @@ export class Orchestrator {
   delayMs: number;
   private flushing: Promise<void> | undefined;
   /** Ticks early when a suspended stage or a scheduled command is due before the next tick. */
-  private readonly due = new DueTimer(() => this.tickNow());
+  private readonly due: DueTimer;
   private tickDue = false;
 
   constructor(
@@ -43,6 +43,7 @@ export class Orchestrator {
     private readonly slots?: JobSlots,
   ) {
     this.delayMs = options.orchestrationIntervalMs;
+    this.due = new DueTimer(() => this.tickNow(), options.clock);
   }
 
   /** Starts ticking; the first tick runs at once. */
@@ -53,17 +54,7 @@ export class Orchestrator {
 
   private async tick(): Promise<void> {
     try {
-      const result = await runMaintenanceTick(this.options.kernel, {
-        workerId: this.options.workerId,
-        maxClaimsPerTick: this.options.maxClaimsPerTick,
-        maxSuspendedChecksPerTick: this.options.maxSuspendedChecksPerTick,
-        maxOutboxFlushPerTick: this.options.maxOutboxFlushPerTick,
-        maxScheduledPerTick: this.options.maxScheduledPerTick,
-        staleLeaseThresholdMs: this.options.staleLeaseThresholdMs,
-        ...(this.options.stuckRunThresholdMs === undefined
-          ? {}
-          : { stuckRunThresholdMs: this.options.stuckRunThresholdMs }),
-      });
+      const result = await runMaintenanceTick(this.options.kernel, this.options.maintenance);
       this.ticks++;
       this.lastTick = result;
       for (const failure of result.failures)
