@@ -76,7 +76,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
   const host: NodeHost = {
     async start() {
       if (startedAt !== undefined) return;
-      startedAt = Date.now();
+      startedAt = options.clock.now().getTime();
       stopping = undefined;
       unsubscribe = options.wakeups?.subscribe((kind) => {
         wakeups++;
@@ -124,7 +124,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
       return {
         workerId: options.workerId,
         isRunning: startedAt !== undefined && stopping === undefined,
-        uptimeMs: startedAt === undefined ? 0 : Date.now() - startedAt,
+        uptimeMs: startedAt === undefined ? 0 : options.clock.now().getTime() - startedAt,
         jobsProcessed: jobs.stats.jobsProcessed,
         jobsContinued: jobs.stats.continued,
         inFlight: jobs.inFlightCount,

@@ -41,10 +41,11 @@ export class JobLoop {
   /** Called whenever a job finished (e.g. to publish its events soon), with its result if it ran. */
   onJobDone: (result: JobExecuteResult | undefined) => void = () => {};
   /** Polls when a retried job's back-off ends, if that is before the next poll. */
-  private readonly due = new DueTimer(() => this.wake());
+  private readonly due: DueTimer;
 
   constructor(private readonly options: ResolvedNodeHostOptions) {
     this.idleDelayMs = options.jobPollIntervalMs;
+    this.due = new DueTimer(() => this.wake(), options.clock);
     this.heartbeats = new HeartbeatGroup(
       options.kernel,
       options.workerId,
@@ -90,7 +91,7 @@ export class JobLoop {
         this.launch(job);
       } else {
         void this.options.jobTransport
-          .release(job.jobId, this.options.workerId, new Date())
+          .release(job.jobId, this.options.workerId, this.options.clock.now())
           .catch(() => false);
       }
     }
@@ -133,7 +134,7 @@ export class JobLoop {
             workerId: this.options.workerId,
             limit: free,
             leaseMs: this.options.leaseMs,
-            now: new Date(),
+            now: this.options.clock.now(),
           });
         } finally {
           this.reserved -= free;
@@ -189,7 +190,7 @@ export class JobLoop {
             this.launch(next);
           } else {
             await this.options.jobTransport
-              .release(next.jobId, this.options.workerId, new Date())
+              .release(next.jobId, this.options.workerId, this.options.clock.now())
               .catch(() => false);
           }
         }
@@ -231,7 +232,7 @@ export class JobLoop {
     if (timer) clearTimeout(timer);
     let released = 0;
     if (!finished) {
-      const now = new Date();
+      const now = this.options.clock.now();
       for (const { job, controller } of this.inFlight.values()) {
         const ok = await this.options.jobTransport
           .release(job.jobId, this.options.workerId, now)
