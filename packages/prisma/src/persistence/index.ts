@@ -34,13 +34,11 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
       stages.deleteStagesFrom(db, runId, groupIndex, throughGroup),
     claimSuspendedStages: (options) => stages.claimSuspendedStages(db, options),
     appendLogs: (list) => logs.appendLogs(db, list),
-    listLogs: (runId) => logs.listLogs(db, runId),
     appendOutboxEvents: (events) => outbox.appendOutboxEvents(db, events),
     claimOutboxEvents: (options) => outbox.claimOutboxEvents(db, options),
     markOutboxPublished: (ids, now) => outbox.markOutboxPublished(db, ids, now),
     recordOutboxFailure: (id, failure) => outbox.recordOutboxFailure(db, id, failure),
     replayDeadLetters: (limit, now) => outbox.replayDeadLetters(db, limit, now),
-    listOutboxEvents: (runId) => outbox.listOutboxEvents(db, runId),
     acquireIdempotencyKey: (key, commandType, now) =>
       idempotency.acquireIdempotencyKey(db, key, commandType, now),
     completeIdempotencyKey: (key, commandType, result) =>

@@ -69,6 +69,7 @@ export function registerConcurrencyLimits(provider: DatabaseProvider, workers: n
           jobTransport: stack.jobTransport,
           scheduler: stack.scheduler,
           blobStore: stack.blobStore,
+          queries: stack.queries,
           clock: new FakeClock(T0),
           workerId: `w${i}`,
         }),

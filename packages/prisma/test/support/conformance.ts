@@ -79,7 +79,12 @@ export function registerConformance(
     name,
     create: async () => {
       const h = await fresh();
-      return { persistence: h.stack.persistence, backdoor: persistenceBackdoor(h.reader), close };
+      return {
+        persistence: h.stack.persistence,
+        queries: h.stack.queries,
+        backdoor: persistenceBackdoor(h.reader),
+        close,
+      };
     },
   });
   jobTransportConformance({
@@ -99,7 +104,7 @@ export function registerConformance(
     name,
     create: async () => {
       const h = await fresh();
-      const { persistence, jobTransport, scheduler } = h.stack;
+      const { persistence, jobTransport, scheduler, queries } = h.stack;
       return {
         committer: stageCommitterFor({
           persistence,
@@ -109,6 +114,7 @@ export function registerConformance(
           newId: () => crypto.randomUUID(),
         }),
         persistence,
+        queries,
         jobTransport,
         backdoor: { ...persistenceBackdoor(h.reader), ...jobBackdoor(h.reader) },
         close,

@@ -53,6 +53,7 @@ export function kernelOn(h: StackHarness): TestKernel {
     jobTransport: h.stack.jobTransport,
     scheduler: h.stack.scheduler,
     blobStore: h.stack.blobStore,
+    queries: h.stack.queries,
     clock: new FakeClock(T0),
   });
 }

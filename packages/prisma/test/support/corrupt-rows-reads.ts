@@ -111,7 +111,7 @@ export function readTests(harness: () => StackHarness): void {
         read: () => h.stack.jobTransport.getJob(jobId),
       },
     ];
-    const events = await persistence.listOutboxEvents(a);
+    const events = await h.stack.queries.listEvents(a);
     const event = events[0];
     if (event) {
       cases.push({
@@ -120,7 +120,7 @@ export function readTests(harness: () => StackHarness): void {
         value: "[",
         where: { key: "id", id: event.id },
         rowId: event.id,
-        read: () => persistence.listOutboxEvents(a),
+        read: () => h.stack.queries.listEvents(a),
       });
     }
     expect(cases.length).toBe(14);

@@ -22,6 +22,7 @@ export function registerWorkflowSuite(provider: DatabaseProvider): void {
       jobTransport: stack.jobTransport,
       scheduler: stack.scheduler,
       blobStore: stack.blobStore,
+      queries: stack.queries,
       clock: new FakeClock(new Date("2026-02-01T00:00:00Z")),
       options,
     });
