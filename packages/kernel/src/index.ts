@@ -1,6 +1,10 @@
 /**
  * `@ratchet/kernel`: Ratchet's pure command kernel. It runs in Node, AWS Lambda and
  * Cloudflare Workers alike; adapters and hosts plug into its ports.
+ *
+ * This entry is for workflow authors and host callers: the DSL, `createKernel`, the commands
+ * and their results, errors, the duty list, records and the port types a kernel is wired
+ * with. Adapter writers import `@ratchet/kernel/adapter`; tests, `@ratchet/kernel/testing`.
  */
 export { decodeValue, encodeValue } from "./codec.js";
 export type * from "./commands/index.js";
@@ -99,6 +103,6 @@ export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
-export * from "./ports/index.js";
-export { stageCommitterFor, transactionalCommitter } from "./ports/transactional-committer.js";
+export type * from "./ports/index.js";
+export { systemClock } from "./ports/clock.js";
 export * from "./records.js";

@@ -5,6 +5,7 @@
 import type { WorkflowRegistry } from "../dsl/registry.js";
 import { createRegistry } from "../dsl/registry.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
+import { RatchetError } from "../errors.js";
 import { createInMemoryStack } from "../in-memory/index.js";
 import type { IdGenerator } from "../internal/ids.js";
 import { createKernel, type Kernel } from "../kernel.js";
@@ -29,7 +30,11 @@ export interface TestKernelOptions {
   scheduler?: Scheduler;
   blobStore?: BlobStore;
   eventSink?: EventSink;
-  /** Read-side queries (default: the in-memory stack's; pass your own with your own persistence). */
+  /**
+   * Read-side queries over the same store (default: the in-memory stack's). Pass them with your
+   * own `persistence`; without them, `queries` of the result rejects rather than read another
+   * store.
+   */
   queries?: RunQueries;
   options?: Partial<KernelOptions>;
   newId?: IdGenerator;
@@ -69,7 +74,7 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
   const scheduler = options.scheduler ?? stack.scheduler;
   const blobStore = options.blobStore ?? stack.blobStore;
   const eventSink = options.eventSink ?? events;
-  const queries = options.queries ?? stack.queries;
+  const queries = options.queries ?? (options.persistence ? missingQueries() : stack.queries);
   const kernel = createKernel({
     persistence,
     jobTransport,
@@ -102,4 +107,17 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
     clock,
     driver,
   };
+}
+
+/** Queries that refuse to answer: `createTestKernel` got a persistence but no queries over it. */
+function missingQueries(): RunQueries {
+  const refuse = (): Promise<never> =>
+    Promise.reject(
+      new RatchetError(
+        "INVALID_OPTIONS",
+        "[ratchet] [testing] createTestKernel got a persistence but no queries: pass `queries` over the same store",
+        { field: "queries" },
+      ),
+    );
+  return { listRuns: refuse, getRun: refuse, listLogs: refuse, listEvents: refuse };
 }

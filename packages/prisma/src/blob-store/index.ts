@@ -3,7 +3,7 @@
  * embedded SQLite default needs nothing else. For large volumes, point the kernel at an
  * object store instead (any `BlobStore` will do).
  */
-import type { BlobStore } from "@ratchet/kernel";
+import type { BlobStore } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";

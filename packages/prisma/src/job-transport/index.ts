@@ -10,7 +10,7 @@ import type {
   NewJob,
   ReleaseStaleResult,
   TransactionScope,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";

@@ -2,7 +2,7 @@
  * Which executor each Prisma job queue writes through, so the persistence of the same
  * database can settle and enqueue its jobs in its own statements (the stage committer).
  */
-import type { JobTransport } from "@ratchet/kernel";
+import type { JobTransport } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 
 const executors = new WeakMap<JobTransport, SqlExecutor>();

@@ -1,7 +1,7 @@
 /**
  * Columns and row mappers of `ratchet_jobs`.
  */
-import type { DequeuedJob, JobRecord, JobStatus, StoredError } from "@ratchet/kernel";
+import type { DequeuedJob, JobRecord, JobStatus, StoredError } from "@ratchet/kernel/adapter";
 import {
   parseJsonObject,
   parseJsonOrNull,

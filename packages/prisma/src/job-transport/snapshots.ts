@@ -11,7 +11,7 @@
  * none, so its job's `job.execute` reads the run itself and fails alone, instead of the whole
  * dequeue failing (with every job of the batch already leased).
  */
-import type { DequeuedJob, RunRecord, StageRecord } from "@ratchet/kernel";
+import type { DequeuedJob, RunRecord, StageRecord } from "@ratchet/kernel/adapter";
 import { RUN_COLUMNS, runFromRow, STAGE_COLUMNS, stageFromRow } from "../persistence/rows.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { CorruptRowError } from "../sql/rows.js";

@@ -2,7 +2,7 @@
  * The migrator's errors: a {@link RatchetError} with one of the stable
  * {@link MigrationErrorCode}s and, when one is involved, the migration's id.
  */
-import { RatchetError } from "@ratchet/kernel";
+import { RatchetError } from "@ratchet/kernel/adapter";
 
 /** Stable codes of {@link MigrationError}. */
 export type MigrationErrorCode =

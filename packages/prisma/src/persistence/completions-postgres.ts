@@ -10,7 +10,7 @@
  * row is updated once per statement, and a stage or job row at most once (the batcher never
  * puts two completions of one stage or job in one batch).
  */
-import type { RunStatus, StageCompletion, StageCompletionResult } from "@ratchet/kernel";
+import type { RunStatus, StageCompletion, StageCompletionResult } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { json, toNumber } from "../sql/rows.js";
 import { WAKEUP_CHANNEL } from "../sql/wakeups.js";

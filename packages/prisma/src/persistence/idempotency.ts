@@ -2,7 +2,7 @@
  * Idempotency-key statements. Keys are written in the command's own transaction, so a crash
  * never leaves a key without its effect or an effect without its key.
  */
-import type { IdempotencyAcquireResult, JsonValue } from "@ratchet/kernel";
+import type { IdempotencyAcquireResult, JsonValue } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { json, parseJsonOrNull } from "../sql/rows.js";
 

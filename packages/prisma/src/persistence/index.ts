@@ -3,7 +3,7 @@
  * SQLite. Statements are raw SQL (see `../sql/`); a transaction view is also a
  * `TransactionScope` the Prisma job queue and scheduler of the same database join.
  */
-import type { Persistence, PersistenceTransaction } from "@ratchet/kernel";
+import type { Persistence, PersistenceTransaction } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";

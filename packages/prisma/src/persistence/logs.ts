@@ -1,7 +1,7 @@
 /**
  * Log statements.
  */
-import type { LogRecord } from "@ratchet/kernel";
+import type { LogRecord } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { jsonOrNull } from "../sql/rows.js";
 import { LOG_COLUMNS, logFromRow } from "./rows.js";

@@ -17,7 +17,7 @@ import type {
   NewOutboxEvent,
   OutboxFailure,
   OutboxRecord,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { decodeReadable, json } from "../sql/rows.js";
 import { OUTBOX_COLUMNS, outboxFromRow } from "./rows.js";

@@ -10,7 +10,7 @@ import type {
   StageRecord,
   StageStatus,
   StoredError,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import {
   parseJson,
   parseJsonObject,

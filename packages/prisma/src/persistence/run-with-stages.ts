@@ -1,7 +1,7 @@
 /**
  * A run and its stage records in one statement (a LEFT JOIN), for `job.execute`.
  */
-import type { RunRecord, StageRecord } from "@ratchet/kernel";
+import type { RunRecord, StageRecord } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { RUN_COLUMNS, runFromRow, STAGE_COLUMNS, stageFromRow } from "./rows.js";
 

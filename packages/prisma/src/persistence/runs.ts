@@ -8,7 +8,7 @@ import type {
   RunPatch,
   RunRecord,
   StoredError,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import { type CorruptRowError, decodeReadable, json, jsonOrNull } from "../sql/rows.js";

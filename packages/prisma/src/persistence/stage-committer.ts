@@ -12,7 +12,7 @@ import {
   type StageCompletionResult,
   systemClock,
   transactionalCommitter,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import { isJobQueueOf } from "../job-transport/registry.js";
 import { schedulerOver } from "../scheduler/index.js";
 import { Batcher } from "../sql/batcher.js";

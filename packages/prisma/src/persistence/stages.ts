@@ -9,7 +9,7 @@ import type {
   StageOutputKey,
   StagePatch,
   StageRecord,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { jsonOrNull, parseJsonOrNull, type RowSource } from "../sql/rows.js";
 import { STAGE_COLUMNS, stageFromRow } from "./rows.js";

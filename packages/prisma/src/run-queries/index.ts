@@ -19,7 +19,7 @@ import {
   type RunQueries,
   runPageSize,
   runStatusFilter,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import { listLogs } from "../persistence/logs.js";
 import { listOutboxEvents } from "../persistence/outbox.js";
 import { RUN_COLUMNS, runFromRow } from "../persistence/rows.js";

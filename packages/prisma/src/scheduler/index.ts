@@ -3,7 +3,7 @@
  * persistence adapter's transactions. Due entries are leased to one host at a time; scheduling
  * again gives the entry a new id, so acknowledging the fired one cannot delete its successor.
  */
-import type { ScheduledCommand, Scheduler } from "@ratchet/kernel";
+import type { ScheduledCommand, Scheduler } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";

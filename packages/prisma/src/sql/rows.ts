@@ -4,7 +4,7 @@
  * cannot be read back (not JSON, or JSON of the wrong kind) fails with `CORRUPT_ROW` naming
  * the table, column and row, never with a bare `SyntaxError`.
  */
-import { type JsonValue, RatchetError } from "@ratchet/kernel";
+import { type JsonValue, RatchetError } from "@ratchet/kernel/adapter";
 
 /** Where a column value was read from, for the error when it cannot be read. */
 export interface ColumnRef {

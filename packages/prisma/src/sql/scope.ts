@@ -3,7 +3,7 @@
  * `TransactionScope`; the job queue and scheduler of the same database find the transaction's
  * executor through it and write in the same transaction.
  */
-import type { TransactionScope } from "@ratchet/kernel";
+import type { TransactionScope } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "./executor.js";
 
 const executors = new WeakMap<object, SqlExecutor>();

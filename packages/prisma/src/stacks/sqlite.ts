@@ -2,7 +2,7 @@
  * `createSqliteStack`: Ratchet on one SQLite file, the embedded default. Nothing to install or
  * run; several processes may share the file (WAL, `BEGIN IMMEDIATE` writers).
  */
-import { RatchetError } from "@ratchet/kernel";
+import { RatchetError } from "@ratchet/kernel/adapter";
 import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.js";
 import { migrate } from "../migrate/index.js";
 import { sqliteDialect } from "../sql/dialect.js";

@@ -12,7 +12,7 @@ import {
   type Scheduler,
   stageCommitterFor,
   systemClock,
-} from "@ratchet/kernel";
+} from "@ratchet/kernel/adapter";
 import {
   blobStoreConformance,
   jobTransportConformance,
