@@ -4,7 +4,6 @@
 import {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_CLAIMS_PER_TICK,
-  DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
   findDutyOptionProblem,
   HEARTBEATS_PER_LEASE,
   type HostDutyOptions,
@@ -114,8 +113,6 @@ export interface ResolvedNodeHostOptions {
   maintenance: MaintenanceOptions;
   /** Runs a claim on a wake-up takes: `maxClaimsPerTick`, or the kernel's default. */
   maxClaimsPerTick: number;
-  /** Events a flush after finished jobs publishes: `maxOutboxFlushPerTick`, or the kernel's. */
-  maxOutboxFlushPerTick: number;
 }
 
 function positive(
@@ -201,7 +198,6 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     heartbeatIntervalMs: Math.max(100, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)),
     maintenance: maintenanceOptions(workerId, options),
     maxClaimsPerTick: options.maxClaimsPerTick ?? DEFAULT_MAX_CLAIMS_PER_TICK,
-    maxOutboxFlushPerTick: options.maxOutboxFlushPerTick ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
     shutdownTimeoutMs: positive(options, "shutdownTimeoutMs", 30_000),
     handleSignals: options.handleSignals ?? false,
     continueRunsLocally: options.continueRunsLocally ?? true,

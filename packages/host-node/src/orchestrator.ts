@@ -5,7 +5,12 @@
  * a "run" wake-up arrives.
  */
 import { type MaintenanceTickResult, runMaintenanceTick } from "@ratchet/host-common";
-import type { DequeuedJob } from "@ratchet/kernel";
+import {
+  type DequeuedJob,
+  dutyCommand,
+  type OutboxFlushCommand,
+  type RunClaimPendingCommand,
+} from "@ratchet/kernel";
 import { DueTimer } from "./due-timer.js";
 import type { ResolvedNodeHostOptions } from "./options.js";
 
@@ -150,12 +155,15 @@ export class Orchestrator {
             ? this.slots.reserve(this.options.maxClaimsPerTick)
             : 0;
         try {
-          const result = await this.options.kernel.dispatch({
-            type: "run.claimPending",
-            workerId: this.options.workerId,
-            maxClaims: this.options.maxClaimsPerTick,
-            ...(reserved > 0 ? { continueWith: reserved, leaseMs: this.options.leaseMs } : {}),
-          });
+          // The duty list's claim, with the tick's limits; the claimed runs' first jobs are
+          // leased to the slots reserved for them.
+          const claim = dutyCommand("claim", {
+            ...this.options.maintenance,
+            ...(reserved > 0
+              ? { claimContinueWith: reserved, claimLeaseMs: this.options.leaseMs }
+              : {}),
+          }) as RunClaimPendingCommand;
+          const result = await this.options.kernel.dispatch(claim);
           // The first jobs, leased to this host: start them now, without a dequeue.
           this.slots?.adopt(result.jobs ?? [], reserved);
           if (result.claimed.length > (result.jobs?.length ?? 0)) this.onWork();
@@ -179,11 +187,9 @@ export class Orchestrator {
     this.flushTimer = setTimeout(() => {
       this.flushing = (async () => {
         try {
-          await this.options.kernel.dispatch({
-            type: "outbox.flush",
-            workerId: this.options.workerId,
-            maxEvents: this.options.maxOutboxFlushPerTick,
-          });
+          await this.options.kernel.dispatch(
+            dutyCommand("outbox", this.options.maintenance) as OutboxFlushCommand,
+          );
         } catch (error) {
           this.options.logger.warn("[ratchet] [host-node] publishing events failed", error);
         } finally {
