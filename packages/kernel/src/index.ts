@@ -103,6 +103,6 @@ export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
-export type * from "./ports/index.js";
 export { systemClock } from "./ports/clock.js";
+export type * from "./ports/index.js";
 export * from "./records.js";

@@ -2,7 +2,13 @@
  * What the stack helpers return: every port `createKernel` needs from storage, over one
  * Prisma client and one shared executor.
  */
-import type { BlobStore, JobTransport, Persistence, RunQueries, Scheduler } from "@ratchet/kernel/adapter";
+import type {
+  BlobStore,
+  JobTransport,
+  Persistence,
+  RunQueries,
+  Scheduler,
+} from "@ratchet/kernel/adapter";
 import { blobStoreOver } from "../blob-store/index.js";
 import { jobQueueOver } from "../job-transport/index.js";
 import { persistenceOver } from "../persistence/index.js";
