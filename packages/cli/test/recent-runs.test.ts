@@ -1,5 +1,6 @@
 /** `ratchet runs`' listing: pages of `RunQueries.listRuns`, newest first, continued by cursor. */
-import { encodeRunCursor, type RunQueries } from "@ratchet/kernel";
+import type { RunQueries } from "@ratchet/kernel";
+import { encodeRunCursor } from "@ratchet/kernel/adapter";
 import { createInMemoryStack } from "@ratchet/kernel/in-memory";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../src/cli/errors.js";

@@ -7,7 +7,44 @@
  * with. Adapter writers import `@ratchet/kernel/adapter`; tests, `@ratchet/kernel/testing`.
  */
 export { decodeValue, encodeValue } from "./codec.js";
-export type * from "./commands/index.js";
+// Types by name: the .d.ts bundler would turn `export type *` into value exports.
+export type {
+  Command,
+  CommandMap,
+  CommandResult,
+  CommandType,
+  JobExecuteCommand,
+  JobExecuteResult,
+  JobHeartbeatCommand,
+  JobHeartbeatResult,
+  LeaseReapStaleCommand,
+  LeaseReapStaleResult,
+  OutboxFlushCommand,
+  OutboxFlushResult,
+  OutboxReplayDeadLettersCommand,
+  OutboxReplayDeadLettersResult,
+  PluginReplayDlqCommand,
+  RunCancelCommand,
+  RunCancelResult,
+  RunClaimPendingCommand,
+  RunClaimPendingResult,
+  RunCreateCommand,
+  RunCreateResult,
+  RunReapStuckCommand,
+  RunReapStuckResult,
+  RunRerunFromCommand,
+  RunRerunFromResult,
+  RunTimeoutCommand,
+  RunTimeoutResult,
+  RunTransitionCommand,
+  RunTransitionResult,
+  ScheduleFireDueCommand,
+  ScheduleFireDueResult,
+  StagePollSuspendedCommand,
+  StagePollSuspendedResult,
+  StageWakeCommand,
+  StageWakeResult,
+} from "./commands/index.js";
 export type * from "./dsl/context.js";
 export {
   END,
@@ -104,5 +141,45 @@ export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
 export { systemClock } from "./ports/clock.js";
-export type * from "./ports/index.js";
+export type {
+  BlobStore,
+  ClaimDueOptions,
+  ClaimLeaseOptions,
+  ClaimPendingOptions,
+  Clock,
+  CommittedRunState,
+  CompletionRunUpdate,
+  DequeueOptions,
+  EventSink,
+  FailJobOptions,
+  GroupClose,
+  IdempotencyAcquireResult,
+  IdempotencyStore,
+  JobRef,
+  JobTransport,
+  ListRunsQuery,
+  LogStore,
+  OutboxFailure,
+  OutboxStore,
+  PendingEvent,
+  Persistence,
+  PersistenceTransaction,
+  ReleaseStaleResult,
+  RenewLeasesResult,
+  RunCursor,
+  RunDetails,
+  RunListQuery,
+  RunPage,
+  RunQueries,
+  RunStore,
+  ScheduleRequest,
+  Scheduler,
+  StageCommitter,
+  StageCompletion,
+  StageCompletionResult,
+  StageExpectation,
+  StageStore,
+  TransactionScope,
+  WorkflowEvent,
+} from "./ports/index.js";
 export * from "./records.js";

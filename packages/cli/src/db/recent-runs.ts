@@ -3,7 +3,8 @@
  * `limit` runs are in hand or none are left. A page may come back short (an adapter leaves out a
  * run it cannot read) and still lead on, so one page is not always enough.
  */
-import { decodeRunCursor, type RunQueries, type RunRecord, type RunStatus } from "@ratchet/kernel";
+import type { RunQueries, RunRecord, RunStatus } from "@ratchet/kernel";
+import { decodeRunCursor } from "@ratchet/kernel/adapter";
 import { UsageError } from "../cli/errors.js";
 
 /** Filter of {@link listRecentRuns}. */
