@@ -1,28 +1,18 @@
 /**
- * Keeps `PRISMA_ERROR_CODES` (src/error-codes.ts) complete and current.
- *
- * The scanner is deliberately plain: it reads every `.ts` file under src/ (minus the list
- * itself and the generated files) and collects each double-quoted string literal that looks
- * like a code — upper case, digits and underscores, e.g. `"CORRUPT_ROW"` — on lines that are
- * not comments. Codes are raised in many shapes (`new RatchetError("X", …)`, a subclass's
- * `super("X", …)`, `readonly code = "X"`, a code inside SQL), so it takes every such literal
- * rather than parsing those shapes, and asks for a decision on each one: either it is a code
- * (in the list) or it is not (in {@link NOT_CODES}, with the reason). Single-quoted literals
- * are SQL strings (statuses) and are not looked at.
- *
- * Limits: a code built at run time (a template string) is not seen, and a code that is also
- * used as something else counts as used while either use stays.
+ * Keeps `PRISMA_ERROR_CODES` (src/error-codes.ts) complete and current: every code-shaped literal of the
+ * package's source is either a listed code or named in NOT_CODES (see `errorCodeListTests`).
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { errorCodeListTests, readSourceTree } from "@ratchet/kernel/testing";
+import { describe, expectTypeOf, it } from "vitest";
 import { isPrismaErrorCode, PRISMA_ERROR_CODES, type PrismaErrorCode } from "../src/error-codes.js";
 import type { MigrationErrorCode } from "../src/migrate/errors.js";
 
 const SRC = join(import.meta.dirname, "..", "src");
 
 /** Not scanned: the list itself and generated code (the Prisma clients, the migrations). */
-const SKIP = new Set(["error-codes.ts", "generated", "migrate/migrations.generated.ts"]);
+const SKIP = ["error-codes.ts", "generated", "migrate/migrations.generated.ts"];
 
 /** Code-shaped literals of src/ that are not error codes, and what they are. */
 const NOT_CODES: Record<string, string> = {
@@ -36,68 +26,16 @@ const NOT_CODES: Record<string, string> = {
   SQLITE_BUSY: "SQLite's own code for a locked database, recognised and retried",
 };
 
-/** A double-quoted literal of two or more upper-case letters, digits and underscores. */
-const CODE_LITERAL = /"([A-Z][A-Z0-9_]*[A-Z0-9])"/g;
+errorCodeListTests({
+  name: "PRISMA_ERROR_CODES",
+  codes: PRISMA_ERROR_CODES,
+  isCode: isPrismaErrorCode,
+  notCodes: NOT_CODES,
+  sources: () => readSourceTree(SRC, SKIP, fs),
+});
 
-/** Every `.ts` file under `dir`, as paths relative to src/, minus {@link SKIP}. */
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    const rel = relative(SRC, path).split("\\").join("/");
-    if (SKIP.has(rel)) return [];
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [rel] : [];
-  });
-}
-
-/** Each code-shaped literal of src/ with the places (`file:line`) it occurs. */
-function scan(): Map<string, string[]> {
-  const found = new Map<string, string[]>();
-  for (const file of sourceFiles(SRC)) {
-    readFileSync(join(SRC, file), "utf8")
-      .split("\n")
-      .forEach((line, i) => {
-        const text = line.trim();
-        if (text.startsWith("*") || text.startsWith("//") || text.startsWith("/*")) return;
-        for (const [, literal] of text.matchAll(CODE_LITERAL)) {
-          const at = found.get(literal as string) ?? [];
-          at.push(`${file}:${i + 1}`);
-          found.set(literal as string, at);
-        }
-      });
-  }
-  return found;
-}
-
-describe("PRISMA_ERROR_CODES", () => {
-  const found = scan();
-  const listed = new Set<string>(PRISMA_ERROR_CODES);
-
-  it("lists every code the package's source raises or stores", () => {
-    const missing = [...found]
-      .filter(([literal]) => !listed.has(literal) && !(literal in NOT_CODES))
-      .map(([literal, at]) => `${literal} (${at.join(", ")})`);
-    // Add each one to src/error-codes.ts, or to NOT_CODES above if it is not an error code.
-    expect(missing).toEqual([]);
-  });
-
-  it("lists no code the source no longer uses", () => {
-    expect(PRISMA_ERROR_CODES.filter((code) => !found.has(code))).toEqual([]);
-  });
-
-  it("lists each code once, and none that is also in NOT_CODES", () => {
-    expect(listed.size).toBe(PRISMA_ERROR_CODES.length);
-    expect(PRISMA_ERROR_CODES.filter((code) => code in NOT_CODES)).toEqual([]);
-  });
-
+describe("PRISMA_ERROR_CODES and the migrator", () => {
   it("includes every MigrationErrorCode", () => {
     expectTypeOf<MigrationErrorCode>().toExtend<PrismaErrorCode>();
-  });
-
-  it("isPrismaErrorCode accepts exactly the listed codes", () => {
-    for (const code of PRISMA_ERROR_CODES) expect(isPrismaErrorCode(code)).toBe(true);
-    for (const value of ["PENDING", "SQLITE_BUSY", "corrupt_row", "", undefined, null, 7]) {
-      expect(isPrismaErrorCode(value)).toBe(false);
-    }
   });
 });

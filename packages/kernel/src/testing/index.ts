@@ -14,6 +14,14 @@ export {
   type DriverConfig,
   type TickResult,
 } from "./driver.js";
+export {
+  type ErrorCodeListOptions,
+  errorCodeListTests,
+  readSourceTree,
+  type SourceText,
+  type SourceTreeFs,
+  scanCodeLiterals,
+} from "./error-code-list.js";
 export { FakeClock } from "./fake-clock.js";
 export * from "./simulation/index.js";
 export { createTestKernel, type TestKernel, type TestKernelOptions } from "./test-kernel.js";
