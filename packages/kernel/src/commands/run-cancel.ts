@@ -37,6 +37,7 @@ export interface RunCancelResult {
 
 /** Passes what the schema's `reason` accepts. */
 const isReason = (v: unknown): boolean => typeof v === "string" && v.length <= 2000;
+
 /** Handles `run.cancel`. */
 export async function runCancel(
   command: RunCancelCommand,

@@ -52,6 +52,7 @@ const isPriority = (v: unknown): boolean =>
 /** Passes what the schema's `idempotencyKey` accepts. */
 const isIdempotencyKey = (v: unknown): boolean =>
   typeof v === "string" && v.length >= 1 && v.length <= 500;
+
 /** Handles `run.create`. */
 export async function runCreate(
   command: RunCreateCommand,
