@@ -2,6 +2,7 @@
 import {
   decodeRunCursor,
   encodeRunCursor,
+  type RunCursor,
   type RunQueries,
   runPageSize,
   runStatusFilter,
@@ -17,6 +18,12 @@ import type { InMemoryStore } from "./store.js";
 /** Newest first: `createdAt` descending, then `id` descending. */
 function newestFirst(a: RunRecord, b: RunRecord): number {
   return b.createdAt.getTime() - a.createdAt.getTime() || compareIds(b.id, a.id);
+}
+
+/** Whether `run` comes after `cursor` in newest-first order. */
+function isOlderThan(run: RunRecord, cursor: RunCursor): boolean {
+  const ms = run.createdAt.getTime() - cursor.createdAt.getTime();
+  return ms < 0 || (ms === 0 && compareIds(run.id, cursor.id) < 0);
 }
 
 /**
@@ -40,8 +47,7 @@ export function createInMemoryRunQueries(store: InMemoryStore): RunQueries {
         for (const row of store.runs.values()) {
           if (statuses && !statuses.includes(row.status)) continue;
           if (query?.workflowId !== undefined && row.workflowId !== query.workflowId) continue;
-          if (after && newestFirst(row, { ...row, createdAt: after.createdAt, id: after.id }) <= 0)
-            continue;
+          if (after && !isOlderThan(row, after)) continue;
           rows.push(row);
         }
         rows.sort(newestFirst);
