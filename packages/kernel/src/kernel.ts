@@ -9,7 +9,7 @@ import {
   type Command,
   type CommandResult,
   type CommandType,
-  isWellFormedCommand,
+  passesFastCheck,
 } from "./commands/index.js";
 import type { WorkflowRegistry } from "./dsl/registry.js";
 import { InvalidCommandError } from "./errors.js";
@@ -112,9 +112,7 @@ export function createKernel(config: KernelConfig): Kernel {
     }
     // The fast check passes well-formed commands; zod runs only to judge the rest and to
     // build the error, so a bad command fails exactly as before.
-    const parsed = isWellFormedCommand(type as CommandType, command)
-      ? undefined
-      : module.schema.safeParse(command);
+    const parsed = passesFastCheck(module, command) ? undefined : module.schema.safeParse(command);
     if (parsed !== undefined && !parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue ? issue.path.join(".") : "";

@@ -17,7 +17,7 @@ export const nonNegativeInt = z.number().int().nonnegative();
 /** An object with string keys. */
 export const plainObject = z.record(z.string(), z.unknown());
 /** How many jobs a worker takes on right away (`continueWith`). */
-export const continueWith = z.number().int().min(0).max(1_000);
+export const continueCount = z.number().int().min(0).max(1_000);
 
 /** A job as `dequeue` hands it out. */
 export const dequeuedJob = z.object({
@@ -41,7 +41,7 @@ export const isPositiveInt = (v: unknown): boolean => Number.isSafeInteger(v) &&
 /** Passes what {@link nonNegativeInt} accepts. */
 export const isNonNegativeInt = (v: unknown): boolean =>
   Number.isSafeInteger(v) && (v as number) >= 0;
-/** Passes what {@link continueWith} accepts. */
+/** Passes what {@link continueCount} accepts. */
 export const isContinueWith = (v: unknown): boolean =>
   Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 1_000;
 

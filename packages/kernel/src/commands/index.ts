@@ -90,22 +90,20 @@ export const COMMAND_MODULES: Readonly<Record<CommandType, CommandModule>> = Obj
   ),
 );
 
-/** The zod schema of each command type. */
-export const COMMAND_SCHEMAS: Readonly<Record<CommandType, CommandModule["schema"]>> =
-  Object.fromEntries(COMMANDS.map((m) => [m.type, m.schema])) as Record<
-    CommandType,
-    CommandModule["schema"]
-  >;
-
 /**
- * Whether `command` certainly passes the schema of `type` (its module's fast check). `false`
- * means "ask zod", not "invalid"; a check that throws (a throwing getter) also answers `false`.
+ * Whether `command` certainly passes `module`'s schema (its fast check). `false` means "ask
+ * zod", not "invalid"; a check that throws (a throwing getter) also answers `false`.
  */
-export function isWellFormedCommand(type: CommandType, command: unknown): boolean {
+export function passesFastCheck(module: CommandModule, command: unknown): boolean {
   if (typeof command !== "object" || command === null || Array.isArray(command)) return false;
   try {
-    return COMMAND_MODULES[type].isWellFormed(command as Record<string, unknown>);
+    return module.isWellFormed(command as Record<string, unknown>);
   } catch {
     return false;
   }
+}
+
+/** {@link passesFastCheck} for the module of `type`. */
+export function isWellFormedCommand(type: CommandType, command: unknown): boolean {
+  return passesFastCheck(COMMAND_MODULES[type], command);
 }

@@ -14,7 +14,15 @@ import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
 import { defineCommand } from "./command.js";
-import { id, isContinueWith, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
+import {
+  continueCount,
+  id,
+  isContinueWith,
+  isId,
+  isPositiveInt,
+  optional,
+  positiveInt,
+} from "./fields.js";
 
 /** Claims pending runs: moves them to `RUNNING` and enqueues their first stages. */
 export interface RunClaimPendingCommand {
@@ -164,7 +172,7 @@ export const runClaimPendingModule = defineCommand<RunClaimPendingCommand, RunCl
     type: z.literal("run.claimPending"),
     workerId: id,
     maxClaims: positiveInt.optional(),
-    continueWith: z.number().int().min(0).max(1_000).optional(),
+    continueWith: continueCount.optional(),
     leaseMs: positiveInt.optional(),
   }),
   isWellFormed: (c) =>

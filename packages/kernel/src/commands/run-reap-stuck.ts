@@ -15,8 +15,7 @@ import {
   optional,
   positiveInt,
 } from "./fields.js";
-import type { RunTransitionResult } from "./run-transition.js";
-import { runTransition } from "./run-transition.js";
+import { type RunTransitionResult, runTransition } from "./run-transition.js";
 
 /** Finds running runs with no live job and no suspended stage, and repairs them. */
 export interface RunReapStuckCommand {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CommandType } from "../../src/commands/index.js";
-import { COMMAND_SCHEMAS, isWellFormedCommand } from "../../src/commands/index.js";
+import { COMMAND_MODULES, isWellFormedCommand } from "../../src/commands/index.js";
 import { InvalidCommandError } from "../../src/index.js";
 import { createTestKernel } from "../../src/testing/index.js";
 import { chainWorkflow } from "../fixtures.js";
@@ -157,7 +157,7 @@ describe("dispatch validation", () => {
       total++;
       if (!isWellFormedCommand(type, command)) continue;
       fast++;
-      const parsed = COMMAND_SCHEMAS[type].safeParse(command);
+      const parsed = COMMAND_MODULES[type].schema.safeParse(command);
       expect(
         parsed.success,
         `${type}: ${JSON.stringify(command, (_k, v) => (v === undefined ? "<undefined>" : v))}`,
@@ -178,7 +178,7 @@ describe("dispatch validation", () => {
       let bare = command;
       for (const key of Object.keys(command)) {
         const without = withField(bare, key, MISSING);
-        if (COMMAND_SCHEMAS[type].safeParse(without).success) bare = without;
+        if (COMMAND_MODULES[type].schema.safeParse(without).success) bare = without;
       }
       expect(Object.keys(bare).length).toBeLessThanOrEqual(Object.keys(command).length);
       expect(isWellFormedCommand(type, bare), `${type} with required fields only`).toBe(true);
@@ -187,7 +187,7 @@ describe("dispatch validation", () => {
 
   it("does not run zod for well-formed commands on the hot path", async () => {
     const spies = (["run.create", "run.claimPending", "job.execute"] as const).map((type) =>
-      vi.spyOn(COMMAND_SCHEMAS[type], "safeParse"),
+      vi.spyOn(COMMAND_MODULES[type].schema, "safeParse"),
     );
     const t = createTestKernel({ workflows: [chainWorkflow] });
     const { workflowRunId, job: first } = await startOne(t, "chain", { n: 1 });
@@ -201,7 +201,7 @@ describe("dispatch validation", () => {
   });
 
   it("falls back to zod for what the fast check is too strict for, and accepts what zod accepts", async () => {
-    const spy = vi.spyOn(COMMAND_SCHEMAS["run.claimPending"], "safeParse");
+    const spy = vi.spyOn(COMMAND_MODULES["run.claimPending"].schema, "safeParse");
     const t = createTestKernel({ workflows: [chainWorkflow] });
     // 150 code points in 300 UTF-16 units: within zod's max(200), beyond the fast check's.
     const result = await t.kernel.dispatch({

@@ -26,6 +26,7 @@ import { zodIssues } from "../../internal/values/zod-issues.js";
 import type { JsonObject, StoredError } from "../../records.js";
 import { defineCommand } from "../command.js";
 import {
+  continueCount,
   dequeuedJob,
   id,
   isContinueWith,
@@ -259,7 +260,7 @@ export const jobExecuteModule = defineCommand<JobExecuteCommand, JobExecuteResul
     signal: z
       .custom<AbortSignal>((v) => typeof v === "object" && v !== null && "aborted" in v)
       .optional(),
-    continueWith: z.number().int().min(0).max(1_000).optional(),
+    continueWith: continueCount.optional(),
     leaseMs: positiveInt.optional(),
   }),
   isWellFormed: (c) =>
