@@ -59,12 +59,6 @@ export interface NodeHostOptions extends HostDutyOptions {
   maxIdlePollIntervalMs?: number;
   /** Lease on each job (default 30 000 ms); heartbeats renew it every third of it. */
   leaseMs?: number;
-  /**
-   * Dead-lettered events each maintenance tick moves back to the outbox (default 0: off).
-   * Dead letters are for an operator to look at and replay (`outbox.replayDeadLetters`) once
-   * the event sink is fixed; turn this on only where the sink's outages are known to pass.
-   */
-  replayDeadLettersPerTick?: number;
   /** How long `stop()` waits for running stages before releasing them (default 30 000 ms). */
   shutdownTimeoutMs?: number;
   /**

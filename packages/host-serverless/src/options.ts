@@ -30,12 +30,6 @@ export interface ServerlessHostOptions extends HostDutyOptions {
   /** Lease taken on each job, renewed every `leaseMs / 3` while its stage runs (default 30 s). */
   leaseMs?: number;
   /**
-   * Dead-lettered events the maintenance tick moves back to the outbox (default 0: off).
-   * Dead letters are for an operator to look at and replay (`outbox.replayDeadLetters`) once
-   * the event sink is fixed; turn this on only where the sink's outages are known to pass.
-   */
-  replayDeadLettersPerTick?: number;
-  /**
    * Where `now` for claims and dequeues comes from (default: the system clock). Pass the
    * kernel's clock when it is not the system clock, so host and kernel agree on what is due.
    */
