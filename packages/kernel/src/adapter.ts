@@ -12,6 +12,7 @@
  * ```
  */
 export { decodeValue, encodeValue } from "./codec.js";
+export { type DefinitionRef, routeKey } from "./dsl/versioning.js";
 export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";

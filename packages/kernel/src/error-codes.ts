@@ -43,6 +43,15 @@ export const KERNEL_ERROR_CODES = [
   "ILLEGAL_STATE_TRANSITION",
   /** Another `run.create` with the same idempotency key is still in progress. */
   "IDEMPOTENCY_KEY_IN_PROGRESS",
+  /** A `run.create` reused an idempotency key with a different request (details: the first run). */
+  "IDEMPOTENCY_KEY_CONFLICT",
+  /**
+   * A run's workflow definition (id, version, fingerprint) is not registered on this worker;
+   * nothing changed, the run waits for a worker that has it.
+   */
+  "DEFINITION_UNAVAILABLE",
+  /** `run.migrate` cannot move the run (the result's `reason` says why). */
+  "MIGRATION_REFUSED",
   /** A write named a run version that is no longer current (`expectedVersion`, or a race). */
   "STALE_VERSION",
   /** A run-list query has a malformed `cursor` or a `limit` out of range. */
@@ -77,6 +86,10 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_RETRY_POLICY",
   /** A stage's output schema does not fit the next stage's input (or the workflow's output). */
   "INCOMPATIBLE_SCHEMAS",
+  /** A workflow's `version` is not a valid version string. */
+  "INVALID_WORKFLOW_VERSION",
+  /** A declared migration is not from an older version, is declared twice, or is not a function. */
+  "INVALID_MIGRATION",
   /** A stage or step id is not a valid id. */
   "INVALID_STAGE_ID",
   /** A step's options are invalid (a missing function, a bad number, a bad branch list, …). */

@@ -174,6 +174,65 @@ export class IdempotencyKeyInProgressError extends RatchetError {
   }
 }
 
+/**
+ * An idempotency key was used again with a different request (another workflow, input, config,
+ * metadata or priority). Nothing was created; `existingRunId` is the run the key made first.
+ */
+export class IdempotencyKeyConflictError extends RatchetError {
+  readonly idempotencyKey: string;
+  /** The run the first request with this key created. */
+  readonly existingRunId: string;
+
+  constructor(idempotencyKey: string, commandType: string, existingRunId: string) {
+    super(
+      "IDEMPOTENCY_KEY_CONFLICT",
+      `[ratchet] idempotency key "${idempotencyKey}" was used by an earlier ${commandType} with a different request (it created run ${existingRunId}); use a new key for a new request`,
+      { workflowRunId: existingRunId, field: "idempotencyKey" },
+    );
+    this.idempotencyKey = idempotencyKey;
+    this.existingRunId = existingRunId;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      idempotencyKey: this.idempotencyKey,
+      existingRunId: this.existingRunId,
+    };
+  }
+}
+
+/**
+ * A stored run names a workflow definition — id, version and fingerprint — that this kernel's
+ * registry does not have. Nothing was changed: the run waits for a worker that has it (or for
+ * `run.migrate`).
+ */
+export class DefinitionUnavailableError extends RatchetError {
+  readonly workflowVersion: string;
+  readonly fingerprint: string;
+
+  constructor(
+    ref: { workflowId: string; workflowVersion: string; fingerprint: string },
+    options: RatchetErrorOptions = {},
+  ) {
+    super(
+      "DEFINITION_UNAVAILABLE",
+      `[ratchet] workflow "${ref.workflowId}" version ${ref.workflowVersion} (fingerprint ${ref.fingerprint}) is not registered here${options.workflowRunId ? `; run ${options.workflowRunId} waits for a worker that has it` : ""}${options.stageId ? ` (stage "${options.stageId}")` : ""}`,
+      { ...options, workflowId: ref.workflowId },
+    );
+    this.workflowVersion = ref.workflowVersion;
+    this.fingerprint = ref.fingerprint;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      workflowVersion: this.workflowVersion,
+      fingerprint: this.fingerprint,
+    };
+  }
+}
+
 /** A write named a run version that is no longer current; nothing was changed. */
 export class StaleVersionError extends RatchetError {
   readonly expectedVersion: number;

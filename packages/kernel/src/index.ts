@@ -13,6 +13,7 @@ export type {
   CommandMap,
   CommandResult,
   CommandType,
+  DefinitionVersion,
   JobExecuteCommand,
   JobExecuteResult,
   JobHeartbeatCommand,
@@ -30,6 +31,8 @@ export type {
   RunClaimPendingResult,
   RunCreateCommand,
   RunCreateResult,
+  RunMigrateCommand,
+  RunMigrateResult,
   RunReapStuckCommand,
   RunReapStuckResult,
   RunRerunFromCommand,
@@ -57,7 +60,7 @@ export {
   type Sleep,
   sleepFor,
 } from "./dsl/flow.js";
-export { createRegistry, type WorkflowRegistry } from "./dsl/registry.js";
+export { createRegistry, refOf, type WorkflowRegistry } from "./dsl/registry.js";
 export {
   DEFAULT_RETRY,
   type ResolvedRetryPolicy,
@@ -113,6 +116,18 @@ export {
   passStep,
   stepView,
 } from "./dsl/steps.js";
+export {
+  compareVersions,
+  DEFAULT_WORKFLOW_VERSION,
+  type DefinitionRef,
+  describeDefinition,
+  isWorkflowVersion,
+  type MigrateRun,
+  type MigrationPlan,
+  type MigrationSource,
+  routeKey,
+  type WorkflowMigration,
+} from "./dsl/versioning.js";
 export {
   type PollCheckContext,
   type PollCheckResult,

@@ -56,6 +56,12 @@ export interface Kernel {
   dispatch<C extends Command>(command: C): Promise<CommandResult<C["type"]>>;
   /** The options in force (defaults merged with the config's). */
   readonly options: Readonly<KernelOptions>;
+  /**
+   * The route keys of the definitions this kernel registered (see `WorkflowRegistry.routes`):
+   * hosts pass them to `JobTransport.dequeue`/`claimJob`, so a worker is handed only jobs of
+   * runs it can run.
+   */
+  readonly routes: readonly string[];
 }
 
 /**
@@ -129,5 +135,6 @@ export function createKernel(config: KernelConfig): Kernel {
   return {
     dispatch: dispatch as Kernel["dispatch"],
     options,
+    routes: config.registry.routes(),
   };
 }

@@ -76,6 +76,14 @@ export interface StoredError {
 export interface RunRecord {
   id: string;
   workflowId: string;
+  /**
+   * The version of the workflow definition the run started on (`""` for a run stored before
+   * runs recorded versions). It continues only on a definition with this version and
+   * {@link fingerprint}.
+   */
+  workflowVersion: string;
+  /** The structural fingerprint of that definition's stage graph (`""`: stored before versions). */
+  fingerprint: string;
   status: RunStatus;
   /** Incremented by every write; a write that names a stale version changes nothing. */
   version: number;
@@ -116,6 +124,10 @@ export interface RunRecord {
 export interface NewRun {
   id: string;
   workflowId: string;
+  /** See {@link RunRecord.workflowVersion}. */
+  workflowVersion: string;
+  /** See {@link RunRecord.fingerprint}. */
+  fingerprint: string;
   priority: number;
   input: JsonValue;
   config: JsonObject;
@@ -129,10 +141,16 @@ export interface NewRun {
   createdAt: Date;
 }
 
-/** Fields of a run a command may change; `version` and `updatedAt` are set by the adapter. */
+/**
+ * Fields of a run a command may change; `version` and `updatedAt` are set by the adapter. A
+ * patch of `workflowVersion`/`fingerprint` (`run.migrate`) moves the run to another route key.
+ */
 export type RunPatch = Partial<
   Pick<
     RunRecord,
+    | "workflowVersion"
+    | "fingerprint"
+    | "input"
     | "status"
     | "output"
     | "error"
@@ -297,6 +315,8 @@ export interface DequeuedJob {
 
 /** A job as stored on the transport (full row). */
 export interface JobRecord extends Omit<DequeuedJob, "snapshot"> {
+  /** The route key of its run's definition (see {@link NewJob.route}). */
+  route: string;
   status: JobStatus;
   availableAt: Date;
   lockedBy: string | null;
@@ -311,6 +331,11 @@ export interface NewJob {
   jobId: string;
   workflowRunId: string;
   workflowId: string;
+  /**
+   * The route key of the run's definition (`routeKey` of its workflow id, version and
+   * fingerprint): only workers whose registry serves it dequeue the job.
+   */
+  route: string;
   stageId: string;
   priority: number;
   maxAttempts: number;

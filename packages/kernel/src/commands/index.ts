@@ -17,6 +17,7 @@ import {
 import { runCancelModule } from "./run-cancel.js";
 import { runClaimPendingModule } from "./run-claim-pending.js";
 import { runCreateModule } from "./run-create.js";
+import { runMigrateModule } from "./run-migrate/index.js";
 import { runReapStuckModule } from "./run-reap-stuck.js";
 import { runRerunFromModule } from "./run-rerun-from.js";
 import { runTimeoutModule } from "./run-timeout.js";
@@ -37,6 +38,11 @@ export type {
 export type { RunCancelCommand, RunCancelResult } from "./run-cancel.js";
 export type { RunClaimPendingCommand, RunClaimPendingResult } from "./run-claim-pending.js";
 export type { RunCreateCommand, RunCreateResult } from "./run-create.js";
+export type {
+  DefinitionVersion,
+  RunMigrateCommand,
+  RunMigrateResult,
+} from "./run-migrate/index.js";
 export type { RunReapStuckCommand, RunReapStuckResult } from "./run-reap-stuck.js";
 export type { RunRerunFromCommand, RunRerunFromResult } from "./run-rerun-from.js";
 export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
@@ -61,6 +67,7 @@ export const COMMANDS = [
   outboxFlushModule,
   runCancelModule,
   runRerunFromModule,
+  runMigrateModule,
   outboxReplayDeadLettersModule,
   pluginReplayDlqModule,
   scheduleFireDueModule,

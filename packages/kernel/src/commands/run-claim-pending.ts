@@ -1,6 +1,8 @@
 /**
  * `run.claimPending`: moves pending runs to `RUNNING` and enqueues their first group, all in
- * one transaction (the jobs become visible only when it commits). With `continueWith`, up to
+ * one transaction (the jobs become visible only when it commits). Only runs of definitions this
+ * kernel registered (their route keys, see `WorkflowRegistry.routes`) are claimed; the others
+ * stay `PENDING`, untouched, for a worker that has them. With `continueWith`, up to
  * that many of the new jobs are leased to the claiming worker and handed back with snapshots
  * of their runs, so it starts them without a dequeue or a read.
  */
@@ -9,7 +11,8 @@ import { z } from "zod";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
-import { type Continuation, failRunPatch, startGroup } from "../internal/run/progression.js";
+import { definitionOf } from "../internal/run/definition.js";
+import { type Continuation, startGroup } from "../internal/run/progression.js";
 import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
@@ -46,8 +49,6 @@ export interface RunClaimPendingResult {
   claimed: Array<{ workflowRunId: string; workflowId: string; jobIds: string[] }>;
   /** Jobs leased to the claiming worker (see `continueWith`). */
   jobs?: DequeuedJob[];
-  /** Runs that could not start (e.g. their workflow is not registered) and were failed. */
-  failed: Array<{ workflowRunId: string; code: string }>;
 }
 
 const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) | null>();
@@ -84,25 +85,15 @@ export async function runClaimPending(
     const runs = await uow.tx.claimPendingRuns({
       limit: command.maxClaims ?? 10,
       now: uow.now,
+      routes: deps.registry.routes(),
       ...(concurrency ? { concurrency } : {}),
     });
-    const result: RunClaimPendingResult = { claimed: [], failed: [] };
+    const result: RunClaimPendingResult = { claimed: [] };
     const leased: DequeuedJob[] = [];
     for (const run of runs) {
-      const workflow = deps.registry.getWorkflow(run.workflowId);
-      if (!workflow) {
-        const code = "WORKFLOW_NOT_FOUND";
-        await commitLockedRun(
-          uow,
-          run,
-          failRunPatch(uow, run, {
-            code,
-            message: `[ratchet] workflow "${run.workflowId}" is not registered on worker ${command.workerId}`,
-          }),
-        );
-        result.failed.push({ workflowRunId: run.id, code });
-        continue;
-      }
+      // The store hands out only runs of our routes, so the definition is here; a store that
+      // ignored the routes gets DEFINITION_UNAVAILABLE and the claim rolls back, failing nothing.
+      const workflow = definitionOf(deps, run);
       const continuation: Continuation | undefined =
         budget > 0
           ? {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { encodeValue } from "../codec.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import {
+  IdempotencyKeyConflictError,
   IdempotencyKeyInProgressError,
   InvalidConfigError,
   InvalidInputError,
@@ -18,6 +19,7 @@ import type { KernelDeps } from "../internal/kernel-deps.js";
 import { inTransaction } from "../internal/tx/unit-of-work.js";
 import { checkMetadataKeys } from "../internal/values/metadata-keys.js";
 import { checkPayloadSize } from "../internal/values/payload-size.js";
+import { stableHash } from "../internal/values/stable-hash.js";
 import { zodIssues } from "../internal/values/zod-issues.js";
 import type { JsonObject, JsonValue, RunStatus } from "../records.js";
 import { defineCommand } from "./command.js";
@@ -81,6 +83,11 @@ export async function runCreate(
   checkPayloadSize(metadata, limit, "metadata", context);
   const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
   const key = command.idempotencyKey;
+  // What the key promises: the same request. A repeat that asks for something else is refused.
+  const request =
+    key === undefined
+      ? ""
+      : stableHash([workflow.id, input, config, metadata, command.priority ?? 0]);
 
   return inTransaction(deps, async (uow) => {
     if (key !== undefined) {
@@ -91,13 +98,18 @@ export async function runCreate(
         const previous = acquired.result as {
           workflowRunId: string;
           status: RunCreateResult["status"];
+          request?: string;
         };
+        if (previous.request !== undefined && previous.request !== request)
+          throw new IdempotencyKeyConflictError(key, "run.create", previous.workflowRunId);
         return { workflowRunId: previous.workflowRunId, status: previous.status, replayed: true };
       }
     }
     const run = await uow.tx.createRun({
       id: deps.newId(),
       workflowId: workflow.id,
+      workflowVersion: workflow.version,
+      fingerprint: workflow.fingerprint,
       priority: command.priority ?? 0,
       input,
       config,
@@ -118,7 +130,7 @@ export async function runCreate(
       },
     ]);
     if (key !== undefined) {
-      const result: JsonValue = { workflowRunId: run.id, status: "PENDING" };
+      const result: JsonValue = { workflowRunId: run.id, status: "PENDING", request };
       await uow.tx.completeIdempotencyKey(key, "run.create", result);
     }
     return { workflowRunId: run.id, status: "PENDING", replayed: false };

@@ -42,6 +42,8 @@ export async function runReapStuck(
   const candidates = await deps.persistence.listRuns({
     status: "RUNNING",
     updatedBefore: new Date(now.getTime() - threshold),
+    // Only runs this kernel can repair: others' would crowd them out of every batch.
+    routes: deps.registry.routes(),
     limit: command.maxRuns ?? 50,
   });
   const result: RunReapStuckResult = { examined: candidates.length, repaired: [] };

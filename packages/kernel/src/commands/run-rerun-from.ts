@@ -8,13 +8,9 @@
 
 import { z } from "zod";
 import type { AnyWorkflow } from "../dsl/workflow.js";
-import {
-  IllegalStateTransitionError,
-  RunNotFoundError,
-  StageNotFoundError,
-  WorkflowNotFoundError,
-} from "../errors.js";
+import { IllegalStateTransitionError, RunNotFoundError, StageNotFoundError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
+import { definitionOf } from "../internal/run/definition.js";
 import { enteringControl, writeControl } from "../internal/run/flow-control.js";
 import { startGroup } from "../internal/run/progression.js";
 import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
@@ -47,8 +43,7 @@ export async function runRerunFrom(
   const result = await inTransaction(deps, async (uow) => {
     const run = await uow.tx.getRun(runId, { forUpdate: true });
     if (!run) throw new RunNotFoundError(runId);
-    const workflow = deps.registry.getWorkflow(run.workflowId);
-    if (!workflow) throw new WorkflowNotFoundError(run.workflowId);
+    const workflow = definitionOf(deps, run, command.fromStageId);
     const entry = workflow.getStage(command.fromStageId);
     if (!entry)
       throw new StageNotFoundError(command.fromStageId, {

@@ -40,7 +40,9 @@ export async function runTimeout(
     if (!run) return { workflowRunId: runId, status: "FAILED" as const, timedOut: false };
     if (isTerminalRunStatus(run.status) || run.status === "PENDING")
       return { workflowRunId: runId, status: run.status, timedOut: false };
-    const timeoutMs = deps.registry.getWorkflow(run.workflowId)?.timeoutMs;
+    const timeoutMs = (
+      deps.registry.getDefinition(run) ?? deps.registry.getWorkflow(run.workflowId)
+    )?.timeoutMs;
     const error: StoredError = {
       code: "WORKFLOW_TIMEOUT",
       message: `[ratchet] run ${runId} did not finish within its workflow's timeout${timeoutMs === undefined ? "" : ` (${timeoutMs} ms)`}`,

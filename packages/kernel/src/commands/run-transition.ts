@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { RunNotFoundError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
+import { definitionOf } from "../internal/run/definition.js";
 import {
   advancePastGroup,
   cancelRemaining,
@@ -49,8 +50,9 @@ export async function runTransition(
       status = run.status,
     ): RunTransitionResult => ({ workflowRunId: runId, action, status });
     if (run.status !== "RUNNING") return result("noop");
-    const workflow = deps.registry.getWorkflow(run.workflowId);
-    if (!workflow) return result("noop");
+    // Throws DEFINITION_UNAVAILABLE, changing nothing: a scheduled transition is handed out
+    // again, to a worker that has the run's definition.
+    const workflow = definitionOf(deps, run);
     const records = (await uow.tx.listStages(runId)).filter(
       (r) => r.groupIndex === run.currentGroup,
     );

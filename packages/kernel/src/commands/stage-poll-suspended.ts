@@ -46,6 +46,7 @@ export async function stagePollSuspended(
     now: deps.clock.now(),
     limit: command.maxChecks ?? 10,
     leaseMs: deps.options.pollLeaseMs,
+    routes: deps.registry.routes(),
   });
   const result: StagePollSuspendedResult = { checked: 0, resumed: 0, failed: 0, stillWaiting: 0 };
   for (const record of claimed) {
@@ -63,7 +64,7 @@ type CheckOutcome = { outcome: "resumed" | "failed" | "stillWaiting"; nextPollAt
 async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOutcome> {
   const run = await deps.persistence.getRun(record.runId);
   if (run?.status !== "RUNNING") return { outcome: "stillWaiting" };
-  const workflow = deps.registry.getWorkflow(run.workflowId);
+  const workflow = deps.registry.getDefinition(run);
   const stage = workflow?.getStage(record.stageId)?.stage;
   if (!workflow || !stage?.checkCompletion) return { outcome: "stillWaiting" };
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { decodeValue } from "../codec.js";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
+import { definitionOf } from "../internal/run/definition.js";
 import { resumeSuspended, suspendedTarget } from "../internal/stage/resume-suspended.js";
 import type { JsonObject } from "../records.js";
 import { defineCommand } from "./command.js";
@@ -36,8 +37,8 @@ export async function stageWake(
   const nothing: StageWakeResult = { workflowRunId: runId, woken: false };
   const run = await deps.persistence.getRun(runId);
   if (run?.status !== "RUNNING") return nothing;
-  const workflow = deps.registry.getWorkflow(run.workflowId);
-  if (!workflow) return nothing;
+  // Throws DEFINITION_UNAVAILABLE: the wake-up is handed out again, to a worker that has it.
+  const workflow = definitionOf(deps, run);
   const records = await deps.persistence.listStages(runId);
   const record = records.find((r) => r.id === command.stageRecordId);
   if (record && (record.status === "PENDING" || record.status === "RUNNING")) {

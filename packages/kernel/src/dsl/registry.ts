@@ -1,30 +1,71 @@
 /**
- * Workflow registry: how the kernel finds a workflow by id.
+ * Workflow registry: the definitions a kernel can run — several versions of one workflow may be
+ * registered side by side — and the route keys that say which runs and jobs are its to take.
  */
 import { WorkflowDefinitionError } from "../errors.js";
+import { compareVersions, type DefinitionRef, routeKey } from "./versioning.js";
 import type { AnyWorkflow } from "./workflow.js";
 
-/** Looks up workflows by id. Any object with `getWorkflow` will do. */
+/** Looks up the definitions a kernel has. */
 export interface WorkflowRegistry {
+  /** The newest registered version of a workflow: new runs start on it. */
   getWorkflow(workflowId: string): AnyWorkflow | undefined;
+  /**
+   * The definition a stored run continues on: same id, version and fingerprint. A run stored
+   * before runs recorded versions (empty fingerprint) continues on the newest version.
+   */
+  getDefinition(ref: DefinitionRef): AnyWorkflow | undefined;
+  /** Every registered definition, every version. */
+  list(): AnyWorkflow[];
+  /**
+   * The route keys (see `routeKey`) of the runs and jobs this registry's kernel may take: one per
+   * definition, plus each workflow's bare id for runs stored before versions.
+   */
+  routes(): readonly string[];
 }
 
-/** A registry over a fixed list of workflows; rejects two workflows with one id. */
-export function createRegistry(
-  workflows: readonly AnyWorkflow[],
-): WorkflowRegistry & { list(): AnyWorkflow[] } {
-  const map = new Map<string, AnyWorkflow>();
+/**
+ * A registry over a fixed list of workflow definitions. Versions of one workflow may be
+ * registered together; two definitions with the same id and version are refused
+ * (`DUPLICATE_WORKFLOW_ID`).
+ */
+export function createRegistry(workflows: readonly AnyWorkflow[]): WorkflowRegistry {
+  const versions = new Map<string, AnyWorkflow[]>();
+  const exact = new Map<string, AnyWorkflow>();
   for (const workflow of workflows) {
-    if (map.has(workflow.id)) {
+    const list = versions.get(workflow.id) ?? [];
+    if (list.some((other) => other.version === workflow.version)) {
       throw new WorkflowDefinitionError(
         "DUPLICATE_WORKFLOW_ID",
-        `[ratchet] two workflows use the id "${workflow.id}"`,
-        {
-          workflowId: workflow.id,
-        },
+        `[ratchet] two workflows use the id "${workflow.id}" at version ${workflow.version}`,
+        { workflowId: workflow.id },
       );
     }
-    map.set(workflow.id, workflow);
+    list.push(workflow);
+    versions.set(workflow.id, list);
+    exact.set(routeKey(refOf(workflow)), workflow);
   }
-  return { getWorkflow: (id) => map.get(id), list: () => [...map.values()] };
+  const newest = new Map<string, AnyWorkflow>();
+  for (const [id, list] of versions) {
+    list.sort((a, b) => compareVersions(a.version, b.version));
+    newest.set(id, list[list.length - 1] as AnyWorkflow);
+  }
+  const routes = Object.freeze([...exact.keys(), ...newest.keys()]);
+  const all = [...versions.values()].flat();
+  return {
+    getWorkflow: (id) => newest.get(id),
+    getDefinition: (ref) =>
+      ref.fingerprint === "" ? newest.get(ref.workflowId) : exact.get(routeKey(ref)),
+    list: () => [...all],
+    routes: () => routes,
+  };
+}
+
+/** A definition's {@link DefinitionRef}. */
+export function refOf(workflow: AnyWorkflow): DefinitionRef {
+  return {
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    fingerprint: workflow.fingerprint,
+  };
 }

@@ -27,6 +27,7 @@ import {
 } from "./step-builder-sequence.js";
 import { isZodSchema } from "./step-builder-task.js";
 import { choiceStep, loopStep, passStep } from "./steps.js";
+import type { MigrateRun } from "./versioning.js";
 import type { AnyWorkflow, ConcurrencyLimit } from "./workflow.js";
 import { buildWorkflow, type GroupNext } from "./workflow-graph.js";
 
@@ -39,6 +40,8 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   private retryDefault: StageRetryPolicy | undefined;
   private timeoutMs: number | undefined;
   private limit: ConcurrencyLimit | undefined;
+  private versionTag: string | number | undefined;
+  private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
 
   /** @param name The workflow's name, which is also its id. */
   constructor(private readonly name: string) {
@@ -74,6 +77,18 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   /** At most `limit` runs (per `key` of their input, if given) are `RUNNING` at once. */
   concurrency(limit: ConcurrencyLimit): this {
     this.limit = limit;
+    return this;
+  }
+
+  /** This definition's version (default `"1"`); see `WorkflowBuilder.version`. */
+  version(version: string | number): this {
+    this.versionTag = version;
+    return this;
+  }
+
+  /** Lets waiting runs of version `from` move to this one; see `WorkflowBuilder.migrateFrom`. */
+  migrateFrom(from: string | number, migrate?: MigrateRun): this {
+    this.migrations.push(migrate ? { from, migrate } : { from });
     return this;
   }
 
@@ -159,6 +174,8 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
       defaultRetry: this.retryDefault,
       timeoutMs: this.timeoutMs,
       concurrency: this.limit,
+      version: this.versionTag,
+      migrations: this.migrations,
     });
   }
 }

@@ -5,10 +5,19 @@
  */
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
+import { fingerprintOf } from "./fingerprint.js";
 import { END } from "./flow.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import { findIncompatibilities } from "./schema-compat.js";
 import type { AnyStage } from "./stage.js";
+import {
+  compareVersions,
+  DEFAULT_WORKFLOW_VERSION,
+  isWorkflowVersion,
+  keepOutputsByStageId,
+  type MigrateRun,
+  type WorkflowMigration,
+} from "./versioning.js";
 import type { AnyWorkflow, ConcurrencyLimit } from "./workflow-model.js";
 
 /** Where a group goes when it closes, as written: a stage id, or the end of the run. */
@@ -20,6 +29,10 @@ export interface GroupNext {
 /** Everything a workflow is built from. */
 export interface WorkflowGraphDefinition {
   id: string;
+  /** Default {@link DEFAULT_WORKFLOW_VERSION}. */
+  version?: string | number | undefined;
+  /** Migrations from older versions: `from` → how to map a run (default: keep outputs by id). */
+  migrations?: readonly { from: string | number; migrate?: MigrateRun | undefined }[] | undefined;
   name: string;
   description: string;
   inputSchema: z.ZodType;
@@ -43,7 +56,8 @@ function fail(code: string, message: string, details: Record<string, string>): n
  * a stable code naming what is wrong: `INVALID_WORKFLOW_ID`, `EMPTY_WORKFLOW`,
  * `EMPTY_PARALLEL_GROUP`, `DUPLICATE_STAGE_ID`, `UNKNOWN_NEXT_STAGE`, `UNKNOWN_ROUTE_TARGET`,
  * `ROUTING_STAGE_IN_PARALLEL_GROUP`, `UNREACHABLE_STAGE`, `INVALID_TIMEOUT`,
- * `INVALID_CONCURRENCY`, `INVALID_RETRY_POLICY` or `INCOMPATIBLE_SCHEMAS`.
+ * `INVALID_CONCURRENCY`, `INVALID_RETRY_POLICY`, `INCOMPATIBLE_SCHEMAS`, `INVALID_WORKFLOW_VERSION`
+ * or `INVALID_MIGRATION`.
  */
 export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
   const { id } = def;
@@ -130,10 +144,21 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
       `workflow "${id}": concurrency needs an integer limit >= 1 and, optionally, a key function`,
       { workflowId: id, field: "concurrency" },
     );
+  const version = checkVersion(id, def.version);
+  const stageIds = new Set(index.keys());
+  const migrations = checkMigrations(id, version, def.migrations ?? [], stageIds);
   const jumps = flow.some((to, g) => to !== (g + 1 < flow.length ? g + 1 : END));
   const routes = def.groups.some((group) => group.some((stage) => stage.flow));
   return Object.freeze({
     id,
+    version,
+    fingerprint: fingerprintOf({
+      inputSchema: def.inputSchema,
+      outputSchema: def.outputSchema,
+      groups: def.groups,
+      flow,
+    }),
+    migrations,
     name: def.name,
     description: def.description,
     inputSchema: def.inputSchema,
@@ -147,6 +172,43 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
     timeoutMs: def.timeoutMs,
     concurrency: concurrency ? Object.freeze({ ...concurrency }) : undefined,
   });
+}
+
+function checkVersion(id: string, raw: string | number | undefined): string {
+  const version = raw === undefined ? DEFAULT_WORKFLOW_VERSION : String(raw);
+  if (!isWorkflowVersion(version))
+    fail(
+      "INVALID_WORKFLOW_VERSION",
+      `workflow "${id}": version ${JSON.stringify(version)} is invalid (letters, digits, ".", "_", "-", "+"; at most 64)`,
+      { workflowId: id, field: "version" },
+    );
+  return version;
+}
+
+function checkMigrations(
+  id: string,
+  version: string,
+  declared: NonNullable<WorkflowGraphDefinition["migrations"]>,
+  stageIds: ReadonlySet<string>,
+): readonly WorkflowMigration[] {
+  const seen = new Set<string>();
+  const migrations = declared.map((entry) => {
+    const from = String(entry.from);
+    if (!isWorkflowVersion(from) || compareVersions(from, version) >= 0 || seen.has(from))
+      fail(
+        "INVALID_MIGRATION",
+        `workflow "${id}" version ${version}: a migration must come from an older version, once each (got ${JSON.stringify(from)})`,
+        { workflowId: id, field: "migrations" },
+      );
+    if (entry.migrate !== undefined && typeof entry.migrate !== "function")
+      fail("INVALID_MIGRATION", `workflow "${id}": a migration's migrate must be a function`, {
+        workflowId: id,
+        field: "migrations",
+      });
+    seen.add(from);
+    return Object.freeze({ from, migrate: entry.migrate ?? keepOutputsByStageId(stageIds) });
+  });
+  return Object.freeze(migrations);
 }
 
 function indexStages(

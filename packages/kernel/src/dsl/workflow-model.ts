@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { RetryOverrides } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
+import type { WorkflowMigration } from "./versioning.js";
 
 /**
  * At most `limit` runs of the workflow — or, with `key`, of the runs whose input gives the same
@@ -20,6 +21,18 @@ export interface ConcurrencyLimit {
 /** A built workflow, as the kernel runs it. */
 export interface Workflow<TInput = unknown, TOutput = unknown> {
   readonly id: string;
+  /**
+   * The author's version (default `"1"`). Runs record it; a run continues only on a definition
+   * with its version and {@link fingerprint}, and new runs start on the newest registered.
+   */
+  readonly version: string;
+  /**
+   * A hash of the stage graph (stage ids, order, groups, routes, schema shapes), computed at
+   * build time, so an edit made without bumping {@link version} is told apart too.
+   */
+  readonly fingerprint: string;
+  /** Migrations this version declares for runs of older versions (see `run.migrate`). */
+  readonly migrations: readonly WorkflowMigration[];
   readonly name: string;
   readonly description: string;
   readonly inputSchema: z.ZodType<TInput>;

@@ -19,6 +19,7 @@ import {
   type PassStepOptions,
   passStep,
 } from "./steps.js";
+import type { MigrateRun } from "./versioning.js";
 import { type PollStepOptions, pollStep, type SleepStepOptions, sleepStep } from "./wait-steps.js";
 import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
@@ -67,6 +68,8 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   private retryDefault: StageRetryPolicy | undefined;
   private timeoutMs: number | undefined;
   private limit: ConcurrencyLimit | undefined;
+  private versionTag: string | number | undefined;
+  private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
 
   constructor(
     private readonly id: string,
@@ -185,6 +188,26 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   }
 
   /**
+   * This definition's version (default `"1"`). Bump it when the stage graph changes; register
+   * the old and the new version side by side until the old one's runs are done, or declare
+   * {@link migrateFrom}. See "Deploying changes" in docs/workflows.md.
+   */
+  version(version: string | number): this {
+    this.versionTag = version;
+    return this;
+  }
+
+  /**
+   * Lets `run.migrate` (`ratchet runs migrate`) move waiting runs of version `from` to this
+   * one; `migrate` maps their completed stages' outputs to this graph (default: outputs of
+   * stages whose ids this version still has are kept).
+   */
+  migrateFrom(from: string | number, migrate?: MigrateRun): this {
+    this.migrations.push(migrate ? { from, migrate } : { from });
+    return this;
+  }
+
+  /**
    * Checks the definition and returns the workflow. Throws {@link WorkflowDefinitionError}
    * with a stable code (e.g. `DUPLICATE_STAGE_ID`, `UNKNOWN_NEXT_STAGE`, `UNREACHABLE_STAGE`,
    * `INCOMPATIBLE_SCHEMAS`) naming the stage and the field; see `buildWorkflow`.
@@ -201,6 +224,8 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
       defaultRetry: this.retryDefault,
       timeoutMs: this.timeoutMs,
       concurrency: this.limit,
+      version: this.versionTag,
+      migrations: this.migrations,
     }) as Workflow<TInput, TCurrent>;
   }
 }
@@ -218,6 +243,10 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   timeoutMs?: number;
   /** See {@link WorkflowBuilder.concurrency}. */
   concurrency?: ConcurrencyLimit;
+  /** See {@link WorkflowBuilder.version}. */
+  version?: string | number;
+  /** See {@link WorkflowBuilder.migrateFrom}. */
+  migrations?: readonly { from: string | number; migrate?: MigrateRun }[];
 }
 
 /** Starts a workflow definition from an object; continue with `.pipe()`/`.parallel()` and `.build()`. */
@@ -234,5 +263,8 @@ export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodTy
   if (def.defaultRetry) builder.defaultRetry(def.defaultRetry);
   if (def.timeoutMs !== undefined) builder.timeout(def.timeoutMs);
   if (def.concurrency) builder.concurrency(def.concurrency);
+  if (def.version !== undefined) builder.version(def.version);
+  for (const migration of def.migrations ?? [])
+    builder.migrateFrom(migration.from, migration.migrate);
   return builder;
 }

@@ -35,6 +35,7 @@ function copyJob(row: JobRow): JobRecord {
     jobId: row.jobId,
     workflowRunId: row.workflowRunId,
     workflowId: row.workflowId,
+    route: row.route,
     stageId: row.stageId,
     priority: row.priority,
     attempt: row.attempt,
@@ -59,6 +60,7 @@ export function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readon
       jobId: job.jobId,
       workflowRunId: job.workflowRunId,
       workflowId: job.workflowId,
+      route: job.route,
       stageId: job.stageId,
       priority: job.priority,
       attempt: job.claimedBy ? 1 : 0,
@@ -94,6 +96,7 @@ function jobWith(
     jobId: row.jobId,
     workflowRunId: row.workflowRunId,
     workflowId: row.workflowId,
+    route: row.route,
     stageId: row.stageId,
     priority: row.priority,
     attempt,
@@ -177,10 +180,15 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
 
     enqueue: (jobs, scope) => store.execute(txOf(scope), (tx) => enqueue(store, tx, jobs)),
 
-    dequeue: ({ workerId, limit, leaseMs, now }) =>
+    dequeue: ({ workerId, limit, leaseMs, now, routes }) =>
       store.execute(undefined, (tx) => {
         const t = now.getTime();
-        const picked = store.pendingJobs.first(limit, (row) => row.availableAt.getTime() <= t);
+        const served = routes === undefined ? undefined : new Set(routes);
+        const picked = store.pendingJobs.first(
+          limit,
+          (row) =>
+            row.availableAt.getTime() <= t && (served === undefined || served.has(row.route)),
+        );
         const lockedUntil = new Date(t + leaseMs);
         return picked.map((prev) => {
           const next = jobWith(
@@ -198,10 +206,11 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         });
       }),
 
-    claimJob: (jobId, { workerId, leaseMs, now }) =>
+    claimJob: (jobId, { workerId, leaseMs, now, routes }) =>
       store.execute(undefined, (tx) => {
         const prev = store.jobs.get(jobId);
         if (prev?.status !== "PENDING" || prev.availableAt.getTime() > now.getTime()) return null;
+        if (routes !== undefined && !routes.includes(prev.route)) return null;
         const next = jobWith(
           prev,
           "RUNNING",

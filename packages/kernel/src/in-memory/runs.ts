@@ -1,4 +1,6 @@
 /** Run operations of the in-memory persistence. */
+
+import { routeKey } from "../dsl/versioning.js";
 import type { ClaimPendingOptions, ListRunsQuery } from "../ports/persistence/index.js";
 import type { JsonValue, NewRun, RunPatch, RunRecord } from "../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate, patchFields } from "./copy.js";
@@ -11,6 +13,8 @@ export function copyRun(row: RunRecord): RunRecord {
   return {
     id: row.id,
     workflowId: row.workflowId,
+    workflowVersion: row.workflowVersion,
+    fingerprint: row.fingerprint,
     status: row.status,
     version: row.version,
     priority: row.priority,
@@ -34,6 +38,9 @@ export function copyRun(row: RunRecord): RunRecord {
 
 /** The fields of a {@link RunPatch}. */
 const RUN_PATCH_FIELDS: readonly (keyof RunPatch)[] = [
+  "workflowVersion",
+  "fingerprint",
+  "input",
   "status",
   "output",
   "error",
@@ -52,6 +59,8 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
   const row: RunRecord = {
     id: run.id,
     workflowId: run.workflowId,
+    workflowVersion: run.workflowVersion,
+    fingerprint: run.fingerprint,
     status: "PENDING",
     version: 1,
     priority: run.priority,
@@ -94,6 +103,9 @@ export function updateRun(
   if (options.expectedVersion !== undefined && prev.version !== options.expectedVersion)
     return null;
   let {
+    workflowVersion,
+    fingerprint,
+    input,
     status,
     metadata,
     control,
@@ -113,6 +125,15 @@ export function updateRun(
     const value = fields[key];
     if (value === undefined) continue;
     switch (key) {
+      case "workflowVersion":
+        workflowVersion = value as string;
+        break;
+      case "fingerprint":
+        fingerprint = value as string;
+        break;
+      case "input":
+        input = cloneJson(value as JsonValue);
+        break;
       case "status":
         status = value as RunRecord["status"];
         break;
@@ -150,10 +171,12 @@ export function updateRun(
   const next: RunRecord = {
     id: prev.id,
     workflowId: prev.workflowId,
+    workflowVersion,
+    fingerprint,
     status,
     version: prev.version + 1,
     priority: prev.priority,
-    input: prev.input,
+    input,
     config: prev.config,
     metadata,
     control,
@@ -176,11 +199,13 @@ export function updateRun(
 /** Runs matching the query, least recently updated first. */
 export function listRuns(store: InMemoryStore, query: ListRunsQuery): RunRecord[] {
   const before = query.updatedBefore?.getTime();
+  const routes = query.routes === undefined ? undefined : new Set(query.routes);
   const rows: RunRecord[] = [];
   for (const row of store.runs.values()) {
     if (query.status !== undefined && row.status !== query.status) continue;
     if (query.workflowId !== undefined && row.workflowId !== query.workflowId) continue;
     if (before !== undefined && row.updatedAt.getTime() >= before) continue;
+    if (routes !== undefined && !routes.has(routeKey(row))) continue;
     rows.push(row);
   }
   rows.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || compareIds(a.id, b.id));
@@ -194,16 +219,19 @@ export function listRuns(store: InMemoryStore, query: ListRunsQuery): RunRecord[
 export function claimPendingRuns(
   store: InMemoryStore,
   tx: StoreTransaction,
-  { limit, now, concurrency }: ClaimPendingOptions,
+  { limit, now, concurrency, routes }: ClaimPendingOptions,
 ): RunRecord[] {
+  const served = servedBy(routes);
   const picked = concurrency
-    ? pickWithinLimits(store, limit, concurrency)
-    : store.pendingRuns.first(limit);
+    ? pickWithinLimits(store, limit, concurrency, served)
+    : store.pendingRuns.first(limit, served);
   const updatedAt = now.getTime();
   return picked.map((prev) => {
     const next: RunRecord = {
       id: prev.id,
       workflowId: prev.workflowId,
+      workflowVersion: prev.workflowVersion,
+      fingerprint: prev.fingerprint,
       status: "RUNNING",
       version: prev.version + 1,
       priority: prev.priority,
@@ -228,12 +256,27 @@ export function claimPendingRuns(
   });
 }
 
+/** Whether a run's route key is one of `routes` (all runs when absent). */
+function servedBy(routes: readonly string[] | undefined): (row: RunRecord) => boolean {
+  if (routes === undefined) return () => true;
+  if (routes.length === 1) {
+    const only = routes[0];
+    return (row) => routeKey(row) === only;
+  }
+  const set = new Set(routes);
+  return (row) => set.has(routeKey(row));
+}
+
 function pickWithinLimits(
   store: InMemoryStore,
   limit: number,
   limitOf: (workflowId: string) => number | undefined,
+  served: (row: RunRecord) => boolean,
 ): RunRecord[] {
-  const picked = store.pendingRuns.first(limit, (row) => row.concurrencyKey === null);
+  const picked = store.pendingRuns.first(
+    limit,
+    (row) => row.concurrencyKey === null && served(row),
+  );
   if (picked.length >= limit) return picked;
   const running = new Map<string, number>();
   for (const row of store.runs.values()) {
@@ -242,7 +285,7 @@ function pickWithinLimits(
   }
   const keyed = store.pendingRuns.first(limit - picked.length, (row) => {
     const key = row.concurrencyKey;
-    if (key === null) return false;
+    if (key === null || !served(row)) return false;
     const now = running.get(key) ?? 0;
     if (now >= (limitOf(row.workflowId) ?? Number.POSITIVE_INFINITY)) return false;
     running.set(key, now + 1);

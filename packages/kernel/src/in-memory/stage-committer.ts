@@ -83,6 +83,8 @@ function commitCompletion(
   const updated: RunRecord = {
     id: run.id,
     workflowId: run.workflowId,
+    workflowVersion: run.workflowVersion,
+    fingerprint: run.fingerprint,
     status: closing?.status ?? run.status,
     version: run.version + 1,
     priority: run.priority,

@@ -1,4 +1,5 @@
 /** Stage operations of the in-memory persistence. */
+import { routeKey } from "../dsl/versioning.js";
 import type { ClaimLeaseOptions, StageExpectation } from "../ports/persistence/index.js";
 import type { JsonValue, NewStage, StageOutputKey, StagePatch, StageRecord } from "../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate, copyOutputRef } from "./copy.js";
@@ -194,19 +195,30 @@ function withPollLease(prev: StageRow, pollLeaseUntil: Date): StageRow {
   };
 }
 
-/** Leases up to `limit` due `SUSPENDED` stages that no one else holds, earliest poll first. */
+/** Whether the run's route key is among `served`. */
+function isServed(store: InMemoryStore, runId: string, served: ReadonlySet<string>): boolean {
+  const run = store.runs.get(runId);
+  return run !== undefined && served.has(routeKey(run));
+}
+
+/**
+ * Leases up to `limit` due `SUSPENDED` stages that no one else holds, earliest poll first (of
+ * runs among `routes`, when given).
+ */
 export function claimSuspendedStages(
   store: InMemoryStore,
   tx: StoreTransaction,
-  { now, limit, leaseMs }: ClaimLeaseOptions,
+  { now, limit, leaseMs, routes }: ClaimLeaseOptions,
 ): StageRecord[] {
   const t = now.getTime();
+  const served = routes === undefined ? undefined : new Set(routes);
   const picked = pickRows({
     keys: store.suspendedStages.values,
     get: (id) => store.stages.get(id),
     accept: (row) =>
       (row.nextPollAt === null || row.nextPollAt.getTime() <= t) &&
-      (row.pollLeaseUntil === null || row.pollLeaseUntil.getTime() <= t),
+      (row.pollLeaseUntil === null || row.pollLeaseUntil.getTime() <= t) &&
+      (served === undefined || isServed(store, row.runId, served)),
     limit,
     compare: (a, b) =>
       (a.nextPollAt?.getTime() ?? 0) - (b.nextPollAt?.getTime() ?? 0) || a.seq - b.seq,

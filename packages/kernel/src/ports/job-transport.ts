@@ -12,8 +12,8 @@
  *   commits at once. A job
  *   with `claimedBy` is stored already leased: `RUNNING`, `attempt` 1, `lockedBy` and
  *   `lockedUntil` from it — never handed out by `dequeue` unless its lease goes stale.
- * - `dequeue` atomically takes up to `limit` jobs with status `PENDING` and
- *   `availableAt <= now`, highest `priority` first then oldest, marks them `RUNNING`, sets
+ * - `dequeue` atomically takes up to `limit` jobs with status `PENDING`, `availableAt <= now`
+ *   and (when `routes` is given) a `route` among `routes`, highest `priority` first then oldest, marks them `RUNNING`, sets
  *   `lockedBy`/`lockedUntil = now + leaseMs` and increments `attempt`. Two concurrent callers
  *   never receive the same job (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
  * - `complete`, `suspend` and `fail` act only on a job that is `RUNNING` **at the attempt
@@ -46,6 +46,11 @@ export interface JobRef {
 /** Options of {@link JobTransport.dequeue}. */
 export interface DequeueOptions {
   workerId: string;
+  /**
+   * Take only jobs whose `route` is one of these (the definitions the worker registered; hosts
+   * pass `kernel.routes`). Absent: any job — for tools and tests, never for a worker.
+   */
+  routes?: readonly string[];
   /** Most jobs to take at once. */
   limit: number;
   leaseMs: number;
@@ -93,12 +98,13 @@ export interface JobTransport {
   /**
    * Optional. Takes the lease of one specific job, as `dequeue` would (status `RUNNING`,
    * `attempt + 1`), when it is `PENDING` and available at `now`; resolves `null` otherwise
-   * (already taken, finished, or not yet due). Hosts fed by a push queue (SQS, Cloudflare
-   * Queues) use it, so a message is only a wake-up and a duplicate message is harmless.
+   * (already taken, finished, not yet due, or its `route` not among `routes`). Hosts fed by a
+   * push queue (SQS, Cloudflare Queues) use it, so a message is only a wake-up and a duplicate
+   * message is harmless.
    */
   claimJob?(
     jobId: string,
-    options: { workerId: string; leaseMs: number; now: Date },
+    options: { workerId: string; leaseMs: number; now: Date; routes?: readonly string[] },
   ): Promise<DequeuedJob | null>;
   /** Gives up a job this worker holds without using up an attempt (graceful shutdown). */
   release(jobId: string, workerId: string, now: Date, scope?: TransactionScope): Promise<boolean>;

@@ -49,7 +49,10 @@ export interface Driver {
   tick(): Promise<TickResult>;
   /** Ticks until the run is terminal; returns its final record. Throws if it never ends. */
   runToCompletion(workflowRunId: string, options?: DriveOptions): Promise<RunRecord>;
-  /** Ticks until every run is terminal. */
+  /**
+   * Ticks until every run this kernel can run (of a definition it registered) is terminal; runs
+   * of other definitions are left waiting for a worker that has them.
+   */
   drain(options?: DriveOptions): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export function createDriver(config: DriverConfig): Driver {
             limit: batchSize,
             leaseMs: kernel.options.jobLeaseMs,
             now: clock.now(),
+            routes: kernel.routes,
           });
           for (const job of jobs)
             executed.push(await kernel.dispatch({ type: "job.execute", workerId, job }));
@@ -103,7 +107,6 @@ export function createDriver(config: DriverConfig): Driver {
     const published = outbox?.published ?? 0;
     const busy =
       claimed +
-        (claim?.failed.length ?? 0) +
         executed.length +
         polled +
         fired +
@@ -158,9 +161,11 @@ export function createDriver(config: DriverConfig): Driver {
     async drain(options) {
       await drive(
         async () => {
+          // Runs of definitions this kernel lacks are another worker's to finish.
+          const routes = kernel.routes;
           const [pending, running] = await Promise.all([
-            persistence.listRuns({ status: "PENDING", limit: 1 }),
-            persistence.listRuns({ status: "RUNNING", limit: 1 }),
+            persistence.listRuns({ status: "PENDING", routes, limit: 1 }),
+            persistence.listRuns({ status: "RUNNING", routes, limit: 1 }),
           ]);
           return pending.length === 0 && running.length === 0;
         },

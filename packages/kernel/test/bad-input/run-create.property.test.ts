@@ -20,6 +20,8 @@ const RUN_CREATE_CODES = new Set([
   "PAYLOAD_TOO_LARGE",
   "UNSERIALIZABLE_VALUE",
   "WORKFLOW_NOT_FOUND",
+  // A key the property generated before, with another command: refused, nothing written.
+  "IDEMPOTENCY_KEY_CONFLICT",
 ]);
 
 /** Inputs near the valid shape: right keys with wrong types, extra keys, missing keys. */
@@ -102,6 +104,8 @@ describe("run.create with random and malformed input (property)", () => {
   it(`creates one valid run or rejects with a stable code and writes nothing (${NUM_RUNS_CREATE} commands)`, async () => {
     const { t, counts } = setup();
     const outcomes = { created: 0, replayed: 0, rejected: new Map<string, number>() };
+    // Created runs with a key: repeated exactly below, each must replay its run.
+    const keyed: Array<{ command: Record<string, unknown>; workflowRunId: string }> = [];
     await fc.assert(
       fc.asyncProperty(runCreateCommand, async (fields) => {
         const before = counts();
@@ -132,6 +136,8 @@ describe("run.create with random and malformed input (property)", () => {
           return;
         }
         outcomes.created++;
+        if (command.idempotencyKey !== undefined)
+          keyed.push({ command, workflowRunId: created.workflowRunId });
         expect(after).toEqual({
           ...before,
           runs: before.runs + 1,
@@ -148,7 +154,15 @@ describe("run.create with random and malformed input (property)", () => {
     );
     // The generators reach both sides.
     expect(outcomes.created).toBeGreaterThan(0);
-    expect(outcomes.replayed).toBeGreaterThan(0);
+    // The same request again replays its run and writes nothing; another request with a used
+    // key was refused above (IDEMPOTENCY_KEY_CONFLICT).
+    expect(keyed.length).toBeGreaterThan(0);
+    for (const { command, workflowRunId } of keyed) {
+      const before = counts();
+      const again = await t.kernel.dispatch(command as never);
+      expect(again).toMatchObject({ workflowRunId, replayed: true });
+      expect(counts()).toEqual(before);
+    }
     expect([...outcomes.rejected.keys()]).toEqual(
       expect.arrayContaining([
         "INVALID_COMMAND",
@@ -156,6 +170,7 @@ describe("run.create with random and malformed input (property)", () => {
         "INVALID_CONFIG",
         "UNSERIALIZABLE_VALUE",
         "WORKFLOW_NOT_FOUND",
+        "IDEMPOTENCY_KEY_CONFLICT",
       ]),
     );
     // Nothing leaked onto Object.prototype through `__proto__` / `constructor` keys.

@@ -55,6 +55,7 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   "outbox.flush": { type: "outbox.flush", workerId: "w", maxEvents: 10 },
   "run.cancel": { type: "run.cancel", workflowRunId: "r", reason: "", expectedVersion: 0 },
   "run.rerunFrom": { type: "run.rerunFrom", workflowRunId: "r", fromStageId: "a" },
+  "run.migrate": { type: "run.migrate", workflowRunId: "r", toVersion: "2", dryRun: true },
   "outbox.replayDeadLetters": { type: "outbox.replayDeadLetters", maxEvents: 1 },
   "plugin.replayDLQ": { type: "plugin.replayDLQ", maxEvents: 1 },
   "schedule.fireDue": { type: "schedule.fireDue", workerId: "w", maxCommands: 1 },
@@ -208,7 +209,7 @@ describe("dispatch validation", () => {
       type: "run.claimPending",
       workerId: "\u{1F600}".repeat(150),
     });
-    expect(result).toEqual({ claimed: [], failed: [] });
+    expect(result).toEqual({ claimed: [] });
     expect(spy).toHaveBeenCalledTimes(1);
   });
 

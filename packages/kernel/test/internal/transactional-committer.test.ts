@@ -20,6 +20,8 @@ describe("transactionalCommitter.commitMany", () => {
     const run = await stack.persistence.createRun({
       id: "run-1",
       workflowId: "wf",
+      workflowVersion: "1",
+      fingerprint: "",
       priority: 0,
       input: null,
       config: {},

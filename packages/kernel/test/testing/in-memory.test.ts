@@ -16,6 +16,8 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
   return {
     id: nextId("run"),
     workflowId: "wf",
+    workflowVersion: "1",
+    fingerprint: "",
     priority: 0,
     input: { n: 1 },
     config: {},
@@ -32,6 +34,7 @@ function newJob(workflowRunId: string): NewJob {
     jobId: nextId("job"),
     workflowRunId,
     workflowId: "wf",
+    route: "wf",
     stageId: "fetch",
     priority: 0,
     maxAttempts: 3,

@@ -11,7 +11,8 @@ import { z } from "zod";
 import { decodeValue } from "../../codec.js";
 import { isRoute, isSleep } from "../../dsl/flow.js";
 import { isSuspendResult } from "../../dsl/stage.js";
-import { NonRetryableError, toStoredError } from "../../errors.js";
+import { describeDefinition } from "../../dsl/versioning.js";
+import { DefinitionUnavailableError, NonRetryableError, toStoredError } from "../../errors.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
 import { inputGroupOf } from "../../internal/run/flow-control.js";
 import type { ClosingFlow } from "../../internal/run/group-close.js";
@@ -52,8 +53,6 @@ export async function jobExecute(
 ): Promise<JobExecuteResult> {
   const { job } = command;
   const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
-  const workflow = deps.registry.getWorkflow(job.workflowId);
-  const entry = workflow?.getStage(job.stageId);
   let loaded: Awaited<ReturnType<typeof loadRun>>;
   try {
     loaded = await loadRun(deps, job.snapshot, job.workflowRunId);
@@ -102,12 +101,20 @@ export async function jobExecute(
       reason: `attempt ${job.attempt} already ended; the stage waits for attempt ${record.attempt + 1}`,
     };
   }
-  if (!workflow || !entry) {
+  // The definition the run started on, never another version of its workflow.
+  const workflow = deps.registry.getDefinition(run);
+  if (!workflow) {
+    // A job this worker's routes would not have handed it (a tool's dequeue, an older
+    // transport): given back untouched, attempt not used up, for a worker that has the version.
+    await deps.jobTransport.release(job.jobId, command.workerId, deps.clock.now());
+    const unavailable = new DefinitionUnavailableError(run, ids);
+    return { outcome: "skipped", ...ids, reason: unavailable.message };
+  }
+  const entry = workflow.getStage(job.stageId);
+  if (!entry) {
     const error: StoredError = {
-      code: workflow ? "STAGE_NOT_FOUND" : "WORKFLOW_NOT_FOUND",
-      message: workflow
-        ? `[ratchet] workflow "${job.workflowId}" has no stage "${job.stageId}" on worker ${command.workerId}`
-        : `[ratchet] workflow "${job.workflowId}" is not registered on worker ${command.workerId}`,
+      code: "STAGE_NOT_FOUND",
+      message: `[ratchet] workflow "${job.workflowId}" ${describeDefinition(run)} has no stage "${job.stageId}" (worker ${command.workerId})`,
       stageId: job.stageId,
     };
     return settleFailure(

@@ -98,7 +98,8 @@ export async function finishClosedGroup(
   return inTransaction(deps, async (uow) => {
     const run = await uow.tx.getRun(runId, { forUpdate: true });
     if (run?.status !== "RUNNING") return run;
-    const workflow = deps.registry.getWorkflow(run.workflowId);
+    // Without the run's definition nothing moves; a worker that has it will.
+    const workflow = deps.registry.getDefinition(run);
     if (!workflow) return run;
     const records = (await uow.tx.listStages(runId)).filter(
       (r) => r.groupIndex === run.currentGroup,

@@ -4,6 +4,7 @@
  */
 import { encodeValue } from "../../codec.js";
 import { END } from "../../dsl/flow.js";
+import { routeKey } from "../../dsl/versioning.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import { toStoredError } from "../../errors.js";
 import type {
@@ -25,7 +26,7 @@ import { nextStep } from "./routing.js";
 /** Builds the job for one attempt of a stage. */
 export function jobFor(
   deps: Pick<KernelDeps, "newId" | "options">,
-  run: Pick<RunRecord, "id" | "workflowId" | "priority">,
+  run: Pick<RunRecord, "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority">,
   workflow: AnyWorkflow,
   stageId: string,
   availableAt: Date,
@@ -38,6 +39,7 @@ export function jobFor(
     jobId: deps.newId(),
     workflowRunId: run.id,
     workflowId: run.workflowId,
+    route: routeKey(run),
     stageId,
     priority: run.priority,
     maxAttempts: retryPolicyOf(deps, workflow, stageId).maxAttempts,
@@ -67,7 +69,7 @@ export interface StartedGroup {
  */
 export function newGroup(
   deps: Pick<KernelDeps, "newId" | "options">,
-  run: Pick<RunRecord, "id" | "workflowId" | "priority">,
+  run: Pick<RunRecord, "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority">,
   workflow: AnyWorkflow,
   groupIndex: number,
   now: Date,

@@ -109,6 +109,8 @@ export async function commitCompleted(
   const committed: RunRecord = {
     id: run.id,
     workflowId: run.workflowId,
+    workflowVersion: run.workflowVersion,
+    fingerprint: run.fingerprint,
     status: state.status,
     version: state.version,
     priority: run.priority,

@@ -134,7 +134,9 @@ export async function inTransaction<T>(
         else after.push(() => fn(undefined));
       },
       async runEnded(run) {
-        if (deps.registry?.getWorkflow(run.workflowId)?.timeoutMs === undefined) return;
+        // A definition this kernel lacks may have a timeout: its timer is cancelled too.
+        const definition = deps.registry?.getDefinition(run);
+        if (definition && definition.timeoutMs === undefined) return;
         await uow.schedule((scope) =>
           deps.scheduler.cancel(RUN_TIMEOUT_COMMAND, timeoutCorrelationId(run.id), scope),
         );

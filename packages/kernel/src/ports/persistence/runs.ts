@@ -5,8 +5,8 @@
  *   (PostgreSQL: `SELECT … FOR UPDATE`), so concurrent commands on one run serialise.
  * - `updateRun` with `expectedVersion` changes nothing and returns `null` when the run is not at
  *   that version; every successful update increments `version` and sets `updatedAt`.
- * - `claimPendingRuns` atomically moves up to `limit` `PENDING` runs (highest priority, then
- *   oldest) to `RUNNING`; concurrent callers never claim the same run (`SKIP LOCKED`), and
+ * - `claimPendingRuns` atomically moves up to `limit` `PENDING` runs whose route key is one of
+ *   `routes` (highest priority, then oldest) to `RUNNING`; concurrent callers never claim the same run (`SKIP LOCKED`), and
  *   with `concurrency` never claim past a key's limit (runs without a key are taken first).
  */
 import type {
@@ -24,6 +24,8 @@ export interface ListRunsQuery {
   workflowId?: string;
   /** Runs updated before this time only. */
   updatedBefore?: Date;
+  /** Runs whose route key (see {@link ClaimPendingOptions.routes}) is one of these only. */
+  routes?: readonly string[];
   limit: number;
 }
 
@@ -31,6 +33,14 @@ export interface ListRunsQuery {
 export interface ClaimPendingOptions {
   limit: number;
   now: Date;
+  /**
+   * Claim only runs whose route key is one of these: `routeKey({ workflowId, workflowVersion,
+   * fingerprint })` of the run (the adapter stores it when the run is created and when a patch
+   * changes the version). Other runs are left `PENDING`, untouched. An index on the key keeps
+   * the claim fast however many workflows share the store. Absent: any run — for tools and
+   * tests; the kernel always passes its registry's routes.
+   */
+  routes?: readonly string[];
   /**
    * Concurrency limits: the most `RUNNING` runs of a workflow that may share one
    * `concurrencyKey` (`undefined`: no limit). When given, a run with a key is claimed only

@@ -28,6 +28,11 @@ export interface ClaimLeaseOptions {
   now: Date;
   limit: number;
   leaseMs: number;
+  /**
+   * `claimSuspendedStages`: only stages of runs whose route key is one of these (a worker polls
+   * only stages its registry can check). Absent: any run.
+   */
+  routes?: readonly string[];
 }
 
 /** Stage records of runs. */

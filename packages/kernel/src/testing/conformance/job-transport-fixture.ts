@@ -50,6 +50,8 @@ export function jobBuilder(persistence: Persistence): JobBuilder {
       const run = await persistence.createRun({
         id: uniqueId("run"),
         workflowId: "wf-jobs",
+        workflowVersion: "1",
+        fingerprint: "",
         priority: 0,
         input: null,
         config: {},
@@ -65,6 +67,7 @@ export function jobBuilder(persistence: Persistence): JobBuilder {
         jobId: uniqueId("job"),
         workflowRunId,
         workflowId: "wf-jobs",
+        route: "wf-jobs",
         stageId: "fetch",
         priority: 0,
         maxAttempts: 3,

@@ -17,6 +17,7 @@ import { describe, expect, it } from "vitest";
 import { type JobTransportConformanceOptions, microtaskSettle } from "./job-transport-fixture.js";
 import { lifecycleTests } from "./job-transport-lifecycle.js";
 import { queueTests, transactionalQueueTests } from "./job-transport-queue.js";
+import { routingTests } from "./job-transport-routing.js";
 import { useFixture } from "./shared.js";
 
 export type {
@@ -43,5 +44,6 @@ export function jobTransportConformance(options: JobTransportConformanceOptions)
         transactionalQueueTests(fixture, options.settle ?? microtaskSettle));
     }
     describe("job lifecycle", () => lifecycleTests(fixture));
+    describe("routing", () => routingTests(fixture));
   });
 }

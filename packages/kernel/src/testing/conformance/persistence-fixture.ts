@@ -52,11 +52,16 @@ export interface PersistenceFixture extends ConformanceFixture {
 /** Options of `persistenceConformance`. */
 export type PersistenceConformanceOptions = ConformanceOptions<PersistenceFixture>;
 
-/** A new run with unique id and workflow id, at `T0`. */
+/**
+ * A new run with unique id and workflow id, at `T0`, recorded without a version (fingerprint
+ * `""`: its route key is its workflow id) unless `overrides` gives one.
+ */
 export function buildRun(overrides: Partial<NewRun> = {}): NewRun {
   return {
     id: uniqueId("run"),
     workflowId: uniqueId("wf"),
+    workflowVersion: "1",
+    fingerprint: "",
     priority: 0,
     input: { orderId: 7 },
     config: {},

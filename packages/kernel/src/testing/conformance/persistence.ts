@@ -18,6 +18,7 @@ import { concurrencyClaimTests } from "./persistence-concurrency.js";
 import type { PersistenceConformanceOptions } from "./persistence-fixture.js";
 import { idempotencyTests, logTests } from "./persistence-logs-idempotency.js";
 import { outboxTests } from "./persistence-outbox.js";
+import { routingTests } from "./persistence-routing.js";
 import { runTests } from "./persistence-runs.js";
 import { stageTests } from "./persistence-stages.js";
 import { transactionTests } from "./persistence-transactions.js";
@@ -33,7 +34,7 @@ export type {
 
 /**
  * Registers the persistence conformance tests (vitest) for the adapter `options.create`
- * builds: runs, transactions (commit, real rollback, nesting, row locks), stages, outputs,
+ * builds: runs, routing by workflow version, transactions (commit, real rollback, nesting, row locks), stages, outputs,
  * logs, the outbox and idempotency keys. Call it at the top level of a test file.
  */
 export function persistenceConformance(options: PersistenceConformanceOptions): void {
@@ -41,6 +42,7 @@ export function persistenceConformance(options: PersistenceConformanceOptions): 
     const fixture = useFixture(options);
     describe("runs", () => runTests(fixture));
     describe("claims under concurrency limits", () => concurrencyClaimTests(fixture));
+    describe("routing and versions", () => routingTests(fixture));
     describe("transactions", () => transactionTests(fixture));
     describe("stages", () => stageTests(fixture));
     describe("logs", () => logTests(fixture));

@@ -27,6 +27,7 @@ export function settlementTests(fixture: () => StageCommitterFixture): void {
         jobId: uniqueId("job"),
         workflowRunId: run.id,
         workflowId: WORKFLOW,
+        route: WORKFLOW,
         stageId: "a",
         priority: 3,
         maxAttempts: 3,

@@ -180,6 +180,7 @@ export abstract class SimulationActions extends SimulationCore {
         limit: this.prng.int(1, 3),
         leaseMs: kernel.options.jobLeaseMs,
         now: this.clock.now(),
+        routes: kernel.routes,
       });
       worker.held.push(...jobs);
     }

@@ -129,6 +129,7 @@ class Simulation extends SimulationActions {
           limit: 50,
           leaseMs: kernel.options.jobLeaseMs,
           now: this.clock.now(),
+          routes: kernel.routes,
         });
         worker.held.push(...jobs);
         while (worker.held.length > 0) {
