@@ -61,6 +61,7 @@ export async function runExample(
       limit: 10,
       leaseMs: 30_000,
       now: systemClock.now(),
+      routes: kernel.routes,
     });
     await Promise.all(jobs.map((job) => kernel.dispatch({ type: "job.execute", workerId, job })));
     await kernel.dispatch({ type: "outbox.flush", workerId });

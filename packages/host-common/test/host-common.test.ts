@@ -65,6 +65,7 @@ describe("runMaintenanceTick", () => {
     await t.kernel.dispatch({ type: "run.create", workflowId: "slow", input: { ms: 1 } });
     const failing: Kernel = {
       options: t.kernel.options,
+      routes: t.kernel.routes,
       dispatch: ((command: Parameters<Kernel["dispatch"]>[0]) => {
         if (command.type === "stage.pollSuspended")
           return Promise.reject(new RatchetError("BOOM", "poll broke"));
@@ -82,6 +83,7 @@ describe("runMaintenanceTick", () => {
     const inMs = (ms: number) => new Date(t.clock.now().getTime() + ms);
     const withPollAt = (at: Date | undefined): Kernel => ({
       options: t.kernel.options,
+      routes: t.kernel.routes,
       dispatch: (async (command: Parameters<Kernel["dispatch"]>[0]) => {
         const result = await t.kernel.dispatch(command);
         if (command.type !== "stage.pollSuspended" || at === undefined) return result;
@@ -114,6 +116,7 @@ describe("HeartbeatGroup", () => {
     let calls = 0;
     const kernel: Kernel = {
       options: t.kernel.options,
+      routes: t.kernel.routes,
       dispatch: (async (command: Parameters<Kernel["dispatch"]>[0]) => {
         calls++;
         active++;

@@ -135,6 +135,8 @@ export class JobLoop {
             limit: free,
             leaseMs: this.options.leaseMs,
             now: this.options.clock.now(),
+            // Only jobs of runs whose definition this host registered.
+            routes: this.options.kernel.routes,
           });
         } finally {
           this.reserved -= free;

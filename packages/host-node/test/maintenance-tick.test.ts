@@ -30,6 +30,7 @@ function recordingKernel() {
   const dispatched: Array<Parameters<Kernel["dispatch"]>[0]> = [];
   const kernel: Kernel = {
     options: inner.options,
+    routes: inner.routes,
     dispatch: ((command: Parameters<Kernel["dispatch"]>[0]) => {
       dispatched.push(command);
       return inner.dispatch(command);

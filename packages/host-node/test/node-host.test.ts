@@ -236,6 +236,7 @@ describe("createNodeHost", () => {
     let maxActive = 0;
     const slowKernel: Kernel = {
       options: kernel.options,
+      routes: kernel.routes,
       dispatch: (async (command: Parameters<Kernel["dispatch"]>[0]) => {
         if (command.type === "outbox.flush") {
           active++;

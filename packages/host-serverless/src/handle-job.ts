@@ -26,7 +26,13 @@ export async function handleJob(ctx: HostContext, message: unknown): Promise<Han
   let job: DequeuedJob | null;
   try {
     job = jobTransport.claimJob
-      ? await jobTransport.claimJob(jobId, { workerId, leaseMs, now: clock.now() })
+      ? await jobTransport.claimJob(jobId, {
+          workerId,
+          leaseMs,
+          now: clock.now(),
+          // A job of a definition this deployment lacks is left for one that has it.
+          routes: ctx.options.kernel.routes,
+        })
       : (parsed.job ?? null);
   } catch (error) {
     const result = unexpectedFailure(reportError(error), jobId);

@@ -137,6 +137,7 @@ function jobSource(
         limit: Math.max(1, Math.min(alive - busy, maxJobs - dequeued)),
         leaseMs,
         now: clock.now(),
+        routes: ctx.options.kernel.routes,
       });
       dequeued += jobs.length;
       buffer.push(...jobs);

@@ -64,6 +64,7 @@ describe("runMaintenanceTick", () => {
     const dispatched: Array<{ type: string; maxEvents?: number }> = [];
     const kernel: Kernel = {
       options: t.kernel.options,
+      routes: t.kernel.routes,
       dispatch: ((command: Parameters<Kernel["dispatch"]>[0]) => {
         dispatched.push(command as (typeof dispatched)[number]);
         return t.kernel.dispatch(command);

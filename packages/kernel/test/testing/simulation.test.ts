@@ -128,6 +128,19 @@ describe("deterministic simulation", () => {
     for (const [kind, n] of Object.entries(seen)) expect(n, kind).toBeGreaterThan(0);
   });
 
+  it("with partial registries no run fails for routing and no worker is handed another's job", async () => {
+    let runs = 0;
+    for (let seed = 2; seed <= 40; seed += 2) {
+      // Even seeds default to full registries: switched on here.
+      const result = await simulate({ ...optionsFor(seed), partialRegistries: true });
+      expect(result.runs.completed + result.runs.failed + result.runs.cancelled).toBe(
+        result.runs.total,
+      );
+      runs += result.runs.total;
+    }
+    expect(runs).toBeGreaterThan(0);
+  });
+
   it("simulates a user's own workflow (factory with deterministic flaky stages)", async () => {
     const result = await simulate({
       seed: 7,
@@ -188,6 +201,26 @@ function wrapTransactions(
 }
 
 describe("the invariant checker has teeth", () => {
+  it("catches a job transport that hands jobs to workers without their workflow", async () => {
+    // dequeue forgets the worker's routes: any worker may be handed any job.
+    const unrouted = (ports: SimulationPorts): SimulationPorts => ({
+      ...ports,
+      jobTransport: override(ports.jobTransport, {
+        dequeue: ({ routes: _routes, ...options }) => ports.jobTransport.dequeue(options),
+      }),
+    });
+    let failure: SimulationFailure | undefined;
+    for (let seed = 1; seed <= 40 && !failure; seed++) {
+      await simulate({ ...optionsFor(seed), partialRegistries: true, wrapPorts: unrouted }).catch(
+        (error: unknown) => {
+          if (!(error instanceof SimulationFailure)) throw error;
+          failure = error;
+        },
+      );
+    }
+    expect(failure?.invariant).toBe("routed-to-wrong-worker");
+  });
+
   it("catches a store that drops an outbox event, with a one-line reproducer", async () => {
     const dropSecond = (ports: SimulationPorts) =>
       wrapTransactions(ports, (tx) =>

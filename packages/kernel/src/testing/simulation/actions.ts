@@ -15,7 +15,10 @@ const MAX_DELIVERIES = 24;
 
 /** The actions of the fault phase, and the job execution both phases share. */
 export abstract class SimulationActions extends SimulationCore {
-  /** Creates the runs of the options (random workflows when `runs` is a number) on worker 0. */
+  /**
+   * Creates the runs of the options (random workflows when `runs` is a number), each on the
+   * first worker that registers its workflow.
+   */
   protected async createRuns(): Promise<void> {
     const runs = this.options.runs ?? 6;
     const specs: SimulationRunSpec[] =
@@ -28,10 +31,13 @@ export abstract class SimulationActions extends SimulationCore {
             return { workflowId: workflow.id, input };
           })
         : [...runs];
-    const kernel = (this.workers[0] as Worker).kernel;
     for (const spec of specs) {
       this.result.commands++;
-      const created = await kernel.dispatch({
+      const creator =
+        this.workers.find((w) =>
+          this.workflowsOf(w.slot).some((wf) => wf.id === spec.workflowId),
+        ) ?? (this.workers[0] as Worker);
+      const created = await creator.kernel.dispatch({
         type: "run.create",
         workflowId: spec.workflowId,
         input: spec.input,
@@ -196,6 +202,13 @@ export abstract class SimulationActions extends SimulationCore {
     job: DequeuedJob,
     how: string,
   ): Promise<void> {
+    // Handed out by the worker's own dequeue, claim or commit: routing promised a job of a
+    // workflow it registered (a stale re-delivery is the simulator's doing, not the store's).
+    if (how !== "stale" && !this.workflowsOf(worker.slot).some((w) => w.id === job.workflowId))
+      this.fail(
+        "routed-to-wrong-worker",
+        `${worker.id} was handed job ${job.jobId} (${how}) of workflow ${job.workflowId}, which it does not register`,
+      );
     task.jobIds.add(job.jobId);
     this.deliveries.push(job);
     if (this.deliveries.length > MAX_DELIVERIES) this.deliveries.shift();

@@ -97,6 +97,7 @@ export abstract class SimulationCore {
   private readonly blobStore: BlobStore;
   private readonly inner: SimulationPorts;
   private readonly storeCommitter: boolean;
+  private readonly partialRegistries: boolean;
   /** The registered workflows. */
   protected readonly workflows: readonly AnyWorkflow[];
   /** The live worker process of every slot. */
@@ -144,6 +145,8 @@ export abstract class SimulationCore {
     };
     this.inner = options.wrapPorts ? options.wrapPorts(ports, stack.store) : ports;
     this.storeCommitter = options.storeCommitter ?? this.prng.chance(0.5);
+    // Decided without the PRNG, so a seed replays the same actions either way.
+    this.partialRegistries = options.partialRegistries ?? options.seed % 2 === 1;
     const env: SimulationEnv = {
       seed: this.seed,
       clock: this.clock,
@@ -202,7 +205,7 @@ export abstract class SimulationCore {
         },
       },
       clock: this.clock,
-      registry: createRegistry(this.workflows),
+      registry: createRegistry(this.workflowsOf(slot)),
       ...(this.options.kernelOptions ? { options: this.options.kernelOptions } : {}),
       newId: () => {
         this.ids += 1;
@@ -211,6 +214,22 @@ export abstract class SimulationCore {
       random: () => this.kernelRandom.next(),
     });
     return { slot, id, faults, kernel, jobTransport, held: [] };
+  }
+
+  /**
+   * The workflows the worker in `slot` registers: all of them, or (with partial registries and
+   * more than one worker and workflow) all but workflow `slot mod n` — every workflow keeps a
+   * worker, since only one slot in n lacks each.
+   */
+  protected workflowsOf(slot: number): readonly AnyWorkflow[] {
+    const count = Math.max(1, this.options.workers ?? 3);
+    const n = this.workflows.length;
+    if (!this.partialRegistries || count < 2 || n < 2) return this.workflows;
+    const lacking = slot % n;
+    // A workflow whose only worker would lack it stays registered there.
+    const others = Array.from({ length: count }, (_, s) => s).filter((s) => s !== slot);
+    if (!others.some((s) => s % n !== lacking)) return this.workflows;
+    return this.workflows.filter((_, i) => i !== lacking);
   }
 
   private crashed(workerId: string, kind: CrashKind, where: string): void {
@@ -283,6 +302,8 @@ export abstract class SimulationCore {
         this.note(`${worker.id} ${task.label} rejected ${error.code}`);
         return;
       }
+      // An invariant broken inside the task stands as it is.
+      if (error instanceof SimulationFailure) throw error;
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       this.fail("unexpected-error", `${worker.id} ${task.label} threw: ${message}`);
     }

@@ -21,6 +21,8 @@ export type InvariantName =
   | "runs-terminate"
   | "outbox-drained"
   | "no-live-jobs-after-end"
+  | "failed-for-routing"
+  | "routed-to-wrong-worker"
   | "unexpected-error";
 
 /** A broken invariant. */
@@ -57,6 +59,12 @@ const violation = (invariant: InvariantName, detail: string): InvariantViolation
   invariant,
   detail,
 });
+
+/**
+ * Codes a run, stage or job must never carry: they say a worker ran (or refused) something of
+ * a definition it does not have, which routing exists to prevent.
+ */
+const ROUTING_CODES = new Set(["WORKFLOW_NOT_FOUND", "DEFINITION_UNAVAILABLE", "STAGE_NOT_FOUND"]);
 
 function fingerprint(stage: StageRow): string {
   return JSON.stringify([
@@ -211,6 +219,12 @@ export class InvariantChecker {
       );
     }
     if (isTerminalRunStatus(run.status)) state.terminal = run.status;
+    if (run.error && ROUTING_CODES.has(run.error.code)) {
+      return violation(
+        "failed-for-routing",
+        `run ${runId} (${run.workflowId}) ended ${run.status} with ${run.error.code}: ${run.error.message}`,
+      );
+    }
 
     const stages: StageRow[] = [];
     let stagesChanged = false;
@@ -224,6 +238,12 @@ export class InvariantChecker {
     }
     state.lastStages = stages;
     for (const stage of stages) {
+      if (stage.error && ROUTING_CODES.has(stage.error.code)) {
+        return violation(
+          "failed-for-routing",
+          `run ${runId} stage ${stage.stageId} failed with ${stage.error.code}: ${stage.error.message}`,
+        );
+      }
       const seen = state.completed.get(stage.id);
       if (seen !== undefined) {
         // Stored rows are replaced, never mutated: the same object has not changed.

@@ -102,6 +102,12 @@ export interface SimulationOptions {
    * transactional one (where a crash can hit every write). Default: chosen by the seed.
    */
   storeCommitter?: boolean;
+  /**
+   * Whether each worker registers only some of the workflows (worker `k` lacks workflow
+   * `k mod n`; every workflow keeps at least one worker), as hosts of a rolling deploy or of
+   * different services do; no run may then fail for routing. Default: on for odd seeds.
+   */
+  partialRegistries?: boolean;
   /** Wraps the shared ports (e.g. to test the invariants against a broken adapter). */
   wrapPorts?: (ports: SimulationPorts, store: InMemoryStore) => SimulationPorts;
   /** The one-line reproducer printed on failure (default `simulate({ seed: N, … })`). */
@@ -172,6 +178,8 @@ export function defaultReproducer(options: SimulationOptions): string {
   if (options.workers !== undefined) parts.push(`workers: ${options.workers}`);
   if (options.steps !== undefined) parts.push(`steps: ${options.steps}`);
   if (options.storeCommitter !== undefined) parts.push(`storeCommitter: ${options.storeCommitter}`);
+  if (options.partialRegistries !== undefined)
+    parts.push(`partialRegistries: ${options.partialRegistries}`);
   if (options.faults === false) parts.push("faults: false");
   else if (options.faults) parts.push(`faults: ${JSON.stringify(options.faults)}`);
   return `simulate({ ${parts.join(", ")} })`;
