@@ -230,6 +230,45 @@ export function migrateConformance(harness: MigrateHarness): void {
       expect(await migrate(b, { migrations })).toEqual({ applied: [], alreadyApplied: allIds });
     });
 
+    test("0006_versions_and_routes routes runs and jobs stored before it by workflow id while they can still run", async () => {
+      const client = open();
+      const upTo = embeddedIds.indexOf("0006_versions_and_routes");
+      expect(upTo).toBeGreaterThan(0);
+      await migrate(client, { migrations: embedded.slice(0, upTo) });
+      const at = harness.provider === "postgresql" ? "'2026-01-01T00:00:00Z'" : "1767225600000";
+      const runStatuses = ["PENDING", "RUNNING", "COMPLETED", "FAILED"];
+      const jobStatuses = ["PENDING", "RUNNING", "COMPLETED", "SUSPENDED"];
+      for (let i = 0; i < 4; i++) {
+        await client.$executeRawUnsafe(
+          `INSERT INTO ratchet_runs (id, workflow_id, status, input, config, metadata, created_at, updated_at)
+           VALUES ('run-${i}', 'wf-${i}', '${runStatuses[i]}', '{}', '{}', '{}', ${at}, ${at})`,
+        );
+        await client.$executeRawUnsafe(
+          `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, max_attempts, payload, available_at, created_at, updated_at)
+           VALUES ('job-${i}', 'run-${i}', 'wf-${i}', 's', '${jobStatuses[i]}', 3, '{}', ${at}, ${at}, ${at})`,
+        );
+      }
+      await migrate(client);
+      const runs = await client.$queryRawUnsafe<Record<string, unknown>[]>(
+        "SELECT id, workflow_version, fingerprint, route FROM ratchet_runs ORDER BY id",
+      );
+      expect(runs.map((r) => [r.id, r.workflow_version, r.fingerprint, r.route])).toEqual([
+        ["run-0", "", "", "wf-0"],
+        ["run-1", "", "", "wf-1"],
+        ["run-2", "", "", ""],
+        ["run-3", "", "", ""],
+      ]);
+      const jobs = await client.$queryRawUnsafe<Record<string, unknown>[]>(
+        "SELECT job_id, route FROM ratchet_jobs ORDER BY job_id",
+      );
+      expect(jobs.map((r) => [r.job_id, r.route])).toEqual([
+        ["job-0", "wf-0"],
+        ["job-1", "wf-1"],
+        ["job-2", ""],
+        ["job-3", ""],
+      ]);
+    });
+
     test("rejects a malformed migration list (MIGRATION_INVALID) before touching the database", async () => {
       const client = open();
       const outOfOrder = [probeB, probeA];

@@ -2,7 +2,9 @@
  * `createPrismaJobQueue`: the `JobTransport` port as a table in the run database. It joins
  * the persistence adapter's transactions (`joinsTransactions: true`), so jobs a command
  * enqueues become visible exactly when the command commits. PostgreSQL dequeues with
- * `FOR UPDATE SKIP LOCKED`; SQLite's single writer makes the same statement safe there.
+ * `FOR UPDATE SKIP LOCKED`; SQLite's single writer makes the same statement safe there. Each
+ * job stores its run's route key; a worker naming its routes dequeues (and claims) only jobs
+ * of those, route by route through the `(status, route, priority, available_at)` index.
  */
 import type {
   DequeuedJob,
@@ -15,11 +17,13 @@ import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
+import { routeAmong, routesParam } from "../sql/routes.js";
 import { type CorruptRowError, decodeReadable, json, toDate } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
+import { dequeueStatement } from "./dequeue.js";
 import { registerJobQueue } from "./registry.js";
 import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
-import { attachSnapshots, leaseWithSnapshots, snapshotOfRow } from "./snapshots.js";
+import { attachSnapshots, snapshotOfRow } from "./snapshots.js";
 
 const INSERT_CHUNK = 500;
 
@@ -58,6 +62,7 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
         job.jobId,
         job.workflowRunId,
         job.workflowId,
+        job.route,
         job.stageId,
         claimed ? "RUNNING" : "PENDING",
         job.priority,
@@ -68,12 +73,12 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
         claimed?.workerId ?? null,
         claimed ? d.date(claimed.leaseUntil) : null,
       );
-      const n = params.length - 12;
+      const n = params.length - 13;
       const p = (i: number) => `$${n + i}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(10)}, ${p(10)}, ${p(11)}, ${p(12)})`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(11)}, ${p(11)}, ${p(12)}, ${p(13)})`;
     });
     await db.write(
-      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until) VALUES ${values.join(", ")}`,
+      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, route, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until) VALUES ${values.join(", ")}`,
       ...params,
     );
   }
@@ -111,21 +116,12 @@ function queueOver(root: SqlExecutor): JobTransport {
 
     enqueue: (jobs, scope) => insertJobs(executorFor(root, scope), jobs),
 
-    async dequeue({ workerId, limit, leaseMs, now }) {
-      const lease = `WITH picked AS MATERIALIZED (
-           SELECT seq FROM ratchet_jobs WHERE status = 'PENDING' AND available_at <= $3
-           ORDER BY priority DESC, available_at, seq LIMIT $4 ${d.skipLocked})
-         UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3
-         WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND (status = 'PENDING') IS TRUE
-         RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`;
+    async dequeue(options) {
+      const { now } = options;
+      if (options.routes?.length === 0) return [];
       const postgres = d.provider === "postgresql";
-      const rows = await root.query(
-        postgres ? leaseWithSnapshots(lease) : lease,
-        workerId,
-        d.date(new Date(now.getTime() + leaseMs)),
-        d.date(now),
-        limit,
-      );
+      const { sql, params } = dequeueStatement(d, options);
+      const rows = await root.query(sql, ...params);
       // A job whose row cannot be read is failed where it stands (the run's repair, run.reapStuck,
       // enqueues its stage again), so it cannot fail every dequeue it comes up in.
       const readable = await decodeReadable(
@@ -149,15 +145,18 @@ function queueOver(root: SqlExecutor): JobTransport {
       return jobs;
     },
 
-    async claimJob(jobId, { workerId, leaseMs, now }) {
+    async claimJob(jobId, { workerId, leaseMs, now, routes }) {
+      if (routes?.length === 0) return null;
+      const ofRoutes = routes === undefined ? "" : ` AND ${routeAmong(d, "route", "$5")}`;
       const [row] = await root.query(
         `UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $2, locked_until = $3, updated_at = $4
-         WHERE job_id = $1 AND status = 'PENDING' AND available_at <= $4
+         WHERE job_id = $1 AND status = 'PENDING' AND available_at <= $4${ofRoutes}
          RETURNING ${DEQUEUED_COLUMNS}`,
         jobId,
         workerId,
         d.date(new Date(now.getTime() + leaseMs)),
         d.date(now),
+        ...(routes === undefined ? [] : [routesParam(routes)]),
       );
       return row ? dequeuedFromRow(row) : null;
     },

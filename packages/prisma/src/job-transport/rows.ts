@@ -20,7 +20,7 @@ export const DEQUEUED_COLUMNS =
   "job_id, run_id, workflow_id, stage_id, priority, attempt, max_attempts, payload";
 
 /** Every column of a job record. */
-export const JOB_COLUMNS = `${DEQUEUED_COLUMNS}, status, available_at, locked_by, locked_until, last_error, created_at, updated_at`;
+export const JOB_COLUMNS = `${DEQUEUED_COLUMNS}, route, status, available_at, locked_by, locked_until, last_error, created_at, updated_at`;
 
 /** A row as a dequeued job. */
 export function dequeuedFromRow(row: Row): DequeuedJob {
@@ -40,6 +40,7 @@ export function dequeuedFromRow(row: Row): DequeuedJob {
 export function jobFromRow(row: Row): JobRecord {
   return {
     ...dequeuedFromRow(row),
+    route: row.route as string,
     status: row.status as JobStatus,
     availableAt: toDate(row.available_at),
     lockedBy: (row.locked_by as string | null) ?? null,

@@ -93,12 +93,12 @@ stages AS (
   WHERE x.i IN (SELECT i FROM closing WHERE has_close)
 ),
 jobs AS (
-  INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until)
-  SELECT x.job_id, x.run_id, x.workflow_id, x.stage_id,
+  INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, route, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until)
+  SELECT x.job_id, x.run_id, x.workflow_id, x.route, x.stage_id,
     CASE WHEN x.locked_by IS NULL THEN 'PENDING' ELSE 'RUNNING' END, x.priority,
     CASE WHEN x.locked_by IS NULL THEN 0 ELSE 1 END, x.max_attempts, x.payload,
     x.available_at, x.available_at, x.available_at, x.locked_by, x.locked_until
-  FROM jsonb_to_recordset($5::jsonb) AS x(i int, job_id text, run_id text, workflow_id text, stage_id text, priority int, max_attempts int, payload text, available_at timestamptz, locked_by text, locked_until timestamptz)
+  FROM jsonb_to_recordset($5::jsonb) AS x(i int, job_id text, run_id text, workflow_id text, route text, stage_id text, priority int, max_attempts int, payload text, available_at timestamptz, locked_by text, locked_until timestamptz)
   WHERE x.i IN (SELECT i FROM closing WHERE has_close)
   RETURNING locked_by
 ),
@@ -184,6 +184,7 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
         job_id: job.jobId,
         run_id: job.workflowRunId,
         workflow_id: job.workflowId,
+        route: job.route,
         stage_id: job.stageId,
         priority: job.priority,
         max_attempts: job.maxAttempts,

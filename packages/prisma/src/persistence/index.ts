@@ -11,6 +11,7 @@ import { registerScope } from "../sql/scope.js";
 import * as idempotency from "./idempotency.js";
 import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
+import { claimPendingRuns } from "./run-claims.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
 import { stageCommitterOver } from "./stage-committer.js";
@@ -24,7 +25,7 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     updateRun: (id, patch, options) => runs.updateRun(db, id, patch, options),
     updateLockedRun: (id, patch, options) => runs.updateLockedRun(db, id, patch, options),
     listRuns: (query) => runs.listRuns(db, query),
-    claimPendingRuns: (options) => runs.claimPendingRuns(db, options),
+    claimPendingRuns: (options) => claimPendingRuns(db, options),
     createStages: (list) => stages.createStages(db, list),
     listStages: (runId) => stages.listStages(db, runId),
     getStage: (runId, stageId) => stages.getStage(db, runId, stageId),

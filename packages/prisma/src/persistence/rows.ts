@@ -30,13 +30,15 @@ const LOGS: RowSource = { table: "ratchet_logs", idColumn: "id", runColumn: "run
 
 /** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
 export const RUN_COLUMNS =
-  "id, workflow_id, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
+  "id, workflow_id, workflow_version, fingerprint, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
 
 /** A run row as a record. */
 export function runFromRow(row: Row): RunRecord {
   return {
     id: row.id as string,
     workflowId: row.workflow_id as string,
+    workflowVersion: row.workflow_version as string,
+    fingerprint: row.fingerprint as string,
     status: row.status as RunStatus,
     version: toNumber(row.version),
     priority: toNumber(row.priority),

@@ -1,29 +1,31 @@
 /**
  * Run statements.
  */
-import type {
-  ClaimPendingOptions,
-  ListRunsQuery,
-  NewRun,
-  RunPatch,
-  RunRecord,
-  StoredError,
+import {
+  type ListRunsQuery,
+  type NewRun,
+  type RunPatch,
+  type RunRecord,
+  routeKey,
+  type StoredError,
 } from "@ratchet/kernel/adapter";
-import type { SqlExecutor } from "../sql/executor.js";
+import type { SqlExecutor, Statement } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
-import { type CorruptRowError, decodeReadable, json, jsonOrNull } from "../sql/rows.js";
+import { routeAmong, routeKeySql, routesParam } from "../sql/routes.js";
+import { decodeReadable, json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
 /**
- * Inserts a `PENDING` run at version 1. The row is exactly what was given plus fixed
- * defaults, so the record is built here rather than read back: inside a PostgreSQL
- * transaction the insert is held back with the transaction's other writes.
+ * Inserts a `PENDING` run at version 1, with the route key of its definition. The row is
+ * exactly what was given plus fixed defaults, so the record is built here rather than read
+ * back: inside a PostgreSQL transaction the insert is held back with the transaction's other
+ * writes.
  */
 export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord> {
   const d = db.dialect;
   await db.write(
-    `INSERT INTO ratchet_runs (id, workflow_id, status, version, priority, input, config, metadata, control, concurrency_key, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at)
-     VALUES ($1, $2, 'PENDING', 1, $3, $4, $5, $6, $10, $11, 0, 0, $7, $8, $9, $9)`,
+    `INSERT INTO ratchet_runs (id, workflow_id, workflow_version, fingerprint, route, status, version, priority, input, config, metadata, control, concurrency_key, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at)
+     VALUES ($1, $2, $12, $13, $14, 'PENDING', 1, $3, $4, $5, $6, $10, $11, 0, 0, $7, $8, $9, $9)`,
     run.id,
     run.workflowId,
     run.priority,
@@ -35,12 +37,17 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     d.date(run.createdAt),
     json(run.control ?? {}),
     run.concurrencyKey ?? null,
+    run.workflowVersion,
+    run.fingerprint,
+    routeKey(run),
   );
   await announce(db, "run");
   const at = new Date(run.createdAt.getTime());
   return {
     id: run.id,
     workflowId: run.workflowId,
+    workflowVersion: run.workflowVersion,
+    fingerprint: run.fingerprint,
     status: "PENDING",
     version: 1,
     priority: run.priority,
@@ -73,10 +80,16 @@ export async function getRun(
   return row ? runFromRow(row) : null;
 }
 
-const PATCH_COLUMNS: Array<[keyof RunPatch, string, "json" | "date" | "plain"]> = [
+/** How a patched value is stored: JSON text (`json`: never NULL), a date, or as it is. */
+type PatchKind = "json" | "jsonOrNull" | "date" | "plain";
+
+const PATCH_COLUMNS: Array<[keyof RunPatch, string, PatchKind]> = [
+  ["workflowVersion", "workflow_version", "plain"],
+  ["fingerprint", "fingerprint", "plain"],
+  ["input", "input", "json"],
   ["status", "status", "plain"],
-  ["output", "output", "json"],
-  ["error", "error", "json"],
+  ["output", "output", "jsonOrNull"],
+  ["error", "error", "jsonOrNull"],
   ["currentGroup", "current_group", "plain"],
   ["groupRemaining", "group_remaining", "plain"],
   ["eventSeq", "event_seq", "plain"],
@@ -86,30 +99,48 @@ const PATCH_COLUMNS: Array<[keyof RunPatch, string, "json" | "date" | "plain"]> 
   ["completedAt", "completed_at", "date"],
 ];
 
-/** The `UPDATE` that applies `patch` (bumping version), at `expectedVersion` when given. */
+/**
+ * The `UPDATE` that applies `patch` (bumping version), at `expectedVersion` when given.
+ *
+ * `route` follows the run's definition: a patch of `workflowVersion` or `fingerprint`
+ * (`run.migrate`) writes the key of the new ones. A patch of `status` writes it too, which
+ * changes nothing but for a run stored before versions that had finished when migration 0006
+ * ran (its route is `''`) and is started again (a rerun): it gets its key (its workflow id).
+ */
 function runUpdate(
   db: SqlExecutor,
   id: string,
   patch: RunPatch,
   options: { expectedVersion?: number; now: Date },
-): { sql: string; params: unknown[] } {
+): Statement {
   const d = db.dialect;
   const params: unknown[] = [id, d.date(options.now)];
   const sets = ["version = version + 1", "updated_at = $2"];
+  let version = "workflow_version";
+  let fingerprint = "fingerprint";
   for (const [key, column, kind] of PATCH_COLUMNS) {
     const value = patch[key];
     if (value === undefined) continue;
     params.push(
       kind === "json"
-        ? column === "metadata" || column === "control"
-          ? json(value)
-          : jsonOrNull(value)
-        : kind === "date"
-          ? d.dateOrNull(value as Date | null)
-          : value,
+        ? json(value)
+        : kind === "jsonOrNull"
+          ? jsonOrNull(value)
+          : kind === "date"
+            ? d.dateOrNull(value as Date | null)
+            : value,
     );
-    sets.push(`${column} = $${params.length}`);
+    const placeholder = `$${params.length}`;
+    sets.push(`${column} = ${placeholder}`);
+    if (key === "workflowVersion") version = `CAST(${placeholder} AS TEXT)`;
+    if (key === "fingerprint") fingerprint = `CAST(${placeholder} AS TEXT)`;
   }
+  if (
+    patch.workflowVersion !== undefined ||
+    patch.fingerprint !== undefined ||
+    patch.status !== undefined
+  )
+    sets.push(`route = ${routeKeySql(version, fingerprint)}`);
   let where = "id = $1";
   if (options.expectedVersion !== undefined) {
     params.push(options.expectedVersion);
@@ -148,8 +179,9 @@ export async function updateLockedRun(
   await db.write(sql, ...params);
 }
 
-/** Runs matching the query, least recently updated first. */
+/** Runs matching the query (of `routes` only, when given), least recently updated first. */
 export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<RunRecord[]> {
+  if (query.routes?.length === 0) return [];
   const params: unknown[] = [];
   const where: string[] = [];
   if (query.status !== undefined) {
@@ -164,6 +196,10 @@ export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<R
     params.push(db.dialect.date(query.updatedBefore));
     where.push(`updated_at < $${params.length}`);
   }
+  if (query.routes !== undefined) {
+    params.push(routesParam(query.routes));
+    where.push(routeAmong(db.dialect, "route", `$${params.length}`));
+  }
   params.push(Math.max(0, query.limit));
   const rows = await db.query(
     `SELECT ${RUN_COLUMNS} FROM ratchet_runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at, id LIMIT $${params.length}`,
@@ -172,72 +208,6 @@ export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<R
   // A run whose row cannot be read is left out of listings (run.reapStuck, the CLI) rather than
   // failing them for every other run; reading it by id still reports CORRUPT_ROW.
   return decodeReadable(rows, runFromRow);
-}
-
-/**
- * Moves up to `limit` `PENDING` runs (highest priority, then oldest) to `RUNNING`, skipping rows
- * others hold. With `concurrency`, runs without a key are claimed first, then runs of keys with
- * room (see {@link claimKeyedRuns}).
- */
-export async function claimPendingRuns(
-  db: SqlExecutor,
-  { limit, now, concurrency }: ClaimPendingOptions,
-): Promise<RunRecord[]> {
-  const claimed = await claimWhere(
-    db,
-    concurrency ? "concurrency_key IS NULL" : "",
-    [],
-    limit,
-    now,
-  );
-  if (concurrency && claimed.length < limit) {
-    claimed.push(...(await claimKeyedRuns(db, limit - claimed.length, now, concurrency)));
-  }
-  return claimed.sort(
-    (a, b) =>
-      b.priority - a.priority ||
-      a.createdAt.getTime() - b.createdAt.getTime() ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-}
-
-/** Claims up to `limit` pending runs matching `filter` (an SQL condition over `$3…`). */
-async function claimWhere(
-  db: SqlExecutor,
-  filter: string,
-  params: readonly unknown[],
-  limit: number,
-  now: Date,
-): Promise<RunRecord[]> {
-  const d = db.dialect;
-  const rows = await db.query(
-    `WITH picked AS MATERIALIZED (
-       SELECT id FROM ratchet_runs WHERE status = 'PENDING'${filter ? ` AND ${filter}` : ""} ORDER BY priority DESC, created_at, id LIMIT $1 ${d.skipLocked})
-     UPDATE ratchet_runs SET status = 'RUNNING', version = version + 1, updated_at = $2, started_at = COALESCE(started_at, $2)
-     WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND (status = 'PENDING') IS TRUE
-     RETURNING ${RUN_COLUMNS}`,
-    limit,
-    d.date(now),
-    ...params,
-  );
-  return decodeReadable(rows, runFromRow, (row, error) =>
-    failCorruptRun(db, String(row.id), error, now),
-  );
-}
-
-/**
- * A claimed run whose row cannot be read (a JSON column edited by hand, a bad restore) would
- * fail every claim it came up in, and so every run behind it. It is failed instead, in the
- * claim's transaction — status `FAILED`, the `CORRUPT_ROW` error naming the column, and a
- * `workflow.failed` event — and the claim goes on with the others.
- */
-async function failCorruptRun(
-  db: SqlExecutor,
-  runId: string,
-  error: CorruptRowError,
-  now: Date,
-): Promise<void> {
-  await endUnreadableRun(db, runId, { code: error.code, message: error.message }, now);
 }
 
 /**
@@ -254,7 +224,11 @@ export function failUnreadableRun(
   return db.transaction((tx) => endUnreadableRun(tx, runId, error, now));
 }
 
-async function endUnreadableRun(
+/**
+ * Ends a run that is not over yet as `FAILED` with `error` and a `workflow.failed` event, in the
+ * caller's transaction (see {@link failUnreadableRun}); false when the run is over or missing.
+ */
+export async function endUnreadableRun(
   db: SqlExecutor,
   runId: string,
   error: StoredError,
@@ -281,57 +255,4 @@ async function endUnreadableRun(
     d.date(now),
   );
   return true;
-}
-
-/** How many keys with pending runs one claim looks at (the ones with the oldest, most urgent runs). */
-const KEYS_PER_CLAIM = 500;
-
-/**
- * Claims pending runs that have a concurrency key, key by key (most urgent first), each only
- * up to its workflow's limit minus the key's `RUNNING` runs. On PostgreSQL the count is taken
- * under a transaction-scoped advisory lock of the key (`pg_try_advisory_xact_lock`: a key
- * another claimer holds is skipped, not waited for), so two claimers never both see room for
- * the same slot; SQLite's writers are serialised already.
- */
-async function claimKeyedRuns(
-  db: SqlExecutor,
-  limit: number,
-  now: Date,
-  limitOf: (workflowId: string) => number | undefined,
-): Promise<RunRecord[]> {
-  return db.transaction(async (tx) => {
-    const keys = await tx.query<{ workflow_id: string; concurrency_key: string; running: unknown }>(
-      `SELECT p.workflow_id, p.concurrency_key,
-         (SELECT COUNT(*) FROM ratchet_runs r WHERE r.status = 'RUNNING' AND r.concurrency_key = p.concurrency_key) AS running
-       FROM ratchet_runs p WHERE p.status = 'PENDING' AND p.concurrency_key IS NOT NULL
-       GROUP BY p.workflow_id, p.concurrency_key
-       ORDER BY MAX(p.priority) DESC, MIN(p.created_at), p.concurrency_key LIMIT $1`,
-      KEYS_PER_CLAIM,
-    );
-    const claimed: RunRecord[] = [];
-    for (const key of keys) {
-      if (claimed.length >= limit) break;
-      const cap = limitOf(key.workflow_id) ?? Number.POSITIVE_INFINITY;
-      if (Number(key.running) >= cap) continue;
-      let room = cap;
-      if (tx.dialect.provider === "postgresql") {
-        const [lock] = await tx.query<{ locked: boolean; running: unknown }>(
-          `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
-          key.concurrency_key,
-        );
-        if (!lock?.locked) continue;
-      }
-      const [count] = await tx.query<{ running: unknown }>(
-        `SELECT COUNT(*) AS running FROM ratchet_runs WHERE status = 'RUNNING' AND concurrency_key = $1`,
-        key.concurrency_key,
-      );
-      room = cap - Number(count?.running ?? 0);
-      if (room <= 0) continue;
-      const take = Math.min(room, limit - claimed.length);
-      claimed.push(
-        ...(await claimWhere(tx, "concurrency_key = $3", [key.concurrency_key], take, now)),
-      );
-    }
-    return claimed;
-  });
 }

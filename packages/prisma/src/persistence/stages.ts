@@ -11,6 +11,7 @@ import type {
   StageRecord,
 } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
+import { routeAmong, routesParam } from "../sql/routes.js";
 import { jsonOrNull, parseJsonOrNull, type RowSource } from "../sql/rows.js";
 import { STAGE_COLUMNS, stageFromRow } from "./rows.js";
 
@@ -163,16 +164,24 @@ export function deleteStagesFrom(
   );
 }
 
-/** Leases due `SUSPENDED` stages to the caller until `now + leaseMs`. */
+/**
+ * Leases due `SUSPENDED` stages to the caller until `now + leaseMs`; with `routes`, only stages
+ * of runs whose route is among them (each candidate's run looked up by primary key).
+ */
 export async function claimSuspendedStages(
   db: SqlExecutor,
-  { now, limit, leaseMs }: ClaimLeaseOptions,
+  { now, limit, leaseMs, routes }: ClaimLeaseOptions,
 ): Promise<StageRecord[]> {
+  if (routes?.length === 0) return [];
   const d = db.dialect;
+  const ofRoutes =
+    routes === undefined
+      ? ""
+      : ` AND EXISTS (SELECT 1 FROM ratchet_runs r WHERE r.id = ratchet_stages.run_id AND ${routeAmong(d, "r.route", "$4")})`;
   const rows = await db.query(
     `WITH picked AS MATERIALIZED (
        SELECT id FROM ratchet_stages
-       WHERE status = 'SUSPENDED' AND next_poll_at <= $1 AND (poll_lease_until IS NULL OR poll_lease_until <= $1)
+       WHERE status = 'SUSPENDED' AND next_poll_at <= $1 AND (poll_lease_until IS NULL OR poll_lease_until <= $1)${ofRoutes}
        ORDER BY next_poll_at, id LIMIT $3 ${d.skipLocked})
      UPDATE ratchet_stages SET poll_lease_until = $2, updated_at = $1
      WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND status = 'SUSPENDED'
@@ -180,6 +189,7 @@ export async function claimSuspendedStages(
     d.date(now),
     d.date(new Date(now.getTime() + leaseMs)),
     limit,
+    ...(routes === undefined ? [] : [routesParam(routes)]),
   );
   return rows
     .map(stageFromRow)

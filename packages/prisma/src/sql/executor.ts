@@ -9,6 +9,12 @@ import type { Dialect } from "./dialect.js";
 import type { SqlDriver, SqlSession } from "./driver.js";
 import { LazyTransaction } from "./lazy-transaction.js";
 
+/** A statement written with `$n` placeholders, and its parameters. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
 /** Runs SQL written with `$n` placeholders. */
 export interface SqlExecutor {
   readonly dialect: Dialect;

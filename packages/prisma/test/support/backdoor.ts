@@ -61,6 +61,8 @@ export function persistenceBackdoor(db: RawReader): PersistenceBackdoor {
       return {
         id: r.id as string,
         workflowId: r.workflow_id as string,
+        workflowVersion: r.workflow_version as string,
+        fingerprint: r.fingerprint as string,
         status: r.status as never,
         version: num(r.version),
         priority: num(r.priority),
@@ -166,6 +168,7 @@ export function jobBackdoor(db: RawReader): JobTransportBackdoor {
         jobId: r.job_id as string,
         workflowRunId: r.run_id as string,
         workflowId: r.workflow_id as string,
+        route: r.route as string,
         stageId: r.stage_id as string,
         priority: num(r.priority),
         attempt: num(r.attempt),

@@ -33,6 +33,8 @@ export function registerRaces(
       const created: NewRun[] = Array.from({ length: runs }, (_, i) => ({
         id: `run-${String(i).padStart(5, "0")}`,
         workflowId: "race",
+        workflowVersion: "1",
+        fingerprint: "",
         priority: i % 3,
         input: { i },
         config: {},
@@ -73,6 +75,7 @@ export function registerRaces(
         jobId: `job-${String(i).padStart(5, "0")}`,
         workflowRunId: `run-${i % 50}`,
         workflowId: "race",
+        route: "race",
         stageId: "s",
         priority: i % 4,
         maxAttempts: 3,
@@ -107,6 +110,95 @@ export function registerRaces(
       );
       expect(rows.map((r) => [r.status, Number(r.n), Number(r.a)])).toEqual([
         ["COMPLETED", jobs, 1],
+      ]);
+    });
+
+    it(`${connections} concurrent claimers naming two of three routes claim each of their runs once and leave the third route's alone`, async () => {
+      const stacks = await competitors();
+      const { persistence } = harness().stack;
+      const created: NewRun[] = Array.from({ length: runs }, (_, i) => ({
+        id: `run-${String(i).padStart(5, "0")}`,
+        workflowId: `race-${i % 3}`,
+        workflowVersion: "2",
+        fingerprint: i % 3 === 0 ? "" : "f00d",
+        priority: i % 2,
+        input: { i },
+        config: {},
+        metadata: {},
+        idempotencyKey: null,
+        eventSeq: 0,
+        createdAt: new Date(T0.getTime() + i),
+      }));
+      await persistence.withTransaction(async (tx) => {
+        for (const run of created) await tx.createRun(run);
+      });
+      const routes = ["race-0", "race-1@2#f00d"];
+      const ours = created.filter((run) => run.workflowId !== "race-2").map((run) => run.id);
+
+      const claimedBy = await Promise.all(
+        stacks.map(async (stack) => {
+          const mine: string[] = [];
+          for (;;) {
+            const batch = await stack.persistence.claimPendingRuns({ limit: 5, now: T0, routes });
+            if (batch.length === 0) return mine;
+            mine.push(...batch.map((run) => run.id));
+          }
+        }),
+      );
+      const all = claimedBy.flat();
+      expect(all.sort()).toEqual(ours.sort());
+      const rows = await harness().reader.read(
+        "SELECT route, status, count(*) AS n FROM ratchet_runs GROUP BY route, status ORDER BY route",
+      );
+      expect(rows.map((r) => [r.route, r.status, Number(r.n)])).toEqual([
+        ["race-0", "RUNNING", created.filter((run) => run.workflowId === "race-0").length],
+        ["race-1@2#f00d", "RUNNING", created.filter((run) => run.workflowId === "race-1").length],
+        ["race-2@2#f00d", "PENDING", created.filter((run) => run.workflowId === "race-2").length],
+      ]);
+    });
+
+    it(`${connections} concurrent dequeuers naming two of three routes take each of their jobs once and leave the third route's alone`, async () => {
+      const stacks = await competitors();
+      const { jobTransport } = harness().stack;
+      const enqueued: NewJob[] = Array.from({ length: jobs }, (_, i) => ({
+        jobId: `job-${String(i).padStart(5, "0")}`,
+        workflowRunId: `run-${i % 50}`,
+        workflowId: "race",
+        route: `race@${i % 3}#f`,
+        stageId: "s",
+        priority: i % 4,
+        maxAttempts: 3,
+        payload: { i },
+        availableAt: T0,
+      }));
+      await jobTransport.enqueue(enqueued);
+      const routes = ["race@0#f", "race@1#f"];
+      const ours = enqueued.filter((job) => routes.includes(job.route)).map((job) => job.jobId);
+
+      const takenBy = await Promise.all(
+        stacks.map(async (stack, worker) => {
+          const mine: string[] = [];
+          for (;;) {
+            const batch = await stack.jobTransport.dequeue({
+              workerId: `w${worker}`,
+              limit: 10,
+              leaseMs: 60_000,
+              now: T0,
+              routes,
+            });
+            if (batch.length === 0) return mine;
+            mine.push(...batch.map((job) => job.jobId));
+          }
+        }),
+      );
+      expect(takenBy.flat().sort()).toEqual(ours.sort());
+      const rows = await harness().reader.read(
+        "SELECT route, status, count(*) AS n FROM ratchet_jobs GROUP BY route, status ORDER BY route",
+      );
+      expect(rows.map((r) => [r.route, r.status, Number(r.n)])).toEqual([
+        ["race@0#f", "RUNNING", enqueued.filter((job) => job.route === "race@0#f").length],
+        ["race@1#f", "RUNNING", enqueued.filter((job) => job.route === "race@1#f").length],
+        ["race@2#f", "PENDING", enqueued.filter((job) => job.route === "race@2#f").length],
       ]);
     });
   });

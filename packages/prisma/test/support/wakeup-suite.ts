@@ -15,6 +15,7 @@ function job(id: string): NewJob {
     jobId: id,
     workflowRunId: "r",
     workflowId: "w",
+    route: "w",
     stageId: "s",
     priority: 0,
     maxAttempts: 1,
@@ -77,6 +78,8 @@ export function registerWakeups(provider: DatabaseProvider): void {
       await writer.persistence.createRun({
         id: "run-wake",
         workflowId: "w",
+        workflowVersion: "1",
+        fingerprint: "",
         priority: 0,
         input: null,
         config: {},

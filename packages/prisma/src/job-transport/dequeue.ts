@@ -1,0 +1,43 @@
+/**
+ * The statement `dequeue` sends: it picks up to `limit` due pending jobs (route by route when
+ * the worker names its routes, see `pickQueued`), leases them in one `UPDATE … RETURNING`, and
+ * on PostgreSQL returns each job's run and stages with it (`leaseWithSnapshots`).
+ */
+import type { DequeueOptions } from "@ratchet/kernel/adapter";
+import type { Dialect } from "../sql/dialect.js";
+import type { Statement } from "../sql/executor.js";
+import { pickQueued, routesParam } from "../sql/routes.js";
+import { DEQUEUED_COLUMNS } from "./rows.js";
+import { leaseWithSnapshots } from "./snapshots.js";
+
+/**
+ * The dequeue statement for `options` (highest priority, then earliest available, then
+ * first enqueued). Rows come back unordered, each with `available_at` and `seq` to order them
+ * by. Exported so tests can check its plan.
+ */
+export function dequeueStatement(
+  d: Dialect,
+  { workerId, limit, leaseMs, now, routes }: DequeueOptions,
+): Statement {
+  const params: unknown[] = [
+    workerId,
+    d.date(new Date(now.getTime() + leaseMs)),
+    d.date(now),
+    limit,
+  ];
+  if (routes !== undefined) params.push(routesParam(routes));
+  const picked = pickQueued(d, {
+    table: "ratchet_jobs",
+    key: "seq",
+    where: "status = 'PENDING' AND available_at <= $3",
+    order: "priority DESC, available_at, seq",
+    orderColumns: "priority, available_at",
+    limit: "$4",
+    ...(routes === undefined ? {} : { routes: "$5" }),
+  });
+  const lease = `WITH picked AS MATERIALIZED (${picked})
+     UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3
+     WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND (status = 'PENDING') IS TRUE
+     RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`;
+  return { sql: d.provider === "postgresql" ? leaseWithSnapshots(lease) : lease, params };
+}

@@ -1,0 +1,165 @@
+/**
+ * `claimPendingRuns`: moving pending runs to `RUNNING`, only runs of the caller's routes when
+ * it names them, within concurrency limits when it gives them.
+ */
+import type { ClaimPendingOptions, RunRecord } from "@ratchet/kernel/adapter";
+import type { Dialect } from "../sql/dialect.js";
+import type { SqlExecutor, Statement } from "../sql/executor.js";
+import { pickQueued, routeAmong, routesParam } from "../sql/routes.js";
+import { type CorruptRowError, decodeReadable } from "../sql/rows.js";
+import { RUN_COLUMNS, runFromRow } from "./rows.js";
+import { endUnreadableRun } from "./runs.js";
+
+/** What one claim statement takes (see {@link claimRunsStatement}). */
+export interface RunClaim {
+  limit: number;
+  now: Date;
+  /** A further SQL condition on the pending runs, over `$3…` (`filterParams`). */
+  filter?: string;
+  filterParams?: readonly unknown[];
+  /** Only runs whose route is one of these (absent: any run). */
+  routes?: readonly string[];
+}
+
+/**
+ * The statement that claims up to `limit` pending runs (highest priority, then oldest): picks
+ * them, skipping rows others hold (route by route when `routes` is given, see `pickQueued`),
+ * and moves them to `RUNNING` in one `UPDATE … RETURNING`. Exported so tests can check its plan.
+ */
+export function claimRunsStatement(d: Dialect, claim: RunClaim): Statement {
+  const params: unknown[] = [claim.limit, d.date(claim.now), ...(claim.filterParams ?? [])];
+  let routes: string | undefined;
+  if (claim.routes !== undefined) {
+    params.push(routesParam(claim.routes));
+    routes = `$${params.length}`;
+  }
+  const picked = pickQueued(d, {
+    table: "ratchet_runs",
+    key: "id",
+    where: `status = 'PENDING'${claim.filter ? ` AND ${claim.filter}` : ""}`,
+    order: "priority DESC, created_at, id",
+    orderColumns: "priority, created_at",
+    limit: "$1",
+    ...(routes === undefined ? {} : { routes }),
+  });
+  return {
+    sql: `WITH picked AS MATERIALIZED (${picked})
+     UPDATE ratchet_runs SET status = 'RUNNING', version = version + 1, updated_at = $2, started_at = COALESCE(started_at, $2)
+     WHERE ${d.oneOf("id", "SELECT id FROM picked")} AND (status = 'PENDING') IS TRUE
+     RETURNING ${RUN_COLUMNS}`,
+    params,
+  };
+}
+
+/**
+ * Moves up to `limit` `PENDING` runs (highest priority, then oldest) to `RUNNING`, skipping rows
+ * others hold; with `routes`, only runs whose route is among them (none for an empty list).
+ * With `concurrency`, runs without a key are claimed first, then runs of keys with room (see
+ * {@link claimKeyedRuns}).
+ */
+export async function claimPendingRuns(
+  db: SqlExecutor,
+  { limit, now, concurrency, routes }: ClaimPendingOptions,
+): Promise<RunRecord[]> {
+  if (routes?.length === 0) return [];
+  const claimed = await claimWhere(db, {
+    limit,
+    now,
+    ...(concurrency ? { filter: "concurrency_key IS NULL" } : {}),
+    ...(routes === undefined ? {} : { routes }),
+  });
+  if (concurrency && claimed.length < limit) {
+    claimed.push(
+      ...(await claimKeyedRuns(db, { limit: limit - claimed.length, now, routes }, concurrency)),
+    );
+  }
+  return claimed.sort(
+    (a, b) =>
+      b.priority - a.priority ||
+      a.createdAt.getTime() - b.createdAt.getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/** Runs {@link claimRunsStatement}; a claimed run whose row cannot be read is failed. */
+async function claimWhere(db: SqlExecutor, claim: RunClaim): Promise<RunRecord[]> {
+  const { sql, params } = claimRunsStatement(db.dialect, claim);
+  const rows = await db.query(sql, ...params);
+  return decodeReadable(rows, runFromRow, (row, error) =>
+    failCorruptRun(db, String(row.id), error, claim.now),
+  );
+}
+
+/**
+ * A claimed run whose row cannot be read (a JSON column edited by hand, a bad restore) would
+ * fail every claim it came up in, and so every run behind it. It is failed instead, in the
+ * claim's transaction — status `FAILED`, the `CORRUPT_ROW` error naming the column, and a
+ * `workflow.failed` event — and the claim goes on with the others.
+ */
+async function failCorruptRun(
+  db: SqlExecutor,
+  runId: string,
+  error: CorruptRowError,
+  now: Date,
+): Promise<void> {
+  await endUnreadableRun(db, runId, { code: error.code, message: error.message }, now);
+}
+
+/** How many keys with pending runs one claim looks at (the ones with the oldest, most urgent runs). */
+const KEYS_PER_CLAIM = 500;
+
+/**
+ * Claims pending runs that have a concurrency key (of `routes`, when given), key by key (most
+ * urgent first), each only up to its workflow's limit minus the key's `RUNNING` runs (of any
+ * route: versions of a workflow share its keys). On PostgreSQL the count is taken under a
+ * transaction-scoped advisory lock of the key (`pg_try_advisory_xact_lock`: a key another
+ * claimer holds is skipped, not waited for), so two claimers never both see room for the same
+ * slot; SQLite's writers are serialised already.
+ */
+async function claimKeyedRuns(
+  db: SqlExecutor,
+  { limit, now, routes }: { limit: number; now: Date; routes: readonly string[] | undefined },
+  limitOf: (workflowId: string) => number | undefined,
+): Promise<RunRecord[]> {
+  return db.transaction(async (tx) => {
+    const ofRoutes = routes === undefined ? "" : ` AND ${routeAmong(tx.dialect, "p.route", "$2")}`;
+    const keys = await tx.query<{ workflow_id: string; concurrency_key: string; running: unknown }>(
+      `SELECT p.workflow_id, p.concurrency_key,
+         (SELECT COUNT(*) FROM ratchet_runs r WHERE r.status = 'RUNNING' AND r.concurrency_key = p.concurrency_key) AS running
+       FROM ratchet_runs p WHERE p.status = 'PENDING' AND p.concurrency_key IS NOT NULL${ofRoutes}
+       GROUP BY p.workflow_id, p.concurrency_key
+       ORDER BY MAX(p.priority) DESC, MIN(p.created_at), p.concurrency_key LIMIT $1`,
+      KEYS_PER_CLAIM,
+      ...(routes === undefined ? [] : [routesParam(routes)]),
+    );
+    const claimed: RunRecord[] = [];
+    for (const key of keys) {
+      if (claimed.length >= limit) break;
+      const cap = limitOf(key.workflow_id) ?? Number.POSITIVE_INFINITY;
+      if (Number(key.running) >= cap) continue;
+      if (tx.dialect.provider === "postgresql") {
+        const [lock] = await tx.query<{ locked: boolean }>(
+          `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
+          key.concurrency_key,
+        );
+        if (!lock?.locked) continue;
+      }
+      const [count] = await tx.query<{ running: unknown }>(
+        `SELECT COUNT(*) AS running FROM ratchet_runs WHERE status = 'RUNNING' AND concurrency_key = $1`,
+        key.concurrency_key,
+      );
+      const room = cap - Number(count?.running ?? 0);
+      if (room <= 0) continue;
+      claimed.push(
+        ...(await claimWhere(tx, {
+          limit: Math.min(room, limit - claimed.length),
+          now,
+          filter: "concurrency_key = $3",
+          filterParams: [key.concurrency_key],
+          ...(routes === undefined ? {} : { routes }),
+        })),
+      );
+    }
+    return claimed;
+  });
+}

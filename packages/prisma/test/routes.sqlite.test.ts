@@ -1,0 +1,4 @@
+/** Route keys on SQLite: stored, moved by patches, honoured by every route-filtered read. */
+import { registerRouteTests } from "./support/routes-suite.js";
+
+registerRouteTests("sqlite");
