@@ -44,7 +44,7 @@ export async function handleJob(ctx: HostContext, message: unknown): Promise<Han
       outcome: "skipped",
       ack: true,
       jobId,
-      reason: await whyNotClaimed(jobTransport, jobId, clock.now()),
+      reason: await whyNotClaimed(jobTransport, jobId, clock.now(), ctx.options.kernel.routes),
     };
     countOutcome(ctx, result);
     return result;
@@ -53,10 +53,18 @@ export async function handleJob(ctx: HostContext, message: unknown): Promise<Han
 }
 
 /** Explains a `claimJob` that returned null (for logs); never throws. */
-async function whyNotClaimed(transport: JobTransport, jobId: string, now: Date): Promise<string> {
+async function whyNotClaimed(
+  transport: JobTransport,
+  jobId: string,
+  now: Date,
+  routes: readonly string[],
+): Promise<string> {
   try {
     const job = await transport.getJob(jobId);
     if (!job) return "job not found";
+    // Left, untouched, for a deployment that has its definition (its own sweep takes it).
+    if (job.status === "PENDING" && !routes.includes(job.route))
+      return `job of ${job.route}, a definition not registered here`;
     if (job.status === "RUNNING") return `job is running (attempt ${job.attempt}, ${job.lockedBy})`;
     if (job.status === "PENDING" && job.availableAt.getTime() > now.getTime()) {
       return `job is not due until ${job.availableAt.toISOString()}`;

@@ -1,4 +1,5 @@
 import type { JobTransport } from "@ratchet/kernel";
+import { createTestKernel } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
 import { inMemoryHarness, pendingJobIds } from "./support/in-memory.js";
 import {
@@ -103,6 +104,34 @@ describe("handleJob", () => {
       outcome: "skipped",
       reason: "job is running (attempt 2, someone-else)",
     });
+  });
+
+  it("skips (acks) a message for a job of a definition this deployment lacks, leaving the job untouched", async () => {
+    const { t } = setup();
+    const [runId] = await t.startRuns("pipeline", [{ text: "a b" }]);
+    const [jobId] = await pendingJobIds(t, [runId as string]);
+    const before = await t.jobTransport.getJob(jobId as string);
+    // Another deployment on the same store whose kernel registers only the task workflow.
+    const other = createTestKernel({
+      workflows: [taskWorkflow(new Executions())],
+      persistence: t.persistence,
+      jobTransport: t.jobTransport,
+      scheduler: t.scheduler,
+      blobStore: t.blobStore,
+      clock: t.clock,
+    });
+    const host = t.makeHost({ kernel: other.kernel, workerId: "other-deployment" });
+    const result = await host.handleJob({ jobId });
+    expect(result).toMatchObject({ outcome: "skipped", ack: true, jobId });
+    expect(result.reason).toContain("a definition not registered here");
+    expect(await t.jobTransport.getJob(jobId as string)).toEqual(before);
+    // Its sweep of available jobs passes the job by too.
+    expect(await host.processAvailableJobs({ maxJobs: 10, concurrency: 2 })).toMatchObject({
+      processed: 0,
+    });
+    expect(await t.jobTransport.getJob(jobId as string)).toEqual(before);
+    // The deployment that has it runs it.
+    expect((await t.host.handleJob({ jobId })).outcome).toBe("completed");
   });
 
   it("reports a stage that fails for good as failed, acked (retrying the message cannot help)", async () => {
