@@ -167,6 +167,33 @@ describe("run.migrate", () => {
     expect(await stateOf(b, runId)).toEqual(before);
   });
 
+  it('a run stored before versions (fingerprint "") runs on the newest version and can be pinned to one', async () => {
+    const v2 = orderV2();
+    const { a, b } = twoHosts([orderV1()], [v2]);
+    const runId = await v1RunAtCharge(a);
+    const run = await a.persistence.getRun(runId);
+    // As an upgrade leaves it: no version recorded.
+    await a.persistence.updateRun(
+      runId,
+      { workflowVersion: "", fingerprint: "" },
+      { now: a.clock.now() },
+    );
+    expect(run?.currentGroup).toBe(1);
+    const moved = await b.kernel.dispatch({ type: "run.migrate", workflowRunId: runId });
+    expect(moved).toMatchObject({
+      outcome: "migrated",
+      from: { version: "", fingerprint: "" },
+      to: { version: "2", fingerprint: v2.fingerprint },
+      carried: ["reserve"],
+    });
+    await b.driver.drain();
+    expect(await b.persistence.getRun(runId)).toMatchObject({
+      status: "COMPLETED",
+      workflowVersion: "2",
+      output: { by: "v2" },
+    });
+  });
+
   it("skips runs that ended or are on the target already, and names a missing target version", async () => {
     const v1 = orderV1();
     const { a, b } = twoHosts([v1], [v1, orderV2()]);

@@ -45,7 +45,11 @@ export function precheck(source: PlanSource, target: AnyWorkflow): Refusal | und
     return {
       refused: `the run is on version ${run.workflowVersion}, newer than ${target.version}`,
     };
-  if (run.workflowVersion !== target.version && migrationFor(run, target) === undefined)
+  if (
+    run.workflowVersion !== target.version &&
+    run.fingerprint !== "" &&
+    migrationFor(run, target) === undefined
+  )
     return {
       refused: `version ${target.version} declares no migration from version ${run.workflowVersion} (add .migrateFrom("${run.workflowVersion}"))`,
     };
@@ -62,9 +66,12 @@ export function precheck(source: PlanSource, target: AnyWorkflow): Refusal | und
   return undefined;
 }
 
-/** The migration `target` declares for runs of the run's version (its own: keep by stage id). */
+/**
+ * The migration `target` declares for runs of the run's version; none (keep outputs by stage id)
+ * for a run of its own version, or one stored before runs recorded versions.
+ */
 function migrationFor(run: RunRecord, target: AnyWorkflow) {
-  if (run.workflowVersion === target.version) return undefined;
+  if (run.workflowVersion === target.version || run.fingerprint === "") return undefined;
   return target.migrations.find((m) => m.from === run.workflowVersion);
 }
 
