@@ -65,7 +65,7 @@ describe("parseCommandLine", () => {
   it("rejects an unknown command, listing the commands", () => {
     const error = usageError(() => parse("frobnicate"));
     expect(error.message).toBe('unknown command "frobnicate"');
-    expect(error.hint).toContain("demo, worker, run, status, runs, migrate");
+    expect(error.hint).toContain("demo, worker, run, status, runs, deploy-check, migrate");
   });
 
   it("rejects an unknown option, naming it and the command", () => {
@@ -87,6 +87,65 @@ describe("parseCommandLine", () => {
     expect(usageError(() => parse("status", "a", "b")).message).toBe(
       'unexpected argument "b" for "ratchet status"',
     );
+  });
+});
+
+describe("actions (ratchet runs migrate)", () => {
+  const migrate = ["--workflow", "order", "--from", "1", "--to", "2"];
+
+  it("finds the action, its options, and global options anywhere", () => {
+    const parsed = parse("--json", "runs", "migrate", ...migrate, "--dry-run", "--limit", "5");
+    expect(parsed.command?.name).toBe("runs migrate");
+    expect(parsed.positionals).toEqual([]);
+    expect(parsed.options).toMatchObject({
+      workflow: "order",
+      from: "1",
+      to: "2",
+      "dry-run": true,
+      limit: "5",
+    });
+    expect(parsed.globals.json).toBe(true);
+    // An option value that reads "migrate" is not the action.
+    expect(parse("runs", "--workflow", "migrate").command?.name).toBe("runs");
+  });
+
+  it("asks for an action's help as `runs migrate --help` and `help runs migrate`", () => {
+    expect(parse("runs", "migrate", "--help")).toMatchObject({
+      help: true,
+      command: { name: "runs migrate" },
+    });
+    expect(parse("help", "runs", "migrate")).toMatchObject({
+      help: true,
+      command: { name: "runs migrate" },
+    });
+    expect(parse("help", "runs")).toMatchObject({ command: { name: "runs" } });
+  });
+
+  it("names a missing required option, an unknown action, and options of the other one", () => {
+    const missing = usageError(() =>
+      parse("runs", "migrate", "--workflow", "order", "--from", "1"),
+    );
+    expect(missing.message).toBe('missing --to for "ratchet runs migrate"');
+    expect(missing.field).toBe("--to");
+    const unknown = usageError(() => parse("runs", "migrat"));
+    expect(unknown.message).toBe('unknown action "migrat" for "ratchet runs"');
+    expect(unknown.hint).toContain("Actions: migrate.");
+    expect(usageError(() => parse("runs", "--dry-run")).message).toBe(
+      'unknown option --dry-run for "ratchet runs"',
+    );
+    expect(usageError(() => parse("runs", "migrate", ...migrate, "--cursor", "x")).message).toBe(
+      'unknown option --cursor for "ratchet runs migrate"',
+    );
+  });
+
+  it("requires --workflows for deploy-check", () => {
+    expect(usageError(() => parse("deploy-check")).message).toBe(
+      'missing --workflows for "ratchet deploy-check"',
+    );
+    expect(parse("deploy-check", "--workflows", "./w.js", "--verbose").options).toEqual({
+      workflows: "./w.js",
+      verbose: true,
+    });
   });
 });
 

@@ -75,6 +75,8 @@ describe("ratchet (child process, SQLite)", () => {
     expect(shown.run).toMatchObject({
       id: runId,
       workflowId: "document-pipeline",
+      workflowVersion: "1",
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
       status: "COMPLETED",
       priority: 5,
       idempotencyKey: "wal-1",
@@ -87,6 +89,7 @@ describe("ratchet (child process, SQLite)", () => {
       error: null,
     });
     expect(shown.run.durationMs).toBeGreaterThan(1_000);
+    expect(shown).not.toHaveProperty("waitingFor");
     expect(
       shown.stages.map((s: { stageId: string; status: string; attempt: number }) => [
         s.stageId,
@@ -110,6 +113,8 @@ describe("ratchet (child process, SQLite)", () => {
       JSON.stringify({ url: URL_OK }),
       "--idempotency-key",
       "wal-1",
+      "--priority",
+      "5",
       "--json",
     );
     expect(JSON.parse(again.stdout)).toEqual({
@@ -130,22 +135,26 @@ describe("ratchet (child process, SQLite)", () => {
 
     const runs = await cli("runs", "--json");
     expect(runs.code).toBe(0);
-    const listed = JSON.parse(runs.stdout).runs as Array<{ id: string; status: string }>;
-    expect(listed.map((r) => [r.id, r.status])).toEqual([
-      [pendingId, "PENDING"],
-      [runId, "COMPLETED"],
+    const listed = JSON.parse(runs.stdout).runs as Array<Record<string, string>>;
+    expect(listed.map((r) => [r.id, r.status, r.workflowVersion, r.fingerprint])).toEqual([
+      [pendingId, "PENDING", "1", shown.run.fingerprint],
+      [runId, "COMPLETED", "1", shown.run.fingerprint],
     ]);
     const completed = JSON.parse((await cli("runs", "--json", "--status", "completed")).stdout);
     expect(completed.runs.map((r: { id: string }) => r.id)).toEqual([runId]);
 
     const table = await cli("runs", "--no-color");
     expect(table.stdout.split("\n")[0]).toMatch(
-      /^RUN\s+WORKFLOW\s+STATUS\s+CREATED\s+DURATION\s+ERROR$/,
+      /^RUN\s+WORKFLOW\s+VERSION\s+STATUS\s+CREATED\s+DURATION\s+ERROR$/,
     );
-    expect(table.stdout).toContain(pendingId);
+    expect(table.stdout).toMatch(
+      new RegExp(`^${pendingId}\\s+document-pipeline\\s+1\\s+PENDING`, "m"),
+    );
 
     const text = await cli("status", runId);
     expect(text.stdout).toMatch(/✓ embed\s+COMPLETED\s+attempt 1/);
+    expect(text.stdout).toContain(`version   1 (fingerprint ${shown.run.fingerprint})`);
+    expect(text.stdout).not.toContain("waiting for a worker");
     expect(text.stdout).toContain("output");
   });
 

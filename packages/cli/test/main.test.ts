@@ -20,9 +20,19 @@ describe("main", () => {
   it("lists every command with --help (exit 0)", async () => {
     const { code, stdout } = await run(["--help"]);
     expect(code).toBe(ExitCode.OK);
-    for (const name of ["demo", "worker", "run", "status", "runs", "migrate"])
+    for (const name of [
+      "demo",
+      "worker",
+      "run",
+      "status",
+      "runs",
+      "runs migrate",
+      "deploy-check",
+      "migrate",
+    ])
       expect(stdout).toMatch(new RegExp(`^  ${name} `, "m"));
     expect(stdout).toContain("--database-url <url>");
+    expect(stdout).toMatch(/^ {2}4 {2}runs need attention/m);
   });
 
   it("shows a command's options and examples with `<command> --help` and `help <command>`", async () => {
@@ -39,6 +49,58 @@ describe("main", () => {
       "--workflows <module>",
     ])
       expect(viaFlag.stdout).toContain(option);
+  });
+
+  it("documents runs migrate and deploy-check: options, required ones, exit codes", async () => {
+    const runs = await run(["runs", "--help"]);
+    expect(runs.stdout).toContain("Usage: ratchet runs [action] [options]");
+    expect(runs.stdout).toMatch(/^Actions:\n {2}migrate {2}Move waiting runs/m);
+    const migrate = await run(["runs", "migrate", "--help"]);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toContain("Usage: ratchet runs migrate [options]");
+    for (const option of ["--workflow <workflowId>", "--from <version>", "--to <version>"])
+      expect(migrate.stdout).toMatch(new RegExp(`${option}.*\\(required\\)`));
+    for (const option of ["--dry-run", "--workflows <module>", "--limit <n>"])
+      expect(migrate.stdout).toContain(option);
+    expect(migrate.stdout).toMatch(
+      /^Exit codes:\n {2}0 .*\n {2}2 .*\n {2}4 {2}some runs were refused/m,
+    );
+    const check = await run(["deploy-check", "--help"]);
+    expect(check.stdout).toMatch(/--workflows <module>.*\(required\)/);
+    expect(check.stdout).toContain("--verbose");
+    expect(check.stdout).toMatch(/^ {2}4 {2}some runs would be stranded/m);
+  });
+
+  it("refuses a --to the module does not register, naming the registered versions (exit 2)", async () => {
+    const { code, stderr } = await run([
+      "runs",
+      "migrate",
+      "--workflow",
+      "document-pipeline",
+      "--from",
+      "1",
+      "--to",
+      "9",
+    ]);
+    expect(code).toBe(ExitCode.USAGE);
+    expect(stderr).toContain(
+      'error [USAGE]: --to 9: no version 9 of workflow "document-pipeline" in the built-in workflows (field: --to)',
+    );
+    expect(stderr).toContain('hint: Registered versions of "document-pipeline": 1.');
+    const unknown = await run([
+      "runs",
+      "migrate",
+      "--workflow",
+      "nope",
+      "--from",
+      "1",
+      "--to",
+      "2",
+    ]);
+    expect(unknown.code).toBe(ExitCode.USAGE);
+    expect(unknown.stderr).toContain(
+      'error [USAGE]: workflow "nope" is not in the built-in workflows',
+    );
   });
 
   it("prints the version", async () => {

@@ -15,6 +15,8 @@ async function stackWithRuns(count: number) {
     await stack.persistence.createRun({
       id,
       workflowId: i % 2 === 0 ? "even" : "odd",
+      workflowVersion: "1",
+      fingerprint: "",
       priority: 0,
       input: {},
       config: {},

@@ -1,6 +1,7 @@
 /**
  * Parses the command line with Node's `util.parseArgs`: global options anywhere, then the
- * command's own options and positionals. Anything unknown or malformed is a {@link UsageError}.
+ * command (and its action, e.g. `runs migrate`), its own options and positionals. Anything
+ * unknown, malformed or missing is a {@link UsageError}.
  */
 import { parseArgs } from "node:util";
 import type { CommandSpec } from "../commands/spec.js";
@@ -16,7 +17,7 @@ import {
 
 /** What the command line asks for. */
 export interface ParsedCommandLine {
-  /** The command, or `undefined` for `ratchet --help` / `--version`. */
+  /** The command (or its action), or `undefined` for `ratchet --help` / `--version`. */
   command: CommandSpec | undefined;
   help: boolean;
   version: boolean;
@@ -71,16 +72,18 @@ function parse(args: readonly string[], specs: OptionSpecs, where: string) {
   }
 }
 
-/** The first positional argument (the command), skipping option values. */
-function commandName(
-  argv: readonly string[],
-  commands: readonly CommandSpec[],
-): string | undefined {
+/** The word that picks an action of its command: `migrate` of `runs migrate`. */
+export function actionWord(action: CommandSpec): string {
+  return action.name.slice(action.name.lastIndexOf(" ") + 1);
+}
+
+/** The positional words (command, action, arguments), skipping option values. */
+function positionalWords(argv: readonly string[], commands: readonly CommandSpec[]): string[] {
   const every: OptionSpecs = Object.assign(
     {},
     GLOBAL_OPTIONS,
     TOP_LEVEL_OPTIONS,
-    ...commands.map((c) => c.options),
+    ...commands.flatMap((c) => [c.options, ...(c.actions ?? []).map((a) => a.options)]),
   );
   const { tokens } = parseArgs({
     args: [...argv],
@@ -89,7 +92,7 @@ function commandName(
     allowPositionals: true,
     tokens: true,
   });
-  return tokens.find((token) => token.kind === "positional")?.value;
+  return tokens.flatMap((token) => (token.kind === "positional" ? [token.value] : []));
 }
 
 function findCommand(name: string, commands: readonly CommandSpec[]): CommandSpec {
@@ -99,6 +102,11 @@ function findCommand(name: string, commands: readonly CommandSpec[]): CommandSpe
     field: "command",
     hint: `Commands: ${commands.map((c) => c.name).join(", ")}. Run "ratchet --help" for usage.`,
   });
+}
+
+/** The action of `command` that `word` names, if it has one by that name. */
+function findAction(command: CommandSpec, word: string | undefined): CommandSpec | undefined {
+  return word === undefined ? undefined : command.actions?.find((a) => actionWord(a) === word);
 }
 
 function checkPositionals(command: CommandSpec, positionals: string[]): void {
@@ -111,11 +119,51 @@ function checkPositionals(command: CommandSpec, positionals: string[]): void {
     });
   }
   const extra = positionals[command.positionals.length];
-  if (extra !== undefined) {
-    throw new UsageError(`unexpected argument "${extra}" for "${where}"`, {
-      hint: `Run "${where} --help" for usage.`,
+  if (extra === undefined) return;
+  if (command.actions !== undefined && command.positionals.length === 0) {
+    throw new UsageError(`unknown action "${extra}" for "${where}"`, {
+      field: "action",
+      hint: `Actions: ${command.actions.map(actionWord).join(", ")}. Run "${where} --help" for usage.`,
     });
   }
+  throw new UsageError(`unexpected argument "${extra}" for "${where}"`, {
+    hint: `Run "${where} --help" for usage.`,
+  });
+}
+
+function checkRequiredOptions(command: CommandSpec, values: OptionValues): void {
+  const where = `ratchet ${command.name}`;
+  for (const [name, spec] of Object.entries(command.options)) {
+    if (spec.required === true && values[name] === undefined) {
+      throw new UsageError(`missing --${name} for "${where}"`, {
+        field: `--${name}`,
+        hint: `Run "${where} --help" for usage.`,
+      });
+    }
+  }
+}
+
+/** `ratchet help <command> [action]` or `ratchet --help`. */
+function parseHelp(
+  argv: readonly string[],
+  commands: readonly CommandSpec[],
+  asked: boolean,
+): ParsedCommandLine {
+  const { values, positionals } = parse(
+    argv,
+    { ...GLOBAL_OPTIONS, ...TOP_LEVEL_OPTIONS },
+    "ratchet",
+  );
+  const topic = positionals[1];
+  const command = topic === undefined ? undefined : findCommand(topic, commands);
+  return {
+    command: command === undefined ? undefined : (findAction(command, positionals[2]) ?? command),
+    help: asked || values.help === true,
+    version: values.version === true,
+    globals: globalOptionsOf(values),
+    options: {},
+    positionals: [],
+  };
 }
 
 /** Parses `argv` (without `node` and the script) against `commands`. */
@@ -123,29 +171,20 @@ export function parseCommandLine(
   argv: readonly string[],
   commands: readonly CommandSpec[],
 ): ParsedCommandLine {
-  const name = commandName(argv, commands);
-  if (name === undefined || name === "help") {
-    const { values, positionals } = parse(
-      argv,
-      { ...GLOBAL_OPTIONS, ...TOP_LEVEL_OPTIONS },
-      "ratchet",
-    );
-    const topic = positionals[1];
-    return {
-      command: topic === undefined ? undefined : findCommand(topic, commands),
-      help: name === "help" || values.help === true,
-      version: values.version === true,
-      globals: globalOptionsOf(values),
-      options: {},
-      positionals: [],
-    };
-  }
-  const command = findCommand(name, commands);
+  const words = positionalWords(argv, commands);
+  const name = words[0];
+  if (name === undefined || name === "help") return parseHelp(argv, commands, name === "help");
+  const base = findCommand(name, commands);
+  const action = findAction(base, words[1]);
+  const command = action ?? base;
   const where = `ratchet ${command.name}`;
   const { values, positionals } = parse(argv, { ...GLOBAL_OPTIONS, ...command.options }, where);
-  const rest = positionals.slice(1);
+  const rest = positionals.slice(action === undefined ? 1 : 2);
   const help = values.help === true;
-  if (!help) checkPositionals(command, rest);
+  if (!help) {
+    checkPositionals(command, rest);
+    checkRequiredOptions(command, values);
+  }
   const options: Record<string, string | boolean | undefined> = {};
   for (const key of Object.keys(command.options)) options[key] = values[key];
   return {

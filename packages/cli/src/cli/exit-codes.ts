@@ -12,6 +12,11 @@ export const ExitCode = {
   USAGE: 2,
   /** The database cannot be reached or opened. */
   DATABASE_UNREACHABLE: 3,
+  /**
+   * Runs need an operator: `runs migrate` refused (or failed to move) a run, or `deploy-check`
+   * found in-flight runs the module would strand or that need a migration first.
+   */
+  NEEDS_ATTENTION: 4,
   /** Interrupted by SIGINT/SIGTERM while waiting for a run (`run --wait`, `demo`). */
   INTERRUPTED: 130,
 } as const;

@@ -13,6 +13,8 @@ export interface OptionSpec {
   description: string;
   /** Shown in help as `(default: …)`. */
   defaultText?: string;
+  /** The command cannot run without it (a usage error names it when missing). */
+  required?: boolean;
 }
 
 /** Options by name (without the leading `--`). */

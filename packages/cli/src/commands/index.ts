@@ -2,6 +2,7 @@
  * Every `ratchet` command, in the order `ratchet --help` lists them.
  */
 import { demoCommand } from "./demo.js";
+import { deployCheckCommand } from "./deploy-check.js";
 import { migrateCommand } from "./migrate.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
@@ -16,5 +17,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   runCommand,
   statusCommand,
   runsCommand,
+  deployCheckCommand,
   migrateCommand,
 ];

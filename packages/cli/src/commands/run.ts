@@ -2,13 +2,14 @@
  * `ratchet run <workflowId> --input '<json>'`: creates a run; with `--wait`, also executes it
  * in this process and shows its progress until it ends.
  */
-import { type AnyWorkflow, createKernel, createRegistry, systemClock } from "@ratchet/kernel";
+import type { AnyWorkflow } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
 import { integerOption, jsonOption, stringOption } from "../cli/values.js";
 import { ProgressTracker } from "../progress/tracker.js";
 import { renderRunDetails, runJson } from "../render/run-details.js";
+import { createCommandKernel } from "../runtime/command-kernel.js";
 import { runAndWatch } from "../runtime/session.js";
-import { resolveWorkflows, stageIdsOf } from "../runtime/workflows.js";
+import { newestVersionOf, resolveWorkflows, stageIdsOf } from "../runtime/workflows.js";
 import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
@@ -98,15 +99,9 @@ async function createOnly(
   workflows: readonly AnyWorkflow[],
 ): Promise<number> {
   const { out, globals } = context;
-  const result = await withDatabase(context, async (stack) => {
-    const kernel = createKernel({
-      ...stack,
-      eventSink: { emit: async () => {} },
-      clock: systemClock,
-      registry: createRegistry(workflows),
-    });
-    return kernel.dispatch(createCommand(request));
-  });
+  const result = await withDatabase(context, (stack) =>
+    createCommandKernel(stack, workflows).dispatch(createCommand(request)),
+  );
   if (globals.json) out.json(result);
   else if (globals.quiet) out.line(result.workflowRunId);
   else {
@@ -130,7 +125,7 @@ async function runAndWait(
 ): Promise<number> {
   const { out, globals } = context;
   const tracker = new ProgressTracker();
-  const workflow = workflows.find((w) => w.id === request.workflowId);
+  const workflow = newestVersionOf(request.workflowId, workflows);
   return withDatabase(context, async (stack) => {
     const session = await runAndWatch({
       context,

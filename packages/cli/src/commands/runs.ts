@@ -1,14 +1,17 @@
 /**
  * `ratchet runs`: the newest runs as a table (or JSON), filtered by status and workflow, a page
- * at a time (`--cursor` continues where an earlier listing stopped).
+ * at a time (`--cursor` continues where an earlier listing stopped). Its action `migrate`
+ * (`ratchet runs migrate`) moves waiting runs to another workflow version.
  */
 import type { RunRecord, RunStatus } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
 import { choiceOption, integerOption, stringOption } from "../cli/values.js";
 import { checkCursorOption, listRecentRuns, type RecentRunsQuery } from "../db/recent-runs.js";
 import { formatDuration, statusText } from "../render/format.js";
+import { shellWord } from "../render/shell-word.js";
 import { renderTable } from "../render/table.js";
 import { formatTimestamp } from "../render/values.js";
+import { runsMigrateCommand } from "./runs-migrate.js";
 import { withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -30,9 +33,9 @@ function durationOf(run: RunRecord): number | null {
     : null;
 }
 
-/** `value` as one word of a POSIX shell command (quoted only when it has to be). */
-function shellWord(value: string): string {
-  return /^[\w.:@/+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+/** The version column of a run: its workflow version, `-` for a run stored before versions. */
+function versionOf(run: RunRecord): string {
+  return run.fingerprint === "" ? "-" : run.workflowVersion;
 }
 
 /** The command listing the page after `cursor`, with the same filters and limit. */
@@ -50,7 +53,7 @@ export const runsCommand: CommandSpec = {
   name: "runs",
   summary: "List runs, newest first",
   description:
-    "Lists the newest runs (id, workflow, status, creation time, duration, error code), optionally only those with a status or of a workflow. When more runs follow, the last line says how to list them (--cursor). With --quiet only the ids are printed.",
+    "Lists the newest runs (id, workflow, workflow version, status, creation time, duration, error code), optionally only those with a status or of a workflow. VERSION is the version of the workflow definition the run started on (`-` for runs stored before runs recorded versions); --json adds its fingerprint. When more runs follow, the last line says how to list them (--cursor). With --quiet only the ids are printed. The action `migrate` moves waiting runs to another version (ratchet runs migrate --help).",
   positionals: [],
   options: {
     status: {
@@ -71,7 +74,13 @@ export const runsCommand: CommandSpec = {
       description: "continue after an earlier listing (the cursor it printed)",
     },
   },
-  examples: ["ratchet runs", "ratchet runs --status FAILED --limit 5", "ratchet runs --json"],
+  examples: [
+    "ratchet runs",
+    "ratchet runs --status FAILED --limit 5",
+    "ratchet runs --json",
+    "ratchet runs migrate --workflow order --from 1 --to 2 --workflows ./dist/workflows.js --dry-run",
+  ],
+  actions: [runsMigrateCommand],
   async run(context) {
     const { out, globals, options } = context;
     const query: RecentRunsQuery = {
@@ -88,6 +97,8 @@ export const runsCommand: CommandSpec = {
         runs: runs.map((run) => ({
           id: run.id,
           workflowId: run.workflowId,
+          workflowVersion: run.workflowVersion,
+          fingerprint: run.fingerprint,
           status: run.status,
           priority: run.priority,
           createdAt: run.createdAt,
@@ -112,13 +123,14 @@ export const runsCommand: CommandSpec = {
     const rows = runs.map((run) => [
       run.id,
       run.workflowId,
+      versionOf(run),
       statusText(run.status, style),
       formatTimestamp(run.createdAt),
       formatDuration(durationOf(run) ?? undefined),
       run.error ? style.red(run.error.code) : "",
     ]);
     for (const line of renderTable(
-      ["RUN", "WORKFLOW", "STATUS", "CREATED", "DURATION", "ERROR"],
+      ["RUN", "WORKFLOW", "VERSION", "STATUS", "CREATED", "DURATION", "ERROR"],
       rows,
       style,
     ))

@@ -12,6 +12,12 @@ export interface PositionalSpec {
   required: boolean;
 }
 
+/** An exit code and what it means for one command. */
+export interface ExitCodeNote {
+  code: number;
+  meaning: string;
+}
+
 /** What a command runs with. */
 export interface CommandContext {
   io: CliIo;
@@ -35,6 +41,13 @@ export interface CommandSpec {
   positionals: readonly PositionalSpec[];
   options: OptionSpecs;
   examples: readonly string[];
+  /** Exit codes worth knowing for this command, for its `--help` (the common ones are global). */
+  exitCodes?: readonly ExitCodeNote[];
+  /**
+   * Actions of the command, chosen by its first positional (e.g. `ratchet runs migrate`); each
+   * is a command of its own whose `name` is the full path (`runs migrate`).
+   */
+  actions?: readonly CommandSpec[];
   /** Runs the command; resolves to the exit code. Throws to fail (see `report-error.ts`). */
   run(context: CommandContext): Promise<number>;
 }

@@ -1,8 +1,10 @@
 /**
  * A run with its stages, for `ratchet status` and `run --wait`: as text, and as the JSON
- * object `--json` prints.
+ * object `--json` prints — with the workflow version it started on and, for a run waiting for
+ * a worker, what it waits for.
  */
 import { decodeValue, type RunRecord, type StageRecord } from "@ratchet/kernel";
+import { describeWaitingFor, type WaitingFor } from "../deploys/waiting-for.js";
 import { errorText, formatDuration, phaseSymbol, statusText } from "./format.js";
 import { padEnd, type Style } from "./style.js";
 import { formatTimestamp, renderValue } from "./values.js";
@@ -36,20 +38,33 @@ export function orderStages(
   );
 }
 
+/** `1 (fingerprint 3f9c…)`, or `(unversioned)` for a run stored before versions. */
+function versionText(run: RunRecord): string {
+  return run.fingerprint === ""
+    ? "(unversioned)"
+    : `${run.workflowVersion} (fingerprint ${run.fingerprint})`;
+}
+
 function durationMs(start: Date | null, end: Date | null): number | null {
   return start && end ? end.getTime() - start.getTime() : null;
 }
 
-/** The JSON view of a run and its stages (values decoded; dates become ISO strings). */
+/**
+ * The JSON view of a run and its stages (values decoded; dates become ISO strings), with
+ * `waitingFor` when the run waits for a worker.
+ */
 export function runJson(
   run: RunRecord,
   stages: readonly StageRecord[],
   stageIds: readonly string[] = [],
+  waitingFor?: WaitingFor,
 ): Record<string, unknown> {
   return {
     run: {
       id: run.id,
       workflowId: run.workflowId,
+      workflowVersion: run.workflowVersion,
+      fingerprint: run.fingerprint,
       status: run.status,
       priority: run.priority,
       idempotencyKey: run.idempotencyKey,
@@ -73,23 +88,28 @@ export function runJson(
       progress: stage.progress,
       error: stage.error,
     })),
+    ...(waitingFor === undefined ? {} : { waitingFor }),
   };
 }
 
-/** The text view of a run and its stages. */
+/** The text view of a run and its stages, with a line saying what it waits for, if it does. */
 export function renderRunDetails(
   run: RunRecord,
   stages: readonly StageRecord[],
   style: Style,
   stageIds: readonly string[] = [],
+  waitingFor?: WaitingFor,
 ): string[] {
   const field = (name: string, value: string) => `${style.dim(padEnd(name, 9))} ${value}`;
   const lines = [
     field("run", style.bold(run.id)),
     field("workflow", run.workflowId),
+    field("version", versionText(run)),
     field("status", statusText(run.status, style)),
-    field("created", formatTimestamp(run.createdAt)),
   ];
+  if (waitingFor !== undefined)
+    lines.push(`${" ".repeat(10)}${style.yellow(describeWaitingFor(waitingFor))}`);
+  lines.push(field("created", formatTimestamp(run.createdAt)));
   if (run.startedAt) lines.push(field("started", formatTimestamp(run.startedAt)));
   if (run.completedAt) {
     lines.push(field("ended", formatTimestamp(run.completedAt)));

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { workflows as demoWorkflows } from "@ratchet/demo";
-import type { AnyWorkflow } from "@ratchet/kernel";
+import { type AnyWorkflow, createRegistry, type DefinitionRef } from "@ratchet/kernel";
 import { UsageError } from "../cli/errors.js";
 
 /** The built-in workflows (the demo's `document-pipeline`). */
@@ -63,4 +63,23 @@ export async function resolveWorkflows(
 /** The stage ids of a workflow, in order (for showing stages not reached yet). */
 export function stageIdsOf(workflow: AnyWorkflow | undefined): string[] {
   return workflow ? workflow.groups.flatMap((group) => group.map((stage) => stage.id)) : [];
+}
+
+/**
+ * The definition among `workflows` a run started on (same id, version and fingerprint; for a
+ * run stored before versions, the workflow's newest version), if they register it.
+ */
+export function definitionOf(
+  run: DefinitionRef,
+  workflows: readonly AnyWorkflow[],
+): AnyWorkflow | undefined {
+  return createRegistry(workflows).getDefinition(run);
+}
+
+/** The newest version of `workflowId` among `workflows` (the one new runs start on), if any. */
+export function newestVersionOf(
+  workflowId: string,
+  workflows: readonly AnyWorkflow[],
+): AnyWorkflow | undefined {
+  return createRegistry(workflows).getWorkflow(workflowId);
 }

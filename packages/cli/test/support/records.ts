@@ -28,6 +28,8 @@ export function runRecord(id: string, patch: Partial<RunRecord> = {}): RunRecord
   return {
     id,
     workflowId: "document-pipeline",
+    workflowVersion: "1",
+    fingerprint: "0123456789abcdef",
     status: "RUNNING",
     version: 1,
     priority: 0,

@@ -1,0 +1,398 @@
+/**
+ * The deploy commands end to end, as real child processes on a real database: version 1 runs
+ * of the "order" fixture written through a kernel, then `status`, `runs`, `deploy-check` and
+ * `runs migrate` against modules with version 2 (with and without a migration) and with both
+ * versions, and a version 2 `ratchet worker` completing the moved runs. Registered by the
+ * SQLite and PostgreSQL test files, each with its own way to make a database.
+ */
+import { tmpdir } from "node:os";
+import type { AnyWorkflow } from "@ratchet/kernel";
+import type { PrismaStack } from "@ratchet/prisma";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, eventually, runCli, startCli } from "./cli.js";
+import {
+  fixture,
+  fixtureWorkflows,
+  kernelFor,
+  type OrderRunCounts,
+  type OrderRuns,
+  seedOrderRuns,
+} from "./order-runs.js";
+
+/** A fresh database for one test. */
+export interface SuiteDatabase {
+  /** `--database-url` of the CLI. */
+  url: string;
+  /** Opens (and migrates) it in this process. */
+  open(): Promise<PrismaStack>;
+  /** Removes it. */
+  cleanup(): Promise<void>;
+}
+
+/** A database with seeded runs, and the CLI pointed at it. */
+interface Seeded {
+  runs: OrderRuns;
+  /** `--database-url` of the database. */
+  url: string;
+  cli(...args: string[]): Promise<CliResult>;
+  /** Everything `runs --json` and `status --json` say about every run (to show nothing changed). */
+  state(): Promise<unknown>;
+}
+
+/** Registers the suite; `createDatabase(label)` makes a fresh database per test. */
+export function deploySuite(
+  name: string,
+  createDatabase: (label: string) => Promise<SuiteDatabase>,
+): void {
+  describe(name, () => {
+    const cwd = tmpdir();
+    let v1: AnyWorkflow;
+    let v2: AnyWorkflow;
+    beforeAll(async () => {
+      [v1] = (await fixtureWorkflows("order-v1.mjs")) as [AnyWorkflow];
+      [v2] = (await fixtureWorkflows("order-v2.mjs")) as [AnyWorkflow];
+    });
+
+    /** Runs `fn` on a fresh database holding version 1 runs in the states `counts` asks for. */
+    async function withSeeded(
+      label: string,
+      counts: OrderRunCounts,
+      fn: (seeded: Seeded) => Promise<void>,
+    ): Promise<void> {
+      const db = await createDatabase(label);
+      try {
+        const stack = await db.open();
+        let runs: OrderRuns;
+        try {
+          runs = await seedOrderRuns(stack, kernelFor(stack, [v1]), counts);
+        } finally {
+          await stack.close();
+        }
+        const cli = (...args: string[]) => runCli([...args, "--database-url", db.url], { cwd });
+        const state = async () => {
+          const listed = JSON.parse((await cli("runs", "--json")).stdout).runs as { id: string }[];
+          const shown = [];
+          for (const run of listed)
+            shown.push(JSON.parse((await cli("status", run.id, "--json")).stdout));
+          return { listed, shown };
+        };
+        await fn({ runs, url: db.url, cli, state });
+      } finally {
+        await db.cleanup();
+      }
+    }
+
+    it("status shows the version and what a waiting run waits for; runs shows the version", async () => {
+      await withSeeded("status", { atCharge: 1, executing: 1 }, async ({ runs, cli }) => {
+        const created = await cli(
+          "run",
+          "order",
+          "--input",
+          '{"orderId":"o-cli","amount":3}',
+          "--workflows",
+          fixture("order-v1.mjs"),
+          "--quiet",
+        );
+        expect(created.code).toBe(0);
+        const pendingId = created.stdout.trim();
+        const waitsFor = `waiting for a worker that has workflow "order" at version 1 (fingerprint ${v1.fingerprint})`;
+
+        const pending = await cli("status", pendingId, "--no-color");
+        expect(pending.code).toBe(0);
+        expect(pending.stdout).toMatch(/^status\s+PENDING$/m);
+        expect(pending.stdout).toContain(`version   1 (fingerprint ${v1.fingerprint})`);
+        expect(pending.stdout).toMatch(new RegExp(`^ {10}${regexLiteral(waitsFor)}$`, "m"));
+        const pendingJson = JSON.parse((await cli("status", pendingId, "--json")).stdout);
+        expect(pendingJson.run).toMatchObject({
+          workflowVersion: "1",
+          fingerprint: v1.fingerprint,
+        });
+        expect(pendingJson.waitingFor).toEqual({
+          workflowId: "order",
+          workflowVersion: "1",
+          fingerprint: v1.fingerprint,
+          route: `order@1#${v1.fingerprint}`,
+          waiting: "claim",
+          stages: [],
+        });
+
+        const atCharge = runs.atCharge[0] as string;
+        const running = await cli(
+          "status",
+          atCharge,
+          "--no-color",
+          "--workflows",
+          fixture("order-v1-v2.mjs"),
+        );
+        expect(running.stdout).toMatch(/^status\s+RUNNING$/m);
+        expect(running.stdout).toContain(`${waitsFor} to execute "charge"`);
+        expect(running.stdout).toMatch(/✓ reserve\s+COMPLETED[\s\S]*· charge\s+PENDING/);
+        const runningJson = JSON.parse((await cli("status", atCharge, "--json")).stdout);
+        expect(runningJson.waitingFor).toMatchObject({ waiting: "stages", stages: ["charge"] });
+
+        // A run whose stage is being executed waits for no one.
+        const executing = runs.executing[0] as string;
+        const busy = await cli("status", executing);
+        expect(busy.stdout).toMatch(/status\s+RUNNING/);
+        expect(busy.stdout).not.toContain("waiting for a worker");
+        expect(JSON.parse((await cli("status", executing, "--json")).stdout)).not.toHaveProperty(
+          "waitingFor",
+        );
+
+        const listed = JSON.parse((await cli("runs", "--json")).stdout).runs as Record<
+          string,
+          string
+        >[];
+        expect(listed).toHaveLength(3);
+        for (const run of listed)
+          expect(run).toMatchObject({ workflowVersion: "1", fingerprint: v1.fingerprint });
+        const table = await cli("runs", "--no-color");
+        expect(table.stdout.split("\n")[0]).toMatch(/^RUN\s+WORKFLOW\s+VERSION\s+STATUS\s/);
+        expect(table.stdout).toMatch(new RegExp(`^${pendingId}\\s+order\\s+1\\s+PENDING`, "m"));
+      });
+    });
+
+    it("deploy-check: v2 needs a migration (exit 4), v2 without one strands them (exit 4), v1+v2 is ok (exit 0)", async () => {
+      await withSeeded("check", { atCharge: 2, pending: 1 }, async ({ cli, state }) => {
+        const other = await cli(
+          "run",
+          "document-pipeline",
+          "--input",
+          '{"url":"https://library.example.org/x"}',
+          "--quiet",
+        );
+        expect(other.code).toBe(0);
+        const before = await state();
+
+        const needs = await cli(
+          "deploy-check",
+          "--workflows",
+          fixture("order-v2.mjs"),
+          "--no-color",
+        );
+        expect(needs.stderr).toBe("");
+        expect(needs.code).toBe(4);
+        expect(needs.stdout).toMatch(
+          new RegExp(`^order\\s+1\\s+${v1.fingerprint}\\s+3\\s+needs migration to version 2$`, "m"),
+        );
+        expect(needs.stdout).toMatch(
+          /^document-pipeline\s+1\s+[0-9a-f]{16}\s+1\s+not checked \(workflow not in the module\)$/m,
+        );
+        expect(needs.stdout).toContain(
+          "4 run(s) in flight: 0 ok, 3 need migration, 0 stranded, 1 not checked",
+        );
+        expect(needs.stdout).toContain(
+          `ratchet runs migrate --workflow order --from 1 --to 2 --workflows ${fixture("order-v2.mjs")}`,
+        );
+
+        const stranded = await cli(
+          "deploy-check",
+          "--workflows",
+          fixture("order-v2-no-migration.mjs"),
+          "--verbose",
+          "--no-color",
+        );
+        expect(stranded.code).toBe(4);
+        expect(stranded.stdout).toMatch(
+          new RegExp(`^order\\s+1\\s+${v1.fingerprint}\\s+3\\s+stranded$`, "m"),
+        );
+        expect(stranded.stdout).toContain(
+          `"order" version 1 (fingerprint ${v1.fingerprint}), 3 run(s): version 2 declares no migration from version 1 (add .migrateFrom("1"))`,
+        );
+        expect(stranded.stdout).not.toContain("move the runs that need a migration");
+        expect(stranded.stdout).not.toContain("ratchet runs migrate --workflow");
+
+        const json = JSON.parse(
+          (await cli("deploy-check", "--workflows", fixture("order-v2.mjs"), "--json")).stdout,
+        );
+        expect(json.summary).toEqual({
+          inFlight: 4,
+          ok: 0,
+          needsMigration: 3,
+          stranded: 0,
+          notChecked: 1,
+          passed: false,
+        });
+        const group = json.groups.find((g: { verdict: string }) => g.verdict === "needs-migration");
+        expect(group).toMatchObject({
+          workflowId: "order",
+          workflowVersion: "1",
+          fingerprint: v1.fingerprint,
+          count: 3,
+          toVersion: "2",
+        });
+        expect(group.runs).toHaveLength(3);
+
+        const ok = await cli(
+          "deploy-check",
+          "--workflows",
+          fixture("order-v1-v2.mjs"),
+          "--no-color",
+        );
+        expect(ok.code).toBe(0);
+        expect(ok.stdout).toMatch(new RegExp(`^order\\s+1\\s+${v1.fingerprint}\\s+3\\s+ok$`, "m"));
+        expect(ok.stdout).toContain(
+          "4 run(s) in flight: 3 ok, 0 need migration, 0 stranded, 1 not checked",
+        );
+
+        expect(await state()).toEqual(before);
+      });
+    });
+
+    it("runs migrate: --dry-run lists and changes nothing, then the runs move and a v2 worker completes them", async () => {
+      await withSeeded(
+        "migrate",
+        { atCharge: 2, pending: 1 },
+        async ({ runs, url, cli, state }) => {
+          const v2Module = fixture("order-v2.mjs");
+          const migrate = [
+            "runs",
+            "migrate",
+            "--workflow",
+            "order",
+            "--from",
+            "1",
+            "--workflows",
+            v2Module,
+          ];
+          const badTarget = await cli(...migrate, "--to", "3");
+          expect(badTarget.code).toBe(2);
+          expect(badTarget.stderr).toContain(
+            `error [USAGE]: --to 3: no version 3 of workflow "order" in ${v2Module}`,
+          );
+          expect(badTarget.stderr).toContain('hint: Registered versions of "order": 2.');
+
+          const before = await state();
+          const dry = await cli(...migrate, "--to", "2", "--dry-run", "--no-color");
+          expect(dry.stderr).toBe("");
+          expect(dry.code).toBe(0);
+          for (const id of runs.atCharge)
+            expect(dry.stdout).toContain(
+              `→ would move ${id}: version 1 → 2; would resume at "bill", carrying reserve, fraud`,
+            );
+          expect(dry.stdout).toContain(`→ would move ${runs.pending[0]}: version 1 → 2`);
+          expect(dry.stdout).toContain(
+            'dry run: 3 would move, 0 refused, 0 skipped of 3 waiting run(s) of "order" at version 1 → version 2; nothing was changed',
+          );
+          expect(await state()).toEqual(before);
+
+          const moved = await cli(...migrate, "--to", "2", "--json");
+          expect(moved.code).toBe(0);
+          const result = JSON.parse(moved.stdout);
+          expect(result.summary).toMatchObject({
+            examined: 3,
+            migrated: 3,
+            refused: 0,
+            dryRun: false,
+          });
+          expect(result.runs.map((r: { outcome: string }) => r.outcome)).toEqual([
+            "migrated",
+            "migrated",
+            "migrated",
+          ]);
+          const listed = JSON.parse((await cli("runs", "--json")).stdout).runs as Record<
+            string,
+            string
+          >[];
+          for (const run of listed)
+            expect(run).toMatchObject({
+              workflowVersion: "2",
+              fingerprint: v2.fingerprint,
+              status: expect.stringMatching(/PENDING|RUNNING/),
+            });
+          expect((await cli("deploy-check", "--workflows", v2Module)).code).toBe(0);
+
+          const worker = await startCli(
+            ["worker", "--workflows", v2Module, "--worker-id", "w-v2", "--database-url", url],
+            { cwd, ready: "worker w-v2 started" },
+          );
+          try {
+            const done = await eventually(async () => {
+              const page = JSON.parse(
+                (await cli("runs", "--json", "--status", "COMPLETED")).stdout,
+              );
+              return page.runs.length === 3 ? page.runs : undefined;
+            }, "the moved runs to complete on version 2");
+            expect(done).toHaveLength(3);
+          } finally {
+            worker.child.kill("SIGTERM");
+          }
+          expect(await worker.exited).toBe(0);
+          for (const id of [...runs.atCharge, ...runs.pending]) {
+            const shown = JSON.parse((await cli("status", id, "--json")).stdout);
+            expect(shown.run).toMatchObject({
+              status: "COMPLETED",
+              workflowVersion: "2",
+              output: { by: "v2" },
+            });
+            expect(shown.stages.map((s: { stageId: string }) => s.stageId)).toEqual([
+              "reserve",
+              "fraud",
+              "bill",
+              "ship",
+            ]);
+          }
+        },
+      );
+    });
+
+    it("runs migrate reports refused runs with the reason, leaves them unchanged and exits 4", async () => {
+      await withSeeded("refused", { atCharge: 1, executing: 1 }, async ({ runs, cli, state }) => {
+        const before = await state();
+        const migrate = [
+          "runs",
+          "migrate",
+          "--workflow",
+          "order",
+          "--from",
+          "1",
+          "--to",
+          "2",
+          "--no-color",
+        ];
+        const noMigration = await cli(
+          ...migrate,
+          "--workflows",
+          fixture("order-v2-no-migration.mjs"),
+        );
+        expect(noMigration.code).toBe(4);
+        for (const id of [...runs.atCharge, ...runs.executing])
+          expect(noMigration.stdout).toContain(
+            `✗ refused ${id}: version 2 declares no migration from version 1 (add .migrateFrom("1"))`,
+          );
+        expect(noMigration.stdout).toContain(
+          '0 moved, 2 refused, 0 skipped of 2 waiting run(s) of "order" at version 1 → version 2',
+        );
+        expect(noMigration.stderr).toContain(
+          "some runs were not moved and were left exactly as they were",
+        );
+        expect(await state()).toEqual(before);
+
+        // With a migration, the run whose stage is being executed is still refused; the other moves.
+        const busy = await cli(...migrate, "--workflows", fixture("order-v2.mjs"), "--quiet");
+        expect(busy.code).toBe(4);
+        expect(busy.stdout).toMatch(
+          new RegExp(
+            `^✗ refused ${runs.executing[0]}: stage "charge" is being executed \\(lease held by busy`,
+            "m",
+          ),
+        );
+        expect(busy.stdout).not.toContain(`moved ${runs.atCharge[0]}`);
+        expect(busy.stdout).toContain("1 moved, 1 refused, 0 skipped of 2 waiting run(s)");
+        const after = JSON.parse(
+          (await cli("status", runs.executing[0] as string, "--json")).stdout,
+        );
+        expect(after).toEqual(
+          (before as { shown: unknown[] }).shown.find(
+            (s) => (s as { run: { id: string } }).run.id === runs.executing[0],
+          ),
+        );
+      });
+    });
+  });
+}
+
+/** `text` as a literal in a regular expression. */
+function regexLiteral(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
