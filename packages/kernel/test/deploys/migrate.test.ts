@@ -194,6 +194,72 @@ describe("run.migrate", () => {
     });
   });
 
+  it("a parallel group half done resumes with only its missing branch; outputs past the resume point are not carried", async () => {
+    const N = z.object({ n: z.number() });
+    const runs: string[] = [];
+    const inc = <const Id extends string>(id: Id, tag: string) =>
+      defineStage({
+        id,
+        name: id,
+        schemas: { input: N, output: N },
+        execute: (ctx) => {
+          runs.push(`${tag}:${id}`);
+          return { n: ctx.input.n + 1 };
+        },
+      });
+    const join = (tag: string) =>
+      defineStage({
+        id: "z",
+        name: "z",
+        schemas: { input: z.object({ p: N, q: N }), output: N },
+        execute: (ctx) => {
+          runs.push(`${tag}:z`);
+          return { n: ctx.input.p.n + ctx.input.q.n };
+        },
+      });
+    const build = (version: number, tag: string) => {
+      const builder = defineWorkflow({ id: "fan", name: "Fan", input: N, output: N, version })
+        .pipe(inc("a", tag))
+        .parallel([inc("p", tag), inc("q", tag)])
+        .pipe(join(tag));
+      // Version 2 also claims an output for z, past the resume point: it must not be carried.
+      return (
+        version === 1
+          ? builder
+          : builder.migrateFrom(1, (run) => ({ outputs: { ...run.outputs, z: { n: 99 } } }))
+      ).build();
+    };
+    const { a, b } = twoHosts([build(1, "v1")], [build(2, "v2")]);
+    const { workflowRunId } = await a.kernel.dispatch({
+      type: "run.create",
+      workflowId: "fan",
+      input: { n: 1 },
+    });
+    await a.kernel.dispatch({ type: "run.claimPending", workerId: "a", maxClaims: 1 });
+    const take = async () => {
+      const [job] = await a.jobTransport.dequeue({
+        workerId: "a",
+        limit: 1,
+        leaseMs: 30_000,
+        now: a.clock.now(),
+        routes: a.kernel.routes,
+      });
+      if (!job) throw new Error("no job");
+      await a.kernel.dispatch({ type: "job.execute", workerId: "a", job });
+    };
+    await take(); // a
+    await take(); // p (the first of the parallel group)
+    expect(runs).toEqual(["v1:a", "v1:p"]);
+    const moved = await b.kernel.dispatch({ type: "run.migrate", workflowRunId });
+    expect(moved).toMatchObject({ outcome: "migrated", resumeAt: "q", carried: ["a", "p"] });
+    await b.driver.drain();
+    expect(runs).toEqual(["v1:a", "v1:p", "v2:q", "v2:z"]);
+    expect(await b.persistence.getRun(workflowRunId)).toMatchObject({
+      status: "COMPLETED",
+      output: { n: 6 },
+    });
+  });
+
   it("skips runs that ended or are on the target already, and names a missing target version", async () => {
     const v1 = orderV1();
     const { a, b } = twoHosts([v1], [v1, orderV2()]);

@@ -20,7 +20,7 @@ import {
   runCorrelationPrefix,
   timeoutCorrelationId,
 } from "../../internal/run/correlation.js";
-import { startGroup } from "../../internal/run/progression.js";
+import { newGroup } from "../../internal/run/progression.js";
 import { loadOutputs, prepareOutput } from "../../internal/stage/outputs.js";
 import { commitRun, inTransaction, type UnitOfWork } from "../../internal/tx/unit-of-work.js";
 import { checkPayloadSize } from "../../internal/values/payload-size.js";
@@ -122,11 +122,12 @@ export async function runMigrate(
         code: "MIGRATION_REFUSED" as const,
         reason: plan.refused,
       };
+    // A pending run has nothing to carry: it starts on the target from the beginning.
     const started = run.status !== "PENDING";
     const report = {
       ...base,
-      ...(started ? { resumeAt: target.groups[plan.resumeGroup]?.[0]?.id as string } : {}),
-      carried: [...plan.outputs.keys()],
+      ...(started ? { resumeAt: firstMissing(target, plan) } : {}),
+      carried: started ? [...plan.outputs.keys()] : [],
     };
     if (command.dryRun) return { ...report, outcome: "planned" as const };
 
@@ -138,6 +139,12 @@ export async function runMigrate(
   if (result.outcome === "migrated")
     await Promise.all(staleBlobs.map((key) => deps.blobStore.delete(key).catch(() => undefined)));
   return result;
+}
+
+/** The first stage of the resumed group that runs again (the group's first, when none was carried). */
+function firstMissing(target: AnyWorkflow, plan: MovePlan): string {
+  const group = target.groups[plan.resumeGroup] ?? [];
+  return (group.find((stage) => !plan.outputs.has(stage.id)) ?? group[0])?.id as string;
 }
 
 /** The definition to move to: `version` of the workflow, or its newest. */
@@ -185,7 +192,15 @@ async function applyMove(
   );
   if (records.length > 0) await uow.tx.deleteStagesFrom(run.id, 0);
   await writeCarriedOutputs(deps, uow, run.id, target, plan.outputs);
-  const started = await startGroup(deps, uow, moved, target, plan.resumeGroup);
+  // The resumed group's stages without a carried output (all of them, unless it is a parallel
+  // group some of whose branches were carried).
+  const group = newGroup(deps, moved, target, plan.resumeGroup, uow.now);
+  const started = {
+    stages: group.stages.filter((stage) => !plan.outputs.has(stage.stageId)),
+    jobs: group.jobs.filter((job) => !plan.outputs.has(job.stageId)),
+  };
+  await uow.tx.createStages(started.stages);
+  await uow.enqueue(started.jobs);
   if (target.timeoutMs !== undefined && run.startedAt) {
     const runAt = new Date(run.startedAt.getTime() + target.timeoutMs);
     await uow.schedule((scope) =>

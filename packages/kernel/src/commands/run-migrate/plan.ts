@@ -20,7 +20,10 @@ export interface MovePlan {
   input: unknown;
   /** Whether the input changed. */
   inputChanged: boolean;
-  /** Outputs (decoded) of the target's stages that count as completed, by stage id. */
+  /**
+   * Outputs (decoded) of the target's stages that count as completed, by stage id: groups before
+   * the resumed one, and stages of the resumed group that need not run again.
+   */
   outputs: Map<string, unknown>;
   /** The target group the run continues with. */
   resumeGroup: number;
@@ -142,6 +145,10 @@ export function planMove(source: PlanSource, target: AnyWorkflow): MovePlan | Re
   }
   if (complete(resumeGroup))
     return { refused: `every stage of the group to resume ("${mapped.resumeAt}") has an output` };
+  // Groups past the resume point run again when the run gets there: what was carried for them
+  // would meet the stage records they start.
+  for (const stageId of [...outputs.keys()])
+    if ((target.getStage(stageId)?.groupIndex ?? 0) > resumeGroup) outputs.delete(stageId);
 
   const fromGroup = inputSourceOf(run, records, target, resumeGroup, complete);
   if (fromGroup !== -1 && !complete(fromGroup))
