@@ -65,7 +65,11 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
   } else {
     const db = await createPostgresDatabase(label);
     target = { kind: "postgres", url: db.url, name: db.name };
-    cleanup = () => db.drop();
+    // RATCHET_BENCH_KEEP_DB=1 keeps the database for a look afterwards (its name on stderr).
+    cleanup =
+      process.env.RATCHET_BENCH_KEEP_DB === "1"
+        ? async () => void process.stderr.write(`kept database ${db.name}\n`)
+        : () => db.drop();
   }
   try {
     const driver = await driverFor(system, target, workload === "w2" ? "fanout" : "chain");

@@ -3,7 +3,7 @@
  * the stage order of a run's own definition, `deploy-check`'s verdicts and `runs migrate`'s
  * loop (dry run and real), and how both are printed.
  */
-import type { AnyWorkflow, RunRecord } from "@ratchet/kernel";
+import { type AnyWorkflow, type RunRecord, routeKey } from "@ratchet/kernel";
 import { createInMemoryStack } from "@ratchet/kernel/in-memory";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkDeploy } from "../src/deploys/check-deploy.js";
@@ -86,7 +86,7 @@ describe("waitingForOf", () => {
       workflowId: "order",
       workflowVersion: "1",
       fingerprint: "3f9c",
-      route: "order@1#3f9c",
+      route: routeKey({ workflowId: "order", workflowVersion: "1", fingerprint: "3f9c" }),
       waiting: "claim",
       stages: [],
     });

@@ -8,6 +8,7 @@
  * rows and leave the others pending.
  */
 import type { NewJob, NewRun } from "@ratchet/kernel";
+import { routeKey } from "@ratchet/kernel/adapter";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStack, type PrismaStack } from "../src/index.js";
@@ -23,9 +24,13 @@ import {
   planNodes,
 } from "./support/explain.js";
 
+/** The route key of workflow `id` at `version` with `fingerprint` (as the kernel computes it). */
+const rk = (workflowId: string, workflowVersion: string, fingerprint: string) =>
+  routeKey({ workflowId, workflowVersion, fingerprint });
+
 const FOREIGN = 20_000;
 const NOW = new Date("2026-01-01T12:00:00Z");
-const VERSIONED = "mine@2#abc";
+const VERSIONED = rk("mine", "2", "abc");
 /** A run stored before versions: its route is its workflow id. */
 const LEGACY = "mine";
 

@@ -22,7 +22,7 @@ UPDATE "ratchet_runs" SET "route" = "workflow_id" WHERE "status" IN ('PENDING', 
 UPDATE "ratchet_jobs" SET "route" = "workflow_id" WHERE "status" IN ('PENDING', 'RUNNING');
 
 -- CreateIndex
-CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at");
+CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at", "seq");
 
 -- CreateIndex
 CREATE INDEX "ratchet_runs_route_claim_idx" ON "ratchet_runs"("status", "route", "priority" DESC, "created_at");

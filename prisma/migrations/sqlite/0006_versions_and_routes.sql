@@ -24,7 +24,7 @@ INSERT INTO "new_ratchet_jobs" ("attempt", "available_at", "created_at", "job_id
 DROP TABLE "ratchet_jobs";
 ALTER TABLE "new_ratchet_jobs" RENAME TO "ratchet_jobs";
 CREATE UNIQUE INDEX "ratchet_jobs_job_id_key" ON "ratchet_jobs"("job_id");
-CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at");
+CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at", "seq");
 CREATE INDEX "ratchet_jobs_run_idx" ON "ratchet_jobs"("run_id");
 CREATE INDEX "ratchet_jobs_lease_idx" ON "ratchet_jobs"("status", "locked_until");
 CREATE TABLE "new_ratchet_runs" (

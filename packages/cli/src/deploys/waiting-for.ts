@@ -12,7 +12,7 @@ export interface WaitingFor {
   /** `""` for a run stored before runs recorded versions (any version of the workflow serves it). */
   workflowVersion: string;
   fingerprint: string;
-  /** The route key a worker must serve (`workflowId@version#fingerprint`). */
+  /** The route key a worker must serve (`routeKey` of the workflow id, version and fingerprint). */
   route: string;
   /** `claim`: the run was not claimed yet; `stages`: its queued stages wait to be executed. */
   waiting: "claim" | "stages";

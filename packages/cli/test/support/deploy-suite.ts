@@ -6,7 +6,7 @@
  * SQLite and PostgreSQL test files, each with its own way to make a database.
  */
 import { tmpdir } from "node:os";
-import type { AnyWorkflow } from "@ratchet/kernel";
+import { type AnyWorkflow, routeKey } from "@ratchet/kernel";
 import type { PrismaStack } from "@ratchet/prisma";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, eventually, runCli, startCli } from "./cli.js";
@@ -111,7 +111,11 @@ export function deploySuite(
           workflowId: "order",
           workflowVersion: "1",
           fingerprint: v1.fingerprint,
-          route: `order@1#${v1.fingerprint}`,
+          route: routeKey({
+            workflowId: "order",
+            workflowVersion: "1",
+            fingerprint: v1.fingerprint,
+          }),
           waiting: "claim",
           stages: [],
         });
@@ -334,6 +338,31 @@ export function deploySuite(
           }
         },
       );
+    });
+
+    it("a `run --wait` of another workflow on the same database leaves the order runs as they were", async () => {
+      await withSeeded("other-flow", { pending: 2, atCharge: 1 }, async ({ cli, state }) => {
+        const before = await state();
+        // The built-in workflows only: the host this starts has no "order" at all.
+        const other = await cli(
+          "run",
+          "document-pipeline",
+          "--input",
+          JSON.stringify({ url: "https://library.example.org/papers/sqlite-wal" }),
+          "--wait",
+          "--quiet",
+        );
+        expect(other.code, other.stderr).toBe(0);
+        const after = (await state()) as { listed: { id: string }[] };
+        // The only new run is the one just created; every order run is untouched.
+        const orderIds = new Set((before as { listed: { id: string }[] }).listed.map((r) => r.id));
+        expect({
+          listed: after.listed.filter((r) => orderIds.has(r.id)),
+          shown: (after as unknown as { shown: { run: { id: string } }[] }).shown.filter((s) =>
+            orderIds.has(s.run.id),
+          ),
+        }).toEqual(before);
+      });
     });
 
     it("runs migrate reports refused runs with the reason, leaves them unchanged and exits 4", async () => {

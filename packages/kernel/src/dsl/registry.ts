@@ -3,7 +3,7 @@
  * registered side by side — and the route keys that say which runs and jobs are its to take.
  */
 import { WorkflowDefinitionError } from "../errors.js";
-import { compareVersions, type DefinitionRef, routeKey } from "./versioning.js";
+import { compareVersions, type DefinitionRef, definitionId, routeKey } from "./versioning.js";
 import type { AnyWorkflow } from "./workflow.js";
 
 /** Looks up the definitions a kernel has. */
@@ -43,19 +43,21 @@ export function createRegistry(workflows: readonly AnyWorkflow[]): WorkflowRegis
     }
     list.push(workflow);
     versions.set(workflow.id, list);
-    exact.set(routeKey(refOf(workflow)), workflow);
+    exact.set(definitionId(refOf(workflow)), workflow);
   }
   const newest = new Map<string, AnyWorkflow>();
   for (const [id, list] of versions) {
     list.sort((a, b) => compareVersions(a.version, b.version));
     newest.set(id, list[list.length - 1] as AnyWorkflow);
   }
-  const routes = Object.freeze([...exact.keys(), ...newest.keys()]);
+  const routes = Object.freeze(
+    [...exact.values()].map((w) => routeKey(refOf(w))).concat([...newest.keys()]),
+  );
   const all = [...versions.values()].flat();
   return {
     getWorkflow: (id) => newest.get(id),
     getDefinition: (ref) =>
-      ref.fingerprint === "" ? newest.get(ref.workflowId) : exact.get(routeKey(ref)),
+      ref.fingerprint === "" ? newest.get(ref.workflowId) : exact.get(definitionId(ref)),
     list: () => [...all],
     routes: () => routes,
   };

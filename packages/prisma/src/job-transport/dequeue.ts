@@ -6,7 +6,7 @@
 import type { DequeueOptions } from "@ratchet/kernel/adapter";
 import type { Dialect } from "../sql/dialect.js";
 import type { Statement } from "../sql/executor.js";
-import { pickQueued, routesParam } from "../sql/routes.js";
+import { pickQueued, pickRoutesParam, routeCount } from "../sql/routes.js";
 import { DEQUEUED_COLUMNS } from "./rows.js";
 import { leaseWithSnapshots } from "./snapshots.js";
 
@@ -25,15 +25,16 @@ export function dequeueStatement(
     d.date(now),
     limit,
   ];
-  if (routes !== undefined) params.push(routesParam(routes));
+  if (routes !== undefined) params.push(pickRoutesParam(routes));
   const picked = pickQueued(d, {
     table: "ratchet_jobs",
     key: "seq",
     where: "status = 'PENDING' AND available_at <= $3",
     order: "priority DESC, available_at, seq",
+    indexOrder: "priority DESC, available_at, seq",
     orderColumns: "priority, available_at",
     limit: "$4",
-    ...(routes === undefined ? {} : { routes: "$5" }),
+    ...(routes === undefined ? {} : { routes: "$5", routeCount: routeCount(routes) }),
   });
   const lease = `WITH picked AS MATERIALIZED (${picked})
      UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3

@@ -242,7 +242,7 @@ CREATE INDEX "ratchet_runs_created_idx" ON "ratchet_runs"("created_at", "id");
     },
     {
       id: "0006_versions_and_routes",
-      checksum: "e6d21f615beca91a2f01f68e50219f1425e5108ae87d5e32fba3e8b8cbf05884",
+      checksum: "3ff5f41acc97faff7f5536ff60235c34f639d0a204bece02b8efa2c83990f1ec",
       sql: `-- DropIndex
 DROP INDEX "ratchet_jobs_dequeue_idx";
 
@@ -267,7 +267,7 @@ UPDATE "ratchet_runs" SET "route" = "workflow_id" WHERE "status" IN ('PENDING', 
 UPDATE "ratchet_jobs" SET "route" = "workflow_id" WHERE "status" IN ('PENDING', 'RUNNING');
 
 -- CreateIndex
-CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at");
+CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at", "seq");
 
 -- CreateIndex
 CREATE INDEX "ratchet_runs_route_claim_idx" ON "ratchet_runs"("status", "route", "priority" DESC, "created_at");
@@ -544,7 +544,7 @@ CREATE INDEX "ratchet_runs_created_idx" ON "ratchet_runs"("created_at", "id");
     },
     {
       id: "0006_versions_and_routes",
-      checksum: "4a436039f5c6bd37b9ab9ea3a66d0c1b121d7149637f7e8ad7d07e51e693c70f",
+      checksum: "47e8fe328a090ee905723c5868c9c476a5c303ed2b2a4772761d7e9e35da28ab",
       sql: `-- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -571,7 +571,7 @@ INSERT INTO "new_ratchet_jobs" ("attempt", "available_at", "created_at", "job_id
 DROP TABLE "ratchet_jobs";
 ALTER TABLE "new_ratchet_jobs" RENAME TO "ratchet_jobs";
 CREATE UNIQUE INDEX "ratchet_jobs_job_id_key" ON "ratchet_jobs"("job_id");
-CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at");
+CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "available_at", "seq");
 CREATE INDEX "ratchet_jobs_run_idx" ON "ratchet_jobs"("run_id");
 CREATE INDEX "ratchet_jobs_lease_idx" ON "ratchet_jobs"("status", "locked_until");
 CREATE TABLE "new_ratchet_runs" (

@@ -5,7 +5,7 @@
 import type { ClaimPendingOptions, RunRecord } from "@ratchet/kernel/adapter";
 import type { Dialect } from "../sql/dialect.js";
 import type { SqlExecutor, Statement } from "../sql/executor.js";
-import { pickQueued, routeAmong, routesParam } from "../sql/routes.js";
+import { pickQueued, pickRoutesParam, routeAmong, routeCount, routesParam } from "../sql/routes.js";
 import { type CorruptRowError, decodeReadable } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 import { endUnreadableRun } from "./runs.js";
@@ -30,7 +30,7 @@ export function claimRunsStatement(d: Dialect, claim: RunClaim): Statement {
   const params: unknown[] = [claim.limit, d.date(claim.now), ...(claim.filterParams ?? [])];
   let routes: string | undefined;
   if (claim.routes !== undefined) {
-    params.push(routesParam(claim.routes));
+    params.push(pickRoutesParam(claim.routes));
     routes = `$${params.length}`;
   }
   const picked = pickQueued(d, {
@@ -38,9 +38,12 @@ export function claimRunsStatement(d: Dialect, claim: RunClaim): Statement {
     key: "id",
     where: `status = 'PENDING'${claim.filter ? ` AND ${claim.filter}` : ""}`,
     order: "priority DESC, created_at, id",
+    indexOrder: "priority DESC, created_at",
     orderColumns: "priority, created_at",
     limit: "$1",
-    ...(routes === undefined ? {} : { routes }),
+    ...(routes === undefined || claim.routes === undefined
+      ? {}
+      : { routes, routeCount: routeCount(claim.routes) }),
   });
   return {
     sql: `WITH picked AS MATERIALIZED (${picked})

@@ -11,7 +11,7 @@ import {
 } from "@ratchet/kernel/adapter";
 import type { SqlExecutor, Statement } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
-import { routeAmong, routeKeySql, routesParam } from "../sql/routes.js";
+import { routeAmong, routesParam } from "../sql/routes.js";
 import { decodeReadable, json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
@@ -103,21 +103,21 @@ const PATCH_COLUMNS: Array<[keyof RunPatch, string, PatchKind]> = [
  * The `UPDATE` that applies `patch` (bumping version), at `expectedVersion` when given.
  *
  * `route` follows the run's definition: a patch of `workflowVersion` or `fingerprint`
- * (`run.migrate`) writes the key of the new ones. A patch of `status` writes it too, which
- * changes nothing but for a run stored before versions that had finished when migration 0006
- * ran (its route is `''`) and is started again (a rerun): it gets its key (its workflow id).
+ * (`run.migrate`) writes `route`, the key of the new ones (see {@link routeOfPatch}). A patch of
+ * `status` rewrites the key of a run stored before versions (fingerprint `''`), which changes
+ * nothing but for one that had finished when migration 0006 ran (its route is `''`) and is
+ * started again (a rerun): it gets its key, its workflow id.
  */
 function runUpdate(
   db: SqlExecutor,
   id: string,
   patch: RunPatch,
   options: { expectedVersion?: number; now: Date },
+  route?: string,
 ): Statement {
   const d = db.dialect;
   const params: unknown[] = [id, d.date(options.now)];
   const sets = ["version = version + 1", "updated_at = $2"];
-  let version = "workflow_version";
-  let fingerprint = "fingerprint";
   for (const [key, column, kind] of PATCH_COLUMNS) {
     const value = patch[key];
     if (value === undefined) continue;
@@ -130,23 +130,48 @@ function runUpdate(
             ? d.dateOrNull(value as Date | null)
             : value,
     );
-    const placeholder = `$${params.length}`;
-    sets.push(`${column} = ${placeholder}`);
-    if (key === "workflowVersion") version = `CAST(${placeholder} AS TEXT)`;
-    if (key === "fingerprint") fingerprint = `CAST(${placeholder} AS TEXT)`;
+    sets.push(`${column} = $${params.length}`);
   }
-  if (
-    patch.workflowVersion !== undefined ||
-    patch.fingerprint !== undefined ||
-    patch.status !== undefined
-  )
-    sets.push(`route = ${routeKeySql(version, fingerprint)}`);
+  if (route !== undefined) {
+    params.push(route);
+    sets.push(`route = $${params.length}`);
+  } else if (patch.status !== undefined) {
+    sets.push(`route = ${LEGACY_ROUTE}`);
+  }
   let where = "id = $1";
   if (options.expectedVersion !== undefined) {
     params.push(options.expectedVersion);
     where += ` AND version = $${params.length}`;
   }
   return { sql: `UPDATE ratchet_runs SET ${sets.join(", ")} WHERE ${where}`, params };
+}
+
+/** A run's route key as it stands (legacy runs: their workflow id), for a patch of `status`. */
+const LEGACY_ROUTE = "CASE WHEN fingerprint = '' THEN workflow_id ELSE route END";
+
+/**
+ * The route key a patch of `workflowVersion`/`fingerprint` moves the run to (`routeKey` of its
+ * workflow id and the new values), or `undefined` for any other patch. The key is a hash the
+ * database cannot compute, so the run's workflow id is read first — one query, for migrations
+ * only.
+ */
+async function routeOfPatch(
+  db: SqlExecutor,
+  id: string,
+  patch: RunPatch,
+): Promise<string | undefined> {
+  if (patch.workflowVersion === undefined && patch.fingerprint === undefined) return undefined;
+  const [row] = await db.query<{
+    workflow_id: string;
+    workflow_version: string;
+    fingerprint: string;
+  }>("SELECT workflow_id, workflow_version, fingerprint FROM ratchet_runs WHERE id = $1", id);
+  if (!row) return undefined;
+  return routeKey({
+    workflowId: row.workflow_id,
+    workflowVersion: patch.workflowVersion ?? row.workflow_version,
+    fingerprint: patch.fingerprint ?? row.fingerprint,
+  });
 }
 
 /** Applies `patch` (bumping version) unless the run is missing or not at `expectedVersion`. */
@@ -156,7 +181,8 @@ export async function updateRun(
   patch: RunPatch,
   options: { expectedVersion?: number; now: Date },
 ): Promise<RunRecord | null> {
-  const { sql, params } = runUpdate(db, id, patch, options);
+  const route = await routeOfPatch(db, id, patch);
+  const { sql, params } = runUpdate(db, id, patch, options, route);
   const [row] = await db.query(`${sql} RETURNING ${RUN_COLUMNS}`, ...params);
   return row ? runFromRow(row) : null;
 }
@@ -175,7 +201,8 @@ export async function updateLockedRun(
     await updateRun(db, id, patch, options);
     return;
   }
-  const { sql, params } = runUpdate(db, id, patch, options);
+  const route = await routeOfPatch(db, id, patch);
+  const { sql, params } = runUpdate(db, id, patch, options, route);
   await db.write(sql, ...params);
 }
 

@@ -5,9 +5,14 @@
  * suspended stages, `listRuns`), including the concurrency-keyed claim.
  */
 import type { NewJob, NewRun } from "@ratchet/kernel";
+import { routeKey } from "@ratchet/kernel/adapter";
 import { describe, expect, it } from "vitest";
 import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
+
+/** The route key of workflow `id` at `version` with `fingerprint` (as the kernel computes it). */
+const rk = (workflowId: string, workflowVersion: string, fingerprint: string) =>
+  routeKey({ workflowId, workflowVersion, fingerprint });
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 const later = (ms: number) => new Date(T0.getTime() + ms);
@@ -72,12 +77,12 @@ export function registerRouteTests(provider: DatabaseProvider): void {
         workflowVersion: "",
         fingerprint: "",
       });
-      expect(await routeOf(versioned.id)).toBe("wf@1#aaa");
+      expect(await routeOf(versioned.id)).toBe(rk("wf", "1", "aaa"));
       expect(await routeOf(legacy.id)).toBe("wf");
 
-      const job = newJob("wf@1#aaa");
+      const job = newJob(rk("wf", "1", "aaa"));
       await jobTransport.enqueue([job]);
-      expect(await jobTransport.getJob?.(job.jobId)).toMatchObject({ route: "wf@1#aaa" });
+      expect(await jobTransport.getJob?.(job.jobId)).toMatchObject({ route: rk("wf", "1", "aaa") });
     });
 
     it("a patch of version and fingerprint (and input) moves the run to the new route", async () => {
@@ -90,14 +95,14 @@ export function registerRouteTests(provider: DatabaseProvider): void {
         { expectedVersion: 1, now: later(1) },
       );
       expect(moved).toMatchObject({ workflowVersion: "2", fingerprint: "bbb", input: { n: 2 } });
-      expect(await routeOf(run.id)).toBe("wf@2#bbb");
+      expect(await routeOf(run.id)).toBe(rk("wf", "2", "bbb"));
       expect(
-        await persistence.claimPendingRuns({ limit: 5, now: T0, routes: ["wf@1#aaa"] }),
+        await persistence.claimPendingRuns({ limit: 5, now: T0, routes: [rk("wf", "1", "aaa")] }),
       ).toEqual([]);
       const [claimed] = await persistence.claimPendingRuns({
         limit: 5,
         now: T0,
-        routes: ["wf@2#bbb"],
+        routes: [rk("wf", "2", "bbb")],
       });
       expect(claimed).toMatchObject({ id: run.id, workflowVersion: "2", input: { n: 2 } });
 
@@ -113,11 +118,11 @@ export function registerRouteTests(provider: DatabaseProvider): void {
       });
       expect(await routeOf(run.id)).toBe("wf");
       await persistence.updateRun(run.id, { fingerprint: "ccc" }, { now: later(3) });
-      expect(await routeOf(run.id)).toBe("wf@2#ccc");
+      expect(await routeOf(run.id)).toBe(rk("wf", "2", "ccc"));
       await persistence.updateRun(run.id, { workflowVersion: "3" }, { now: later(4) });
-      expect(await routeOf(run.id)).toBe("wf@3#ccc");
+      expect(await routeOf(run.id)).toBe(rk("wf", "3", "ccc"));
       expect(
-        await persistence.listRuns({ status: "RUNNING", routes: ["wf@3#ccc"], limit: 5 }),
+        await persistence.listRuns({ status: "RUNNING", routes: [rk("wf", "3", "ccc")], limit: 5 }),
       ).toMatchObject([{ id: run.id, workflowVersion: "3", fingerprint: "ccc" }]);
     });
 
@@ -148,14 +153,14 @@ export function registerRouteTests(provider: DatabaseProvider): void {
       const claimed = await persistence.claimPendingRuns({
         limit: 5,
         now: T0,
-        routes: ["wf", "wf@1#aaa", "wf@1#aaa", "nobody"],
+        routes: ["wf", rk("wf", "1", "aaa"), rk("wf", "1", "aaa"), "nobody"],
       });
       expect(claimed.map((run) => run.id)).toEqual([a1.id, a2.id, b.id]);
       expect((await persistence.getRun(other.id))?.status).toBe("PENDING");
       const limited = await persistence.claimPendingRuns({
         limit: 1,
         now: T0,
-        routes: ["x@1#aaa"],
+        routes: [rk("x", "1", "aaa")],
       });
       expect(limited.map((run) => run.id)).toEqual([other.id]);
     });
@@ -174,7 +179,7 @@ export function registerRouteTests(provider: DatabaseProvider): void {
       const claimed = await persistence.claimPendingRuns({
         limit: 10,
         now: T0,
-        routes: ["wf@1#aaa"],
+        routes: [rk("wf", "1", "aaa")],
         concurrency: () => 2,
       });
       expect(claimed.map((run) => run.id).sort()).toEqual(
@@ -186,10 +191,10 @@ export function registerRouteTests(provider: DatabaseProvider): void {
     it("dequeue and claimJob take only jobs of the given routes", async () => {
       await harness().truncate();
       const { jobTransport } = harness().stack;
-      const mine = newJob("wf@1#aaa", { priority: 1 });
+      const mine = newJob(rk("wf", "1", "aaa"), { priority: 1 });
       const legacy = newJob("wf");
-      const theirs = newJob("wf@2#bbb", { priority: 9 });
-      const direct = newJob("wf@1#aaa");
+      const theirs = newJob(rk("wf", "2", "bbb"), { priority: 9 });
+      const direct = newJob(rk("wf", "1", "aaa"));
       await jobTransport.enqueue([mine, legacy, theirs, direct]);
       const options = { workerId: "w", limit: 10, leaseMs: 60_000, now: T0 };
       expect(await jobTransport.dequeue({ ...options, routes: [] })).toEqual([]);
@@ -197,9 +202,12 @@ export function registerRouteTests(provider: DatabaseProvider): void {
         null,
       );
       expect(
-        await jobTransport.claimJob?.(direct.jobId, { ...options, routes: ["wf@1#aaa"] }),
+        await jobTransport.claimJob?.(direct.jobId, { ...options, routes: [rk("wf", "1", "aaa")] }),
       ).toMatchObject({ jobId: direct.jobId, attempt: 1 });
-      const taken = await jobTransport.dequeue({ ...options, routes: ["wf", "wf@1#aaa"] });
+      const taken = await jobTransport.dequeue({
+        ...options,
+        routes: ["wf", rk("wf", "1", "aaa")],
+      });
       expect(taken.map((job) => job.jobId)).toEqual([mine.jobId, legacy.jobId]);
       expect(await jobTransport.getJob?.(theirs.jobId)).toMatchObject({ status: "PENDING" });
     });
@@ -224,7 +232,10 @@ export function registerRouteTests(provider: DatabaseProvider): void {
       const theirs = await suspend(newRun({ fingerprint: "bbb" }));
       const options = { now: later(1), limit: 10, leaseMs: 1_000 };
       expect(await persistence.claimSuspendedStages({ ...options, routes: [] })).toEqual([]);
-      const claimed = await persistence.claimSuspendedStages({ ...options, routes: ["wf@1#aaa"] });
+      const claimed = await persistence.claimSuspendedStages({
+        ...options,
+        routes: [rk("wf", "1", "aaa")],
+      });
       expect(claimed.map((stage) => stage.id)).toEqual([mine]);
       const rest = await persistence.claimSuspendedStages(options);
       expect(rest.map((stage) => stage.id)).toEqual([theirs]);
