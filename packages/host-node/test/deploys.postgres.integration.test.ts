@@ -114,6 +114,20 @@ const trailOf = (row: RunRow | undefined): string[] =>
 describe("rolling deploys (PostgreSQL, real worker processes)", () => {
   const envs: Env[] = [];
   const workers: Worker[] = [];
+  /** A fresh database with RUNS version-1 runs, two v1 workers on it, 60 of the runs done. */
+  async function runningOnV1(label: string) {
+    const env = await openEnv(label);
+    envs.push(env);
+    const old = await createRuns(kernelOf(env.stack, "1"), RUNS);
+    const v1 = await workersOf(env, "1", 2, "v1");
+    workers.push(...v1);
+    await waitFor(
+      "60 runs done on v1",
+      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) >= 60,
+    );
+    return { env, old, v1 };
+  }
+
   afterAll(async () => {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL");
     for (const env of envs) {
@@ -123,15 +137,7 @@ describe("rolling deploys (PostgreSQL, real worker processes)", () => {
   });
 
   it(`v2 workers that register v1 and v2 take over ${RUNS} runs in flight: each finishes on the version it started with`, async () => {
-    const env = await openEnv("deploy-side-by-side");
-    envs.push(env);
-    const old = await createRuns(kernelOf(env.stack, "1"), RUNS);
-    const v1 = await workersOf(env, "1", 2, "v1");
-    workers.push(...v1);
-    await waitFor(
-      "60 runs done on v1",
-      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) >= 60,
-    );
+    const { env, old, v1 } = await runningOnV1("deploy-side-by-side");
     const v2 = await workersOf(env, "1,2", 2, "v12");
     workers.push(...v2);
     // New runs from now on start on the newest version.
@@ -159,15 +165,7 @@ describe("rolling deploys (PostgreSQL, real worker processes)", () => {
   }, 300_000);
 
   it("v2-only workers leave v1 runs waiting, untouched; a dry run lists them, a migration moves them and they finish", async () => {
-    const env = await openEnv("deploy-migrate");
-    envs.push(env);
-    const old = await createRuns(kernelOf(env.stack, "1"), RUNS);
-    const v1 = await workersOf(env, "1", 2, "v1");
-    workers.push(...v1);
-    await waitFor(
-      "60 runs done on v1",
-      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) >= 60,
-    );
+    const { env, old, v1 } = await runningOnV1("deploy-migrate");
     await stopGracefully(v1);
     const v2 = await workersOf(env, "2", 2, "v2");
     workers.push(...v2);

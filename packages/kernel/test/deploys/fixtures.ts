@@ -88,6 +88,19 @@ export function orderV2(migrate?: MigrateRun): AnyWorkflow {
     .build();
 }
 
+/** Dequeues one job of host `t`'s routes and executes it there; throws when none is due. */
+export async function executeOneJob(t: TestKernel): Promise<void> {
+  const [job] = await t.jobTransport.dequeue({
+    workerId: "solo",
+    limit: 1,
+    leaseMs: 30_000,
+    now: t.clock.now(),
+    routes: t.kernel.routes,
+  });
+  if (!job) throw new Error("no job to execute");
+  await t.kernel.dispatch({ type: "job.execute", workerId: "solo", job });
+}
+
 /** Two kernels ("hosts") with different registries over one in-memory store and clock. */
 export function twoHosts(
   a: readonly AnyWorkflow[],

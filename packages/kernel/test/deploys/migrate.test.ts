@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineStage, defineWorkflow } from "../../src/index.js";
-import { orderV1, orderV1Edited, orderV2, twoHosts } from "./fixtures.js";
+import { executeOneJob, orderV1, orderV1Edited, orderV2, twoHosts } from "./fixtures.js";
 
 const order = { orderId: "o-1", amount: 12 };
 type Host = ReturnType<typeof twoHosts>["a"];
@@ -14,15 +14,7 @@ async function v1RunAtCharge(a: Host): Promise<string> {
     input: order,
   });
   await a.kernel.dispatch({ type: "run.claimPending", workerId: "a", maxClaims: 1 });
-  const [job] = await a.jobTransport.dequeue({
-    workerId: "a",
-    limit: 1,
-    leaseMs: 30_000,
-    now: a.clock.now(),
-    routes: a.kernel.routes,
-  });
-  if (!job) throw new Error("no job");
-  await a.kernel.dispatch({ type: "job.execute", workerId: "a", job });
+  await executeOneJob(a);
   return workflowRunId;
 }
 
@@ -236,19 +228,8 @@ describe("run.migrate", () => {
       input: { n: 1 },
     });
     await a.kernel.dispatch({ type: "run.claimPending", workerId: "a", maxClaims: 1 });
-    const take = async () => {
-      const [job] = await a.jobTransport.dequeue({
-        workerId: "a",
-        limit: 1,
-        leaseMs: 30_000,
-        now: a.clock.now(),
-        routes: a.kernel.routes,
-      });
-      if (!job) throw new Error("no job");
-      await a.kernel.dispatch({ type: "job.execute", workerId: "a", job });
-    };
-    await take(); // a
-    await take(); // p (the first of the parallel group)
+    await executeOneJob(a); // a
+    await executeOneJob(a); // p (the first of the parallel group)
     expect(runs).toEqual(["v1:a", "v1:p"]);
     const moved = await b.kernel.dispatch({ type: "run.migrate", workflowRunId });
     expect(moved).toMatchObject({ outcome: "migrated", resumeAt: "q", carried: ["a", "p"] });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type AnyWorkflow, defineWorkflow, workflow } from "../../src/index.js";
 import { chainWorkflow } from "../fixtures.js";
-import { orderV1, orderV2, twoHosts } from "./fixtures.js";
+import { executeOneJob, orderV1, orderV2, twoHosts } from "./fixtures.js";
 
 const order = { orderId: "o-1", amount: 12 };
 
@@ -22,15 +22,7 @@ async function createOrders(t: ReturnType<typeof twoHosts>["a"], n: number): Pro
 /** Claims one run and executes exactly one of its jobs on host `t`. */
 async function runFirstStage(t: ReturnType<typeof twoHosts>["a"]): Promise<void> {
   await t.kernel.dispatch({ type: "run.claimPending", workerId: "solo", maxClaims: 1 });
-  const [job] = await t.jobTransport.dequeue({
-    workerId: "solo",
-    limit: 1,
-    leaseMs: 30_000,
-    now: t.clock.now(),
-    routes: t.kernel.routes,
-  });
-  if (!job) throw new Error("no job");
-  await t.kernel.dispatch({ type: "job.execute", workerId: "solo", job });
+  await executeOneJob(t);
 }
 
 describe("routing: a worker takes only runs and jobs of definitions it registered", () => {
