@@ -9,6 +9,7 @@ import { z } from "zod";
 import { RunNotFoundError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { definitionOf } from "../internal/run/definition.js";
+import { liveJobsOf } from "../internal/run/live-jobs.js";
 import {
   advancePastGroup,
   cancelRemaining,
@@ -40,8 +41,7 @@ export async function runTransition(
   deps: KernelDeps,
 ): Promise<RunTransitionResult> {
   const runId = command.workflowRunId;
-  // Read before the transaction: a port call outside the transaction's scope must not wait on it.
-  const live = await deps.jobTransport.activeJobsForRun(runId);
+  const liveJobs = await liveJobsOf(deps, runId);
   return inTransaction(deps, async (uow) => {
     const run = await uow.tx.getRun(runId, { forUpdate: true });
     if (!run) throw new RunNotFoundError(runId);
@@ -79,8 +79,9 @@ export async function runTransition(
       const updated = await commitRun(uow, run, failRunPatch(uow, run, error));
       return result("failed", updated.status);
     }
-    // Waiting: re-enqueue stages that have neither a live job nor a suspension.
-    const liveStages = new Set(live.map((j) => j.stageId));
+    // Waiting: re-enqueue stages that have neither a live job nor a suspension, as the jobs
+    // stand under the run's lock (a transition that waited for it sees the one before's).
+    const liveStages = new Set((await liveJobs(uow)).map((j) => j.stageId));
     const expected = workflow.groups[run.currentGroup] ?? [];
     const lost = expected.filter((stage) => {
       const record = records.find((r) => r.stageId === stage.id);

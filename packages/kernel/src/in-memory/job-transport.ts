@@ -341,8 +341,8 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         return active.length;
       }),
 
-    activeJobsForRun: (workflowRunId) =>
-      store.execute(undefined, () =>
+    activeJobsForRun: (workflowRunId, scope) =>
+      store.execute(txOf(scope), () =>
         rowsOf(store.jobsByRun.keysOf(workflowRunId), (id) => store.jobs.get(id))
           .filter((row) => row.status === "PENDING" || row.status === "RUNNING")
           .sort((a, b) => a.seq - b.seq)

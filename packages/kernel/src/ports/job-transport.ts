@@ -120,7 +120,11 @@ export interface JobTransport {
     scope?: TransactionScope,
   ): Promise<ReleaseStaleResult>;
   cancelForRun(workflowRunId: string, now: Date, scope?: TransactionScope): Promise<number>;
-  /** Jobs of a run that are `PENDING` or `RUNNING`. */
-  activeJobsForRun(workflowRunId: string): Promise<JobRecord[]>;
+  /**
+   * Jobs of a run that are `PENDING` or `RUNNING`. With a scope (a joining transport), the read
+   * goes through that transaction: a command holding the run's lock decides from the jobs as
+   * the lock's previous holder left them, never from a list read before it waited for the lock.
+   */
+  activeJobsForRun(workflowRunId: string, scope?: TransactionScope): Promise<JobRecord[]>;
   getJob(jobId: string): Promise<JobRecord | null>;
 }

@@ -247,8 +247,9 @@ function queueOver(root: SqlExecutor): JobTransport {
         d.date(now),
       ),
 
-    async activeJobsForRun(workflowRunId) {
-      const rows = await root.query(
+    async activeJobsForRun(workflowRunId, scope) {
+      // Through the caller's transaction when given: read after its lock of the run.
+      const rows = await executorFor(root, scope).query(
         `SELECT ${JOB_COLUMNS} FROM ratchet_jobs WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING') ORDER BY seq`,
         workflowRunId,
       );

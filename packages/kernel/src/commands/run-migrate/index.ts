@@ -20,6 +20,7 @@ import {
   runCorrelationPrefix,
   timeoutCorrelationId,
 } from "../../internal/run/correlation.js";
+import { liveJobsOf } from "../../internal/run/live-jobs.js";
 import { newGroup } from "../../internal/run/progression.js";
 import { loadOutputs, prepareOutput } from "../../internal/stage/outputs.js";
 import { commitRun, inTransaction, type UnitOfWork } from "../../internal/tx/unit-of-work.js";
@@ -80,9 +81,9 @@ export async function runMigrate(
 ): Promise<RunMigrateResult> {
   const runId = command.workflowRunId;
   const staleBlobs: string[] = [];
-  // Read before the transaction (a port call outside its scope must not wait on it). A stage a
-  // worker starts after this read cannot commit onto the moved run: its stage record is gone.
-  const liveJobs = await deps.jobTransport.activeJobsForRun(runId);
+  // Read under the run's lock (see liveJobsOf). A stage a worker starts after it cannot commit
+  // onto the moved run: its stage record is gone.
+  const liveJobsReader = await liveJobsOf(deps, runId);
   const result = await inTransaction(deps, async (uow) => {
     const run = await uow.tx.getRun(runId, { forUpdate: true });
     if (!run) throw new RunNotFoundError(runId);
@@ -105,7 +106,7 @@ export async function runMigrate(
     const source: PlanSource = {
       run,
       records,
-      liveJobs,
+      liveJobs: await liveJobsReader(uow),
       input: decodeValue(run.input),
       outputs: await loadOutputs(
         deps,

@@ -237,6 +237,19 @@ export function transactionalQueueTests(
     if (backdoor) expect(await backdoor.readJob(group[0]?.jobId ?? "")).toBeNull();
   });
 
+  it("activeJobsForRun with a scope reads through that transaction: it sees the jobs enqueued in it", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    const job = build.job(runId);
+    const seen = await persistence.withTransaction(async (tx) => {
+      await jobTransport.enqueue([job], tx);
+      return (await jobTransport.activeJobsForRun(runId, tx)).map((j) => j.jobId);
+    });
+    expect(seen).toEqual([job.jobId]);
+    expect((await jobTransport.activeJobsForRun(runId)).map((j) => j.jobId)).toEqual([job.jobId]);
+  });
+
   it("a job enqueued in an open transaction is not dequeued before the transaction commits", async () => {
     const { jobTransport, persistence } = fixture();
     const build = jobBuilder(persistence);
