@@ -50,6 +50,8 @@ export const KERNEL_ERROR_CODES = [
    * nothing changed, the run waits for a worker that has it.
    */
   "DEFINITION_UNAVAILABLE",
+  /** Starting a run failed twice, alone in its claim: the run is failed so others can start. */
+  "CLAIM_FAILED",
   /** `run.migrate` cannot move the run (the result's `reason` says why). */
   "MIGRATION_REFUSED",
   /** A write named a run version that is no longer current (`expectedVersion`, or a race). */

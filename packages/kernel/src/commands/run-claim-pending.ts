@@ -9,11 +9,12 @@
 
 import { z } from "zod";
 import type { AnyWorkflow } from "../dsl/workflow.js";
+import { DefinitionUnavailableError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
 import { definitionOf } from "../internal/run/definition.js";
-import { type Continuation, startGroup } from "../internal/run/progression.js";
-import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
+import { type Continuation, failRunPatch, startGroup } from "../internal/run/progression.js";
+import { commitLockedRun, commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
 import { defineCommand } from "./command.js";
@@ -49,6 +50,12 @@ export interface RunClaimPendingResult {
   claimed: Array<{ workflowRunId: string; workflowId: string; jobIds: string[] }>;
   /** Jobs leased to the claiming worker (see `continueWith`). */
   jobs?: DequeuedJob[];
+  /**
+   * Runs that could not be started — starting them failed twice in a row, alone in their
+   * transaction — and were failed (`CLAIM_FAILED`, the cause in the message), so they stop
+   * blocking the claims of the runs behind them.
+   */
+  failed?: Array<{ workflowRunId: string; code: string; message: string }>;
 }
 
 const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) | null>();
@@ -71,10 +78,84 @@ function limitsOf(deps: KernelDeps): ((workflowId: string) => number | undefined
   return limits;
 }
 
-/** Handles `run.claimPending`. */
+/**
+ * Handles `run.claimPending`. The batch is claimed in one transaction. When that fails, the runs
+ * are claimed one at a time instead, each in its own transaction: a run that fails again alone
+ * is failed with `CLAIM_FAILED`, and the claim goes on with the others (a failure that is not
+ * the run's — the database is gone — fails failing it too, and the claim throws as before).
+ */
 export async function runClaimPending(
   command: RunClaimPendingCommand,
   deps: KernelDeps,
+): Promise<RunClaimPendingResult> {
+  const starting: { runId?: string } = {};
+  try {
+    return await claimBatch(command, deps, command.maxClaims ?? 10, starting);
+  } catch (error) {
+    // A run of a definition this kernel lacks is never failed for it (a store ignoring the
+    // routes); nothing else can tell which run failed when none had started.
+    if (starting.runId === undefined || error instanceof DefinitionUnavailableError) throw error;
+    return claimOneByOne(command, deps);
+  }
+}
+
+/** Claims up to `maxClaims` runs, one per transaction, failing a run that cannot start. */
+async function claimOneByOne(
+  command: RunClaimPendingCommand,
+  deps: KernelDeps,
+): Promise<RunClaimPendingResult> {
+  const result: RunClaimPendingResult = { claimed: [] };
+  const jobs: DequeuedJob[] = [];
+  let budget = command.continueWith ?? 0;
+  for (let i = 0; i < (command.maxClaims ?? 10); i++) {
+    const starting: { runId?: string } = {};
+    let one: RunClaimPendingResult;
+    try {
+      one = await claimBatch({ ...command, continueWith: budget }, deps, 1, starting);
+    } catch (error) {
+      if (starting.runId === undefined || error instanceof DefinitionUnavailableError) throw error;
+      const failed = await failUnstartable(deps, starting.runId, error);
+      if (failed) result.failed = [...(result.failed ?? []), failed];
+      continue;
+    }
+    if (one.claimed.length === 0) break;
+    result.claimed.push(...one.claimed);
+    jobs.push(...(one.jobs ?? []));
+    budget = Math.max(0, budget - (one.jobs?.length ?? 0));
+  }
+  if (jobs.length > 0) result.jobs = jobs;
+  return result;
+}
+
+/**
+ * Fails a pending run that could not be started (`CLAIM_FAILED`, with a `workflow.failed`
+ * event), in a transaction of its own; `undefined` when it is no longer pending.
+ */
+async function failUnstartable(
+  deps: KernelDeps,
+  runId: string,
+  cause: unknown,
+): Promise<{ workflowRunId: string; code: string; message: string } | undefined> {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const message = `[ratchet] run ${runId} could not be started: ${reason}`;
+  return inTransaction(deps, async (uow) => {
+    const run = await uow.tx.getRun(runId, { forUpdate: true });
+    if (run?.status !== "PENDING") return undefined;
+    const code = "CLAIM_FAILED";
+    await commitRun(uow, run, failRunPatch(uow, run, { code, message }));
+    return { workflowRunId: runId, code, message };
+  });
+}
+
+/**
+ * Claims up to `maxClaims` runs in one transaction; `starting.runId` names the run being
+ * started when it throws (undefined: the claim failed before starting any).
+ */
+async function claimBatch(
+  command: RunClaimPendingCommand,
+  deps: KernelDeps,
+  maxClaims: number,
+  starting: { runId?: string },
 ): Promise<RunClaimPendingResult> {
   // Only a transport that stores jobs already leased can hand one to this worker safely.
   const canContinue =
@@ -83,7 +164,7 @@ export async function runClaimPending(
   return inTransaction(deps, async (uow) => {
     const concurrency = limitsOf(deps);
     const runs = await uow.tx.claimPendingRuns({
-      limit: command.maxClaims ?? 10,
+      limit: maxClaims,
       now: uow.now,
       routes: deps.registry.routes(),
       ...(concurrency ? { concurrency } : {}),
@@ -91,8 +172,9 @@ export async function runClaimPending(
     const result: RunClaimPendingResult = { claimed: [] };
     const leased: DequeuedJob[] = [];
     for (const run of runs) {
+      starting.runId = run.id;
       // The store hands out only runs of our routes, so the definition is here; a store that
-      // ignored the routes gets DEFINITION_UNAVAILABLE and the claim rolls back, failing nothing.
+      // ignored the routes gets DEFINITION_UNAVAILABLE and the claim throws, failing nothing.
       const workflow = definitionOf(deps, run);
       const continuation: Continuation | undefined =
         budget > 0
