@@ -176,6 +176,25 @@ export function recordOutboxFailure(
       failure.error,
     ),
   );
+  if (failure.deadLetter) return;
+  // The run's later events follow it: the waiting ones wait as long, the ones leased with it
+  // (only one caller holds a run's events) are released to go out right after it.
+  for (const key of store.unpublishedOutboxByRun.keysOf(prev.runId)) {
+    const later = store.outbox.get(key);
+    if (later === undefined || later.sequence <= prev.sequence || later.dlqAt !== null) continue;
+    store.outbox.put(
+      tx,
+      later.id,
+      outboxWith(
+        later,
+        later.publishedAt,
+        later.retryCount,
+        copyDate(failure.retryAt),
+        later.dlqAt,
+        later.lastError,
+      ),
+    );
+  }
 }
 
 /** Moves up to `limit` dead-lettered events, oldest first, back to the outbox. */

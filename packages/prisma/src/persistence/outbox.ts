@@ -158,8 +158,11 @@ export async function recordOutboxFailure(
       d.date(failure.now),
     );
     if (!event || failure.deadLetter) return;
+    // Every later event of the run follows the failed one: the not yet handed out wait, and the
+    // ones leased with it (only one caller holds a run's events at a time) are released, so they
+    // go out right after it instead of when their lease ends.
     await tx.execute(
-      `UPDATE ratchet_outbox SET available_at = $3 WHERE run_id = $1 AND sequence > $2 AND published_at IS NULL AND dlq_at IS NULL AND available_at < $3`,
+      `UPDATE ratchet_outbox SET available_at = $3 WHERE run_id = $1 AND sequence > $2 AND published_at IS NULL AND dlq_at IS NULL`,
       event.run_id,
       event.sequence,
       d.date(failure.retryAt),

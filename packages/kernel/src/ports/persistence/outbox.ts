@@ -8,7 +8,11 @@ import type { ClaimLeaseOptions } from "./stages.js";
 /** How a failed outbox publish is recorded. */
 export interface OutboxFailure {
   error: string;
-  /** When to try again; later events of the same run wait at least as long. */
+  /**
+   * When to try again. The run's later unpublished events become available at this time too:
+   * those not yet handed out wait at least as long, and those leased with the failed one (held
+   * back behind it) are released to follow it, instead of waiting for their lease to end.
+   */
   retryAt: Date;
   /** Move the event to the dead-letter queue instead of retrying. */
   deadLetter: boolean;

@@ -186,6 +186,36 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     ).toEqual([waiting.id]);
   });
 
+  it("recordOutboxFailure releases the later events leased with the failed one: they follow its retry, not their lease", async () => {
+    const { persistence } = fixture();
+    const run = await persistence.createRun(buildRun());
+    const events = [1, 2, 3].map((n) => buildEvent(run.id, n, n));
+    await persistence.appendOutboxEvents(events);
+    const now = at(10 * SECOND);
+    expect(ids(await persistence.claimOutboxEvents({ now, limit: 10, leaseMs: LEASE_MS }))).toEqual(
+      events.map((e) => e.id),
+    );
+    const retryAt = at(11 * SECOND);
+    await persistence.recordOutboxFailure(events[0]?.id ?? "", {
+      error: "sink unavailable",
+      retryAt,
+      deadLetter: false,
+      now,
+    });
+    // Not before the retry...
+    expect(
+      await persistence.claimOutboxEvents({
+        now: at(10 * SECOND + 500),
+        limit: 10,
+        leaseMs: LEASE_MS,
+      }),
+    ).toEqual([]);
+    // ...and then all of them, in order, long before the lease of the held-back ones would end.
+    expect(
+      ids(await persistence.claimOutboxEvents({ now: retryAt, limit: 10, leaseMs: LEASE_MS })),
+    ).toEqual(events.map((e) => e.id));
+  });
+
   it("recordOutboxFailure delays the failing run's later events but not other runs' events", async () => {
     const { persistence, backdoor, queries } = fixture();
     const stuck = await persistence.createRun(buildRun());
