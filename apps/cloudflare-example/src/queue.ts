@@ -35,7 +35,15 @@ async function handleMessage(runtime: Runtime, message: Message, queue: string):
       return;
     }
   }
-  const result = await runtime.host.handleJob(body);
+  let result: Awaited<ReturnType<Runtime["host"]["handleJob"]>>;
+  try {
+    result = await runtime.host.handleJob(body);
+  } catch (error) {
+    // handleJob settles every message; should it throw all the same, only this message retries.
+    console.error(JSON.stringify({ error: String(error), queue, id: message.id }));
+    message.retry({ delaySeconds: runtime.settings.retryDelaySeconds });
+    return;
+  }
   if (result.ack) {
     if (result.error?.code === "INVALID_MESSAGE") {
       // Not a job message: it would never succeed, so it is acked, not retried.

@@ -34,7 +34,19 @@ async function handleRecord(runtime: Runtime, record: SQSRecord): Promise<"ack" 
     });
     return "ack";
   }
-  const result = await runtime.host.handleJob(message);
+  let result: Awaited<ReturnType<Runtime["host"]["handleJob"]>>;
+  try {
+    result = await runtime.host.handleJob(message);
+  } catch (error) {
+    // handleJob settles every message; should it throw all the same, only this record retries.
+    runtime.log({
+      level: "error",
+      message: "handling the job message threw; it will be retried",
+      messageId: record.messageId,
+      error: String(error),
+    });
+    return "retry";
+  }
   if (result.error?.code === "INVALID_MESSAGE") {
     // Same for a well-formed JSON body that is not a job message: it would never succeed.
     runtime.log({

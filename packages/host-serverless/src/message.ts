@@ -45,6 +45,54 @@ export const ROOT_FIELD = "message";
  * (`jobId`, `payload.x`, or `message` when the value is not an object).
  */
 export function parseJobMessage(value: unknown, options: { full: boolean }): ParsedJobMessage {
+  try {
+    const tooDeep = deeperThan(value, MAX_MESSAGE_DEPTH);
+    if (tooDeep) return unreadable(tooDeep, `nested deeper than ${MAX_MESSAGE_DEPTH} levels`);
+    return parse(value, options);
+  } catch (error) {
+    // A Proxy whose traps throw, a getter that throws, a value the schema cannot walk.
+    return unreadable(ROOT_FIELD, `cannot be read: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+/** How deeply a message may nest (a job's payload is small, shallow JSON). */
+export const MAX_MESSAGE_DEPTH = 64;
+
+/**
+ * The path of the first place `value` nests deeper than `max` levels, or `undefined`. Walks
+ * iteratively: a recursion would overflow the stack on the very values it guards against.
+ */
+function deeperThan(value: unknown, max: number): string | undefined {
+  const stack: Array<{ node: unknown; depth: number; path: string }> = [
+    { node: value, depth: 0, path: ROOT_FIELD },
+  ];
+  while (stack.length > 0) {
+    const { node, depth, path } = stack.pop() as { node: unknown; depth: number; path: string };
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= max) return path;
+    for (const [key, child] of Object.entries(node)) {
+      stack.push({
+        node: child,
+        depth: depth + 1,
+        path: path === ROOT_FIELD ? key : `${path}.${key}`,
+      });
+    }
+  }
+  return undefined;
+}
+
+function unreadable(field: string, why: string): ParsedJobMessage {
+  return {
+    ok: false,
+    error: {
+      code: "INVALID_MESSAGE",
+      message: `${PREFIX} invalid job message: ${field}: ${why}`,
+      field,
+    },
+  };
+}
+
+function parse(value: unknown, options: { full: boolean }): ParsedJobMessage {
   if (options.full) {
     const parsed = FullJobMessageSchema.safeParse(value);
     if (!parsed.success) return invalid(parsed.error);

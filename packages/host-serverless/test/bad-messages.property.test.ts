@@ -191,6 +191,44 @@ describe("handleJob with bad messages (property)", () => {
     expect(run.status).toBe("COMPLETED");
   });
 
+  it("settles values the schema cannot walk — 4,000 levels deep, throwing Proxies and getters — without throwing", async () => {
+    const { host, snapshot, startRun, executions } = setup();
+    const live = await startRun("odd");
+    const before = snapshot();
+    let deep: Record<string, unknown> = {};
+    const payload = deep;
+    for (let i = 0; i < 4_000; i++) {
+      const next: Record<string, unknown> = {};
+      deep.a = next;
+      deep = next;
+    }
+    const trap = () => {
+      throw new Error("trap");
+    };
+    const hostile = new Proxy(
+      {},
+      { get: trap, ownKeys: trap, getOwnPropertyDescriptor: trap, has: trap },
+    );
+    const getter = Object.defineProperty({ jobId: live.jobId }, "payload", {
+      enumerable: true,
+      get: trap,
+    });
+    const results = [
+      await host.handleJob({ jobId: live.jobId, payload }),
+      await host.handleJob(JSON.stringify({ jobId: live.jobId, payload })),
+      await host.handleJob(hostile),
+      await host.handleJob(getter),
+    ];
+    for (const result of results) expectInvalid(result);
+    expect(results[0]?.error?.field).toMatch(/^payload\.a\.a/);
+    expect(results[0]?.error?.message).toContain("nested deeper than 64 levels");
+    expect(results[2]?.error).toMatchObject({ field: "message" });
+    expect(results[2]?.error?.message).toContain("cannot be read: trap");
+    expect(snapshot()).toEqual(before);
+    expect(executions.total()).toBe(0);
+    expect((await host.handleJob({ jobId: live.jobId })).outcome).toBe("completed");
+  });
+
   it("settles huge bodies (MB-sized ids, payloads and junk) without writing anything", async () => {
     const { host, snapshot, startRun, executions } = setup();
     const live = await startRun("big");
