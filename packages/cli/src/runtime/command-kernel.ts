@@ -13,7 +13,10 @@ import {
 import type { PrismaStack } from "@ratchet/prisma";
 
 /** A kernel over `stack` that registers `workflows` (several versions of one may be among them). */
-export function createCommandKernel(stack: PrismaStack, workflows: readonly AnyWorkflow[]): Kernel {
+export function createCommandKernel(
+  stack: Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore">,
+  workflows: readonly AnyWorkflow[],
+): Kernel {
   return createKernel({
     persistence: stack.persistence,
     jobTransport: stack.jobTransport,

@@ -5,18 +5,16 @@
  * job leased by a worker right now).
  */
 import { join } from "node:path";
-import {
-  type AnyWorkflow,
-  type BlobStore,
-  createKernel,
-  createRegistry,
-  type JobTransport,
-  type Kernel,
-  type Persistence,
-  type RunQueries,
-  type Scheduler,
-  systemClock,
+import type {
+  AnyWorkflow,
+  BlobStore,
+  JobTransport,
+  Kernel,
+  Persistence,
+  RunQueries,
+  Scheduler,
 } from "@ratchet/kernel";
+import { createCommandKernel } from "../../src/runtime/command-kernel.js";
 import { loadWorkflowModule } from "../../src/runtime/workflows.js";
 
 /** The fixture modules' directory. */
@@ -41,18 +39,9 @@ export interface StackPorts {
   queries: RunQueries;
 }
 
-/** A kernel over `stack` registering `workflows`. */
-export function kernelFor(stack: StackPorts, workflows: readonly AnyWorkflow[]): Kernel {
-  return createKernel({
-    persistence: stack.persistence,
-    jobTransport: stack.jobTransport,
-    scheduler: stack.scheduler,
-    blobStore: stack.blobStore,
-    eventSink: { emit: async () => {} },
-    clock: systemClock,
-    registry: createRegistry(workflows),
-  });
-}
+/** A kernel over `stack` registering `workflows`: the one the deploy commands build. */
+export const kernelFor = (stack: StackPorts, workflows: readonly AnyWorkflow[]): Kernel =>
+  createCommandKernel(stack, workflows);
 
 /** How many runs of each kind to write. */
 export interface OrderRunCounts {

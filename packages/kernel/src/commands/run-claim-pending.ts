@@ -8,7 +8,6 @@
  */
 
 import { z } from "zod";
-import type { AnyWorkflow } from "../dsl/workflow.js";
 import { DefinitionUnavailableError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
@@ -62,17 +61,15 @@ const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) 
 
 /**
  * The concurrency limits claims respect, or `null` when none of this kernel's workflows has
- * one (known when the registry can list them): claims then skip the key check entirely.
+ * one: claims then skip the key check entirely.
  */
 function limitsOf(deps: KernelDeps): ((workflowId: string) => number | undefined) | null {
-  const registry = deps.registry as KernelDeps["registry"] & { list?: () => AnyWorkflow[] };
+  const registry = deps.registry;
   let limits = LIMITS.get(registry);
   if (limits === undefined) {
-    const listed = typeof registry.list === "function" ? registry.list() : undefined;
-    limits =
-      listed && !listed.some((workflow) => workflow.concurrency)
-        ? null
-        : (workflowId) => registry.getWorkflow(workflowId)?.concurrency?.limit;
+    limits = registry.list().some((workflow) => workflow.concurrency)
+      ? (workflowId) => registry.getWorkflow(workflowId)?.concurrency?.limit
+      : null;
     LIMITS.set(registry, limits);
   }
   return limits;

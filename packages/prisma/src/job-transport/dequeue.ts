@@ -6,7 +6,7 @@
 import type { DequeueOptions } from "@ratchet/kernel/adapter";
 import type { Dialect } from "../sql/dialect.js";
 import type { Statement } from "../sql/executor.js";
-import { pickQueued, pickRoutesParam, routeCount } from "../sql/routes.js";
+import { pickQueued, routePick } from "../sql/routes.js";
 import { DEQUEUED_COLUMNS } from "./rows.js";
 import { leaseWithSnapshots } from "./snapshots.js";
 
@@ -25,7 +25,8 @@ export function dequeueStatement(
     d.date(now),
     limit,
   ];
-  if (routes !== undefined) params.push(pickRoutesParam(routes));
+  const pick = routes === undefined ? undefined : routePick(routes);
+  if (pick !== undefined) params.push(pick.param);
   const picked = pickQueued(d, {
     table: "ratchet_jobs",
     key: "seq",
@@ -34,7 +35,7 @@ export function dequeueStatement(
     indexOrder: "priority DESC, available_at, seq",
     orderColumns: "priority, available_at",
     limit: "$4",
-    ...(routes === undefined ? {} : { routes: "$5", routeCount: routeCount(routes) }),
+    ...(pick === undefined ? {} : { routes: "$5", routeCount: pick.count }),
   });
   const lease = `WITH picked AS MATERIALIZED (${picked})
      UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3

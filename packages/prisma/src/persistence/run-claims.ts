@@ -5,7 +5,7 @@
 import type { ClaimPendingOptions, RunRecord } from "@ratchet/kernel/adapter";
 import type { Dialect } from "../sql/dialect.js";
 import type { SqlExecutor, Statement } from "../sql/executor.js";
-import { pickQueued, pickRoutesParam, routeAmong, routeCount, routesParam } from "../sql/routes.js";
+import { pickQueued, routeAmong, routePick, routesParam } from "../sql/routes.js";
 import { type CorruptRowError, decodeReadable } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 import { endUnreadableRun } from "./runs.js";
@@ -28,10 +28,11 @@ export interface RunClaim {
  */
 export function claimRunsStatement(d: Dialect, claim: RunClaim): Statement {
   const params: unknown[] = [claim.limit, d.date(claim.now), ...(claim.filterParams ?? [])];
-  let routes: string | undefined;
+  let routes: { routes: string; routeCount: number } | undefined;
   if (claim.routes !== undefined) {
-    params.push(pickRoutesParam(claim.routes));
-    routes = `$${params.length}`;
+    const pick = routePick(claim.routes);
+    params.push(pick.param);
+    routes = { routes: `$${params.length}`, routeCount: pick.count };
   }
   const picked = pickQueued(d, {
     table: "ratchet_runs",
@@ -41,9 +42,7 @@ export function claimRunsStatement(d: Dialect, claim: RunClaim): Statement {
     indexOrder: "priority DESC, created_at",
     orderColumns: "priority, created_at",
     limit: "$1",
-    ...(routes === undefined || claim.routes === undefined
-      ? {}
-      : { routes, routeCount: routeCount(claim.routes) }),
+    ...routes,
   });
   return {
     sql: `WITH picked AS MATERIALIZED (${picked})

@@ -18,18 +18,17 @@ export function routesParam(routes: readonly string[]): string {
   return JSON.stringify([...new Set(routes)]);
 }
 
-/** How many routes {@link routesParam} holds for `routes` (duplicates count once). */
-export function routeCount(routes: readonly string[]): number {
-  return new Set(routes).size;
-}
-
 /**
- * The parameter {@link pickQueued} reads for `routes`: the route itself when there is one (the
- * pick is then a plain `route = $n`, planned like any single-key claim), else
- * {@link routesParam}'s JSON array.
+ * What {@link pickQueued} reads for `routes`: how many distinct routes there are, and the
+ * parameter — the route itself when there is one (the pick is then a plain `route = $n`, planned
+ * like any single-key claim), else the JSON array of {@link routesParam}.
  */
-export function pickRoutesParam(routes: readonly string[]): string {
-  return routeCount(routes) === 1 ? (routes[0] as string) : routesParam(routes);
+export function routePick(routes: readonly string[]): { param: string; count: number } {
+  const distinct = [...new Set(routes)];
+  return {
+    param: distinct.length === 1 ? (distinct[0] as string) : JSON.stringify(distinct),
+    count: distinct.length,
+  };
 }
 
 /**

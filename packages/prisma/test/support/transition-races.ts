@@ -48,6 +48,17 @@ export function registerTransitionRaces(provider: DatabaseProvider, kernels: num
     );
   }
 
+  /** Up to `limit` jobs of `host`'s routes, leased to it (worker `w0`). */
+  function takeJobs(host: ReturnType<typeof createTestKernel>, limit: number) {
+    return host.jobTransport.dequeue({
+      workerId: "w0",
+      limit,
+      leaseMs: 60_000,
+      now: host.clock.now(),
+      routes: host.kernel.routes,
+    });
+  }
+
   /** Live jobs per run and stage that have a second one. */
   async function doubledJobs(): Promise<unknown[]> {
     const live = await harness().reader.read(
@@ -66,13 +77,7 @@ export function registerTransitionRaces(provider: DatabaseProvider, kernels: num
       for (let i = 0; i < RUNS; i++)
         await first.kernel.dispatch({ type: "run.create", workflowId: chain.id, input: { n: i } });
       await first.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
-      const jobs = await first.jobTransport.dequeue({
-        workerId: "w0",
-        limit: RUNS,
-        leaseMs: 60_000,
-        now: clock.now(),
-        routes: first.kernel.routes,
-      });
+      const jobs = await takeJobs(first, RUNS);
       expect(jobs).toHaveLength(RUNS);
       // Each "a" completes (enqueuing "b") while another kernel transitions the same run.
       await Promise.all(
@@ -105,13 +110,7 @@ export function registerTransitionRaces(provider: DatabaseProvider, kernels: num
       // Every run completes "a"; then its "b" job is lost (as a crash between commit and a
       // non-joining enqueue would lose it): RUNNING, "b" PENDING, no live job — stuck.
       await first.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
-      const jobs = await first.jobTransport.dequeue({
-        workerId: "w0",
-        limit: RUNS,
-        leaseMs: 60_000,
-        now: clock.now(),
-        routes: first.kernel.routes,
-      });
+      const jobs = await takeJobs(first, RUNS);
       expect(jobs.map((job) => job.stageId)).toEqual(runIds.map(() => "a"));
       for (const job of jobs)
         await first.kernel.dispatch({ type: "job.execute", workerId: "w0", job });
