@@ -1,26 +1,40 @@
 /**
  * A worker process of the crash test: one Node host on the PostgreSQL database in
  * RATCHET_DATABASE, running the crash workload, whose stages write the ledger (each row
- * committed on its own). It is killed with SIGKILL, so it never stops cleanly. Prints
- * "ready" once started.
+ * committed on its own, stamped with this worker's id RATCHET_WORKER_ID). The host logs to
+ * the console (stderr), where the controller reads it: a worker must write nothing there.
+ * The controller SIGKILLs it, or stops it with SIGTERM at the end, when it must exit 0.
+ * Prints "ready" once started and "stopped" when it stopped.
+ *
+ * RATCHET_CRASH_WORKER_FAULT makes it misbehave on purpose, to check that the controller
+ * notices: `exit:<n>` exits with code 3 when its n-th stage starts, `warn:<n>` writes a warning
+ * to stderr then.
  */
 import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack } from "@ratchet/prisma";
 import { createNodeHost } from "../../src/index.js";
+import { LEDGER_INSERT } from "./crash-schema.js";
 import { crashWorkflow, ledger } from "./crash-workload.js";
 
 const url = process.env.RATCHET_DATABASE ?? "";
+const workerId = process.env.RATCHET_WORKER_ID ?? `crash-${process.pid}`;
+const [faultKind, faultAt] = (process.env.RATCHET_CRASH_WORKER_FAULT ?? "").split(":");
+let stagesStarted = 0;
 const stack = await createPostgresStack({ url });
 // Each row commits on its own, outside any stage commit (the stage runs outside transactions).
 ledger.write = async (row) => {
   await stack.prisma.$executeRawUnsafe(
-    "INSERT INTO crash_ledger (run_id, stage_id, attempt, pid) VALUES ($1, $2, $3, $4)",
+    LEDGER_INSERT,
     row.runId,
     row.stageId,
     row.attempt,
     row.pid,
+    workerId,
   );
+  if (++stagesStarted !== Number(faultAt)) return;
+  if (faultKind === "exit") process.exit(3);
+  if (faultKind === "warn") console.warn(`[crash worker] injected warning after ${faultAt} stages`);
 };
 const kernel = createKernel({
   ...stack,
@@ -32,7 +46,7 @@ const host = createNodeHost({
   kernel,
   jobTransport: stack.jobTransport,
   wakeups: stack.wakeups,
-  workerId: process.env.RATCHET_WORKER_ID ?? `crash-${process.pid}`,
+  workerId,
   concurrency: 8,
   orchestrationIntervalMs: 250,
   jobPollIntervalMs: 50,
@@ -41,7 +55,13 @@ const host = createNodeHost({
   leaseMs: 2_000,
   staleLeaseThresholdMs: 0,
   stuckRunThresholdMs: 2_000,
-  logger: { warn: () => {}, error: () => {} },
+  shutdownTimeoutMs: 5_000,
+  handleSignals: true,
+  onSignalStop: async () => {
+    await stack.close();
+    process.stdout.write("stopped\n");
+    process.exit(0);
+  },
 });
 await host.start();
 process.stdout.write("ready\n");

@@ -1,6 +1,7 @@
 /**
  * The crash test's workload: a → (b ∥ c) → d, where every stage execution first inserts a
- * side-effect row `(run_id, stage_id, attempt, pid)` into `crash_ledger` — on its own
+ * side-effect row `(run_id, stage_id, attempt, pid)` into `crash_ledger` (see
+ * `crash-schema.ts`; the worker adds its id and the server the time) — on its own
  * connection, committed at once, outside the stage's commit — the way a stage that calls an
  * external system leaves a trace even when its worker dies before committing the result. Each
  * stage then "works" for a while (`RATCHET_CRASH_STAGE_MS`, default 100 ms), so kills land in
@@ -23,11 +24,6 @@ export interface LedgerRow {
   attempt: number;
   pid: number;
 }
-
-/** The SQL that creates the ledger table. */
-export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS crash_ledger (
-  run_id TEXT NOT NULL, stage_id TEXT NOT NULL, attempt INTEGER NOT NULL, pid INTEGER NOT NULL,
-  at TIMESTAMPTZ NOT NULL DEFAULT now())`;
 
 const N = z.object({ n: z.number() });
 

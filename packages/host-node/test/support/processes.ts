@@ -34,11 +34,23 @@ export function workerScript(entry = "worker-entry.ts"): Promise<string> {
   return script;
 }
 
+/** How a worker process ended: its exit code, or the signal that ended it. */
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /** A running worker process. */
 export interface Worker {
   child: ChildProcess;
+  /** Everything it wrote, stdout and stderr interleaved. */
   output: () => string;
+  /** What it wrote to stderr alone. */
+  stderr: () => string;
+  /** Its exit code (`null` when a signal ended it). */
   exited: Promise<number | null>;
+  /** Its exit code and signal. */
+  exit: Promise<WorkerExit>;
 }
 
 /** Starts a worker process (of `entry`) and waits until it reports "ready". */
@@ -52,18 +64,24 @@ export async function startWorker(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  let err = "";
   child.stdout?.on("data", (chunk) => {
     out += String(chunk);
   });
   child.stderr?.on("data", (chunk) => {
     out += String(chunk);
+    err += String(chunk);
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close", not "exit": by then stdout and stderr have been read to the end.
+  const exit = new Promise<WorkerExit>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  const exited = exit.then(({ code }) => code);
   const deadline = Date.now() + 30_000;
   while (!out.includes("ready")) {
     if (child.exitCode !== null || Date.now() > deadline)
       throw new Error(`worker did not start:\n${out}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { child, output: () => out, exited };
+  return { child, output: () => out, stderr: () => err, exited, exit };
 }
