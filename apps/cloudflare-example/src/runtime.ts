@@ -48,7 +48,7 @@ export async function createRuntime(env: Env, options: RuntimeOptions): Promise<
   const kernel = createKernel({
     ...ports,
     eventSink: options.eventSink ?? consoleSink(settings.logEvents),
-    clock: systemClock,
+    clock: ports.clock ?? systemClock,
     registry: createRegistry([digestWorkflow]),
   });
   const host = createServerlessHost({

@@ -8,7 +8,7 @@
  * Production needs a D1- or Hyperdrive-backed adapter (Ratchet does not ship one yet) passed as
  * `createWorker({ ports })`; it must pass the kernel's conformance suites.
  */
-import type { BlobStore, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
+import type { BlobStore, Clock, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
 import { createInMemoryStack } from "@ratchet/kernel/in-memory";
 import type { Env } from "./env.js";
 
@@ -18,6 +18,8 @@ export interface StoragePorts {
   jobTransport: JobTransport;
   scheduler: Scheduler;
   blobStore: BlobStore;
+  /** The stack's clock, when it has one (PostgreSQL: the database server's); else the system clock. */
+  clock?: Clock;
 }
 
 /** Makes the ports for an isolate, from its bindings. */

@@ -6,6 +6,7 @@
 import { createServerlessHost, type ServerlessHost } from "@ratchet/host-serverless";
 import {
   type BlobStore,
+  type Clock,
   createKernel,
   createRegistry,
   type EventSink,
@@ -25,6 +26,8 @@ export interface StoragePorts {
   jobTransport: JobTransport;
   scheduler: Scheduler;
   blobStore: BlobStore;
+  /** The stack's clock, when it has one (PostgreSQL: the database server's); else the system clock. */
+  clock?: Clock;
 }
 
 /** A log line the handler writes (one JSON object per line in CloudWatch). */
@@ -107,7 +110,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const kernel = createKernel({
     ...options.ports,
     eventSink: options.eventSink ?? loggingSink(log),
-    clock: systemClock,
+    clock: options.ports.clock ?? systemClock,
     registry: createRegistry([invoiceWorkflow]),
   });
   const host = createServerlessHost({

@@ -10,7 +10,6 @@ import {
   defineStage,
   defineWorkflow,
   type EventSink,
-  systemClock,
 } from "@ratchet/kernel";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "@ratchet/prisma";
 import { z } from "zod";
@@ -84,7 +83,7 @@ function openStack(
 export function ratchetDriver(target: Target, workflow: AnyWorkflow): Driver {
   const registry = createRegistry([workflow]);
   const kernelOver = (stack: PrismaStack) =>
-    createKernel({ ...stack, eventSink: discardEvents, clock: systemClock, registry });
+    createKernel({ ...stack, eventSink: discardEvents, registry });
 
   /** Completed runs, and one run's status, on a connection of their own. */
   const openReader = async () => {

@@ -51,7 +51,7 @@ export interface NodeHost {
  * @example
  * ```ts
  * const stack = await createPostgresStack({ url });
- * const kernel = createKernel({ ...stack, eventSink, clock: systemClock, registry });
+ * const kernel = createKernel({ ...stack, eventSink, registry }); // stack.clock included
  * const host = createNodeHost({ kernel, jobTransport: stack.jobTransport, wakeups: stack.wakeups, handleSignals: true,
  *   onSignalStop: () => stack.close() });
  * await host.start();

@@ -76,10 +76,11 @@ export interface NodeHostOptions extends HostDutyOptions {
   onSignalStop?: (signal: NodeJS.Signals) => void | Promise<void>;
   logger?: HostLogger;
   /**
-   * Where the host reads the time (default `systemClock`): every time it hands the kernel or
-   * the job transport (a dequeue's or a release's `now`), how long until due work (a sleep's
-   * wake-up, a retry's back-off), and `uptimeMs`. Pass the kernel's clock when it is not the
-   * system clock, so host and kernel agree on what is due. Timers still wait in real time.
+   * Where the host reads the time (default: the kernel's clock, `kernel.clock`, else
+   * `systemClock`): every time it hands the kernel or the job transport (a dequeue's or a
+   * release's `now`), how long until due work (a sleep's wake-up, a retry's back-off), and
+   * `uptimeMs`. Host and kernel must agree on what is due, so leave it to the kernel's unless
+   * you have a reason. Timers still wait in real time.
    */
   clock?: Clock;
 }
@@ -197,7 +198,7 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     continueRunsLocally: options.continueRunsLocally ?? true,
     wakeups: options.wakeups,
     onSignalStop: options.onSignalStop,
-    clock: options.clock ?? systemClock,
+    clock: options.clock ?? options.kernel.clock ?? systemClock,
     logger: options.logger ?? {
       warn: (m, d) => console.warn(m, d ?? ""),
       error: (m, d) => console.error(m, d ?? ""),

@@ -30,8 +30,8 @@ export interface ServerlessHostOptions extends HostDutyOptions {
   /** Lease taken on each job, renewed every `leaseMs / 3` while its stage runs (default 30 s). */
   leaseMs?: number;
   /**
-   * Where `now` for claims and dequeues comes from (default: the system clock). Pass the
-   * kernel's clock when it is not the system clock, so host and kernel agree on what is due.
+   * Where `now` for claims and dequeues comes from (default: the kernel's clock,
+   * `kernel.clock`, else the system clock), so host and kernel agree on what is due.
    */
   clock?: Clock;
 }
@@ -86,7 +86,7 @@ export function resolveOptions(options: ServerlessHostOptions): ResolvedOptions 
     workerId,
     leaseMs,
     heartbeatIntervalMs: Math.max(1, Math.floor(leaseMs / HEARTBEATS_PER_LEASE)),
-    clock: clock ?? systemClock,
+    clock: clock ?? kernel.clock ?? systemClock,
     maintenance: maintenanceOptions(workerId, options),
   };
 }

@@ -19,7 +19,7 @@ import { InFlightRegistry } from "./internal/stage/in-flight.js";
 import { OutputCache } from "./internal/stage/output-cache.js";
 import { type KernelOptions, resolveKernelOptions } from "./options.js";
 import type { BlobStore } from "./ports/blob-store.js";
-import type { Clock } from "./ports/clock.js";
+import { type Clock, systemClock } from "./ports/clock.js";
 import type { EventSink } from "./ports/event-sink.js";
 import type { JobTransport } from "./ports/job-transport.js";
 import type { Persistence } from "./ports/persistence/index.js";
@@ -33,7 +33,11 @@ export interface KernelConfig {
   jobTransport: JobTransport;
   eventSink: EventSink;
   scheduler: Scheduler;
-  clock: Clock;
+  /**
+   * The source of time (default `systemClock`). The Prisma stacks bring their own
+   * (`stack.clock`; on PostgreSQL the database server's), so `{ ...stack }` passes it.
+   */
+  clock?: Clock;
   registry: WorkflowRegistry;
   options?: Partial<KernelOptions>;
   /** Id generator for new records (default: UUIDv7 from the clock). */
@@ -62,6 +66,11 @@ export interface Kernel {
    * runs it can run.
    */
   readonly routes: readonly string[];
+  /**
+   * The kernel's clock: hosts measure what is due (and pass times to ports) by it. Always set
+   * by `createKernel`; optional so hand-made kernels (test doubles) need not have one.
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -80,18 +89,19 @@ function describeType(type: unknown): string {
  * @example
  * ```ts
  * const kernel = createKernel({ persistence, blobStore, jobTransport, eventSink, scheduler,
- *   clock: systemClock, registry: createRegistry([documentWorkflow]) });
+ *   registry: createRegistry([documentWorkflow]) }); // clock: systemClock by default
  * const { workflowRunId } = await kernel.dispatch({ type: "run.create", workflowId: "docs", input });
  * ```
  */
 export function createKernel(config: KernelConfig): Kernel {
   const options = resolveKernelOptions(config.options);
-  const newId = config.newId ?? uuidv7Generator(config.clock);
+  const clock = config.clock ?? systemClock;
+  const newId = config.newId ?? uuidv7Generator(clock);
   const ports = {
     persistence: config.persistence,
     jobTransport: config.jobTransport,
     scheduler: config.scheduler,
-    clock: config.clock,
+    clock,
     newId,
   };
   const deps: KernelDeps = {
@@ -136,5 +146,6 @@ export function createKernel(config: KernelConfig): Kernel {
     dispatch: dispatch as Kernel["dispatch"],
     options,
     routes: config.registry.routes(),
+    clock,
   };
 }

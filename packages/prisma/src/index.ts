@@ -21,6 +21,13 @@ export {
   type SqlitePrismaClient,
 } from "./clients/index.js";
 export {
+  type ClockSample,
+  DatabaseClock,
+  type DatabaseClockOptions,
+  type ServerTimeReader,
+  serverTimeOf,
+} from "./clock/database-clock.js";
+export {
   isPrismaErrorCode,
   PRISMA_ERROR_CODES,
   type PrismaErrorCode,

@@ -14,7 +14,8 @@ import type { PrismaStack } from "@ratchet/prisma";
 
 /** A kernel over `stack` that registers `workflows` (several versions of one may be among them). */
 export function createCommandKernel(
-  stack: Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore">,
+  stack: Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore"> &
+    Partial<Pick<PrismaStack, "clock">>,
   workflows: readonly AnyWorkflow[],
 ): Kernel {
   return createKernel({
@@ -23,7 +24,7 @@ export function createCommandKernel(
     scheduler: stack.scheduler,
     blobStore: stack.blobStore,
     eventSink: { emit: async () => {} },
-    clock: systemClock,
+    clock: stack.clock ?? systemClock,
     registry: createRegistry(workflows),
   });
 }

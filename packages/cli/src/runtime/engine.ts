@@ -10,7 +10,6 @@ import {
   createRegistry,
   type EventSink,
   type Kernel,
-  systemClock,
 } from "@ratchet/kernel";
 import type { DatabaseProvider, PrismaStack } from "@ratchet/prisma";
 
@@ -80,7 +79,7 @@ export function createEngine(options: EngineOptions): Engine {
     scheduler: stack.scheduler,
     blobStore: stack.blobStore,
     eventSink: options.eventSink,
-    clock: systemClock,
+    clock: stack.clock,
     registry: createRegistry(options.workflows),
     options: { progressThrottleMs: 250 },
   });

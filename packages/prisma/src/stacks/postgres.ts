@@ -2,11 +2,14 @@
  * `createPostgresStack`: Ratchet on PostgreSQL, the scale-out path — many workers on many
  * machines share one database; claims and dequeues use `FOR UPDATE SKIP LOCKED`.
  */
+
+import { systemClock } from "@ratchet/kernel/adapter";
 import {
   createPostgresPool,
   type PostgresPrismaClient,
   prismaOverPool,
 } from "../clients/postgres.js";
+import { DatabaseClock, serverTimeOf } from "../clock/database-clock.js";
 import { migrate } from "../migrate/index.js";
 import { postgresDialect } from "../sql/dialect.js";
 import { pgDriver } from "../sql/drivers/pg.js";
@@ -35,6 +38,14 @@ export interface PostgresStackOptions {
   onListenError?: (error: unknown) => void;
   /** Called for every statement sent (and BEGIN/COMMIT/ROLLBACK), e.g. for tracing. */
   onStatement?: (sql: string, inTransaction: boolean) => void;
+  /**
+   * Where the stack's `clock` reads time: `"database"` (default) is the server's own clock, a
+   * {@link DatabaseClock} shared by every worker, so a worker whose clock is wrong still judges
+   * leases right; `"system"` is this machine's clock (`systemClock`).
+   */
+  clock?: "database" | "system";
+  /** Time between the database clock's samples of the server's time, ms (default 60 000). */
+  clockResyncMs?: number;
 }
 
 /**
@@ -43,7 +54,8 @@ export interface PostgresStackOptions {
  * @example
  * ```ts
  * const stack = await createPostgresStack({ url: process.env.DATABASE_URL! });
- * const kernel = createKernel({ ...stack, eventSink, clock: systemClock, registry });
+ * // stack.clock is the database server's clock: every worker judges leases by it.
+ * const kernel = createKernel({ ...stack, eventSink, registry });
  * ```
  */
 export async function createPostgresStack(
@@ -75,7 +87,14 @@ export async function createPostgresStack(
     });
     const local = wakeupsOf(driver.identity);
     const listener = new PostgresListener(options.url, local, options.onListenError);
+    const clock =
+      options.clock === "system"
+        ? systemClock
+        : await new DatabaseClock(() => serverTimeOf(pool), {
+            ...(options.clockResyncMs === undefined ? {} : { resyncMs: options.clockResyncMs }),
+          }).start();
     return {
+      clock,
       provider: "postgresql",
       prisma,
       ...portsOver(db),
@@ -87,6 +106,7 @@ export async function createPostgresStack(
         },
       },
       close: async () => {
+        if (clock instanceof DatabaseClock) clock.stop();
         await listener.close();
         await prisma.$disconnect();
         await pool.end();

@@ -2,7 +2,7 @@
  * `createSqliteStack`: Ratchet on one SQLite file, the embedded default. Nothing to install or
  * run; several processes may share the file (WAL, `BEGIN IMMEDIATE` writers).
  */
-import { RatchetError } from "@ratchet/kernel/adapter";
+import { RatchetError, systemClock } from "@ratchet/kernel/adapter";
 import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.js";
 import { migrate } from "../migrate/index.js";
 import { sqliteDialect } from "../sql/dialect.js";
@@ -30,7 +30,7 @@ export interface SqliteStackOptions {
  * @example
  * ```ts
  * const stack = await createSqliteStack({ file: "./ratchet.db" });
- * const kernel = createKernel({ ...stack, eventSink, clock: systemClock, registry });
+ * const kernel = createKernel({ ...stack, eventSink, registry }); // stack.clock: systemClock
  * ```
  */
 export async function createSqliteStack(
@@ -59,6 +59,8 @@ export async function createSqliteStack(
     const local = wakeupsOf(connection.driver.identity);
     const watcher = new SqliteFileWatcher(options.file, local);
     return {
+      // One machine, one clock: every process on the file reads the same system clock.
+      clock: systemClock,
       provider: "sqlite",
       prisma,
       ...portsOver(db),

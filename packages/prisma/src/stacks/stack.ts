@@ -4,6 +4,7 @@
  */
 import type {
   BlobStore,
+  Clock,
   JobTransport,
   Persistence,
   RunQueries,
@@ -30,6 +31,12 @@ export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
   blobStore: BlobStore;
   /** Read-side queries over the same database, for tools that show runs (not for `createKernel`). */
   queries: RunQueries;
+  /**
+   * The clock the kernel and hosts should use with this stack: on PostgreSQL the database
+   * server's clock (a `DatabaseClock`, unless `clock: "system"`), so every worker judges
+   * leases by the same time; on SQLite the system clock of the one machine the file is on.
+   */
+  clock: Clock;
   /** Migrations applied when the stack was created. */
   migrationsApplied: string[];
   /**
