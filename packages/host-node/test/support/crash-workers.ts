@@ -98,8 +98,7 @@ export class CrashWorkers {
       if (!watched.stderrReported && watched.worker.stderr() !== "")
         this.problems.push(`${this.name(watched)} wrote to stderr; ${this.stderrOf(watched)}`);
     }
-    if (this.problems.length > 0)
-      throw new Error(`[crash test] worker problems:\n${this.problems.join("\n")}`);
+    if (this.problems.length > 0) throw new Error(`worker problems:\n${this.problems.join("\n")}`);
   }
 
   /** Workers running now. */
