@@ -142,7 +142,10 @@ export const KERNEL_ERROR_CODES = [
   "LOOP_TIMEOUT",
   /** A sleep step's `until` function did not return a valid Date. */
   "INVALID_SLEEP_UNTIL",
-  /** A poll step's check threw an error without a string `code` of its own. */
+  /**
+   * A poll step's check threw an error without a string `code` of its own; or a suspended
+   * stage's `checkCompletion` threw on `maxPollErrors` checks in a row.
+   */
   "POLL_CHECK_FAILED",
   /** A poll step was not done `timeoutMs` after its first check. */
   "POLL_TIMEOUT",

@@ -30,6 +30,18 @@ export interface KernelOptions {
   stuckRunThresholdMs: number;
   /** At most one progress write per stage per this interval. */
   progressThrottleMs: number;
+  /**
+   * How long a suspended stage may wait when its `pollConfig` sets no `maxWaitMs`: past it the
+   * stage fails with `SUSPEND_TIMEOUT`, so a check that never says "ready" cannot hold a run
+   * forever. Default 7 days; `Infinity` waits without limit.
+   */
+  suspendMaxWaitMs: number;
+  /**
+   * Checks in a row (`checkCompletion`) that may throw before a suspended stage fails with
+   * `POLL_CHECK_FAILED`, the last error in its message, when its `pollConfig` sets no
+   * `maxPollErrors`. A check that answers (ready or not) starts the count again. Default 10.
+   */
+  maxPollErrors: number;
 }
 
 /** Default kernel options. */
@@ -45,6 +57,8 @@ export const DEFAULT_KERNEL_OPTIONS: KernelOptions = {
   outboxRetryBaseMs: 1_000,
   stuckRunThresholdMs: 60_000,
   progressThrottleMs: 1_000,
+  suspendMaxWaitMs: 7 * 24 * 60 * 60 * 1000,
+  maxPollErrors: 10,
 };
 
 /**
@@ -58,6 +72,20 @@ export function resolveKernelOptions(overrides: Partial<KernelOptions> | undefin
       "INVALID_OPTIONS",
       `[ratchet] options.maxPayloadBytes must be a number of bytes above 0 (or Infinity), got ${String(options.maxPayloadBytes)}`,
       { field: "options.maxPayloadBytes" },
+    );
+  }
+  if (!(typeof options.suspendMaxWaitMs === "number" && options.suspendMaxWaitMs > 0)) {
+    throw new RatchetError(
+      "INVALID_OPTIONS",
+      `[ratchet] options.suspendMaxWaitMs must be a number of ms above 0 (or Infinity), got ${String(options.suspendMaxWaitMs)}`,
+      { field: "options.suspendMaxWaitMs" },
+    );
+  }
+  if (!(Number.isInteger(options.maxPollErrors) && options.maxPollErrors > 0)) {
+    throw new RatchetError(
+      "INVALID_OPTIONS",
+      `[ratchet] options.maxPollErrors must be a whole number above 0, got ${String(options.maxPollErrors)}`,
+      { field: "options.maxPollErrors" },
     );
   }
   return options;

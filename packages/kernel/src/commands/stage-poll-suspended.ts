@@ -15,7 +15,7 @@ import { createCompletionContext } from "../internal/stage/context.js";
 import { loadOutputs } from "../internal/stage/outputs.js";
 import { resumeSuspended, suspendedTarget } from "../internal/stage/resume-suspended.js";
 import { commitLockedRun, inTransaction } from "../internal/tx/unit-of-work.js";
-import type { JsonObject, StageRecord } from "../records.js";
+import type { JsonObject, StageRecord, StoredError } from "../records.js";
 import { defineCommand } from "./command.js";
 import { id, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
 
@@ -98,18 +98,25 @@ async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOut
   });
   target.reports = reports;
   const now = deps.clock.now();
+  const maxPollErrors =
+    typeof poll.maxPollErrors === "number" ? poll.maxPollErrors : deps.options.maxPollErrors;
   let check: Awaited<ReturnType<NonNullable<typeof stage.checkCompletion>>>;
+  let thrown: StoredError | undefined;
+  let errorsInRow = 0;
   try {
     check = await stage.checkCompletion(decodeValue(record.suspendedState), ctx);
   } catch (error) {
-    // A throwing check is retried at the next interval, like a check that is not ready.
+    // A throwing check is retried at the next interval, like a check that is not ready, until
+    // `maxPollErrors` checks in a row have thrown.
     check = { ready: false };
+    thrown = toStoredError(error, record.stageId);
+    errorsInRow = (typeof poll.errors === "number" ? poll.errors : 0) + 1;
     reports.logs.push({
       id: deps.newId(),
       runId: run.id,
       stageId: record.stageId,
       level: "warn",
-      message: `checkCompletion threw: ${toStoredError(error).message}`,
+      message: `checkCompletion threw (${errorsInRow} in a row, the stage fails at ${maxPollErrors}): ${thrown.message}`,
       data: null,
       createdAt: now,
     });
@@ -134,6 +141,22 @@ async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOut
     );
     return { outcome: "failed" };
   }
+  if (thrown !== undefined && errorsInRow >= maxPollErrors) {
+    await commitFailed(
+      deps,
+      target,
+      {
+        code: "POLL_CHECK_FAILED",
+        message: `[ratchet] stage "${record.stageId}": checkCompletion threw on ${errorsInRow} checks in a row; the last error (${thrown.code}): ${thrown.message}`,
+        stageId: record.stageId,
+        ...(thrown.name === undefined ? {} : { name: thrown.name }),
+      },
+      undefined,
+    );
+    return { outcome: "failed" };
+  }
+  // The limit stored when the stage suspended (null: none). A stage suspended before limits
+  // were stored has none, as it had then: a new default must not fail a run already waiting.
   const maxWaitMs = typeof poll.maxWaitMs === "number" ? poll.maxWaitMs : undefined;
   if (maxWaitMs !== undefined && now.getTime() - suspendedAt.getTime() >= maxWaitMs) {
     await commitFailed(
@@ -152,7 +175,10 @@ async function checkOne(deps: KernelDeps, record: StageRecord): Promise<CheckOut
     "nextCheckAt" in check && check.nextCheckAt instanceof Date
       ? check.nextCheckAt
       : new Date(now.getTime() + intervalMs);
-  const patch = { nextPollAt, pollLeaseUntil: null, pollConfig: { ...poll, checks: checks + 1 } };
+  const pollConfig: JsonObject = { ...poll, checks: checks + 1, errors: errorsInRow };
+  // The last error stays with the stage (shown while it waits) after later checks answer.
+  if (thrown !== undefined) pollConfig.lastError = { code: thrown.code, message: thrown.message };
+  const patch = { nextPollAt, pollLeaseUntil: null, pollConfig };
   if (stage.stepType === "poll") {
     // A poll step reports each cycle (`workflow.step.poll`), so the run is locked for its event.
     await inTransaction(

@@ -23,10 +23,18 @@ export interface StageFlow {
 export interface PollConfig {
   /** Time between checks. */
   pollIntervalMs: number;
-  /** Fail the stage when not complete after this long (default: no limit). */
+  /**
+   * Fail the stage when not complete after this long (default: the kernel's
+   * `suspendMaxWaitMs`, 7 days; `Infinity`: no limit).
+   */
   maxWaitMs?: number;
   /** The error code of that failure (default `SUSPEND_TIMEOUT`). */
   maxWaitCode?: string;
+  /**
+   * Fail the stage (`POLL_CHECK_FAILED`, with the last error) after this many checks in a row
+   * threw (default: the kernel's `maxPollErrors`, 10).
+   */
+  maxPollErrors?: number;
   /** First check at this time instead of `now + pollIntervalMs`. */
   nextPollAt?: Date;
 }

@@ -46,6 +46,17 @@ export async function settleFailure(
     : { outcome: "failed", ...ids, error: plain };
 }
 
+/** What is wrong with a stage's `pollConfig`, or `undefined` when nothing is. */
+function invalidPollConfig(pollConfig: PollConfig): string | undefined {
+  if (!(pollConfig.pollIntervalMs > 0)) return "without a positive pollConfig.pollIntervalMs";
+  const { maxWaitMs, maxPollErrors } = pollConfig;
+  if (maxWaitMs !== undefined && !(typeof maxWaitMs === "number" && maxWaitMs > 0))
+    return `with pollConfig.maxWaitMs ${String(maxWaitMs)} (must be above 0, or Infinity)`;
+  if (maxPollErrors !== undefined && !(Number.isInteger(maxPollErrors) && maxPollErrors > 0))
+    return `with pollConfig.maxPollErrors ${String(maxPollErrors)} (must be a whole number above 0)`;
+  return undefined;
+}
+
 /** Commits an async-batch stage that suspended, with its state and when to check it next. */
 export async function settleSuspend(
   deps: KernelDeps,
@@ -61,14 +72,15 @@ export async function settleSuspend(
   } catch (error) {
     return settleFailure(deps, job, target, toStoredError(error, job.stageId), true);
   }
-  if (!(pollConfig.pollIntervalMs > 0)) {
+  const invalid = invalidPollConfig(pollConfig);
+  if (invalid !== undefined) {
     return settleFailure(
       deps,
       job,
       target,
       {
         code: "INVALID_POLL_CONFIG",
-        message: `[ratchet] stage "${job.stageId}" suspended without a positive pollConfig.pollIntervalMs`,
+        message: `[ratchet] stage "${job.stageId}" suspended ${invalid}`,
         stageId: job.stageId,
       },
       true,
@@ -81,8 +93,12 @@ export async function settleSuspend(
     suspendedAt: now.toISOString(),
     checks: 0,
   };
-  if (pollConfig.maxWaitMs !== undefined) stored.maxWaitMs = pollConfig.maxWaitMs;
+  // The limit is stored with the stage (null: none), so a later change of the kernel's default
+  // does not move the deadline of a stage already waiting.
+  const maxWaitMs = pollConfig.maxWaitMs ?? deps.options.suspendMaxWaitMs;
+  stored.maxWaitMs = Number.isFinite(maxWaitMs) ? maxWaitMs : null;
   if (pollConfig.maxWaitCode !== undefined) stored.maxWaitCode = pollConfig.maxWaitCode;
+  stored.maxPollErrors = pollConfig.maxPollErrors ?? deps.options.maxPollErrors;
   const outcome = await commitSuspended(deps, target, encodedState, stored, nextPollAt);
   if (outcome.kind !== "committed") return notCommitted(outcome, ids);
   return { outcome: "suspended", ...ids, nextPollAt };
