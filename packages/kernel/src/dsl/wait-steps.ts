@@ -153,9 +153,9 @@ export function pollStep<TPrev, TResult>(
       state,
       pollConfig: {
         pollIntervalMs: options.intervalMs,
-        ...(options.timeoutMs !== undefined
-          ? { maxWaitMs: options.timeoutMs, maxWaitCode: "POLL_TIMEOUT" }
-          : {}),
+        // Without a timeout of its own, the kernel's `suspendMaxWaitMs` (7 days) applies.
+        ...(options.timeoutMs !== undefined ? { maxWaitMs: options.timeoutMs } : {}),
+        maxWaitCode: "POLL_TIMEOUT",
       },
     };
   };
