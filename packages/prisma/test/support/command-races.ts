@@ -86,9 +86,10 @@ export function registerCommandRaces(provider: DatabaseProvider): void {
           return executed.outcome;
         }),
       );
-      // Both orders happened: commits before the cancellation, and cancellations first.
-      expect(outcomes).toContain("completed");
+      // Cancellations overtook running stages (on PostgreSQL some commits also came first; a
+      // SQLite file serialises the two kernels' writes, and the cancellations always win).
       expect(outcomes.filter((o) => o !== "completed").length).toBeGreaterThan(0);
+      if (provider === "postgresql") expect(outcomes).toContain("completed");
       const runs = await h.reader.read("SELECT id, status FROM ratchet_runs", []);
       expect(runs.map((r) => r.status)).toEqual(runs.map(() => "CANCELLED"));
       const live = await h.reader.read(
