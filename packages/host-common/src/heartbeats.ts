@@ -25,6 +25,8 @@ export class HeartbeatGroup {
     private readonly leaseMs: number,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void = () => {},
+    /** Called after each heartbeat that went through (e.g. to log that a failing one recovered). */
+    private readonly onBeat: () => void = () => {},
   ) {}
 
   /** Starts beating for `jobId`; returns a function that stops. */
@@ -70,6 +72,7 @@ export class HeartbeatGroup {
           ),
         );
       }
+      this.onBeat();
     } catch (error) {
       this.onError(error);
     } finally {

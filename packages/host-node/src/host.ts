@@ -7,6 +7,7 @@ import type { MaintenanceTickResult } from "@ratchet/host-common";
 import { JobLoop } from "./job-loop.js";
 import { type NodeHostOptions, resolveOptions } from "./options.js";
 import { Orchestrator } from "./orchestrator.js";
+import { RepeatedWarnings } from "./repeated-warnings.js";
 
 /** Runtime figures of a host. */
 export interface NodeHostStats {
@@ -59,8 +60,12 @@ export interface NodeHost {
  */
 export function createNodeHost(input: NodeHostOptions): NodeHost {
   const options = resolveOptions(input);
-  const jobs = new JobLoop(options);
-  const orchestrator = new Orchestrator(options, () => jobs.wake(), jobs);
+  const warnings = new RepeatedWarnings(options.logger, {
+    intervalMs: options.repeatedWarningIntervalMs,
+    prefix: "[ratchet] [host-node]",
+  });
+  const jobs = new JobLoop(options, warnings);
+  const orchestrator = new Orchestrator(options, () => jobs.wake(), warnings, jobs);
   jobs.onJobDone = (result) => {
     orchestrator.noteActivity();
     orchestrator.flushSoon();
@@ -109,6 +114,8 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
           jobs.stop(options.shutdownTimeoutMs),
           orchestrator.stop(),
         ]);
+        // Repeats of a warning not logged yet are counted now, not lost.
+        warnings.flush();
         startedAt = undefined;
         return { released };
       })();

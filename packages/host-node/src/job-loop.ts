@@ -8,6 +8,7 @@ import { executeJob, HeartbeatGroup } from "@ratchet/host-common";
 import type { DequeuedJob, JobExecuteResult } from "@ratchet/kernel";
 import { DueTimer } from "./due-timer.js";
 import type { ResolvedNodeHostOptions } from "./options.js";
+import type { RepeatedWarnings } from "./repeated-warnings.js";
 
 /** Counters of the job loop. */
 export interface JobLoopStats {
@@ -43,7 +44,11 @@ export class JobLoop {
   /** Polls when a retried job's back-off ends, if that is before the next poll. */
   private readonly due: DueTimer;
 
-  constructor(private readonly options: ResolvedNodeHostOptions) {
+  constructor(
+    private readonly options: ResolvedNodeHostOptions,
+    /** Where failures of dequeues and heartbeats are logged, repeats rate-limited. */
+    private readonly warnings: RepeatedWarnings,
+  ) {
     this.idleDelayMs = options.jobPollIntervalMs;
     this.due = new DueTimer(() => this.wake(), options.clock);
     this.heartbeats = new HeartbeatGroup(
@@ -51,7 +56,8 @@ export class JobLoop {
       options.workerId,
       options.leaseMs,
       options.heartbeatIntervalMs,
-      (error) => options.logger.warn("[ratchet] [host-node] heartbeat failed", error),
+      (error) => warnings.warn("heartbeat", "[ratchet] [host-node] heartbeat failed", error),
+      () => warnings.ok("heartbeat"),
     );
   }
 
@@ -141,12 +147,13 @@ export class JobLoop {
         } finally {
           this.reserved -= free;
         }
+        this.warnings.ok("dequeue");
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.pollAgain = true;
         idle = jobs.length === 0 && this.inFlight.size === 0;
       } while (this.pollAgain && this.running);
     } catch (error) {
-      this.options.logger.warn("[ratchet] [host-node] dequeue failed; retrying", error);
+      this.warnings.warn("dequeue", "[ratchet] [host-node] dequeue failed; retrying", error);
       idle = true;
     } finally {
       this.polling = false;

@@ -18,6 +18,9 @@ import {
   systemClock,
 } from "@ratchet/kernel";
 
+/** Repeats of a warning are logged at most once a minute (see `repeatedWarningIntervalMs`). */
+export const DEFAULT_REPEATED_WARNING_INTERVAL_MS = 60_000;
+
 /** What woke the host: new runs to claim, or new jobs to dequeue. */
 export type WakeupKind = "run" | "job";
 
@@ -76,6 +79,13 @@ export interface NodeHostOptions extends HostDutyOptions {
   onSignalStop?: (signal: NodeJS.Signals) => void | Promise<void>;
   logger?: HostLogger;
   /**
+   * A warning that repeats — the same duty, dequeue or heartbeat failing again while its
+   * database is down or full — is logged at most once per this many ms, with the number of
+   * repeats; the first failure and the recovery are logged at once (default 60 000; 0 logs
+   * every warning).
+   */
+  repeatedWarningIntervalMs?: number;
+  /**
    * Where the host reads the time (default: the kernel's clock, `kernel.clock`, else
    * `systemClock`): every time it hands the kernel or the job transport (a dequeue's or a
    * release's `now`), how long until due work (a sleep's wake-up, a retry's back-off), and
@@ -103,6 +113,8 @@ export interface ResolvedNodeHostOptions {
   wakeups: WakeupSource | undefined;
   onSignalStop: NodeHostOptions["onSignalStop"] | undefined;
   logger: HostLogger;
+  /** See {@link NodeHostOptions.repeatedWarningIntervalMs}. */
+  repeatedWarningIntervalMs: number;
   clock: Clock;
   /** The maintenance tick's options: the limits given; the kernel's defaults fill in the rest. */
   maintenance: MaintenanceOptions;
@@ -159,6 +171,14 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
       { field: "clock" },
     );
   }
+  const { repeatedWarningIntervalMs = DEFAULT_REPEATED_WARNING_INTERVAL_MS } = options;
+  if (!Number.isInteger(repeatedWarningIntervalMs) || repeatedWarningIntervalMs < 0) {
+    throw new RatchetError(
+      "INVALID_HOST_OPTIONS",
+      `[ratchet] [host-node] repeatedWarningIntervalMs must be a whole number of ms ≥ 0, got ${String(repeatedWarningIntervalMs)}`,
+      { field: "repeatedWarningIntervalMs" },
+    );
+  }
   const problem = findDutyOptionProblem(options);
   if (problem) {
     throw new RatchetError(
@@ -199,6 +219,7 @@ export function resolveOptions(options: NodeHostOptions): ResolvedNodeHostOption
     wakeups: options.wakeups,
     onSignalStop: options.onSignalStop,
     clock: options.clock ?? options.kernel.clock ?? systemClock,
+    repeatedWarningIntervalMs,
     logger: options.logger ?? {
       warn: (m, d) => console.warn(m, d ?? ""),
       error: (m, d) => console.error(m, d ?? ""),

@@ -7,12 +7,24 @@
 import { type MaintenanceTickResult, runMaintenanceTick } from "@ratchet/host-common";
 import {
   type DequeuedJob,
+  DUTIES,
+  type DutyName,
   dutyCommand,
   type OutboxFlushCommand,
   type RunClaimPendingCommand,
 } from "@ratchet/kernel";
 import { DueTimer } from "./due-timer.js";
 import type { ResolvedNodeHostOptions } from "./options.js";
+import type { RepeatedWarnings } from "./repeated-warnings.js";
+
+/**
+ * The key a duty's failures are counted under (see `RepeatedWarnings`). The claim on a wake-up
+ * and the flush after finished jobs are the `claim` and `outbox` duties' commands, so they
+ * share those keys: the next tick that succeeds tells of their recovery too.
+ */
+const dutyKey = (name: DutyName) => `maintenance duty ${name}`;
+const CLAIM = dutyKey("claim");
+const OUTBOX = dutyKey("outbox");
 
 /** Where claimed runs' first jobs can go straight away (the host's job loop). */
 export interface JobSlots {
@@ -44,6 +56,8 @@ export class Orchestrator {
     private readonly options: ResolvedNodeHostOptions,
     /** Called when claims or resumed stages may have produced jobs. */
     private readonly onWork: () => void,
+    /** Where failed duties, claims and flushes are logged, repeats rate-limited. */
+    private readonly warnings: RepeatedWarnings,
     /** Takes the jobs a claim leases to this host (as many as it has free slots). */
     private readonly slots?: JobSlots,
   ) {
@@ -62,10 +76,15 @@ export class Orchestrator {
       const result = await runMaintenanceTick(this.options.kernel, this.options.maintenance);
       this.ticks++;
       this.lastTick = result;
-      for (const failure of result.failures)
-        this.options.logger.warn(
-          `[ratchet] [host-node] maintenance duty ${failure.duty} failed: ${failure.message}`,
-        );
+      for (const { name } of DUTIES) {
+        const failure = result.failures.find((f) => f.duty === name);
+        if (!failure) this.warnings.ok(dutyKey(name));
+        else
+          this.warnings.warn(
+            dutyKey(name),
+            `[ratchet] [host-node] maintenance duty ${name} failed: ${failure.message}`,
+          );
+      }
       if (
         result.claimed +
           result.resumed +
@@ -168,9 +187,10 @@ export class Orchestrator {
           this.slots?.adopt(result.jobs ?? [], reserved);
           if (result.claimed.length > (result.jobs?.length ?? 0)) this.onWork();
           if (result.claimed.length === this.options.maxClaimsPerTick) this.claimAgain = true;
+          this.warnings.ok(CLAIM);
         } catch (error) {
           this.slots?.adopt([], reserved);
-          this.options.logger.warn("[ratchet] [host-node] claiming pending runs failed", error);
+          this.warnings.warn(CLAIM, "[ratchet] [host-node] claiming pending runs failed", error);
         }
       } while (this.claimAgain && this.running);
     })().finally(() => {
@@ -190,8 +210,9 @@ export class Orchestrator {
           await this.options.kernel.dispatch(
             dutyCommand("outbox", this.options.maintenance) as OutboxFlushCommand,
           );
+          this.warnings.ok(OUTBOX);
         } catch (error) {
-          this.options.logger.warn("[ratchet] [host-node] publishing events failed", error);
+          this.warnings.warn(OUTBOX, "[ratchet] [host-node] publishing events failed", error);
         } finally {
           this.flushTimer = undefined;
           this.flushing = undefined;
