@@ -24,6 +24,12 @@ export const PRISMA_ERROR_CODES = [
   "TRANSACTION_TIMEOUT",
   /** PostgreSQL: no pooled connection became free within `poolWaitMs` (a plain `Error`). */
   "POOL_WAIT_TIMEOUT",
+  /**
+   * PostgreSQL: a statement got no answer within `stallTimeoutMs`, or a transaction passed
+   * `transactionTimeoutMs` with a statement in flight; the connection was closed
+   * (`DatabaseStalledError`).
+   */
+  "DATABASE_STALLED",
 
   // Job queue
   /** Stored on a job whose lease expired before it settled (reaping released or failed it). */

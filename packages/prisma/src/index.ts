@@ -20,6 +20,7 @@ export {
   type SqliteClientOptions,
   type SqlitePrismaClient,
 } from "./clients/index.js";
+export type { PostgresSessionOptions } from "./clients/postgres-session.js";
 export {
   type ClockSample,
   DatabaseClock,
@@ -41,7 +42,15 @@ export { createPrismaScheduler } from "./scheduler/index.js";
 export type { PrismaAdapterOptions } from "./sql/prisma-executor.js";
 export type { RawClient, RawRootClient } from "./sql/raw-client.js";
 export { type ColumnRef, CorruptRowError } from "./sql/rows.js";
+export {
+  type DatabaseStall,
+  DatabaseStalledError,
+  describeStall,
+  type StallLimit,
+  type StallReporter,
+} from "./sql/stall.js";
 export { WAKEUP_CHANNEL, type WakeupKind, type WakeupSource } from "./sql/wakeups.js";
 export { createPostgresStack, type PostgresStackOptions } from "./stacks/postgres.js";
+export type { PostgresStallOptions } from "./stacks/postgres-stalls.js";
 export { createSqliteStack, type SqliteStackOptions } from "./stacks/sqlite.js";
 export type { PrismaStack } from "./stacks/stack.js";

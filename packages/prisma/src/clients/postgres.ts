@@ -5,6 +5,11 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../generated/postgresql/client.js";
+import {
+  type PostgresSessionOptions,
+  pgSessionConfig,
+  resolveSessionLimits,
+} from "./postgres-session.js";
 
 /** Default maximum number of pooled connections per client. */
 export const POSTGRES_DEFAULT_POOL_SIZE = 10;
@@ -12,8 +17,12 @@ export const POSTGRES_DEFAULT_POOL_SIZE = 10;
 /** Default time to establish a connection before failing (pg's own default is to wait forever). */
 export const POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Options of {@link createPostgresClient}. */
-export interface PostgresClientOptions {
+/**
+ * Options of {@link createPostgresClient} and {@link createPostgresPool}, with the limits of
+ * every session it opens ({@link PostgresSessionOptions}: statement, lock and
+ * idle-in-transaction timeouts, TCP keepalive).
+ */
+export interface PostgresClientOptions extends PostgresSessionOptions {
   /** Connection string, e.g. `postgresql://user:pass@host:5432/db`. */
   url: string;
   /** Maximum number of pooled connections (default {@link POSTGRES_DEFAULT_POOL_SIZE}). */
@@ -29,7 +38,8 @@ export type PostgresPrismaClient = PrismaClient;
 
 /**
  * Creates a `pg` pool with Ratchet's defaults: at most `max` connections, a connect timeout,
- * and `onPoolError` for idle connections that fail. Its sessions run with
+ * `onPoolError` for idle connections that fail, TCP keepalive, and the session limits of
+ * {@link PostgresSessionOptions}. Its sessions run with
  * `plan_cache_mode = force_generic_plan`: Ratchet's statements are written to look rows up by
  * index whatever the parameters, so each connection plans a statement once, instead of five
  * times before PostgreSQL settles on the generic plan (a batch of completions takes milliseconds
@@ -41,6 +51,7 @@ export function createPostgresPool(options: PostgresClientOptions): pg.Pool {
     max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS,
     options: "-c plan_cache_mode=force_generic_plan",
+    ...pgSessionConfig(resolveSessionLimits(options)),
   });
   // Without a listener, an idle connection's "error" event would crash the process.
   pool.on("error", (error) => options.onPoolError?.(error));
@@ -57,7 +68,8 @@ export function prismaOverPool(pool: pg.Pool): PostgresPrismaClient {
 
 /**
  * Creates a Prisma client (PostgreSQL flavour) on `@prisma/adapter-pg` with its own `pg` pool of
- * at most `max` connections. Call `$disconnect()` to end the pool.
+ * at most `max` connections, whose sessions have the limits of {@link PostgresSessionOptions}.
+ * Call `$disconnect()` to end the pool.
  */
 export function createPostgresClient(options: PostgresClientOptions): PostgresPrismaClient {
   const adapter = new PrismaPg(
@@ -65,6 +77,7 @@ export function createPostgresClient(options: PostgresClientOptions): PostgresPr
       connectionString: options.url,
       max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE,
       connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS,
+      ...pgSessionConfig(resolveSessionLimits(options)),
     },
     options.onPoolError === undefined ? undefined : { onPoolError: options.onPoolError },
   );

@@ -27,6 +27,9 @@ export const postgresDialect: MigrationDialect = {
   },
 
   async lock(tx: MigrationQueryable, lockTimeoutMs: number) {
+    // A migration may rewrite a large table: the session's statement_timeout (the stacks set
+    // one) does not apply to it; the migration's transaction timeout does.
+    await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0");
     // Bound the wait for the advisory lock only, then restore the session's lock_timeout.
     await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.ceil(lockTimeoutMs))}`);
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${POSTGRES_MIGRATION_LOCK_KEY})`);

@@ -27,7 +27,10 @@ export interface SqlSession {
 export interface TransactionLimits {
   /** Longest wait for a connection to start the transaction on (PostgreSQL), ms. */
   maxWaitMs: number;
-  /** Longest a transaction may stay open before it is rolled back, ms. */
+  /**
+   * Longest a transaction may stay open before it is rolled back, ms (the `pg` driver closes
+   * its connection instead when a statement is in flight then: see `DatabaseStalledError`).
+   */
   timeoutMs: number;
 }
 

@@ -22,6 +22,8 @@ export class PostgresListener {
     private readonly url: string,
     private readonly wakeups: LocalWakeups,
     private readonly onError: (error: unknown) => void = () => {},
+    /** Parameters of the connection (keepalive, session limits, connect timeout). */
+    private readonly config: pg.ClientConfig = { keepAlive: true },
   ) {}
 
   /** Starts listening (idempotent). */
@@ -33,7 +35,7 @@ export class PostgresListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    const client = new pg.Client({ ...this.config, connectionString: this.url });
     this.client = client;
     client.on("notification", (message) => {
       const kind = message.payload as WakeupKind;

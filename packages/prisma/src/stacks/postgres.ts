@@ -16,10 +16,14 @@ import { pgDriver } from "../sql/drivers/pg.js";
 import { createExecutor } from "../sql/executor.js";
 import { PostgresListener } from "../sql/pg-listener.js";
 import { wakeupsOf } from "../sql/wakeups.js";
+import { type PostgresStallOptions, stallSettings } from "./postgres-stalls.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
-/** Options of {@link createPostgresStack}. */
-export interface PostgresStackOptions {
+/**
+ * Options of {@link createPostgresStack}, with those that bound stalls
+ * ({@link PostgresStallOptions}: session timeouts, keepalive, the statement deadline, `onStall`).
+ */
+export interface PostgresStackOptions extends PostgresStallOptions {
   /** Connection string, e.g. `postgresql://user@host:5432/db`. */
   url: string;
   /** Pool size (default 10). */
@@ -61,9 +65,11 @@ export interface PostgresStackOptions {
 export async function createPostgresStack(
   options: PostgresStackOptions,
 ): Promise<PrismaStack<PostgresPrismaClient>> {
+  const stalls = stallSettings(options);
   // One pool: Ratchet's statements use it directly (named prepared statements, no per-query
   // Prisma pipeline), and the stack's Prisma client shares it through `@prisma/adapter-pg`.
   const pool = createPostgresPool({
+    ...stalls.limits,
     url: options.url,
     ...(options.poolSize === undefined ? {} : { max: options.poolSize }),
     // An idle pooled connection that fails (database restart, admin termination) is dropped by
@@ -79,14 +85,19 @@ export async function createPostgresStack(
       options.migrate === false
         ? { applied: [] }
         : await migrate(prisma, { provider: "postgresql" });
-    const driver = pgDriver(pool);
+    const driver = pgDriver(pool, stalls.watch);
     const db = createExecutor(driver, postgresDialect, {
       maxWaitMs: options.poolWaitMs ?? 10_000,
       timeoutMs: options.transactionTimeoutMs ?? 30_000,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
     const local = wakeupsOf(driver.identity);
-    const listener = new PostgresListener(options.url, local, options.onListenError);
+    const listener = new PostgresListener(
+      options.url,
+      local,
+      options.onListenError,
+      stalls.listener,
+    );
     const clock =
       options.clock === "system"
         ? systemClock

@@ -1,7 +1,9 @@
 /**
  * The `pg` driver: statements go to a `pg` pool as **named prepared statements**, so
  * PostgreSQL parses and plans each statement text once per connection instead of on every
- * call. Transactions take one pooled connection for their whole life.
+ * call. Transactions take one pooled connection for their whole life. Every statement runs on a
+ * checked-out {@link PgConnection}, under the watch's deadline: a stalled connection is closed,
+ * not queued behind.
  */
 import type pg from "pg";
 import {
@@ -11,6 +13,11 @@ import {
   type SqlSession,
   TransactionTimeoutError,
 } from "../driver.js";
+import { warnOfStall } from "../stall.js";
+import { PgConnection, type StallWatch } from "./pg-connection.js";
+
+/** Without a watch: no statement deadline; stalls of the server's limits go to `console.warn`. */
+const NO_WATCH: StallWatch = { stallTimeoutMs: 0, onStall: warnOfStall };
 
 /**
  * At most this many statement texts get a name; texts beyond it (statements built with a
@@ -34,15 +41,18 @@ class StatementNames {
   }
 }
 
-function sessionOver(
-  queryable: Pick<pg.Pool | pg.PoolClient, "query">,
-  names: StatementNames,
-): SqlSession {
-  return {
-    query: async (sql, params) => (await queryable.query<Row>(names.config(sql, params))).rows,
-    execute: async (sql, params) =>
-      (await queryable.query(names.config(sql, params))).rowCount ?? 0,
-  };
+/** One statement on a connection of its own, checked out for it. */
+async function once(
+  pool: pg.Pool,
+  watch: StallWatch,
+  config: pg.QueryConfig,
+): Promise<pg.QueryResult<Row>> {
+  const connection = new PgConnection(await pool.connect(), watch, false);
+  try {
+    return await connection.query(config);
+  } finally {
+    connection.release();
+  }
 }
 
 async function connectWithin(pool: pg.Pool, maxWaitMs: number): Promise<pg.PoolClient> {
@@ -72,79 +82,75 @@ async function connectWithin(pool: pg.Pool, maxWaitMs: number): Promise<pg.PoolC
 const namesByPool = new WeakMap<pg.Pool, StatementNames>();
 
 /** A PostgreSQL driver over `pool` (the caller owns the pool and ends it). */
-export function pgDriver(pool: pg.Pool): SqlDriver {
-  let names = namesByPool.get(pool);
-  if (!names) {
-    names = new StatementNames();
-    namesByPool.set(pool, names);
+export function pgDriver(pool: pg.Pool, watch: StallWatch = NO_WATCH): SqlDriver {
+  let found = namesByPool.get(pool);
+  if (!found) {
+    found = new StatementNames();
+    namesByPool.set(pool, found);
   }
-  const root = sessionOver(pool, names);
+  const names = found;
   return {
     provider: "postgresql",
     identity: pool,
-    query: root.query,
-    execute: root.execute,
+    query: async (sql, params) => (await once(pool, watch, names.config(sql, params))).rows,
+    execute: async (sql, params) =>
+      (await once(pool, watch, names.config(sql, params))).rowCount ?? 0,
     async transaction(fn, { maxWaitMs, timeoutMs }) {
-      const client = await connectWithin(pool, maxWaitMs);
+      const connection = new PgConnection(await connectWithin(pool, maxWaitMs), watch, true);
+      const began = Date.now();
+      // Past its deadline (or once it ended) the transaction takes no more statements.
       let closed = false;
-      let released = false;
-      // The pool listens for errors of idle connections only: one that breaks while checked
-      // out (the server restarts, the network drops) would emit an unhandled "error" event
-      // and end the process. Its statements fail anyway; remember the error so the pool
-      // discards the connection.
-      let broken: Error | undefined;
-      const onError = (error: Error) => {
-        broken ??= error;
-      };
-      client.on("error", onError);
-      const release = (error?: Error) => {
-        if (released) return;
-        released = true;
-        client.off("error", onError);
-        // A connection whose ROLLBACK failed, or that broke, is in an unknown state: the pool
-        // discards it.
-        client.release(error ?? broken);
-      };
-      const inner = sessionOver(client, names as StatementNames);
+      const refuse = () => connection.stalled ?? new TransactionTimeoutError(timeoutMs);
       const session: SqlSession = {
-        query: (sql, params) =>
-          closed
-            ? Promise.reject(new TransactionTimeoutError(timeoutMs))
-            : inner.query(sql, params),
-        execute: (sql, params) =>
-          closed
-            ? Promise.reject(new TransactionTimeoutError(timeoutMs))
-            : inner.execute(sql, params),
+        query: async (sql, params) => {
+          if (closed) throw refuse();
+          return (await connection.query(names.config(sql, params))).rows;
+        },
+        execute: async (sql, params) => {
+          if (closed) throw refuse();
+          return (await connection.query(names.config(sql, params))).rowCount ?? 0;
+        },
       };
-      const rollback = () =>
-        client.query("ROLLBACK").then(
-          () => release(),
-          (error: Error) => release(error),
-        );
-      // Past its timeout the transaction is rolled back at once (after any statement in
-      // flight) and its connection handed back, so its locks are released even if `fn` never
-      // returns; whatever `fn` sends afterwards fails.
+      // A connection that broke or was closed has nothing to roll back: the server rolls back
+      // when the session ends. A ROLLBACK that stalls closes the connection too.
+      const rollback = async () => {
+        if (connection.unusable) return;
+        try {
+          await connection.query({ text: "ROLLBACK" });
+          connection.release();
+        } catch (error) {
+          connection.release(error as Error);
+        }
+      };
+      // Past its timeout the transaction ends at once, so its locks are released even if `fn`
+      // never returns, and whatever `fn` sends afterwards fails: with a statement in flight
+      // (which may never answer) the connection is closed; between statements it is rolled back.
       let timedOut: Promise<void> | undefined;
       const timer = setTimeout(() => {
         closed = true;
-        timedOut = rollback();
+        if (connection.busy) {
+          connection.close("transaction deadline", began);
+        } else {
+          connection.reportTransactionDeadline(began);
+          timedOut = rollback();
+        }
       }, timeoutMs);
       try {
-        await client.query("BEGIN");
+        await connection.query({ text: "BEGIN" });
         const result = await fn(session);
-        if (closed) throw new TransactionTimeoutError(timeoutMs);
-        await client.query("COMMIT");
+        if (closed) throw refuse();
+        await connection.query({ text: "COMMIT" });
         return result;
       } catch (error) {
         if (!closed) {
           closed = true;
           await rollback();
         }
-        throw error;
+        throw connection.stalled ?? error;
       } finally {
         clearTimeout(timer);
         await timedOut;
-        release();
+        connection.release();
       }
     },
   };
