@@ -20,6 +20,8 @@ export const workload = {
   ledger: process.env.RATCHET_LEDGER ?? "",
   /** How long stage "b" works, honouring its abort signal. */
   slowStageMs: Number(process.env.RATCHET_SLOW_STAGE_MS ?? 0),
+  /** Whether stage "b" reports progress first (a small transaction that locks its run's row). */
+  reportProgress: false,
 };
 
 function record(runId: string, stageId: string, attempt: number): void {
@@ -36,6 +38,7 @@ const stage = <const Id extends string>(id: Id, slow = false) =>
     schemas: { input: N, output: N },
     execute: async (ctx) => {
       record(ctx.workflowRunId, id, ctx.attempt);
+      if (slow && workload.reportProgress) ctx.onProgress({ progress: 0.5 });
       if (slow && workload.slowStageMs > 0) {
         await new Promise((resolve, reject) => {
           const timer = setTimeout(resolve, workload.slowStageMs);
