@@ -3,7 +3,8 @@
  * CTEs over JSON arrays), so a batch costs one round trip and one commit whatever its size.
  *
  * The statement locks the batch's runs first, in id order (so concurrent batches never
- * deadlock on each other), and only then touches stages and jobs. Per run it counts the
+ * deadlock on each other), then the batch's jobs in job_id order (the order a heartbeat's
+ * `renewLeases` takes a worker's jobs in), and only then touches stages and jobs. Per run it counts the
  * completions that passed the stage compare-and-set, takes them off `group_remaining`, and
  * lets the run's last completion in the batch apply its group close when the counter reaches
  * 0. Events are numbered after the run's `event_seq` in completion order, without gaps. A run
@@ -29,11 +30,16 @@ locked AS MATERIALIZED (
   WHERE r.id = ANY (ARRAY(SELECT run_id FROM c)) AND (r.status = 'RUNNING') IS TRUE
   ORDER BY r.id FOR UPDATE
 ),
+job_locks AS MATERIALIZED (
+  SELECT j.seq FROM ratchet_jobs j
+  WHERE j.job_id = ANY (ARRAY(SELECT job_id FROM c WHERE job_id IS NOT NULL))
+    AND (SELECT count(*) FROM locked) >= 0
+  ORDER BY j.job_id FOR UPDATE
+),
 jobs_done AS (
   UPDATE ratchet_jobs j SET status = 'COMPLETED', locked_by = NULL, locked_until = NULL, updated_at = $2
-  FROM c WHERE j.job_id = ANY (ARRAY(SELECT job_id FROM c WHERE job_id IS NOT NULL))
+  FROM c WHERE j.seq = ANY (ARRAY(SELECT seq FROM job_locks))
     AND j.job_id = c.job_id AND (j.status = 'RUNNING') IS TRUE AND j.attempt = c.job_attempt
-    AND (SELECT count(*) FROM locked) >= 0
   RETURNING j.job_id
 ),
 done AS MATERIALIZED (
