@@ -66,3 +66,25 @@ describe("DatabaseClock", () => {
     expect(clock.now().getTime()).toBe(f.monotonic() + 5_000);
   });
 });
+
+describe("DatabaseClock resampling", () => {
+  it("does not stack samples while one hangs", async () => {
+    let reads = 0;
+    let first = true;
+    const clock = new DatabaseClock(
+      () => {
+        reads++;
+        if (first) {
+          first = false;
+          return Promise.resolve(1_000);
+        }
+        return new Promise<number>(() => {}); // the server never answers
+      },
+      { samples: 1, resyncMs: 5 },
+    );
+    await clock.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    clock.stop();
+    expect(reads).toBe(2);
+  });
+});

@@ -45,6 +45,7 @@ export class DatabaseClock implements Clock {
   private lastMs = Number.NEGATIVE_INFINITY;
   private uncertainty = Number.POSITIVE_INFINITY;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private sampling = false;
   private readonly monotonic: () => number;
 
   /**
@@ -97,7 +98,15 @@ export class DatabaseClock implements Clock {
     await this.sync();
     if (this.timer === undefined) {
       this.timer = setInterval(() => {
-        this.sync().catch((error) => this.options.onSyncError?.(error));
+        // One sample at a time: a sample that hangs (the server is cut off) is not joined by
+        // another every interval; the clock keeps its offset until one answers.
+        if (this.sampling) return;
+        this.sampling = true;
+        this.sync()
+          .catch((error) => this.options.onSyncError?.(error))
+          .finally(() => {
+            this.sampling = false;
+          });
       }, this.options.resyncMs ?? 60_000);
       (this.timer as { unref?: () => void }).unref?.();
     }
