@@ -13,6 +13,7 @@ import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
 import { definitionOf } from "../internal/run/definition.js";
 import { type Continuation, failRunPatch, startGroup } from "../internal/run/progression.js";
+import { isTransientError } from "../internal/transient-error.js";
 import { commitLockedRun, commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
@@ -79,7 +80,9 @@ function limitsOf(deps: KernelDeps): ((workflowId: string) => number | undefined
  * Handles `run.claimPending`. The batch is claimed in one transaction. When that fails, the runs
  * are claimed one at a time instead, each in its own transaction: a run that fails again alone
  * is failed with `CLAIM_FAILED`, and the claim goes on with the others (a failure that is not
- * the run's — the database is gone — fails failing it too, and the claim throws as before).
+ * the run's — the database is gone — fails failing it too, and the claim throws as before). A
+ * transient store error (see `isTransientError`: a lost connection, a serialization failure,
+ * a busy database) is never the run's: the claim throws it and the run stays `PENDING`.
  */
 export async function runClaimPending(
   command: RunClaimPendingCommand,
@@ -111,6 +114,8 @@ async function claimOneByOne(
       one = await claimBatch({ ...command, continueWith: budget }, deps, 1, starting);
     } catch (error) {
       if (starting.runId === undefined || error instanceof DefinitionUnavailableError) throw error;
+      // A transient store error says nothing about the run: it starts on a later claim.
+      if (isTransientError(error)) throw error;
       const failed = await failUnstartable(deps, starting.runId, error);
       if (failed) result.failed = [...(result.failed ?? []), failed];
       continue;
