@@ -1,16 +1,18 @@
 /**
  * Deterministic simulation of the kernel: thousands of seeds of several workers over one
- * in-memory store, with crashes (between commands, inside them, after a commit), paused
- * commands, duplicate and stale deliveries, lease expiry, clock jumps, event-sink outages and
- * cancellations; every invariant is checked after every step.
+ * in-memory store, with crashes (between commands, inside them, after a commit), database
+ * errors, slow commits, paused commands, duplicate and stale deliveries, lease expiry, clock
+ * jumps, skewed host clocks (stepping back too), overlapping maintenance ticks, event-sink
+ * outages and cancellations; every invariant — the work's included — is checked after every
+ * step. simulation-mutations.test.ts checks that the invariants catch five known-bad kernels.
  *
  * RATCHET_SIM_SEEDS=20000 runs more seeds; RATCHET_SIM_SEED=123 runs one (the reproducer a
  * failing seed prints); RATCHET_SIM_FIRST_SEED moves the range.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineStage } from "../../src/dsl/stage.js";
-import { defineWorkflow } from "../../src/dsl/workflow.js";
+import { type AnyStage, defineStage } from "../../src/dsl/stage.js";
+import { type AnyWorkflow, defineWorkflow } from "../../src/dsl/workflow.js";
 import type { PersistenceTransaction } from "../../src/ports/persistence/index.js";
 import {
   hashUnit,
@@ -20,6 +22,7 @@ import {
   type SimulationResult,
   simulate,
 } from "../../src/testing/index.js";
+import { counterOf, simulatedStep } from "../../src/testing/simulation/model.js";
 import { override } from "../helpers.js";
 
 const FILE = "test/testing/simulation.test.ts";
@@ -59,6 +62,12 @@ const totals = {
   staleDeliveries: 0,
   clockJumps: 0,
   sinkFailures: 0,
+  databaseErrors: 0,
+  databaseErrorRejections: 0,
+  slowCommits: 0,
+  clockSkews: 0,
+  clockStepsBack: 0,
+  overlappingTicks: 0,
   runs: 0,
   completed: 0,
   failed: 0,
@@ -82,6 +91,12 @@ function add(result: SimulationResult): void {
   totals.staleDeliveries += f.staleDeliveries;
   totals.clockJumps += f.clockJumps;
   totals.sinkFailures += f.sinkFailures;
+  totals.databaseErrors += f.databaseErrors;
+  totals.databaseErrorRejections += f.databaseErrorRejections;
+  totals.slowCommits += f.slowCommits;
+  totals.clockSkews += f.clockSkews;
+  totals.clockStepsBack += f.clockStepsBack;
+  totals.overlappingTicks += f.overlappingTicks;
   totals.runs += result.runs.total;
   totals.completed += result.runs.completed;
   totals.failed += result.runs.failed;
@@ -110,11 +125,24 @@ describe("deterministic simulation", () => {
     const a = await simulate(optionsFor(4242));
     const b = await simulate(optionsFor(4242));
     expect(b).toEqual(a);
-    expect(a.commands).toBeGreaterThan(100);
+    expect(a.commands).toBeGreaterThan(50);
   });
 
   it("injects every kind of fault over a few seeds", async () => {
-    const seen = { between: 0, inside: 0, afterCommit: 0, pauses: 0, dup: 0, stale: 0, sink: 0 };
+    const seen = {
+      between: 0,
+      inside: 0,
+      afterCommit: 0,
+      pauses: 0,
+      dup: 0,
+      stale: 0,
+      sink: 0,
+      database: 0,
+      slow: 0,
+      skew: 0,
+      stepBack: 0,
+      ticks: 0,
+    };
     for (let seed = 1; seed <= 30; seed++) {
       const { faults } = await simulate(optionsFor(seed));
       seen.between += faults.crashesBetween;
@@ -124,6 +152,11 @@ describe("deterministic simulation", () => {
       seen.dup += faults.duplicateDeliveries;
       seen.stale += faults.staleDeliveries;
       seen.sink += faults.sinkFailures;
+      seen.database += faults.databaseErrors;
+      seen.slow += faults.slowCommits;
+      seen.skew += faults.clockSkews;
+      seen.stepBack += faults.clockStepsBack;
+      seen.ticks += faults.overlappingTicks;
     }
     for (const [kind, n] of Object.entries(seen)) expect(n, kind).toBeGreaterThan(0);
   });
@@ -219,6 +252,63 @@ describe("the invariant checker has teeth", () => {
       );
     }
     expect(failure?.invariant).toBe("routed-to-wrong-worker");
+  });
+
+  it("catches a store that changes a run's output as it completes it (wrong-output)", async () => {
+    const tampered = (ports: SimulationPorts) =>
+      wrapTransactions(ports, (tx) =>
+        override(tx, {
+          updateRun: (id, patch, options) =>
+            tx.updateRun(
+              id,
+              patch.status === "COMPLETED"
+                ? { ...patch, output: { n: -1, by: "tampered" } }
+                : patch,
+              options,
+            ),
+        }),
+      );
+    const failure = await simulate({ seed: 3, storeCommitter: false, wrapPorts: tampered }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(SimulationFailure);
+    expect((failure as SimulationFailure).invariant).toBe("wrong-output");
+  });
+
+  it("catches a kernel that completes a stage whose attempt threw (completed-failing-attempt)", async () => {
+    // The stages' errors are swallowed: a failing attempt still returns its output.
+    const swallowing = (workflows: readonly AnyWorkflow[]) =>
+      workflows.map((w) => {
+        const wrap = (stage: AnyStage): AnyStage =>
+          Object.create(stage, {
+            execute: {
+              value: async (ctx: Parameters<AnyStage["execute"]>[0]) => {
+                try {
+                  return await stage.execute(ctx);
+                } catch {
+                  return simulatedStep(stage.id, counterOf(ctx.input));
+                }
+              },
+            },
+          });
+        return Object.create(w, {
+          groups: { value: w.groups.map((g) => g.map(wrap)) },
+          getStage: {
+            value: (id: string) => {
+              const entry = w.getStage(id);
+              return entry && { ...entry, stage: wrap(entry.stage) };
+            },
+          },
+        }) as AnyWorkflow;
+      });
+    let failure: SimulationFailure | undefined;
+    for (let seed = 1; seed <= 20 && !failure; seed++) {
+      await simulate({ ...optionsFor(seed), wrapWorkflows: swallowing }).catch((error: unknown) => {
+        if (!(error instanceof SimulationFailure)) throw error;
+        failure = error;
+      });
+    }
+    expect(failure?.invariant).toBe("completed-failing-attempt");
   });
 
   it("catches a store that drops an outbox event, with a one-line reproducer", async () => {

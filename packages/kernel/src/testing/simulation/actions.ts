@@ -1,20 +1,26 @@
 /**
  * What the simulation does in a step: create the runs, inject a fault between commands (a
- * clock jump, a crash, a stale delivery, a cancellation), or have a random worker run one of
- * the commands a host runs (claim, execute, poll, fire schedules, reap, flush, heartbeat) or
+ * clock jump, a change of a host's clock skew, a crash, a stale delivery, a cancellation, two
+ * hosts' maintenance ticks overlapping), or have a random worker run one of the commands a
+ * host runs (claim, execute, poll, fire schedules, reap, flush, heartbeat, transition) or
  * resume a paused one.
  */
+import type { CommandResult } from "../../commands/index.js";
 import { type DutyName, dutyCommand } from "../../duties/duties.js";
+import type { DutyOptions } from "../../duties/options.js";
+import { type DutyDispatcher, runDuties } from "../../duties/run-duties.js";
 import type { Kernel } from "../../kernel.js";
 import { type DequeuedJob, isTerminalRunStatus } from "../../records.js";
-import { SimulationCore, type Task, type Worker } from "./core.js";
+import { SIMULATION_MAX_CLOCK_SKEW_MS, SIMULATION_STALE_LEASE_GRACE_MS } from "./clocks.js";
+import type { Task, Worker } from "./core.js";
 import type { SimulationRunSpec } from "./options.js";
+import { SimulationTasks } from "./tasks.js";
 
 /** At most this many recent deliveries are kept for stale re-execution. */
 const MAX_DELIVERIES = 24;
 
 /** The actions of the fault phase, and the job execution both phases share. */
-export abstract class SimulationActions extends SimulationCore {
+export abstract class SimulationActions extends SimulationTasks {
   /**
    * Creates the runs of the options (random workflows when `runs` is a number), each on the
    * first worker that registers its workflow.
@@ -58,6 +64,7 @@ export abstract class SimulationActions extends SimulationCore {
     this.clock.advance(this.prng.int(0, 400));
     if (this.faultsOn) {
       if (this.prng.chance(rates.clockJump)) return this.jumpClock();
+      if (this.prng.chance(rates.clockSkew)) return this.skewClock();
       if (this.prng.chance(rates.crashBetween)) {
         const worker = this.liveWorker();
         this.result.faults.crashesBetween++;
@@ -74,6 +81,8 @@ export abstract class SimulationActions extends SimulationCore {
         );
       }
       if (this.prng.chance(rates.cancel)) return this.cancelOne();
+      if (this.workers.length > 1 && this.prng.chance(rates.tickOverlap))
+        return this.overlapTicks();
     }
     const weights = [
       3, // claim
@@ -85,6 +94,7 @@ export abstract class SimulationActions extends SimulationCore {
       2, // flush the outbox
       1.5, // heartbeat
       this.paused.length > 0 ? 5 : 0, // resume a paused command
+      1, // transition a running run
     ];
     const worker = this.liveWorker();
     switch (this.prng.weighted(weights)) {
@@ -104,6 +114,8 @@ export abstract class SimulationActions extends SimulationCore {
         return this.duty(worker, "outbox");
       case 7:
         return this.heartbeat(worker);
+      case 9:
+        return this.transitionOne(worker);
       default: {
         const task = this.paused.splice(this.prng.int(0, this.paused.length - 1), 1)[0];
         if (task) await this.resume(task);
@@ -122,6 +134,103 @@ export abstract class SimulationActions extends SimulationCore {
     this.clock.advance(ms);
     this.result.faults.clockJumps++;
     this.note(`clock +${ms} ms`);
+  }
+
+  /**
+   * Gives a random host's clock a new skew within ±{@link SIMULATION_MAX_CLOCK_SKEW_MS}; a
+   * skew below the old one steps that clock back.
+   */
+  private skewClock(): void {
+    const worker = this.liveWorker();
+    const before = worker.clock.skewMs;
+    const after = this.prng.int(-SIMULATION_MAX_CLOCK_SKEW_MS, SIMULATION_MAX_CLOCK_SKEW_MS);
+    worker.clock.skewMs = after;
+    this.result.faults.clockSkews++;
+    if (after < before) this.result.faults.clockStepsBack++;
+    this.note(`${worker.id} clock skew ${before} → ${after} ms`);
+  }
+
+  /**
+   * Two hosts' maintenance ticks overlap: the first pauses a few port calls into its tick, the
+   * second runs a whole tick, then the first goes on (unless its process died meanwhile).
+   */
+  private async overlapTicks(): Promise<void> {
+    const first = this.liveWorker();
+    const others = this.workers.filter((w) => w !== first);
+    const second = this.prng.pick(others);
+    this.result.faults.overlappingTicks++;
+    first.faults.pauseInCalls = this.prng.int(1, 8);
+    const before = this.paused.length;
+    await this.task(first, "tick", (k, t) => this.tick(k, t, first, this.hostLimits(first)));
+    // Paused mid-tick, it is the last task paused.
+    const mine = this.paused.length > before ? this.paused[this.paused.length - 1] : undefined;
+    first.faults.pauseInCalls = undefined;
+    await this.task(second, "tick", (k, t) => this.tick(k, t, second, this.hostLimits(second)));
+    const at = mine ? this.paused.indexOf(mine) : -1;
+    if (mine && at >= 0 && this.workers[first.slot] === first) {
+      this.paused.splice(at, 1);
+      await this.resume(mine);
+    }
+  }
+
+  /** The duty limits of a host's ordinary tick. */
+  private hostLimits(worker: Worker): DutyOptions {
+    return {
+      workerId: worker.id,
+      claimContinueWith: this.prng.int(0, 1),
+      staleLeaseThresholdMs: SIMULATION_STALE_LEASE_GRACE_MS,
+    };
+  }
+
+  /**
+   * One round of a host's duties (the hosts' own duty list), running the jobs a claim hands
+   * back; with `executeAll`, then dequeuing and executing every job the worker can get.
+   */
+  protected async tick(
+    kernel: Kernel,
+    task: Task,
+    worker: Worker,
+    limits: DutyOptions,
+    executeAll = false,
+  ): Promise<void> {
+    const noting: DutyDispatcher = {
+      dispatch: async (command) => {
+        this.result.commands++;
+        const result = await kernel.dispatch(command);
+        this.note(`${worker.id} ${command.type} → ${summarise(result)}`);
+        return result as never;
+      },
+    };
+    await runDuties(noting, limits, {
+      afterDuty: async (name, result) => {
+        if (name !== "claim") return;
+        const claimed = result as CommandResult<"run.claimPending">;
+        for (const job of claimed.jobs ?? [])
+          await this.execute(kernel, task, worker, job, "continued");
+        if (!executeAll) return;
+        const jobs = await worker.jobTransport.dequeue({
+          workerId: worker.id,
+          limit: 50,
+          leaseMs: kernel.options.jobLeaseMs,
+          now: worker.clock.now(),
+          routes: kernel.routes,
+        });
+        worker.held.push(...jobs);
+        while (worker.held.length > 0) {
+          await this.execute(kernel, task, worker, worker.held.shift() as DequeuedJob, "dequeued");
+        }
+      },
+    });
+  }
+
+  /** Re-evaluates a random running run (`run.transition` is idempotent; hosts may call it any time). */
+  private async transitionOne(worker: Worker): Promise<void> {
+    const running = this.runIds.filter((id) => this.store.runs.get(id)?.status === "RUNNING");
+    if (running.length === 0) return;
+    const runId = this.prng.pick(running);
+    await this.simple(worker, `run.transition ${runId}`, (k) =>
+      k.dispatch({ type: "run.transition", workflowRunId: runId }),
+    );
   }
 
   /** Cancels a random unfinished run. */
@@ -154,7 +263,10 @@ export abstract class SimulationActions extends SimulationCore {
 
   /** Runs one of the hosts' duties (from the kernel's duty list) with its default limits. */
   private duty(worker: Worker, name: Exclude<DutyName, "claim">): Promise<void> {
-    const command = dutyCommand(name, { workerId: worker.id, staleLeaseThresholdMs: 0 });
+    const command = dutyCommand(name, {
+      workerId: worker.id,
+      staleLeaseThresholdMs: SIMULATION_STALE_LEASE_GRACE_MS,
+    });
     if (command === undefined) return Promise.resolve();
     return this.simple(worker, command.type, (k) => k.dispatch(command as never));
   }
@@ -185,7 +297,7 @@ export abstract class SimulationActions extends SimulationCore {
         workerId: worker.id,
         limit: this.prng.int(1, 3),
         leaseMs: kernel.options.jobLeaseMs,
-        now: this.clock.now(),
+        now: worker.clock.now(),
         routes: kernel.routes,
       });
       worker.held.push(...jobs);
@@ -214,22 +326,41 @@ export abstract class SimulationActions extends SimulationCore {
     if (this.deliveries.length > MAX_DELIVERIES) this.deliveries.shift();
     const continueWith = this.prng.chance(0.4) ? 1 : 0;
     this.result.commands++;
-    const result = await kernel.dispatch({
-      type: "job.execute",
-      workerId: worker.id,
-      job,
-      ...(continueWith > 0 ? { continueWith } : {}),
-    });
+    const result = await this.deliver(task, worker, job, () =>
+      kernel.dispatch({
+        type: "job.execute",
+        workerId: worker.id,
+        job,
+        ...(continueWith > 0 ? { continueWith } : {}),
+      }),
+    );
     this.note(`${worker.id} job.execute ${how} ${describeJob(job)} → ${result.outcome}`);
     if (this.faultsOn && this.phase === "faults" && this.prng.chance(this.faultRates.duplicate)) {
       this.result.faults.duplicateDeliveries++;
       this.result.commands++;
-      const again = await kernel.dispatch({ type: "job.execute", workerId: worker.id, job });
+      const again = await this.deliver(task, worker, job, () =>
+        kernel.dispatch({ type: "job.execute", workerId: worker.id, job }),
+      );
       this.note(`${worker.id} job.execute duplicate ${describeJob(job)} → ${again.outcome}`);
     }
     task.jobIds.delete(job.jobId);
     if (result.outcome === "completed") {
       for (const next of result.next ?? []) await this.execute(kernel, task, worker, next, "next");
+    }
+  }
+
+  /** Runs one `job.execute` of `job` as a delivery the ledger follows from start to end. */
+  private async deliver<T>(
+    task: Task,
+    worker: Worker,
+    job: DequeuedJob,
+    dispatch: () => Promise<T>,
+  ): Promise<T> {
+    const delivery = this.beginDelivery(task, worker, job);
+    try {
+      return await dispatch();
+    } finally {
+      this.endDelivery(task, delivery);
     }
   }
 

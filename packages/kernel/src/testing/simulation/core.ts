@@ -1,7 +1,7 @@
 /**
  * The simulation's shared state and its machinery: the simulated worker processes (spawned
- * with fault-injecting ports, crashed and restarted), their commands as tasks that may pause
- * at a port call so other commands interleave, and the invariant checks and trace.
+ * with fault-injecting ports and clocks of their own, crashed and restarted), the ledger of
+ * job deliveries, the work's model, and the invariant checks and trace.
  */
 import { createRegistry } from "../../dsl/registry.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
@@ -13,16 +13,19 @@ import type { JobTransport } from "../../ports/job-transport.js";
 import type { DequeuedJob } from "../../records.js";
 import { CollectingEventSink } from "../collecting-event-sink.js";
 import { FakeClock } from "../fake-clock.js";
+import { SkewedClock } from "./clocks.js";
+import { type Delivery, ExecutionLedger } from "./executions.js";
 import { SimulationFailure } from "./failure.js";
 import {
   type CrashKind,
+  type FaultListener,
   faultyPersistence,
   faultyPort,
   faultySink,
-  SimulatedCrash,
   WorkerFaults,
 } from "./faults.js";
-import { InvariantChecker, type InvariantName } from "./invariants.js";
+import { InvariantChecker, type InvariantName, type InvariantViolation } from "./invariants.js";
+import { simulationModel } from "./model.js";
 import {
   DEFAULT_SIMULATION_FAULTS,
   defaultReproducer,
@@ -44,6 +47,8 @@ export interface Worker {
   id: string;
   /** The fault state its ports consult. */
   faults: WorkerFaults;
+  /** Its host's clock (the shared time plus the host's skew; a restart keeps the host's). */
+  clock: SkewedClock;
   /** Its kernel, over the fault-injecting ports. */
   kernel: Kernel;
   /** Its fault-injecting job transport. */
@@ -63,6 +68,8 @@ export interface Task {
   label: string;
   /** Jobs the task is executing (a host heartbeats them). */
   jobIds: Set<string>;
+  /** The deliveries it is executing, innermost last. */
+  deliveries: Delivery[];
   /** Resumes the port calls it is paused at. */
   releases: Array<() => void>;
   /** Settles when the task ends. */
@@ -71,12 +78,10 @@ export interface Task {
   outcome: TaskOutcome | undefined;
 }
 
-/** At most this many tasks are paused at once. */
-const MAX_PAUSED = 4;
-
 /**
- * The state of one simulation and what every phase of it uses: its worker processes, tasks
- * that may pause, the invariant checks and the trace. `Simulation` builds on it.
+ * The state of one simulation and what every phase of it uses: its worker processes, the
+ * invariant checks and the trace. `SimulationTasks` runs commands on it, `SimulationActions`
+ * picks them, and `Simulation` builds both phases on those.
  */
 export abstract class SimulationCore {
   private readonly seed: number;
@@ -98,8 +103,16 @@ export abstract class SimulationCore {
   private readonly inner: SimulationPorts;
   private readonly storeCommitter: boolean;
   private readonly partialRegistries: boolean;
-  /** The registered workflows. */
+  /** The workflows, as written (what the checks judge the work by). */
   protected readonly workflows: readonly AnyWorkflow[];
+  /** The workflows the workers register (`wrapWorkflows` of them, if given). */
+  private readonly registered: readonly AnyWorkflow[];
+  /** Each host's clock, by slot. */
+  private readonly clocks: SkewedClock[] = [];
+  /** The deliveries being executed. */
+  protected readonly ledger: ExecutionLedger;
+  /** A violation found inside a command (a stage body), reported after the step. */
+  protected pending: InvariantViolation | undefined;
   /** The live worker process of every slot. */
   protected readonly workers: Worker[] = [];
   /** Checks the invariants over the store and the events. */
@@ -119,8 +132,6 @@ export abstract class SimulationCore {
   protected step = 0;
   /** Faults are injected only in the `faults` phase. */
   protected phase: "faults" | "quiescent" = "faults";
-  private current: Task | undefined;
-  private notifyPause: (() => void) | undefined;
   /** The counts `run` resolves with. */
   protected readonly result: SimulationResult;
 
@@ -159,11 +170,22 @@ export abstract class SimulationCore {
         ? given(env)
         : (given ??
           simulationWorkflows({ seed: this.seed, clock: this.clock, executions: this.executions }));
+    this.registered = options.wrapWorkflows?.(this.workflows) ?? this.workflows;
+    const model =
+      options.model ?? (given === undefined ? simulationModel({ seed: this.seed }) : undefined);
     this.checker = new InvariantChecker({
       store: this.store,
       events: this.events,
       workflows: new Map(this.workflows.map((w) => [w.id, w])),
+      executions: this.executions,
+      ...(model ? { model } : {}),
     });
+    this.ledger = new ExecutionLedger(this.store);
+    // Every stage execution is matched with the delivery it ran for, as it happens.
+    this.executions.push = (...items: StageExecution[]): number => {
+      for (const item of items) this.bodyRan(item);
+      return Array.prototype.push.apply(this.executions, items);
+    };
     this.result = emptySimulationResult(this.seed);
     this.events.failWhen(null);
   }
@@ -174,11 +196,24 @@ export abstract class SimulationCore {
   protected spawn(slot: number): Worker {
     this.incarnations += 1;
     const id = `w${slot}-${this.incarnations}`;
-    const faults = new WorkerFaults(
-      this.prng.fork(),
-      () => this.pause(),
-      (kind, where) => this.crashed(id, kind, where),
-    );
+    const listener: FaultListener = {
+      crashed: (kind, where) => this.crashed(id, kind, where),
+      databaseError: (where) => {
+        this.result.faults.databaseErrors++;
+        this.note(`${id} DATABASE ERROR at ${where}`);
+      },
+      slowCommit: (ms, where) => {
+        this.result.faults.slowCommits++;
+        this.clock.advance(ms);
+        this.note(`${id} slow ${where}: +${ms} ms`);
+      },
+    };
+    const faults = new WorkerFaults(this.prng.fork(), () => this.pause(), listener);
+    let clock = this.clocks[slot];
+    if (!clock) {
+      clock = new SkewedClock(this.clock);
+      this.clocks[slot] = clock;
+    }
     if (this.faultsOn && this.phase === "faults") {
       faults.parkRate = this.faultRates.pause;
       faults.sinkFailureRate = this.faultRates.sinkFailure;
@@ -189,7 +224,7 @@ export abstract class SimulationCore {
       storeCommitter: this.storeCommitter,
     });
     const sink = faultySink(faults, this.events);
-    const kernel = createKernel({
+    const kernel = (this.options.createKernel ?? createKernel)({
       persistence,
       jobTransport,
       scheduler: faultyPort(faults, this.inner.scheduler, "scheduler"),
@@ -204,8 +239,8 @@ export abstract class SimulationCore {
           }
         },
       },
-      clock: this.clock,
-      registry: createRegistry(this.workflowsOf(slot)),
+      clock,
+      registry: createRegistry(this.workflowsOf(slot, this.registered)),
       ...(this.options.kernelOptions ? { options: this.options.kernelOptions } : {}),
       newId: () => {
         this.ids += 1;
@@ -213,7 +248,7 @@ export abstract class SimulationCore {
       },
       random: () => this.kernelRandom.next(),
     });
-    return { slot, id, faults, kernel, jobTransport, held: [] };
+    return { slot, id, faults, clock, kernel, jobTransport, held: [] };
   }
 
   /**
@@ -221,16 +256,28 @@ export abstract class SimulationCore {
    * more than one worker and workflow) all but workflow `slot mod n` — every workflow keeps a
    * worker, since only one slot in n lacks each.
    */
-  protected workflowsOf(slot: number): readonly AnyWorkflow[] {
+  protected workflowsOf(
+    slot: number,
+    workflows: readonly AnyWorkflow[] = this.workflows,
+  ): readonly AnyWorkflow[] {
     const count = Math.max(1, this.options.workers ?? 3);
-    const n = this.workflows.length;
-    if (!this.partialRegistries || count < 2 || n < 2) return this.workflows;
+    const n = workflows.length;
+    if (!this.partialRegistries || count < 2 || n < 2) return workflows;
     const lacking = slot % n;
     // A workflow whose only worker would lack it stays registered there.
     const others = Array.from({ length: count }, (_, s) => s).filter((s) => s !== slot);
-    if (!others.some((s) => s % n !== lacking)) return this.workflows;
-    return this.workflows.filter((_, i) => i !== lacking);
+    if (!others.some((s) => s % n !== lacking)) return workflows;
+    return workflows.filter((_, i) => i !== lacking);
   }
+
+  /**
+   * Pauses the running task at a port call: resolves when it is resumed, or `undefined` when
+   * it cannot pause now.
+   */
+  protected abstract pause(): Promise<void> | undefined;
+
+  /** A stage body recorded an execution (matched with the delivery it ran for). */
+  protected abstract bodyRan(execution: StageExecution): void;
 
   private crashed(workerId: string, kind: CrashKind, where: string): void {
     if (kind === "inside") this.result.faults.crashesInside++;
@@ -241,6 +288,7 @@ export abstract class SimulationCore {
   /** The process of `worker` is gone: its paused commands never resume; a new one starts. */
   protected restart(worker: Worker): void {
     worker.faults.dead = true;
+    this.ledger.endWorker(worker.id);
     if (this.workers[worker.slot] !== worker) return;
     for (let i = this.paused.length - 1; i >= 0; i--) {
       if (this.paused[i]?.worker === worker) this.paused.splice(i, 1);
@@ -250,116 +298,12 @@ export abstract class SimulationCore {
     this.note(`${worker.id} restarted as ${next.id} (held ${worker.held.length} job(s))`);
   }
 
-  // ---- tasks: commands that may pause -------------------------------------------------------
-
-  private pause(): Promise<void> | undefined {
-    const task = this.current;
-    const notify = this.notifyPause;
-    if (!task || !notify || this.phase !== "faults" || this.paused.length >= MAX_PAUSED) {
-      return undefined;
-    }
-    this.result.faults.pauses++;
-    return new Promise<void>((resolve) => {
-      task.releases.push(resolve);
-      notify();
-    });
-  }
-
-  /** Lets `task` run until it finishes or pauses. */
-  private async advance(task: Task, start: () => void): Promise<void> {
-    let pausedNow = false;
-    const paused = new Promise<void>((resolve) => {
-      this.notifyPause = () => {
-        pausedNow = true;
-        resolve();
-      };
-    });
-    this.current = task;
-    start();
-    await Promise.race([task.done, paused]);
-    this.current = undefined;
-    this.notifyPause = undefined;
-    if (task.outcome === undefined) {
-      if (pausedNow) {
-        this.paused.push(task);
-        this.note(`${task.worker.id} ${task.label} paused`);
-      }
-      return;
-    }
-    this.settle(task, task.outcome);
-  }
-
-  private settle(task: Task, outcome: TaskOutcome): void {
-    const { worker } = task;
-    if (!outcome.ok) {
-      const { error } = outcome;
-      if (error instanceof SimulatedCrash || worker.faults.dead) {
-        this.restart(worker);
-        return;
-      }
-      if (error instanceof RatchetError) {
-        this.result.commandErrors++;
-        this.note(`${worker.id} ${task.label} rejected ${error.code}`);
-        return;
-      }
-      // An invariant broken inside the task stands as it is.
-      if (error instanceof SimulationFailure) throw error;
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      this.fail("unexpected-error", `${worker.id} ${task.label} threw: ${message}`);
-    }
-    if (worker.faults.dead) this.restart(worker);
-  }
-
-  /** Starts a task on `worker` and lets it run until it finishes or pauses. */
-  protected async task(
-    worker: Worker,
-    label: string,
-    body: (kernel: Kernel, task: Task) => Promise<void>,
-  ): Promise<void> {
-    if (this.faultsOn && this.phase === "faults") {
-      if (this.prng.chance(this.faultRates.crashInside))
-        worker.faults.crashInCalls = this.prng.int(1, 12);
-      else if (this.prng.chance(this.faultRates.crashAfterCommit))
-        worker.faults.crashAfterNextCommit = true;
-    }
-    let startBody: () => void = () => undefined;
-    const begun = new Promise<void>((resolve) => {
-      startBody = resolve;
-    });
-    const task: Task = {
-      worker,
-      label,
-      jobIds: new Set(),
-      releases: [],
-      outcome: undefined,
-      done: undefined as unknown as Promise<TaskOutcome>,
-    };
-    task.done = begun
-      .then(() => body(worker.kernel, task))
-      .then(
-        (): TaskOutcome => ({ ok: true }),
-        (error: unknown): TaskOutcome => ({ ok: false, error }),
-      )
-      .then((outcome) => {
-        task.outcome = outcome;
-        return outcome;
-      });
-    await this.advance(task, startBody);
-  }
-
-  /** Resumes the paused `task` and lets it run until it finishes or pauses again. */
-  protected async resume(task: Task): Promise<void> {
-    const releases = task.releases.splice(0);
-    this.note(`${task.worker.id} ${task.label} resumed`);
-    await this.advance(task, () => {
-      for (const release of releases) release();
-    });
-  }
-
   // ---- checking and tracing --------------------------------------------------------------
 
   /** Checks every invariant now; fails the simulation on the first broken one. */
   protected verify(): void {
+    if (this.pending) this.fail(this.pending.invariant, this.pending.detail);
+    this.ledger.refresh();
     const broken = this.checker.check(this.runIds);
     if (broken) this.fail(broken.invariant, broken.detail);
   }

@@ -1,5 +1,5 @@
 /** The error a failed simulation throws: the broken invariant, where, and how to replay it. */
-import type { InvariantName } from "./invariants.js";
+import type { InvariantName } from "./violations.js";
 
 /** What {@link SimulationFailure} carries besides its message. */
 export interface SimulationFailureDetails {

@@ -1,15 +1,24 @@
 /**
  * Deterministic simulation testing: `simulate` runs seeded interleavings of several workers
- * over one in-memory store, with injected faults, and checks the kernel's invariants.
+ * over one in-memory store, with injected faults, and checks the kernel's invariants — the
+ * work's too, against a model computed without the kernel.
  */
+export { SIMULATION_MAX_CLOCK_SKEW_MS, SIMULATION_STALE_LEASE_GRACE_MS } from "./clocks.js";
 export { SimulationFailure, type SimulationFailureDetails } from "./failure.js";
-export { type CrashKind, SimulatedCrash } from "./faults.js";
+export { type CrashKind, SimulatedCrash, SimulatedDatabaseError } from "./faults.js";
 export {
   InvariantChecker,
   type InvariantCheckerOptions,
   type InvariantName,
   type InvariantViolation,
 } from "./invariants.js";
+export {
+  type ExpectedRun,
+  type PlannedFailure,
+  type SimulationModel,
+  type SimulationModelOptions,
+  simulationModel,
+} from "./model.js";
 export {
   DEFAULT_SIMULATION_FAULTS,
   type SimulationEnv,

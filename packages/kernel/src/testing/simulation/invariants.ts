@@ -1,36 +1,18 @@
 /**
  * The invariants the simulator checks after every step, read straight from an
- * {@link InMemoryStore} and the events a {@link CollectingEventSink} received.
+ * {@link InMemoryStore} and the events a {@link CollectingEventSink} received, and (with a
+ * {@link SimulationModel}) the work itself: see {@link InvariantName}.
  */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { InMemoryStore, OutboxRow, StageRow } from "../../in-memory/store.js";
 import { isTerminalRunStatus, type RunRecord, type RunStatus } from "../../records.js";
 import type { CollectingEventSink } from "../collecting-event-sink.js";
+import type { SimulationModel } from "./model.js";
+import type { InvariantName, InvariantViolation } from "./violations.js";
+import { WorkChecker } from "./work.js";
+import type { StageExecution } from "./workflows.js";
 
-/** Names of the invariants (stable: tests and reproducers refer to them). */
-export type InvariantName =
-  | "run-exists"
-  | "terminal-state-changed"
-  | "completed-run-missing-stage"
-  | "completed-stage-changed"
-  | "stage-completed-twice"
-  | "attempt-failed-twice"
-  | "outbox-sequence-gap"
-  | "published-out-of-order"
-  | "job-attempts-exceeded"
-  | "runs-terminate"
-  | "outbox-drained"
-  | "no-live-jobs-after-end"
-  | "failed-for-routing"
-  | "routed-to-wrong-worker"
-  | "unexpected-error";
-
-/** A broken invariant. */
-export interface InvariantViolation {
-  invariant: InvariantName;
-  /** What exactly was wrong (ids, statuses). */
-  detail: string;
-}
+export type { InvariantName, InvariantViolation } from "./violations.js";
 
 /** Options of {@link InvariantChecker}. */
 export interface InvariantCheckerOptions {
@@ -40,6 +22,10 @@ export interface InvariantCheckerOptions {
   workflows: ReadonlyMap<string, AnyWorkflow>;
   /** Job attempts may exceed `maxAttempts` by this much (default 0). */
   attemptSlack?: number;
+  /** What the work must come to (enables `wrong-output` and the failure checks). */
+  model?: SimulationModel;
+  /** Stage executions recorded so far (growing); inputs they carry are checked. */
+  executions?: readonly StageExecution[];
 }
 
 interface RunState {
@@ -89,14 +75,17 @@ function fingerprint(stage: StageRow): string {
  */
 export class InvariantChecker {
   private readonly runs = new Map<string, RunState>();
+  private readonly work: WorkChecker;
   private seenEvents = 0;
 
   /** A checker over `options.store` and `options.events`. */
-  constructor(private readonly options: InvariantCheckerOptions) {}
+  constructor(private readonly options: InvariantCheckerOptions) {
+    this.work = new WorkChecker(options);
+  }
 
   /** Checks every invariant that must hold at any time; returns the first broken one. */
   check(runIds: readonly string[]): InvariantViolation | null {
-    const published = this.checkPublished();
+    const published = this.checkPublished() ?? this.work.checkExecutions();
     if (published) return published;
     for (const runId of runIds) {
       const broken = this.checkRun(runId);
@@ -262,14 +251,26 @@ export class InvariantChecker {
     }
 
     const slack = this.options.attemptSlack ?? 0;
+    let live: Map<string, string> | undefined;
     for (const key of store.jobsByRun.keysOf(runId)) {
       const job = store.jobs.get(key);
-      if (job && job.attempt > job.maxAttempts + slack) {
+      if (!job) continue;
+      if (job.attempt > job.maxAttempts + slack) {
         return violation(
           "job-attempts-exceeded",
           `run ${runId}: job ${job.jobId} (${job.stageId}) is at attempt ${job.attempt} of ${job.maxAttempts}`,
         );
       }
+      if (job.status !== "PENDING" && job.status !== "RUNNING") continue;
+      live ??= new Map();
+      const other = live.get(job.stageId);
+      if (other !== undefined) {
+        return violation(
+          "stage-job-duplicated",
+          `run ${runId}: stage ${job.stageId} has two live jobs, ${other} and ${job.jobId} (${job.status})`,
+        );
+      }
+      live.set(job.stageId, job.jobId);
     }
 
     // The rest only looks at the run row, its stage records and its outbox.
@@ -278,6 +279,8 @@ export class InvariantChecker {
     state.lastRun = run;
     state.lastOutboxSize = outboxSize;
 
+    const work = this.work.checkRun(run, stages);
+    if (work) return work;
     const workflow = workflows.get(run.workflowId);
     if (run.status === "COMPLETED") {
       const unfinished = stages.find((s) => s.status !== "COMPLETED");

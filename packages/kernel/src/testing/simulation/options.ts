@@ -4,11 +4,13 @@
  */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { InMemoryStore } from "../../in-memory/index.js";
+import type { Kernel, KernelConfig } from "../../kernel.js";
 import type { KernelOptions } from "../../options.js";
 import type { JobTransport } from "../../ports/job-transport.js";
 import type { Persistence } from "../../ports/persistence/index.js";
 import type { Scheduler } from "../../ports/scheduler.js";
 import type { FakeClock } from "../fake-clock.js";
+import type { SimulationModel } from "./model.js";
 import type { Prng } from "./prng.js";
 import type { StageExecution } from "./workflows.js";
 
@@ -32,6 +34,26 @@ export interface SimulationFaults {
   sinkFailure: number;
   /** Per step: a random unfinished run is cancelled. */
   cancel: number;
+  /**
+   * Per command: one of its port calls fails with a database error the process survives (the
+   * call does nothing; a transaction it is in is aborted and rolls back).
+   */
+  databaseError: number;
+  /**
+   * Per command: its next transaction or stage commit takes simulated time (1 s to 45 s,
+   * sometimes past a lease) before the caller hears back.
+   */
+  slowCommit: number;
+  /**
+   * Per step: a worker's clock gets a new skew from the shared time, within
+   * ±`SIMULATION_MAX_CLOCK_SKEW_MS` (2 s) — a new skew below the old one steps its clock back.
+   */
+  clockSkew: number;
+  /**
+   * Per step: two workers' maintenance ticks overlap — one pauses mid-tick, the other runs a
+   * whole tick, then the first goes on.
+   */
+  tickOverlap: number;
 }
 
 /** The fault rates `simulate` uses by default. */
@@ -45,6 +67,10 @@ export const DEFAULT_SIMULATION_FAULTS: Readonly<SimulationFaults> = Object.free
   clockJump: 0.08,
   sinkFailure: 0.05,
   cancel: 0.01,
+  databaseError: 0.03,
+  slowCommit: 0.03,
+  clockSkew: 0.05,
+  tickOverlap: 0.02,
 });
 
 /** A run to create: a registered workflow and its input. */
@@ -110,6 +136,23 @@ export interface SimulationOptions {
   partialRegistries?: boolean;
   /** Wraps the shared ports (e.g. to test the invariants against a broken adapter). */
   wrapPorts?: (ports: SimulationPorts, store: InMemoryStore) => SimulationPorts;
+  /**
+   * Wraps the workflow definitions the workers register (e.g. to test the invariants against
+   * a kernel that misuses them); the checks still judge the work by the unwrapped ones and the
+   * model.
+   */
+  wrapWorkflows?: (workflows: readonly AnyWorkflow[]) => readonly AnyWorkflow[];
+  /**
+   * Builds each worker's kernel from its config (default `createKernel`), e.g. to put a
+   * deliberately broken command in front of a real kernel.
+   */
+  createKernel?: (config: KernelConfig) => Kernel;
+  /**
+   * What the work must come to, computed without the kernel: enables the `wrong-output`,
+   * `completed-failing-attempt` and `failure-unexplained` invariants. Default: the model of
+   * the simulator's own workflows when `workflows` is not given, else none.
+   */
+  model?: SimulationModel;
   /** The one-line reproducer printed on failure (default `simulate({ seed: N, … })`). */
   reproduce?: (seed: number) => string;
   /** How many recent actions a failure shows (default 20). */
@@ -141,6 +184,16 @@ export interface SimulationResult {
     clockJumps: number;
     sinkFailures: number;
     cancels: number;
+    /** Port calls that failed with a database error. */
+    databaseErrors: number;
+    /** Commands that rejected with an injected database error. */
+    databaseErrorRejections: number;
+    slowCommits: number;
+    /** Changes of a worker's clock skew, and those that stepped its clock back. */
+    clockSkews: number;
+    clockStepsBack: number;
+    /** Maintenance ticks that another worker's whole tick ran in the middle of. */
+    overlappingTicks: number;
   };
   /** Final statuses of the runs. */
   runs: { total: number; completed: number; failed: number; cancelled: number; timedOut: number };
@@ -166,6 +219,12 @@ export function emptySimulationResult(seed: number): SimulationResult {
       clockJumps: 0,
       sinkFailures: 0,
       cancels: 0,
+      databaseErrors: 0,
+      databaseErrorRejections: 0,
+      slowCommits: 0,
+      clockSkews: 0,
+      clockStepsBack: 0,
+      overlappingTicks: 0,
     },
     runs: { total: 0, completed: 0, failed: 0, cancelled: 0, timedOut: 0 },
   };

@@ -1,16 +1,16 @@
 /**
  * `simulate`: a seeded, deterministic simulation of several worker processes running the
  * kernel over one in-memory store. It interleaves their commands, injects faults (crashes
- * between and inside commands, crashes after a commit, paused commands, duplicate and stale
- * deliveries, lease expiry, clock jumps, event-sink outages, cancellations), checks the
- * invariants after every step, then stops the faults and drives every run to its end.
+ * between and inside commands, crashes after a commit, database errors, slow commits, paused
+ * commands, duplicate and stale deliveries, lease expiry, clock jumps and skewed host clocks,
+ * overlapping maintenance ticks, event-sink outages, cancellations), checks the invariants —
+ * the work's included — after every step, then stops the faults and drives every run to its
+ * end.
  */
-import type { CommandResult } from "../../commands/index.js";
 import type { DutyOptions } from "../../duties/options.js";
-import { type DutyDispatcher, runDuties } from "../../duties/run-duties.js";
-import type { Kernel } from "../../kernel.js";
-import { type DequeuedJob, isTerminalRunStatus } from "../../records.js";
-import { SimulationActions, summarise } from "./actions.js";
+import { isTerminalRunStatus } from "../../records.js";
+import { SimulationActions } from "./actions.js";
+import { SIMULATION_STALE_LEASE_GRACE_MS } from "./clocks.js";
 import type { Task, Worker } from "./core.js";
 import type { SimulationOptions, SimulationResult } from "./options.js";
 
@@ -41,7 +41,7 @@ const QUIESCENT_DUTY_LIMITS = (workerId: string): DutyOptions => ({
   maxClaimsPerTick: 50,
   claimContinueWith: 1,
   maxSuspendedChecksPerTick: 100,
-  staleLeaseThresholdMs: 0,
+  staleLeaseThresholdMs: SIMULATION_STALE_LEASE_GRACE_MS,
   maxStuckRunsPerTick: 100,
   maxScheduledPerTick: 100,
   replayDeadLettersPerTick: 100,
@@ -98,7 +98,9 @@ class Simulation extends SimulationActions {
     let round = 0;
     for (; round < rounds && !this.finished(); round++) {
       const worker = this.workers[round % this.workers.length] as Worker;
-      await this.task(worker, "duties", (k, t) => this.duties(k, t, worker));
+      await this.task(worker, "duties", (k, t) =>
+        this.tick(k, t, worker, QUIESCENT_DUTY_LIMITS(worker.id), true),
+      );
       this.step = faultSteps + round + 1;
       this.verify();
       this.clock.advance(stepMs);
@@ -106,37 +108,6 @@ class Simulation extends SimulationActions {
     this.result.quiescentRounds = round;
     const broken = this.checker.checkEnd(this.runIds);
     if (broken) this.fail(broken.invariant, `${broken.detail} (after ${round} quiescent rounds)`);
-  }
-
-  /** One round of everything a host does: the hosts' duty list, with jobs run after the claim. */
-  private async duties(kernel: Kernel, task: Task, worker: Worker): Promise<void> {
-    const noting: DutyDispatcher = {
-      dispatch: async (command) => {
-        this.result.commands++;
-        const result = await kernel.dispatch(command);
-        this.note(`${worker.id} ${command.type} → ${summarise(result)}`);
-        return result as never;
-      },
-    };
-    await runDuties(noting, QUIESCENT_DUTY_LIMITS(worker.id), {
-      afterDuty: async (name, result) => {
-        if (name !== "claim") return;
-        const claimed = result as CommandResult<"run.claimPending">;
-        for (const job of claimed.jobs ?? [])
-          await this.execute(kernel, task, worker, job, "continued");
-        const jobs = await worker.jobTransport.dequeue({
-          workerId: worker.id,
-          limit: 50,
-          leaseMs: kernel.options.jobLeaseMs,
-          now: this.clock.now(),
-          routes: kernel.routes,
-        });
-        worker.held.push(...jobs);
-        while (worker.held.length > 0) {
-          await this.execute(kernel, task, worker, worker.held.shift() as DequeuedJob, "dequeued");
-        }
-      },
-    });
   }
 
   /** Every run ended, every event published, no job left to run. */
