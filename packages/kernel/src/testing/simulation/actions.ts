@@ -15,6 +15,7 @@ import { SIMULATION_MAX_CLOCK_SKEW_MS, SIMULATION_STALE_LEASE_GRACE_MS } from ".
 import type { Task, Worker } from "./core.js";
 import type { SimulationRunSpec } from "./options.js";
 import { SimulationTasks } from "./tasks.js";
+import { describeJob, summarise } from "./trace.js";
 
 /** At most this many recent deliveries are kept for stale re-execution. */
 const MAX_DELIVERIES = 24;
@@ -384,18 +385,4 @@ export abstract class SimulationActions extends SimulationTasks {
       );
     });
   }
-}
-
-/** `run/stage#attempt` of `job`, for the trace. */
-function describeJob(job: DequeuedJob): string {
-  return `${job.workflowRunId}/${job.stageId}#${job.attempt}`;
-}
-
-/** The number and string fields of a command result, for the trace. */
-export function summarise(result: unknown): string {
-  if (result === null || typeof result !== "object") return String(result);
-  return Object.entries(result as Record<string, unknown>)
-    .filter(([, value]) => typeof value === "number" || typeof value === "string")
-    .map(([key, value]) => `${key}=${value}`)
-    .join(" ");
 }
