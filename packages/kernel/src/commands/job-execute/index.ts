@@ -180,9 +180,18 @@ export async function jobExecute(
     } catch (error) {
       await progress.settled();
       target.emitStarted = !progress.startedWritten();
-      if (deps.inFlight.causeOf(abort) === "cancelled") {
+      const cause = deps.inFlight.causeOf(abort);
+      if (cause === "cancelled") {
         await deps.jobTransport.complete(job, deps.clock.now());
         return { outcome: "cancelled", ...ids };
+      }
+      // A heartbeat found the job no longer held by this worker (reaped, cancelled, settled, or
+      // held by another): nothing of this attempt is committed — failing it here would end or
+      // retry an attempt another worker may be running.
+      if (cause === "lease-lost") {
+        const now = await deps.persistence.getRun(run.id);
+        if (now?.status === "CANCELLED") return { outcome: "cancelled", ...ids };
+        return { outcome: "skipped", ...ids, reason: "the job's lease was lost" };
       }
       return settleFailure(
         deps,
