@@ -41,6 +41,8 @@ export class JobLoop {
 
   /** Called whenever a job finished (e.g. to publish its events soon), with its result if it ran. */
   onJobDone: (result: JobExecuteResult | undefined) => void = () => {};
+  /** The poll in progress (or the last one), so `stop` can wait for a dequeue still out. */
+  private polled: Promise<void> = Promise.resolve();
   /** Polls when a retried job's back-off ends, if that is before the next poll. */
   private readonly due: DueTimer;
 
@@ -118,11 +120,26 @@ export class JobLoop {
     void this.poll();
   }
 
-  private async poll(): Promise<void> {
+  private poll(): Promise<void> {
     if (this.polling) {
       this.pollAgain = true;
-      return;
+      return this.polled;
     }
+    this.polled = this.pollOnce();
+    return this.polled;
+  }
+
+  /** Gives `jobs` back to the queue (no attempt used up). */
+  private async handBack(jobs: readonly DequeuedJob[]): Promise<void> {
+    const now = this.options.clock.now();
+    await Promise.all(
+      jobs.map((job) =>
+        this.options.jobTransport.release(job.jobId, this.options.workerId, now).catch(() => false),
+      ),
+    );
+  }
+
+  private async pollOnce(): Promise<void> {
     this.polling = true;
     let idle = false;
     try {
@@ -148,6 +165,12 @@ export class JobLoop {
           this.reserved -= free;
         }
         this.warnings.ok("dequeue");
+        if (!this.running) {
+          // The host began stopping while the dequeue was out: its jobs go back at once, or
+          // they would stay leased to a host that is gone until their lease ran out.
+          await this.handBack(jobs);
+          break;
+        }
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.pollAgain = true;
         idle = jobs.length === 0 && this.inFlight.size === 0;
@@ -230,6 +253,8 @@ export class JobLoop {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.due.clear();
+    // A dequeue still out hands its jobs back (see `pollOnce`) before the host goes.
+    await this.polled;
     const all = () => Promise.all([...this.inFlight.values()].map((entry) => entry.done));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finished = await Promise.race([

@@ -315,6 +315,54 @@ describe("createNodeHost", () => {
     });
   });
 
+  it("stop() while a dequeue is out hands the jobs it returns back to the queue", async () => {
+    const { stack, kernel, executions } = setup();
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "chain",
+      input: { n: 1 },
+    });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let held = false;
+    // The first dequeue that takes a job answers only when the test opens the gate.
+    const jobTransport = new Proxy(stack.jobTransport, {
+      get(target, property, receiver) {
+        if (property === "dequeue")
+          return async (options: Parameters<typeof target.dequeue>[0]) => {
+            const jobs = await target.dequeue(options);
+            if (jobs.length > 0 && !held) {
+              held = true;
+              await gate;
+            }
+            return jobs;
+          };
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const host = createNodeHost({
+      kernel,
+      jobTransport,
+      orchestrationIntervalMs: 10,
+      jobPollIntervalMs: 10,
+      continueRunsLocally: false,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => held);
+    const stopping = host.stop();
+    await sleep(20);
+    open();
+    await stopping;
+    // The job the late dequeue took is back in the queue, its attempt not used; nothing ran.
+    const [job] = await stack.jobTransport.activeJobsForRun(workflowRunId);
+    expect(job).toMatchObject({ status: "PENDING", attempt: 0, lockedBy: null });
+    await sleep(50);
+    expect(executions).toEqual([]);
+  });
+
   it("rejects invalid options with INVALID_HOST_OPTIONS naming the field", () => {
     const { stack, kernel } = setup();
     expect(() =>
