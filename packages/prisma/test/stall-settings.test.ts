@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { pgSessionConfig, resolveSessionLimits } from "../src/clients/postgres-session.js";
+import { ConnectionWaitTimeoutError, TransactionTimeoutError } from "../src/sql/driver.js";
 import { DatabaseStalledError, describeStall, serverLimitOf } from "../src/sql/stall.js";
 import { stallSettings } from "../src/stacks/postgres-stalls.js";
 
@@ -79,5 +80,22 @@ describe("stall reports", () => {
     expect(serverLimitOf({ code: "25P03" })).toBe("idle_in_transaction_session_timeout");
     expect(serverLimitOf({ code: "23505" })).toBeUndefined();
     expect(serverLimitOf(null)).toBeUndefined();
+  });
+
+  it("mark the adapter's own time-outs transient, so the kernel never fails a run for one", () => {
+    const stall = new DatabaseStalledError({
+      limit: "statement deadline",
+      operation: "SELECT 1",
+      waitedMs: 35_000,
+      backendPid: 1,
+      inTransaction: false,
+      connectionClosed: true,
+    });
+    for (const error of [
+      stall,
+      new TransactionTimeoutError(30_000),
+      new ConnectionWaitTimeoutError(10_000),
+    ])
+      expect(error).toMatchObject({ transient: true });
   });
 });

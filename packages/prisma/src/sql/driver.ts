@@ -53,6 +53,8 @@ export interface SqlDriver extends SqlSession {
 export class TransactionTimeoutError extends Error {
   /** Stable code for callers that classify errors. */
   readonly code = "TRANSACTION_TIMEOUT";
+  /** The same work may succeed a moment later: the kernel never fails a run for it. */
+  readonly transient = true;
   constructor(timeoutMs: number) {
     super(`[ratchet] [prisma] the transaction was rolled back after ${timeoutMs} ms (its timeout)`);
     this.name = "TransactionTimeoutError";
@@ -63,6 +65,8 @@ export class TransactionTimeoutError extends Error {
 export class ConnectionWaitTimeoutError extends Error {
   /** Stable code for callers that classify errors. */
   readonly code = "POOL_WAIT_TIMEOUT";
+  /** The same work may succeed a moment later: the kernel never fails a run for it. */
+  readonly transient = true;
   constructor(maxWaitMs: number) {
     super(
       `[ratchet] [prisma] no pooled connection became free within ${maxWaitMs} ms; raise poolSize or poolWaitMs`,

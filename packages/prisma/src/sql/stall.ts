@@ -70,6 +70,8 @@ export const warnOfStall: StallReporter = (stall) => {
 export class DatabaseStalledError extends Error {
   /** Stable code for callers that classify errors. */
   readonly code = "DATABASE_STALLED";
+  /** The same work may succeed a moment later: the kernel never fails a run for it. */
+  readonly transient = true;
   constructor(readonly stall: DatabaseStall) {
     super(describeStall(stall));
     this.name = "DatabaseStalledError";
