@@ -98,9 +98,7 @@ export class JobLoop {
         this.stats.continued++;
         this.launch(job);
       } else {
-        void this.options.jobTransport
-          .release(job.jobId, this.options.workerId, this.options.clock.now())
-          .catch(() => false);
+        void this.handBack([job]);
       }
     }
   }
@@ -221,9 +219,7 @@ export class JobLoop {
             continued = true;
             this.launch(next);
           } else {
-            await this.options.jobTransport
-              .release(next.jobId, this.options.workerId, this.options.clock.now())
-              .catch(() => false);
+            await this.handBack([next]);
           }
         }
       })
