@@ -8,12 +8,13 @@
  * be free (a statement that took them first is what deadlocks with one that goes in order).
  */
 import { defineStage, defineWorkflow } from "@ratchet/kernel";
-import { createTestKernel, FakeClock } from "@ratchet/kernel/testing";
+import { FakeClock } from "@ratchet/kernel/testing";
 import type pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { testPool } from "./support/pg-pool.js";
 import { useStack } from "./support/stacks.js";
+import { kernelOver, leaseJobs } from "./support/test-kernels.js";
 
 const N = z.object({ n: z.number() });
 const single = defineWorkflow({ id: "lock-order", name: "Lock order", input: N, output: N })
@@ -65,26 +66,11 @@ describe("lock order of a worker's jobs (postgresql)", () => {
     const h = harness();
     await h.truncate();
     const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
-    const t = createTestKernel({
-      workflows: [single],
-      persistence: h.stack.persistence,
-      jobTransport: h.stack.jobTransport,
-      scheduler: h.stack.scheduler,
-      blobStore: h.stack.blobStore,
-      queries: h.stack.queries,
-      clock,
-      workerId: "w0",
-    });
+    const t = kernelOver(h.stack, [single], clock, "w0");
     for (let i = 0; i < RUNS; i++)
       await t.kernel.dispatch({ type: "run.create", workflowId: single.id, input: { n: i } });
     await t.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
-    const jobs = await t.jobTransport.dequeue({
-      workerId: "w0",
-      limit: RUNS,
-      leaseMs: 600_000,
-      now: clock.now(),
-      routes: t.kernel.routes,
-    });
+    const jobs = await leaseJobs(t, RUNS, 600_000);
     expect(jobs).toHaveLength(RUNS);
     const sorted = [...jobs].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
     pool = testPool(h.location, 3);

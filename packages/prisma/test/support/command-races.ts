@@ -5,11 +5,12 @@
  * cancelled run gets nothing after its cancellation, and a run's events follow the failed one.
  */
 import { defineStage, defineWorkflow } from "@ratchet/kernel";
-import { CollectingEventSink, createTestKernel, FakeClock } from "@ratchet/kernel/testing";
+import { CollectingEventSink, FakeClock, type TestKernel } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
+import { kernelOver, leaseJobs } from "./test-kernels.js";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 const N = z.object({ n: z.number() });
@@ -45,19 +46,10 @@ export function registerCommandRaces(provider: DatabaseProvider): void {
     const h = harness();
     await h.truncate();
     const stacks = await Promise.all([h.open(), h.open()]);
-    return stacks.map((stack, i) =>
-      createTestKernel({
-        workflows: [chain],
-        persistence: stack.persistence,
-        jobTransport: stack.jobTransport,
-        scheduler: stack.scheduler,
-        blobStore: stack.blobStore,
-        queries: stack.queries,
-        clock,
-        workerId: `w${i}`,
-        ...(sinks[i] ? { eventSink: sinks[i] } : {}),
-      }),
-    ) as [ReturnType<typeof createTestKernel>, ReturnType<typeof createTestKernel>];
+    return stacks.map((stack, i) => kernelOver(stack, [chain], clock, `w${i}`, sinks[i])) as [
+      TestKernel,
+      TestKernel,
+    ];
   }
 
   describe(`command races on ${provider}`, () => {
@@ -69,13 +61,7 @@ export function registerCommandRaces(provider: DatabaseProvider): void {
       for (let i = 0; i < RUNS; i++)
         await first.kernel.dispatch({ type: "run.create", workflowId: chain.id, input: { n: i } });
       await first.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
-      const jobs = await first.jobTransport.dequeue({
-        workerId: "w0",
-        limit: RUNS,
-        leaseMs: 60_000,
-        now: clock.now(),
-        routes: first.kernel.routes,
-      });
+      const jobs = await leaseJobs(first, RUNS);
       expect(jobs).toHaveLength(RUNS);
       const outcomes = await Promise.all(
         jobs.map(async (job) => {
@@ -131,13 +117,7 @@ export function registerCommandRaces(provider: DatabaseProvider): void {
       // Run every run to its end without flushing the outbox.
       await first.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
       for (let round = 0; round < 2; round++) {
-        const jobs = await first.jobTransport.dequeue({
-          workerId: "w0",
-          limit: RUNS,
-          leaseMs: 60_000,
-          now: clock.now(),
-          routes: first.kernel.routes,
-        });
+        const jobs = await leaseJobs(first, RUNS);
         for (const job of jobs)
           await first.kernel.dispatch({ type: "job.execute", workerId: "w0", job });
       }

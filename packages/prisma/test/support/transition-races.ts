@@ -5,11 +5,12 @@
  * gets exactly one live job — a second job would run the stage body twice.
  */
 import { defineStage, defineWorkflow } from "@ratchet/kernel";
-import { createTestKernel, FakeClock } from "@ratchet/kernel/testing";
+import { FakeClock } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DatabaseProvider } from "../../src/provider.js";
 import { useStack } from "./stacks.js";
+import { kernelOver, leaseJobs } from "./test-kernels.js";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 const N = z.object({ n: z.number() });
@@ -34,29 +35,7 @@ export function registerTransitionRaces(provider: DatabaseProvider, kernels: num
     const h = harness();
     await h.truncate();
     const stacks = await Promise.all(Array.from({ length: kernels }, () => h.open()));
-    return stacks.map((stack, i) =>
-      createTestKernel({
-        workflows: [chain],
-        persistence: stack.persistence,
-        jobTransport: stack.jobTransport,
-        scheduler: stack.scheduler,
-        blobStore: stack.blobStore,
-        queries: stack.queries,
-        clock,
-        workerId: `w${i}`,
-      }),
-    );
-  }
-
-  /** Up to `limit` jobs of `host`'s routes, leased to it (worker `w0`). */
-  function takeJobs(host: ReturnType<typeof createTestKernel>, limit: number) {
-    return host.jobTransport.dequeue({
-      workerId: "w0",
-      limit,
-      leaseMs: 60_000,
-      now: host.clock.now(),
-      routes: host.kernel.routes,
-    });
+    return stacks.map((stack, i) => kernelOver(stack, [chain], clock, `w${i}`));
   }
 
   /** Live jobs per run and stage that have a second one. */
@@ -77,7 +56,7 @@ export function registerTransitionRaces(provider: DatabaseProvider, kernels: num
       for (let i = 0; i < RUNS; i++)
         await first.kernel.dispatch({ type: "run.create", workflowId: chain.id, input: { n: i } });
       await first.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
-      const jobs = await takeJobs(first, RUNS);
+      const jobs = await leaseJobs(first, RUNS);
       expect(jobs).toHaveLength(RUNS);
       // Each "a" completes (enqueuing "b") while another kernel transitions the same run.
       await Promise.all(
@@ -110,7 +89,7 @@ export function registerTransitionRaces(provider: DatabaseProvider, kernels: num
       // Every run completes "a"; then its "b" job is lost (as a crash between commit and a
       // non-joining enqueue would lose it): RUNNING, "b" PENDING, no live job — stuck.
       await first.kernel.dispatch({ type: "run.claimPending", workerId: "w0", maxClaims: RUNS });
-      const jobs = await takeJobs(first, RUNS);
+      const jobs = await leaseJobs(first, RUNS);
       expect(jobs.map((job) => job.stageId)).toEqual(runIds.map(() => "a"));
       for (const job of jobs)
         await first.kernel.dispatch({ type: "job.execute", workerId: "w0", job });
