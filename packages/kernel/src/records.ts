@@ -28,10 +28,19 @@ export type JsonValue =
 export type JsonObject = { [key: string]: JsonValue };
 
 /**
- * Lifecycle of a run. `COMPLETED`, `FAILED`, `CANCELLED` and `TIMED_OUT` (the workflow's
+ * Lifecycle of a run. `SCHEDULED`: created with a later start (`startAt` / `delay`), or a
+ * fan-out item waiting for a free slot; no worker claims it until it becomes `PENDING`.
+ * `COMPLETED`, `FAILED`, `CANCELLED` and `TIMED_OUT` (the workflow's
  * timeout passed) are terminal.
  */
-export type RunStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+export type RunStatus =
+  | "SCHEDULED"
+  | "PENDING"
+  | "RUNNING"
+  | "COMPLETED"
+  | "FAILED"
+  | "CANCELLED"
+  | "TIMED_OUT";
 
 /** Lifecycle of a stage record. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
 export type StageStatus =
@@ -114,6 +123,8 @@ export interface RunRecord {
   /** Sequence number of the last outbox event written for this run (0 before the first). */
   eventSeq: number;
   idempotencyKey: string | null;
+  /** The run that started this one as a child workflow; `null`: started on its own. */
+  parentRunId: string | null;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -139,6 +150,10 @@ export interface NewRun {
   idempotencyKey: string | null;
   eventSeq: number;
   createdAt: Date;
+  /** Default `"PENDING"`; `"SCHEDULED"` holds the run until it is released. */
+  status?: "PENDING" | "SCHEDULED";
+  /** See {@link RunRecord.parentRunId}; default `null`. */
+  parentRunId?: string | null;
 }
 
 /**
@@ -358,4 +373,73 @@ export interface ScheduledCommand {
   correlationId: string;
   payload: JsonObject;
   runAt: Date;
+}
+
+/** A signal sent to a run (`run.signal`), buffered until a waiting stage consumes it. */
+export interface SignalRecord {
+  id: string;
+  /** The run it was sent to; `null` when it was sent by key to whichever run waits for it. */
+  runId: string | null;
+  name: string;
+  /** The key a keyed signal matches (e.g. an order id); `null` for a signal sent to a run. */
+  matchKey: string | null;
+  payload: JsonValue;
+  sentAt: Date;
+  consumedAt: Date | null;
+  /** The stage record that consumed it. */
+  consumedBy: string | null;
+}
+
+/** Fields a caller provides to store a signal (not yet consumed). */
+export type NewSignal = Omit<SignalRecord, "consumedAt" | "consumedBy">;
+
+/** What a waiting stage waits as. */
+export type SignalWaitKind = "signal" | "approval" | "child";
+
+/** A stage waiting for a signal: by run (`matchKey` null) or by key. */
+export interface SignalWaitRecord {
+  /** The waiting stage record (one wait per stage record). */
+  stageRecordId: string;
+  runId: string;
+  /** The stage's id in its workflow. */
+  stageId: string;
+  name: string;
+  matchKey: string | null;
+  kind: SignalWaitKind;
+  createdAt: Date;
+  /** When the wait times out; `null`: never. */
+  expiresAt: Date | null;
+}
+
+/** What a schedule's slot does while the schedule's last run is still active. */
+export type ScheduleOverlapPolicy = "skip" | "buffer_one" | "allow";
+
+/** What the slots missed while nothing fired (downtime) do. */
+export type ScheduleCatchUpPolicy = "skip" | "latest" | "all";
+
+/** A cron schedule that starts runs of a workflow. */
+export interface ScheduleRecord {
+  /** The schedule's name, chosen by the user. */
+  id: string;
+  workflowId: string;
+  cron: string;
+  /** IANA time zone the cron expression is read in. */
+  timezone: string;
+  input: JsonValue;
+  metadata: JsonObject;
+  priority: number;
+  overlap: ScheduleOverlapPolicy;
+  catchUp: ScheduleCatchUpPolicy;
+  paused: boolean;
+  /** The next slot to fire; `null` while paused. */
+  nextFireAt: Date | null;
+  /** The last slot fired. */
+  lastFireAt: Date | null;
+  lastRunId: string | null;
+  /** `buffer_one`: a slot that came while the last run was active, fired once it ends. */
+  bufferedAt: Date | null;
+  /** Incremented by every write. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -29,6 +29,7 @@ export function copyRun(row: RunRecord): RunRecord {
     groupRemaining: row.groupRemaining,
     eventSeq: row.eventSeq,
     idempotencyKey: row.idempotencyKey,
+    parentRunId: row.parentRunId,
     createdAt: copyDate(row.createdAt),
     updatedAt: copyDate(row.updatedAt),
     startedAt: copyNullableDate(row.startedAt),
@@ -53,7 +54,7 @@ const RUN_PATCH_FIELDS: readonly (keyof RunPatch)[] = [
   "completedAt",
 ];
 
-/** Inserts a `PENDING` run at version 1. */
+/** Inserts a `PENDING` (or `SCHEDULED`) run at version 1. */
 export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRun): RunRecord {
   if (store.runs.get(run.id) !== undefined) throw duplicateKeyError("run", run.id);
   const row: RunRecord = {
@@ -61,7 +62,7 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     workflowId: run.workflowId,
     workflowVersion: run.workflowVersion,
     fingerprint: run.fingerprint,
-    status: "PENDING",
+    status: run.status ?? "PENDING",
     version: 1,
     priority: run.priority,
     input: cloneJson(run.input),
@@ -75,6 +76,7 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     groupRemaining: 0,
     eventSeq: run.eventSeq,
     idempotencyKey: run.idempotencyKey,
+    parentRunId: run.parentRunId ?? null,
     createdAt: copyDate(run.createdAt),
     updatedAt: copyDate(run.createdAt),
     startedAt: null,
@@ -187,6 +189,7 @@ export function updateRun(
     groupRemaining,
     eventSeq,
     idempotencyKey: prev.idempotencyKey,
+    parentRunId: prev.parentRunId,
     createdAt: prev.createdAt,
     updatedAt: copyDate(options.now),
     startedAt,
@@ -246,6 +249,7 @@ export function claimPendingRuns(
       groupRemaining: prev.groupRemaining,
       eventSeq: prev.eventSeq,
       idempotencyKey: prev.idempotencyKey,
+      parentRunId: prev.parentRunId,
       createdAt: prev.createdAt,
       updatedAt: new Date(updatedAt),
       startedAt: prev.startedAt ?? new Date(updatedAt),

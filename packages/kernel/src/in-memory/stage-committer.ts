@@ -105,6 +105,7 @@ function commitCompletion(
     groupRemaining,
     eventSeq: run.eventSeq + events.length,
     idempotencyKey: run.idempotencyKey,
+    parentRunId: run.parentRunId,
     createdAt: run.createdAt,
     updatedAt: copyDate(c.now),
     startedAt: run.startedAt,

@@ -273,6 +273,85 @@ CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route
 CREATE INDEX "ratchet_runs_route_claim_idx" ON "ratchet_runs"("status", "route", "priority" DESC, "created_at");
 `,
     },
+    {
+      id: "0007_signals_children_schedules",
+      checksum: "2f0131a5f131c681577bb47277f8cc2a68ed710a0a0c4bb8bc847b63e57de1c8",
+      sql: `-- AlterTable
+ALTER TABLE "ratchet_runs" ADD COLUMN     "parent_run_id" TEXT;
+
+-- CreateTable
+CREATE TABLE "ratchet_signals" (
+    "id" TEXT NOT NULL,
+    "run_id" TEXT,
+    "name" TEXT NOT NULL,
+    "match_key" TEXT,
+    "payload" TEXT NOT NULL,
+    "sent_at" TIMESTAMPTZ(3) NOT NULL,
+    "consumed_at" TIMESTAMPTZ(3),
+    "consumed_by" TEXT,
+
+    CONSTRAINT "ratchet_signals_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ratchet_signal_waits" (
+    "stage_record_id" TEXT NOT NULL,
+    "run_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "match_key" TEXT,
+    "kind" TEXT NOT NULL DEFAULT 'signal',
+    "stage_id" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL,
+    "expires_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "ratchet_signal_waits_pkey" PRIMARY KEY ("stage_record_id")
+);
+
+-- CreateTable
+CREATE TABLE "ratchet_schedules" (
+    "id" TEXT NOT NULL,
+    "workflow_id" TEXT NOT NULL,
+    "cron" TEXT NOT NULL,
+    "timezone" TEXT NOT NULL DEFAULT 'UTC',
+    "input" TEXT NOT NULL,
+    "metadata" TEXT NOT NULL DEFAULT '{}',
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "overlap" TEXT NOT NULL DEFAULT 'skip',
+    "catch_up" TEXT NOT NULL DEFAULT 'latest',
+    "paused" BOOLEAN NOT NULL DEFAULT false,
+    "next_fire_at" TIMESTAMPTZ(3),
+    "last_fire_at" TIMESTAMPTZ(3),
+    "last_run_id" TEXT,
+    "buffered_at" TIMESTAMPTZ(3),
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "created_at" TIMESTAMPTZ(3) NOT NULL,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "ratchet_schedules_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "ratchet_signals_run_idx" ON "ratchet_signals"("run_id", "name", "consumed_at", "sent_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signals_key_idx" ON "ratchet_signals"("name", "match_key", "consumed_at", "sent_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signal_waits_run_idx" ON "ratchet_signal_waits"("run_id", "name");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signal_waits_key_idx" ON "ratchet_signal_waits"("name", "match_key", "created_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signal_waits_kind_idx" ON "ratchet_signal_waits"("kind", "created_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_schedules_next_fire_idx" ON "ratchet_schedules"("next_fire_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_parent_idx" ON "ratchet_runs"("parent_run_id");
+`,
+    },
   ],
   sqlite: [
     {
@@ -614,6 +693,79 @@ PRAGMA defer_foreign_keys=OFF;
 -- dequeued are written; a finished run keeps "" until a status change (a rerun) writes its key.
 UPDATE "ratchet_runs" SET "route" = "workflow_id" WHERE "status" IN ('PENDING', 'RUNNING');
 UPDATE "ratchet_jobs" SET "route" = "workflow_id" WHERE "status" IN ('PENDING', 'RUNNING');
+`,
+    },
+    {
+      id: "0007_signals_children_schedules",
+      checksum: "d30c1e2c8319dfa243d4825a890fd4784078ddc03b3a7941c13b761d683472eb",
+      sql: `-- AlterTable
+ALTER TABLE "ratchet_runs" ADD COLUMN "parent_run_id" TEXT;
+
+-- CreateTable
+CREATE TABLE "ratchet_signals" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "run_id" TEXT,
+    "name" TEXT NOT NULL,
+    "match_key" TEXT,
+    "payload" TEXT NOT NULL,
+    "sent_at" DATETIME NOT NULL,
+    "consumed_at" DATETIME,
+    "consumed_by" TEXT
+);
+
+-- CreateTable
+CREATE TABLE "ratchet_signal_waits" (
+    "stage_record_id" TEXT NOT NULL PRIMARY KEY,
+    "run_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "match_key" TEXT,
+    "kind" TEXT NOT NULL DEFAULT 'signal',
+    "stage_id" TEXT NOT NULL,
+    "created_at" DATETIME NOT NULL,
+    "expires_at" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "ratchet_schedules" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "workflow_id" TEXT NOT NULL,
+    "cron" TEXT NOT NULL,
+    "timezone" TEXT NOT NULL DEFAULT 'UTC',
+    "input" TEXT NOT NULL,
+    "metadata" TEXT NOT NULL DEFAULT '{}',
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "overlap" TEXT NOT NULL DEFAULT 'skip',
+    "catch_up" TEXT NOT NULL DEFAULT 'latest',
+    "paused" BOOLEAN NOT NULL DEFAULT false,
+    "next_fire_at" DATETIME,
+    "last_fire_at" DATETIME,
+    "last_run_id" TEXT,
+    "buffered_at" DATETIME,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "created_at" DATETIME NOT NULL,
+    "updated_at" DATETIME NOT NULL
+);
+
+-- CreateIndex
+CREATE INDEX "ratchet_signals_run_idx" ON "ratchet_signals"("run_id", "name", "consumed_at", "sent_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signals_key_idx" ON "ratchet_signals"("name", "match_key", "consumed_at", "sent_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signal_waits_run_idx" ON "ratchet_signal_waits"("run_id", "name");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signal_waits_key_idx" ON "ratchet_signal_waits"("name", "match_key", "created_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signal_waits_kind_idx" ON "ratchet_signal_waits"("kind", "created_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_schedules_next_fire_idx" ON "ratchet_schedules"("next_fire_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_parent_idx" ON "ratchet_runs"("parent_run_id");
 `,
     },
   ],

@@ -30,7 +30,7 @@ const LOGS: RowSource = { table: "ratchet_logs", idColumn: "id", runColumn: "run
 
 /** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
 export const RUN_COLUMNS =
-  "id, workflow_id, workflow_version, fingerprint, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at, started_at, completed_at";
+  "id, workflow_id, workflow_version, fingerprint, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, parent_run_id, created_at, updated_at, started_at, completed_at";
 
 /** A run row as a record. */
 export function runFromRow(row: Row): RunRecord {
@@ -53,6 +53,7 @@ export function runFromRow(row: Row): RunRecord {
     groupRemaining: toNumber(row.group_remaining),
     eventSeq: toNumber(row.event_seq),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    parentRunId: (row.parent_run_id as string | null) ?? null,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     startedAt: toDateOrNull(row.started_at),

@@ -16,7 +16,7 @@ import { decodeReadable, json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
 /**
- * Inserts a `PENDING` run at version 1, with the route key of its definition. The row is
+ * Inserts a `PENDING` (or `SCHEDULED`) run at version 1, with the route key of its definition. The row is
  * exactly what was given plus fixed defaults, so the record is built here rather than read
  * back: inside a PostgreSQL transaction the insert is held back with the transaction's other
  * writes.
@@ -24,8 +24,8 @@ import { RUN_COLUMNS, runFromRow } from "./rows.js";
 export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord> {
   const d = db.dialect;
   await db.write(
-    `INSERT INTO ratchet_runs (id, workflow_id, workflow_version, fingerprint, route, status, version, priority, input, config, metadata, control, concurrency_key, current_group, group_remaining, event_seq, idempotency_key, created_at, updated_at)
-     VALUES ($1, $2, $12, $13, $14, 'PENDING', 1, $3, $4, $5, $6, $10, $11, 0, 0, $7, $8, $9, $9)`,
+    `INSERT INTO ratchet_runs (id, workflow_id, workflow_version, fingerprint, route, status, version, priority, input, config, metadata, control, concurrency_key, current_group, group_remaining, event_seq, idempotency_key, parent_run_id, created_at, updated_at)
+     VALUES ($1, $2, $12, $13, $14, $15, 1, $3, $4, $5, $6, $10, $11, 0, 0, $7, $8, $16, $9, $9)`,
     run.id,
     run.workflowId,
     run.priority,
@@ -40,6 +40,8 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     run.workflowVersion,
     run.fingerprint,
     routeKey(run),
+    run.status ?? "PENDING",
+    run.parentRunId ?? null,
   );
   await announce(db, "run");
   const at = new Date(run.createdAt.getTime());
@@ -48,7 +50,7 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     workflowId: run.workflowId,
     workflowVersion: run.workflowVersion,
     fingerprint: run.fingerprint,
-    status: "PENDING",
+    status: run.status ?? "PENDING",
     version: 1,
     priority: run.priority,
     input: structuredClone(run.input),
@@ -62,6 +64,7 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     groupRemaining: 0,
     eventSeq: run.eventSeq,
     idempotencyKey: run.idempotencyKey,
+    parentRunId: run.parentRunId ?? null,
     createdAt: at,
     updatedAt: new Date(at.getTime()),
     startedAt: null,

@@ -127,6 +127,7 @@ export async function commitCompleted(
     groupRemaining: state.groupRemaining,
     eventSeq: state.eventSeq,
     idempotencyKey: run.idempotencyKey,
+    parentRunId: run.parentRunId,
     createdAt: run.createdAt,
     updatedAt: state.updatedAt,
     startedAt: run.startedAt,

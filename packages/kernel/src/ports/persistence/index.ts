@@ -1,7 +1,8 @@
 /**
- * Persistence port: runs, stages, logs, outbox events and idempotency keys — one interface
- * per kind of row ({@link RunStore}, {@link StageStore}, {@link LogStore},
- * {@link OutboxStore}, {@link IdempotencyStore}), joined by one transaction.
+ * Persistence port: runs, stages, logs, outbox events, idempotency keys, signals and schedules —
+ * one interface per kind of row ({@link RunStore}, {@link StageStore}, {@link LogStore},
+ * {@link OutboxStore}, {@link IdempotencyStore}, {@link SignalStore}, {@link ScheduleStore}),
+ * joined by one transaction.
  *
  * Implementing it:
  * - `withTransaction(fn)` runs `fn` with a transactional view of the same interface; every
@@ -23,6 +24,8 @@ import type { IdempotencyStore } from "./idempotency.js";
 import type { LogStore } from "./logs.js";
 import type { OutboxStore } from "./outbox.js";
 import type { RunStore } from "./runs.js";
+import type { ScheduleStore } from "./schedules.js";
+import type { SignalStore } from "./signals.js";
 import type { StageStore } from "./stages.js";
 
 export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.js";
@@ -30,9 +33,18 @@ export type { LogStore } from "./logs.js";
 export type { OutboxFailure, OutboxStore } from "./outbox.js";
 export type { ClaimPendingOptions, ListRunsQuery, RunStore } from "./runs.js";
 export type { ClaimLeaseOptions, StageExpectation, StageStore } from "./stages.js";
+export type { NewSchedule, SchedulePatch, ScheduleStore } from "./schedules.js";
+export type { ListSignalWaitsQuery, SignalMatch, SignalStore } from "./signals.js";
 
 /** Metadata storage of the engine: every kind of row, under one transaction. */
-export interface Persistence extends RunStore, StageStore, LogStore, OutboxStore, IdempotencyStore {
+export interface Persistence
+  extends RunStore,
+    StageStore,
+    LogStore,
+    OutboxStore,
+    IdempotencyStore,
+    SignalStore,
+    ScheduleStore {
   withTransaction<T>(fn: (tx: PersistenceTransaction) => Promise<T>): Promise<T>;
 
   /**

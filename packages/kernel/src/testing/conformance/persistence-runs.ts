@@ -30,6 +30,7 @@ export function runTests(fixture: () => PersistenceFixture): void {
       ...run,
       control: {},
       concurrencyKey: null,
+      parentRunId: null,
       status: "PENDING",
       version: created.version,
       output: null,
