@@ -13,6 +13,15 @@ import {
   replayDeadLetters,
 } from "./outbox.js";
 import { claimPendingRuns, createRun, getRun, listRuns, updateRun } from "./runs.js";
+import {
+  claimDueSchedules,
+  createSchedule,
+  deleteSchedule,
+  getSchedule,
+  listSchedules,
+  nextScheduleFireAt,
+  updateSchedule,
+} from "./schedules.js";
 import { inMemoryStageCommitter } from "./stage-committer.js";
 import {
   claimSuspendedStages,
@@ -100,5 +109,15 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
       run((t) => acquireIdempotencyKey(store, t, key, commandType, now)),
     completeIdempotencyKey: (key, commandType, result) =>
       run((t) => completeIdempotencyKey(store, t, key, commandType, result)),
+
+    createSchedule: (schedule) => run((t) => createSchedule(store, t, schedule)),
+    getSchedule: (id) => run(() => getSchedule(store, id)),
+    updateSchedule: (id, patch, options) =>
+      run((t) => updateSchedule(store, t, id, patch, options)),
+    deleteSchedule: (id) => run((t) => deleteSchedule(store, t, id)),
+    listSchedules: (query) => run(() => listSchedules(store, query)),
+    // The store's lock holds what a transaction claims until it ends.
+    claimDueSchedules: (options) => run(() => claimDueSchedules(store, options)),
+    nextScheduleFireAt: () => run(() => nextScheduleFireAt(store)),
   };
 }

@@ -22,6 +22,7 @@ import type {
   OutboxRecord,
   RunRecord,
   ScheduledCommand,
+  ScheduleRecord,
   StageRecord,
 } from "../records.js";
 import { AsyncMutex } from "./mutex.js";
@@ -183,6 +184,9 @@ export class InMemoryStore {
   );
   /** Scheduled commands by id. */
   readonly scheduled = new Table<ScheduledRow>([this.scheduledByKey]);
+
+  /** Cron schedules by id. */
+  readonly schedules = new Table<ScheduleRecord>();
 
   private readonly mutex = new AsyncMutex();
   /** Job transports over this store (their jobs live here: a stage committer may write them). */

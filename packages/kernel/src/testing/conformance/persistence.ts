@@ -20,6 +20,9 @@ import { idempotencyTests, logTests } from "./persistence-logs-idempotency.js";
 import { outboxTests } from "./persistence-outbox.js";
 import { routingTests } from "./persistence-routing.js";
 import { runTests } from "./persistence-runs.js";
+import { scheduleTests } from "./persistence-schedules.js";
+import { signalWaitTests } from "./persistence-signal-waits.js";
+import { signalTests } from "./persistence-signals.js";
 import { stageTests } from "./persistence-stages.js";
 import { transactionTests } from "./persistence-transactions.js";
 import { useFixture } from "./shared.js";
@@ -35,7 +38,7 @@ export type {
 /**
  * Registers the persistence conformance tests (vitest) for the adapter `options.create`
  * builds: runs, routing by workflow version, transactions (commit, real rollback, nesting, row locks), stages, outputs,
- * logs, the outbox and idempotency keys. Call it at the top level of a test file.
+ * logs, the outbox, idempotency keys and cron schedules. Call it at the top level of a test file.
  */
 export function persistenceConformance(options: PersistenceConformanceOptions): void {
   describe(`${options.name}: persistence conformance`, () => {
@@ -48,5 +51,8 @@ export function persistenceConformance(options: PersistenceConformanceOptions): 
     describe("logs", () => logTests(fixture));
     describe("outbox", () => outboxTests(fixture));
     describe("idempotency keys", () => idempotencyTests(fixture));
+    describe("signals", () => signalTests(fixture));
+    describe("signal waits", () => signalWaitTests(fixture));
+    describe("schedules", () => scheduleTests(fixture));
   });
 }
