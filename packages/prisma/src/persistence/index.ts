@@ -14,6 +14,7 @@ import * as outbox from "./outbox.js";
 import { claimPendingRuns } from "./run-claims.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
+import * as schedules from "./schedules.js";
 import { stageCommitterOver } from "./stage-committer.js";
 import * as stages from "./stages.js";
 
@@ -44,6 +45,13 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
       idempotency.acquireIdempotencyKey(db, key, commandType, now),
     completeIdempotencyKey: (key, commandType, result) =>
       idempotency.completeIdempotencyKey(db, key, commandType, result),
+    createSchedule: (schedule) => schedules.createSchedule(db, schedule),
+    getSchedule: (id, options) => schedules.getSchedule(db, id, options?.forUpdate === true),
+    updateSchedule: (id, patch, options) => schedules.updateSchedule(db, id, patch, options),
+    deleteSchedule: (id) => schedules.deleteSchedule(db, id),
+    listSchedules: (query) => schedules.listSchedules(db, query),
+    claimDueSchedules: (options) => schedules.claimDueSchedules(db, options),
+    nextScheduleFireAt: () => schedules.nextScheduleFireAt(db),
   };
 }
 

@@ -18,6 +18,7 @@ export const TABLES = [
   "ratchet_scheduled_commands",
   "ratchet_logs",
   "ratchet_blobs",
+  "ratchet_schedules",
 ] as const;
 
 /** A stack under test. */
