@@ -31,6 +31,10 @@ export const PRISMA_ERROR_CODES = [
    */
   "DATABASE_STALLED",
 
+  // Persistence
+  /** PostgreSQL: `lockSignalKey` was called outside a transaction (its lock would end at once). */
+  "NOT_IN_TRANSACTION",
+
   // Job queue
   /** Stored on a job whose lease expired before it settled (reaping released or failed it). */
   "LEASE_EXPIRED",

@@ -1,5 +1,5 @@
 /**
- * In-memory {@link Persistence}: runs, stages, logs, outbox and idempotency keys in an
+ * In-memory {@link Persistence}: runs, stages, logs, outbox, idempotency keys and signals in an
  * {@link InMemoryStore}, with transactions that really roll back.
  */
 import type { Persistence, PersistenceTransaction } from "../ports/persistence/index.js";
@@ -22,6 +22,17 @@ import {
   nextScheduleFireAt,
   updateSchedule,
 } from "./schedules.js";
+import {
+  appendSignal,
+  deleteSignalWait,
+  findSignalWaits,
+  getSignal,
+  getSignalWait,
+  listSignalWaits,
+  markSignalConsumed,
+  putSignalWait,
+  takeBufferedSignal,
+} from "./signals.js";
 import { inMemoryStageCommitter } from "./stage-committer.js";
 import {
   claimSuspendedStages,
@@ -119,5 +130,19 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     // The store's lock holds what a transaction claims until it ends.
     claimDueSchedules: (options) => run(() => claimDueSchedules(store, options)),
     nextScheduleFireAt: () => run(() => nextScheduleFireAt(store)),
+
+    appendSignal: (signal) => run((t) => appendSignal(store, t, signal)),
+    getSignal: (id) => run(() => getSignal(store, id)),
+    takeBufferedSignal: (match, stageRecordId, now) =>
+      run((t) => takeBufferedSignal(store, t, match, stageRecordId, now)),
+    markSignalConsumed: (id, stageRecordId, now) =>
+      run((t) => markSignalConsumed(store, t, id, stageRecordId, now)),
+    // The store's mutex serialises transactions already: nothing to lock.
+    lockSignalKey: () => run(() => undefined),
+    putSignalWait: (wait) => run((t) => putSignalWait(store, t, wait)),
+    getSignalWait: (stageRecordId) => run(() => getSignalWait(store, stageRecordId)),
+    findSignalWaits: (match, limit) => run(() => findSignalWaits(store, match, limit)),
+    deleteSignalWait: (stageRecordId) => run((t) => deleteSignalWait(store, t, stageRecordId)),
+    listSignalWaits: (query) => run(() => listSignalWaits(store, query)),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The in-memory store: every table of the in-memory adapters (runs, stages with inline
- * outputs, logs, outbox, idempotency keys, jobs, scheduled commands), their indexes, and real
- * transactions.
+ * outputs, logs, outbox, idempotency keys, signals and signal waits, jobs, scheduled commands),
+ * their indexes, and real transactions.
  *
  * Concurrency model: one async mutex stands in for the database's locks. A transaction holds
  * it from start to commit or rollback; every operation outside a transaction takes it too.
@@ -14,6 +14,7 @@
  * transaction holds, which is never released.
  */
 import { RatchetError } from "../errors.js";
+import type { SignalMatch } from "../ports/persistence/signals.js";
 import type { TransactionScope } from "../ports/transaction.js";
 import type {
   JobRecord,
@@ -23,6 +24,8 @@ import type {
   RunRecord,
   ScheduledCommand,
   ScheduleRecord,
+  SignalRecord,
+  SignalWaitRecord,
   StageRecord,
 } from "../records.js";
 import { AsyncMutex } from "./mutex.js";
@@ -78,6 +81,29 @@ export interface ScheduledRow extends ScheduledCommand {
 /** Key of an idempotency key by command type and key. */
 export function idempotencyKey(key: string, commandType: string): string {
   return `${commandType}\u0000${key}`;
+}
+
+/**
+ * The group of signals and waits a {@link SignalMatch} selects: a run's own (by run id and name)
+ * or a key's (by name and key). JSON, so no run id, name or key can run into the next one.
+ */
+export function signalMatchGroup(match: SignalMatch): string {
+  return "runId" in match
+    ? JSON.stringify(["run", match.runId, match.name])
+    : JSON.stringify(["key", match.name, match.matchKey]);
+}
+
+/**
+ * The {@link signalMatchGroup} a signal or wait belongs to: its key's when it has a key, else
+ * its run's; `null` (no group: nothing matches it) for a signal with neither.
+ */
+export function signalGroupOf(row: {
+  runId: string | null;
+  name: string;
+  matchKey: string | null;
+}): string | null {
+  if (row.matchKey !== null) return signalMatchGroup({ name: row.name, matchKey: row.matchKey });
+  return row.runId === null ? null : signalMatchGroup({ runId: row.runId, name: row.name });
 }
 
 /** Order in which pending runs are claimed: highest priority, then oldest, then by id. */
@@ -162,6 +188,30 @@ export class InMemoryStore {
 
   /** Idempotency keys by {@link idempotencyKey}. */
   readonly idempotencyKeys = new Table<IdempotencyRow>();
+
+  /** Ids of unconsumed (buffered) signals by {@link signalGroupOf}. */
+  readonly bufferedSignals = new GroupIndex<SignalRecord>(
+    ["runId", "name", "matchKey", "consumedAt"],
+    (signal) => (signal.consumedAt === null ? signalGroupOf(signal) : null),
+  );
+  /** Signals by id. */
+  readonly signals = new Table<SignalRecord>([this.bufferedSignals]);
+
+  /** Stage record ids of waits by {@link signalGroupOf}. */
+  readonly signalWaitsByMatch = new GroupIndex<SignalWaitRecord>(
+    ["runId", "name", "matchKey"],
+    signalGroupOf,
+  );
+  /** Stage record ids of waits by run id. */
+  readonly signalWaitsByRun = new GroupIndex<SignalWaitRecord>(["runId"], (wait) => wait.runId);
+  /** Stage record ids of waits by kind. */
+  readonly signalWaitsByKind = new GroupIndex<SignalWaitRecord>(["kind"], (wait) => wait.kind);
+  /** Signal waits by stage record id. */
+  readonly signalWaits = new Table<SignalWaitRecord>([
+    this.signalWaitsByMatch,
+    this.signalWaitsByRun,
+    this.signalWaitsByKind,
+  ]);
 
   /** Job ids by run id. */
   readonly jobsByRun = new GroupIndex<JobRow>(["workflowRunId"], (job) => job.workflowRunId);

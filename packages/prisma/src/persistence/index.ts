@@ -15,6 +15,7 @@ import { claimPendingRuns } from "./run-claims.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
 import * as schedules from "./schedules.js";
+import * as signals from "./signals.js";
 import { stageCommitterOver } from "./stage-committer.js";
 import * as stages from "./stages.js";
 
@@ -45,6 +46,18 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
       idempotency.acquireIdempotencyKey(db, key, commandType, now),
     completeIdempotencyKey: (key, commandType, result) =>
       idempotency.completeIdempotencyKey(db, key, commandType, result),
+    appendSignal: (signal) => signals.appendSignal(db, signal),
+    getSignal: (id) => signals.getSignal(db, id),
+    takeBufferedSignal: (match, stageRecordId, now) =>
+      signals.takeBufferedSignal(db, match, stageRecordId, now),
+    markSignalConsumed: (id, stageRecordId, now) =>
+      signals.markSignalConsumed(db, id, stageRecordId, now),
+    lockSignalKey: (name, matchKey) => signals.lockSignalKey(db, name, matchKey),
+    putSignalWait: (wait) => signals.putSignalWait(db, wait),
+    getSignalWait: (stageRecordId) => signals.getSignalWait(db, stageRecordId),
+    findSignalWaits: (match, limit) => signals.findSignalWaits(db, match, limit),
+    deleteSignalWait: (stageRecordId) => signals.deleteSignalWait(db, stageRecordId),
+    listSignalWaits: (query) => signals.listSignalWaits(db, query),
     createSchedule: (schedule) => schedules.createSchedule(db, schedule),
     getSchedule: (id, options) => schedules.getSchedule(db, id, options?.forUpdate === true),
     updateSchedule: (id, patch, options) => schedules.updateSchedule(db, id, patch, options),

@@ -19,6 +19,8 @@ export const TABLES = [
   "ratchet_logs",
   "ratchet_blobs",
   "ratchet_schedules",
+  "ratchet_signals",
+  "ratchet_signal_waits",
 ] as const;
 
 /** A stack under test. */

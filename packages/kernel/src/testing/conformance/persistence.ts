@@ -38,7 +38,8 @@ export type {
 /**
  * Registers the persistence conformance tests (vitest) for the adapter `options.create`
  * builds: runs, routing by workflow version, transactions (commit, real rollback, nesting, row locks), stages, outputs,
- * logs, the outbox, idempotency keys and cron schedules. Call it at the top level of a test file.
+ * logs, the outbox, idempotency keys, signals and their waits, and cron schedules. Call it at
+ * the top level of a test file.
  */
 export function persistenceConformance(options: PersistenceConformanceOptions): void {
   describe(`${options.name}: persistence conformance`, () => {
