@@ -60,6 +60,14 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_QUERY",
   /** `stage.wake` came before the stage's sleep committed; the scheduler hands it out again. */
   "STAGE_NOT_ASLEEP",
+  /** A cron expression croner cannot read, or one that never fires again (`schedules.create`). */
+  "INVALID_CRON",
+  /** A schedule's time zone is not an IANA time zone the platform knows (`schedules.create`). */
+  "INVALID_TIMEZONE",
+  /** A command names a schedule that does not exist. */
+  "SCHEDULE_NOT_FOUND",
+  /** `schedules.create` named a schedule id that is taken. */
+  "SCHEDULE_EXISTS",
 
   // Workflow definitions (WorkflowDefinitionError, thrown while building or registering)
   /** A workflow id is not a valid id. */

@@ -43,11 +43,29 @@ export type {
   RunTransitionResult,
   ScheduleFireDueCommand,
   ScheduleFireDueResult,
+  SchedulesCreateCommand,
+  SchedulesCreateResult,
+  SchedulesDeleteCommand,
+  SchedulesDeleteResult,
+  SchedulesFireDueCommand,
+  SchedulesFireDueResult,
+  SchedulesListCommand,
+  SchedulesListResult,
+  SchedulesPauseCommand,
+  SchedulesPauseResult,
+  SchedulesResumeCommand,
+  ScheduleView,
   StagePollSuspendedCommand,
   StagePollSuspendedResult,
   StageWakeCommand,
   StageWakeResult,
 } from "./commands/index.js";
+export {
+  SCHEDULE_ID_METADATA,
+  SCHEDULE_SLOT_METADATA,
+  slotIdempotencyKey,
+} from "./commands/schedules-fire-due.js";
+export { upcomingFireTimes } from "./commands/schedules-list.js";
 export type * from "./dsl/context.js";
 export {
   END,
@@ -198,3 +216,17 @@ export type {
   WorkflowEvent,
 } from "./ports/index.js";
 export * from "./records.js";
+export {
+  type CronSchedule,
+  compileCron,
+  isTimezone,
+  MAX_CRON_LENGTH,
+  nextFireTimes,
+} from "./schedules/cron.js";
+export {
+  BUFFER_RECHECK_MS,
+  MAX_CATCH_UP_SLOTS,
+  planSlots,
+  SKIP_GRACE_MS,
+  type SlotPlan,
+} from "./schedules/slots.js";

@@ -20,6 +20,7 @@ const NOT_CODES: Record<string, string> = {
   FAILED: "a run, stage or job status",
   SUSPENDED: "a stage or job status",
   TIMED_OUT: "a run status (its error is WORKFLOW_TIMEOUT)",
+  UTC: "a time zone (a schedule's default)",
 };
 
 errorCodeListTests({

@@ -23,6 +23,11 @@ import { runRerunFromModule } from "./run-rerun-from.js";
 import { runTimeoutModule } from "./run-timeout.js";
 import { runTransitionModule } from "./run-transition.js";
 import { scheduleFireDueModule } from "./schedule-fire-due.js";
+import { schedulesCreateModule } from "./schedules-create.js";
+import { schedulesDeleteModule } from "./schedules-delete.js";
+import { schedulesFireDueModule } from "./schedules-fire-due.js";
+import { schedulesListModule } from "./schedules-list.js";
+import { schedulesPauseModule, schedulesResumeModule } from "./schedules-pause.js";
 import { stagePollSuspendedModule } from "./stage-poll-suspended.js";
 import { stageWakeModule } from "./stage-wake.js";
 
@@ -48,6 +53,19 @@ export type { RunRerunFromCommand, RunRerunFromResult } from "./run-rerun-from.j
 export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
 export type { RunTransitionCommand, RunTransitionResult } from "./run-transition.js";
 export type { ScheduleFireDueCommand, ScheduleFireDueResult } from "./schedule-fire-due.js";
+export type { SchedulesCreateCommand, SchedulesCreateResult } from "./schedules-create.js";
+export type { SchedulesDeleteCommand, SchedulesDeleteResult } from "./schedules-delete.js";
+export type { SchedulesFireDueCommand, SchedulesFireDueResult } from "./schedules-fire-due.js";
+export type {
+  SchedulesListCommand,
+  SchedulesListResult,
+  ScheduleView,
+} from "./schedules-list.js";
+export type {
+  SchedulesPauseCommand,
+  SchedulesPauseResult,
+  SchedulesResumeCommand,
+} from "./schedules-pause.js";
 export type {
   StagePollSuspendedCommand,
   StagePollSuspendedResult,
@@ -73,6 +91,12 @@ export const COMMANDS = [
   scheduleFireDueModule,
   stageWakeModule,
   runTimeoutModule,
+  schedulesCreateModule,
+  schedulesPauseModule,
+  schedulesResumeModule,
+  schedulesDeleteModule,
+  schedulesListModule,
+  schedulesFireDueModule,
 ] as const;
 
 type AnyCommandModule = (typeof COMMANDS)[number];

@@ -16,7 +16,8 @@ import {
   WorkflowNotFoundError,
 } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
-import { inTransaction } from "../internal/tx/unit-of-work.js";
+import { concurrencyKeyOf } from "../internal/run/concurrency-key.js";
+import { inTransaction, type UnitOfWork } from "../internal/tx/unit-of-work.js";
 import { checkMetadataKeys } from "../internal/values/metadata-keys.js";
 import { checkPayloadSize } from "../internal/values/payload-size.js";
 import { stableHash } from "../internal/values/stable-hash.js";
@@ -55,11 +56,34 @@ const isPriority = (v: unknown): boolean =>
 const isIdempotencyKey = (v: unknown): boolean =>
   typeof v === "string" && v.length >= 1 && v.length <= 500;
 
+/** A `run.create` validated and encoded, ready to be written ({@link writeRun}). */
+export interface PreparedRun {
+  workflow: AnyWorkflow;
+  input: JsonValue;
+  config: JsonObject;
+  metadata: JsonObject;
+  priority: number;
+  concurrencyKey: string | null;
+  idempotencyKey: string | undefined;
+  /** What the idempotency key promises: a hash of the request (`""` without a key). */
+  request: string;
+}
+
 /** Handles `run.create`. */
 export async function runCreate(
   command: RunCreateCommand,
   deps: KernelDeps,
 ): Promise<RunCreateResult> {
+  const prepared = prepareRun(command, deps);
+  return inTransaction(deps, (uow) => writeRun(uow, deps, prepared));
+}
+
+/**
+ * Validates a `run.create` (the workflow, its input, config and metadata) and encodes it;
+ * throws the command's typed errors. Writes nothing: `schedules.fireDue` prepares the runs of
+ * its slots with it, then writes them in its own transaction.
+ */
+export function prepareRun(command: Omit<RunCreateCommand, "type">, deps: KernelDeps): PreparedRun {
   const workflow = deps.registry.getWorkflow(command.workflowId);
   if (!workflow) throw new WorkflowNotFoundError(command.workflowId);
 
@@ -88,85 +112,73 @@ export async function runCreate(
     key === undefined
       ? ""
       : stableHash([workflow.id, input, config, metadata, command.priority ?? 0]);
-
-  return inTransaction(deps, async (uow) => {
-    if (key !== undefined) {
-      const acquired = await uow.tx.acquireIdempotencyKey(key, "run.create", uow.now);
-      if (acquired.status === "in_progress")
-        throw new IdempotencyKeyInProgressError(key, "run.create");
-      if (acquired.status === "replay") {
-        const previous = acquired.result as {
-          workflowRunId: string;
-          status: RunCreateResult["status"];
-          request?: string;
-        };
-        if (previous.request !== undefined && previous.request !== request)
-          throw new IdempotencyKeyConflictError(key, "run.create", previous.workflowRunId);
-        return { workflowRunId: previous.workflowRunId, status: previous.status, replayed: true };
-      }
-    }
-    const run = await uow.tx.createRun({
-      id: deps.newId(),
-      workflowId: workflow.id,
-      workflowVersion: workflow.version,
-      fingerprint: workflow.fingerprint,
-      priority: command.priority ?? 0,
-      input,
-      config,
-      metadata,
-      ...(concurrencyKey !== null ? { concurrencyKey } : {}),
-      idempotencyKey: key ?? null,
-      eventSeq: 1,
-      createdAt: uow.now,
-    });
-    await uow.tx.appendOutboxEvents([
-      {
-        id: deps.newId(),
-        runId: run.id,
-        sequence: 1,
-        type: "workflow.created",
-        payload: { workflowId: workflow.id, priority: run.priority },
-        occurredAt: uow.now,
-      },
-    ]);
-    if (key !== undefined) {
-      const result: JsonValue = { workflowRunId: run.id, status: "PENDING", request };
-      await uow.tx.completeIdempotencyKey(key, "run.create", result);
-    }
-    return { workflowRunId: run.id, status: "PENDING", replayed: false };
-  });
+  return {
+    workflow,
+    input,
+    config,
+    metadata,
+    priority: command.priority ?? 0,
+    concurrencyKey,
+    idempotencyKey: key,
+    request,
+  };
 }
 
-/** Longest key a workflow's `concurrency.key` may return. */
-const MAX_CONCURRENCY_KEY = 256;
-
 /**
- * The run's concurrency key: `null` for a workflow without a limit, else the workflow id and
- * the key its input gives, as one string (JSON, so no two pairs collide). Throws
- * `INVALID_CONCURRENCY_KEY` (field `concurrency.key`) when the key function fails.
+ * Writes a prepared run in `uow`: the `PENDING` run, its `workflow.created` event and its
+ * idempotency key — or, when the key was used before, the earlier run (`replayed: true`).
  */
-export function concurrencyKeyOf(workflow: AnyWorkflow, input: unknown): string | null {
-  const limit = workflow.concurrency;
-  if (!limit) return null;
-  if (!limit.key) return JSON.stringify([workflow.id]);
-  let key: unknown;
-  try {
-    key = limit.key(input as never);
-  } catch (error) {
-    throw new RatchetError(
-      "INVALID_CONCURRENCY_KEY",
-      `[ratchet] concurrency.key of workflow "${workflow.id}" threw: ${(error as Error)?.message ?? String(error)}`,
-      { workflowId: workflow.id, field: "concurrency.key", cause: error },
-    );
+export async function writeRun(
+  uow: UnitOfWork,
+  deps: KernelDeps,
+  prepared: PreparedRun,
+): Promise<RunCreateResult> {
+  const { workflow, input, config, metadata, concurrencyKey, request } = prepared;
+  const key = prepared.idempotencyKey;
+  if (key !== undefined) {
+    const acquired = await uow.tx.acquireIdempotencyKey(key, "run.create", uow.now);
+    if (acquired.status === "in_progress")
+      throw new IdempotencyKeyInProgressError(key, "run.create");
+    if (acquired.status === "replay") {
+      const previous = acquired.result as {
+        workflowRunId: string;
+        status: RunCreateResult["status"];
+        request?: string;
+      };
+      if (previous.request !== undefined && previous.request !== request)
+        throw new IdempotencyKeyConflictError(key, "run.create", previous.workflowRunId);
+      return { workflowRunId: previous.workflowRunId, status: previous.status, replayed: true };
+    }
   }
-  if (typeof key !== "string" || key.length === 0 || key.length > MAX_CONCURRENCY_KEY) {
-    throw new RatchetError(
-      "INVALID_CONCURRENCY_KEY",
-      `[ratchet] concurrency.key of workflow "${workflow.id}" must return a string of 1–${MAX_CONCURRENCY_KEY} characters, got ${typeof key === "string" ? `${key.length} characters` : typeof key}`,
-      { workflowId: workflow.id, field: "concurrency.key" },
-    );
+  const run = await uow.tx.createRun({
+    id: deps.newId(),
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    fingerprint: workflow.fingerprint,
+    priority: prepared.priority,
+    input,
+    config,
+    metadata,
+    ...(concurrencyKey !== null ? { concurrencyKey } : {}),
+    idempotencyKey: key ?? null,
+    eventSeq: 1,
+    createdAt: uow.now,
+  });
+  await uow.tx.appendOutboxEvents([
+    {
+      id: deps.newId(),
+      runId: run.id,
+      sequence: 1,
+      type: "workflow.created",
+      payload: { workflowId: workflow.id, priority: run.priority },
+      occurredAt: uow.now,
+    },
+  ]);
+  if (key !== undefined) {
+    const result: JsonValue = { workflowRunId: run.id, status: "PENDING", request };
+    await uow.tx.completeIdempotencyKey(key, "run.create", result);
   }
-  return JSON.stringify([workflow.id, key]);
+  return { workflowRunId: run.id, status: "PENDING", replayed: false };
 }
 
 /** Validates each stage's config (applying defaults); rejects config for unknown stages. */
