@@ -70,7 +70,8 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
     orchestrator.noteActivity();
     orchestrator.flushSoon();
     // A sleep or poll that suspended its stage is next due then: tick at that time.
-    if (result?.outcome === "suspended") orchestrator.wakeAt(result.nextPollAt);
+    if (result?.outcome === "suspended" && result.nextPollAt)
+      orchestrator.wakeAt(result.nextPollAt);
   };
   let startedAt: number | undefined;
   let unsubscribe: (() => void) | undefined;

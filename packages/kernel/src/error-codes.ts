@@ -172,6 +172,34 @@ export const KERNEL_ERROR_CODES = [
   /** A run's rows cannot be read back (raised by a storage adapter); the run is failed with it. */
   "CORRUPT_ROW",
 
+  // Signals, approvals and child workflows
+  /** `run.signal` to a run that has ended (`COMPLETED`, `FAILED`, `CANCELLED`, `TIMED_OUT`). */
+  "RUN_ENDED",
+  /** `run.signal` named a signal no step of the run's workflow waits for. */
+  "UNKNOWN_SIGNAL",
+  /** `run.signal` used a name the kernel keeps for itself (`child:…`, `approval:…`). */
+  "RESERVED_SIGNAL_NAME",
+  /** A signal's payload fails the waiting step's schema (refused when sent, or fails the step). */
+  "INVALID_SIGNAL_PAYLOAD",
+  /** A keyed signal step's `key` function did not return a string of 1–200 characters. */
+  "INVALID_SIGNAL_KEY",
+  /** A waiting step was ended by something it cannot be (stored; a kernel bug or a bad store). */
+  "WAIT_RESOLUTION_INVALID",
+  /** `stage.resume` came before anything ended the wait; the scheduler hands it out again. */
+  "WAIT_NOT_DUE",
+  /** `approval.decide` named a step that is not an approval step. */
+  "NOT_AN_APPROVAL",
+  /** `approval.decide` by someone not among the step's `approvers`. */
+  "NOT_AN_APPROVER",
+  /** `approval.decide` on an approval that is not waiting (not reached, decided, or expired). */
+  "APPROVAL_NOT_PENDING",
+  /** An approval step with `onExpire: "fail"` was not decided in time. */
+  "APPROVAL_EXPIRED",
+  /** A child run a step waited for failed or timed out (its error is in the message). */
+  "CHILD_WORKFLOW_FAILED",
+  /** A child run a step waited for was cancelled. */
+  "CHILD_WORKFLOW_CANCELLED",
+
   // Periodic duties
   /** `runDuties` with `isolateFailures`: a duty threw an error without a string `code`. */
   "DUTY_FAILED",

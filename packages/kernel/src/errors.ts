@@ -88,6 +88,18 @@ export class InvalidInputError extends RatchetError {
   }
 }
 
+/** A signal's payload does not match the schema of the step waiting for it. */
+export class InvalidSignalPayloadError extends InvalidInputError {
+  constructor(
+    message: string,
+    issues: readonly ValidationIssue[],
+    options: RatchetErrorOptions = {},
+  ) {
+    super(message, issues, options);
+    (this as { code: string }).code = "INVALID_SIGNAL_PAYLOAD";
+  }
+}
+
 /** A run's config failed validation against a stage's config schema. */
 export class InvalidConfigError extends InvalidInputError {
   constructor(

@@ -9,6 +9,12 @@
 export { decodeValue, encodeValue } from "./codec.js";
 // Types by name: the .d.ts bundler would turn `export type *` into value exports.
 export type {
+  ApprovalDecideCommand,
+  ApprovalDecideResult,
+  ApprovalEscalateCommand,
+  ApprovalEscalateResult,
+  ApprovalsListCommand,
+  ApprovalsListResult,
   Command,
   CommandMap,
   CommandResult,
@@ -24,6 +30,7 @@ export type {
   OutboxFlushResult,
   OutboxReplayDeadLettersCommand,
   OutboxReplayDeadLettersResult,
+  PendingApproval,
   PluginReplayDlqCommand,
   RunCancelCommand,
   RunCancelResult,
@@ -37,6 +44,8 @@ export type {
   RunReapStuckResult,
   RunRerunFromCommand,
   RunRerunFromResult,
+  RunSignalCommand,
+  RunSignalResult,
   RunTimeoutCommand,
   RunTimeoutResult,
   RunTransitionCommand,
@@ -57,6 +66,8 @@ export type {
   ScheduleView,
   StagePollSuspendedCommand,
   StagePollSuspendedResult,
+  StageResumeCommand,
+  StageResumeResult,
   StageWakeCommand,
   StageWakeResult,
 } from "./commands/index.js";
@@ -66,6 +77,11 @@ export {
   slotIdempotencyKey,
 } from "./commands/schedules-fire-due.js";
 export { upcomingFireTimes } from "./commands/schedules-list.js";
+export {
+  type ChildStepOptions,
+  childStep,
+  type DetachedChild,
+} from "./dsl/child-steps.js";
 export type * from "./dsl/context.js";
 export {
   END,
@@ -89,6 +105,17 @@ export {
 } from "./dsl/retry-policy.js";
 export type { Incompatibility } from "./dsl/schema-compat.js";
 export { findIncompatibilities } from "./dsl/schema-compat.js";
+export {
+  type ApprovalDecisionInput,
+  type ApprovalResult,
+  type ApprovalStepOptions,
+  approvalDecisionSchema,
+  approvalSignalName,
+  approvalStep,
+  type SignalResult,
+  type WaitForSignalOptions,
+  waitForSignalStep,
+} from "./dsl/signal-steps.js";
 export {
   type AnyStage,
   type AsyncBatchStageInput,

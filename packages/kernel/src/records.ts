@@ -15,17 +15,9 @@
  * adapters store and return them verbatim.
  */
 
-/** A JSON value as stored by adapters. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+import type { JsonObject, JsonValue } from "./json.js";
 
-/** A JSON object as stored by adapters. */
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from "./json.js";
 
 /**
  * Lifecycle of a run. `SCHEDULED`: created with a later start (`startAt` / `delay`), or a
@@ -375,71 +367,5 @@ export interface ScheduledCommand {
   runAt: Date;
 }
 
-/** A signal sent to a run (`run.signal`), buffered until a waiting stage consumes it. */
-export interface SignalRecord {
-  id: string;
-  /** The run it was sent to; `null` when it was sent by key to whichever run waits for it. */
-  runId: string | null;
-  name: string;
-  /** The key a keyed signal matches (e.g. an order id); `null` for a signal sent to a run. */
-  matchKey: string | null;
-  payload: JsonValue;
-  sentAt: Date;
-  consumedAt: Date | null;
-  /** The stage record that consumed it. */
-  consumedBy: string | null;
-}
-
-/** Fields a caller provides to store a signal (not yet consumed). */
-export type NewSignal = Omit<SignalRecord, "consumedAt" | "consumedBy">;
-
-/** What a waiting stage waits as. */
-export type SignalWaitKind = "signal" | "approval" | "child";
-
-/** A stage waiting for a signal: by run (`matchKey` null) or by key. */
-export interface SignalWaitRecord {
-  /** The waiting stage record (one wait per stage record). */
-  stageRecordId: string;
-  runId: string;
-  /** The stage's id in its workflow. */
-  stageId: string;
-  name: string;
-  matchKey: string | null;
-  kind: SignalWaitKind;
-  createdAt: Date;
-  /** When the wait times out; `null`: never. */
-  expiresAt: Date | null;
-}
-
-/** What a schedule's slot does while the schedule's last run is still active. */
-export type ScheduleOverlapPolicy = "skip" | "buffer_one" | "allow";
-
-/** What the slots missed while nothing fired (downtime) do. */
-export type ScheduleCatchUpPolicy = "skip" | "latest" | "all";
-
-/** A cron schedule that starts runs of a workflow. */
-export interface ScheduleRecord {
-  /** The schedule's name, chosen by the user. */
-  id: string;
-  workflowId: string;
-  cron: string;
-  /** IANA time zone the cron expression is read in. */
-  timezone: string;
-  input: JsonValue;
-  metadata: JsonObject;
-  priority: number;
-  overlap: ScheduleOverlapPolicy;
-  catchUp: ScheduleCatchUpPolicy;
-  paused: boolean;
-  /** The next slot to fire; `null` while paused. */
-  nextFireAt: Date | null;
-  /** The last slot fired. */
-  lastFireAt: Date | null;
-  lastRunId: string | null;
-  /** `buffer_one`: a slot that came while the last run was active, fired once it ends. */
-  bufferedAt: Date | null;
-  /** Incremented by every write. */
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export * from "./schedule-records.js";
+export * from "./signal-records.js";

@@ -21,6 +21,8 @@ const NOT_CODES: Record<string, string> = {
   SUSPENDED: "a stage or job status",
   TIMED_OUT: "a run status (its error is WORKFLOW_TIMEOUT)",
   UTC: "a time zone (a schedule's default)",
+  SCHEDULED: "a run status (a delayed start, or a run held back)",
+  STARTED: "what a detached child step's wait ends with (the child started)",
 };
 
 errorCodeListTests({

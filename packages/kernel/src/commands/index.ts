@@ -5,6 +5,9 @@
  * that belongs to that `type`. Each module's file holds the command's types, schema, fast
  * check and handler.
  */
+import { approvalDecideModule } from "./approval-decide.js";
+import { approvalEscalateModule } from "./approval-escalate.js";
+import { approvalsListModule } from "./approvals-list.js";
 import type { CommandModule, CommandOf, ResultOf } from "./command.js";
 import { jobExecuteModule } from "./job-execute/index.js";
 import { jobHeartbeatModule } from "./job-heartbeat.js";
@@ -20,6 +23,7 @@ import { runCreateModule } from "./run-create.js";
 import { runMigrateModule } from "./run-migrate/index.js";
 import { runReapStuckModule } from "./run-reap-stuck.js";
 import { runRerunFromModule } from "./run-rerun-from.js";
+import { runSignalModule } from "./run-signal.js";
 import { runTimeoutModule } from "./run-timeout.js";
 import { runTransitionModule } from "./run-transition.js";
 import { scheduleFireDueModule } from "./schedule-fire-due.js";
@@ -29,8 +33,16 @@ import { schedulesFireDueModule } from "./schedules-fire-due.js";
 import { schedulesListModule } from "./schedules-list.js";
 import { schedulesPauseModule, schedulesResumeModule } from "./schedules-pause.js";
 import { stagePollSuspendedModule } from "./stage-poll-suspended.js";
+import { stageResumeModule } from "./stage-resume.js";
 import { stageWakeModule } from "./stage-wake.js";
 
+export type { ApprovalDecideCommand, ApprovalDecideResult } from "./approval-decide.js";
+export type { ApprovalEscalateCommand, ApprovalEscalateResult } from "./approval-escalate.js";
+export type {
+  ApprovalsListCommand,
+  ApprovalsListResult,
+  PendingApproval,
+} from "./approvals-list.js";
 export type { JobExecuteCommand, JobExecuteResult } from "./job-execute/index.js";
 export type { JobHeartbeatCommand, JobHeartbeatResult } from "./job-heartbeat.js";
 export type { LeaseReapStaleCommand, LeaseReapStaleResult } from "./lease-reap-stale.js";
@@ -50,6 +62,7 @@ export type {
 } from "./run-migrate/index.js";
 export type { RunReapStuckCommand, RunReapStuckResult } from "./run-reap-stuck.js";
 export type { RunRerunFromCommand, RunRerunFromResult } from "./run-rerun-from.js";
+export type { RunSignalCommand, RunSignalResult } from "./run-signal.js";
 export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
 export type { RunTransitionCommand, RunTransitionResult } from "./run-transition.js";
 export type { ScheduleFireDueCommand, ScheduleFireDueResult } from "./schedule-fire-due.js";
@@ -70,6 +83,7 @@ export type {
   StagePollSuspendedCommand,
   StagePollSuspendedResult,
 } from "./stage-poll-suspended.js";
+export type { StageResumeCommand, StageResumeResult } from "./stage-resume.js";
 export type { StageWakeCommand, StageWakeResult } from "./stage-wake.js";
 
 /** Every command module; the kernel dispatches exactly these. */
@@ -97,6 +111,11 @@ export const COMMANDS = [
   schedulesDeleteModule,
   schedulesListModule,
   schedulesFireDueModule,
+  runSignalModule,
+  stageResumeModule,
+  approvalDecideModule,
+  approvalEscalateModule,
+  approvalsListModule,
 ] as const;
 
 type AnyCommandModule = (typeof COMMANDS)[number];

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import type { KernelDeps } from "../internal/kernel-deps.js";
+import { notifyParent } from "../internal/waits/child-end.js";
 import type { OutboxRecord } from "../records.js";
 import { defineCommand } from "./command.js";
 import { id, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
@@ -51,6 +52,7 @@ export async function outboxFlush(
       runEvents.sort((a, b) => a.sequence - b.sequence);
       for (const event of runEvents) {
         try {
+          await notifyParent(deps, event);
           await deps.eventSink.emit({
             id: event.id,
             type: event.type,

@@ -25,6 +25,11 @@ export interface RunCancelCommand {
   reason?: string;
   /** Cancel only if the run is still at this version. */
   expectedVersion?: number;
+  /**
+   * Cancel only if the run has not ended: a run that completed, failed or timed out is left as
+   * it is (`cancelled: false`) instead of refused — how a parent cancels its children.
+   */
+  ifActive?: boolean;
 }
 
 /** Result of `run.cancel`. */
@@ -54,6 +59,7 @@ export async function runCancel(
     if (run.status === "CANCELLED")
       return { workflowRunId: runId, status: run.status, cancelled: false };
     if (run.status === "COMPLETED" || run.status === "FAILED" || run.status === "TIMED_OUT") {
+      if (command.ifActive) return { workflowRunId: runId, status: run.status, cancelled: false };
       throw new IllegalStateTransitionError(run.status, "CANCELLED", {
         workflowRunId: runId,
         workflowId: run.workflowId,
@@ -86,10 +92,12 @@ export const runCancelModule = defineCommand<RunCancelCommand, RunCancelResult>(
     workflowRunId: id,
     reason: z.string().max(2000).optional(),
     expectedVersion: nonNegativeInt.optional(),
+    ifActive: z.boolean().optional(),
   }),
   isWellFormed: (c) =>
     isId(c.workflowRunId) &&
     optional(c.reason, isReason) &&
-    optional(c.expectedVersion, isNonNegativeInt),
+    optional(c.expectedVersion, isNonNegativeInt) &&
+    optional(c.ifActive, (v) => typeof v === "boolean"),
   handle: runCancel,
 });

@@ -5,11 +5,21 @@
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
 import type { CompletionContext, StageContext } from "./context.js";
-
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
+import type { WaitOutcome, WaitResolution } from "./waits.js";
 
 /** The kinds of step a workflow is made of. */
-export type StepType = "task" | "choice" | "loop" | "pass" | "poll" | "sleep" | "parallel";
+export type StepType =
+  | "task"
+  | "choice"
+  | "loop"
+  | "pass"
+  | "poll"
+  | "sleep"
+  | "parallel"
+  | "signal"
+  | "approval"
+  | "child";
 
 /** The control-flow side of a step (see {@link Stage.flow}). */
 export interface StageFlow {
@@ -141,6 +151,20 @@ export interface Stage<
   /** What kind of step the stage is, as events report it (default `task`). */
   readonly stepType?: StepType;
   readonly timeoutMs: number | undefined;
+  /**
+   * Set on waiting steps (signal, approval, child): turns what ended the wait into the step's
+   * output, or the error the step fails with (see `waits.ts`).
+   */
+  readonly waitOutput?: (resolution: WaitResolution) => WaitOutcome;
+  /**
+   * Set on signal and approval steps: the signal they wait for and its payload's schema, so
+   * `run.signal` can refuse a payload before storing it.
+   */
+  readonly waitsFor?: { readonly name: string; readonly schema: z.ZodType };
+  /** Set on child workflow steps: the workflow they start. */
+  readonly childWorkflowId?: string;
+  /** Set on approval steps: what is to be approved, and who may decide (anyone when absent). */
+  readonly approval?: { readonly title?: string; readonly approvers?: readonly string[] };
   execute(ctx: StageContext<TInput, TConfig>): Promise<unknown>;
   checkCompletion?(
     state: unknown,

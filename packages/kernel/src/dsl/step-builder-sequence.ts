@@ -3,6 +3,13 @@
  * step at once and records it; `StepWorkflowBuilder.build()` compiles the record.
  */
 import { WorkflowDefinitionError } from "../errors.js";
+import { type ChildStepOptions, childStep } from "./child-steps.js";
+import {
+  type ApprovalStepOptions,
+  approvalStep,
+  type WaitForSignalOptions,
+  waitForSignalStep,
+} from "./signal-steps.js";
 import type { AnyStage } from "./stage.js";
 import type {
   StepBranch,
@@ -28,6 +35,7 @@ import {
 } from "./steps.js";
 import { pollStep, type SleepStepOptions, sleepStep } from "./wait-steps.js";
 import type { GroupNext } from "./workflow-graph.js";
+import type { AnyWorkflow } from "./workflow-model.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the seed API types step outputs and inputs loosely
 type Loose = any;
@@ -49,7 +57,7 @@ export type StepSpec =
   | { kind: "pass"; id: string; stage: AnyStage; options: StepPassOptions }
   | { kind: "choice"; id: string; options: StepChoiceOptions }
   | { kind: "loop"; id: string; options: StepLoopOptions }
-  | { kind: "poll" | "sleep"; id: string; stage: AnyStage }
+  | { kind: "poll" | "sleep" | "wait"; id: string; stage: AnyStage }
   | {
       kind: "parallel";
       id: string;
@@ -257,6 +265,27 @@ export abstract class StepSequenceBuilder {
   sleep(id: string, wait: StepSleepOptions): this {
     const stage = sleepStep(id, wait as SleepStepOptions);
     this.steps.push({ kind: "sleep", id, stage });
+    return this;
+  }
+
+  /**
+   * Waits for a signal sent with `run.signal` (see `WorkflowBuilder.waitForSignal`); the output
+   * is `{ received: true, payload, … }` or `{ received: false, timedOut: true }`.
+   */
+  waitForSignal<T = Loose>(id: string, options: WaitForSignalOptions<Loose, T> = {}): this {
+    this.steps.push({ kind: "wait", id, stage: waitForSignalStep(id, options) });
+    return this;
+  }
+
+  /** Waits for a person's decision (see `WorkflowBuilder.approval`). */
+  approval(id: string, options: ApprovalStepOptions = {}): this {
+    this.steps.push({ kind: "wait", id, stage: approvalStep(id, options) });
+    return this;
+  }
+
+  /** Starts a child run and waits for its end, or not (see `WorkflowBuilder.child`). */
+  child(id: string, workflow: AnyWorkflow, options: ChildStepOptions<Loose> = {}): this {
+    this.steps.push({ kind: "wait", id, stage: childStep(id, workflow, options) });
     return this;
   }
 }

@@ -133,6 +133,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
           break;
         case "poll":
         case "sleep":
+        case "wait":
           groups.push([step.stage]);
           nexts.push(undefined);
           break;

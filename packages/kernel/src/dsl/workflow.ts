@@ -9,7 +9,16 @@
  * group that ends it (the last one, unless a step says `end` or jumps).
  */
 import type { z } from "zod";
+import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
+import {
+  type ApprovalResult,
+  type ApprovalStepOptions,
+  approvalStep,
+  type SignalResult,
+  type WaitForSignalOptions,
+  waitForSignalStep,
+} from "./signal-steps.js";
 import type { AnyStage, Stage, StageAccepts, StageOutput } from "./stage.js";
 import {
   type ChoiceStepOptions,
@@ -151,6 +160,46 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
     options: PollStepOptions<TCurrent, TResult>,
   ): WorkflowBuilder<TInput, TResult> {
     return this.pipe(pollStep(id, options) as never) as never;
+  }
+
+  /**
+   * Waits for a signal sent with `run.signal` (to this run, or by key with `key`): the stage is
+   * `SUSPENDED` with no process waiting, and delivery wakes it. A signal sent before the step is
+   * reached is buffered and taken here; each is consumed once. The output is
+   * `{ received: true, payload, signalId, receivedAt }`, or `{ received: false, timedOut: true }`
+   * after `timeoutMs` — branch on it with a `choice`.
+   */
+  waitForSignal<T = unknown>(
+    id: string,
+    options: WaitForSignalOptions<TCurrent, T> = {},
+  ): WorkflowBuilder<TInput, SignalResult<T>> {
+    return this.pipe(waitForSignalStep(id, options) as never) as never;
+  }
+
+  /**
+   * Waits for a person's decision, given with `approval.decide` (`ratchet approve|reject`, or
+   * the approval webhook handler): the output records who decided, when and with what comment,
+   * or that it expired after `timeoutMs`; `escalateAfterMs` publishes
+   * `workflow.approval.escalated` while it is still undecided.
+   */
+  approval(id: string, options: ApprovalStepOptions = {}): WorkflowBuilder<TInput, ApprovalResult> {
+    return this.pipe(approvalStep(id, options) as never) as never;
+  }
+
+  /**
+   * Starts a run of `workflow` as this run's child and waits for its end: its output becomes
+   * this step's; its failure fails the step (`CHILD_WORKFLOW_FAILED`, or
+   * `CHILD_WORKFLOW_CANCELLED`). `detached: true` goes on at once with `{ childRunId }`.
+   * Cancelling this run cancels the children it waits for.
+   */
+  child<TChildInput, TChildOutput, const D extends boolean = false>(
+    id: string,
+    workflow: Workflow<TChildInput, TChildOutput>,
+    options: ChildStepOptions<TCurrent, TChildInput> & { detached?: D } = {},
+  ): WorkflowBuilder<TInput, D extends true ? DetachedChild : TChildOutput> {
+    return this.pipe(
+      childStep(id, workflow, options as ChildStepOptions<TCurrent>) as never,
+    ) as never;
   }
 
   /**

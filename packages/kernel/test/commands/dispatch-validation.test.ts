@@ -53,7 +53,13 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   "lease.reapStale": { type: "lease.reapStale", staleThresholdMs: 0, maxJobs: 10 },
   "run.reapStuck": { type: "run.reapStuck", stuckThresholdMs: 0, maxRuns: 10 },
   "outbox.flush": { type: "outbox.flush", workerId: "w", maxEvents: 10 },
-  "run.cancel": { type: "run.cancel", workflowRunId: "r", reason: "", expectedVersion: 0 },
+  "run.cancel": {
+    type: "run.cancel",
+    workflowRunId: "r",
+    reason: "",
+    expectedVersion: 0,
+    ifActive: true,
+  },
   "run.rerunFrom": { type: "run.rerunFrom", workflowRunId: "r", fromStageId: "a" },
   "run.migrate": { type: "run.migrate", workflowRunId: "r", toVersion: "2", dryRun: true },
   "outbox.replayDeadLetters": { type: "outbox.replayDeadLetters", maxEvents: 1 },
@@ -61,6 +67,27 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   "schedule.fireDue": { type: "schedule.fireDue", workerId: "w", maxCommands: 1 },
   "stage.wake": { type: "stage.wake", workflowRunId: "r", stageRecordId: "s" },
   "run.timeout": { type: "run.timeout", workflowRunId: "r" },
+  "run.signal": {
+    type: "run.signal",
+    workflowRunId: "r",
+    name: "n",
+    key: "k",
+    payload: { a: 1 },
+    signalId: "s",
+    workflowId: "w",
+  },
+  "stage.resume": { type: "stage.resume", workflowRunId: "r", stageRecordId: "s" },
+  "approval.decide": {
+    type: "approval.decide",
+    workflowRunId: "r",
+    stageId: "a",
+    decision: "approve",
+    by: "ann",
+    comment: "ok",
+    decisionId: "d",
+  },
+  "approval.escalate": { type: "approval.escalate", workflowRunId: "r", stageRecordId: "s" },
+  "approvals.list": { type: "approvals.list", workflowRunId: "r", limit: 10, cursor: "c" },
 };
 
 class Custom {

@@ -77,6 +77,7 @@ export function persistenceBackdoor(db: RawReader): PersistenceBackdoor {
         groupRemaining: num(r.group_remaining),
         eventSeq: num(r.event_seq),
         idempotencyKey: (r.idempotency_key as string | null) ?? null,
+        parentRunId: (r.parent_run_id as string | null) ?? null,
         createdAt: date(r.created_at),
         updatedAt: date(r.updated_at),
         startedAt: dateOrNull(r.started_at),

@@ -29,7 +29,13 @@ export type JobExecuteResult =
       /** Jobs leased to this worker to run next (see `continueWith`). */
       next?: DequeuedJob[];
     }
-  | { outcome: "suspended"; workflowRunId: string; stageId: string; nextPollAt: Date }
+  | {
+      outcome: "suspended";
+      workflowRunId: string;
+      stageId: string;
+      /** When the stage is next looked at (a poll, a sleep's end, a wait's time-out); absent: only a signal, decision or child's end wakes it. */
+      nextPollAt?: Date;
+    }
   | {
       outcome: "retrying";
       workflowRunId: string;

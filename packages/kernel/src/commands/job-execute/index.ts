@@ -12,6 +12,7 @@ import { decodeValue } from "../../codec.js";
 import { isRoute, isSleep } from "../../dsl/flow.js";
 import { isSuspendResult } from "../../dsl/stage.js";
 import { describeDefinition } from "../../dsl/versioning.js";
+import { isWait } from "../../dsl/waits.js";
 import { DefinitionUnavailableError, NonRetryableError, toStoredError } from "../../errors.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
 import { inputGroupOf } from "../../internal/run/flow-control.js";
@@ -24,6 +25,8 @@ import { checkOutput, stageInput } from "../../internal/stage/output-check.js";
 import { cacheOutput, loadOutputs, prepareOutput } from "../../internal/stage/outputs.js";
 import { settleSleep } from "../../internal/stage/sleep.js";
 import { zodIssues } from "../../internal/values/zod-issues.js";
+import { resumeWaitingStage } from "../../internal/waits/resume.js";
+import { settleWait } from "../../internal/waits/settle-wait.js";
 import type { JsonObject, StoredError } from "../../records.js";
 import { defineCommand } from "../command.js";
 import {
@@ -212,6 +215,23 @@ export async function jobExecute(
       if ("error" in slept) return settleFailure(deps, job, target, slept.error, true);
       if (slept.outcome.kind !== "committed") return notCommitted(slept.outcome, ids);
       return { outcome: "suspended", ...ids, nextPollAt: slept.until };
+    }
+    if (entry.stage.waitOutput && isWait(result)) {
+      const waited = await settleWait(deps, target, result.request, ctx.input);
+      if ("error" in waited) return settleFailure(deps, job, target, waited.error, true);
+      if (waited.outcome.kind !== "committed") return notCommitted(waited.outcome, ids);
+      if (waited.resumeNow) {
+        try {
+          await resumeWaitingStage(deps, run.id, record.id);
+        } catch {
+          // The resume entry scheduled with the suspension resumes it instead.
+        }
+      }
+      return {
+        outcome: "suspended",
+        ...ids,
+        ...(waited.timeoutAt ? { nextPollAt: waited.timeoutAt } : {}),
+      };
     }
     let flow: ClosingFlow | undefined;
     if (workflow.branching) {

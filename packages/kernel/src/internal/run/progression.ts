@@ -20,6 +20,8 @@ import { loadOutputs } from "../stage/outputs.js";
 import { retryPolicyOf } from "../stage/retry.js";
 import type { UnitOfWork } from "../tx/unit-of-work.js";
 import { zodIssues } from "../values/zod-issues.js";
+import { decodeWaitState } from "../waits/state.js";
+import { runCorrelationPrefix } from "./correlation.js";
 import { writeControl } from "./flow-control.js";
 import { nextStep } from "./routing.js";
 
@@ -223,6 +225,34 @@ export function failRunPatch(uow: UnitOfWork, run: RunRecord, error: StoredError
 }
 
 /**
+ * Drops a cancelled stage's wait, if it was waiting (so nothing is delivered to it and it is no
+ * longer listed as pending), and cancels the child run it waited for, through the scheduler
+ * (each child in its own transaction, durably; a child that has ended is left alone).
+ */
+async function endWait(uow: UnitOfWork, deps: KernelDeps, record: StageRecord): Promise<void> {
+  const state = decodeWaitState(record.suspendedState);
+  if (!state) return;
+  await uow.tx.deleteSignalWait(record.id);
+  const child = state.wait.childRunId;
+  if (!child || state.resolution) return;
+  await uow.schedule((scope) =>
+    deps.scheduler.schedule(
+      {
+        type: "run.cancel",
+        correlationId: `${runCorrelationPrefix(child)}:parent-ended`,
+        payload: {
+          workflowRunId: child,
+          reason: `its parent run ${record.runId} ended`,
+          ifActive: true,
+        },
+        runAt: uow.now,
+      },
+      scope,
+    ),
+  );
+}
+
+/**
  * Marks the other unfinished stages of a failed run `CANCELLED` and cancels their jobs, so
  * nothing keeps running for a run that already failed.
  */
@@ -243,6 +273,7 @@ export async function cancelRemaining(
         { status: "CANCELLED", completedAt: uow.now },
         { expected: { status: [record.status] }, now: uow.now },
       );
+      if (record.status === "SUSPENDED") await endWait(uow, deps, record);
     }
   }
   await uow.jobs((scope) => deps.jobTransport.cancelForRun(runId, uow.now, scope));

@@ -64,18 +64,28 @@ export interface TransactionDeps {
 /** An outbox event of `run`, with its id and time, to be numbered when it is written. */
 export function pendingEvent(
   deps: { newId: IdGenerator },
-  run: Pick<RunRecord, "workflowId">,
+  run: Pick<RunRecord, "workflowId"> & { parentRunId?: string | null },
   type: string,
   payload: JsonObject,
   occurredAt: Date,
 ): PendingEvent {
+  // A child run's end names its parent: `outbox.flush` delivers it there (see child-end.ts).
+  const parent =
+    run.parentRunId != null && RUN_END_EVENTS.has(type) ? { parentRunId: run.parentRunId } : {};
   return {
     id: deps.newId(),
     type,
-    payload: { workflowId: run.workflowId, ...payload },
+    payload: { workflowId: run.workflowId, ...payload, ...parent },
     occurredAt,
   };
 }
+
+/** The events a run's end is published as. */
+export const RUN_END_EVENTS: ReadonlySet<string> = new Set([
+  "workflow.completed",
+  "workflow.failed",
+  "workflow.cancelled",
+]);
 
 /**
  * Runs `fn` in one persistence transaction, then the after-commit work. `now` (default: the

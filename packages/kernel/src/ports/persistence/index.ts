@@ -32,9 +32,9 @@ export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.j
 export type { LogStore } from "./logs.js";
 export type { OutboxFailure, OutboxStore } from "./outbox.js";
 export type { ClaimPendingOptions, ListRunsQuery, RunStore } from "./runs.js";
-export type { ClaimLeaseOptions, StageExpectation, StageStore } from "./stages.js";
 export type { NewSchedule, SchedulePatch, ScheduleStore } from "./schedules.js";
 export type { ListSignalWaitsQuery, SignalMatch, SignalStore } from "./signals.js";
+export type { ClaimLeaseOptions, StageExpectation, StageStore } from "./stages.js";
 
 /** Metadata storage of the engine: every kind of row, under one transaction. */
 export interface Persistence

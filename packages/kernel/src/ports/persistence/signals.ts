@@ -14,9 +14,7 @@
 import type { NewSignal, SignalRecord, SignalWaitKind, SignalWaitRecord } from "../../records.js";
 
 /** Which signals or waits match: those of a run, or those of a key. */
-export type SignalMatch =
-  | { runId: string; name: string }
-  | { name: string; matchKey: string };
+export type SignalMatch = { runId: string; name: string } | { name: string; matchKey: string };
 
 /** Filter of {@link SignalStore.listSignalWaits}. */
 export interface ListSignalWaitsQuery {

@@ -3,7 +3,7 @@
  * across), consumed exactly once (also by concurrent transactions), duplicates refused, and
  * every write of a failed transaction rolled back.
  */
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import type { SignalMatch } from "../../ports/persistence/index.js";
 import type { NewSignal, SignalRecord, SignalWaitRecord } from "../../records.js";
 import type { PersistenceFixture } from "./persistence-fixture.js";
@@ -41,7 +41,6 @@ export function buildSignalWait(
 }
 
 const idOf = (signal: SignalRecord | null) => signal?.id ?? null;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Registers the signal tests. */
 export function signalTests(fixture: () => PersistenceFixture): void {
@@ -256,7 +255,14 @@ export function signalTests(fixture: () => PersistenceFixture): void {
         const signal = await tx.takeBufferedSignal(match, stage, at(SECOND));
         if (signal === null) return null;
         holding += 1;
-        for (let waited = 0; holding < 2 && waited < 300; waited += 10) await sleep(10);
+        await vi
+          .waitFor(
+            () => {
+              if (holding < 2) throw new Error("the other taker holds nothing yet");
+            },
+            { timeout: 300, interval: 10 },
+          )
+          .catch(() => undefined);
         return signal;
       });
     const results = await Promise.all(["stage-a", "stage-b", "stage-c"].map(takeAndHold));

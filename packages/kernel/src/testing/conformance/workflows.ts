@@ -5,11 +5,14 @@
  */
 import { describe } from "vitest";
 import { useFixture } from "./shared.js";
+import { approvalTests } from "./workflows/approvals.js";
+import { childTests } from "./workflows/children.js";
 import { concurrencyTests } from "./workflows/concurrency.js";
 import { controlFlowTests } from "./workflows/control-flow.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
+import { signalTests } from "./workflows/signals.js";
 import { stepStyleTests } from "./workflows/step-style.js";
 import { timerTests } from "./workflows/timers.js";
 
@@ -29,5 +32,8 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     timerTests(fixture);
     concurrencyTests(fixture);
     stepStyleTests(fixture);
+    signalTests(fixture);
+    approvalTests(fixture);
+    childTests(fixture);
   });
 }

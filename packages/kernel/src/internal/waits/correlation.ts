@@ -1,0 +1,35 @@
+/**
+ * Correlation ids of what the kernel schedules for a waiting stage. Both live under the run's
+ * prefix, so ending the run drops them; scheduling `stage.resume` again replaces the entry (a
+ * delivered signal moves the time-out entry to now).
+ */
+import { runCorrelationPrefix } from "../run/correlation.js";
+
+/** The command that resumes a waiting stage once something ended its wait (or it timed out). */
+export const STAGE_RESUME_COMMAND = "stage.resume";
+
+/** The command that publishes `workflow.approval.escalated` for an undecided approval. */
+export const APPROVAL_ESCALATE_COMMAND = "approval.escalate";
+
+/** Correlation id of a waiting stage's resume (or time-out) entry. */
+export function resumeCorrelationId(runId: string, stageRecordId: string): string {
+  return `${runCorrelationPrefix(runId)}:resume:${stageRecordId}`;
+}
+
+/** Correlation id of an approval's escalation entry. */
+export function escalateCorrelationId(runId: string, stageRecordId: string): string {
+  return `${runCorrelationPrefix(runId)}:escalate:${stageRecordId}`;
+}
+
+/** The signal name a child run's end is delivered to its parent as. */
+export function childSignalName(childRunId: string): string {
+  return `child:${childRunId}`;
+}
+
+/** Prefixes of the signal names the kernel sends itself (children's ends, approvals' decisions). */
+export const RESERVED_SIGNAL_PREFIXES: readonly string[] = ["child:", "approval:"];
+
+/** Whether `name` is one the kernel sends itself, which `run.signal` refuses. */
+export function isReservedSignalName(name: string): boolean {
+  return RESERVED_SIGNAL_PREFIXES.some((prefix) => name.startsWith(prefix));
+}

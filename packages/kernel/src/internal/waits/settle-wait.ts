@@ -1,0 +1,199 @@
+/**
+ * Suspends a waiting step's stage (signal, approval, child) in one transaction: the stage goes
+ * `SUSPENDED` with its {@link WaitState}; a signal already buffered for it is consumed there and
+ * then (the stage resumes right after), otherwise a wait row is written for delivery to find and
+ * the time-out is scheduled; a child run is created with the parent's suspension.
+ */
+import { decodeValue } from "../../codec.js";
+import type { ChildWaitRequest, SignalWaitRequest, WaitRequest } from "../../dsl/waits.js";
+import { toStoredError } from "../../errors.js";
+import type { ScheduleRequest } from "../../ports/scheduler.js";
+import type { StoredError } from "../../records.js";
+import type { KernelDeps } from "../kernel-deps.js";
+import {
+  type AttemptTarget,
+  type CommitOutcome,
+  lockRunFor,
+  settleJob,
+  writeReports,
+} from "../stage/outcome.js";
+import { commitRun, inTransaction, type UnitOfWork } from "../tx/unit-of-work.js";
+import { insertChild, type PreparedChild, prepareChild } from "./child-run.js";
+import {
+  APPROVAL_ESCALATE_COMMAND,
+  childSignalName,
+  escalateCorrelationId,
+  resumeCorrelationId,
+  STAGE_RESUME_COMMAND,
+} from "./correlation.js";
+import { encodeWaitState, type WaitState } from "./state.js";
+
+/** What became of the suspension: committed (and whether it may resume at once), or not. */
+export type SettledWait =
+  | { outcome: CommitOutcome; resumeNow: boolean; timeoutAt: Date | null }
+  | { error: StoredError };
+
+/** The scheduler entry that resumes `stage` at `runAt`. */
+export function resumeEntry(runId: string, stageRecordId: string, runAt: Date): ScheduleRequest {
+  return {
+    type: STAGE_RESUME_COMMAND,
+    correlationId: resumeCorrelationId(runId, stageRecordId),
+    payload: { workflowRunId: runId, stageRecordId },
+    runAt,
+  };
+}
+
+/** Suspends `target`'s stage on `request` (see the file's comment). */
+export async function settleWait(
+  deps: KernelDeps,
+  target: AttemptTarget,
+  request: WaitRequest,
+  input: unknown,
+): Promise<SettledWait> {
+  let child: PreparedChild | undefined;
+  if (request.kind === "child") {
+    try {
+      child = prepareChild(deps, target.run, request);
+    } catch (error) {
+      return { error: toStoredError(error, target.record.stageId) };
+    }
+  }
+  const now = deps.clock.now();
+  const signal = request.kind === "child" ? undefined : request;
+  const timeoutAt =
+    signal && signal.timeoutMs !== null ? new Date(now.getTime() + signal.timeoutMs) : null;
+  try {
+    encodeWaitState({ input, wait: { kind: "signal", name: "", matchKey: null, timeoutAt } });
+  } catch (error) {
+    return { error: toStoredError(error, target.record.stageId) };
+  }
+  let resumeNow = false;
+  const outcome = await inTransaction(deps, async (uow): Promise<CommitOutcome> => {
+    // A keyed wait takes the key's lock before the run's, in the order delivery takes them.
+    if (signal?.matchKey) await uow.tx.lockSignalKey(signal.name, signal.matchKey);
+    const locked = await lockRunFor(deps, uow, target);
+    if ("outcome" in locked) return locked.outcome;
+    const { run } = locked;
+    const { record } = target;
+    const state: WaitState = signal
+      ? await signalState(uow, target, signal, input, timeoutAt)
+      : childState(request as ChildWaitRequest, child as PreparedChild, input);
+    const ok = await uow.tx.updateStage(
+      record.id,
+      {
+        status: "SUSPENDED",
+        attempt: target.attempt,
+        suspendedState: encodeWaitState(state),
+        pollConfig: {
+          wait: state.wait.kind,
+          ...(timeoutAt ? { timeoutAt: timeoutAt.toISOString() } : {}),
+        },
+        nextPollAt: null,
+        pollLeaseUntil: null,
+        startedAt: record.startedAt ?? target.startedAt,
+      },
+      { expected: { status: target.fromStatuses }, now: uow.now },
+    );
+    if (!ok) {
+      await settleJob(deps, uow, target, "complete");
+      return { kind: "duplicate" };
+    }
+    await writeReports(uow, run, target);
+    resumeNow = state.resolution !== undefined;
+    if (!resumeNow) {
+      await uow.tx.putSignalWait({
+        stageRecordId: record.id,
+        runId: run.id,
+        stageId: record.stageId,
+        name: state.wait.name,
+        matchKey: state.wait.matchKey,
+        kind: state.wait.kind,
+        createdAt: uow.now,
+        expiresAt: timeoutAt,
+      });
+    }
+    const resumeAt = resumeNow ? uow.now : timeoutAt;
+    if (resumeAt) {
+      await uow.schedule((scope) =>
+        deps.scheduler.schedule(resumeEntry(run.id, record.id, resumeAt), scope),
+      );
+    }
+    if (!resumeNow && signal?.kind === "approval" && signal.escalateAfterMs) {
+      const at = new Date(uow.now.getTime() + signal.escalateAfterMs);
+      await uow.schedule((scope) =>
+        deps.scheduler.schedule(
+          {
+            type: APPROVAL_ESCALATE_COMMAND,
+            correlationId: escalateCorrelationId(run.id, record.id),
+            payload: { workflowRunId: run.id, stageRecordId: record.id },
+            runAt: at,
+          },
+          scope,
+        ),
+      );
+    }
+    uow.event(run, "workflow.step.waiting", {
+      stageId: record.stageId,
+      attempt: target.attempt,
+      kind: state.wait.kind,
+      name: state.wait.name,
+      ...(state.wait.matchKey ? { key: state.wait.matchKey } : {}),
+      ...(state.wait.childRunId ? { childRunId: state.wait.childRunId } : {}),
+      ...(timeoutAt ? { timeoutAt: timeoutAt.toISOString() } : {}),
+    });
+    if (child) await insertChild(uow, deps, child);
+    await settleJob(deps, uow, target, "suspend");
+    const metadata = target.reports.metadata;
+    return {
+      kind: "committed",
+      run: await commitRun(
+        uow,
+        run,
+        metadata ? { metadata: { ...run.metadata, ...metadata } } : {},
+      ),
+    };
+  });
+  return { outcome, resumeNow: resumeNow && outcome.kind === "committed", timeoutAt };
+}
+
+async function signalState(
+  uow: UnitOfWork,
+  target: AttemptTarget,
+  request: SignalWaitRequest,
+  input: unknown,
+  timeoutAt: Date | null,
+): Promise<WaitState> {
+  const { record } = target;
+  const wait = { kind: request.kind, name: request.name, matchKey: request.matchKey, timeoutAt };
+  const match = request.matchKey
+    ? { name: request.name, matchKey: request.matchKey }
+    : { runId: record.runId, name: request.name };
+  const taken = await uow.tx.takeBufferedSignal(match, record.id, uow.now);
+  if (!taken) return { input, wait };
+  return {
+    input,
+    wait,
+    resolution: {
+      kind: "signal",
+      signalId: taken.id,
+      payload: decodeValue(taken.payload),
+      receivedAt: uow.now,
+    },
+  };
+}
+
+function childState(request: ChildWaitRequest, child: PreparedChild, input: unknown): WaitState {
+  const wait = {
+    kind: "child" as const,
+    name: childSignalName(child.run.id),
+    matchKey: null,
+    timeoutAt: null,
+    childRunId: child.run.id,
+  };
+  if (!request.detached) return { input, wait };
+  return {
+    input,
+    wait,
+    resolution: { kind: "child", childRunId: child.run.id, status: "STARTED" },
+  };
+}
