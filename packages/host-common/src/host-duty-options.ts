@@ -27,6 +27,7 @@ const LIMITS = {
   maxStaleJobsPerTick: "count",
   stuckRunThresholdMs: "durationMs",
   maxStuckRunsPerTick: "count",
+  maxCronSchedulesPerTick: "count",
   maxScheduledPerTick: "count",
   replayDeadLettersPerTick: "countOrOff",
   maxOutboxFlushPerTick: "count",

@@ -1,8 +1,8 @@
 /**
  * One maintenance tick: the kernel's periodic duties (`DUTIES` of `@ratchet/kernel`), run once
- * in the kernel's order — claim pending runs, check suspended stages, release stale leases,
- * repair stuck runs, fire due schedules, replay dead letters (off by default), publish the
- * outbox — with the round's results summed up as counts. A failing duty is reported and does
+ * in the kernel's order — start the runs of due cron schedules, claim pending runs, check
+ * suspended stages, release stale leases, repair stuck runs, fire due scheduled commands, replay
+ * dead letters (off by default), publish the outbox — with the round's results summed up as counts. A failing duty is reported and does
  * not stop the others. Pure: no timers.
  */
 import {
@@ -25,6 +25,8 @@ export type MaintenanceOptions = DutyOptions;
 
 /** What one tick did. */
 export interface MaintenanceTickResult {
+  /** Runs started by cron schedules (`schedules.fireDue`). */
+  schedulesFired: number;
   claimed: number;
   suspendedChecked: number;
   resumed: number;
@@ -40,7 +42,8 @@ export interface MaintenanceTickResult {
   /**
    * When something comes due next, as far as this tick could tell: the earliest next check of
    * the suspended stages it found still waiting, or the next scheduled entry (a sleep's wake-up,
-   * a loop's interval, a workflow timeout) when the scheduler reports it.
+   * a loop's interval, a workflow timeout) when the scheduler reports it, or the next cron
+   * schedule's fire time.
    */
   nextDueAt?: Date;
   /** Duties that threw, in the order they ran (`duty` names the duty). */
@@ -64,8 +67,10 @@ export async function runMaintenanceTick(
 
 /** Counts what a round of duties did (a duty that was off or failed counts 0). */
 export function summarizeRound(round: DutyRound): MaintenanceTickResult {
-  const { claim, poll, reapStale, reapStuck, schedule, replayDeadLetters, outbox } = round.results;
+  const { cron, claim, poll, reapStale, reapStuck, schedule, replayDeadLetters, outbox } =
+    round.results;
   return {
+    schedulesFired: cron?.fired ?? 0,
     claimed: claim?.claimed.length ?? 0,
     suspendedChecked: poll?.checked ?? 0,
     resumed: poll?.resumed ?? 0,

@@ -21,6 +21,7 @@ type Command = Parameters<Kernel["dispatch"]>[0];
 
 /** What each duty's command returns in the stub: one of everything, so each count is 1. */
 const CANNED: Record<string, unknown> = {
+  "schedules.fireDue": { fired: 1 },
   "run.claimPending": { claimed: [{ workflowRunId: "r" }] },
   "stage.pollSuspended": { checked: 1, resumed: 1 },
   "lease.reapStale": { released: 1, failed: 1 },
@@ -59,6 +60,7 @@ describe("runMaintenanceTick runs the kernel's duty list", () => {
       "every limit set",
       {
         workerId: "w",
+        maxCronSchedulesPerTick: 2,
         maxClaimsPerTick: 3,
         maxSuspendedChecksPerTick: 4,
         staleLeaseThresholdMs: 5,
@@ -105,6 +107,7 @@ describe("runMaintenanceTick runs the kernel's duty list", () => {
     expect(
       await runMaintenanceTick(kernel, { workerId: "w", replayDeadLettersPerTick: 1 }),
     ).toEqual({
+      schedulesFired: 1,
       claimed: 1,
       suspendedChecked: 1,
       resumed: 1,
@@ -183,5 +186,41 @@ describe("runMaintenanceTick against a kernel", () => {
     const on = await runMaintenanceTick(t.kernel, { workerId: "w", replayDeadLettersPerTick: 10 });
     expect(on).toMatchObject({ deadLettersReplayed: 1, eventsFlushed: 1, eventsFailed: 0 });
     expect(t.events.byType("workflow.created")).toHaveLength(1);
+  });
+});
+
+describe("runMaintenanceTick and cron schedules", () => {
+  it("starts a due schedule's run and claims it in the same tick; reports the next fire time", async () => {
+    const workflow = defineWorkflow({
+      id: "nightly",
+      name: "Nightly",
+      input: z.object({}),
+      output: z.object({}),
+    })
+      .pipe(
+        defineStage({
+          id: "noop",
+          name: "Noop",
+          schemas: { input: z.object({}), output: z.object({}) },
+          execute: () => ({}),
+        }),
+      )
+      .build();
+    const t = createTestKernel({ workflows: [workflow] });
+    t.clock.set(new Date("2026-01-01T00:00:00.000Z"));
+    await t.kernel.dispatch({
+      type: "schedules.create",
+      scheduleId: "every-minute",
+      workflowId: "nightly",
+      cron: "* * * * *",
+      input: {},
+    });
+    const idle = await runMaintenanceTick(t.kernel, { workerId: "w" });
+    expect(idle).toMatchObject({ schedulesFired: 0, claimed: 0 });
+    expect(idle.nextDueAt).toEqual(new Date("2026-01-01T00:01:00.000Z"));
+    t.clock.advance(60_000);
+    const due = await runMaintenanceTick(t.kernel, { workerId: "w" });
+    expect(due).toMatchObject({ schedulesFired: 1, claimed: 1 });
+    expect(due.nextDueAt).toEqual(new Date("2026-01-01T00:02:00.000Z"));
   });
 });

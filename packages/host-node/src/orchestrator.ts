@@ -48,7 +48,10 @@ export class Orchestrator {
   /** The wait before the next tick: the base interval, or more while idle. */
   delayMs: number;
   private flushing: Promise<void> | undefined;
-  /** Ticks early when a suspended stage or a scheduled command is due before the next tick. */
+  /**
+   * Ticks early when a suspended stage, a scheduled command or a cron schedule is due before the
+   * next tick.
+   */
   private readonly due: DueTimer;
   private tickDue = false;
 
@@ -86,7 +89,8 @@ export class Orchestrator {
           );
       }
       if (
-        result.claimed +
+        result.schedulesFired +
+          result.claimed +
           result.resumed +
           result.staleReleased +
           result.stuckRepaired +
@@ -97,7 +101,8 @@ export class Orchestrator {
       const busy =
         this.activeSinceTick ||
         result.failures.length > 0 ||
-        result.claimed +
+        result.schedulesFired +
+          result.claimed +
           result.suspendedChecked +
           result.staleReleased +
           result.staleFailed +

@@ -17,6 +17,7 @@ describe("runMaintenanceTick", () => {
 
     const first = await t.host.runMaintenanceTick();
     expect(first).toEqual({
+      schedulesFired: 0,
       claimed: 2,
       suspendedChecked: 0,
       resumed: 0,

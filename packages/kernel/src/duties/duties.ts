@@ -1,12 +1,14 @@
 /**
- * The periodic duties of a host, defined once, in the order every host runs them: claim
- * pending runs, check suspended stages, release stale leases, repair stuck runs, fire due
- * schedules, replay dead letters (off by default), publish the outbox. The Node host, the
+ * The periodic duties of a host, defined once, in the order every host runs them: start the
+ * runs of due cron schedules, claim pending runs, check suspended stages, release stale leases,
+ * repair stuck runs, fire due scheduled commands, replay dead letters (off by default), publish
+ * the outbox. The Node host, the
  * serverless host, the test driver and the deterministic simulation all run this list.
  */
 import type { CommandMap } from "../commands/index.js";
 import {
   DEFAULT_MAX_CLAIMS_PER_TICK,
+  DEFAULT_MAX_CRON_SCHEDULES_PER_TICK,
   DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
   DEFAULT_MAX_SCHEDULED_PER_TICK,
   DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK,
@@ -16,6 +18,7 @@ import {
 
 /** Each duty by name, with the command it dispatches. */
 export interface DutyCommands {
+  cron: "schedules.fireDue";
   claim: "run.claimPending";
   poll: "stage.pollSuspended";
   reapStale: "lease.reapStale";
@@ -39,6 +42,16 @@ export interface Duty<N extends DutyName = DutyName> {
 function ifSet<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
+
+/** First, so the runs the schedules start are claimed in the same round. */
+const cron: Duty<"cron"> = {
+  name: "cron",
+  command: (o) => ({
+    type: "schedules.fireDue",
+    workerId: o.workerId,
+    maxSchedules: o.maxCronSchedulesPerTick ?? DEFAULT_MAX_CRON_SCHEDULES_PER_TICK,
+  }),
+};
 
 const claim: Duty<"claim"> = {
   name: "claim",
@@ -106,6 +119,7 @@ const outbox: Duty<"outbox"> = {
 
 /** Every periodic duty, in the order a round runs them. */
 export const DUTIES: readonly Duty[] = [
+  cron,
   claim,
   poll,
   reapStale,

@@ -2,6 +2,7 @@
 export { DUTIES, type Duty, type DutyCommands, type DutyName, dutyCommand } from "./duties.js";
 export {
   DEFAULT_MAX_CLAIMS_PER_TICK,
+  DEFAULT_MAX_CRON_SCHEDULES_PER_TICK,
   DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
   DEFAULT_MAX_SCHEDULED_PER_TICK,
   DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK,

@@ -6,6 +6,8 @@ export const DEFAULT_MAX_CLAIMS_PER_TICK = 10;
 export const DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK = 10;
 /** Outbox events published per round. */
 export const DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK = 100;
+/** Cron schedules handled per round (`schedules.fireDue`). */
+export const DEFAULT_MAX_CRON_SCHEDULES_PER_TICK = 20;
 /** Scheduled commands fired per round. */
 export const DEFAULT_MAX_SCHEDULED_PER_TICK = 50;
 /** Grace after a lease ends before `lease.reapStale` releases the job (clock skew between hosts). */
@@ -16,7 +18,7 @@ export const DEFAULT_STALE_LEASE_THRESHOLD_MS = 5_000;
  * constants above (and, where none is named, the command's own default).
  */
 export interface DutyOptions {
-  /** Who claims runs, checks suspended stages, fires schedules and publishes events. */
+  /** Who starts scheduled runs, claims runs, checks suspended stages, fires schedules and publishes events. */
   workerId: string;
   /** Runs `run.claimPending` takes per round (default {@link DEFAULT_MAX_CLAIMS_PER_TICK}). */
   maxClaimsPerTick?: number;
@@ -38,6 +40,8 @@ export interface DutyOptions {
   stuckRunThresholdMs?: number;
   /** Runs examined for being stuck per round (default: `run.reapStuck`'s, 50). */
   maxStuckRunsPerTick?: number;
+  /** Cron schedules handled per round (default {@link DEFAULT_MAX_CRON_SCHEDULES_PER_TICK}). */
+  maxCronSchedulesPerTick?: number;
   /** Scheduled commands fired per round (default {@link DEFAULT_MAX_SCHEDULED_PER_TICK}). */
   maxScheduledPerTick?: number;
   /** Outbox events published per round (default {@link DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK}). */

@@ -23,8 +23,8 @@ export interface DutyRound {
   failures: DutyFailure[];
   /**
    * When something comes due next, as far as this round could tell: the earliest next check of
-   * the suspended stages it found still waiting, or the next scheduled entry when the scheduler
-   * reports it.
+   * the suspended stages it found still waiting, the next scheduled entry when the scheduler
+   * reports it, or the next cron schedule's fire time.
    */
   nextDueAt?: Date;
 }
@@ -85,9 +85,11 @@ export async function runDuties(
     (round.results as Record<string, unknown>)[duty.name] = result;
     await extra.afterDuty?.(duty.name, result as never);
   }
-  const due = [round.results.poll?.nextCheckAt, round.results.schedule?.nextDueAt].filter(
-    (d): d is Date => d !== undefined,
-  );
+  const due = [
+    round.results.poll?.nextCheckAt,
+    round.results.schedule?.nextDueAt,
+    round.results.cron?.nextFireAt,
+  ].filter((d): d is Date => d !== undefined);
   if (due.length > 0) round.nextDueAt = new Date(Math.min(...due.map((d) => d.getTime())));
   return round;
 }
