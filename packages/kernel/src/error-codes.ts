@@ -172,6 +172,9 @@ export const KERNEL_ERROR_CODES = [
   /** A run's rows cannot be read back (raised by a storage adapter); the run is failed with it. */
   "CORRUPT_ROW",
 
+  /** `run.create` got both `startAt` and `delayMs`, or a `startAt` that is not a date. */
+  "INVALID_START",
+
   // Signals, approvals and child workflows
   /** `run.signal` to a run that has ended (`COMPLETED`, `FAILED`, `CANCELLED`, `TIMED_OUT`). */
   "RUN_ENDED",

@@ -24,6 +24,7 @@ import { runMigrateModule } from "./run-migrate/index.js";
 import { runReapStuckModule } from "./run-reap-stuck.js";
 import { runRerunFromModule } from "./run-rerun-from.js";
 import { runSignalModule } from "./run-signal.js";
+import { runStartModule } from "./run-start.js";
 import { runTimeoutModule } from "./run-timeout.js";
 import { runTransitionModule } from "./run-transition.js";
 import { scheduleFireDueModule } from "./schedule-fire-due.js";
@@ -63,6 +64,7 @@ export type {
 export type { RunReapStuckCommand, RunReapStuckResult } from "./run-reap-stuck.js";
 export type { RunRerunFromCommand, RunRerunFromResult } from "./run-rerun-from.js";
 export type { RunSignalCommand, RunSignalResult } from "./run-signal.js";
+export type { RunStartCommand, RunStartResult } from "./run-start.js";
 export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
 export type { RunTransitionCommand, RunTransitionResult } from "./run-transition.js";
 export type { ScheduleFireDueCommand, ScheduleFireDueResult } from "./schedule-fire-due.js";
@@ -112,6 +114,7 @@ export const COMMANDS = [
   schedulesListModule,
   schedulesFireDueModule,
   runSignalModule,
+  runStartModule,
   stageResumeModule,
   approvalDecideModule,
   approvalEscalateModule,

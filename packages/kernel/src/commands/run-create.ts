@@ -1,6 +1,7 @@
 /**
- * `run.create`: validates input and config, then creates a `PENDING` run, its
- * `workflow.created` event and its idempotency record in one transaction.
+ * `run.create`: validates input and config, then creates a `PENDING` run — or, with a delayed
+ * start, a `SCHEDULED` one and the scheduler entry that releases it — its `workflow.created`
+ * event and its idempotency record in one transaction.
  */
 
 import { z } from "zod";
@@ -17,6 +18,7 @@ import {
 } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { concurrencyKeyOf } from "../internal/run/concurrency-key.js";
+import { RUN_START_COMMAND, startCorrelationId } from "../internal/run/correlation.js";
 import { inTransaction, type UnitOfWork } from "../internal/tx/unit-of-work.js";
 import { checkMetadataKeys } from "../internal/values/metadata-keys.js";
 import { checkPayloadSize } from "../internal/values/payload-size.js";
@@ -38,6 +40,14 @@ export interface RunCreateCommand {
   metadata?: Record<string, unknown>;
   /** A second `run.create` with the same key returns the first run instead of creating one. */
   idempotencyKey?: string;
+  /**
+   * Start no earlier than this time: the run is created `SCHEDULED` (no worker claims it, no
+   * query looks at it) and becomes `PENDING` then, through the scheduler. A time already past
+   * starts it at once. Not with `delayMs`.
+   */
+  startAt?: Date | string;
+  /** Start this long after now (ms); see `startAt`. */
+  delayMs?: number;
 }
 
 /** Result of `run.create`. */
@@ -67,7 +77,13 @@ export interface PreparedRun {
   idempotencyKey: string | undefined;
   /** What the idempotency key promises: a hash of the request (`""` without a key). */
   request: string;
+  /** A delayed start: at a time, or this long after the run is written. */
+  start?: { at: Date } | { delayMs: number };
 }
+
+/** Passes what the schema's `delayMs` accepts. */
+const isDelay = (v: unknown): boolean =>
+  Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_DELAY_MS;
 
 /** Handles `run.create`. */
 export async function runCreate(
@@ -106,13 +122,22 @@ export function prepareRun(command: Omit<RunCreateCommand, "type">, deps: Kernel
   checkMetadataKeys(metadata, context);
   checkPayloadSize(metadata, limit, "metadata", context);
   const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
+  const start = startOf(command, workflow.id);
   const key = command.idempotencyKey;
   // What the key promises: the same request. A repeat that asks for something else is refused.
   const request =
     key === undefined
       ? ""
-      : stableHash([workflow.id, input, config, metadata, command.priority ?? 0]);
+      : stableHash([
+          workflow.id,
+          input,
+          config,
+          metadata,
+          command.priority ?? 0,
+          ...(start ? [encodeValue(start, "start")] : []),
+        ]);
   return {
+    ...(start ? { start } : {}),
     workflow,
     input,
     config,
@@ -150,7 +175,10 @@ export async function writeRun(
       return { workflowRunId: previous.workflowRunId, status: previous.status, replayed: true };
     }
   }
+  const startAt = startTime(prepared.start, uow.now);
+  const status = startAt ? "SCHEDULED" : "PENDING";
   const run = await uow.tx.createRun({
+    ...(startAt ? { status: "SCHEDULED" as const } : {}),
     id: deps.newId(),
     workflowId: workflow.id,
     workflowVersion: workflow.version,
@@ -170,15 +198,67 @@ export async function writeRun(
       runId: run.id,
       sequence: 1,
       type: "workflow.created",
-      payload: { workflowId: workflow.id, priority: run.priority },
+      payload: {
+        workflowId: workflow.id,
+        priority: run.priority,
+        ...(startAt ? { startAt: startAt.toISOString() } : {}),
+      },
       occurredAt: uow.now,
     },
   ]);
+  if (startAt) {
+    await uow.schedule((scope) =>
+      deps.scheduler.schedule(
+        {
+          type: RUN_START_COMMAND,
+          correlationId: startCorrelationId(run.id),
+          payload: { workflowRunId: run.id },
+          runAt: startAt,
+        },
+        scope,
+      ),
+    );
+  }
   if (key !== undefined) {
-    const result: JsonValue = { workflowRunId: run.id, status: "PENDING", request };
+    const result: JsonValue = { workflowRunId: run.id, status, request };
     await uow.tx.completeIdempotencyKey(key, "run.create", result);
   }
-  return { workflowRunId: run.id, status: "PENDING", replayed: false };
+  return { workflowRunId: run.id, status, replayed: false };
+}
+
+/** Most a start may be put off: about 10 years. */
+const MAX_DELAY_MS = 10 * 366 * 24 * 60 * 60 * 1000;
+
+/** The command's delayed start, checked (`INVALID_START`, naming the field). */
+function startOf(
+  command: Omit<RunCreateCommand, "type">,
+  workflowId: string,
+): PreparedRun["start"] {
+  const { startAt, delayMs } = command;
+  if (startAt !== undefined && delayMs !== undefined) {
+    throw new RatchetError("INVALID_START", "[ratchet] give startAt or delayMs, not both", {
+      workflowId,
+      field: "delayMs",
+    });
+  }
+  if (delayMs !== undefined) return { delayMs };
+  if (startAt === undefined) return undefined;
+  const at = startAt instanceof Date ? startAt : new Date(startAt);
+  if (Number.isNaN(at.getTime())) {
+    throw new RatchetError(
+      "INVALID_START",
+      `[ratchet] startAt ${JSON.stringify(String(startAt))} is not a valid date`,
+      { workflowId, field: "startAt" },
+    );
+  }
+  return { at };
+}
+
+/** When a delayed run starts, or `undefined` when it starts now (no delay, or a time past). */
+function startTime(start: PreparedRun["start"], now: Date): Date | undefined {
+  if (!start) return undefined;
+  const at = "at" in start ? start.at : new Date(now.getTime() + start.delayMs);
+  return at.getTime() > now.getTime() ? at : undefined;
 }
 
 /** Validates each stage's config (applying defaults); rejects config for unknown stages. */
@@ -222,6 +302,8 @@ export const runCreateModule = defineCommand<RunCreateCommand, RunCreateResult>(
     priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
     metadata: plainObject.optional(),
     idempotencyKey: z.string().min(1).max(500).optional(),
+    startAt: z.union([z.date(), z.iso.datetime({ offset: true })]).optional(),
+    delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
   }),
   isWellFormed: (c) =>
     isId(c.workflowId) &&
@@ -229,6 +311,9 @@ export const runCreateModule = defineCommand<RunCreateCommand, RunCreateResult>(
     optional(c.config, isPlainObject) &&
     optional(c.priority, isPriority) &&
     optional(c.metadata, isPlainObject) &&
-    optional(c.idempotencyKey, isIdempotencyKey),
+    optional(c.idempotencyKey, isIdempotencyKey) &&
+    optional(c.delayMs, isDelay) &&
+    // A string startAt goes through the schema (its ISO format check is zod's).
+    optional(c.startAt, (v) => v instanceof Date && !Number.isNaN(v.getTime())),
   handle: runCreate,
 });

@@ -32,6 +32,7 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
     priority: -5,
     metadata: { tenant: "t" },
     idempotencyKey: "k",
+    delayMs: 1_000,
   },
   "run.claimPending": {
     type: "run.claimPending",
@@ -76,6 +77,7 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
     signalId: "s",
     workflowId: "w",
   },
+  "run.start": { type: "run.start", workflowRunId: "r" },
   "stage.resume": { type: "stage.resume", workflowRunId: "r", stageRecordId: "s" },
   "approval.decide": {
     type: "approval.decide",

@@ -187,6 +187,8 @@ export async function updateRun(
   const route = await routeOfPatch(db, id, patch);
   const { sql, params } = runUpdate(db, id, patch, options, route);
   const [row] = await db.query(`${sql} RETURNING ${RUN_COLUMNS}`, ...params);
+  // A run that becomes claimable (a delayed start that came due, a rerun) wakes the claimers.
+  if (row && patch.status === "PENDING") await announce(db, "run");
   return row ? runFromRow(row) : null;
 }
 

@@ -15,3 +15,11 @@ export const RUN_TIMEOUT_COMMAND = "run.timeout";
 export function timeoutCorrelationId(runId: string): string {
   return `${runCorrelationPrefix(runId)}:timeout`;
 }
+
+/** The scheduled command that releases a delayed run (`SCHEDULED` → `PENDING`). */
+export const RUN_START_COMMAND = "run.start";
+
+/** Correlation id of a delayed run's start entry. */
+export function startCorrelationId(runId: string): string {
+  return `${runCorrelationPrefix(runId)}:start`;
+}

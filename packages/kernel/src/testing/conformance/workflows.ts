@@ -9,6 +9,7 @@ import { approvalTests } from "./workflows/approvals.js";
 import { childTests } from "./workflows/children.js";
 import { concurrencyTests } from "./workflows/concurrency.js";
 import { controlFlowTests } from "./workflows/control-flow.js";
+import { delayedStartTests } from "./workflows/delayed-start.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
@@ -35,5 +36,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     signalTests(fixture);
     approvalTests(fixture);
     childTests(fixture);
+    delayedStartTests(fixture);
   });
 }
