@@ -6,6 +6,7 @@ import { deployCheckCommand } from "./deploy-check.js";
 import { migrateCommand } from "./migrate.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
+import { schedulesCommand } from "./schedules.js";
 import type { CommandSpec } from "./spec.js";
 import { statusCommand } from "./status.js";
 import { workerCommand } from "./worker.js";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   runCommand,
   statusCommand,
   runsCommand,
+  schedulesCommand,
   deployCheckCommand,
   migrateCommand,
 ];
