@@ -37,6 +37,7 @@ import {
   type SimulationResult,
 } from "./options.js";
 import { createPrng, type Prng } from "./prng.js";
+import { checkScheduleSlots, newScheduledRuns } from "./schedules.js";
 import { type StageExecution, simulationWorkflows } from "./workflows.js";
 
 /** One incarnation of a simulated worker process, in its slot. */
@@ -119,6 +120,8 @@ export abstract class SimulationCore {
   protected readonly checker: InvariantChecker;
   /** The runs created. */
   protected readonly runIds: string[] = [];
+  /** {@link runIds} as a set. */
+  private readonly knownRuns = new Set<string>();
   /** Tasks paused at a port call, waiting to be resumed. */
   protected readonly paused: Task[] = [];
   /** Recent deliveries, to execute again as stale ones. */
@@ -304,6 +307,11 @@ export abstract class SimulationCore {
   protected verify(): void {
     if (this.pending) this.fail(this.pending.invariant, this.pending.detail);
     this.ledger.refresh();
+    // Runs the schedules started are runs of the simulation too, checked like the others.
+    for (const id of newScheduledRuns(this.store, this.knownRuns)) this.runIds.push(id);
+    for (const id of this.runIds) this.knownRuns.add(id);
+    const slots = checkScheduleSlots(this.store);
+    if (slots) this.fail(slots.invariant, slots.detail);
     const broken = this.checker.check(this.runIds);
     if (broken) this.fail(broken.invariant, broken.detail);
   }

@@ -29,6 +29,7 @@ export {
   type SimulationRunSpec,
 } from "./options.js";
 export { createPrng, hash32, hashUnit, type Prng } from "./prng.js";
+export type { SimulationScheduleSpec } from "./schedules.js";
 export { simulate } from "./simulator.js";
 export {
   type SimulationWorkflowOptions,

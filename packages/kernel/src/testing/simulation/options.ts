@@ -12,6 +12,7 @@ import type { Scheduler } from "../../ports/scheduler.js";
 import type { FakeClock } from "../fake-clock.js";
 import type { SimulationModel } from "./model.js";
 import type { Prng } from "./prng.js";
+import type { SimulationScheduleSpec } from "./schedules.js";
 import type { StageExecution } from "./workflows.js";
 
 /** Fault rates; each is a probability (0 turns the fault off). */
@@ -109,6 +110,13 @@ export interface SimulationOptions {
   workflows?: readonly AnyWorkflow[] | ((env: SimulationEnv) => readonly AnyWorkflow[]);
   /** Runs to create: a number (of random workflows and {@link SimulationOptions.input}) or a list. Default 6. */
   runs?: number | readonly SimulationRunSpec[];
+  /**
+   * Cron schedules to create at the start (default none): every worker's duties tick them
+   * through the faults, the runs they start join the runs the simulation drives to their end,
+   * and no slot may start two runs (`schedule-slot-twice`). They are paused when the faults
+   * stop.
+   */
+  schedules?: readonly SimulationScheduleSpec[];
   /** The input of the `index`-th run when `runs` is a number (default `{ n: index }`). */
   input?: (workflowId: string, index: number, prng: Prng) => unknown;
   /** Simulated worker processes (default 3). */

@@ -13,6 +13,7 @@ import { SimulationActions } from "./actions.js";
 import { SIMULATION_STALE_LEASE_GRACE_MS } from "./clocks.js";
 import type { Task, Worker } from "./core.js";
 import type { SimulationOptions, SimulationResult } from "./options.js";
+import { createSchedules } from "./schedules.js";
 
 /**
  * Runs one seeded simulation; resolves with its counts, or rejects with a
@@ -56,6 +57,14 @@ class Simulation extends SimulationActions {
     const count = Math.max(1, this.options.workers ?? 3);
     for (let slot = 0; slot < count; slot++) this.workers.push(this.spawn(slot));
     await this.createRuns();
+    const schedules = await createSchedules(
+      (workflowId) =>
+        (
+          this.workers.find((w) => this.workflowsOf(w.slot).some((wf) => wf.id === workflowId)) ??
+          (this.workers[0] as Worker)
+        ).kernel,
+      this.options.schedules ?? [],
+    );
 
     const steps = this.options.steps ?? 150;
     for (this.step = 1; this.step <= steps; this.step++) {
@@ -63,7 +72,7 @@ class Simulation extends SimulationActions {
       this.verify();
     }
     this.result.steps = steps;
-    await this.quiesce(steps);
+    await this.quiesce(steps, schedules);
 
     const runs = this.result.runs;
     runs.total = this.runIds.length;
@@ -82,11 +91,14 @@ class Simulation extends SimulationActions {
   // ---- the quiescent phase --------------------------------------------------------------
 
   /** Stops the faults, resumes every paused task, then runs every host duty until all runs end. */
-  private async quiesce(faultSteps: number): Promise<void> {
+  private async quiesce(faultSteps: number, schedules: readonly string[]): Promise<void> {
     this.phase = "quiescent";
     this.events.failWhen(null);
     for (const worker of this.workers) worker.faults.calm();
     this.note("faults stop");
+    for (const scheduleId of schedules) {
+      await (this.workers[0] as Worker).kernel.dispatch({ type: "schedules.pause", scheduleId });
+    }
     while (this.paused.length > 0) {
       const task = this.paused.shift() as Task;
       if (this.workers[task.worker.slot] === task.worker) await this.resume(task);

@@ -55,7 +55,9 @@ export type InvariantName =
   | "no-live-jobs-after-end"
   | "failed-for-routing"
   | "routed-to-wrong-worker"
-  | "unexpected-error";
+  | "unexpected-error"
+  /** A slot of a cron schedule started more than one run. */
+  | "schedule-slot-twice";
 
 /** A broken invariant. */
 export interface InvariantViolation {
