@@ -1,6 +1,6 @@
 /**
- * In-memory {@link Persistence}: runs, stages, logs, outbox, idempotency keys and signals in an
- * {@link InMemoryStore}, with transactions that really roll back.
+ * In-memory {@link Persistence}: runs, stages, logs, outbox, idempotency keys, signals and cron
+ * schedules in an {@link InMemoryStore}, with transactions that really roll back.
  */
 import type { Persistence, PersistenceTransaction } from "../ports/persistence/index.js";
 import { acquireIdempotencyKey, completeIdempotencyKey } from "./idempotency.js";

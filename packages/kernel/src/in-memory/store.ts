@@ -1,7 +1,7 @@
 /**
  * The in-memory store: every table of the in-memory adapters (runs, stages with inline
- * outputs, logs, outbox, idempotency keys, signals and signal waits, jobs, scheduled commands),
- * their indexes, and real transactions.
+ * outputs, logs, outbox, idempotency keys, signals and signal waits, cron schedules, jobs,
+ * scheduled commands), their indexes, and real transactions.
  *
  * Concurrency model: one async mutex stands in for the database's locks. A transaction holds
  * it from start to commit or rollback; every operation outside a transaction takes it too.
