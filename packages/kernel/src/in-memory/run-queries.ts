@@ -47,6 +47,7 @@ export function createInMemoryRunQueries(store: InMemoryStore): RunQueries {
         for (const row of store.runs.values()) {
           if (statuses && !statuses.includes(row.status)) continue;
           if (query?.workflowId !== undefined && row.workflowId !== query.workflowId) continue;
+          if (query?.parentRunId !== undefined && row.parentRunId !== query.parentRunId) continue;
           if (after && !isOlderThan(row, after)) continue;
           rows.push(row);
         }

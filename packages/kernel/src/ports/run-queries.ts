@@ -6,10 +6,10 @@
  *
  * Implementing it:
  * - `listRuns` returns runs **newest first** (`createdAt` descending, then `id` descending),
- *   filtered by status and workflow, one page at a time. `nextCursor` is `null` on the last
- *   page; passing it back returns the runs after that page's last one, so a run created while
- *   a caller pages through never repeats a run or skips an older one. Encode and decode the
- *   cursor with {@link encodeRunCursor} / {@link decodeRunCursor}.
+ *   filtered by status, workflow and parent run, one page at a time. `nextCursor` is `null` on
+ *   the last page; passing it back returns the runs after that page's last one, so a run created
+ *   while a caller pages through never repeats a run or skips an older one. Encode and decode
+ *   the cursor with {@link encodeRunCursor} / {@link decodeRunCursor}.
  * - `getRun` returns the run with its stage records, ordered as `Persistence.listStages`
  *   orders them; `null` when the run does not exist.
  * - `listLogs` and `listEvents` return a run's logs (oldest first) and outbox events (in
@@ -25,6 +25,8 @@ export interface RunListQuery {
   /** Runs in one of these statuses only. */
   status?: RunStatus | readonly RunStatus[];
   workflowId?: string;
+  /** Only the child runs this run started (runs whose `parentRunId` is it). */
+  parentRunId?: string;
   /** Most runs on one page (default {@link DEFAULT_RUN_PAGE_SIZE}, at most {@link MAX_RUN_PAGE_SIZE}). */
   limit?: number;
   /** Where the previous page ended (its `nextCursor`). */

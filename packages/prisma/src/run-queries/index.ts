@@ -6,10 +6,11 @@
  * `listRuns` pages newest first (`created_at DESC, id DESC`) by keyset: a page after a cursor
  * holds the runs with `(created_at, id) < (cursor's created_at, cursor's id)`, so runs created
  * while someone pages never shift the pages that follow. The `ratchet_runs_created_idx` index
- * serves the order. A run whose row cannot be read (`CORRUPT_ROW`) is left out of a page rather
- * than failing it for every other run, as `Persistence.listRuns` does, so a page may hold fewer
- * runs than its limit (even none) and still have a `nextCursor`; `getRun` of such a run reports
- * the error.
+ * serves the order; a listing of one run's children (`parentRunId`) finds them through
+ * `ratchet_runs_parent_idx` instead and sorts them (a run starts few children). A run whose row
+ * cannot be read (`CORRUPT_ROW`) is left out of a page rather than failing it for every other
+ * run, as `Persistence.listRuns` does, so a page may hold fewer runs than its limit (even none)
+ * and still have a `nextCursor`; `getRun` of such a run reports the error.
  */
 import {
   decodeRunCursor,
@@ -47,6 +48,10 @@ async function listRuns(db: SqlExecutor, query: RunListQuery | undefined): Promi
   if (query?.workflowId !== undefined) {
     params.push(query.workflowId);
     where.push(`workflow_id = $${params.length}`);
+  }
+  if (query?.parentRunId !== undefined) {
+    params.push(query.parentRunId);
+    where.push(`parent_run_id = $${params.length}`);
   }
   if (after) {
     params.push(db.dialect.date(after.createdAt), after.id);

@@ -35,8 +35,9 @@ export interface RunQueriesFixture extends ConformanceFixture {
 export type RunQueriesConformanceOptions = ConformanceOptions<RunQueriesFixture>;
 
 /**
- * Registers the run-queries conformance tests (vitest): newest-first listing with filters and
- * cursors, a run with its stages, logs and events. Call it at the top level of a test file.
+ * Registers the run-queries conformance tests (vitest): newest-first listing with filters
+ * (status, workflow, parent run) and cursors, a run with its stages, logs and events. Call it
+ * at the top level of a test file.
  */
 export function runQueriesConformance(options: RunQueriesConformanceOptions): void {
   describe(`${options.name}: run queries conformance`, () => {
@@ -89,6 +90,34 @@ export function runQueriesConformance(options: RunQueriesConformanceOptions): vo
       const ended = await queries.listRuns({ workflowId, status: ["FAILED", "COMPLETED"] });
       expect(ended.runs.map((r) => r.id)).toEqual([second.id, first.id]);
       expect((await queries.listRuns({ workflowId, status: [] })).runs).toEqual([]);
+    });
+
+    it("filters by parent run: the children a run started, newest first", async () => {
+      const { queries, persistence } = fixture();
+      const parent = await persistence.createRun(buildRun({ createdAt: at(1_000) }));
+      const other = await persistence.createRun(buildRun({ createdAt: at(1_000) }));
+      const children = [];
+      for (let i = 0; i < 3; i++)
+        children.push(
+          await persistence.createRun(
+            buildRun({ parentRunId: parent.id, createdAt: at(2_000 + i) }),
+          ),
+        );
+      await persistence.createRun(buildRun({ parentRunId: other.id, createdAt: at(2_500) }));
+      const page = await queries.listRuns({ parentRunId: parent.id });
+      expect(page.runs.map((r) => r.id)).toEqual(children.map((r) => r.id).reverse());
+      expect(page.runs.every((r) => r.parentRunId === parent.id)).toBe(true);
+      const first = await queries.listRuns({ parentRunId: parent.id, limit: 2 });
+      const rest = await queries.listRuns({
+        parentRunId: parent.id,
+        limit: 2,
+        cursor: first.nextCursor as string,
+      });
+      expect([...first.runs, ...rest.runs].map((r) => r.id)).toEqual(
+        children.map((r) => r.id).reverse(),
+      );
+      expect(rest.nextCursor).toBeNull();
+      expect((await queries.listRuns({ parentRunId: children[0]?.id as string })).runs).toEqual([]);
     });
 
     it("pages through every run once with the cursor, even while runs are created", async () => {
