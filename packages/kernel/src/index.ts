@@ -244,6 +244,7 @@ export type {
 } from "./ports/index.js";
 export * from "./records.js";
 export {
+export { type StageWait, stageWaitOf } from "./stage-wait.js";
   type CronSchedule,
   compileCron,
   isTimezone,
