@@ -59,8 +59,9 @@ export function renderCommandHelp(command: CommandSpec, style: Style): string {
   const words = command.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`));
   if (command.actions !== undefined && command.actions.length > 0) words.unshift("[action]");
   const args = words.join(" ");
+  const usage = command.usage ?? [`ratchet ${command.name}${args ? ` ${args}` : ""} [options]`];
   const lines = [
-    `${style.bold("Usage:")} ratchet ${command.name}${args ? ` ${args}` : ""} [options]`,
+    `${style.bold("Usage:")} ${usage.join(`\n${" ".repeat("Usage: ".length)}`)}`,
     "",
     command.description,
   ];

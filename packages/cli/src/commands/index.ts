@@ -1,12 +1,15 @@
 /**
  * Every `ratchet` command, in the order `ratchet --help` lists them.
  */
+import { approvalsCommand } from "./approvals.js";
+import { approveCommand, rejectCommand } from "./decide.js";
 import { demoCommand } from "./demo.js";
 import { deployCheckCommand } from "./deploy-check.js";
 import { migrateCommand } from "./migrate.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { schedulesCommand } from "./schedules.js";
+import { signalCommand } from "./signal.js";
 import type { CommandSpec } from "./spec.js";
 import { statusCommand } from "./status.js";
 import { workerCommand } from "./worker.js";
@@ -17,6 +20,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   workerCommand,
   runCommand,
   statusCommand,
+  signalCommand,
+  approveCommand,
+  rejectCommand,
+  approvalsCommand,
   runsCommand,
   schedulesCommand,
   deployCheckCommand,

@@ -39,6 +39,11 @@ export interface CommandSpec {
   /** A paragraph, for `ratchet <command> --help`. */
   description: string;
   positionals: readonly PositionalSpec[];
+  /**
+   * The usage lines of its `--help`, when the generated one (`ratchet <name> <positionals>
+   * [options]`) would mislead — e.g. a command called in two forms.
+   */
+  usage?: readonly string[];
   options: OptionSpecs;
   examples: readonly string[];
   /** Exit codes worth knowing for this command, for its `--help` (the common ones are global). */

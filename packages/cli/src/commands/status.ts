@@ -1,23 +1,27 @@
 /**
- * `ratchet status <runId>`: a run's status, the workflow version it started on, its stages
- * (status, attempt, timings), its output or error — and, for a run waiting for a worker, which
- * definition that worker must have.
+ * `ratchet status <runId>`: a run's status, the workflow version it started on, its parent and
+ * child runs, its stages (status, attempt, timings, what a waiting one waits for), its output or
+ * error — and, for a run waiting for a worker, which definition that worker must have.
  */
 import { RunNotFoundError } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
 import { stringOption } from "../cli/values.js";
 import { waitingForOf } from "../deploys/waiting-for.js";
 import { renderRunDetails, runJson } from "../render/run-details.js";
+import type { RunChildren } from "../render/run-links.js";
 import { definitionOf, resolveWorkflows, stageIdsOf } from "../runtime/workflows.js";
 import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
+
+/** Most child runs shown (the newest). */
+const CHILDREN_SHOWN = 50;
 
 /** `ratchet status`. */
 export const statusCommand: CommandSpec = {
   name: "status",
   summary: "Show a run: status, version, stages, output or error",
   description:
-    "Prints a run's status, the version and fingerprint of the workflow definition it started on, each stage's status, attempt and timings, and the run's output (or its error). A run waiting for a worker — PENDING, or RUNNING with stages queued and none being executed — gets a line naming the definition that worker must have (workers take only runs of definitions they register). Stages are shown in the order of the run's own definition when the registered workflows (--workflows, else the built-in ones) have it. --json adds `workflowVersion` and `fingerprint` to the run and a `waitingFor` object when it waits. Exits 0 whenever the run exists, whatever its status; an unknown id is RUN_NOT_FOUND (exit 1). With --quiet only the status is printed.",
+    "Prints a run's status, the version and fingerprint of the workflow definition it started on, its parent run (when a child workflow step started it) and its child runs (the newest 50), each stage's status, attempt and timings — and for a waiting stage what it waits for: a signal (name, key, time-out), an approval (expiry; decide it with `ratchet approve`) or a child run — and the run's output (or its error). A run waiting for a worker — PENDING, or RUNNING with stages queued and none being executed — gets a line naming the definition that worker must have (workers take only runs of definitions they register). Stages are shown in the order of the run's own definition when the registered workflows (--workflows, else the built-in ones) have it. --json adds `workflowVersion`, `fingerprint` and `parentRunId` to the run, `children` (and `moreChildren`), a `wait` object to each waiting stage, and a `waitingFor` object when it waits for a worker. Exits 0 whenever the run exists, whatever its status; an unknown id is RUN_NOT_FOUND (exit 1). With --quiet only the status is printed.",
   positionals: [
     {
       name: "runId",
@@ -38,19 +42,21 @@ export const statusCommand: CommandSpec = {
       stringOption(context.options, "workflows"),
       context.io.cwd,
     );
-    const { run, stages, jobs } = await withDatabase(context, async (stack) => {
+    const { run, stages, jobs, children } = await withDatabase(context, async (stack) => {
       const found = await stack.queries.getRun(runId);
       if (!found) throw new RunNotFoundError(runId);
       const active =
         found.run.status === "RUNNING" ? await stack.jobTransport.activeJobsForRun(runId) : [];
-      return { ...found, jobs: active };
+      const page = await stack.queries.listRuns({ parentRunId: runId, limit: CHILDREN_SHOWN });
+      const kids: RunChildren = { runs: page.runs, more: page.nextCursor !== null };
+      return { ...found, jobs: active, children: kids };
     });
     const order = stageIdsOf(definitionOf(run, workflows));
     const waitingFor = waitingForOf(run, jobs);
-    if (globals.json) out.json(runJson(run, stages, order, waitingFor));
+    if (globals.json) out.json(runJson(run, stages, order, waitingFor, children));
     else if (globals.quiet) out.line(run.status);
     else
-      for (const line of renderRunDetails(run, stages, out.style, order, waitingFor))
+      for (const line of renderRunDetails(run, stages, out.style, order, waitingFor, children))
         out.line(line);
     return ExitCode.OK;
   },

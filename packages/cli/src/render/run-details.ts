@@ -1,11 +1,13 @@
 /**
  * A run with its stages, for `ratchet status` and `run --wait`: as text, and as the JSON
- * object `--json` prints — with the workflow version it started on and, for a run waiting for
- * a worker, what it waits for.
+ * object `--json` prints — with the workflow version it started on, its parent run, what each
+ * waiting stage waits for, its child runs (when given) and, for a run waiting for a worker,
+ * what it waits for.
  */
-import { decodeValue, type RunRecord, type StageRecord } from "@ratchet/kernel";
+import { decodeValue, type RunRecord, type StageRecord, stageWaitOf } from "@ratchet/kernel";
 import { describeWaitingFor, type WaitingFor } from "../deploys/waiting-for.js";
 import { errorText, formatDuration, phaseSymbol, statusText } from "./format.js";
+import { childJson, childrenLines, type RunChildren, waitJson, waitText } from "./run-links.js";
 import { padEnd, type Style } from "./style.js";
 import { formatTimestamp, renderValue } from "./values.js";
 
@@ -51,13 +53,15 @@ function durationMs(start: Date | null, end: Date | null): number | null {
 
 /**
  * The JSON view of a run and its stages (values decoded; dates become ISO strings), with
- * `waitingFor` when the run waits for a worker.
+ * `wait` on each waiting stage, `children` when given, and `waitingFor` when the run waits for
+ * a worker.
  */
 export function runJson(
   run: RunRecord,
   stages: readonly StageRecord[],
   stageIds: readonly string[] = [],
   waitingFor?: WaitingFor,
+  children?: RunChildren,
 ): Record<string, unknown> {
   return {
     run: {
@@ -68,6 +72,7 @@ export function runJson(
       status: run.status,
       priority: run.priority,
       idempotencyKey: run.idempotencyKey,
+      parentRunId: run.parentRunId,
       createdAt: run.createdAt,
       startedAt: run.startedAt,
       completedAt: run.completedAt,
@@ -77,36 +82,48 @@ export function runJson(
       error: run.error,
       metadata: decodeValue(run.metadata),
     },
-    stages: orderStages(stages, stageIds).map((stage) => ({
-      stageId: stage.stageId,
-      groupIndex: stage.groupIndex,
-      status: stage.status,
-      attempt: stage.attempt,
-      startedAt: stage.startedAt,
-      completedAt: stage.completedAt,
-      durationMs: durationMs(stage.startedAt, stage.completedAt),
-      progress: stage.progress,
-      error: stage.error,
-    })),
+    stages: orderStages(stages, stageIds).map((stage) => {
+      const wait = stageWaitOf(stage);
+      return {
+        stageId: stage.stageId,
+        groupIndex: stage.groupIndex,
+        status: stage.status,
+        attempt: stage.attempt,
+        startedAt: stage.startedAt,
+        completedAt: stage.completedAt,
+        durationMs: durationMs(stage.startedAt, stage.completedAt),
+        progress: stage.progress,
+        error: stage.error,
+        ...(wait === null ? {} : { wait: waitJson(wait) }),
+      };
+    }),
+    ...(children === undefined
+      ? {}
+      : { children: children.runs.map(childJson), moreChildren: children.more }),
     ...(waitingFor === undefined ? {} : { waitingFor }),
   };
 }
 
-/** The text view of a run and its stages, with a line saying what it waits for, if it does. */
+/**
+ * The text view of a run and its stages: its parent, what each waiting stage waits for, its
+ * children (when given), and a line saying what it waits for, if it waits for a worker.
+ */
 export function renderRunDetails(
   run: RunRecord,
   stages: readonly StageRecord[],
   style: Style,
   stageIds: readonly string[] = [],
   waitingFor?: WaitingFor,
+  children?: RunChildren,
 ): string[] {
   const field = (name: string, value: string) => `${style.dim(padEnd(name, 9))} ${value}`;
-  const lines = [
-    field("run", style.bold(run.id)),
+  const lines = [field("run", style.bold(run.id))];
+  if (run.parentRunId !== null) lines.push(field("parent", run.parentRunId));
+  lines.push(
     field("workflow", run.workflowId),
     field("version", versionText(run)),
     field("status", statusText(run.status, style)),
-  ];
+  );
   if (waitingFor !== undefined)
     lines.push(`${" ".repeat(10)}${style.yellow(describeWaitingFor(waitingFor))}`);
   lines.push(field("created", formatTimestamp(run.createdAt)));
@@ -130,8 +147,14 @@ export function renderRunDetails(
       lines.push(
         `  ${phaseSymbol(STAGE_PHASES[stage.status], style)} ${padEnd(stage.stageId, width)}  ${padEnd(stage.status, 9)}  attempt ${stage.attempt}  ${padEnd(took, 9)}${error}`.trimEnd(),
       );
+      const wait = stageWaitOf(stage);
+      if (wait !== null)
+        lines.push(
+          `    ${" ".repeat(width)}  ${style.yellow(waitText(wait, run.id, stage.stageId))}`,
+        );
     }
   }
+  if (children !== undefined) lines.push(...childrenLines(children, style));
   if (run.status === "COMPLETED" && run.output !== null)
     lines.push("", style.bold("output"), ...renderValue(decodeValue(run.output), style));
   if (run.error) {

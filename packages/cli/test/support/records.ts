@@ -44,6 +44,7 @@ export function runRecord(id: string, patch: Partial<RunRecord> = {}): RunRecord
     groupRemaining: 0,
     eventSeq: 0,
     idempotencyKey: null,
+    parentRunId: null,
     createdAt: at(0),
     updatedAt: at(0),
     startedAt: at(10),
