@@ -202,6 +202,12 @@ export const KERNEL_ERROR_CODES = [
   "CHILD_WORKFLOW_FAILED",
   /** A child run a step waited for was cancelled. */
   "CHILD_WORKFLOW_CANCELLED",
+  /** A map step's `items` returned more than 10,000 items. */
+  "MAP_TOO_LARGE",
+  /** An item of a fail-fast map step failed (or was cancelled, or timed out). */
+  "MAP_ITEM_FAILED",
+  /** A map child's end found its parent's stage moved on mid-count (rolled back; retried). */
+  "STALE_MAP",
 
   // Periodic duties
   /** `runDuties` with `isolateFailures`: a duty threw an error without a string `code`. */

@@ -94,6 +94,7 @@ export {
   type Sleep,
   sleepFor,
 } from "./dsl/flow.js";
+export { type MapSettled, type MapStepOptions, mapStep } from "./dsl/map-step.js";
 export { createRegistry, refOf, type WorkflowRegistry } from "./dsl/registry.js";
 export {
   DEFAULT_RETRY,
@@ -244,7 +245,6 @@ export type {
 } from "./ports/index.js";
 export * from "./records.js";
 export {
-export { type StageWait, stageWaitOf } from "./stage-wait.js";
   type CronSchedule,
   compileCron,
   isTimezone,
@@ -258,3 +258,4 @@ export {
   SKIP_GRACE_MS,
   type SlotPlan,
 } from "./schedules/slots.js";
+export { type StageWait, stageWaitOf } from "./stage-wait.js";

@@ -23,6 +23,7 @@ const NOT_CODES: Record<string, string> = {
   UTC: "a time zone (a schedule's default)",
   SCHEDULED: "a run status (a delayed start, or a run held back)",
   STARTED: "what a detached child step's wait ends with (the child started)",
+  MISSING: "the status a map reports for an item whose run is gone",
 };
 
 errorCodeListTests({

@@ -94,6 +94,7 @@ export function childStep<TPrev>(
         ? {}
         : { schemas: { input: anything, output: workflow.outputSchema, config: z.object({}) } }),
       childWorkflowId: workflow.id,
+      childWorkflow: workflow,
     },
   );
 }

@@ -25,14 +25,15 @@ export interface WorkflowRegistry {
 }
 
 /**
- * A registry over a fixed list of workflow definitions. Versions of one workflow may be
- * registered together; two definitions with the same id and version are refused
+ * A registry over a fixed list of workflow definitions, and the workflows their child and map
+ * steps start (a worker that runs a parent can run its children). Versions of one workflow may
+ * be registered together; two different definitions with the same id and version are refused
  * (`DUPLICATE_WORKFLOW_ID`).
  */
 export function createRegistry(workflows: readonly AnyWorkflow[]): WorkflowRegistry {
   const versions = new Map<string, AnyWorkflow[]>();
   const exact = new Map<string, AnyWorkflow>();
-  for (const workflow of workflows) {
+  for (const workflow of withChildren(workflows)) {
     const list = versions.get(workflow.id) ?? [];
     if (list.some((other) => other.version === workflow.version)) {
       throw new WorkflowDefinitionError(
@@ -70,4 +71,29 @@ export function refOf(workflow: AnyWorkflow): DefinitionRef {
     workflowVersion: workflow.version,
     fingerprint: workflow.fingerprint,
   };
+}
+
+/**
+ * `workflows` and, after them, every workflow their child and map steps start (recursively),
+ * without repeats: the same definition twice (same id, version and fingerprint) counts once.
+ */
+function withChildren(workflows: readonly AnyWorkflow[]): AnyWorkflow[] {
+  const seen = new Set<string>();
+  const listed = new Set<string>();
+  const out: AnyWorkflow[] = [];
+  const visit = (workflow: AnyWorkflow, explicit: boolean) => {
+    const key = definitionId(refOf(workflow));
+    // Listed twice by the caller: kept, so the registry refuses it (DUPLICATE_WORKFLOW_ID).
+    if (explicit && listed.has(key)) out.push(workflow);
+    if (explicit) listed.add(key);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(workflow);
+    for (const stage of workflow.groups.flat()) {
+      const child = stage.childWorkflow as AnyWorkflow | undefined;
+      if (child) visit(child, false);
+    }
+  };
+  for (const workflow of workflows) visit(workflow, true);
+  return out;
 }

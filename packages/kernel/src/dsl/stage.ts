@@ -19,7 +19,8 @@ export type StepType =
   | "parallel"
   | "signal"
   | "approval"
-  | "child";
+  | "child"
+  | "map";
 
 /** The control-flow side of a step (see {@link Stage.flow}). */
 export interface StageFlow {
@@ -161,8 +162,10 @@ export interface Stage<
    * `run.signal` can refuse a payload before storing it.
    */
   readonly waitsFor?: { readonly name: string; readonly schema: z.ZodType };
-  /** Set on child workflow steps: the workflow they start. */
+  /** Set on child workflow and map steps: the workflow they start. */
   readonly childWorkflowId?: string;
+  /** Set on child workflow and map steps: its definition, registered with the parent's. */
+  readonly childWorkflow?: AnyWorkflowRef;
   /** Set on approval steps: what is to be approved, and who may decide (anyone when absent). */
   readonly approval?: { readonly title?: string; readonly approvers?: readonly string[] };
   execute(ctx: StageContext<TInput, TConfig>): Promise<unknown>;
@@ -170,6 +173,13 @@ export interface Stage<
     state: unknown,
     ctx: CompletionContext<TConfig>,
   ): Promise<CompletionCheck<unknown>>;
+}
+
+/** A workflow definition as a stage refers to it (the registry registers it with its parent). */
+export interface AnyWorkflowRef {
+  readonly id: string;
+  readonly version: string;
+  readonly fingerprint: string;
 }
 
 /** Any stage, whatever its types. */

@@ -4,6 +4,7 @@
  */
 import { WorkflowDefinitionError } from "../errors.js";
 import { type ChildStepOptions, childStep } from "./child-steps.js";
+import { type MapStepOptions, mapStep } from "./map-step.js";
 import {
   type ApprovalStepOptions,
   approvalStep,
@@ -280,6 +281,12 @@ export abstract class StepSequenceBuilder {
   /** Waits for a person's decision (see `WorkflowBuilder.approval`). */
   approval(id: string, options: ApprovalStepOptions = {}): this {
     this.steps.push({ kind: "wait", id, stage: approvalStep(id, options) });
+    return this;
+  }
+
+  /** Dynamic fan-out over a list known at run time (see `WorkflowBuilder.map`). */
+  map(id: string, target: AnyWorkflow | AnyStage, options: MapStepOptions<Loose, Loose>): this {
+    this.steps.push({ kind: "wait", id, stage: mapStep(id, target, options) });
     return this;
   }
 

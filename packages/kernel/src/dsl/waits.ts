@@ -31,8 +31,20 @@ export interface ChildWaitRequest {
   priority?: number;
 }
 
+/** Start one child run per item, `concurrency` at a time, and wait for them (dynamic fan-out). */
+export interface MapWaitRequest {
+  kind: "map";
+  workflowId: string;
+  /** Each item is one child run's input. */
+  items: readonly unknown[];
+  /** Most children running at once. */
+  concurrency: number;
+  /** `fail-fast`: the first failure fails the step and cancels the rest; `wait-all`: settle all. */
+  onError: "fail-fast" | "wait-all";
+}
+
 /** What a waiting step asks for. */
-export type WaitRequest = SignalWaitRequest | ChildWaitRequest;
+export type WaitRequest = SignalWaitRequest | ChildWaitRequest | MapWaitRequest;
 
 /** What a waiting step's `execute` returns: the request, and the input it hands on. */
 export interface Wait {
@@ -69,7 +81,24 @@ export type WaitResolution =
       status: string;
       output?: unknown;
       error?: StoredError;
+    }
+  | {
+      kind: "map";
+      /** Every item's end, in input order (absent when a failure ended a fail-fast map). */
+      results?: MapItemResult[];
+      /** The failure that ended a fail-fast map. */
+      failed?: MapItemResult;
     };
+
+/** How one item of a map ended. */
+export interface MapItemResult {
+  index: number;
+  childRunId: string;
+  /** The child's final status. */
+  status: string;
+  output?: unknown;
+  error?: StoredError;
+}
 
 /** The step's output, or the error it fails with (`retryable`: by its retry policy). */
 export type WaitOutcome = { output: unknown } | { error: StoredError; retryable: boolean };

@@ -10,6 +10,7 @@
  */
 import type { z } from "zod";
 import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
+import { type MapSettled, type MapStepOptions, mapStep } from "./map-step.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import {
   type ApprovalResult,
@@ -199,6 +200,23 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   ): WorkflowBuilder<TInput, D extends true ? DetachedChild : TChildOutput> {
     return this.pipe(
       childStep(id, workflow, options as ChildStepOptions<TCurrent>) as never,
+    ) as never;
+  }
+
+  /**
+   * Dynamic fan-out: runs `target` (a workflow, or a stage) once per item `items` returns, as
+   * child runs, at most `concurrency` (default 10) at a time; the output is their outputs in
+   * input order. `onError: "fail-fast"` (default) fails the step at the first failure and
+   * cancels the rest; `"wait-all"` waits for all and hands on `{ ok, output | error }` per item.
+   */
+  map<TItem, TOut, const E extends "fail-fast" | "wait-all" = "fail-fast">(
+    id: string,
+    // biome-ignore lint/suspicious/noExplicitAny: any config and accepted input of the stage
+    target: Workflow<TItem, TOut> | Stage<string, TItem, TOut, any, any>,
+    options: MapStepOptions<TCurrent, TItem> & { onError?: E },
+  ): WorkflowBuilder<TInput, E extends "wait-all" ? MapSettled<TOut>[] : TOut[]> {
+    return this.pipe(
+      mapStep(id, target as never, options as MapStepOptions<TCurrent>) as never,
     ) as never;
   }
 

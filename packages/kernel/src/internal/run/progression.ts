@@ -20,6 +20,7 @@ import { loadOutputs } from "../stage/outputs.js";
 import { retryPolicyOf } from "../stage/retry.js";
 import type { UnitOfWork } from "../tx/unit-of-work.js";
 import { zodIssues } from "../values/zod-issues.js";
+import { cancelMapChildren } from "../waits/map-children.js";
 import { decodeWaitState } from "../waits/state.js";
 import { runCorrelationPrefix } from "./correlation.js";
 import { writeControl } from "./flow-control.js";
@@ -232,6 +233,17 @@ export function failRunPatch(uow: UnitOfWork, run: RunRecord, error: StoredError
 async function endWait(uow: UnitOfWork, deps: KernelDeps, record: StageRecord): Promise<void> {
   const state = decodeWaitState(record.suspendedState);
   if (!state) return;
+  if (state.map) {
+    if (!state.resolution)
+      await cancelMapChildren(
+        uow,
+        deps,
+        record.id,
+        state.map.total,
+        `its parent run ${record.runId} ended`,
+      );
+    return;
+  }
   await uow.tx.deleteSignalWait(record.id);
   const child = state.wait.childRunId;
   if (!child || state.resolution) return;

@@ -9,6 +9,7 @@ import type { KernelDeps } from "../kernel-deps.js";
 import { inTransaction, RUN_END_EVENTS } from "../tx/unit-of-work.js";
 import { childSignalName } from "./correlation.js";
 import { deliverSignal } from "./deliver.js";
+import { countMapItem, itemOf, parseMapChildId } from "./map-children.js";
 import { resumeWaitingStage } from "./resume.js";
 
 /** Delivers `event` to the parent it names, when it is a child run's end; else does nothing. */
@@ -30,6 +31,16 @@ export async function notifyParent(deps: KernelDeps, event: OutboxRecord): Promi
       : status === "COMPLETED"
         ? undefined
         : (payload.error as unknown as StoredError | undefined);
+  if (parseMapChildId(event.runId)) {
+    const resumable = await countMapItem(
+      deps,
+      parentRunId,
+      event.runId,
+      itemOf(event.runId, status, error),
+    );
+    if (resumable) await resumeQuietly(deps, parentRunId, resumable);
+    return;
+  }
   const delivery = await inTransaction(deps, (uow) =>
     deliverSignal(uow, deps, {
       id: `child-end:${event.runId}`,
@@ -45,10 +56,19 @@ export async function notifyParent(deps: KernelDeps, event: OutboxRecord): Promi
       },
     }),
   );
-  if (delivery.status !== "delivered") return;
+  if (delivery.status === "delivered")
+    await resumeQuietly(deps, delivery.runId, delivery.stageRecordId);
+}
+
+/** Resumes a stage now; a failure is left to the resume entry scheduled with its resolution. */
+async function resumeQuietly(
+  deps: KernelDeps,
+  runId: string,
+  stageRecordId: string,
+): Promise<void> {
   try {
-    await resumeWaitingStage(deps, delivery.runId, delivery.stageRecordId);
+    await resumeWaitingStage(deps, runId, stageRecordId);
   } catch {
-    // The resume entry scheduled with the delivery resumes it instead.
+    // The resume entry scheduled with the resolution resumes it instead.
   }
 }

@@ -23,7 +23,8 @@ export interface PreparedChild {
 export function prepareChild(
   deps: KernelDeps,
   parent: RunRecord,
-  request: ChildWaitRequest,
+  request: Pick<ChildWaitRequest, "workflowId" | "input" | "priority">,
+  id: string = deps.newId(),
 ): PreparedChild {
   const workflow = deps.registry.getWorkflow(request.workflowId);
   if (!workflow) {
@@ -52,7 +53,7 @@ export function prepareChild(
   const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
   return {
     run: {
-      id: deps.newId(),
+      id,
       workflowId: workflow.id,
       workflowVersion: workflow.version,
       fingerprint: workflow.fingerprint,
@@ -74,8 +75,13 @@ export async function insertChild(
   uow: UnitOfWork,
   deps: KernelDeps,
   child: PreparedChild,
+  held = false,
 ): Promise<void> {
-  const run = await uow.tx.createRun({ ...child.run, createdAt: uow.now });
+  const run = await uow.tx.createRun({
+    ...child.run,
+    createdAt: uow.now,
+    ...(held ? { status: "SCHEDULED" as const } : {}),
+  });
   await uow.tx.appendOutboxEvents([
     {
       id: deps.newId(),

@@ -3,6 +3,7 @@
  * prefix, so ending the run drops them; scheduling `stage.resume` again replaces the entry (a
  * delivered signal moves the time-out entry to now).
  */
+import type { ScheduleRequest } from "../../ports/scheduler.js";
 import { runCorrelationPrefix } from "../run/correlation.js";
 
 /** The command that resumes a waiting stage once something ended its wait (or it timed out). */
@@ -32,4 +33,14 @@ export const RESERVED_SIGNAL_PREFIXES: readonly string[] = ["child:", "approval:
 /** Whether `name` is one the kernel sends itself, which `run.signal` refuses. */
 export function isReservedSignalName(name: string): boolean {
   return RESERVED_SIGNAL_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** The scheduler entry that resumes `stage` at `runAt`. */
+export function resumeEntry(runId: string, stageRecordId: string, runAt: Date): ScheduleRequest {
+  return {
+    type: STAGE_RESUME_COMMAND,
+    correlationId: resumeCorrelationId(runId, stageRecordId),
+    payload: { workflowRunId: runId, stageRecordId },
+    runAt,
+  };
 }

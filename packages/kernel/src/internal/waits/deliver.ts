@@ -16,8 +16,7 @@ import {
 } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { commitRun, type UnitOfWork } from "../tx/unit-of-work.js";
-import { APPROVAL_ESCALATE_COMMAND, escalateCorrelationId } from "./correlation.js";
-import { resumeEntry } from "./settle-wait.js";
+import { APPROVAL_ESCALATE_COMMAND, escalateCorrelationId, resumeEntry } from "./correlation.js";
 import { decodeWaitState, encodeWaitState } from "./state.js";
 
 /** A signal to deliver (its payload already encoded). */

@@ -11,6 +11,7 @@ import { definitionOf } from "../run/definition.js";
 import { commitFailed } from "../stage/commit-failed.js";
 import { resumeSuspended, suspendedTarget } from "../stage/resume-suspended.js";
 import { inTransaction } from "../tx/unit-of-work.js";
+import { mapResults } from "./map-children.js";
 import { decodeWaitState, encodeWaitState, type WaitState } from "./state.js";
 
 /** What resuming did. */
@@ -50,7 +51,10 @@ export async function resumeWaitingStage(
   if (!stage?.waitOutput || !state.resolution) return "nothing";
   const now = deps.clock.now();
   const target = suspendedTarget(workflow, run, record, now);
-  const outcome = stage.waitOutput(state.resolution);
+  let resolution = state.resolution;
+  if (resolution.kind === "map" && !resolution.failed && state.map)
+    resolution = { kind: "map", results: await mapResults(deps, record.id, state.map.total) };
+  const outcome = stage.waitOutput(resolution);
   if ("error" in outcome) {
     const committed = await commitFailed(deps, target, outcome.error, undefined);
     return committed.kind === "committed" ? "failed" : "nothing";

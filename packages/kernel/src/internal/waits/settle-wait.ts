@@ -2,12 +2,17 @@
  * Suspends a waiting step's stage (signal, approval, child) in one transaction: the stage goes
  * `SUSPENDED` with its {@link WaitState}; a signal already buffered for it is consumed there and
  * then (the stage resumes right after), otherwise a wait row is written for delivery to find and
- * the time-out is scheduled; a child run is created with the parent's suspension.
+ * the time-out is scheduled; a child run — or a map's children — is created with the parent's
+ * suspension.
  */
 import { decodeValue } from "../../codec.js";
-import type { ChildWaitRequest, SignalWaitRequest, WaitRequest } from "../../dsl/waits.js";
+import type {
+  ChildWaitRequest,
+  MapWaitRequest,
+  SignalWaitRequest,
+  WaitRequest,
+} from "../../dsl/waits.js";
 import { toStoredError } from "../../errors.js";
-import type { ScheduleRequest } from "../../ports/scheduler.js";
 import type { StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import {
@@ -23,25 +28,15 @@ import {
   APPROVAL_ESCALATE_COMMAND,
   childSignalName,
   escalateCorrelationId,
-  resumeCorrelationId,
-  STAGE_RESUME_COMMAND,
+  resumeEntry,
 } from "./correlation.js";
+import { insertMapChildren, prepareMapChildren, startProgress } from "./map-children.js";
 import { encodeWaitState, type WaitState } from "./state.js";
 
 /** What became of the suspension: committed (and whether it may resume at once), or not. */
 export type SettledWait =
   | { outcome: CommitOutcome; resumeNow: boolean; timeoutAt: Date | null }
   | { error: StoredError };
-
-/** The scheduler entry that resumes `stage` at `runAt`. */
-export function resumeEntry(runId: string, stageRecordId: string, runAt: Date): ScheduleRequest {
-  return {
-    type: STAGE_RESUME_COMMAND,
-    correlationId: resumeCorrelationId(runId, stageRecordId),
-    payload: { workflowRunId: runId, stageRecordId },
-    runAt,
-  };
-}
 
 /** Suspends `target`'s stage on `request` (see the file's comment). */
 export async function settleWait(
@@ -50,16 +45,16 @@ export async function settleWait(
   request: WaitRequest,
   input: unknown,
 ): Promise<SettledWait> {
-  let child: PreparedChild | undefined;
-  if (request.kind === "child") {
-    try {
-      child = prepareChild(deps, target.run, request);
-    } catch (error) {
-      return { error: toStoredError(error, target.record.stageId) };
-    }
+  let children: PreparedChild[] = [];
+  try {
+    if (request.kind === "child") children = [prepareChild(deps, target.run, request)];
+    if (request.kind === "map")
+      children = prepareMapChildren(deps, target.run, target.record.id, request);
+  } catch (error) {
+    return { error: toStoredError(error, target.record.stageId) };
   }
   const now = deps.clock.now();
-  const signal = request.kind === "child" ? undefined : request;
+  const signal = request.kind === "signal" || request.kind === "approval" ? request : undefined;
   const timeoutAt =
     signal && signal.timeoutMs !== null ? new Date(now.getTime() + signal.timeoutMs) : null;
   try {
@@ -77,7 +72,9 @@ export async function settleWait(
     const { record } = target;
     const state: WaitState = signal
       ? await signalState(uow, target, signal, input, timeoutAt)
-      : childState(request as ChildWaitRequest, child as PreparedChild, input);
+      : request.kind === "child"
+        ? childState(request, children[0] as PreparedChild, input)
+        : mapState(request as MapWaitRequest, input);
     const ok = await uow.tx.updateStage(
       record.id,
       {
@@ -100,7 +97,7 @@ export async function settleWait(
     }
     await writeReports(uow, run, target);
     resumeNow = state.resolution !== undefined;
-    if (!resumeNow) {
+    if (!resumeNow && state.wait.kind !== "map") {
       await uow.tx.putSignalWait({
         stageRecordId: record.id,
         runId: run.id,
@@ -139,9 +136,12 @@ export async function settleWait(
       name: state.wait.name,
       ...(state.wait.matchKey ? { key: state.wait.matchKey } : {}),
       ...(state.wait.childRunId ? { childRunId: state.wait.childRunId } : {}),
+      ...(state.map ? { items: state.map.total, concurrency: state.map.concurrency } : {}),
       ...(timeoutAt ? { timeoutAt: timeoutAt.toISOString() } : {}),
     });
-    if (child) await insertChild(uow, deps, child);
+    if (request.kind === "map" && state.map)
+      await insertMapChildren(uow, deps, children, state.map.concurrency);
+    else if (children[0]) await insertChild(uow, deps, children[0]);
     await settleJob(deps, uow, target, "suspend");
     const metadata = target.reports.metadata;
     return {
@@ -154,6 +154,15 @@ export async function settleWait(
     };
   });
   return { outcome, resumeNow: resumeNow && outcome.kind === "committed", timeoutAt };
+}
+
+/** A map's state: nothing to wait for when it has no items. */
+function mapState(request: MapWaitRequest, input: unknown): WaitState {
+  const wait = { kind: "map" as const, name: "map", matchKey: null, timeoutAt: null };
+  const map = startProgress(request);
+  return map.total === 0
+    ? { input, wait, map, resolution: { kind: "map", results: [] } }
+    : { input, wait, map };
 }
 
 async function signalState(

@@ -9,7 +9,7 @@ import type { JsonObject, JsonValue, SignalWaitKind } from "../../records.js";
 
 /** What a stage waits for. */
 export interface WaitTarget {
-  kind: SignalWaitKind;
+  kind: SignalWaitKind | "map";
   /** The signal name (for a child: `child:<child run id>`). */
   name: string;
   matchKey: string | null;
@@ -17,10 +17,23 @@ export interface WaitTarget {
   childRunId?: string;
 }
 
+/** A map's progress: its children are `<stage record id>.<index>`, released in order. */
+export interface MapProgress {
+  workflowId: string;
+  total: number;
+  /** The next child to release (children from here on are held `SCHEDULED`). */
+  next: number;
+  /** Children that ended (completed or not). */
+  ended: number;
+  concurrency: number;
+  onError: "fail-fast" | "wait-all";
+}
+
 /** A waiting stage's state. */
 export interface WaitState {
   input: unknown;
   wait: WaitTarget;
+  map?: MapProgress;
   resolution?: WaitResolution;
 }
 

@@ -10,6 +10,7 @@ import { childTests } from "./workflows/children.js";
 import { concurrencyTests } from "./workflows/concurrency.js";
 import { controlFlowTests } from "./workflows/control-flow.js";
 import { delayedStartTests } from "./workflows/delayed-start.js";
+import { fanOutTests } from "./workflows/fan-out.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
@@ -37,5 +38,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     approvalTests(fixture);
     childTests(fixture);
     delayedStartTests(fixture);
+    fanOutTests(fixture);
   });
 }
