@@ -90,6 +90,24 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   },
   "approval.escalate": { type: "approval.escalate", workflowRunId: "r", stageRecordId: "s" },
   "approvals.list": { type: "approvals.list", workflowRunId: "r", limit: 10, cursor: "c" },
+  "schedules.create": {
+    type: "schedules.create",
+    scheduleId: "s",
+    workflowId: "chain",
+    cron: "* * * * *",
+    timezone: "UTC",
+    input: { n: 1 },
+    metadata: { team: "t" },
+    priority: 1,
+    overlap: "buffer_one",
+    catchUp: "all",
+    paused: true,
+  },
+  "schedules.pause": { type: "schedules.pause", scheduleId: "s" },
+  "schedules.resume": { type: "schedules.resume", scheduleId: "s" },
+  "schedules.delete": { type: "schedules.delete", scheduleId: "s" },
+  "schedules.list": { type: "schedules.list", afterId: "a", limit: 500, upcoming: 50 },
+  "schedules.fireDue": { type: "schedules.fireDue", workerId: "w", maxSchedules: 5 },
 };
 
 class Custom {
