@@ -63,6 +63,8 @@ export type {
   SchedulesPauseCommand,
   SchedulesPauseResult,
   SchedulesResumeCommand,
+  SchedulesUpdateCommand,
+  SchedulesUpdateResult,
   ScheduleView,
   StagePollSuspendedCommand,
   StagePollSuspendedResult,

@@ -33,6 +33,7 @@ import { schedulesDeleteModule } from "./schedules-delete.js";
 import { schedulesFireDueModule } from "./schedules-fire-due.js";
 import { schedulesListModule } from "./schedules-list.js";
 import { schedulesPauseModule, schedulesResumeModule } from "./schedules-pause.js";
+import { schedulesUpdateModule } from "./schedules-update.js";
 import { stagePollSuspendedModule } from "./stage-poll-suspended.js";
 import { stageResumeModule } from "./stage-resume.js";
 import { stageWakeModule } from "./stage-wake.js";
@@ -81,6 +82,7 @@ export type {
   SchedulesPauseResult,
   SchedulesResumeCommand,
 } from "./schedules-pause.js";
+export type { SchedulesUpdateCommand, SchedulesUpdateResult } from "./schedules-update.js";
 export type {
   StagePollSuspendedCommand,
   StagePollSuspendedResult,
@@ -110,6 +112,7 @@ export const COMMANDS = [
   schedulesCreateModule,
   schedulesPauseModule,
   schedulesResumeModule,
+  schedulesUpdateModule,
   schedulesDeleteModule,
   schedulesListModule,
   schedulesFireDueModule,

@@ -106,6 +106,17 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   "schedules.pause": { type: "schedules.pause", scheduleId: "s" },
   "schedules.resume": { type: "schedules.resume", scheduleId: "s" },
   "schedules.delete": { type: "schedules.delete", scheduleId: "s" },
+  "schedules.update": {
+    type: "schedules.update",
+    scheduleId: "s",
+    cron: "0 * * * *",
+    timezone: "Europe/Berlin",
+    input: { n: 2 },
+    metadata: { team: "u" },
+    priority: 2,
+    overlap: "allow",
+    catchUp: "skip",
+  },
   "schedules.list": { type: "schedules.list", afterId: "a", limit: 500, upcoming: 50 },
   "schedules.fireDue": { type: "schedules.fireDue", workerId: "w", maxSchedules: 5 },
 };

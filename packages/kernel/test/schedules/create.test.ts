@@ -89,6 +89,42 @@ describe("schedules.create", () => {
     }
   });
 
+  it("updates a schedule: a new expression moves its next fire time; bad values are refused", async () => {
+    const t = scheduleKernel("2026-01-01T12:00:00.000Z");
+    await t.kernel.dispatch(base);
+    expect(
+      await t.kernel.dispatch({
+        type: "schedules.update",
+        scheduleId: "nightly",
+        cron: "0 * * * *",
+        input: { n: 2 },
+        overlap: "allow",
+      }),
+    ).toEqual({ scheduleId: "nightly", nextFireAt: new Date("2026-01-01T13:00:00.000Z") });
+    expect(await t.persistence.getSchedule("nightly")).toMatchObject({
+      cron: "0 * * * *",
+      input: { n: 2 },
+      overlap: "allow",
+      catchUp: "latest",
+    });
+    const update = { type: "schedules.update", scheduleId: "nightly" } as const;
+    await expect(t.kernel.dispatch({ ...update, cron: "0 25 * * *" })).rejects.toMatchObject({
+      code: "INVALID_CRON",
+      field: "cron",
+    });
+    await expect(t.kernel.dispatch({ ...update, timezone: "Nowhere/Else" })).rejects.toMatchObject({
+      code: "INVALID_TIMEZONE",
+      field: "timezone",
+    });
+    await expect(t.kernel.dispatch({ ...update, input: { n: "x" } })).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
+    await expect(
+      t.kernel.dispatch({ ...update, scheduleId: "missing", priority: 1 }),
+    ).rejects.toMatchObject({ code: "SCHEDULE_NOT_FOUND" });
+    expect((await t.persistence.getSchedule("nightly"))?.cron).toBe("0 * * * *");
+  });
+
   it("lists schedules a page at a time", async () => {
     const t = scheduleKernel();
     for (const id of ["c", "a", "b"]) await t.kernel.dispatch({ ...base, scheduleId: id });
