@@ -19,8 +19,11 @@ export interface StageResumeCommand {
 /** Result of `stage.resume`. */
 export interface StageResumeResult {
   workflowRunId: string;
-  /** `nothing`: the stage had moved on, or was resumed already. */
-  outcome: "resumed" | "failed" | "nothing";
+  /**
+   * `retried`: a child step's child failed and a new child was started (its retry policy);
+   * `nothing`: the stage had moved on, or was resumed already.
+   */
+  outcome: "resumed" | "failed" | "retried" | "nothing";
 }
 
 /** Handles `stage.resume`. */

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
 import type { StepView } from "./context.js";
+import { retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import { anything, checkId, flowStage, stepView } from "./steps.js";
 import { type WaitOutcome, type WaitResolution, waitFor } from "./waits.js";
@@ -20,6 +21,12 @@ export interface ChildStepOptions<TPrev = unknown, TChildInput = unknown> {
   detached?: boolean;
   /** The child run's priority (default: the parent's). */
   priority?: number;
+  /**
+   * Retry a failed (or timed-out) child by starting a new one with the same input, with this
+   * policy's attempts and back-off (default: no retry — the child's stages retry on their own).
+   * A cancelled child is never retried.
+   */
+  retry?: StageRetryPolicy;
 }
 
 /** What a detached child step hands on. */
@@ -49,6 +56,9 @@ export function childStep<TPrev>(
     );
   }
   const detached = options.detached === true;
+  const retry = retryOverrides(options.retry ?? { maxAttempts: 1 }, `child "${id}"`, {
+    stageId: id,
+  });
   const waitOutput = (resolution: WaitResolution): WaitOutcome => {
     if (resolution.kind !== "child") {
       return {
@@ -95,6 +105,7 @@ export function childStep<TPrev>(
         : { schemas: { input: anything, output: workflow.outputSchema, config: z.object({}) } }),
       childWorkflowId: workflow.id,
       childWorkflow: workflow,
+      retry,
     },
   );
 }

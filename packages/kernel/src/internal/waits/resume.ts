@@ -11,11 +11,12 @@ import { definitionOf } from "../run/definition.js";
 import { commitFailed } from "../stage/commit-failed.js";
 import { resumeSuspended, suspendedTarget } from "../stage/resume-suspended.js";
 import { inTransaction } from "../tx/unit-of-work.js";
+import { retryChild } from "./child-retry.js";
 import { mapResults } from "./map-children.js";
 import { decodeWaitState, encodeWaitState, type WaitState } from "./state.js";
 
 /** What resuming did. */
-export type ResumeResult = "resumed" | "failed" | "nothing";
+export type ResumeResult = "resumed" | "failed" | "retried" | "nothing";
 
 /** Resumes the waiting stage `stageRecordId` of `runId` (see the file's comment). */
 export async function resumeWaitingStage(
@@ -56,6 +57,8 @@ export async function resumeWaitingStage(
     resolution = { kind: "map", results: await mapResults(deps, record.id, state.map.total) };
   const outcome = stage.waitOutput(resolution);
   if ("error" in outcome) {
+    if (outcome.retryable && (await retryChild(deps, workflow, run, record, state, outcome.error)))
+      return "retried";
     const committed = await commitFailed(deps, target, outcome.error, undefined);
     return committed.kind === "committed" ? "failed" : "nothing";
   }

@@ -34,6 +34,8 @@ export interface WaitState {
   input: unknown;
   wait: WaitTarget;
   map?: MapProgress;
+  /** A child step: which attempt's child it waits for (1 when absent). */
+  childAttempt?: number;
   resolution?: WaitResolution;
 }
 

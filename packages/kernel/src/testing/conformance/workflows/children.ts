@@ -65,6 +65,50 @@ export function childTests(fixture: () => WorkflowFixture): void {
       expect(run.error?.message).toContain("NEGATIVE");
     });
 
+    it("with retry, a failed child is replaced by a new one after the back-off", async () => {
+      let calls = 0;
+      const flaky = defineWorkflow({ id: "child-flaky", name: "f", input: any, output: any })
+        .pipe(
+          defineStage({
+            id: "once-bad",
+            name: "once-bad",
+            schemas: { input: any, output: any },
+            execute: (ctx) => {
+              calls += 1;
+              if (calls === 1) throw new NonRetryableError("first try fails", { code: "FLAKY" });
+              return { ok: ctx.input };
+            },
+          }),
+        )
+        .build();
+      const parent = defineWorkflow({ id: "parent-retry", name: "p", input: any, output: any })
+        .child("compute", flaky, { retry: { maxAttempts: 2, intervalMs: 5_000 } })
+        .build();
+      const t = kernelOn(fixture().ports, [parent]);
+      const runId = await start(t, parent.id, { n: 7 });
+      const run = await t.driver.runToCompletion(runId);
+      expect(run.status).toBe("COMPLETED");
+      expect(run.output).toEqual({ ok: { n: 7 } });
+      const kids = (await t.persistence.listRuns({ workflowId: flaky.id, limit: 10 })).map((r) => [
+        r.status,
+        r.parentRunId,
+      ]);
+      expect(kids.sort()).toEqual([
+        ["COMPLETED", runId],
+        ["FAILED", runId],
+      ]);
+    });
+
+    it("without retry, one failed child fails the step (no second child)", async () => {
+      const parent = defineWorkflow({ id: "parent-no-retry", name: "p", input: any, output: any })
+        .child("compute", child)
+        .build();
+      const t = kernelOn(fixture().ports, [parent]);
+      const runId = await start(t, parent.id, { n: -2 });
+      expect((await t.driver.runToCompletion(runId)).status).toBe("FAILED");
+      expect(await t.persistence.listRuns({ workflowId: child.id, limit: 10 })).toHaveLength(1);
+    });
+
     it("an invalid child input fails the step before any child exists", async () => {
       const parent = defineWorkflow({ id: "parent-bad", name: "p", input: any, output: any })
         .child("compute", child)
