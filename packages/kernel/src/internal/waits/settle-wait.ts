@@ -70,6 +70,12 @@ export async function settleWait(
     if ("outcome" in locked) return locked.outcome;
     const { run } = locked;
     const { record } = target;
+    // A duplicate delivery (one with an old snapshot reaches here) must not take a buffered
+    // signal: its compare-and-set below would fail, but the signal would stay consumed.
+    if (signal && !(await stillStartable(uow, target))) {
+      await settleJob(deps, uow, target, "complete");
+      return { kind: "duplicate" };
+    }
     const state: WaitState = signal
       ? await signalState(uow, target, signal, input, timeoutAt)
       : request.kind === "child"
@@ -163,6 +169,13 @@ function mapState(request: MapWaitRequest, input: unknown): WaitState {
   return map.total === 0
     ? { input, wait, map, resolution: { kind: "map", results: [] } }
     : { input, wait, map };
+}
+
+/** Whether the stage record is still in a status the attempt starts from (run locked). */
+async function stillStartable(uow: UnitOfWork, target: AttemptTarget): Promise<boolean> {
+  const { record } = target;
+  const current = await uow.tx.getStage(record.runId, record.stageId);
+  return current?.id === record.id && target.fromStatuses.includes(current.status);
 }
 
 async function signalState(
