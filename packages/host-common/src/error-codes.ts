@@ -19,6 +19,18 @@ export const HOST_ERROR_CODES = [
   "LEASE_LOST",
   /** `HeartbeatGroup`: a heartbeat found the job's run cancelled or ended (abort reason). */
   "RUN_CANCELLED",
+  /** `createApprovalWebhook`: options it cannot work with (no kernel, an empty secret …). */
+  "INVALID_OPTIONS",
+  /** Approval webhook, 405: the request is not a POST. */
+  "METHOD_NOT_ALLOWED",
+  /** Approval webhook, 413: the body is larger than `maxBodyBytes` (64 KiB by default). */
+  "BODY_TOO_LARGE",
+  /** Approval webhook, 401: no credentials, a wrong secret, a bad signature or a stale timestamp. */
+  "UNAUTHORIZED",
+  /** Approval webhook, 400: the body is not a JSON decision (with `issues`). */
+  "INVALID_BODY",
+  /** Approval webhook, 500: an unexpected failure (its cause goes to `onError` only). */
+  "INTERNAL_ERROR",
 ] as const;
 
 /** One of the {@link HOST_ERROR_CODES}: a stable `code` a host raises or reports. */

@@ -1,8 +1,23 @@
 /**
  * `@ratchet/host-common`: what the Node and serverless hosts share — one maintenance tick over
  * the kernel's duty list, the duty limits they take as options, and executing a job with
- * heartbeats and a timeout — so both behave the same.
+ * heartbeats and a timeout — so both behave the same; and the approval webhook, an HTTP
+ * handler on the Web Fetch API that any host (or none) mounts. Nothing here imports a Node
+ * module: it runs in Node, Cloudflare Workers and Lambda alike.
  */
+export {
+  type ApprovalWebhook,
+  type ApprovalWebhookOptions,
+  createApprovalWebhook,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_SIGNATURE_TOLERANCE_MS,
+  type DecideApproval,
+  SECRET_HEADER,
+  SIGNATURE_HEADER,
+  signApprovalWebhook,
+  TIMESTAMP_HEADER,
+  type WebhookAuthMethod,
+} from "./approval-webhook/index.js";
 export * from "./defaults.js";
 export { HOST_ERROR_CODES, type HostErrorCode, isHostErrorCode } from "./error-codes.js";
 export { type ExecuteJobOptions, executeJob } from "./execute-job.js";
