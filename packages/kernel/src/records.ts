@@ -117,6 +117,12 @@ export interface RunRecord {
   idempotencyKey: string | null;
   /** The run that started this one as a child workflow; `null`: started on its own. */
   parentRunId: string | null;
+  /**
+   * Set while a stage of the current group is suspended (a sleep, a poll, a signal, an approval,
+   * a child, a map): the run is waiting, not stuck, so `run.reapStuck` does not read it. Cleared
+   * when a suspended stage resumes (conservatively: with two suspended, at the first).
+   */
+  waiting: boolean;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -168,6 +174,7 @@ export type RunPatch = Partial<
     | "control"
     | "startedAt"
     | "completedAt"
+    | "waiting"
   >
 >;
 

@@ -57,6 +57,7 @@ const PHASE_ORDER: Record<StagePhase, number> = {
   cancelled: 3,
 };
 const RUN_ORDER: Record<RunStatus, number> = {
+  SCHEDULED: 0,
   PENDING: 0,
   RUNNING: 1,
   COMPLETED: 2,

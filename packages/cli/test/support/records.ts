@@ -43,6 +43,7 @@ export function runRecord(id: string, patch: Partial<RunRecord> = {}): RunRecord
     currentGroup: 0,
     groupRemaining: 0,
     eventSeq: 0,
+    waiting: false,
     idempotencyKey: null,
     parentRunId: null,
     createdAt: at(0),

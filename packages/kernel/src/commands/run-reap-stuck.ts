@@ -44,6 +44,8 @@ export async function runReapStuck(
     updatedBefore: new Date(now.getTime() - threshold),
     // Only runs this kernel can repair: others' would crowd them out of every batch.
     routes: deps.registry.routes(),
+    // A run with a suspended stage is waiting, not stuck: not read at all, however long it waits.
+    waiting: false,
     limit: command.maxRuns ?? 50,
   });
   const result: RunReapStuckResult = { examined: candidates.length, repaired: [] };

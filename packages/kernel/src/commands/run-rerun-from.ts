@@ -98,6 +98,7 @@ export async function runRerunFrom(
       output: null,
       error: null,
       completedAt: null,
+      waiting: false,
     });
     return {
       workflowRunId: runId,

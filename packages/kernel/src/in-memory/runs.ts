@@ -30,6 +30,7 @@ export function copyRun(row: RunRecord): RunRecord {
     eventSeq: row.eventSeq,
     idempotencyKey: row.idempotencyKey,
     parentRunId: row.parentRunId,
+    waiting: row.waiting,
     createdAt: copyDate(row.createdAt),
     updatedAt: copyDate(row.updatedAt),
     startedAt: copyNullableDate(row.startedAt),
@@ -52,6 +53,7 @@ const RUN_PATCH_FIELDS: readonly (keyof RunPatch)[] = [
   "control",
   "startedAt",
   "completedAt",
+  "waiting",
 ];
 
 /** Inserts a `PENDING` (or `SCHEDULED`) run at version 1. */
@@ -77,6 +79,7 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     eventSeq: run.eventSeq,
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId ?? null,
+    waiting: false,
     createdAt: copyDate(run.createdAt),
     updatedAt: copyDate(run.createdAt),
     startedAt: null,
@@ -118,6 +121,7 @@ export function updateRun(
     eventSeq,
     startedAt,
     completedAt,
+    waiting,
   } = prev;
   // The keys present, not a named read of every field (see patchFields).
   const fields = patchFields(patch, RUN_PATCH_FIELDS);
@@ -166,6 +170,9 @@ export function updateRun(
       case "completedAt":
         completedAt = copyNullableDate(value as Date | null);
         break;
+      case "waiting":
+        waiting = value as boolean;
+        break;
     }
   }
   // One literal rather than a spread and assignments: rows keep one hidden class, and V8
@@ -190,6 +197,7 @@ export function updateRun(
     eventSeq,
     idempotencyKey: prev.idempotencyKey,
     parentRunId: prev.parentRunId,
+    waiting,
     createdAt: prev.createdAt,
     updatedAt: copyDate(options.now),
     startedAt,
@@ -209,6 +217,7 @@ export function listRuns(store: InMemoryStore, query: ListRunsQuery): RunRecord[
     if (query.workflowId !== undefined && row.workflowId !== query.workflowId) continue;
     if (before !== undefined && row.updatedAt.getTime() >= before) continue;
     if (routes !== undefined && !routes.has(routeKey(row))) continue;
+    if (query.waiting !== undefined && row.waiting !== query.waiting) continue;
     rows.push(row);
   }
   rows.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || compareIds(a.id, b.id));
@@ -250,6 +259,7 @@ export function claimPendingRuns(
       eventSeq: prev.eventSeq,
       idempotencyKey: prev.idempotencyKey,
       parentRunId: prev.parentRunId,
+      waiting: prev.waiting,
       createdAt: prev.createdAt,
       updatedAt: new Date(updatedAt),
       startedAt: prev.startedAt ?? new Date(updatedAt),

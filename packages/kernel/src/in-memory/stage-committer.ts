@@ -106,6 +106,7 @@ function commitCompletion(
     eventSeq: run.eventSeq + events.length,
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId,
+    waiting: c.runUpdate?.waiting ?? run.waiting,
     createdAt: run.createdAt,
     updatedAt: copyDate(c.now),
     startedAt: run.startedAt,

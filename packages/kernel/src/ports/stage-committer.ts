@@ -76,6 +76,8 @@ export interface CompletionRunUpdate {
   metadata?: JsonObject;
   /** The run's new control-flow state (replaces it). */
   control?: JsonObject;
+  /** The run's `waiting` flag: cleared (`false`) by the completion of a stage that was suspended. */
+  waiting?: boolean;
 }
 
 /** A completed stage attempt, ready to commit. */

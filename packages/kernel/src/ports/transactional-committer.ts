@@ -90,6 +90,7 @@ async function commitIn(
   const update = completion.runUpdate;
   if (update?.metadata) patch.metadata = { ...run.metadata, ...update.metadata };
   if (update?.control) patch.control = update.control;
+  if (update?.waiting !== undefined) patch.waiting = update.waiting;
   if (close) {
     patch = { ...patch, ...close.run };
     if (close.nextGroup) {

@@ -16,6 +16,7 @@ import {
   parseJsonObject,
   parseJsonOrNull,
   type RowSource,
+  toBoolean,
   toDate,
   toDateOrNull,
   toNumber,
@@ -30,7 +31,7 @@ const LOGS: RowSource = { table: "ratchet_logs", idColumn: "id", runColumn: "run
 
 /** Columns of `ratchet_runs`, in the order {@link runFromRow} reads them. */
 export const RUN_COLUMNS =
-  "id, workflow_id, workflow_version, fingerprint, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, parent_run_id, created_at, updated_at, started_at, completed_at";
+  "id, workflow_id, workflow_version, fingerprint, status, version, priority, input, config, metadata, control, concurrency_key, output, error, current_group, group_remaining, event_seq, idempotency_key, parent_run_id, waiting, created_at, updated_at, started_at, completed_at";
 
 /** A run row as a record. */
 export function runFromRow(row: Row): RunRecord {
@@ -54,6 +55,7 @@ export function runFromRow(row: Row): RunRecord {
     eventSeq: toNumber(row.event_seq),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     parentRunId: (row.parent_run_id as string | null) ?? null,
+    waiting: toBoolean(row.waiting),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     startedAt: toDateOrNull(row.started_at),

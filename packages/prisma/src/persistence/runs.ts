@@ -12,7 +12,7 @@ import {
 import type { SqlExecutor, Statement } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import { routeAmong, routesParam } from "../sql/routes.js";
-import { decodeReadable, json, jsonOrNull } from "../sql/rows.js";
+import { booleanParam, decodeReadable, json, jsonOrNull } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
 /**
@@ -65,6 +65,7 @@ export async function createRun(db: SqlExecutor, run: NewRun): Promise<RunRecord
     eventSeq: run.eventSeq,
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId ?? null,
+    waiting: false,
     createdAt: at,
     updatedAt: new Date(at.getTime()),
     startedAt: null,
@@ -84,7 +85,7 @@ export async function getRun(
 }
 
 /** How a patched value is stored: JSON text (`json`: never NULL), a date, or as it is. */
-type PatchKind = "json" | "jsonOrNull" | "date" | "plain";
+type PatchKind = "json" | "jsonOrNull" | "date" | "boolean" | "plain";
 
 const PATCH_COLUMNS: Array<[keyof RunPatch, string, PatchKind]> = [
   ["workflowVersion", "workflow_version", "plain"],
@@ -100,6 +101,7 @@ const PATCH_COLUMNS: Array<[keyof RunPatch, string, PatchKind]> = [
   ["control", "control", "json"],
   ["startedAt", "started_at", "date"],
   ["completedAt", "completed_at", "date"],
+  ["waiting", "waiting", "boolean"],
 ];
 
 /**
@@ -131,7 +133,9 @@ function runUpdate(
           ? jsonOrNull(value)
           : kind === "date"
             ? d.dateOrNull(value as Date | null)
-            : value,
+            : kind === "boolean"
+              ? booleanParam(d, value as boolean)
+              : value,
     );
     sets.push(`${column} = $${params.length}`);
   }
@@ -231,6 +235,10 @@ export async function listRuns(db: SqlExecutor, query: ListRunsQuery): Promise<R
   if (query.routes !== undefined) {
     params.push(routesParam(query.routes));
     where.push(routeAmong(db.dialect, "route", `$${params.length}`));
+  }
+  if (query.waiting !== undefined) {
+    params.push(booleanParam(db.dialect, query.waiting));
+    where.push(`waiting = $${params.length}`);
   }
   params.push(Math.max(0, query.limit));
   const rows = await db.query(

@@ -14,10 +14,12 @@ import type {
 import type { Dialect } from "../sql/dialect.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import {
+  booleanParam,
   json,
   parseJson,
   parseJsonObject,
   type RowSource,
+  toBoolean,
   toDate,
   toDateOrNull,
   toNumber,
@@ -30,16 +32,6 @@ const SCHEDULES: RowSource = { table: "ratchet_schedules", idColumn: "id" };
 /** Columns of `ratchet_schedules`, in the order {@link scheduleFromRow} reads them. */
 export const SCHEDULE_COLUMNS =
   "id, workflow_id, cron, timezone, input, metadata, priority, overlap, catch_up, paused, next_fire_at, last_fire_at, last_run_id, buffered_at, version, created_at, updated_at";
-
-/** A boolean as the driver returns it: `true`/`false` (PostgreSQL) or 1/0 (SQLite). */
-function toBoolean(value: unknown): boolean {
-  return value === true || value === 1 || value === 1n || value === "1" || value === "t";
-}
-
-/** A boolean as a query parameter (SQLite binds no booleans). */
-function booleanParam(d: Dialect, value: boolean): boolean | number {
-  return d.provider === "postgresql" ? value : value ? 1 : 0;
-}
 
 /** A schedule row as a record. */
 export function scheduleFromRow(row: Row): ScheduleRecord {

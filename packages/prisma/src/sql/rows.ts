@@ -5,6 +5,7 @@
  * the table, column and row, never with a bare `SyntaxError`.
  */
 import { type JsonValue, RatchetError } from "@ratchet/kernel/adapter";
+import type { Dialect } from "./dialect.js";
 
 /** Where a column value was read from, for the error when it cannot be read. */
 export interface ColumnRef {
@@ -182,4 +183,14 @@ export async function decodeReadable<T>(
     }
   }
   return out;
+}
+
+/** A boolean as the driver returns it: `true`/`false` (PostgreSQL) or 1/0 (SQLite). */
+export function toBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === 1n || value === "1" || value === "t";
+}
+
+/** A boolean as a query parameter (SQLite binds no booleans). */
+export function booleanParam(d: Dialect, value: boolean): boolean | number {
+  return d.provider === "postgresql" ? value : value ? 1 : 0;
 }

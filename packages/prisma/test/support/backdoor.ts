@@ -78,6 +78,7 @@ export function persistenceBackdoor(db: RawReader): PersistenceBackdoor {
         eventSeq: num(r.event_seq),
         idempotencyKey: (r.idempotency_key as string | null) ?? null,
         parentRunId: (r.parent_run_id as string | null) ?? null,
+        waiting: r.waiting === true || r.waiting === 1 || r.waiting === 1n,
         createdAt: date(r.created_at),
         updatedAt: date(r.updated_at),
         startedAt: dateOrNull(r.started_at),

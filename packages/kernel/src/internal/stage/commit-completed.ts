@@ -73,6 +73,8 @@ export async function commitCompleted(
   // decision in the run's control state, so a crash in between resumes the same way.
   if (flow && close === null && (workflow.groups[record.groupIndex]?.length ?? 0) === 1)
     runUpdate.control = writeControl(flow.step.decided);
+  // A stage that was suspended resumes: the run no longer waits (see `RunRecord.waiting`).
+  if (target.fromStatuses.includes("SUSPENDED")) runUpdate.waiting = false;
   let events = completionEvents(deps, target, now);
   if (flow && flow.step.events.length > 0)
     events = events.concat(
@@ -94,7 +96,9 @@ export async function commitCompleted(
       : { job: { jobId: target.jobId, attempt: target.attempt } }),
     logs: target.reports.logs,
     events,
-    ...(runUpdate.metadata || runUpdate.control ? { runUpdate } : {}),
+    ...(runUpdate.metadata || runUpdate.control || runUpdate.waiting !== undefined
+      ? { runUpdate }
+      : {}),
     close,
     now,
   });
@@ -128,6 +132,7 @@ export async function commitCompleted(
     eventSeq: state.eventSeq,
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId,
+    waiting: runUpdate.waiting ?? run.waiting,
     createdAt: run.createdAt,
     updatedAt: state.updatedAt,
     startedAt: run.startedAt,

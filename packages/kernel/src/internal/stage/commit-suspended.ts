@@ -62,7 +62,9 @@ export async function commitSuspended(
       run: await commitRun(
         uow,
         run,
-        metadata ? { metadata: { ...run.metadata, ...metadata } } : {},
+        metadata
+          ? { metadata: { ...run.metadata, ...metadata }, waiting: true }
+          : { waiting: true },
       ),
     };
   });

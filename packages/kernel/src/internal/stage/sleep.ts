@@ -87,7 +87,9 @@ export async function settleSleep(
       run: await commitRun(
         uow,
         run,
-        metadata ? { metadata: { ...run.metadata, ...metadata } } : {},
+        metadata
+          ? { metadata: { ...run.metadata, ...metadata }, waiting: true }
+          : { waiting: true },
       ),
     };
   });

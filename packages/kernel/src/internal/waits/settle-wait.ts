@@ -155,7 +155,9 @@ export async function settleWait(
       run: await commitRun(
         uow,
         run,
-        metadata ? { metadata: { ...run.metadata, ...metadata } } : {},
+        metadata
+          ? { metadata: { ...run.metadata, ...metadata }, waiting: true }
+          : { waiting: true },
       ),
     };
   });

@@ -26,6 +26,8 @@ export interface ListRunsQuery {
   updatedBefore?: Date;
   /** Runs whose route key (see {@link ClaimPendingOptions.routes}) is one of these only. */
   routes?: readonly string[];
+  /** Runs whose `waiting` flag is this only. */
+  waiting?: boolean;
   limit: number;
 }
 

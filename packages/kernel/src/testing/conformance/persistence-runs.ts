@@ -31,6 +31,7 @@ export function runTests(fixture: () => PersistenceFixture): void {
       control: {},
       concurrencyKey: null,
       parentRunId: null,
+      waiting: false,
       status: "PENDING",
       version: created.version,
       output: null,
@@ -63,6 +64,7 @@ export function runTests(fixture: () => PersistenceFixture): void {
       control: { from: 0, loops: { again: { n: 2, since: "2026-01-01T00:00:00.000Z" } } },
       startedAt: at(10),
       completedAt: at(20),
+      waiting: true,
     } satisfies RunPatch;
     const updated = await persistence.updateRun(created.id, patch, { now: at(30) });
     const expected: RunRecord = {
@@ -236,7 +238,7 @@ export function runTests(fixture: () => PersistenceFixture): void {
     ).toBeNull();
   });
 
-  it("listRuns filters by status, workflowId and updatedBefore, and honours limit", async () => {
+  it("listRuns filters by status, workflowId, updatedBefore and waiting, and honours limit", async () => {
     const { persistence } = fixture();
     const workflowId = uniqueId("wf");
     const first = await persistence.createRun(buildRun({ workflowId, createdAt: at(0) }));
@@ -261,6 +263,14 @@ export function runTests(fixture: () => PersistenceFixture): void {
     expect(await persistence.listRuns({ workflowId, limit: 2 })).toHaveLength(2);
     expect(ids(await persistence.listRuns({ status: "PENDING", limit: 10 }))).toEqual(
       [first.id, third.id, other.id].sort(),
+    );
+    // The waiting flag (the stuck-run reaper reads only runs that are not waiting).
+    await persistence.updateRun(third.id, { waiting: true }, { now: at(6_000) });
+    expect(ids(await persistence.listRuns({ workflowId, waiting: true, limit: 10 }))).toEqual([
+      third.id,
+    ]);
+    expect(ids(await persistence.listRuns({ workflowId, waiting: false, limit: 10 }))).toEqual(
+      [first.id, second.id].sort(),
     );
   });
 
