@@ -38,3 +38,12 @@ CREATE INDEX "ratchet_runs_created_idx" ON "ratchet_runs"("created_at", "id");
 CREATE INDEX "ratchet_runs_parent_idx" ON "ratchet_runs"("parent_run_id");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+
+-- Backfill: runs already waiting on a suspended stage of their current group (a sleep or a
+-- poll stored before the flag) are marked, so the stuck-run reaper stops reading them too.
+UPDATE "ratchet_runs" SET "waiting" = true
+WHERE "status" = 'RUNNING' AND EXISTS (
+  SELECT 1 FROM "ratchet_stages" s
+  WHERE s."run_id" = "ratchet_runs"."id" AND s."group_index" = "ratchet_runs"."current_group"
+    AND s."status" = 'SUSPENDED'
+);

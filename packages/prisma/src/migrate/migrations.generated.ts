@@ -354,9 +354,18 @@ CREATE INDEX "ratchet_runs_parent_idx" ON "ratchet_runs"("parent_run_id");
     },
     {
       id: "0008_waiting_runs",
-      checksum: "aef218379895571d574a428a6bed3b2b352a0423e20a2dd4e7dded44cfd5ce57",
+      checksum: "a549df3c21d135743315152a0e659afc09b1deb6ba696641ec93e6feeb8e43a2",
       sql: `-- AlterTable
 ALTER TABLE "ratchet_runs" ADD COLUMN     "waiting" BOOLEAN NOT NULL DEFAULT false;
+
+-- Backfill: runs already waiting on a suspended stage of their current group (a sleep or a
+-- poll stored before the flag) are marked, so the stuck-run reaper stops reading them too.
+UPDATE "ratchet_runs" SET "waiting" = true
+WHERE "status" = 'RUNNING' AND EXISTS (
+  SELECT 1 FROM "ratchet_stages" s
+  WHERE s."run_id" = "ratchet_runs"."id" AND s."group_index" = "ratchet_runs"."current_group"
+    AND s."status" = 'SUSPENDED'
+);
 `,
     },
   ],
@@ -777,7 +786,7 @@ CREATE INDEX "ratchet_runs_parent_idx" ON "ratchet_runs"("parent_run_id");
     },
     {
       id: "0008_waiting_runs",
-      checksum: "5f027868547fde1236774f8d14954deb22a76da3c6a504050affb3b92ec5d1de",
+      checksum: "c320a91efcf872915cb9e18a322cbdb5efab84158b0b2f0bed29a0426046058b",
       sql: `-- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -818,6 +827,15 @@ CREATE INDEX "ratchet_runs_created_idx" ON "ratchet_runs"("created_at", "id");
 CREATE INDEX "ratchet_runs_parent_idx" ON "ratchet_runs"("parent_run_id");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+
+-- Backfill: runs already waiting on a suspended stage of their current group (a sleep or a
+-- poll stored before the flag) are marked, so the stuck-run reaper stops reading them too.
+UPDATE "ratchet_runs" SET "waiting" = true
+WHERE "status" = 'RUNNING' AND EXISTS (
+  SELECT 1 FROM "ratchet_stages" s
+  WHERE s."run_id" = "ratchet_runs"."id" AND s."group_index" = "ratchet_runs"."current_group"
+    AND s."status" = 'SUSPENDED'
+);
 `,
     },
   ],
