@@ -108,8 +108,6 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_BRANCH_STEP",
   /** A parallel branch has no steps. */
   "EMPTY_BRANCH",
-  /** A step uses an option that is not supported (parallel `onError: "wait-all"`). */
-  "UNSUPPORTED_OPTION",
 
   // Stage execution: thrown into or by stage code, stored on the stage and the run
   /** Default code of a `NonRetryableError` thrown by stage code without its own code. */
@@ -202,6 +200,8 @@ export const KERNEL_ERROR_CODES = [
   "CHILD_WORKFLOW_FAILED",
   /** A child run a step waited for was cancelled. */
   "CHILD_WORKFLOW_CANCELLED",
+  /** A `parallel` with `onError: "wait-all"`: branches failed (each named in the message). */
+  "PARALLEL_BRANCHES_FAILED",
   /** A map step's `items` returned more than 10,000 items. */
   "MAP_TOO_LARGE",
   /** An item of a fail-fast map step failed (or was cancelled, or timed out). */

@@ -29,8 +29,9 @@ export interface StepParallelOptions {
   /** Branches built with `workflow.branch(name)…build()`; they run at the same time. */
   branches: readonly StepBranch[];
   /**
-   * `"fail-fast"` (the default and the only mode): a failed branch fails the run. `"wait-all"`
-   * is rejected with `UNSUPPORTED_OPTION`.
+   * `"fail-fast"` (the default): a failed branch fails the run at once, cancelling the others.
+   * `"wait-all"`: every branch runs to its end (retries included); then, if any failed, the
+   * parallel fails with `PARALLEL_BRANCHES_FAILED`, naming each failed branch and its error.
    */
   onError?: "fail-fast" | "wait-all";
   /** The step the run goes to after the branches. */

@@ -172,7 +172,9 @@ export abstract class StepSequenceBuilder {
 
   /**
    * Runs branches at the same time; the step's output is `{ [branchName]: branchOutput }`.
-   * `next` or `end` apply after the branches; `onError` only `"fail-fast"`.
+   * `next` or `end` apply after the branches. `onError: "fail-fast"` (default): a failed branch
+   * fails the run at once; `"wait-all"`: every branch runs to its end, then the parallel fails
+   * naming each failed branch (`PARALLEL_BRANCHES_FAILED`).
    */
   parallel(id: string, options: StepParallelOptions): this {
     checkId(id, "parallel");
@@ -199,13 +201,12 @@ export abstract class StepSequenceBuilder {
       names.add(branch.name);
       return { name: branch.name, compiled: found };
     });
-    if (options.onError === "wait-all")
-      fail("UNSUPPORTED_OPTION", `parallel "${id}": onError "wait-all" is not supported`, {
-        stageId: id,
-        field: "onError",
-      });
-    if (options.onError !== undefined && options.onError !== "fail-fast")
-      fail("INVALID_STEP", `parallel "${id}": onError must be "fail-fast"`, {
+    if (
+      options.onError !== undefined &&
+      options.onError !== "fail-fast" &&
+      options.onError !== "wait-all"
+    )
+      fail("INVALID_STEP", `parallel "${id}": onError must be "fail-fast" or "wait-all"`, {
         stageId: id,
         field: "onError",
       });

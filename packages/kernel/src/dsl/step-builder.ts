@@ -14,6 +14,7 @@
  * and runs in the worker that claims it.
  */
 import { z } from "zod";
+import { joinSettled, settlingBranch } from "./branch-settle.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import { StepBranchBuilder } from "./step-builder-branch.js";
@@ -146,12 +147,22 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
           nexts.push(undefined);
           break;
         case "parallel": {
-          groups.push(step.branches.map((b) => b.compiled.stage));
+          const waitAll = step.options.onError === "wait-all";
+          groups.push(
+            step.branches.map((b) =>
+              waitAll ? settlingBranch(b.compiled.stage) : b.compiled.stage,
+            ),
+          );
           nexts.push(undefined);
           const keys = step.branches.map((b) => [b.name, b.compiled.stage.id] as const);
+          const parallelId = step.id;
           const join = passStep(step.id, {
-            transform: (ctx) =>
-              Object.fromEntries(keys.map(([name, stageId]) => [name, ctx.getStepResult(stageId)])),
+            transform: (ctx) => {
+              const outputs = Object.fromEntries(
+                keys.map(([name, stageId]) => [name, ctx.getStepResult(stageId)]),
+              );
+              return waitAll ? joinSettled(parallelId, outputs) : outputs;
+            },
           });
           groups.push([Object.freeze({ ...join, stepType: "parallel" }) as AnyStage]);
           nexts.push(jump(step.options));

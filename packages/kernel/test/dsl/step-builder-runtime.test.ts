@@ -171,6 +171,88 @@ describe("workflow() at run time", () => {
     expect(order).toEqual(["l1", "l3"]);
   });
 
+  it("parallel wait-all: every branch runs to its end, then the parallel fails naming each failure", async () => {
+    const ran: string[] = [];
+    const branches = (mode: "wait-all" | "fail-fast") =>
+      workflow(`settle-${mode}`)
+        .parallel("p", {
+          onError: mode,
+          branches: [
+            workflow
+              .branch("bad")
+              .task("bad1", {
+                retry: { maxAttempts: 2, intervalMs: 10 },
+                handler: async () => {
+                  ran.push(`${mode}:bad`);
+                  throw Object.assign(new Error("card declined"), { code: "DECLINED" });
+                },
+              })
+              .build(),
+            workflow
+              .branch("slow")
+              .task("slow1", {
+                retry: { maxAttempts: 3, intervalMs: 1_000 },
+                handler: async (_input, ctx) => {
+                  ran.push(`${mode}:slow#${ctx.attempt}`);
+                  if (ctx.attempt < 3) throw new Error("not yet");
+                  return { done: true };
+                },
+              })
+              .build(),
+            workflow
+              .branch("ok")
+              .task("ok1", { handler: async () => ({ fine: true }) })
+              .build(),
+          ],
+        })
+        .task("after", { handler: async () => "never" })
+        .build();
+    const waitAll = branches("wait-all");
+    const failFast = branches("fail-fast");
+    const t = createTestKernel({ workflows: [waitAll, failFast] });
+    const settled = await run(t, waitAll.id, {});
+    expect(settled.status).toBe("FAILED");
+    expect(settled.error).toMatchObject({ code: "PARALLEL_BRANCHES_FAILED", stageId: "p" });
+    expect(settled.error?.message).toContain("bad: [DECLINED] card declined");
+    expect(settled.error?.message).toContain("1 of 3 branch(es) failed");
+    // The slow branch ran all its attempts and completed; the failed one used both of its own.
+    expect(ran.filter((r) => r.startsWith("wait-all:"))).toEqual(
+      expect.arrayContaining(["wait-all:bad", "wait-all:slow#3"]),
+    );
+    expect(ran.filter((r) => r === "wait-all:bad")).toHaveLength(2);
+    const stages = await t.persistence.listStages(settled.id);
+    expect(stages.find((s) => s.stageId === "slow1")?.status).toBe("COMPLETED");
+    expect(stages.find((s) => s.stageId === "after")).toBeUndefined();
+
+    // fail-fast: the first final failure fails the run; the slow branch never finishes.
+    const fast = await run(t, failFast.id, {});
+    expect(fast.error?.code).toBe("DECLINED");
+    expect(ran).not.toContain("fail-fast:slow#3");
+  });
+
+  it("parallel wait-all with no failure hands on every branch's output, like fail-fast", async () => {
+    const wf = workflow("settle-ok")
+      .parallel("p", {
+        onError: "wait-all",
+        branches: [
+          workflow
+            .branch("a")
+            .task("a1", { handler: async () => 1 })
+            .build(),
+          workflow
+            .branch("b")
+            .task("b1", { handler: async () => 2 })
+            .build(),
+        ],
+        end: true,
+      })
+      .build();
+    const t = createTestKernel({ workflows: [wf] });
+    const result = await run(t, wf.id, {});
+    expect(result.status).toBe("COMPLETED");
+    expect(decodeValue(result.output)).toEqual({ a: 1, b: 2 });
+  });
+
   it("a step inside a branch that gets invalid input fails the run", async () => {
     const wf = workflow("branch-invalid")
       .parallel("p", {
