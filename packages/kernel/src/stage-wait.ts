@@ -6,10 +6,13 @@
 import { decodeWaitState } from "./internal/waits/state.js";
 import type { SignalWaitKind, StageRecord } from "./records.js";
 
-/** What a waiting stage (a signal, approval or child workflow step) waits for. */
+/** What a waiting stage (a signal, approval, child workflow or map step) waits for. */
 export interface StageWait {
-  /** `signal`: a `run.signal`; `approval`: an `approval.decide`; `child`: a child run's end. */
-  kind: SignalWaitKind;
+  /**
+   * `signal`: a `run.signal`; `approval`: an `approval.decide`; `child`: a child run's end;
+   * `map`: the ends of a map's item runs.
+   */
+  kind: SignalWaitKind | "map";
   /** The signal's name (`approval:<step>` for an approval, `child:<run id>` for a child). */
   name: string;
   /** The key a keyed signal must carry; `null`: sent to the run. */
@@ -18,6 +21,8 @@ export interface StageWait {
   timeoutAt: Date | null;
   /** The child run waited for (`child` only). */
   childRunId: string | null;
+  /** A map's progress: its items, how many have ended, how many run at once. */
+  map: { items: number; ended: number; concurrency: number } | null;
   /**
    * The wait has ended (the signal or decision came, the time-out passed, the child ended) and
    * the stage resumes at its next check.
@@ -25,16 +30,21 @@ export interface StageWait {
   resolved: boolean;
 }
 
-const KINDS: ReadonlySet<string> = new Set<SignalWaitKind>(["signal", "approval", "child"]);
+const KINDS: ReadonlySet<string> = new Set<StageWait["kind"]>([
+  "signal",
+  "approval",
+  "child",
+  "map",
+]);
 
 /** Whether a stored wait's kind is one {@link StageWait} describes. */
-function isShownKind(kind: unknown): kind is SignalWaitKind {
+function isShownKind(kind: unknown): kind is StageWait["kind"] {
   return typeof kind === "string" && KINDS.has(kind);
 }
 
 /**
- * What `stage` waits for, or `null` when it is not waiting for a signal, an approval or a child
- * (not `SUSPENDED`, or an async-batch stage).
+ * What `stage` waits for, or `null` when it is not waiting for a signal, an approval, a child
+ * or a map's items (not `SUSPENDED`, or an async-batch stage).
  *
  * @example
  * ```ts
@@ -63,6 +73,9 @@ export function stageWaitOf(
     key: typeof wait.matchKey === "string" ? wait.matchKey : null,
     timeoutAt: wait.timeoutAt instanceof Date ? wait.timeoutAt : null,
     childRunId: typeof wait.childRunId === "string" ? wait.childRunId : null,
+    map: state?.map
+      ? { items: state.map.total, ended: state.map.ended, concurrency: state.map.concurrency }
+      : null,
     resolved: state?.resolution !== undefined,
   };
 }

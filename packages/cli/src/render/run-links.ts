@@ -1,6 +1,7 @@
 /**
  * What links a run to others and to the world, for `ratchet status`: the child runs it started,
- * and what each waiting stage waits for (a signal, an approval, a child run) — as text and as
+ * and what each waiting stage waits for (a signal, an approval, a child run, a map's items) — as
+ * text and as
  * JSON.
  */
 import type { RunRecord, StageWait } from "@ratchet/kernel";
@@ -22,6 +23,7 @@ export function waitJson(wait: StageWait): Record<string, unknown> {
     key: wait.key,
     timeoutAt: wait.timeoutAt,
     childRunId: wait.childRunId,
+    map: wait.map,
     resolved: wait.resolved,
   };
 }
@@ -35,6 +37,8 @@ export function waitText(wait: StageWait, runId: string, stageId: string): strin
       return `waits for an approval${wait.timeoutAt ? `, expires ${formatTimestamp(wait.timeoutAt)}` : ""} (ratchet approve ${runId} ${stageId})${resolved}`;
     case "child":
       return `waits for child run ${wait.childRunId ?? wait.name.replace(/^child:/, "")}${resolved}`;
+    case "map":
+      return `waits for its items: ${wait.map?.ended ?? 0} of ${wait.map?.items ?? 0} ended, ${wait.map?.concurrency ?? 0} at a time${resolved}`;
     default:
       return `waits for signal "${wait.name}"${wait.key === null ? "" : ` (key ${wait.key})`}${until}${resolved}`;
   }

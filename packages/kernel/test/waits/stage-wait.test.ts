@@ -49,6 +49,7 @@ describe("stageWaitOf", () => {
       key: "o-7",
       timeoutAt: new Date(T0 + 60_000),
       childRunId: null,
+      map: null,
       resolved: false,
     });
     expect(stageWaitOf(stages.get("manager") as StageRecord)).toEqual({
@@ -57,11 +58,34 @@ describe("stageWaitOf", () => {
       key: null,
       timeoutAt: new Date(T0 + 3_600_000),
       childRunId: null,
+      map: null,
       resolved: false,
     });
     const kid = stageWaitOf(stages.get("kid") as StageRecord);
     expect(kid).toMatchObject({ kind: "child", key: null, timeoutAt: null, resolved: false });
     expect(kid?.name).toBe(`child:${kid?.childRunId}`);
+  });
+
+  it("reads a map's progress off its waiting stage", async () => {
+    const item = defineWorkflow({ id: "item", name: "item", input: z.any(), output: z.any() })
+      .waitForSignal("go")
+      .build();
+    const fan = defineWorkflow({ id: "fan", name: "fan", input: z.any(), output: z.any() })
+      .map("all", item, { items: () => [1, 2, 3, 4, 5], concurrency: 2 })
+      .build();
+    const t = createTestKernel({ workflows: [fan] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "fan",
+      input: {},
+    });
+    for (let i = 0; i < 4; i++) await t.driver.tick();
+    const [stage] = await t.persistence.listStages(workflowRunId);
+    expect(stageWaitOf(stage as StageRecord)).toMatchObject({
+      kind: "map",
+      map: { items: 5, ended: 0, concurrency: 2 },
+      resolved: false,
+    });
   });
 
   it("is null for a stage that is not waiting, or suspended with an async batch's state", () => {
