@@ -10,6 +10,7 @@ import {
   type ChildResult,
   type ChildSpec,
   RESULT_PREFIX,
+  SIGNAL_SYSTEMS,
   STAGES_PER_RUN,
   type System,
 } from "./spec.js";
@@ -54,6 +55,10 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
     if (system !== "ratchet-memory") throw new Error("W4 runs on ratchet-memory only");
     return (await import("./systems/memory.js")).kernelTransitions(sizes.w4Runs);
   }
+  if (workload === "w5" && system === "ratchet-memory")
+    return (await import("./systems/memory-signal.js")).kernelSignalRoundTrips(sizes);
+  if (workload === "w5" && !SIGNAL_SYSTEMS.includes(system))
+    throw new Error(`W5 runs on ${SIGNAL_SYSTEMS.join(", ")} and ratchet-memory only`);
   countQueries();
   const label = `bench_${workload}_${system}`;
   let target: Target;
@@ -72,6 +77,11 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
         : () => db.drop();
   }
   try {
+    if (workload === "w5") {
+      const { ratchetSignalDriver } = await import("./systems/ratchet-signal.js");
+      const { signalRoundTrip } = await import("./signal-frame.js");
+      return await signalRoundTrip(ratchetSignalDriver(target), sizes, target.kind === "postgres");
+    }
     const driver = await driverFor(system, target, workload === "w2" ? "fanout" : "chain");
     if (workload === "w3") return await latency(driver, sizes.w3Samples, sizes.w3Warmup);
     const runs = workload === "w1" ? sizes.w1Runs : sizes.w2Runs;

@@ -8,6 +8,7 @@ import {
   type KernelResult,
   type LatencyResult,
   PEERS,
+  type SignalRoundTripResult,
   type System,
   type ThroughputResult,
   type Workload,
@@ -40,6 +41,8 @@ export function figuresOf(result: ChildResult): Record<string, number> {
       return latencyFigures(result);
     case "kernel":
       return kernelFigures(result);
+    case "signal":
+      return signalFigures(result);
   }
 }
 
@@ -94,6 +97,21 @@ function kernelFigures(r: KernelResult): Record<string, number> {
   };
 }
 
+function signalFigures(r: SignalRoundTripResult): Record<string, number> {
+  return {
+    "p50 ms": percentile(r.latenciesMs, 50),
+    "p95 ms": percentile(r.latenciesMs, 95),
+    "p99 ms": percentile(r.latenciesMs, 99),
+    "send p50 ms": percentile(r.sendMs, 50),
+    "round trips/s": (r.burst.signals / r.burst.workMs) * 1000,
+    "signals sent/s": (r.burst.signals / r.burst.sendMs) * 1000,
+    "runs waiting": r.waiting,
+    "process CPU %": r.burst.processCpuPercent,
+    "PostgreSQL CPU %": r.burst.postgresCpuPercent,
+    "other CPU %": r.otherCpuPercent,
+  };
+}
+
 /** Summaries per workload and system. */
 export function summarizeSamples(
   samples: readonly Sample[],
@@ -115,11 +133,14 @@ export function summarizeSamples(
     }
     const figures: Figures = {};
     for (const [name, list] of values) figures[name] = summarize(list);
-    // W3: every sample of every repetition together, too.
-    if (workload === "w3") {
-      const all = group.flatMap((s) => (s.result?.kind === "latency" ? s.result.latenciesMs : []));
+    // W3 and W5: every sample of every repetition together, too.
+    if (workload === "w3" || workload === "w5") {
+      const all = group.flatMap((s) =>
+        s.result?.kind === "latency" || s.result?.kind === "signal" ? s.result.latenciesMs : [],
+      );
       figures["p50 ms (all samples)"] = summarize([percentile(all, 50)]);
       figures["p95 ms (all samples)"] = summarize([percentile(all, 95)]);
+      if (workload === "w5") figures["p99 ms (all samples)"] = summarize([percentile(all, 99)]);
     }
     out[workload] ??= {};
     (out[workload] as Partial<Record<System, Figures>>)[system] = figures;
@@ -133,6 +154,7 @@ export const HEADLINE: Record<Workload, { metric: string; higherIsBetter: boolea
   w2: { metric: "stages/s", higherIsBetter: true },
   w3: { metric: "p50 ms", higherIsBetter: false },
   w4: { metric: "transitions/s", higherIsBetter: true },
+  w5: { metric: "p50 ms", higherIsBetter: false },
 };
 
 /** Target checks of issue 5. */
@@ -205,6 +227,31 @@ const TITLES: Record<Workload, string> = {
   w2: "W2 fan-out (10 parallel stages + join)",
   w3: "W3 latency (create → completed, idle worker)",
   w4: "W4 kernel (in-memory, no host, one core)",
+  w5: "W5 signal round trip (run.signal → the waiting run completed)",
+};
+
+/** The columns of each workload's table. */
+const COLUMNS: Record<Workload, string[]> = {
+  w1: ["stages/s", "runs/s", "enqueue runs/s", "worker CPU %", "PostgreSQL CPU %", "other CPU %"],
+  w2: ["stages/s", "runs/s", "enqueue runs/s", "worker CPU %", "PostgreSQL CPU %", "other CPU %"],
+  w3: ["p50 ms", "p95 ms", "other CPU %"],
+  w4: ["transitions/s", "run.create/s"],
+  w5: [
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "send p50 ms",
+    "round trips/s",
+    "signals sent/s",
+    "process CPU %",
+    "PostgreSQL CPU %",
+    "other CPU %",
+  ],
+};
+
+/** Workloads the peers do not run: no Ratchet/peer ratio, and a line saying so. */
+const RATCHET_ONLY: Partial<Record<Workload, string>> = {
+  w5: "Peers: not applicable (W5 runs on Ratchet's stores only; `ratchet-memory` is the kernel alone, no host).",
 };
 
 /** Markdown tables: one per workload, median (min–max) per system, with Ratchet/peer ratios. */
@@ -213,26 +260,14 @@ export function markdownTables(
   sizes: Record<Workload, string>,
 ): string {
   const lines: string[] = [];
-  for (const workload of ["w1", "w2", "w3", "w4"] as const) {
+  for (const workload of ["w1", "w2", "w3", "w4", "w5"] as const) {
     const bySystem = summaries[workload];
     if (!bySystem) continue;
     const systems = Object.keys(bySystem) as System[];
-    const columns =
-      workload === "w3"
-        ? ["p50 ms", "p95 ms", "other CPU %"]
-        : workload === "w4"
-          ? ["transitions/s", "run.create/s"]
-          : [
-              "stages/s",
-              "runs/s",
-              "enqueue runs/s",
-              "worker CPU %",
-              "PostgreSQL CPU %",
-              "other CPU %",
-            ];
+    const columns = COLUMNS[workload];
     const { metric, higherIsBetter } = HEADLINE[workload];
     const ours = bySystem["ratchet-postgres"]?.[metric]?.median;
-    const withRatio = workload !== "w4";
+    const withRatio = workload !== "w4" && RATCHET_ONLY[workload] === undefined;
     const ratioTitle = `Ratchet (PostgreSQL) / peer, ${metric} (${higherIsBetter ? "> 1" : "< 1"}: Ratchet better)`;
     lines.push(`**${TITLES[workload]}** — ${sizes[workload]}`, "");
     lines.push(`| system | ${[...columns, ...(withRatio ? [ratioTitle] : [])].join(" | ")} |`);
@@ -254,6 +289,8 @@ export function markdownTables(
       lines.push(`| ${system} | ${cells.join(" | ")} |`);
     }
     lines.push("");
+    const note = RATCHET_ONLY[workload];
+    if (note) lines.push(note, "");
   }
   return lines.join("\n");
 }

@@ -4,6 +4,9 @@
  * system once per workload, then the next repetition, the system order rotated) so drift hits
  * everyone alike. Prints Markdown tables and writes `bench/results/<date>[-full].json`.
  *
+ * W5 (signal round trip) runs on Ratchet's stores only (and the kernel alone, `ratchet-memory`);
+ * the peers in --systems are skipped for it (not applicable).
+ *
  * Options: --full (the issue's sizes), --reps N, --systems a,b, --workloads w1,w3,
  * --no-profile (skip the profiled runs: Ratchet W1 on PostgreSQL, W4), --out FILE,
  * --quiet-wait S (how long to wait for other processes to go quiet before each child; 300),
@@ -33,9 +36,11 @@ import {
   FULL,
   QUICK,
   RESULT_PREFIX,
+  SIGNAL_SYSTEMS,
   type Sizes,
   SYSTEMS,
   type System,
+  systemsFor,
   WORKLOADS,
   type Workload,
 } from "./spec.js";
@@ -72,6 +77,7 @@ const SIZE_LABELS: Record<Workload, string> = {
   w2: `${sizes.w2Runs.toLocaleString("en-US")} runs × (10 parallel + 1 join) stages, concurrency 10`,
   w3: `${sizes.w3Samples} runs one at a time after ${sizes.w3Warmup} warm-up runs, 50–150 ms apart`,
   w4: `${sizes.w4Runs.toLocaleString("en-US")} runs × 3 stages`,
+  w5: `${sizes.w5Samples} round trips one at a time, 50–150 ms apart, after ${sizes.w5Warmup} warm-up ones, then a burst of ${sizes.w5Waiting.toLocaleString("en-US")}, with ${sizes.w5Waiting.toLocaleString("en-US")} runs waiting throughout; worker concurrency 10`,
 };
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -280,13 +286,12 @@ async function main() {
     `ratchet bench (${values.full ? "full" : "quick"}): ${sizes.repetitions} repetitions of ${workloads.join(", ")} on ${systems.join(", ")}`,
   );
   const samples: Sample[] = [];
+  const notApplicable = systems.filter((s) => !SIGNAL_SYSTEMS.includes(s));
+  if (workloads.includes("w5") && notApplicable.length > 0)
+    log(`w5 (signal round trip) is not applicable to ${notApplicable.join(", ")}: skipped`);
   for (let rep = 0; rep < sizes.repetitions; rep++) {
     for (const workload of workloads) {
-      const order =
-        workload === "w4"
-          ? (["ratchet-memory"] as System[])
-          : systems.map((_, i) => systems[(i + rep) % systems.length] as System);
-      for (const system of order) {
+      for (const system of systemsFor(workload, systems, rep)) {
         const busyBefore = await waitForQuiet(Number(values["quiet-wait"]) * 1000);
         const outcome = await runChild({ system, workload, sizes });
         samples.push({ system, workload, repetition: rep + 1, busyBefore, ...outcome });

@@ -3,7 +3,9 @@
  * workloads, their sizes in quick and full mode, and the result shapes.
  */
 
-/** Everything measured. `ratchet-memory` only runs W4 (the kernel alone, no database). */
+/**
+ * Everything measured. `ratchet-memory` only runs W4 and W5 (the kernel alone, no database).
+ */
 export const SYSTEMS = [
   "ratchet-postgres",
   "ratchet-sqlite",
@@ -23,8 +25,28 @@ export type System = DatabaseSystem | "ratchet-memory";
 export const PEERS = ["graphile-worker", "pg-boss", "pg-boss-batch", "dbos"] as const;
 export type Peer = (typeof PEERS)[number];
 
-export const WORKLOADS = ["w1", "w2", "w3", "w4"] as const;
+export const WORKLOADS = ["w1", "w2", "w3", "w4", "w5"] as const;
 export type Workload = (typeof WORKLOADS)[number];
+
+/**
+ * The systems W5 (signal round trip) runs on: Ratchet's stores. The peers have no signal
+ * primitive measured here (not applicable); `ratchet-memory` runs it with no host.
+ */
+export const SIGNAL_SYSTEMS: readonly System[] = ["ratchet-postgres", "ratchet-sqlite"];
+
+/**
+ * The systems `workload` runs on in repetition `rep` (0-based), of those `selected`: W4 on
+ * `ratchet-memory` alone; W5 on the selected systems of {@link SIGNAL_SYSTEMS}, then
+ * `ratchet-memory`; the others on every selected system. The order rotates each repetition,
+ * so drift hits every system alike.
+ */
+export function systemsFor(workload: Workload, selected: readonly System[], rep: number): System[] {
+  if (workload === "w4") return ["ratchet-memory"];
+  const eligible =
+    workload === "w5" ? selected.filter((s) => SIGNAL_SYSTEMS.includes(s)) : [...selected];
+  const rotated = eligible.map((_, i) => eligible[(i + rep) % eligible.length] as System);
+  return workload === "w5" ? [...rotated, "ratchet-memory"] : rotated;
+}
 
 /** How many of each, per mode. */
 export interface Sizes {
@@ -37,6 +59,11 @@ export interface Sizes {
   w3Warmup: number;
   /** W4: runs of 3 stages through the in-memory kernel. */
   w4Runs: number;
+  /** W5: runs left waiting for a signal while the round trips are measured. */
+  w5Waiting: number;
+  /** W5: measured round trips, one at a time, after `w5Warmup` unmeasured ones. */
+  w5Samples: number;
+  w5Warmup: number;
   /** Repetitions of every workload (each in a fresh process on a fresh database). */
   repetitions: number;
 }
@@ -47,6 +74,9 @@ export const QUICK: Sizes = {
   w3Samples: 20,
   w3Warmup: 5,
   w4Runs: 2_000,
+  w5Waiting: 200,
+  w5Samples: 50,
+  w5Warmup: 10,
   repetitions: 3,
 };
 
@@ -57,11 +87,14 @@ export const FULL: Sizes = {
   w3Samples: 50,
   w3Warmup: 10,
   w4Runs: 10_000,
+  w5Waiting: 1_000,
+  w5Samples: 200,
+  w5Warmup: 20,
   repetitions: 3,
 };
 
 /** Stages in a run of each workload. */
-export const STAGES_PER_RUN = { w1: 3, w2: 11, w3: 3, w4: 3 } as const;
+export const STAGES_PER_RUN = { w1: 3, w2: 11, w3: 3, w4: 3, w5: 2 } as const;
 
 /** Jobs or stages a worker runs at once, for every system. */
 export const CONCURRENCY = 10;
@@ -129,7 +162,36 @@ export interface KernelResult {
   workMs: number;
 }
 
-export type ChildResult = ThroughputResult | LatencyResult | KernelResult;
+/**
+ * W5 result of one repetition: `waiting` runs wait for a signal; round trips are timed one at a
+ * time (`run.signal` sent → the run seen completed), then every waiting run is signalled at once.
+ */
+export interface SignalRoundTripResult {
+  kind: "signal";
+  /** Runs still waiting after the timed round trips (they were waiting throughout). */
+  waiting: number;
+  /** From creating every run until all of them waited. */
+  reachMs: number;
+  /** Send → the run seen completed, one at a time (idle worker otherwise). */
+  latenciesMs: number[];
+  /** How long `run.signal` itself took, for the same samples. */
+  sendMs: number[];
+  /** Burst: every waiting run signalled, {@link CONCURRENCY} sends at a time. */
+  burst: {
+    signals: number;
+    /** From the first send until the last `run.signal` returned. */
+    sendMs: number;
+    /** From the first send until every run was seen completed. */
+    workMs: number;
+    /** CPU of this process (worker and sender) and of PostgreSQL over `workMs`, % of one core. */
+    processCpuPercent: number;
+    postgresCpuPercent: number;
+  };
+  /** CPU other processes used while the samples were taken, in % of one core. */
+  otherCpuPercent: number;
+}
+
+export type ChildResult = ThroughputResult | LatencyResult | KernelResult | SignalRoundTripResult;
 
 /** The line a child prints last: `RESULT <json>`. */
 export const RESULT_PREFIX = "RESULT ";

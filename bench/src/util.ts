@@ -2,6 +2,15 @@
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Shuffles `list` in place (Fisher–Yates, `Math.random`) and returns it. */
+export function shuffle<T>(list: T[]): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [list[i], list[j]] = [list[j] as T, list[i] as T];
+  }
+  return list;
+}
+
 /** Calls `fn(i)` for i in [0, count) with at most `limit` calls in flight. */
 export async function forEachLimit(
   count: number,

@@ -165,7 +165,7 @@ describe("report", () => {
     expect(target?.met).toBe(false);
     expect(target?.detail).toContain("pg-boss-batch");
     // Both settings get a Ratchet/peer ratio in the table.
-    const table = markdownTables(summaries, { w1: "", w2: "", w3: "", w4: "" });
+    const table = markdownTables(summaries, { w1: "", w2: "", w3: "", w4: "", w5: "" });
     expect(table).toMatch(/\| pg-boss-batch \|.*\| ×0\.500 \|$/m);
     expect(table).toMatch(/\| pg-boss \|.*\| ×1\.43 \|$/m);
   });

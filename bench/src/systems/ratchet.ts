@@ -70,7 +70,8 @@ export const discardEvents: EventSink = { emit: async () => {} };
 
 type StatementCounts = { statements: number; transactions: number; autocommit: number };
 
-function openStack(
+/** A stack on `target` (migrating unless `migrate: false`). */
+export function openStack(
   target: Target,
   options: { migrate?: boolean; onStatement?: (sql: string, inTransaction: boolean) => void } = {},
 ): Promise<PrismaStack> {
@@ -79,32 +80,35 @@ function openStack(
     : createSqliteStack({ file: target.file, ...options });
 }
 
+/** Raw queries on `target` over a connection of their own (`$1`… placeholders on both). */
+export async function openReader(target: Target): Promise<{
+  query(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}> {
+  if (target.kind === "postgres") {
+    const client = await connect(target.url);
+    return {
+      query: async (sql: string, values: unknown[] = []) =>
+        (await client.query<Record<string, unknown>>(sql, values)).rows,
+      close: () => client.end(),
+    };
+  }
+  const stack = await openStack(target, { migrate: false });
+  return {
+    query: (sql: string, values: unknown[] = []) =>
+      stack.prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+        sql.replace(/\$\d+/g, "?"),
+        ...values,
+      ),
+    close: () => stack.close(),
+  };
+}
+
 /** Ratchet's driver for `workflow` on `target`. */
 export function ratchetDriver(target: Target, workflow: AnyWorkflow): Driver {
   const registry = createRegistry([workflow]);
   const kernelOver = (stack: PrismaStack) =>
     createKernel({ ...stack, eventSink: discardEvents, registry });
-
-  /** Completed runs, and one run's status, on a connection of their own. */
-  const openReader = async () => {
-    if (target.kind === "postgres") {
-      const client = await connect(target.url);
-      return {
-        query: async (sql: string, values: unknown[] = []) =>
-          (await client.query<Record<string, unknown>>(sql, values)).rows,
-        close: () => client.end(),
-      };
-    }
-    const stack = await openStack(target, { migrate: false });
-    return {
-      query: (sql: string, values: unknown[] = []) =>
-        stack.prisma.$queryRawUnsafe<Record<string, unknown>[]>(
-          sql.replace(/\$\d+/g, "?"),
-          ...values,
-        ),
-      close: () => stack.close(),
-    };
-  };
 
   return {
     async setup() {
@@ -156,7 +160,7 @@ export function ratchetDriver(target: Target, workflow: AnyWorkflow): Driver {
     },
 
     async openProbe() {
-      const reader = await openReader();
+      const reader = await openReader(target);
       return {
         completed: async () => {
           const rows = await reader.query(
@@ -171,7 +175,7 @@ export function ratchetDriver(target: Target, workflow: AnyWorkflow): Driver {
     async openCaller() {
       const stack = await openStack(target, { migrate: false });
       const kernel = kernelOver(stack);
-      const reader = await openReader();
+      const reader = await openReader(target);
       return {
         create: async (i) =>
           (await kernel.dispatch({ type: "run.create", workflowId: workflow.id, input: { n: i } }))
