@@ -34,6 +34,8 @@ export class JobLoop {
   private readonly heartbeats: HeartbeatGroup;
   private running = false;
   private reserved = 0;
+  /** A poll found no free slot (all running or reserved for a claim): poll once slots free up. */
+  private slotsWanted = false;
   private polling = false;
   private pollAgain = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -101,6 +103,9 @@ export class JobLoop {
         void this.handBack([job]);
       }
     }
+    // A wake-up that came while the claim held every slot found none free and polled nothing:
+    // poll now that the claim gave slots back, not at the next interval.
+    if (this.slotsWanted && this.freeSlots > 0) this.wake();
   }
 
   /** Starts polling. */
@@ -147,6 +152,7 @@ export class JobLoop {
         // The slots stay held while the dequeue is out, so a claim meanwhile cannot promise
         // them too.
         const free = this.reserve(this.freeSlots);
+        this.slotsWanted = free <= 0;
         if (free <= 0) break;
         this.stats.polls++;
         let jobs: DequeuedJob[] = [];

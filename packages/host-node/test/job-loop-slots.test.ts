@@ -1,0 +1,73 @@
+/**
+ * A wake-up that arrives while a claim holds every free slot (on SQLite, a file change sends
+ * "run" then "job": the claim's reservation is out when the job wake-up comes) polls nothing;
+ * the loop must poll as soon as the claim gives the slots back, not a poll interval later.
+ */
+import { createKernel, createRegistry, defineStage, defineWorkflow } from "@ratchet/kernel";
+import { CollectingEventSink, createInMemoryStack } from "@ratchet/kernel/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { JobLoop } from "../src/job-loop.js";
+import { resolveOptions } from "../src/options.js";
+import { RepeatedWarnings } from "../src/repeated-warnings.js";
+
+const quiet = { warn: () => {}, error: () => {} };
+let loop: JobLoop | undefined;
+
+afterEach(async () => {
+  await loop?.stop();
+  loop = undefined;
+});
+
+describe("JobLoop slots", () => {
+  it("polls once a claim frees the slots a wake-up found taken", async () => {
+    const stack = createInMemoryStack();
+    const done = defineWorkflow({ id: "one", name: "one", input: z.any(), output: z.any() })
+      .pipe(
+        defineStage({
+          id: "s",
+          name: "s",
+          schemas: { input: z.any(), output: z.any() },
+          execute: () => "ok",
+        }),
+      )
+      .build();
+    const kernel = createKernel({
+      ...stack,
+      eventSink: new CollectingEventSink(),
+      registry: createRegistry([done]),
+    });
+    const options = resolveOptions({
+      kernel,
+      jobTransport: stack.jobTransport,
+      concurrency: 1,
+      // A poll a minute apart: only a wake-up can run the job within the test.
+      jobPollIntervalMs: 60_000,
+      maxIdlePollIntervalMs: 60_000,
+      logger: quiet,
+    });
+    loop = new JobLoop(options, new RepeatedWarnings(quiet, { intervalMs: 60_000 }));
+    loop.start();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // its first poll: nothing queued
+    // A claim is out, holding the only slot.
+    const held = loop.reserve(1);
+    expect(held).toBe(1);
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "one",
+      input: {},
+    });
+    await kernel.dispatch({ type: "run.claimPending", workerId: "other", maxClaims: 1 });
+    loop.wake(); // the "job" wake-up: no free slot
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await stack.persistence.getRun(workflowRunId))?.status).toBe("RUNNING");
+    loop.adopt([], held); // the claim came back empty
+    const started = Date.now();
+    for (;;) {
+      const run = await stack.persistence.getRun(workflowRunId);
+      if (run?.status === "COMPLETED") break;
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+});
