@@ -59,7 +59,10 @@ export async function resumeWaitingStage(
   if ("error" in outcome) {
     if (outcome.retryable && (await retryChild(deps, workflow, run, record, state, outcome.error)))
       return "retried";
-    const committed = await commitFailed(deps, target, outcome.error, undefined);
+    // After retried children the step fails on its last child's attempt (the retries named
+    // theirs 1, 2, …), not on its job's.
+    const failing = state.childAttempt ? { ...target, attempt: state.childAttempt } : target;
+    const committed = await commitFailed(deps, failing, outcome.error, undefined);
     return committed.kind === "committed" ? "failed" : "nothing";
   }
   const resumed = await resumeSuspended(deps, target, stage, records, outcome.output, now);
