@@ -18,7 +18,14 @@ import { insertChild, type PreparedChild, prepareChild } from "./child-run.js";
 import { childSignalName } from "./correlation.js";
 import { decodeWaitState, encodeWaitState, type WaitState } from "./state.js";
 
-/** Starts the next attempt's child when the policy retries `error`; `false` when it does not. */
+/**
+ * What became of a failed child: a new one was started (`retried`), the policy does not retry
+ * it (`no-retry`: the step fails), or the stage had already moved on (`moved-on`: another resumer
+ * retried it, or the run ended) and must be left alone.
+ */
+export type ChildRetry = "retried" | "no-retry" | "moved-on";
+
+/** Starts the next attempt's child when the policy retries `error` (see {@link ChildRetry}). */
 export async function retryChild(
   deps: KernelDeps,
   workflow: AnyWorkflow,
@@ -26,14 +33,14 @@ export async function retryChild(
   record: StageRecord,
   state: WaitState,
   error: StoredError,
-): Promise<boolean> {
+): Promise<ChildRetry> {
   const failedChild = state.wait.childRunId;
-  if (state.wait.kind !== "child" || !failedChild) return false;
+  if (state.wait.kind !== "child" || !failedChild) return "no-retry";
   const policy = retryPolicyOf(deps, workflow, record.stageId);
   const attempt = state.childAttempt ?? 1;
-  if (attempt >= policy.maxAttempts || !retriesError(policy, error)) return false;
+  if (attempt >= policy.maxAttempts || !retriesError(policy, error)) return "no-retry";
   const old = await deps.persistence.getRun(failedChild);
-  if (!old) return false;
+  if (!old) return "no-retry";
   let child: PreparedChild;
   try {
     child = prepareChild(deps, run, {
@@ -42,16 +49,16 @@ export async function retryChild(
       priority: old.priority,
     });
   } catch {
-    return false;
+    return "no-retry";
   }
   const delayMs = retryDelayMs(policy, attempt, deps.random);
-  return inTransaction(deps, async (uow) => {
+  return inTransaction(deps, async (uow): Promise<ChildRetry> => {
     const locked = await uow.tx.getRun(run.id, { forUpdate: true });
-    if (locked?.status !== "RUNNING") return false;
+    if (locked?.status !== "RUNNING") return "moved-on";
     const current = await uow.tx.getStage(run.id, record.stageId);
     const now = current?.id === record.id ? decodeWaitState(current.suspendedState) : null;
     if (current?.status !== "SUSPENDED" || now?.wait.childRunId !== failedChild || !now.resolution)
-      return false;
+      return "moved-on";
     const next: WaitState = {
       input: now.input,
       wait: { ...now.wait, name: childSignalName(child.run.id), childRunId: child.run.id },
@@ -62,7 +69,7 @@ export async function retryChild(
       { suspendedState: encodeWaitState(next) },
       { expected: { status: ["SUSPENDED"] }, now: uow.now },
     );
-    if (!ok) return false;
+    if (!ok) return "moved-on";
     await uow.tx.putSignalWait({
       stageRecordId: record.id,
       runId: run.id,
@@ -98,6 +105,6 @@ export async function retryChild(
       childRunId: child.run.id,
     });
     await commitRun(uow, locked, {});
-    return true;
+    return "retried";
   });
 }

@@ -57,8 +57,12 @@ export async function resumeWaitingStage(
     resolution = { kind: "map", results: await mapResults(deps, record.id, state.map.total) };
   const outcome = stage.waitOutput(resolution);
   if ("error" in outcome) {
-    if (outcome.retryable && (await retryChild(deps, workflow, run, record, state, outcome.error)))
-      return "retried";
+    const retry = outcome.retryable
+      ? await retryChild(deps, workflow, run, record, state, outcome.error)
+      : "no-retry";
+    if (retry === "retried") return "retried";
+    // Another resumer retried it (or the run ended): this resolution is no longer the stage's.
+    if (retry === "moved-on") return "nothing";
     // After retried children the step fails on its last child's attempt (the retries named
     // theirs 1, 2, …), not on its job's.
     const failing = state.childAttempt ? { ...target, attempt: state.childAttempt } : target;
