@@ -1,8 +1,9 @@
 /**
- * The simulation's self-check: five known-bad kernels, each built from wrappers (no hook in the
- * kernel's own code), and the simulation alone must catch every one — a `SimulationFailure`
- * naming the expected invariant — within the CI seed count (the seeds and options of
- * simulation.test.ts), stopping at the first failing seed.
+ * The simulation's self-check: known-bad kernels, each built from wrappers (no hook in the
+ * kernel's own code) — five of the engine's core, four of signals and child runs — and the
+ * simulation alone must catch every one — a `SimulationFailure` naming the expected invariant —
+ * within the CI seed count (the seeds and options of simulation.test.ts), stopping at the first
+ * failing seed.
  *
  * RATCHET_SIM_MUTANT=retries-disabled runs one of them; the failing seed's reproducer is
  * `RATCHET_SIM_MUTANT=<name> RATCHET_SIM_SEED=<seed> npx vitest run <this file>`.
@@ -10,9 +11,11 @@
 import { describe, expect, it } from "vitest";
 import type { AnyStage } from "../../src/dsl/stage.js";
 import type { AnyWorkflow } from "../../src/dsl/workflow.js";
+import { signalMatchGroup } from "../../src/in-memory/store.js";
 import { createKernel, type Kernel, type KernelConfig } from "../../src/kernel.js";
 import type { JobTransport } from "../../src/ports/job-transport.js";
-import type { JobRecord } from "../../src/records.js";
+import type { PersistenceTransaction } from "../../src/ports/persistence/index.js";
+import type { JobRecord, SignalRecord } from "../../src/records.js";
 import {
   type InMemoryStore,
   type InvariantName,
@@ -25,7 +28,7 @@ import { override } from "../helpers.js";
 
 const FILE = "test/testing/simulation-mutations.test.ts";
 /** The CI suite's seed count: each mutant must be caught within it. */
-const SEEDS = 2_000;
+const SEEDS = 1_500;
 const single = process.env.RATCHET_SIM_SEED;
 const only = process.env.RATCHET_SIM_MUTANT;
 
@@ -149,6 +152,78 @@ function staleReadTransitions(config: KernelConfig): Kernel {
   };
 }
 
+/** The ports with every transaction's calls going through `wrap(tx)`. */
+function throughTransactions(
+  ports: SimulationPorts,
+  wrap: (tx: PersistenceTransaction) => PersistenceTransaction,
+): SimulationPorts {
+  const { persistence } = ports;
+  return {
+    ...ports,
+    persistence: override(persistence, {
+      withTransaction: (fn) => persistence.withTransaction((tx) => fn(wrap(tx))),
+    }),
+  };
+}
+
+/**
+ * (f) A wait takes the oldest buffered signal without marking it consumed (as if the store's
+ * take were a plain read): the same signal can be taken again.
+ */
+const bufferedSignalKept = (ports: SimulationPorts, store: InMemoryStore): SimulationPorts =>
+  throughTransactions(ports, (tx) =>
+    override(tx, {
+      takeBufferedSignal: async (match) => {
+        const [oldest] = [...store.bufferedSignals.keysOf(signalMatchGroup(match))]
+          .map((id) => store.signals.get(id) as SignalRecord)
+          .sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime() || (a.id < b.id ? -1 : 1));
+        return oldest ? { ...oldest } : null;
+      },
+    }),
+  );
+
+/** (g) Cancelling (or failing) a parent schedules no cancellation of the children it waits for. */
+const childrenNotCancelled = (ports: SimulationPorts): SimulationPorts => ({
+  ...ports,
+  scheduler: override(ports.scheduler, {
+    schedule: (request, scope) =>
+      request.type === "run.cancel" && request.correlationId.endsWith(":parent-ended")
+        ? Promise.resolve()
+        : ports.scheduler.schedule(request, scope),
+  }),
+});
+
+/**
+ * (h) A child run's end event forgets its parent, so the outbox never delivers the end to it
+ * (the kernel's own transactional committer, so every event goes through a transaction).
+ */
+const childEndForgetsParent = (ports: SimulationPorts): SimulationPorts =>
+  throughTransactions(ports, (tx) =>
+    override(tx, {
+      appendOutboxEvents: (events) =>
+        tx.appendOutboxEvents(
+          events.map((event) => {
+            if (event.payload.parentRunId === undefined || event.type === "workflow.created")
+              return event;
+            const { parentRunId: _parent, ...payload } = event.payload;
+            return { ...event, payload };
+          }),
+        ),
+    }),
+  );
+
+/**
+ * (i) Delivering a signal (or timing a wait out) leaves the wait's row in place: the row's
+ * delete reports success without deleting, so a time-out that read the wait before a signal
+ * ended it still finds the row and overwrites the signal's resolution.
+ */
+const deliveryKeepsWait = (ports: SimulationPorts): SimulationPorts =>
+  throughTransactions(ports, (tx) =>
+    override(tx, {
+      deleteSignalWait: async (stageRecordId) => (await tx.getSignalWait(stageRecordId)) !== null,
+    }),
+  );
+
 interface Mutant {
   name: string;
   /** What it breaks. */
@@ -188,6 +263,30 @@ const MUTANTS: Mutant[] = [
     what: "a run.transition that reads the live jobs before the run's lock",
     caughtBy: "stage-job-duplicated",
     options: { createKernel: staleReadTransitions },
+  },
+  {
+    name: "buffered-signal-kept",
+    what: "a wait that takes a buffered signal without consuming it",
+    caughtBy: "signal-consumed-twice",
+    options: { wrapPorts: bufferedSignalKept },
+  },
+  {
+    name: "children-not-cancelled",
+    what: "a parent that ends without cancelling the children it waits for",
+    caughtBy: "child-orphaned",
+    options: { wrapPorts: childrenNotCancelled },
+  },
+  {
+    name: "child-end-forgets-parent",
+    what: "a child run whose end event does not name its parent",
+    caughtBy: "parent-missed-child",
+    options: { wrapPorts: childEndForgetsParent, storeCommitter: false },
+  },
+  {
+    name: "delivery-keeps-wait",
+    what: "a signal delivery that leaves the wait's row in place",
+    caughtBy: "signal-lost",
+    options: { wrapPorts: deliveryKeepsWait },
   },
 ];
 

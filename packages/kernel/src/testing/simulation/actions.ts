@@ -2,8 +2,8 @@
  * What the simulation does in a step: create the runs, inject a fault between commands (a
  * clock jump, a change of a host's clock skew, a crash, a stale delivery, a cancellation, two
  * hosts' maintenance ticks overlapping), or have a random worker run one of the commands a
- * host runs (claim, execute, poll, fire schedules, reap, flush, heartbeat, transition) or
- * resume a paused one.
+ * host runs (claim, execute, poll, fire schedules, reap, flush, heartbeat, transition), a
+ * signal or child-run action (`wait-actions.ts`), or resume a paused one.
  */
 import type { CommandResult } from "../../commands/index.js";
 import { type DutyName, dutyCommand } from "../../duties/duties.js";
@@ -14,14 +14,14 @@ import { type DequeuedJob, isTerminalRunStatus } from "../../records.js";
 import { SIMULATION_MAX_CLOCK_SKEW_MS, SIMULATION_STALE_LEASE_GRACE_MS } from "./clocks.js";
 import type { Task, Worker } from "./core.js";
 import type { SimulationRunSpec } from "./options.js";
-import { SimulationTasks } from "./tasks.js";
 import { describeJob, summarise } from "./trace.js";
+import { SimulationWaitActions } from "./wait-actions.js";
 
 /** At most this many recent deliveries are kept for stale re-execution. */
 const MAX_DELIVERIES = 24;
 
 /** The actions of the fault phase, and the job execution both phases share. */
-export abstract class SimulationActions extends SimulationTasks {
+export abstract class SimulationActions extends SimulationWaitActions {
   /**
    * Creates the runs of the options (random workflows when `runs` is a number), each on the
    * first worker that registers its workflow.
@@ -96,6 +96,7 @@ export abstract class SimulationActions extends SimulationTasks {
       1.5, // heartbeat
       this.paused.length > 0 ? 5 : 0, // resume a paused command
       1, // transition a running run
+      this.waitWeight(), // send a signal, race a time-out, crash around a child's end
     ];
     const worker = this.liveWorker();
     switch (this.prng.weighted(weights)) {
@@ -117,6 +118,8 @@ export abstract class SimulationActions extends SimulationTasks {
         return this.heartbeat(worker);
       case 9:
         return this.transitionOne(worker);
+      case 10:
+        return this.waitStep();
       default: {
         const task = this.paused.splice(this.prng.int(0, this.paused.length - 1), 1)[0];
         if (task) await this.resume(task);

@@ -38,6 +38,7 @@ import {
 } from "./options.js";
 import { createPrng, type Prng } from "./prng.js";
 import { checkScheduleSlots, newScheduledRuns } from "./schedules.js";
+import { SignalLog } from "./signal-log.js";
 import { type StageExecution, simulationWorkflows } from "./workflows.js";
 
 /** One incarnation of a simulated worker process, in its slot. */
@@ -98,6 +99,10 @@ export abstract class SimulationCore {
   protected readonly events = new CollectingEventSink();
   /** Stage executions the stages recorded. */
   protected readonly executions: StageExecution[] = [];
+  /** The signals sent (`run.signal`) and what they came to. */
+  protected readonly signalLog = new SignalLog();
+  /** Transactions open over every worker (the checks wait for none to be). */
+  protected readonly transactions = { open: 0 };
   /** The shared in-memory store. */
   protected readonly store: InMemoryStore;
   private readonly blobStore: BlobStore;
@@ -175,12 +180,16 @@ export abstract class SimulationCore {
           simulationWorkflows({ seed: this.seed, clock: this.clock, executions: this.executions }));
     this.registered = options.wrapWorkflows?.(this.workflows) ?? this.workflows;
     const model =
-      options.model ?? (given === undefined ? simulationModel({ seed: this.seed }) : undefined);
+      options.model ??
+      (given === undefined
+        ? simulationModel({ seed: this.seed, signals: this.signalLog })
+        : undefined);
     this.checker = new InvariantChecker({
       store: this.store,
       events: this.events,
       workflows: new Map(this.workflows.map((w) => [w.id, w])),
       executions: this.executions,
+      signals: this.signalLog,
       ...(model ? { model } : {}),
     });
     this.ledger = new ExecutionLedger(this.store);
@@ -225,6 +234,7 @@ export abstract class SimulationCore {
     const persistence = faultyPersistence(faults, this.inner.persistence, {
       jobTransports: { outer: jobTransport, inner: this.inner.jobTransport },
       storeCommitter: this.storeCommitter,
+      transactions: this.transactions,
     });
     const sink = faultySink(faults, this.events);
     const kernel = (this.options.createKernel ?? createKernel)({
@@ -267,6 +277,11 @@ export abstract class SimulationCore {
     const n = workflows.length;
     if (!this.partialRegistries || count < 2 || n < 2) return workflows;
     const lacking = slot % n;
+    // A worker that runs a parent runs its children (it creates their runs): a workflow some
+    // other one starts as a child is never left out.
+    const dropped = workflows[lacking]?.id;
+    if (workflows.some((w) => w.groups.some((g) => g.some((s) => s.childWorkflowId === dropped))))
+      return workflows;
     // A workflow whose only worker would lack it stays registered there.
     const others = Array.from({ length: count }, (_, s) => s).filter((s) => s !== slot);
     if (!others.some((s) => s % n !== lacking)) return workflows;

@@ -93,6 +93,11 @@ export class WorkerFaults {
   crashInCalls: number | undefined;
   /** Crash right after the next commit (a transaction, a stage commit or a standalone write). */
   crashAfterNextCommit = false;
+  /**
+   * Crash right after the first commit this says yes to (asked after every port call that may
+   * have committed, with where it was): a crash aimed at one moment, e.g. a child run's end.
+   */
+  crashAfterCommitIf: ((where: string) => boolean) | undefined;
   /** Fail with a database error at this many port calls from now (counting down), if set. */
   databaseErrorInCalls: number | undefined;
   /** The next transaction or stage commit takes this much simulated time (ms), if set. */
@@ -101,6 +106,11 @@ export class WorkerFaults {
   pauseInCalls: number | undefined;
   /** Probability that a pausable port call pauses the command. */
   parkRate = 0;
+  /**
+   * Set while `outbox.flush` publishes runs in parallel (delivering child runs' ends on the
+   * way): no branch may pause, or the others would go on while other commands run.
+   */
+  noPauses = false;
   /** Probability that an event-sink publish rejects. */
   sinkFailureRate = 0;
 
@@ -115,6 +125,7 @@ export class WorkerFaults {
   calm(): void {
     this.crashInCalls = undefined;
     this.crashAfterNextCommit = false;
+    this.crashAfterCommitIf = undefined;
     this.databaseErrorInCalls = undefined;
     this.slowCommitMs = undefined;
     this.pauseInCalls = undefined;
@@ -159,8 +170,9 @@ export class WorkerFaults {
   /** Called after something committed; throws when the process is set to die now. */
   afterCommit(where: string): void {
     if (this.dead) throw new SimulatedCrash(`(already dead) after ${where}`);
-    if (!this.crashAfterNextCommit) return;
+    if (!this.crashAfterNextCommit && !this.crashAfterCommitIf?.(where)) return;
     this.crashAfterNextCommit = false;
+    this.crashAfterCommitIf = undefined;
     this.dead = true;
     this.listener.crashed("after-commit", where);
     throw new SimulatedCrash(`after the commit of ${where}`);
@@ -168,6 +180,7 @@ export class WorkerFaults {
 
   /** Maybe pauses the command before a port call made outside any transaction. */
   maybePark(): Promise<void> | undefined {
+    if (this.noPauses) return undefined;
     if (this.pauseInCalls !== undefined) {
       this.pauseInCalls -= 1;
       if (this.pauseInCalls <= 0) {
@@ -248,6 +261,8 @@ export interface FaultyPersistenceOptions {
   jobTransports: { outer: JobTransport; inner: JobTransport };
   /** Offer the store's own stage committer (else the kernel writes completions in transactions). */
   storeCommitter: boolean;
+  /** Counts the transactions open over every worker (the checks read none half-way). */
+  transactions?: { open: number };
 }
 
 /**
@@ -280,27 +295,48 @@ export function faultyPersistence(
           jobTransport === options.jobTransports.outer ? committer() : undefined;
       }
       if (property === "withTransaction") {
+        const counter = options.transactions ?? { open: 0 };
         return (fn: (tx: PersistenceTransaction) => Promise<unknown>) =>
           standalone(
             faults,
             "transaction",
-            () =>
-              target.withTransaction(async (tx) => {
-                const state: TransactionState = { aborted: undefined };
-                const view = faultyTransaction(faults, tx, state);
-                transactionStates.set(view, state);
-                const result = await fn(view);
-                // A kernel that swallowed the crash must not commit what it wrote before it.
-                if (faults.dead) throw new SimulatedCrash("(transaction of a dead process)");
-                // Nor commit a transaction a database error aborted.
-                if (state.aborted) throw state.aborted;
-                return result;
-              }),
+            async () => {
+              let begun = false;
+              try {
+                return await target.withTransaction(async (tx) => {
+                  begun = true;
+                  counter.open++;
+                  const state: TransactionState = { aborted: undefined };
+                  const view = faultyTransaction(faults, tx, state);
+                  transactionStates.set(view, state);
+                  const result = await fn(view);
+                  // A kernel that swallowed the crash must not commit what it wrote before it.
+                  if (faults.dead) throw new SimulatedCrash("(transaction of a dead process)");
+                  // Nor commit a transaction a database error aborted.
+                  if (state.aborted) throw state.aborted;
+                  return result;
+                });
+              } finally {
+                if (begun) counter.open--; // committed or rolled back by now
+              }
+            },
             "commit",
           );
       }
-      // Publishing goes on in parallel per run: its failure write must not pause, or a pause
-      // could not be told apart from the command's other branch.
+      // Runs are published in parallel from the claim to the mark: nothing may pause there.
+      if (property === "claimOutboxEvents") {
+        return async (...args: unknown[]) => {
+          const claimed = await standalone(
+            faults,
+            name,
+            () => (value as AnyFn).apply(target, args) as Promise<unknown>,
+          );
+          faults.noPauses = true;
+          return claimed;
+        };
+      }
+      if (property === "markOutboxPublished") faults.noPauses = false;
+      // (A run's failure write must never pause: it is in one of those branches.)
       const kind = property === "recordOutboxFailure" ? "unpausable" : "pausable";
       return (...args: unknown[]) =>
         standalone(

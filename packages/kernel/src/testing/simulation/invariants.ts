@@ -8,7 +8,9 @@ import type { InMemoryStore, OutboxRow, StageRow } from "../../in-memory/store.j
 import { isTerminalRunStatus, type RunRecord, type RunStatus } from "../../records.js";
 import type { CollectingEventSink } from "../collecting-event-sink.js";
 import type { SimulationModel } from "./model.js";
+import type { SignalLog } from "./signal-log.js";
 import type { InvariantName, InvariantViolation } from "./violations.js";
+import { WaitChecker } from "./wait-checks.js";
 import { WorkChecker } from "./work.js";
 import type { StageExecution } from "./workflows.js";
 
@@ -26,6 +28,8 @@ export interface InvariantCheckerOptions {
   model?: SimulationModel;
   /** Stage executions recorded so far (growing); inputs they carry are checked. */
   executions?: readonly StageExecution[];
+  /** The signals the simulation sent (the wait invariants check what `run.signal` answered). */
+  signals?: SignalLog;
 }
 
 interface RunState {
@@ -76,11 +80,13 @@ function fingerprint(stage: StageRow): string {
 export class InvariantChecker {
   private readonly runs = new Map<string, RunState>();
   private readonly work: WorkChecker;
+  private readonly waits: WaitChecker;
   private seenEvents = 0;
 
   /** A checker over `options.store` and `options.events`. */
   constructor(private readonly options: InvariantCheckerOptions) {
     this.work = new WorkChecker(options);
+    this.waits = new WaitChecker(options);
   }
 
   /** Checks every invariant that must hold at any time; returns the first broken one. */
@@ -91,15 +97,19 @@ export class InvariantChecker {
       const broken = this.checkRun(runId);
       if (broken) return broken;
     }
-    return null;
+    return this.waits.check(runIds);
   }
 
   /**
-   * Checks what must hold once faults stopped and everything was driven to the end: every run
-   * terminal, every event published (in order, each sequence at least once), no live job.
+   * Checks what must hold once faults stopped and everything was driven to the end: no parent
+   * ended with a child it waited for still running, no child's end missed by its parent, every
+   * run terminal, every event published (in order, each sequence at least once), no live job.
    */
   checkEnd(runIds: readonly string[]): InvariantViolation | null {
     const { store } = this.options;
+    // First: a parent or child left waiting is why a run never ended.
+    const waits = this.waits.checkEnd(runIds);
+    if (waits) return waits;
     const open = runIds.filter((id) => {
       const run = store.runs.get(id);
       return !run || !isTerminalRunStatus(run.status);

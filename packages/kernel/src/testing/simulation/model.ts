@@ -4,9 +4,17 @@
  * checker compares the store against it (outputs of completed runs and stages, the causes of
  * failed runs); {@link simulationModel} is the model of the simulator's own workflows.
  */
+import type { InMemoryStore } from "../../in-memory/store.js";
+import type { RunRecord, StageRecord } from "../../records.js";
 import { hash32, hashUnit } from "./prng.js";
+import type { SignalLog } from "./signal-log.js";
+import { waitModel } from "./wait-model.js";
 
-/** What a run must compute: its output, and each stage's input and output on its path. */
+/**
+ * What a run must compute: its output, and each stage's input and output on its path. A value
+ * that depends on what reached the run from outside (a signal, a child run's end) is
+ * `Judged` (see `expectations.ts`): the checker asks it about the value the run committed.
+ */
 export interface ExpectedRun {
   /** The output a `COMPLETED` run must have. */
   output: unknown;
@@ -36,6 +44,16 @@ export interface SimulationModel {
   ): PlannedFailure | null;
   /** How many attempts the stage is allowed (`undefined`: not known). */
   maxAttempts(workflowId: string, stageId: string): number | undefined;
+  /**
+   * For failures the fault plan alone cannot explain (a child step's, whose child run ended
+   * badly): why the run's failure at `stage` is wrong, `null` when it is right, `undefined` to
+   * leave it to the plan.
+   */
+  explainFailure?(
+    run: RunRecord,
+    stage: StageRecord,
+    store: InMemoryStore,
+  ): string | null | undefined;
 }
 
 /** The output of one of the simulator's task stages: a number and who computed it. */
@@ -71,10 +89,14 @@ export interface SimulationModelOptions {
   seed: number;
   /** Probability that an attempt of an ordinary task stage throws (default 0.15). */
   failureRate?: number;
+  /** The signals the simulation sent, to judge the signal steps' outputs by. */
+  signals?: SignalLog;
 }
 
 /** Failure rate and allowed attempts of the simulator's task stages that differ from the rest. */
 const FLAKY = { rate: 0.5, maxAttempts: 5 };
+/** The one task of the child workflow `sim-risky`: it fails half of the time, with no retry. */
+const RISKY = { rate: 0.5, maxAttempts: 1 };
 /** Attempts of every other stage of the simulator's workflows (their `defaultRetry`). */
 export const SIMULATION_MAX_ATTEMPTS = 3;
 
@@ -87,6 +109,13 @@ const TASKS: Readonly<Record<string, readonly string[]>> = {
   "sim-poll": ["submit"],
   "sim-sleep": ["before", "wake"],
   "sim-choice": ["route", "even", "odd"],
+  "sim-signal": ["ask", "done"],
+  "sim-signal-timeout": ["ask", "done"],
+  "sim-signal-key": ["ask", "done"],
+  "sim-signal-key-timeout": ["ask"],
+  "sim-parent": ["plan", "done"],
+  "sim-kid": ["work"],
+  "sim-risky": ["risky"],
 };
 
 /** The failure rate and allowed attempts of a task stage of the simulator's workflows. */
@@ -94,7 +123,9 @@ export function taskPlan(
   stageId: string,
   failureRate: number,
 ): { rate: number; maxAttempts: number } {
-  return stageId === "flaky" ? FLAKY : { rate: failureRate, maxAttempts: SIMULATION_MAX_ATTEMPTS };
+  if (stageId === "flaky") return FLAKY;
+  if (stageId === "risky") return RISKY;
+  return { rate: failureRate, maxAttempts: SIMULATION_MAX_ATTEMPTS };
 }
 
 /** The message a simulated stage failure has. */
@@ -109,7 +140,8 @@ export const SIMULATED_STAGE_FAILURE = "SIMULATED_STAGE_FAILURE";
  * The model of {@link simulationWorkflows}: each task stage computes {@link simulatedStep} of
  * its input, an attempt fails when `hashUnit(seed, runId, stageId, attempt)` is below the
  * stage's rate, the batch and poll steps compute a step of their input, the sleep, choice and
- * pass steps hand their input on, and a choice takes `even` for an even number.
+ * pass steps hand their input on, and a choice takes `even` for an even number; the waiting
+ * workflows' signals and children are judged as `wait-model.ts` says.
  *
  * @example
  * ```ts
@@ -119,8 +151,15 @@ export const SIMULATED_STAGE_FAILURE = "SIMULATED_STAGE_FAILURE";
  */
 export function simulationModel(options: SimulationModelOptions): SimulationModel {
   const rate = options.failureRate ?? 0.15;
+  const waits = waitModel({
+    ...(options.signals ? { signals: options.signals } : {}),
+    step: (stageId, input) => simulatedStep(stageId, counterOf(input)),
+    maxAttempts: SIMULATION_MAX_ATTEMPTS,
+  });
   return {
-    expect: expectedRun,
+    expect: (workflowId, input) =>
+      expectedRun(workflowId, input) ?? waits.expect(workflowId, input),
+    explainFailure: waits.explainFailure,
     attemptFailure: (workflowId, runId, stageId, attempt) => {
       if (!TASKS[workflowId]?.includes(stageId)) return null;
       if (hashUnit(options.seed, runId, stageId, attempt) >= taskPlan(stageId, rate).rate)

@@ -203,8 +203,31 @@ export interface SimulationResult {
     /** Maintenance ticks that another worker's whole tick ran in the middle of. */
     overlappingTicks: number;
   };
-  /** Final statuses of the runs. */
+  /** Signals sent and child runs started (the simulator's own waiting workflows). */
+  waits: SimulationWaitCounts;
+  /** Final statuses of the runs (child runs included). */
   runs: { total: number; completed: number; failed: number; cancelled: number; timedOut: number };
+}
+
+/** What a simulation did with signals and child runs. */
+export interface SimulationWaitCounts {
+  /** `run.signal` commands sent, and what they answered. */
+  signalsSent: number;
+  delivered: number;
+  buffered: number;
+  duplicates: number;
+  /** Refused because the run had ended (`RUN_ENDED`). */
+  refusedEnded: number;
+  /** Sends of an id sent before (with another payload), and of a payload sent before (new id). */
+  sameIdAgain: number;
+  sameContentAgain: number;
+  /** Signals sent as a wait's time-out came due, racing the command that times it out. */
+  timeoutRaces: number;
+  /** Child runs the parents started. */
+  childRuns: number;
+  /** Crashes right after a child run's end committed, and right after it reached its parent. */
+  childEndCrashes: number;
+  deliveryCrashes: number;
 }
 
 /** A {@link SimulationResult} of `seed` with every count at zero. */
@@ -233,6 +256,19 @@ export function emptySimulationResult(seed: number): SimulationResult {
       clockSkews: 0,
       clockStepsBack: 0,
       overlappingTicks: 0,
+    },
+    waits: {
+      signalsSent: 0,
+      delivered: 0,
+      buffered: 0,
+      duplicates: 0,
+      refusedEnded: 0,
+      sameIdAgain: 0,
+      sameContentAgain: 0,
+      timeoutRaces: 0,
+      childRuns: 0,
+      childEndCrashes: 0,
+      deliveryCrashes: 0,
     },
     runs: { total: 0, completed: 0, failed: 0, cancelled: 0, timedOut: 0 },
   };

@@ -90,7 +90,10 @@ class Simulation extends SimulationActions {
 
   // ---- the quiescent phase --------------------------------------------------------------
 
-  /** Stops the faults, resumes every paused task, then runs every host duty until all runs end. */
+  /**
+   * Stops the faults, resumes every paused task, then runs every host duty until all runs end
+   * (sending the signals runs still lack first in each round).
+   */
   private async quiesce(faultSteps: number, schedules: readonly string[]): Promise<void> {
     this.phase = "quiescent";
     this.events.failWhen(null);
@@ -109,6 +112,7 @@ class Simulation extends SimulationActions {
     const stepMs = this.options.quiescentStepMs ?? 5_000;
     let round = 0;
     for (; round < rounds && !this.finished(); round++) {
+      await this.releaseWaiters();
       const worker = this.workers[round % this.workers.length] as Worker;
       await this.task(worker, "duties", (k, t) =>
         this.tick(k, t, worker, QUIESCENT_DUTY_LIMITS(worker.id), true),

@@ -14,11 +14,30 @@ import type { StageExecution } from "./workflows.js";
 
 /** At most this many tasks are paused at once. */
 const MAX_PAUSED = 4;
+/** Most turns of the microtask queue to wait for open transactions to end before checking. */
+const MAX_DRAIN_TURNS = 10_000;
 
 /** Runs commands as tasks that may pause, and follows the job deliveries they execute. */
 export abstract class SimulationTasks extends SimulationCore {
   private current: Task | undefined;
   private notifyPause: (() => void) | undefined;
+  /** The checks were put off: a background branch was in a transaction. */
+  private checkPending = false;
+
+  /**
+   * Checks the invariants — unless a transaction is open: a command's parallel branches can
+   * outlive it (`outbox.flush` publishes runs in parallel; when one branch dies with its
+   * process, the others end in the background), and the checks must never read half of a
+   * transaction. Then they run before the next command starts, once none is open.
+   */
+  protected override verify(): void {
+    if (this.transactions.open > 0) {
+      this.checkPending = true;
+      return;
+    }
+    this.checkPending = false;
+    super.verify();
+  }
 
   /** Pauses the running task at a port call (unless too many are paused already). */
   protected pause(): Promise<void> | undefined {
@@ -36,6 +55,12 @@ export abstract class SimulationTasks extends SimulationCore {
 
   /** Lets `task` run until it finishes or pauses. */
   private async advance(task: Task, start: () => void): Promise<void> {
+    if (this.checkPending) {
+      for (let turn = 0; this.transactions.open > 0 && turn < MAX_DRAIN_TURNS; turn++)
+        await Promise.resolve();
+      // No await between the wait and the checks: nothing runs in between.
+      this.verify();
+    }
     let pausedNow = false;
     const paused = new Promise<void>((resolve) => {
       this.notifyPause = () => {
@@ -92,6 +117,7 @@ export abstract class SimulationTasks extends SimulationCore {
     label: string,
     body: (kernel: Kernel, task: Task) => Promise<void>,
   ): Promise<void> {
+    worker.faults.noPauses = false;
     if (this.faultsOn && this.phase === "faults") {
       const rates = this.faultRates;
       if (this.prng.chance(rates.crashInside)) worker.faults.crashInCalls = this.prng.int(1, 12);
@@ -128,6 +154,7 @@ export abstract class SimulationTasks extends SimulationCore {
 
   /** Resumes the paused `task` and lets it run until it finishes or pauses again. */
   protected async resume(task: Task): Promise<void> {
+    task.worker.faults.noPauses = false;
     const releases = task.releases.splice(0);
     this.note(`${task.worker.id} ${task.label} resumed`);
     await this.advance(task, () => {

@@ -27,11 +27,18 @@
  * | `runs-terminate`              | at the end: a run never ended once faults stopped                                                               |
  * | `outbox-drained`              | at the end: an event was never published, or the sink did not see `1..n` of a run                               |
  * | `no-live-jobs-after-end`      | at the end: an ended run still has a live job                                                                  |
+ * | `signal-consumed-twice`       | one signal ended the waits of two stage records; a stage record's wait, once ended, ended again with another signal (or a signal after its time-out); two signals are recorded as consumed by one stage record; a wait's signal (or one `run.signal` said it delivered there) is not recorded as consumed by that stage record |
+ * | `signal-lost`                 | a signal `run.signal` accepted (`delivered`/`buffered`) is not stored, or one it delivered sits unconsumed; a wait timed out after taking a signal, or while a signal stored for it before the time-out sits unconsumed; a stage waits while a signal it would take sits buffered |
+ * | `signal-to-ended-run-accepted`| a signal sent to a run that had already ended (with an id never stored) was not refused with `RUN_ENDED`, or was stored |
+ * | `child-orphaned`              | at the end: a parent ended `CANCELLED`/`FAILED`/`TIMED_OUT` while a child it waited for is still not ended |
+ * | `parent-missed-child`         | at the end: a child run ended, but its parent still waits for it (`SUSPENDED` on it, never resumed)            |
  *
  * `wrong-output`, `completed-failing-attempt` and `failure-unexplained` need a
  * `SimulationModel` (the simulator's own workflows have one); `stage-input-wrong` needs
  * stages that record their input; `stage-executions-overlap` and `ended-attempt-rerun` are
- * checked by the simulator as it delivers jobs.
+ * checked by the simulator as it delivers jobs; `signal-to-ended-run-accepted` and the checks
+ * of `signal-lost` against what `run.signal` answered need the simulation's own signals, the
+ * others of the wait invariants only read the store.
  */
 export type InvariantName =
   | "run-exists"
@@ -53,6 +60,11 @@ export type InvariantName =
   | "runs-terminate"
   | "outbox-drained"
   | "no-live-jobs-after-end"
+  | "signal-consumed-twice"
+  | "signal-lost"
+  | "signal-to-ended-run-accepted"
+  | "child-orphaned"
+  | "parent-missed-child"
   | "failed-for-routing"
   | "routed-to-wrong-worker"
   | "unexpected-error"

@@ -4,9 +4,13 @@
  * explains, no stage completed on an attempt that the plan says fails, and every stage got its
  * predecessors' committed output as its input.
  */
+
+import { encodeValue } from "../../codec.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { InMemoryStore, StageRow } from "../../in-memory/store.js";
 import type { RunRecord } from "../../records.js";
+import { canonicalJson, sameJson } from "./canonical-json.js";
+import { isJudged, type JudgeContext } from "./expectations.js";
 import type { ExpectedRun, SimulationModel } from "./model.js";
 import type { InvariantViolation } from "./violations.js";
 import type { StageExecution } from "./workflows.js";
@@ -22,18 +26,22 @@ export interface WorkCheckerOptions {
   executions?: readonly StageExecution[];
 }
 
-/** JSON with object keys sorted, so two equal values print the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v as object).sort())
-      sorted[key] = (v as Record<string, unknown>)[key];
-    return sorted;
-  });
+/** `value` as the store keeps it (a `Date` as the codec writes it), to compare with stored ones. */
+function asStored(value: unknown): unknown {
+  try {
+    return encodeValue(value);
+  } catch {
+    return value;
+  }
 }
 
-const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+/** Why `actual` is not the `expected` value (judged, when it is `Judged`). */
+function wrongValue(expected: unknown, actual: unknown, context: JudgeContext): string | undefined {
+  if (isJudged(expected)) return expected.judge(actual, context);
+  return sameJson(actual, expected)
+    ? undefined
+    : `completed with ${canonicalJson(actual)}, expected ${canonicalJson(expected)}`;
+}
 
 const violation = (invariant: InvariantViolation["invariant"], detail: string) => ({
   invariant,
@@ -75,10 +83,14 @@ export class WorkChecker {
             `run ${run.id} (${run.workflowId}): stage ${stage.stageId} completed, but the run's input ${canonicalJson(run.input)} does not lead to it`,
           );
         }
-        if (stage.output !== undefined && !same(stage.output, want.output)) {
+        const wrong =
+          stage.output === undefined
+            ? undefined
+            : wrongValue(want.output, stage.output, { run, stage, store: this.options.store });
+        if (wrong) {
           return violation(
             "wrong-output",
-            `run ${run.id} (${run.workflowId}): stage ${stage.stageId} completed with ${canonicalJson(stage.output)}, expected ${canonicalJson(want.output)}`,
+            `run ${run.id} (${run.workflowId}): stage ${stage.stageId} ${wrong}`,
           );
         }
       }
@@ -94,10 +106,12 @@ export class WorkChecker {
     }
     if (run.status === "COMPLETED") {
       this.checkedRuns.add(run);
-      if (expected && !same(run.output, expected.output)) {
+      const wrong =
+        expected && wrongValue(expected.output, run.output, { run, store: this.options.store });
+      if (wrong) {
         return violation(
           "wrong-output",
-          `run ${run.id} (${run.workflowId}) completed with ${canonicalJson(run.output)}, expected ${canonicalJson(expected.output)} from its input ${canonicalJson(run.input)}`,
+          `run ${run.id} (${run.workflowId}) ${wrong} from its input ${canonicalJson(run.input)}`,
         );
       }
     } else if (run.status === "FAILED") {
@@ -144,7 +158,7 @@ export class WorkChecker {
   private wrongInput(execution: StageExecution): string | undefined {
     const run = this.options.store.runs.get(execution.workflowRunId);
     if (!run) return undefined;
-    const got = canonicalJson(execution.input);
+    const got = canonicalJson(asStored(execution.input));
     const workflow = this.options.workflows.get(run.workflowId);
     if (workflow && !workflow.branching) {
       const group = workflow.getStage(execution.stageId)?.groupIndex;
@@ -173,6 +187,7 @@ export class WorkChecker {
     if (!expected) return undefined;
     const want = expected.stages.get(execution.stageId);
     if (!want) return `ran, but the run's input ${canonicalJson(run.input)} does not lead to it`;
+    if (isJudged(want.input)) return undefined;
     return got === canonicalJson(want.input)
       ? undefined
       : `got ${got}, but its input must be ${canonicalJson(want.input)}`;
@@ -194,6 +209,8 @@ export class WorkChecker {
     const stage = stages.find((s) => s.stageId === stageId);
     if (stage?.status !== "FAILED")
       return `${described}, but stage ${stageId} is ${stage?.status ?? "missing"}`;
+    const judged = model.explainFailure?.(run, stage, this.options.store);
+    if (judged !== undefined) return judged ?? undefined;
     if (error.code === "MAX_ATTEMPTS_EXCEEDED") {
       return stage.attempt >= max
         ? undefined

@@ -1,6 +1,7 @@
 /**
  * The simulator's own workflow mix: a sequence, a parallel group, retries with back-off, an
- * async-batch stage, a poll, a sleep and a choice. Their stages are deterministic: each
+ * async-batch stage, a poll, a sleep, a choice, and the waiting workflows of
+ * `wait-workflows.ts` (signals and child runs). Their stages are deterministic: each
  * computes {@link simulatedStep} of its input, and whether an attempt fails is a hash of the
  * seed, the run, the stage and the attempt, so it does not depend on which worker runs it or
  * when. {@link simulationModel} computes the same without the kernel.
@@ -18,6 +19,7 @@ import {
   taskPlan,
 } from "./model.js";
 import { hashUnit } from "./prng.js";
+import { waitWorkflows } from "./wait-workflows.js";
 
 /** One stage execution, as the simulator's stages record it. */
 export interface StageExecution {
@@ -145,5 +147,6 @@ export function simulationWorkflows(options: SimulationWorkflowOptions): AnyWork
       .pipe(task("odd"))
       .pass("done", { end: true })
       .build(),
+    ...waitWorkflows({ task, workflow, retry: RETRY }),
   ];
 }
