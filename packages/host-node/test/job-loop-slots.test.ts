@@ -15,7 +15,7 @@ const quiet = { warn: () => {}, error: () => {} };
 let loop: JobLoop | undefined;
 
 afterEach(async () => {
-  await loop?.stop();
+  await loop?.stop(1_000);
   loop = undefined;
 });
 
@@ -46,7 +46,10 @@ describe("JobLoop slots", () => {
       maxIdlePollIntervalMs: 60_000,
       logger: quiet,
     });
-    loop = new JobLoop(options, new RepeatedWarnings(quiet, { intervalMs: 60_000 }));
+    loop = new JobLoop(
+      options,
+      new RepeatedWarnings(quiet, { intervalMs: 60_000, prefix: "[test]" }),
+    );
     loop.start();
     await new Promise((resolve) => setTimeout(resolve, 20)); // its first poll: nothing queued
     // A claim is out, holding the only slot.
