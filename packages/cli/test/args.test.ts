@@ -65,7 +65,9 @@ describe("parseCommandLine", () => {
   it("rejects an unknown command, listing the commands", () => {
     const error = usageError(() => parse("frobnicate"));
     expect(error.message).toBe('unknown command "frobnicate"');
-    expect(error.hint).toContain("demo, worker, run, status, runs, deploy-check, migrate");
+    expect(error.hint).toContain(
+      "demo, worker, run, status, signal, approve, reject, approvals, runs, schedules, deploy-check, migrate",
+    );
   });
 
   it("rejects an unknown option, naming it and the command", () => {

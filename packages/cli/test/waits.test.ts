@@ -150,6 +150,7 @@ describe("status of a run with a parent, waits and children", () => {
         key: "o-7",
         timeoutAt: at(60_000),
         childRunId: null,
+        map: null,
         resolved: false,
       },
       {
@@ -158,6 +159,7 @@ describe("status of a run with a parent, waits and children", () => {
         key: null,
         timeoutAt: null,
         childRunId: null,
+        map: null,
         resolved: false,
       },
       {
@@ -166,6 +168,7 @@ describe("status of a run with a parent, waits and children", () => {
         key: null,
         timeoutAt: null,
         childRunId: "run-3",
+        map: null,
         resolved: false,
       },
     ]);
