@@ -10,7 +10,7 @@ import type { StepView } from "./context.js";
 import { retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import { anything, checkId, flowStage, stepView } from "./steps.js";
-import { type WaitOutcome, type WaitResolution, waitFor } from "./waits.js";
+import { unexpectedResolution, type WaitOutcome, type WaitResolution, waitFor } from "./waits.js";
 import type { AnyWorkflow } from "./workflow-model.js";
 
 /** Options of a child workflow step. */
@@ -60,16 +60,7 @@ export function childStep<TPrev>(
     stageId: id,
   });
   const waitOutput = (resolution: WaitResolution): WaitOutcome => {
-    if (resolution.kind !== "child") {
-      return {
-        error: {
-          code: "WAIT_RESOLUTION_INVALID",
-          message: `[ratchet] child step "${id}" cannot be ended by a ${resolution.kind}`,
-          stageId: id,
-        },
-        retryable: false,
-      };
-    }
+    if (resolution.kind !== "child") return unexpectedResolution(id, resolution.kind);
     if (detached) return { output: { childRunId: resolution.childRunId } };
     if (resolution.status === "COMPLETED") return { output: resolution.output };
     const cause = resolution.error;

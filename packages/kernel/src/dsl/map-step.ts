@@ -11,7 +11,13 @@ import { WorkflowDefinitionError } from "../errors.js";
 import type { StepView } from "./context.js";
 import type { AnyStage } from "./stage.js";
 import { anything, checkId, flowStage, needFunction, stepView } from "./steps.js";
-import { type MapItemResult, type WaitOutcome, type WaitResolution, waitFor } from "./waits.js";
+import {
+  type MapItemResult,
+  unexpectedResolution,
+  type WaitOutcome,
+  type WaitResolution,
+  waitFor,
+} from "./waits.js";
 import { buildWorkflow } from "./workflow-graph.js";
 import type { AnyWorkflow } from "./workflow-model.js";
 
@@ -63,16 +69,7 @@ export function mapStep<TPrev>(
   }
   const workflow = isWorkflow(target) ? target : wrapStage(id, target, options.workflowId);
   const waitOutput = (resolution: WaitResolution): WaitOutcome => {
-    if (resolution.kind !== "map") {
-      return {
-        error: {
-          code: "WAIT_RESOLUTION_INVALID",
-          message: `[ratchet] map step "${id}" cannot be ended by a ${resolution.kind}`,
-          stageId: id,
-        },
-        retryable: false,
-      };
-    }
+    if (resolution.kind !== "map") return unexpectedResolution(id, resolution.kind);
     if (resolution.failed) return { error: itemError(id, resolution.failed), retryable: false };
     const results = resolution.results ?? [];
     if (onError === "wait-all") return { output: results.map(settled) };

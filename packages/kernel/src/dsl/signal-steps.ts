@@ -8,7 +8,7 @@ import { NonRetryableError, WorkflowDefinitionError } from "../errors.js";
 import type { StepView } from "./context.js";
 import type { AnyStage } from "./stage.js";
 import { anything, checkId, flowStage, needFunction, stepView } from "./steps.js";
-import { type WaitOutcome, type WaitResolution, waitFor } from "./waits.js";
+import { unexpectedResolution, type WaitOutcome, type WaitResolution, waitFor } from "./waits.js";
 
 /** What a signal step hands on: the signal, or that none came in time. */
 export type SignalResult<T> =
@@ -107,7 +107,7 @@ export function waitForSignalStep<TPrev, T>(
   const waitOutput = (resolution: WaitResolution): WaitOutcome => {
     if (resolution.kind === "timeout")
       return { output: { received: false, timedOut: true, at: resolution.at } };
-    if (resolution.kind !== "signal") return unexpected(id, resolution.kind);
+    if (resolution.kind !== "signal") return unexpectedResolution(id, resolution.kind);
     const parsed = schema.safeParse(resolution.payload);
     if (!parsed.success) return invalidPayload(id, name, parsed.error);
     return {
@@ -169,7 +169,7 @@ export function approvalStep(id: string, options: ApprovalStepOptions = {}): Any
         };
       return { output: { status: "expired", by: null, comment: null, decidedAt: resolution.at } };
     }
-    if (resolution.kind !== "signal") return unexpected(id, resolution.kind);
+    if (resolution.kind !== "signal") return unexpectedResolution(id, resolution.kind);
     const parsed = approvalDecisionSchema.safeParse(resolution.payload);
     if (!parsed.success) return invalidPayload(id, name, parsed.error);
     const decision = parsed.data;
@@ -230,17 +230,6 @@ function invalidPayload(id: string, name: string, error: z.ZodError): WaitOutcom
       message: `[ratchet] signal "${name}" for step "${id}" does not match its schema: ${error.issues
         .map((i) => `${i.path.join(".") || "payload"}: ${i.message}`)
         .join("; ")}`,
-      stageId: id,
-    },
-    retryable: false,
-  };
-}
-
-function unexpected(id: string, kind: string): WaitOutcome {
-  return {
-    error: {
-      code: "WAIT_RESOLUTION_INVALID",
-      message: `[ratchet] step "${id}" cannot be ended by a ${kind}`,
       stageId: id,
     },
     retryable: false,

@@ -102,3 +102,15 @@ export interface MapItemResult {
 
 /** The step's output, or the error it fails with (`retryable`: by its retry policy). */
 export type WaitOutcome = { output: unknown } | { error: StoredError; retryable: boolean };
+
+/** The outcome of a waiting step ended by something it cannot be (`WAIT_RESOLUTION_INVALID`). */
+export function unexpectedResolution(stepId: string, kind: string): WaitOutcome {
+  return {
+    error: {
+      code: "WAIT_RESOLUTION_INVALID",
+      message: `[ratchet] step "${stepId}" cannot be ended by a ${kind}`,
+      stageId: stepId,
+    },
+    retryable: false,
+  };
+}

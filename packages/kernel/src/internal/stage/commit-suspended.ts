@@ -1,14 +1,8 @@
 import type { JsonObject, JsonValue } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
-import { commitRun, inTransaction } from "../tx/unit-of-work.js";
-import {
-  type AttemptTarget,
-  type CommitOutcome,
-  lockRunFor,
-  progressOf,
-  settleJob,
-  writeReports,
-} from "./outcome.js";
+import { inTransaction } from "../tx/unit-of-work.js";
+import { type AttemptTarget, type CommitOutcome, lockRunFor, progressOf } from "./outcome.js";
+import { commitSuspension, markSuspended } from "./suspension.js";
 
 /** Commits a suspended async-batch stage; `stage.pollSuspended` checks it from `nextPollAt`. */
 export async function commitSuspended(
@@ -23,25 +17,15 @@ export async function commitSuspended(
     if ("outcome" in locked) return locked.outcome;
     const { run } = locked;
     const progress = progressOf(target);
-    const ok = await uow.tx.updateStage(
-      target.record.id,
-      {
-        status: "SUSPENDED",
-        attempt: target.attempt,
-        suspendedState: state,
-        pollConfig,
-        nextPollAt,
-        pollLeaseUntil: null,
-        startedAt: target.record.startedAt ?? target.startedAt,
-        ...(progress ? { progress } : {}),
-      },
-      { expected: { status: target.fromStatuses }, now: uow.now },
+    const fields = { suspendedState: state, pollConfig, nextPollAt };
+    const marked = await markSuspended(
+      deps,
+      uow,
+      run,
+      target,
+      progress ? { ...fields, progress } : fields,
     );
-    if (!ok) {
-      await settleJob(deps, uow, target, "complete");
-      return { kind: "duplicate" };
-    }
-    await writeReports(uow, run, target);
+    if (!marked) return { kind: "duplicate" };
     uow.event(run, "workflow.step.suspended", {
       stageId: target.record.stageId,
       attempt: target.attempt,
@@ -55,17 +39,6 @@ export async function commitSuspended(
         nextCheckAt: nextPollAt.toISOString(),
       });
     }
-    await settleJob(deps, uow, target, "suspend");
-    const metadata = target.reports.metadata;
-    return {
-      kind: "committed",
-      run: await commitRun(
-        uow,
-        run,
-        metadata
-          ? { metadata: { ...run.metadata, ...metadata }, waiting: true }
-          : { waiting: true },
-      ),
-    };
+    return commitSuspension(deps, uow, run, target);
   });
 }

@@ -11,14 +11,9 @@ import type { ScheduleRequest } from "../../ports/scheduler.js";
 import type { StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { runCorrelationPrefix } from "../run/correlation.js";
-import { commitRun, inTransaction } from "../tx/unit-of-work.js";
-import {
-  type AttemptTarget,
-  type CommitOutcome,
-  lockRunFor,
-  settleJob,
-  writeReports,
-} from "./outcome.js";
+import { inTransaction } from "../tx/unit-of-work.js";
+import { type AttemptTarget, type CommitOutcome, lockRunFor } from "./outcome.js";
+import { commitSuspension, markSuspended } from "./suspension.js";
 
 /** Correlation id of a stage record's wake-up (under the run's prefix, so cancelling clears it). */
 export function wakeCorrelationId(runId: string, stageRecordId: string): string {
@@ -55,24 +50,12 @@ export async function settleSleep(
     const locked = await lockRunFor(deps, uow, target);
     if ("outcome" in locked) return locked.outcome;
     const { run } = locked;
-    const ok = await uow.tx.updateStage(
-      record.id,
-      {
-        status: "SUSPENDED",
-        attempt: target.attempt,
-        suspendedState: state,
-        pollConfig: { sleepUntil: until.toISOString() },
-        nextPollAt: null,
-        pollLeaseUntil: null,
-        startedAt: record.startedAt ?? target.startedAt,
-      },
-      { expected: { status: target.fromStatuses }, now: uow.now },
-    );
-    if (!ok) {
-      await settleJob(deps, uow, target, "complete");
-      return { kind: "duplicate" };
-    }
-    await writeReports(uow, run, target);
+    const marked = await markSuspended(deps, uow, run, target, {
+      suspendedState: state,
+      pollConfig: { sleepUntil: until.toISOString() },
+      nextPollAt: null,
+    });
+    if (!marked) return { kind: "duplicate" };
     if (deps.scheduler.joinsTransactions)
       await uow.schedule((scope) => deps.scheduler.schedule(wake, scope));
     uow.event(run, "workflow.step.sleeping", {
@@ -80,18 +63,7 @@ export async function settleSleep(
       attempt: target.attempt,
       until: until.toISOString(),
     });
-    await settleJob(deps, uow, target, "suspend");
-    const metadata = target.reports.metadata;
-    return {
-      kind: "committed",
-      run: await commitRun(
-        uow,
-        run,
-        metadata
-          ? { metadata: { ...run.metadata, ...metadata }, waiting: true }
-          : { waiting: true },
-      ),
-    };
+    return commitSuspension(deps, uow, run, target);
   });
   return { outcome, until };
 }

@@ -15,14 +15,9 @@ import type {
 import { toStoredError } from "../../errors.js";
 import type { StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
-import {
-  type AttemptTarget,
-  type CommitOutcome,
-  lockRunFor,
-  settleJob,
-  writeReports,
-} from "../stage/outcome.js";
-import { commitRun, inTransaction, type UnitOfWork } from "../tx/unit-of-work.js";
+import { type AttemptTarget, type CommitOutcome, lockRunFor, settleJob } from "../stage/outcome.js";
+import { commitSuspension, markSuspended } from "../stage/suspension.js";
+import { inTransaction, type UnitOfWork } from "../tx/unit-of-work.js";
 import { insertChild, type PreparedChild, prepareChild } from "./child-run.js";
 import {
   APPROVAL_ESCALATE_COMMAND,
@@ -81,27 +76,15 @@ export async function settleWait(
       : request.kind === "child"
         ? childState(request, children[0] as PreparedChild, input)
         : mapState(request as MapWaitRequest, input);
-    const ok = await uow.tx.updateStage(
-      record.id,
-      {
-        status: "SUSPENDED",
-        attempt: target.attempt,
-        suspendedState: encodeWaitState(state),
-        pollConfig: {
-          wait: state.wait.kind,
-          ...(timeoutAt ? { timeoutAt: timeoutAt.toISOString() } : {}),
-        },
-        nextPollAt: null,
-        pollLeaseUntil: null,
-        startedAt: record.startedAt ?? target.startedAt,
+    const marked = await markSuspended(deps, uow, run, target, {
+      suspendedState: encodeWaitState(state),
+      pollConfig: {
+        wait: state.wait.kind,
+        ...(timeoutAt ? { timeoutAt: timeoutAt.toISOString() } : {}),
       },
-      { expected: { status: target.fromStatuses }, now: uow.now },
-    );
-    if (!ok) {
-      await settleJob(deps, uow, target, "complete");
-      return { kind: "duplicate" };
-    }
-    await writeReports(uow, run, target);
+      nextPollAt: null,
+    });
+    if (!marked) return { kind: "duplicate" };
     resumeNow = state.resolution !== undefined;
     if (!resumeNow && state.wait.kind !== "map") {
       await uow.tx.putSignalWait({
@@ -148,18 +131,7 @@ export async function settleWait(
     if (request.kind === "map" && state.map)
       await insertMapChildren(uow, deps, children, state.map.concurrency);
     else if (children[0]) await insertChild(uow, deps, children[0]);
-    await settleJob(deps, uow, target, "suspend");
-    const metadata = target.reports.metadata;
-    return {
-      kind: "committed",
-      run: await commitRun(
-        uow,
-        run,
-        metadata
-          ? { metadata: { ...run.metadata, ...metadata }, waiting: true }
-          : { waiting: true },
-      ),
-    };
+    return commitSuspension(deps, uow, run, target);
   });
   return { outcome, resumeNow: resumeNow && outcome.kind === "committed", timeoutAt };
 }
