@@ -255,7 +255,7 @@ describe("signals and approvals (child process, SQLite)", () => {
     );
     expect(ended.code).toBe(1);
     expect(ended.stderr).toBe(
-      "error [RUN_ENDED]: cannot signal a run that has ended (COMPLETED)\n",
+      `error [RUN_ENDED]: cannot signal a run that has ended (COMPLETED) (run: ${runId})\n`,
     );
     const missing = await cli("signal", "no-such-run", "payment");
     expect(missing.code).toBe(1);

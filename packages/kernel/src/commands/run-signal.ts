@@ -104,6 +104,7 @@ export async function settle(
     throw new RatchetError(
       delivery.runStatus === null ? "RUN_NOT_FOUND" : "RUN_ENDED",
       `[ratchet] cannot signal a run that ${delivery.runStatus === null ? "does not exist" : `has ended (${delivery.runStatus})`}`,
+      { workflowRunId: delivery.runId },
     );
   }
   if (delivery.status !== "delivered") return { signalId, status: delivery.status };

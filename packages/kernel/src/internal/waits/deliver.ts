@@ -36,7 +36,7 @@ export type Delivery =
   /** A signal with this id was stored before: nothing done again. */
   | { status: "duplicate"; consumedBy: string | null }
   /** The run has ended (or does not exist): nothing stored. */
-  | { status: "run-ended"; runStatus: string | null };
+  | { status: "run-ended"; runId: string; runStatus: string | null };
 
 /** How many stale waits of a key one delivery clears before buffering. */
 const MAX_KEY_CANDIDATES = 20;
@@ -52,7 +52,7 @@ export async function deliverSignal(
   if (signal.runId !== null) {
     const run = await uow.tx.getRun(signal.runId, { forUpdate: true });
     if (!run || isTerminalRunStatus(run.status))
-      return { status: "run-ended", runStatus: run?.status ?? null };
+      return { status: "run-ended", runId: signal.runId, runStatus: run?.status ?? null };
     const [wait] = await uow.tx.findSignalWaits({ runId: run.id, name: signal.name }, 1);
     if (wait && (await wake(uow, deps, run, wait, signal))) return delivered(wait);
   } else {

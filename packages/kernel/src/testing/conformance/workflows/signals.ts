@@ -136,7 +136,7 @@ export function signalTests(fixture: () => WorkflowFixture): void {
       expect(JSON.stringify(reply.get(`${runId}:reply`))).toContain('"timedOut":true');
       await expect(
         t.kernel.dispatch({ type: "run.signal", workflowRunId: runId, name: "reply" }),
-      ).rejects.toMatchObject({ code: "RUN_ENDED" });
+      ).rejects.toMatchObject({ code: "RUN_ENDED", workflowRunId: runId });
     });
 
     it("a signal that races the time-out: exactly one of them ends the wait", async () => {
