@@ -20,9 +20,9 @@ import { loadOutputs } from "../stage/outputs.js";
 import { retryPolicyOf } from "../stage/retry.js";
 import type { UnitOfWork } from "../tx/unit-of-work.js";
 import { zodIssues } from "../values/zod-issues.js";
+import { childCancelEntry } from "../waits/correlation.js";
 import { cancelMapChildren } from "../waits/map-children.js";
 import { decodeWaitState } from "../waits/state.js";
-import { runCorrelationPrefix } from "./correlation.js";
 import { writeControl } from "./flow-control.js";
 import { nextStep } from "./routing.js";
 
@@ -249,16 +249,7 @@ async function endWait(uow: UnitOfWork, deps: KernelDeps, record: StageRecord): 
   if (!child || state.resolution) return;
   await uow.schedule((scope) =>
     deps.scheduler.schedule(
-      {
-        type: "run.cancel",
-        correlationId: `${runCorrelationPrefix(child)}:parent-ended`,
-        payload: {
-          workflowRunId: child,
-          reason: `its parent run ${record.runId} ended`,
-          ifActive: true,
-        },
-        runAt: uow.now,
-      },
+      childCancelEntry(child, `its parent run ${record.runId} ended`, uow.now),
       scope,
     ),
   );

@@ -44,3 +44,17 @@ export function resumeEntry(runId: string, stageRecordId: string, runAt: Date): 
     runAt,
   };
 }
+
+/**
+ * The scheduler entry that cancels child run `childRunId` because its parent ended: a
+ * `run.cancel` that leaves a child which has ended alone (`ifActive`), each child in its own
+ * transaction.
+ */
+export function childCancelEntry(childRunId: string, reason: string, at: Date): ScheduleRequest {
+  return {
+    type: "run.cancel",
+    correlationId: `${runCorrelationPrefix(childRunId)}:parent-ended`,
+    payload: { workflowRunId: childRunId, reason, ifActive: true },
+    runAt: at,
+  };
+}

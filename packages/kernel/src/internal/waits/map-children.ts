@@ -11,10 +11,9 @@ import type { MapItemResult, MapWaitRequest } from "../../dsl/waits.js";
 import { RatchetError } from "../../errors.js";
 import { isTerminalRunStatus, type RunRecord, type StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
-import { runCorrelationPrefix } from "../run/correlation.js";
 import { commitRun, inTransaction, type UnitOfWork } from "../tx/unit-of-work.js";
 import { insertChild, type PreparedChild, prepareChild } from "./child-run.js";
-import { resumeEntry } from "./correlation.js";
+import { childCancelEntry, resumeEntry } from "./correlation.js";
 import { decodeWaitState, encodeWaitState, type MapProgress } from "./state.js";
 
 /** Most items one map step may fan out to. */
@@ -171,15 +170,7 @@ export async function cancelMapChildren(
   await uow.schedule(async (scope) => {
     for (let index = 0; index < total; index++) {
       const child = mapChildId(stageRecordId, index);
-      await deps.scheduler.schedule(
-        {
-          type: "run.cancel",
-          correlationId: `${runCorrelationPrefix(child)}:parent-ended`,
-          payload: { workflowRunId: child, reason, ifActive: true },
-          runAt: uow.now,
-        },
-        scope,
-      );
+      await deps.scheduler.schedule(childCancelEntry(child, reason, uow.now), scope);
     }
   });
 }
