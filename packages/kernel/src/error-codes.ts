@@ -27,6 +27,8 @@ export const KERNEL_ERROR_CODES = [
   "RUN_NOT_FOUND",
   /** The workflow has no such stage (`run.rerunFrom`, or stored on a job for a stage it lacks). */
   "STAGE_NOT_FOUND",
+  /** `run.retry` names a run that did not fail (or time out), or one with no stage to retry. */
+  "RUN_NOT_FAILED",
   /** A run's input fails the workflow's input schema (`run.create`). */
   "INVALID_INPUT",
   /** A run's config fails a stage's config schema or names an unknown stage (`run.create`). */

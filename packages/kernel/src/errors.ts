@@ -3,6 +3,8 @@
  * string `code` (safe to match on; messages may change) and the ids involved.
  */
 
+import type { StoredError } from "./records.js";
+
 /** Ids an error may carry. */
 export interface ErrorContext {
   workflowId?: string;
@@ -289,17 +291,62 @@ export class NonRetryableError extends RatchetError {
   }
 }
 
-/** Turns anything thrown into a `{ code, message, name }` record fit for storage. */
-export function toStoredError(
-  error: unknown,
-  stageId?: string,
-): {
-  code: string;
-  message: string;
-  name?: string;
-  stageId?: string;
-} {
-  const base =
+/** Most stack frames {@link toStoredError} keeps. */
+export const STORED_STACK_FRAMES = 10;
+/** Most characters of a stack {@link toStoredError} keeps (whole frames only). */
+export const STORED_STACK_CHARS = 2_000;
+
+/**
+ * The frames of `error.stack`, trimmed for storage: without the `Name: message` header (the
+ * stored error has the message already), each frame on its own line with its indentation
+ * removed, at most {@link STORED_STACK_FRAMES} frames and {@link STORED_STACK_CHARS}
+ * characters (a frame that does not fit is dropped, not cut). `undefined` when the error has no
+ * stack or no frame.
+ *
+ * @example
+ * ```ts
+ * trimStack(new Error("boom")); // "at f (/app/stages.ts:12:11)\nat …"
+ * ```
+ */
+export function trimStack(error: Error): string | undefined {
+  const stack: unknown = error.stack;
+  if (typeof stack !== "string" || stack.length === 0) return undefined;
+  let body = stack;
+  // V8 starts with `String(error)` (the message may span lines); other engines list frames only.
+  const header = headerOf(error);
+  if (header !== undefined && body.startsWith(header)) body = body.slice(header.length);
+  let lines = body.split("\n").map((line) => line.trim());
+  // V8 frames start with "at ": whatever comes before the first is a header (a message changed
+  // after the error was made).
+  const first = lines.findIndex((line) => line.startsWith("at "));
+  if (first > 0) lines = lines.slice(first);
+  const frames: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (line.length === 0) continue;
+    const added = (frames.length > 0 ? 1 : 0) + line.length;
+    if (frames.length >= STORED_STACK_FRAMES || length + added > STORED_STACK_CHARS) break;
+    frames.push(line);
+    length += added;
+  }
+  return frames.length > 0 ? frames.join("\n") : undefined;
+}
+
+/** The first line(s) V8 writes in a stack: `String(error)`; `undefined` if it throws. */
+function headerOf(error: Error): string | undefined {
+  try {
+    return String(error);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns anything thrown into a `{ code, message, name, stack }` record fit for storage; the
+ * stack trimmed by {@link trimStack}.
+ */
+export function toStoredError(error: unknown, stageId?: string): StoredError {
+  const base: StoredError =
     error instanceof RatchetError
       ? { code: error.code, message: error.message, name: error.name }
       : error instanceof Error
@@ -312,5 +359,10 @@ export function toStoredError(
             name: error.name,
           }
         : { code: "STAGE_ERROR", message: String(error) };
-  return stageId === undefined ? base : { ...base, stageId };
+  if (stageId !== undefined) base.stageId = stageId;
+  if (error instanceof Error) {
+    const stack = trimStack(error);
+    if (stack !== undefined) base.stack = stack;
+  }
+  return base;
 }

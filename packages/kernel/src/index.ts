@@ -44,6 +44,8 @@ export type {
   RunReapStuckResult,
   RunRerunFromCommand,
   RunRerunFromResult,
+  RunRetryCommand,
+  RunRetryResult,
   RunSignalCommand,
   RunSignalResult,
   RunTimeoutCommand,
@@ -200,6 +202,7 @@ export {
 export * from "./duties/index.js";
 export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
+export { escapeMermaidLabel, workflowMermaid } from "./inspect/mermaid.js";
 export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";

@@ -71,6 +71,11 @@ export interface StoredError {
   name?: string;
   /** Stage the error came from, when it came from one. */
   stageId?: string;
+  /**
+   * Where it was thrown, when it was thrown with a stack: the frames only (no message line), at
+   * most 10 frames and 2,000 characters (see `trimStack`).
+   */
+  stack?: string;
 }
 
 /** A workflow run. */

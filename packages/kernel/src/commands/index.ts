@@ -23,6 +23,7 @@ import { runCreateModule } from "./run-create.js";
 import { runMigrateModule } from "./run-migrate/index.js";
 import { runReapStuckModule } from "./run-reap-stuck.js";
 import { runRerunFromModule } from "./run-rerun-from.js";
+import { runRetryModule } from "./run-retry.js";
 import { runSignalModule } from "./run-signal.js";
 import { runStartModule } from "./run-start.js";
 import { runTimeoutModule } from "./run-timeout.js";
@@ -64,6 +65,7 @@ export type {
 } from "./run-migrate/index.js";
 export type { RunReapStuckCommand, RunReapStuckResult } from "./run-reap-stuck.js";
 export type { RunRerunFromCommand, RunRerunFromResult } from "./run-rerun-from.js";
+export type { RunRetryCommand, RunRetryResult } from "./run-retry.js";
 export type { RunSignalCommand, RunSignalResult } from "./run-signal.js";
 export type { RunStartCommand, RunStartResult } from "./run-start.js";
 export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
@@ -103,6 +105,7 @@ export const COMMANDS = [
   outboxFlushModule,
   runCancelModule,
   runRerunFromModule,
+  runRetryModule,
   runMigrateModule,
   outboxReplayDeadLettersModule,
   pluginReplayDlqModule,

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { cancelRemaining, failRunPatch } from "../internal/run/progression.js";
 import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
+import { errorPayload } from "../internal/values/error-payload.js";
 import type { RunRecord, StageRecord, StoredError } from "../records.js";
 import { defineCommand } from "./command.js";
 import {
@@ -78,7 +79,8 @@ export async function leaseReapStale(
       uow.event(run, "workflow.step.failed", {
         stageId: job.stageId,
         attempt: job.attempt,
-        error: { code: error.code, message: error.message },
+        attempts: job.attempt,
+        error: errorPayload(error),
       });
       await cancelRemaining(
         uow,

@@ -5,13 +5,15 @@
 import { z } from "zod";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { defineCommand } from "./command.js";
-import { isPositiveInt, optional, positiveInt } from "./fields.js";
+import { id, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
 
 /** Moves dead-lettered outbox events back for another try. */
 export interface OutboxReplayDeadLettersCommand {
   type: "outbox.replayDeadLetters";
   /** Most events to replay (default 100). */
   maxEvents?: number;
+  /** Replay only this run's dead-lettered events (default: every run's, oldest first). */
+  workflowRunId?: string;
 }
 
 /** Result of `outbox.replayDeadLetters`. */
@@ -28,12 +30,13 @@ export interface PluginReplayDlqCommand {
 
 /** Handles `outbox.replayDeadLetters`. */
 export async function outboxReplayDeadLetters(
-  command: { maxEvents?: number },
+  command: { maxEvents?: number; workflowRunId?: string },
   deps: KernelDeps,
 ): Promise<OutboxReplayDeadLettersResult> {
   const replayed = await deps.persistence.replayDeadLetters(
     command.maxEvents ?? 100,
     deps.clock.now(),
+    command.workflowRunId,
   );
   return { replayed };
 }
@@ -47,8 +50,9 @@ export const outboxReplayDeadLettersModule = defineCommand<
   schema: z.object({
     type: z.literal("outbox.replayDeadLetters"),
     maxEvents: positiveInt.optional(),
+    workflowRunId: id.optional(),
   }),
-  isWellFormed: (c) => optional(c.maxEvents, isPositiveInt),
+  isWellFormed: (c) => optional(c.maxEvents, isPositiveInt) && optional(c.workflowRunId, isId),
   handle: outboxReplayDeadLetters,
 });
 

@@ -13,8 +13,8 @@ import type { KernelDeps } from "../internal/kernel-deps.js";
 import { definitionOf } from "../internal/run/definition.js";
 import { enteringControl, writeControl } from "../internal/run/flow-control.js";
 import { startGroup } from "../internal/run/progression.js";
-import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
-import { isTerminalRunStatus, type StageRecord } from "../records.js";
+import { commitRun, inTransaction, type UnitOfWork } from "../internal/tx/unit-of-work.js";
+import { isTerminalRunStatus, type RunRecord, type StageRecord } from "../records.js";
 import { defineCommand } from "./command.js";
 import { id, isId } from "./fields.js";
 
@@ -43,72 +43,96 @@ export async function runRerunFrom(
   const result = await inTransaction(deps, async (uow) => {
     const run = await uow.tx.getRun(runId, { forUpdate: true });
     if (!run) throw new RunNotFoundError(runId);
-    const workflow = definitionOf(deps, run, command.fromStageId);
-    const entry = workflow.getStage(command.fromStageId);
-    if (!entry)
-      throw new StageNotFoundError(command.fromStageId, {
-        workflowRunId: runId,
-        workflowId: run.workflowId,
-      });
-    if (!isTerminalRunStatus(run.status)) {
-      throw new IllegalStateTransitionError(run.status, "RUNNING (rerun)", {
-        workflowRunId: runId,
-        stageId: command.fromStageId,
-      });
-    }
     const records = await uow.tx.listStages(runId);
-    const from = workflow.branching ? enteredFrom(workflow, records, entry.groupIndex) : null;
-    const earlierIncomplete = workflow.branching
-      ? from === undefined
-      : records.some((r) => r.groupIndex < entry.groupIndex && r.status !== "COMPLETED") ||
-        workflow.groups
-          .slice(0, entry.groupIndex)
-          .some((group) =>
-            group.some(
-              (stage) => !records.some((r) => r.stageId === stage.id && r.status === "COMPLETED"),
-            ),
-          );
-    if (earlierIncomplete) {
-      throw new IllegalStateTransitionError(
-        workflow.branching ? "stage not reached in this run" : "stages before it incomplete",
-        `rerun from "${command.fromStageId}"`,
-        {
-          workflowRunId: runId,
-          stageId: command.fromStageId,
-        },
-      );
-    }
-    for (const record of records) {
-      if (record.groupIndex >= entry.groupIndex && record.outputRef?.kind === "blob")
-        staleBlobs.push(record.outputRef.key);
-    }
-    await uow.tx.deleteStagesFrom(runId, entry.groupIndex);
-    const started = await startGroup(deps, uow, run, workflow, entry.groupIndex);
-    const jobIds = started.jobs.map((job) => job.jobId);
-    uow.event(run, "workflow.started", { rerunFrom: command.fromStageId });
-    const control =
-      from === null || from === undefined
-        ? {}
-        : writeControl(enteringControl({}, from, entry.groupIndex));
-    await commitRun(uow, run, {
-      status: "RUNNING",
-      ...(workflow.branching ? { control } : {}),
-      currentGroup: entry.groupIndex,
-      groupRemaining: started.stages.length,
-      output: null,
-      error: null,
-      completedAt: null,
-      waiting: false,
-    });
-    return {
-      workflowRunId: runId,
-      fromStageId: command.fromStageId,
-      groupIndex: entry.groupIndex,
-      jobIds,
-    };
+    return rerunLocked(deps, uow, run, records, command.fromStageId, staleBlobs);
   });
-  await Promise.all(staleBlobs.map((key) => deps.blobStore.delete(key).catch(() => undefined)));
+  await deleteStaleBlobs(deps, staleBlobs);
   return result;
+}
+
+/** Deletes the outputs of the stage records a rerun replaced (best effort, after the commit). */
+export async function deleteStaleBlobs(deps: KernelDeps, keys: readonly string[]): Promise<void> {
+  await Promise.all(keys.map((key) => deps.blobStore.delete(key).catch(() => undefined)));
+}
+
+/**
+ * Reruns `run` (locked in `uow`, with its stage `records`) from `fromStageId`, in the caller's
+ * transaction; the blob keys of replaced outputs are pushed to `staleBlobs`, for
+ * {@link deleteStaleBlobs} after the commit. Shared by `run.rerunFrom` and `run.retry`.
+ */
+export async function rerunLocked(
+  deps: KernelDeps,
+  uow: UnitOfWork,
+  run: RunRecord,
+  records: readonly StageRecord[],
+  fromStageId: string,
+  staleBlobs: string[],
+): Promise<RunRerunFromResult> {
+  const runId = run.id;
+  const workflow = definitionOf(deps, run, fromStageId);
+  const entry = workflow.getStage(fromStageId);
+  if (!entry)
+    throw new StageNotFoundError(fromStageId, {
+      workflowRunId: runId,
+      workflowId: run.workflowId,
+    });
+  if (!isTerminalRunStatus(run.status)) {
+    throw new IllegalStateTransitionError(run.status, "RUNNING (rerun)", {
+      workflowRunId: runId,
+      stageId: fromStageId,
+    });
+  }
+  const from = workflow.branching ? enteredFrom(workflow, records, entry.groupIndex) : null;
+  const earlierIncomplete = workflow.branching
+    ? from === undefined
+    : records.some((r) => r.groupIndex < entry.groupIndex && r.status !== "COMPLETED") ||
+      workflow.groups
+        .slice(0, entry.groupIndex)
+        .some((group) =>
+          group.some(
+            (stage) => !records.some((r) => r.stageId === stage.id && r.status === "COMPLETED"),
+          ),
+        );
+  if (earlierIncomplete) {
+    throw new IllegalStateTransitionError(
+      workflow.branching ? "stage not reached in this run" : "stages before it incomplete",
+      `rerun from "${fromStageId}"`,
+      {
+        workflowRunId: runId,
+        stageId: fromStageId,
+      },
+    );
+  }
+  for (const record of records) {
+    if (record.groupIndex >= entry.groupIndex && record.outputRef?.kind === "blob")
+      staleBlobs.push(record.outputRef.key);
+  }
+  await uow.tx.deleteStagesFrom(runId, entry.groupIndex);
+  const started = await startGroup(deps, uow, run, workflow, entry.groupIndex);
+  const jobIds = started.jobs.map((job) => job.jobId);
+  uow.event(run, "workflow.started", { rerunFrom: fromStageId });
+  const control =
+    from === null || from === undefined
+      ? {}
+      : writeControl(enteringControl({}, from, entry.groupIndex));
+  await commitRun(uow, run, {
+    status: "RUNNING",
+    ...(workflow.branching ? { control } : {}),
+    currentGroup: entry.groupIndex,
+    groupRemaining: started.stages.length,
+    output: null,
+    error: null,
+    completedAt: null,
+    waiting: false,
+  });
+  const telemetry = deps.telemetry;
+  if (telemetry) uow.afterCommit(() => telemetry.runsStarted([run]));
+  return {
+    workflowRunId: runId,
+    fromStageId,
+    groupIndex: entry.groupIndex,
+    jobIds,
+  };
 }
 
 /**

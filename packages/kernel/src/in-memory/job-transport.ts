@@ -51,6 +51,13 @@ function copyJob(row: JobRow): JobRecord {
   };
 }
 
+/** Every job of a run, oldest first (in the order they were enqueued). */
+export function listJobsOfRun(store: InMemoryStore, workflowRunId: string): JobRecord[] {
+  return rowsOf(store.jobsByRun.keysOf(workflowRunId), (id) => store.jobs.get(id))
+    .sort((a, b) => a.seq - b.seq)
+    .map(copyJob);
+}
+
 /** Stores `jobs` (`PENDING`, or leased when `claimedBy` is set). */
 export function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readonly NewJob[]): void {
   for (const job of jobs) {
@@ -339,6 +346,13 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         ).filter((row) => row.status === "PENDING" || row.status === "RUNNING");
         for (const row of active) store.jobs.put(tx, row.jobId, unlock(row, "CANCELLED", now));
         return active.length;
+      }),
+
+    purgeForRuns: (workflowRunIds, scope) =>
+      store.execute(txOf(scope), (tx) => {
+        const ids = workflowRunIds.flatMap((runId) => [...store.jobsByRun.keysOf(runId)]);
+        for (const id of ids) store.jobs.delete(tx, id);
+        return ids.length;
       }),
 
     activeJobsForRun: (workflowRunId, scope) =>

@@ -197,14 +197,16 @@ export function recordOutboxFailure(
   }
 }
 
-/** Moves up to `limit` dead-lettered events, oldest first, back to the outbox. */
+/** Moves up to `limit` dead-lettered events (of `runId` only, when given), oldest first, back. */
 export function replayDeadLetters(
   store: InMemoryStore,
   tx: StoreTransaction,
   limit: number,
   now: Date,
+  runId?: string,
 ): number {
   const rows = rowsOf(store.deadLetters.values, (id) => store.outbox.get(id))
+    .filter((row) => runId === undefined || row.runId === runId)
     .sort(byAge)
     .slice(0, Math.max(0, limit));
   for (const prev of rows) {

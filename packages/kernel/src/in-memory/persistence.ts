@@ -114,7 +114,8 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     claimOutboxEvents: (options) => run((t) => claimOutboxEvents(store, t, options)),
     markOutboxPublished: (ids, now) => run((t) => markOutboxPublished(store, t, ids, now)),
     recordOutboxFailure: (id, failure) => run((t) => recordOutboxFailure(store, t, id, failure)),
-    replayDeadLetters: (limit, now) => run((t) => replayDeadLetters(store, t, limit, now)),
+    replayDeadLetters: (limit, now, runId) =>
+      run((t) => replayDeadLetters(store, t, limit, now, runId)),
 
     acquireIdempotencyKey: (key, commandType, now) =>
       run((t) => acquireIdempotencyKey(store, t, key, commandType, now)),

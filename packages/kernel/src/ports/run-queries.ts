@@ -14,11 +14,22 @@
  *   orders them; `null` when the run does not exist.
  * - `listLogs` and `listEvents` return a run's logs (oldest first) and outbox events (in
  *   sequence), published or not.
+ * - `listJobs` returns every job the run's stages ever had on the job transport, whatever its
+ *   status, oldest first (in the order they were enqueued). The job
+ *   transport must store its jobs where the queries read them (the in-memory and Prisma
+ *   stacks do); a queries adapter over a transport it cannot read returns `[]`.
  *
  * Run `runQueriesConformance` from `@ratchet/kernel/testing` against your adapter.
  */
 import { RatchetError } from "../errors.js";
-import type { LogRecord, OutboxRecord, RunRecord, RunStatus, StageRecord } from "../records.js";
+import type {
+  JobRecord,
+  LogRecord,
+  OutboxRecord,
+  RunRecord,
+  RunStatus,
+  StageRecord,
+} from "../records.js";
 
 /** Filter of {@link RunQueries.listRuns}. */
 export interface RunListQuery {
@@ -52,6 +63,12 @@ export interface RunQueries {
   getRun(runId: string): Promise<RunDetails | null>;
   listLogs(runId: string): Promise<LogRecord[]>;
   listEvents(runId: string): Promise<OutboxRecord[]>;
+  /**
+   * Every job of the run, oldest first, whatever its status. A `RUNNING` job's `lockedBy` is the
+   * worker holding its lease and its `updatedAt` the last time that worker renewed it (dequeue
+   * and every heartbeat set it), so `now - updatedAt` is the heartbeat's age.
+   */
+  listJobs(runId: string): Promise<JobRecord[]>;
 }
 
 /** Page size of {@link RunQueries.listRuns} when the query sets none. */

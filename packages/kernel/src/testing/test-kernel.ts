@@ -119,5 +119,11 @@ function missingQueries(): RunQueries {
         { field: "queries" },
       ),
     );
-  return { listRuns: refuse, getRun: refuse, listLogs: refuse, listEvents: refuse };
+  return {
+    listRuns: refuse,
+    getRun: refuse,
+    listLogs: refuse,
+    listEvents: refuse,
+    listJobs: refuse,
+  };
 }

@@ -68,7 +68,13 @@ describe("job.execute", () => {
     expect(run.status).toBe("COMPLETED");
     const retries = t.events.forRun(workflowRunId).filter((e) => e.type === "workflow.step.retry");
     expect(retries.map((e) => e.payload.attempt)).toEqual([1, 2]);
-    expect(retries[0]?.payload.error).toEqual({ code: "STAGE_ERROR", message: "boom 1" });
+    // Each attempt's error rides in its event, with where it was thrown (the record keeps the last).
+    expect(retries[0]?.payload.error).toEqual({
+      code: "STAGE_ERROR",
+      message: "boom 1",
+      stack: expect.stringMatching(/^at .*job-execute\.test\.ts:\d+:\d+\)/),
+    });
+    expect(retries[1]?.payload.error).toMatchObject({ message: "boom 2" });
     // Back-off 1 s then 2 s: the run cannot finish before 3 s of (fake) time passed.
     expect(t.clock.now().getTime() - startedAt).toBeGreaterThanOrEqual(3_000);
     expect((await t.persistence.getStage(workflowRunId, "flaky"))?.attempt).toBe(3);

@@ -55,8 +55,8 @@ function persistenceBackdoor(store: InMemoryStore): PersistenceBackdoor {
 runQueriesConformance({
   name: "in-memory",
   create: async () => {
-    const { persistence, queries } = createInMemoryStack();
-    return { persistence, queries, close: async () => {} };
+    const { persistence, jobTransport, queries } = createInMemoryStack();
+    return { persistence, jobTransport, queries, close: async () => {} };
   },
 });
 

@@ -41,7 +41,7 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     claimOutboxEvents: (options) => outbox.claimOutboxEvents(db, options),
     markOutboxPublished: (ids, now) => outbox.markOutboxPublished(db, ids, now),
     recordOutboxFailure: (id, failure) => outbox.recordOutboxFailure(db, id, failure),
-    replayDeadLetters: (limit, now) => outbox.replayDeadLetters(db, limit, now),
+    replayDeadLetters: (limit, now, runId) => outbox.replayDeadLetters(db, limit, now, runId),
     acquireIdempotencyKey: (key, commandType, now) =>
       idempotency.acquireIdempotencyKey(db, key, commandType, now),
     completeIdempotencyKey: (key, commandType, result) =>

@@ -170,13 +170,20 @@ export async function recordOutboxFailure(
   });
 }
 
-/** Moves up to `limit` dead-lettered events, oldest first, back to the outbox. */
-export function replayDeadLetters(db: SqlExecutor, limit: number, now: Date): Promise<number> {
+/** Moves up to `limit` dead-lettered events (of `runId` only, when given), oldest first, back. */
+export function replayDeadLetters(
+  db: SqlExecutor,
+  limit: number,
+  now: Date,
+  runId?: string,
+): Promise<number> {
+  const ofRun = runId === undefined ? "" : " AND run_id = $3";
   return db.execute(
     `UPDATE ratchet_outbox SET dlq_at = NULL, retry_count = 0, available_at = $2
-     WHERE id IN (SELECT id FROM ratchet_outbox WHERE dlq_at IS NOT NULL ORDER BY occurred_at, id LIMIT $1)`,
+     WHERE id IN (SELECT id FROM ratchet_outbox WHERE dlq_at IS NOT NULL${ofRun} ORDER BY occurred_at, id LIMIT $1)`,
     Math.max(0, limit),
     db.dialect.date(now),
+    ...(runId === undefined ? [] : [runId]),
   );
 }
 

@@ -21,6 +21,7 @@ import {
   runPageSize,
   runStatusFilter,
 } from "@ratchet/kernel/adapter";
+import { JOB_COLUMNS, jobFromRow } from "../job-transport/rows.js";
 import { listLogs } from "../persistence/logs.js";
 import { listOutboxEvents } from "../persistence/outbox.js";
 import { RUN_COLUMNS, runFromRow } from "../persistence/rows.js";
@@ -83,6 +84,14 @@ export function runQueriesOver(db: SqlExecutor): RunQueries {
     getRun: (runId) => getRunWithStages(db, runId),
     listLogs: (runId) => listLogs(db, runId),
     listEvents: (runId) => listOutboxEvents(db, runId),
+    listJobs: async (runId) =>
+      // `seq` is the enqueue order (ratchet_jobs_run_idx finds the run's rows).
+      (
+        await db.query(
+          `SELECT ${JOB_COLUMNS} FROM ratchet_jobs WHERE run_id = $1 ORDER BY seq`,
+          runId,
+        )
+      ).map(jobFromRow),
   };
 }
 

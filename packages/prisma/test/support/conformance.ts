@@ -137,7 +137,12 @@ export function registerConformance(
     name,
     create: async () => {
       const h = await fresh();
-      return { persistence: h.stack.persistence, queries: h.stack.queries, close };
+      return {
+        persistence: h.stack.persistence,
+        jobTransport: h.stack.jobTransport,
+        queries: h.stack.queries,
+        close,
+      };
     },
   });
   blobStoreConformance({

@@ -1,7 +1,8 @@
-import type { JsonObject, StoredError } from "../../records.js";
+import type { StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { cancelRemaining, failRunPatch } from "../run/progression.js";
 import { commitRun, inTransaction, type UnitOfWork } from "../tx/unit-of-work.js";
+import { errorPayload } from "../values/error-payload.js";
 import {
   AttemptSuperseded,
   type AttemptTarget,
@@ -67,7 +68,7 @@ export async function commitFailed(
         return { kind: "duplicate" };
       }
       await writeReports(uow, run, target);
-      const errorPayload: JsonObject = { code: error.code, message: error.message };
+      const payloadError = errorPayload(error);
       if (retryAt) {
         uow.event(run, "workflow.step.retry", {
           stageId: record.stageId,
@@ -75,7 +76,7 @@ export async function commitFailed(
           maxAttempts: retry.maxAttempts,
           delayMs: retry.delayMs,
           retryAt: retryAt.toISOString(),
-          error: errorPayload,
+          error: payloadError,
         });
         await settleOrRollBack(uow, { error, retryAt });
         return { kind: "committed", run: await commitRun(uow, run, {}) };
@@ -84,7 +85,7 @@ export async function commitFailed(
         stageId: record.stageId,
         attempt: target.attempt,
         attempts: target.attempt,
-        error: errorPayload,
+        error: payloadError,
       });
       await settleOrRollBack(uow, { error });
       const others = (await uow.tx.listStages(run.id)).filter((r) => r.id !== record.id);

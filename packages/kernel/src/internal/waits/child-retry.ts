@@ -14,6 +14,7 @@ import type { KernelDeps } from "../kernel-deps.js";
 import { RUN_START_COMMAND, startCorrelationId } from "../run/correlation.js";
 import { retryPolicyOf } from "../stage/retry.js";
 import { commitRun, inTransaction } from "../tx/unit-of-work.js";
+import { errorPayload } from "../values/error-payload.js";
 import { insertChild, type PreparedChild, prepareChild } from "./child-run.js";
 import { childSignalName } from "./correlation.js";
 import { decodeWaitState, encodeWaitState, type WaitState } from "./state.js";
@@ -101,7 +102,7 @@ export async function retryChild(
       maxAttempts: policy.maxAttempts,
       delayMs,
       retryAt: retryAt.toISOString(),
-      error: { code: error.code, message: error.message },
+      error: errorPayload(error),
       childRunId: child.run.id,
     });
     await commitRun(uow, locked, {});

@@ -32,6 +32,9 @@ export interface OutboxStore {
   claimOutboxEvents(options: ClaimLeaseOptions): Promise<OutboxRecord[]>;
   markOutboxPublished(ids: readonly string[], now: Date): Promise<void>;
   recordOutboxFailure(id: string, failure: OutboxFailure): Promise<void>;
-  /** Moves up to `limit` dead-lettered events back to the outbox; returns how many. */
-  replayDeadLetters(limit: number, now: Date): Promise<number>;
+  /**
+   * Moves up to `limit` dead-lettered events (oldest first; only the run `runId`'s when given)
+   * back to the outbox; returns how many.
+   */
+  replayDeadLetters(limit: number, now: Date, runId?: string): Promise<number>;
 }

@@ -318,4 +318,33 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     expect(await persistence.replayDeadLetters(10, now)).toBe(1);
     expect(await persistence.replayDeadLetters(10, now)).toBe(0);
   });
+
+  it("replayDeadLetters with a run id moves back only that run's events", async () => {
+    const { persistence, queries } = fixture();
+    const now = at(SECOND);
+    const runs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const run = await persistence.createRun(buildRun());
+      runs.push(run.id);
+      for (let n = 1; n <= 2; n++) {
+        const event = buildEvent(run.id, n, i * 2 + n);
+        await persistence.appendOutboxEvents([event]);
+        await persistence.recordOutboxFailure(event.id, {
+          error: "poison",
+          retryAt: now,
+          deadLetter: true,
+          now,
+        });
+      }
+    }
+    const [first, second] = runs as [string, string];
+    const dead = async (runId: string) =>
+      (await queries.listEvents(runId)).filter((e) => e.dlqAt !== null).length;
+    expect(await persistence.replayDeadLetters(1, now, second)).toBe(1);
+    expect([await dead(first), await dead(second)]).toEqual([2, 1]);
+    expect(await persistence.replayDeadLetters(10, now, second)).toBe(1);
+    expect([await dead(first), await dead(second)]).toEqual([2, 0]);
+    expect(await persistence.replayDeadLetters(10, now, second)).toBe(0);
+    expect(await persistence.replayDeadLetters(10, now)).toBe(2);
+  });
 }

@@ -6,16 +6,18 @@
  * runQueriesConformance({
  *   name: "in-memory",
  *   create: async () => {
- *     const { persistence, queries } = createInMemoryStack();
- *     return { persistence, queries, close: async () => {} };
+ *     const { persistence, jobTransport, queries } = createInMemoryStack();
+ *     return { persistence, jobTransport, queries, close: async () => {} };
  *   },
  * });
  * ```
  */
 import { describe, expect, it } from "vitest";
+import type { JobTransport } from "../../ports/job-transport.js";
 import type { Persistence } from "../../ports/persistence/index.js";
 import type { RunQueries } from "../../ports/run-queries.js";
 import type { RunRecord } from "../../records.js";
+import { jobBuilder } from "./job-transport-fixture.js";
 import { buildEvent, buildLog, buildRun, buildStage } from "./persistence-fixture.js";
 import {
   at,
@@ -25,9 +27,14 @@ import {
   useFixture,
 } from "./shared.js";
 
-/** What `runQueriesConformance` tests: queries and a persistence over the same empty store. */
+/**
+ * What `runQueriesConformance` tests: queries, a persistence and a job transport over the same
+ * empty store.
+ */
 export interface RunQueriesFixture extends ConformanceFixture {
   persistence: Persistence;
+  /** The transport whose jobs `listJobs` reads. */
+  jobTransport: JobTransport;
   queries: RunQueries;
 }
 
@@ -36,7 +43,7 @@ export type RunQueriesConformanceOptions = ConformanceOptions<RunQueriesFixture>
 
 /**
  * Registers the run-queries conformance tests (vitest): newest-first listing with filters
- * (status, workflow, parent run) and cursors, a run with its stages, logs and events. Call it
+ * (status, workflow, parent run) and cursors, a run with its stages, logs, events and jobs. Call it
  * at the top level of a test file.
  */
 export function runQueriesConformance(options: RunQueriesConformanceOptions): void {
@@ -203,6 +210,64 @@ export function runQueriesConformance(options: RunQueriesConformanceOptions): vo
       expect((await queries.listEvents(run.id)).map((e) => e.sequence)).toEqual([1, 2]);
       expect(await queries.listLogs(uniqueId("missing"))).toEqual([]);
       expect(await queries.listEvents(uniqueId("missing"))).toEqual([]);
+    });
+
+    it("lists every job of a run oldest first, whatever its status, with its lease", async () => {
+      const { queries, jobTransport, persistence } = fixture();
+      const jobs = jobBuilder(persistence);
+      const runId = await jobs.run();
+      const otherRunId = await jobs.run();
+      const first = jobs.job(runId, { stageId: "fetch", availableAt: at(1_000) });
+      const second = jobs.job(runId, { stageId: "publish", availableAt: at(2_000) });
+      await jobTransport.enqueue([first]);
+      await jobTransport.enqueue([second, jobs.job(otherRunId, { availableAt: at(5_000) })]);
+      // The first one runs and fails for a retry; the second one is leased and renewed.
+      const [taken] = await jobTransport.dequeue({
+        workerId: "w-1",
+        limit: 1,
+        leaseMs: 30_000,
+        now: at(3_000),
+      });
+      expect(taken?.jobId).toBe(first.jobId);
+      await jobTransport.fail(
+        { jobId: first.jobId, attempt: 1 },
+        {
+          error: { code: "BOOM", message: "boom", stack: "Error: boom\n    at f (a.ts:1:1)" },
+          retryAt: at(9_000),
+          now: at(3_500),
+        },
+      );
+      const [leased] = await jobTransport.dequeue({
+        workerId: "w-2",
+        limit: 1,
+        leaseMs: 30_000,
+        now: at(4_000),
+      });
+      expect(leased?.jobId).toBe(second.jobId);
+      await jobTransport.renewLeases([second.jobId], "w-2", 30_000, at(6_000));
+
+      const listed = await queries.listJobs(runId);
+      expect(listed.map((j) => j.jobId)).toEqual([first.jobId, second.jobId]);
+      expect(listed[0]).toMatchObject({
+        status: "PENDING",
+        attempt: 1,
+        availableAt: at(9_000),
+        lastError: { code: "BOOM", message: "boom", stack: "Error: boom\n    at f (a.ts:1:1)" },
+        lockedBy: null,
+      });
+      // The heartbeat's age is now - updatedAt: the renewal set it.
+      expect(listed[1]).toMatchObject({
+        status: "RUNNING",
+        attempt: 1,
+        lockedBy: "w-2",
+        lockedUntil: at(36_000),
+        updatedAt: at(6_000),
+      });
+      expect(listed).toEqual([
+        await jobTransport.getJob(first.jobId),
+        await jobTransport.getJob(second.jobId),
+      ]);
+      expect(await queries.listJobs(uniqueId("missing"))).toEqual([]);
     });
   });
 }
