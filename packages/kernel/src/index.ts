@@ -202,6 +202,7 @@ export {
 export * from "./duties/index.js";
 export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
+export * from "./inspect/index.js";
 export { escapeMermaidLabel, workflowMermaid } from "./inspect/mermaid.js";
 export type { IdGenerator } from "./internal/ids.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
