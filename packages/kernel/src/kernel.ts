@@ -25,6 +25,7 @@ import type { JobTransport } from "./ports/job-transport.js";
 import type { Persistence } from "./ports/persistence/index.js";
 import type { Scheduler } from "./ports/scheduler.js";
 import { stageCommitterFor } from "./ports/transactional-committer.js";
+import { KernelTelemetry } from "./telemetry/telemetry.js";
 
 /** What `createKernel` needs: the six ports, the workflows, and optional tuning. */
 export interface KernelConfig {
@@ -49,6 +50,11 @@ export interface KernelConfig {
    * never reads them. Default: none.
    */
   plugins?: Record<string, unknown>;
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (docs/observability.md): on
+   * by default, and free until an SDK is registered. `false` turns them off for this kernel.
+   */
+  telemetry?: boolean;
 }
 
 /** The kernel: a typed command dispatcher. */
@@ -115,6 +121,9 @@ export function createKernel(config: KernelConfig): Kernel {
     committer: stageCommitterFor(ports),
     random: config.random ?? Math.random,
     plugins: Object.freeze({ ...config.plugins }),
+    // Not in `ports`: the transactional committer is built on those and must not report runs
+    // its caller reports (see commit-completed.ts).
+    ...(config.telemetry === false ? {} : { telemetry: new KernelTelemetry(clock) }),
   };
 
   const dispatch: NestedDispatch = async (command) => {

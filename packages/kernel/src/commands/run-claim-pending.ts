@@ -255,5 +255,9 @@ export const runClaimPendingModule = defineCommand<RunClaimPendingCommand, RunCl
     optional(c.maxClaims, isPositiveInt) &&
     optional(c.continueWith, isContinueWith) &&
     optional(c.leaseMs, isPositiveInt),
-  handle: runClaimPending,
+  handle: async (command, deps) => {
+    const result = await runClaimPending(command, deps);
+    deps.telemetry?.runsStarted(result.claimed);
+    return result;
+  },
 });

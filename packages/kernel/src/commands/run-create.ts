@@ -177,6 +177,8 @@ export async function writeRun(
   }
   const startAt = startTime(prepared.start, uow.now);
   const status = startAt ? "SCHEDULED" : "PENDING";
+  // The run's span, a child of the caller's; its context is stored in the run's metadata.
+  const span = deps.telemetry?.startRun(workflow, metadata);
   const run = await uow.tx.createRun({
     ...(startAt ? { status: "SCHEDULED" as const } : {}),
     id: deps.newId(),
@@ -186,7 +188,7 @@ export async function writeRun(
     priority: prepared.priority,
     input,
     config,
-    metadata,
+    metadata: span ? span.metadata : metadata,
     ...(concurrencyKey !== null ? { concurrencyKey } : {}),
     idempotencyKey: key ?? null,
     eventSeq: 1,
@@ -219,6 +221,7 @@ export async function writeRun(
       ),
     );
   }
+  if (span) uow.afterCommit(() => span.end(run));
   if (key !== undefined) {
     const result: JsonValue = { workflowRunId: run.id, status, request };
     await uow.tx.completeIdempotencyKey(key, "run.create", result);

@@ -11,6 +11,7 @@ import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import type { StageCommitter } from "../ports/stage-committer.js";
+import type { KernelTelemetry } from "../telemetry/telemetry.js";
 import type { IdGenerator } from "./ids.js";
 import type { InFlightRegistry } from "./stage/in-flight.js";
 import type { OutputCache } from "./stage/output-cache.js";
@@ -34,4 +35,6 @@ export interface KernelDeps {
   committer: StageCommitter;
   /** The services stages see as `ctx.plugins` (`KernelConfig.plugins`; default: none). */
   plugins?: Readonly<Record<string, unknown>>;
+  /** Spans and metrics through `@opentelemetry/api` (absent: `KernelConfig.telemetry: false`). */
+  telemetry?: KernelTelemetry;
 }

@@ -130,6 +130,7 @@ export async function jobExecute(
   }
 
   const startedAt = deps.clock.now();
+  deps.telemetry?.attemptStarted(command, job, run, record, startedAt, command.workerId);
   const target = targetFor(job, workflow, run, record, startedAt);
   const abort = new StageAbort(command.signal);
   const unregister = deps.inFlight.register(run.id, job.jobId, abort);
@@ -178,7 +179,9 @@ export async function jobExecute(
         );
       }
       ctx.input = parsedInput.data;
-      result = await entry.stage.execute(ctx);
+      result = await (deps.telemetry
+        ? deps.telemetry.inAttempt(command, () => entry.stage.execute(ctx))
+        : entry.stage.execute(ctx));
       if (abort.aborted) throw abortError(abort.reason);
     } catch (error) {
       await progress.settled();
@@ -305,5 +308,9 @@ export const jobExecuteModule = defineCommand<JobExecuteCommand, JobExecuteResul
     optional(c.signal, isSignal) &&
     optional(c.continueWith, isContinueWith) &&
     optional(c.leaseMs, isPositiveInt),
-  handle: jobExecute,
+  // The attempt's span and metrics end with the result (telemetry/telemetry.ts).
+  handle: (command, deps) =>
+    deps.telemetry
+      ? deps.telemetry.traceJob(command, () => jobExecute(command, deps))
+      : jobExecute(command, deps),
 });

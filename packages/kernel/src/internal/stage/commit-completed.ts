@@ -1,5 +1,5 @@
 import type { CompletionRunUpdate, GroupClose, PendingEvent } from "../../ports/stage-committer.js";
-import type { RunRecord } from "../../records.js";
+import { isTerminalRunStatus, type RunRecord } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { writeControl } from "../run/flow-control.js";
 import { type ClosingFlow, finishClosedGroup, groupClose } from "../run/group-close.js";
@@ -138,6 +138,10 @@ export async function commitCompleted(
     startedAt: run.startedAt,
     completedAt: closing?.completedAt !== undefined ? closing.completedAt : run.completedAt,
   };
+  // The committer's write ends the run without commitRun (whose runEnded tells the telemetry
+  // otherwise; the transactional committer's ports carry no telemetry, so it is told once).
+  if (closing && deps.telemetry && isTerminalRunStatus(committed.status))
+    deps.telemetry.runEnded(committed, true);
   return result.closed && close?.nextGroup
     ? {
         kind: "committed",

@@ -13,6 +13,7 @@ import type {
 import { RatchetError } from "../../errors.js";
 import type { BlobStore } from "../../ports/blob-store.js";
 import type { JsonObject, JsonValue, LogLevel, LogRecord } from "../../records.js";
+import { withoutTraceContext } from "../../telemetry/trace-context.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { isMetadataKey, MAX_METADATA_KEY } from "../values/metadata-keys.js";
 import { checkPayloadSize } from "../values/payload-size.js";
@@ -108,7 +109,8 @@ export function createStageContext(
     get signal() {
       return source.abort.signal;
     },
-    metadata: source.metadata,
+    // The kernel's own key (the run's trace context) is not the stage's business.
+    metadata: withoutTraceContext(source.metadata),
     setMetadata: async (key, value) => {
       const encoded = encodeMetadata(source, key, value, deps.options.maxPayloadBytes);
       if (setValues === undefined) setValues = new Map();

@@ -18,6 +18,7 @@ import {
   type NewOutboxEvent,
   type RunPatch,
   type RunRecord,
+  type RunStatus,
 } from "../../records.js";
 import type { IdGenerator } from "../ids.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../run/correlation.js";
@@ -42,9 +43,10 @@ export interface UnitOfWork {
   schedule(fn: (scope: TransactionScope | undefined) => Promise<unknown>): Promise<void>;
   /**
    * Tidies up after `run` reached a terminal status ({@link commitRun} calls it): drops its
-   * pending timeout, if its workflow has one, so no entry is left to fire for nothing.
+   * pending timeout, if its workflow has one, so no entry is left to fire for nothing — and
+   * tells the telemetry after the commit (`from`: the run's status before).
    */
-  runEnded(run: RunRecord): Promise<void>;
+  runEnded(run: RunRecord, from?: RunStatus): Promise<void>;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface TransactionDeps {
   clock: Clock;
   newId: IdGenerator;
   registry?: WorkflowRegistry;
+  /** Told of each run that ends (after the commit), and whether it was running. */
+  telemetry?: { runEnded(run: RunRecord, wasRunning: boolean): void };
 }
 
 /** An outbox event of `run`, with its id and time, to be numbered when it is written. */
@@ -143,7 +147,9 @@ export async function inTransaction<T>(
         if (deps.scheduler.joinsTransactions) await fn(tx);
         else after.push(() => fn(undefined));
       },
-      async runEnded(run) {
+      async runEnded(run, from) {
+        const telemetry = deps.telemetry;
+        if (telemetry) uow.afterCommit(() => telemetry.runEnded(run, from === "RUNNING"));
         // A definition this kernel lacks may have a timeout: its timer is cancelled too.
         const definition = deps.registry?.getDefinition(run);
         if (definition && definition.timeoutMs === undefined) return;
@@ -207,6 +213,7 @@ export async function commitRun(
     { expectedVersion: run.version, now: uow.now },
   );
   if (!updated) throw new StaleVersionError(run.id, run.version);
-  if (patch.status !== undefined && isTerminalRunStatus(patch.status)) await uow.runEnded(updated);
+  if (patch.status !== undefined && isTerminalRunStatus(patch.status))
+    await uow.runEnded(updated, run.status);
   return updated;
 }

@@ -8,6 +8,7 @@ import { encodeValue } from "../../codec.js";
 import type { ChildWaitRequest } from "../../dsl/waits.js";
 import { InvalidInputError, NonRetryableError } from "../../errors.js";
 import type { NewRun, RunRecord } from "../../records.js";
+import { inheritedTraceContext } from "../../telemetry/trace-context.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { concurrencyKeyOf } from "../run/concurrency-key.js";
 import type { UnitOfWork } from "../tx/unit-of-work.js";
@@ -60,7 +61,8 @@ export function prepareChild(
       priority: request.priority ?? parent.priority,
       input,
       config: config as NewRun["config"],
-      metadata: {},
+      // The parent's trace: the child's stages join it.
+      metadata: inheritedTraceContext(parent.metadata),
       ...(concurrencyKey !== null ? { concurrencyKey } : {}),
       idempotencyKey: null,
       eventSeq: 1,
