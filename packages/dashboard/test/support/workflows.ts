@@ -1,24 +1,29 @@
 /**
  * Workflows for the dashboard's tests: "gated" (prepare → hold → finish, where "hold" waits
- * until the test releases it), "broken" (fails at once, no retry) and "refund" (an approval).
+ * until the test releases its run), "broken" (fails at once, no retry) and "refund" (an approval).
  */
 import { defineStage, defineWorkflow } from "@ratchet/kernel";
 import { z } from "zod";
 
 const N = z.object({ n: z.number() });
 
-/** Releases held stages: each `hold` attempt waits until {@link gate.release} is called. */
+/**
+ * Holds the "hold" stage of each run until the test releases that run ({@link gate.release});
+ * `releaseAll` lets every attempt through (API tests driving runs synchronously).
+ */
 export const gate = {
-  waiting: [] as Array<() => void>,
-  released: false,
-  /** Lets every held attempt (and later ones) finish. */
-  release(): void {
-    gate.released = true;
-    for (const go of gate.waiting.splice(0)) go();
+  waiting: new Map<string, () => void>(),
+  released: new Set<string>(),
+  all: false,
+  /** Lets run `runId`'s held attempt (and later ones) finish. */
+  release(runId: string): void {
+    gate.released.add(runId);
+    gate.waiting.get(runId)?.();
+    gate.waiting.delete(runId);
   },
-  reset(): void {
-    gate.released = false;
-    gate.waiting.length = 0;
+  /** Whether run `runId`'s "hold" attempt is waiting for its release. */
+  isHeld(runId: string): boolean {
+    return gate.waiting.has(runId);
   },
 };
 
@@ -37,10 +42,14 @@ const hold = defineStage({
   name: "hold",
   schemas: { input: N, output: N },
   execute: async (ctx) => {
-    if (!gate.released)
+    const runId = ctx.workflowRunId;
+    if (!gate.all && !gate.released.has(runId))
       await new Promise<void>((resolve, reject) => {
-        gate.waiting.push(resolve);
-        ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+        gate.waiting.set(runId, resolve);
+        ctx.signal.addEventListener("abort", () => {
+          gate.waiting.delete(runId);
+          reject(ctx.signal.reason);
+        });
       });
     return { n: ctx.input.n * 10 };
   },
