@@ -31,6 +31,8 @@ const LIMITS = {
   maxScheduledPerTick: "count",
   replayDeadLettersPerTick: "countOrOff",
   maxOutboxFlushPerTick: "count",
+  purgeIntervalMs: "durationMs",
+  maxPurgePerTick: "countOrOff",
 } as const satisfies Record<keyof HostDutyOptions, LimitKind>;
 
 /** The names of the host duty limits. */

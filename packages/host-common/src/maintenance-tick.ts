@@ -2,7 +2,7 @@
  * One maintenance tick: the kernel's periodic duties (`DUTIES` of `@ratchet/kernel`), run once
  * in the kernel's order — start the runs of due cron schedules, claim pending runs, check
  * suspended stages, release stale leases, repair stuck runs, fire due scheduled commands, replay
- * dead letters (off by default), publish the outbox — with the round's results summed up as counts. A failing duty is reported and does
+ * dead letters (off by default), publish the outbox, purge what retention no longer keeps — with the round's results summed up as counts. A failing duty is reported and does
  * not stop the others. Pure: no timers.
  */
 import {
@@ -39,6 +39,8 @@ export interface MaintenanceTickResult {
   eventsFailed: number;
   /** Dead-lettered events moved back to the outbox: only when that duty ran (off by default). */
   deadLettersReplayed?: number;
+  /** Finished runs deleted by retention (the `purge` duty): only when it deleted some. */
+  runsPurged?: number;
   /**
    * When something comes due next, as far as this tick could tell: the earliest next check of
    * the suspended stages it found still waiting, or the next scheduled entry (a sleep's wake-up,
@@ -67,7 +69,7 @@ export async function runMaintenanceTick(
 
 /** Counts what a round of duties did (a duty that was off or failed counts 0). */
 export function summarizeRound(round: DutyRound): MaintenanceTickResult {
-  const { cron, claim, poll, reapStale, reapStuck, schedule, replayDeadLetters, outbox } =
+  const { cron, claim, poll, reapStale, reapStuck, schedule, replayDeadLetters, outbox, purge } =
     round.results;
   return {
     schedulesFired: cron?.fired ?? 0,
@@ -81,6 +83,7 @@ export function summarizeRound(round: DutyRound): MaintenanceTickResult {
     eventsFlushed: outbox?.published ?? 0,
     eventsFailed: outbox ? outbox.failed + outbox.deadLettered : 0,
     ...(replayDeadLetters ? { deadLettersReplayed: replayDeadLetters.replayed } : {}),
+    ...(purge && purge.purged > 0 ? { runsPurged: purge.purged } : {}),
     ...(round.nextDueAt ? { nextDueAt: round.nextDueAt } : {}),
     failures: round.failures,
   };

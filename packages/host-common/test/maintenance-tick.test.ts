@@ -29,6 +29,7 @@ const CANNED: Record<string, unknown> = {
   "schedule.fireDue": { fired: 1 },
   "outbox.replayDeadLetters": { replayed: 1 },
   "outbox.flush": { published: 1, failed: 1, deadLettered: 1 },
+  "runs.purge": { purged: 1, runIds: ["old"], more: false },
 };
 
 /** A kernel that records what it is asked to dispatch, and throws for the types in `failing`. */
@@ -96,8 +97,8 @@ describe("runMaintenanceTick runs the kernel's duty list", () => {
       replayDeadLettersPerTick: 25,
     });
     const types = on.dispatched.map((c) => c.type);
-    // Before the flush, so the replayed events go out in the same tick.
-    expect(types.slice(-2)).toEqual(["outbox.replayDeadLetters", "outbox.flush"]);
+    // Before the flush, so the replayed events go out in the same tick (the purge comes last).
+    expect(types.slice(-3)).toEqual(["outbox.replayDeadLetters", "outbox.flush", "runs.purge"]);
     expect(on.dispatched).toContainEqual({ type: "outbox.replayDeadLetters", maxEvents: 25 });
     expect(replaying.deadLettersReplayed).toBe(1);
   });
@@ -118,6 +119,7 @@ describe("runMaintenanceTick runs the kernel's duty list", () => {
       eventsFlushed: 1,
       eventsFailed: 2,
       deadLettersReplayed: 1,
+      runsPurged: 1,
       failures: [],
     });
   });

@@ -109,7 +109,8 @@ export class Orchestrator {
           result.stuckRepaired +
           result.scheduledFired +
           result.eventsFlushed +
-          result.eventsFailed >
+          result.eventsFailed +
+          (result.runsPurged ?? 0) >
           0;
       this.activeSinceTick = false;
       if (result.nextDueAt) this.due.at(result.nextDueAt);

@@ -94,6 +94,8 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_TIMEOUT",
   /** A workflow's `concurrency` lacks an integer `limit` >= 1, or its `key` is not a function. */
   "INVALID_CONCURRENCY",
+  /** A workflow's `retention` has an unknown status or a duration that is not one (it names the field). */
+  "INVALID_RETENTION",
   /** A retry policy has an invalid field (the error names it). */
   "INVALID_RETRY_POLICY",
   /** A stage's output schema does not fit the next stage's input (or the workflow's output). */

@@ -48,6 +48,8 @@ export type {
   RunRetryResult,
   RunSignalCommand,
   RunSignalResult,
+  RunsPurgeCommand,
+  RunsPurgeResult,
   RunTimeoutCommand,
   RunTimeoutResult,
   RunTransitionCommand,
@@ -199,6 +201,7 @@ export {
   type GroupNext,
   type WorkflowGraphDefinition,
 } from "./dsl/workflow-graph.js";
+export { type Duration, durationMs, parseDuration } from "./duration.js";
 export * from "./duties/index.js";
 export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
@@ -231,8 +234,11 @@ export type {
   PendingEvent,
   Persistence,
   PersistenceTransaction,
+  PurgeRunsQuery,
+  PurgeRunsResult,
   ReleaseStaleResult,
   RenewLeasesResult,
+  RetentionStore,
   RunCursor,
   RunDetails,
   RunListQuery,
@@ -250,6 +256,16 @@ export type {
   WorkflowEvent,
 } from "./ports/index.js";
 export * from "./records.js";
+export {
+  FINISHED_RUN_STATUSES,
+  type FinishedRunStatus,
+  isFinishedRunStatus,
+  mergeRetention,
+  type RetentionMs,
+  type RetentionPolicy,
+  retentionMs,
+  retentionProblem,
+} from "./retention.js";
 export {
   type CronSchedule,
   compileCron,

@@ -121,6 +121,7 @@ export function createKernel(config: KernelConfig): Kernel {
     committer: stageCommitterFor(ports),
     random: config.random ?? Math.random,
     plugins: Object.freeze({ ...config.plugins }),
+    retentionSweep: { nextAt: 0 },
     // Not in `ports`: the transactional committer is built on those and must not report runs
     // its caller reports (see commit-completed.ts).
     ...(config.telemetry === false ? {} : { telemetry: new KernelTelemetry(clock) }),

@@ -1,5 +1,6 @@
 /** The kernel's tunables (`KernelConfig.options`), their defaults and their validation. */
 import { RatchetError } from "./errors.js";
+import { type RetentionPolicy, retentionProblem } from "./retention.js";
 
 /** Tunables of the kernel; see `DEFAULT_KERNEL_OPTIONS` for defaults. */
 export interface KernelOptions {
@@ -42,6 +43,20 @@ export interface KernelOptions {
    * `maxPollErrors`. A check that answers (ready or not) starts the count again. Default 10.
    */
   maxPollErrors: number;
+  /**
+   * How long finished runs are kept, per final status, for the workflows this kernel registers
+   * that set no retention of their own (a workflow's `retention` overrides it status by
+   * status). Default `{}`: **runs are kept forever** — deleting history is never switched on by
+   * an upgrade; set e.g. `{ completed: "30d", failed: "90d", cancelled: "30d" }`. The `purge`
+   * duty deletes what is past it (see docs/retention.md).
+   */
+  retention: RetentionPolicy;
+  /**
+   * How long an idempotency key is kept (ms; `Infinity`: as long as its run). Keys of
+   * `run.create` are deleted with their run whatever this says; past this age the `purge` duty
+   * deletes any key, and a repeat of its command then runs again. Default `Infinity`.
+   */
+  idempotencyKeyTtlMs: number;
 }
 
 /** Default kernel options. */
@@ -59,6 +74,8 @@ export const DEFAULT_KERNEL_OPTIONS: KernelOptions = {
   progressThrottleMs: 1_000,
   suspendMaxWaitMs: 7 * 24 * 60 * 60 * 1000,
   maxPollErrors: 10,
+  retention: {},
+  idempotencyKeyTtlMs: Number.POSITIVE_INFINITY,
 };
 
 /**
@@ -86,6 +103,20 @@ export function resolveKernelOptions(overrides: Partial<KernelOptions> | undefin
       "INVALID_OPTIONS",
       `[ratchet] options.maxPollErrors must be a whole number above 0, got ${String(options.maxPollErrors)}`,
       { field: "options.maxPollErrors" },
+    );
+  }
+  const retention = retentionProblem(options.retention);
+  if (retention) {
+    const field = `options.retention${retention.field ? `.${retention.field}` : ""}`;
+    throw new RatchetError("INVALID_OPTIONS", `[ratchet] ${field} ${retention.message}`, {
+      field,
+    });
+  }
+  if (!(typeof options.idempotencyKeyTtlMs === "number" && options.idempotencyKeyTtlMs > 0)) {
+    throw new RatchetError(
+      "INVALID_OPTIONS",
+      `[ratchet] options.idempotencyKeyTtlMs must be a number of ms above 0 (or Infinity), got ${String(options.idempotencyKeyTtlMs)}`,
+      { field: "options.idempotencyKeyTtlMs" },
     );
   }
   return options;

@@ -28,6 +28,7 @@ import { runSignalModule } from "./run-signal.js";
 import { runStartModule } from "./run-start.js";
 import { runTimeoutModule } from "./run-timeout.js";
 import { runTransitionModule } from "./run-transition.js";
+import { runsPurgeModule } from "./runs-purge.js";
 import { scheduleFireDueModule } from "./schedule-fire-due.js";
 import { schedulesCreateModule } from "./schedules-create.js";
 import { schedulesDeleteModule } from "./schedules-delete.js";
@@ -70,6 +71,7 @@ export type { RunSignalCommand, RunSignalResult } from "./run-signal.js";
 export type { RunStartCommand, RunStartResult } from "./run-start.js";
 export type { RunTimeoutCommand, RunTimeoutResult } from "./run-timeout.js";
 export type { RunTransitionCommand, RunTransitionResult } from "./run-transition.js";
+export type { RunsPurgeCommand, RunsPurgeResult } from "./runs-purge.js";
 export type { ScheduleFireDueCommand, ScheduleFireDueResult } from "./schedule-fire-due.js";
 export type { SchedulesCreateCommand, SchedulesCreateResult } from "./schedules-create.js";
 export type { SchedulesDeleteCommand, SchedulesDeleteResult } from "./schedules-delete.js";
@@ -125,6 +127,7 @@ export const COMMANDS = [
   approvalDecideModule,
   approvalEscalateModule,
   approvalsListModule,
+  runsPurgeModule,
 ] as const;
 
 type AnyCommandModule = (typeof COMMANDS)[number];

@@ -14,6 +14,7 @@
  * and runs in the worker that claims it.
  */
 import { z } from "zod";
+import type { RetentionPolicy } from "../retention.js";
 import { joinSettled, settlingBranch } from "./branch-settle.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
@@ -41,6 +42,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   private retryDefault: StageRetryPolicy | undefined;
   private timeoutMs: number | undefined;
   private limit: ConcurrencyLimit | undefined;
+  private keep: RetentionPolicy | undefined;
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
 
@@ -78,6 +80,12 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   /** At most `limit` runs (per `key` of their input, if given) are `RUNNING` at once. */
   concurrency(limit: ConcurrencyLimit): this {
     this.limit = limit;
+    return this;
+  }
+
+  /** How long finished runs are kept, per final status; see `WorkflowBuilder.retention`. */
+  retention(policy: RetentionPolicy): this {
+    this.keep = policy;
     return this;
   }
 
@@ -186,6 +194,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
       defaultRetry: this.retryDefault,
       timeoutMs: this.timeoutMs,
       concurrency: this.limit,
+      retention: this.keep,
       version: this.versionTag,
       migrations: this.migrations,
     });

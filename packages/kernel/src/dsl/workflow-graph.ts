@@ -5,6 +5,12 @@
  */
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
+import {
+  type RetentionMs,
+  type RetentionPolicy,
+  retentionMs,
+  retentionProblem,
+} from "../retention.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { END } from "./flow.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
@@ -43,6 +49,7 @@ export interface WorkflowGraphDefinition {
   defaultRetry?: StageRetryPolicy | undefined;
   timeoutMs?: number | undefined;
   concurrency?: ConcurrencyLimit | undefined;
+  retention?: RetentionPolicy | undefined;
 }
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -56,7 +63,7 @@ function fail(code: string, message: string, details: Record<string, string>): n
  * a stable code naming what is wrong: `INVALID_WORKFLOW_ID`, `EMPTY_WORKFLOW`,
  * `EMPTY_PARALLEL_GROUP`, `DUPLICATE_STAGE_ID`, `UNKNOWN_NEXT_STAGE`, `UNKNOWN_ROUTE_TARGET`,
  * `ROUTING_STAGE_IN_PARALLEL_GROUP`, `UNREACHABLE_STAGE`, `INVALID_TIMEOUT`,
- * `INVALID_CONCURRENCY`, `INVALID_RETRY_POLICY`, `INCOMPATIBLE_SCHEMAS`, `INVALID_WORKFLOW_VERSION`
+ * `INVALID_CONCURRENCY`, `INVALID_RETENTION`, `INVALID_RETRY_POLICY`, `INCOMPATIBLE_SCHEMAS`, `INVALID_WORKFLOW_VERSION`
  * or `INVALID_MIGRATION`.
  */
 export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
@@ -144,6 +151,7 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
       `workflow "${id}": concurrency needs an integer limit >= 1 and, optionally, a key function`,
       { workflowId: id, field: "concurrency" },
     );
+  const retention = checkRetention(id, def.retention);
   const version = checkVersion(id, def.version);
   const stageIds = new Set(index.keys());
   const migrations = checkMigrations(id, version, def.migrations ?? [], stageIds);
@@ -171,7 +179,20 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
     retryOf: (stageId: string) => retries.get(stageId),
     timeoutMs: def.timeoutMs,
     concurrency: concurrency ? Object.freeze({ ...concurrency }) : undefined,
+    retention,
   });
+}
+
+function checkRetention(id: string, policy: RetentionPolicy | undefined): RetentionMs | undefined {
+  if (policy === undefined) return undefined;
+  const problem = retentionProblem(policy);
+  if (problem)
+    fail(
+      "INVALID_RETENTION",
+      `workflow "${id}": retention${problem.field ? `.${problem.field}` : ""} ${problem.message}`,
+      { workflowId: id, field: problem.field ? `retention.${problem.field}` : "retention" },
+    );
+  return retentionMs(policy);
 }
 
 function checkVersion(id: string, raw: string | number | undefined): string {

@@ -4,6 +4,7 @@
  * `buildWorkflow`.
  */
 import type { z } from "zod";
+import type { RetentionMs } from "../retention.js";
 import type { RetryOverrides } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import type { WorkflowMigration } from "./versioning.js";
@@ -56,6 +57,12 @@ export interface Workflow<TInput = unknown, TOutput = unknown> {
   readonly timeoutMs: number | undefined;
   /** The workflow's concurrency limit, if any. */
   readonly concurrency: ConcurrencyLimit | undefined;
+  /**
+   * How long its finished runs are kept, per final status, over the kernel's
+   * `options.retention` (absent: the kernel's applies). Optional so hand-made definitions need
+   * not set it.
+   */
+  readonly retention?: RetentionMs | undefined;
 }
 
 /** Any workflow, whatever its types. */

@@ -9,6 +9,7 @@
  * group that ends it (the last one, unless a step says `end` or jumps).
  */
 import type { z } from "zod";
+import type { RetentionPolicy } from "../retention.js";
 import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
 import { type MapSettled, type MapStepOptions, mapStep } from "./map-step.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
@@ -78,6 +79,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   private retryDefault: StageRetryPolicy | undefined;
   private timeoutMs: number | undefined;
   private limit: ConcurrencyLimit | undefined;
+  private keep: RetentionPolicy | undefined;
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
 
@@ -255,6 +257,16 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   }
 
   /**
+   * How long finished runs of this workflow are kept, per final status, over the kernel's
+   * `options.retention` (e.g. `{ completed: "7d", failed: "30d" }`); the `purge` duty deletes
+   * them afterwards. See docs/retention.md.
+   */
+  retention(policy: RetentionPolicy): this {
+    this.keep = policy;
+    return this;
+  }
+
+  /**
    * This definition's version (default `"1"`). Bump it when the stage graph changes; register
    * the old and the new version side by side until the old one's runs are done, or declare
    * {@link migrateFrom}. See "Deploying changes" in docs/workflows.md.
@@ -291,6 +303,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
       defaultRetry: this.retryDefault,
       timeoutMs: this.timeoutMs,
       concurrency: this.limit,
+      retention: this.keep,
       version: this.versionTag,
       migrations: this.migrations,
     }) as Workflow<TInput, TCurrent>;
@@ -310,6 +323,8 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   timeoutMs?: number;
   /** See {@link WorkflowBuilder.concurrency}. */
   concurrency?: ConcurrencyLimit;
+  /** See {@link WorkflowBuilder.retention}. */
+  retention?: RetentionPolicy;
   /** See {@link WorkflowBuilder.version}. */
   version?: string | number;
   /** See {@link WorkflowBuilder.migrateFrom}. */
@@ -330,6 +345,7 @@ export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodTy
   if (def.defaultRetry) builder.defaultRetry(def.defaultRetry);
   if (def.timeoutMs !== undefined) builder.timeout(def.timeoutMs);
   if (def.concurrency) builder.concurrency(def.concurrency);
+  if (def.retention) builder.retention(def.retention);
   if (def.version !== undefined) builder.version(def.version);
   for (const migration of def.migrations ?? [])
     builder.migrateFrom(migration.from, migration.migrate);

@@ -2,7 +2,7 @@
  * The periodic duties of a host, defined once, in the order every host runs them: start the
  * runs of due cron schedules, claim pending runs, check suspended stages, release stale leases,
  * repair stuck runs, fire due scheduled commands, replay dead letters (off by default), publish
- * the outbox. The Node host, the
+ * the outbox, purge what retention no longer keeps. The Node host, the
  * serverless host, the test driver and the deterministic simulation all run this list.
  */
 import type { CommandMap } from "../commands/index.js";
@@ -10,8 +10,10 @@ import {
   DEFAULT_MAX_CLAIMS_PER_TICK,
   DEFAULT_MAX_CRON_SCHEDULES_PER_TICK,
   DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
+  DEFAULT_MAX_PURGE_PER_TICK,
   DEFAULT_MAX_SCHEDULED_PER_TICK,
   DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK,
+  DEFAULT_PURGE_INTERVAL_MS,
   DEFAULT_STALE_LEASE_THRESHOLD_MS,
   type DutyOptions,
 } from "./options.js";
@@ -26,6 +28,7 @@ export interface DutyCommands {
   schedule: "schedule.fireDue";
   replayDeadLetters: "outbox.replayDeadLetters";
   outbox: "outbox.flush";
+  purge: "runs.purge";
 }
 
 /** A duty's name. */
@@ -117,6 +120,23 @@ const outbox: Duty<"outbox"> = {
   }),
 };
 
+/**
+ * Last: retention (`runs.purge` by the kernel's and the workflows' retention), at most once per
+ * `purgeIntervalMs` on this kernel while nothing is left to delete; off with `maxPurgePerTick: 0`.
+ */
+const purge: Duty<"purge"> = {
+  name: "purge",
+  command: (o) => {
+    const maxRuns = o.maxPurgePerTick ?? DEFAULT_MAX_PURGE_PER_TICK;
+    if (maxRuns === 0) return undefined;
+    return {
+      type: "runs.purge",
+      maxRuns,
+      everyMs: o.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS,
+    };
+  },
+};
+
 /** Every periodic duty, in the order a round runs them. */
 export const DUTIES: readonly Duty[] = [
   cron,
@@ -127,6 +147,7 @@ export const DUTIES: readonly Duty[] = [
   schedule,
   replayDeadLetters,
   outbox,
+  purge,
 ] as readonly Duty[];
 
 /** The command the duty `name` dispatches under `options` (`undefined`: the duty is off). */

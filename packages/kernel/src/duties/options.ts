@@ -10,6 +10,10 @@ export const DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK = 100;
 export const DEFAULT_MAX_CRON_SCHEDULES_PER_TICK = 20;
 /** Scheduled commands fired per round. */
 export const DEFAULT_MAX_SCHEDULED_PER_TICK = 50;
+/** Least time between two retention sweeps of one kernel (`purge` duty) that found nothing more. */
+export const DEFAULT_PURGE_INTERVAL_MS = 60_000;
+/** Runs the `purge` duty deletes per round, in one transaction (`runs.purge`'s `maxRuns`). */
+export const DEFAULT_MAX_PURGE_PER_TICK = 500;
 /** Grace after a lease ends before `lease.reapStale` releases the job (clock skew between hosts). */
 export const DEFAULT_STALE_LEASE_THRESHOLD_MS = 5_000;
 
@@ -52,4 +56,15 @@ export interface DutyOptions {
    * known to be temporary (the deterministic simulation does).
    */
   replayDeadLettersPerTick?: number;
+  /**
+   * Least time between two retention sweeps on this kernel, in ms (default
+   * {@link DEFAULT_PURGE_INTERVAL_MS}). A sweep that filled its batch is followed by another at
+   * the next round, so a backlog drains a batch per round; one that found nothing more makes
+   * the `purge` duty return at once, without a query, until the interval has passed. With no
+   * retention configured (`options.retention`, workflows' `retention`, `idempotencyKeyTtlMs`)
+   * a sweep reads nothing at all.
+   */
+  purgeIntervalMs?: number;
+  /** Runs deleted per round by the `purge` duty (default {@link DEFAULT_MAX_PURGE_PER_TICK}; 0: off). */
+  maxPurgePerTick?: number;
 }

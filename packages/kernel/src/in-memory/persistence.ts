@@ -12,6 +12,7 @@ import {
   recordOutboxFailure,
   replayDeadLetters,
 } from "./outbox.js";
+import { purgeIdempotencyKeys, purgeRuns } from "./retention.js";
 import { claimPendingRuns, createRun, getRun, listRuns, updateRun } from "./runs.js";
 import {
   claimDueSchedules,
@@ -145,5 +146,8 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     findSignalWaits: (match, limit) => run(() => findSignalWaits(store, match, limit)),
     deleteSignalWait: (stageRecordId) => run((t) => deleteSignalWait(store, t, stageRecordId)),
     listSignalWaits: (query) => run(() => listSignalWaits(store, query)),
+
+    purgeRuns: (query) => run((t) => purgeRuns(store, t, query)),
+    purgeIdempotencyKeys: (query) => run((t) => purgeIdempotencyKeys(store, t, query)),
   };
 }

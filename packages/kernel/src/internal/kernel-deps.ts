@@ -35,6 +35,11 @@ export interface KernelDeps {
   committer: StageCommitter;
   /** The services stages see as `ctx.plugins` (`KernelConfig.plugins`; default: none). */
   plugins?: Readonly<Record<string, unknown>>;
+  /**
+   * When this kernel's next retention sweep is due (epoch ms): `runs.purge` with `everyMs` does
+   * nothing before it. Absent (hand-made deps): every sweep runs.
+   */
+  retentionSweep?: { nextAt: number };
   /** Spans and metrics through `@opentelemetry/api` (absent: `KernelConfig.telemetry: false`). */
   telemetry?: KernelTelemetry;
 }

@@ -121,6 +121,12 @@ export interface JobTransport {
   ): Promise<ReleaseStaleResult>;
   cancelForRun(workflowRunId: string, now: Date, scope?: TransactionScope): Promise<number>;
   /**
+   * Optional. Deletes every job of the given runs, whatever its status, and says how many:
+   * `runs.purge` calls it for runs it deletes (ended runs, whose jobs have all ended). Without
+   * it, a transport's finished jobs are its own to expire (a queue that drops them does).
+   */
+  purgeForRuns?(workflowRunIds: readonly string[], scope?: TransactionScope): Promise<number>;
+  /**
    * Jobs of a run that are `PENDING` or `RUNNING`. With a scope (a joining transport), the read
    * goes through that transaction: a command holding the run's lock decides from the jobs as
    * the lock's previous holder left them, never from a list read before it waited for the lock.

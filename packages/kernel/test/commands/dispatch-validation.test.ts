@@ -124,6 +124,15 @@ const WELL_FORMED: Record<CommandType, Record<string, unknown>> = {
   },
   "schedules.list": { type: "schedules.list", afterId: "a", limit: 500, upcoming: 50 },
   "schedules.fireDue": { type: "schedules.fireDue", workerId: "w", maxSchedules: 5 },
+  "runs.purge": {
+    type: "runs.purge",
+    olderThanMs: 1_000,
+    statuses: ["COMPLETED", "FAILED"],
+    workflowId: "chain",
+    dryRun: true,
+    maxRuns: 100,
+    everyMs: 60_000,
+  },
 };
 
 class Custom {

@@ -253,6 +253,14 @@ function queueOver(root: SqlExecutor): JobTransport {
         d.date(now),
       ),
 
+    purgeForRuns: (workflowRunIds, scope) =>
+      workflowRunIds.length === 0
+        ? Promise.resolve(0)
+        : executorFor(root, scope).execute(
+            `DELETE FROM ratchet_jobs WHERE ${routeAmong(d, "run_id", "$1")}`,
+            routesParam(workflowRunIds),
+          ),
+
     async activeJobsForRun(workflowRunId, scope) {
       // Through the caller's transaction when given: read after its lock of the run.
       const rows = await executorFor(root, scope).query(

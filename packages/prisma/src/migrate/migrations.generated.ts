@@ -368,6 +368,25 @@ WHERE "status" = 'RUNNING' AND EXISTS (
 );
 `,
     },
+    {
+      id: "0009_retention",
+      checksum: "6c590265bb739cd12e84dee111ab2bc1379b52d121f3c48d58758a555d9761de",
+      sql: `-- DropIndex
+DROP INDEX "ratchet_runs_workflow_status_idx";
+
+-- CreateIndex
+CREATE INDEX "ratchet_idempotency_keys_created_idx" ON "ratchet_idempotency_keys"("created_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id", "status", "completed_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_status_completed_idx" ON "ratchet_runs"("status", "completed_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signals_consumed_by_idx" ON "ratchet_signals"("consumed_by");
+`,
+    },
   ],
   sqlite: [
     {
@@ -836,6 +855,25 @@ WHERE "status" = 'RUNNING' AND EXISTS (
   WHERE s."run_id" = "ratchet_runs"."id" AND s."group_index" = "ratchet_runs"."current_group"
     AND s."status" = 'SUSPENDED'
 );
+`,
+    },
+    {
+      id: "0009_retention",
+      checksum: "6c590265bb739cd12e84dee111ab2bc1379b52d121f3c48d58758a555d9761de",
+      sql: `-- DropIndex
+DROP INDEX "ratchet_runs_workflow_status_idx";
+
+-- CreateIndex
+CREATE INDEX "ratchet_idempotency_keys_created_idx" ON "ratchet_idempotency_keys"("created_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_workflow_status_idx" ON "ratchet_runs"("workflow_id", "status", "completed_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_runs_status_completed_idx" ON "ratchet_runs"("status", "completed_at");
+
+-- CreateIndex
+CREATE INDEX "ratchet_signals_consumed_by_idx" ON "ratchet_signals"("consumed_by");
 `,
     },
   ],

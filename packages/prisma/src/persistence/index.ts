@@ -11,6 +11,7 @@ import { registerScope } from "../sql/scope.js";
 import * as idempotency from "./idempotency.js";
 import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
+import * as retention from "./retention.js";
 import { claimPendingRuns } from "./run-claims.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
@@ -65,6 +66,8 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     listSchedules: (query) => schedules.listSchedules(db, query),
     claimDueSchedules: (options) => schedules.claimDueSchedules(db, options),
     nextScheduleFireAt: () => schedules.nextScheduleFireAt(db),
+    purgeRuns: (query) => retention.purgeRuns(db, query),
+    purgeIdempotencyKeys: (query) => retention.purgeIdempotencyKeys(db, query),
   };
 }
 

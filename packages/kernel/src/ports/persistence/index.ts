@@ -1,7 +1,7 @@
 /**
  * Persistence port: runs, stages, logs, outbox events, idempotency keys, signals and schedules —
  * one interface per kind of row ({@link RunStore}, {@link StageStore}, {@link LogStore},
- * {@link OutboxStore}, {@link IdempotencyStore}, {@link SignalStore}, {@link ScheduleStore}),
+ * {@link OutboxStore}, {@link IdempotencyStore}, {@link SignalStore}, {@link ScheduleStore}, {@link RetentionStore}),
  * joined by one transaction.
  *
  * Implementing it:
@@ -23,6 +23,7 @@ import type { TransactionScope } from "../transaction.js";
 import type { IdempotencyStore } from "./idempotency.js";
 import type { LogStore } from "./logs.js";
 import type { OutboxStore } from "./outbox.js";
+import type { RetentionStore } from "./retention.js";
 import type { RunStore } from "./runs.js";
 import type { ScheduleStore } from "./schedules.js";
 import type { SignalStore } from "./signals.js";
@@ -31,6 +32,7 @@ import type { StageStore } from "./stages.js";
 export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.js";
 export type { LogStore } from "./logs.js";
 export type { OutboxFailure, OutboxStore } from "./outbox.js";
+export type { PurgeRunsQuery, PurgeRunsResult, RetentionStore } from "./retention.js";
 export type { ClaimPendingOptions, ListRunsQuery, RunStore } from "./runs.js";
 export type { NewSchedule, SchedulePatch, ScheduleStore } from "./schedules.js";
 export type { ListSignalWaitsQuery, SignalMatch, SignalStore } from "./signals.js";
@@ -44,7 +46,8 @@ export interface Persistence
     OutboxStore,
     IdempotencyStore,
     SignalStore,
-    ScheduleStore {
+    ScheduleStore,
+    RetentionStore {
   withTransaction<T>(fn: (tx: PersistenceTransaction) => Promise<T>): Promise<T>;
 
   /**

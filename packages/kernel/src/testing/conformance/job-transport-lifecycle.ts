@@ -270,6 +270,32 @@ export function lifecycleTests(fixture: () => JobTransportFixture): void {
     expect(await jobTransport.cancelForRun(runId, at(5 * SECOND))).toBe(0);
   });
 
+  it("purgeForRuns, when offered, deletes every job of the given runs and no other", async () => {
+    const { jobTransport, persistence } = fixture();
+    if (!jobTransport.purgeForRuns) return;
+    const build = jobBuilder(persistence);
+    const [runA, runB, other] = [await build.run(), await build.run(), await build.run()];
+    const completed = build.job(runA);
+    const pending = build.job(runA);
+    const failed = build.job(runB);
+    const kept = build.job(other);
+    await jobTransport.enqueue([completed, failed]);
+    await jobTransport.dequeue({ workerId: "w", limit: 2, leaseMs: LEASE_MS, now: at(0) });
+    await jobTransport.complete(attemptOf(completed.jobId), at(SECOND));
+    await jobTransport.fail(attemptOf(failed.jobId), {
+      error: { code: "X", message: "x" },
+      now: at(SECOND),
+    });
+    await jobTransport.enqueue([pending, kept]);
+
+    expect(await jobTransport.purgeForRuns([runA, runB])).toBe(3);
+    for (const job of [completed, pending, failed])
+      expect(await jobTransport.getJob(job.jobId)).toBeNull();
+    expect((await jobTransport.getJob(kept.jobId))?.status).toBe("PENDING");
+    expect(await jobTransport.purgeForRuns([runA])).toBe(0);
+    expect(await jobTransport.purgeForRuns([])).toBe(0);
+  });
+
   it("activeJobsForRun returns the run's PENDING and RUNNING jobs", async () => {
     const { jobTransport, persistence } = fixture();
     const build = jobBuilder(persistence);

@@ -18,6 +18,7 @@ import { concurrencyClaimTests } from "./persistence-concurrency.js";
 import type { PersistenceConformanceOptions } from "./persistence-fixture.js";
 import { idempotencyTests, logTests } from "./persistence-logs-idempotency.js";
 import { outboxTests } from "./persistence-outbox.js";
+import { retentionTests } from "./persistence-retention.js";
 import { routingTests } from "./persistence-routing.js";
 import { runTests } from "./persistence-runs.js";
 import { scheduleTests } from "./persistence-schedules.js";
@@ -38,7 +39,8 @@ export type {
 /**
  * Registers the persistence conformance tests (vitest) for the adapter `options.create`
  * builds: runs, routing by workflow version, transactions (commit, real rollback, nesting, row locks), stages, outputs,
- * logs, the outbox, idempotency keys, signals and their waits, and cron schedules. Call it at
+ * logs, the outbox, idempotency keys, signals and their waits, cron schedules, and retention
+ * (purging finished runs and old idempotency keys). Call it at
  * the top level of a test file.
  */
 export function persistenceConformance(options: PersistenceConformanceOptions): void {
@@ -55,5 +57,6 @@ export function persistenceConformance(options: PersistenceConformanceOptions): 
     describe("signals", () => signalTests(fixture));
     describe("signal waits", () => signalWaitTests(fixture));
     describe("schedules", () => scheduleTests(fixture));
+    describe("retention", () => retentionTests(fixture));
   });
 }
