@@ -148,23 +148,38 @@ export class KernelTelemetry {
   }
 
   /** Runs the stage's body inside its attempt's span, so the spans it makes nest under it. */
-  async inAttempt<T>(key: object, body: () => Promise<T>): Promise<T> {
+  inAttempt<T>(key: object, body: () => Promise<T>): Promise<T> {
     const attempt = this.attempts.get(key);
-    const span = attempt?.span;
-    if (!span) return body();
+    return attempt?.span ? this.inSpan(attempt, attempt.span, body) : body();
+  }
+
+  /** {@link inAttempt} with a span: the body's exception goes on it. */
+  private async inSpan<T>(attempt: Attempt, span: Span, body: () => Promise<T>): Promise<T> {
     try {
       return await context.with(trace.setSpan(context.active(), span), body);
     } catch (error) {
       if (span.isRecording()) {
         span.recordException(error instanceof Error ? error : String(error));
-        (attempt as Attempt).thrown = true;
+        attempt.thrown = true;
       }
       throw error;
     }
   }
 
-  /** Runs `job.execute` (`execute`) and ends its attempt's span and metrics with the result. */
-  async traceJob<R extends AttemptResult>(key: object, execute: () => Promise<R>): Promise<R> {
+  /**
+   * Runs `job.execute` (`execute`) and ends its attempt's span and metrics with the result;
+   * without an SDK, just runs it.
+   */
+  traceJob<R extends AttemptResult>(key: object, execute: () => Promise<R>): Promise<R> {
+    if (!this.cache.tracer() && !this.cache.meters()) return execute();
+    return this.traced(key, execute);
+  }
+
+  /** {@link traceJob} with an SDK. */
+  private async traced<R extends AttemptResult>(
+    key: object,
+    execute: () => Promise<R>,
+  ): Promise<R> {
     let result: R;
     try {
       result = await execute();
