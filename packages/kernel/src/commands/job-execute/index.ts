@@ -42,6 +42,7 @@ import {
 } from "../fields.js";
 import type { JobExecuteCommand, JobExecuteResult } from "./command.js";
 import { completedRecordOf, continuedJobs } from "./continuation.js";
+import { announceStarted } from "./live.js";
 import { failUnreadableRun, isUnreadable, loadRun, targetFor, workflowStub } from "./load.js";
 import { progressWriter } from "./progress.js";
 
@@ -132,6 +133,7 @@ export async function jobExecute(
   const startedAt = deps.clock.now();
   deps.telemetry?.attemptStarted(command, job, run, record, startedAt, command.workerId);
   const target = targetFor(job, workflow, run, record, startedAt);
+  announceStarted(deps, target);
   const abort = new StageAbort(command.signal);
   const unregister = deps.inFlight.register(run.id, job.jobId, abort);
   const progress = progressWriter(deps, target);

@@ -1,7 +1,7 @@
 import type { ProgressUpdate } from "../../dsl/context.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
 import type { AttemptTarget } from "../../internal/stage/outcome.js";
-import { stepTypeOf } from "../../internal/stage/outcome.js";
+import { startedEvent } from "../../internal/stage/outcome.js";
 import { inTransaction } from "../../internal/tx/unit-of-work.js";
 
 /**
@@ -30,14 +30,7 @@ export function progressWriter(deps: KernelDeps, target: AttemptTarget) {
         { expected: { status: ["PENDING", "RUNNING"] }, now: uow.now },
       );
       if (!ok) return;
-      if (!started) {
-        uow.event(run, "workflow.step.started", {
-          stageId: target.record.stageId,
-          stepType: stepTypeOf(target),
-          attempt: target.attempt,
-          startedAt: target.startedAt.toISOString(),
-        });
-      }
+      if (!started) uow.append(run, startedEvent(target, deps.newId));
       uow.event(run, "workflow.progress", {
         stageId: target.record.stageId,
         progress: update.progress,

@@ -5,27 +5,14 @@ import { writeControl } from "../run/flow-control.js";
 import { type ClosingFlow, finishClosedGroup, groupClose } from "../run/group-close.js";
 import type { Continuation } from "../run/progression.js";
 import { pendingEvent } from "../tx/unit-of-work.js";
-import { type AttemptTarget, type CommitOutcome, progressOf, stepTypeOf } from "./outcome.js";
+import { type AttemptTarget, type CommitOutcome, progressOf, startedEvent } from "./outcome.js";
 import type { PreparedOutput } from "./outputs.js";
 
 /** The events of a completed attempt: `workflow.step.started` (unless written already), `.completed`. */
 function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): PendingEvent[] {
   const { run, record } = target;
   // Payloads spelled out (no spreads): this runs for every stage.
-  const started: PendingEvent | undefined = target.emitStarted
-    ? {
-        id: deps.newId(),
-        type: "workflow.step.started",
-        payload: {
-          workflowId: run.workflowId,
-          stageId: record.stageId,
-          stepType: stepTypeOf(target),
-          attempt: target.attempt,
-          startedAt: target.startedAt.toISOString(),
-        },
-        occurredAt: now,
-      }
-    : undefined;
+  const started = target.emitStarted ? startedEvent(target, deps.newId) : undefined;
   const completed: PendingEvent = {
     id: deps.newId(),
     type: "workflow.step.completed",

@@ -67,7 +67,7 @@ export async function commitFailed(
         await settleJob(deps, uow, target, "complete");
         return { kind: "duplicate" };
       }
-      await writeReports(uow, run, target);
+      await writeReports(deps, uow, run, target);
       const payloadError = errorPayload(error);
       if (retryAt) {
         uow.event(run, "workflow.step.retry", {

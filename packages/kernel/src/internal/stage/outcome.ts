@@ -6,6 +6,7 @@
  * and, when the stage closes its group, the run's next step.
  */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
+import type { PendingEvent } from "../../ports/stage-committer.js";
 import type {
   JsonObject,
   RunRecord,
@@ -34,6 +35,11 @@ export interface AttemptTarget {
   startedAt: Date;
   /** Whether `workflow.step.started` still has to be written. */
   emitStarted: boolean;
+  /**
+   * The id of the attempt's `workflow.step.started`, chosen when it started (its live notice
+   * carries it too, see `EventSink.live`); absent: a new id when it is written.
+   */
+  startedEventId?: string;
 }
 
 /** How a commit went. */
@@ -107,20 +113,34 @@ export function stepTypeOf(target: Pick<AttemptTarget, "workflow" | "record">): 
   return target.workflow.getStage(target.record.stageId)?.stage.stepType ?? "task";
 }
 
-/** Writes what the attempt reported: `workflow.step.started` (once) and its logs. */
-export function writeReports(
-  uow: UnitOfWork,
-  run: RunRecord,
-  target: AttemptTarget,
-): Promise<void> {
-  if (target.emitStarted) {
-    uow.event(run, "workflow.step.started", {
+/**
+ * The attempt's `workflow.step.started`, as written to the outbox and sent as a live notice:
+ * `occurredAt` is the attempt's start, the id the attempt's `startedEventId` (else `newId()`).
+ */
+export function startedEvent(target: AttemptTarget, newId: () => string): PendingEvent {
+  // Payload spelled out (no spreads): this runs for every stage.
+  return {
+    id: target.startedEventId ?? newId(),
+    type: "workflow.step.started",
+    payload: {
+      workflowId: target.run.workflowId,
       stageId: target.record.stageId,
       stepType: stepTypeOf(target),
       attempt: target.attempt,
       startedAt: target.startedAt.toISOString(),
-    });
-  }
+    },
+    occurredAt: target.startedAt,
+  };
+}
+
+/** Writes what the attempt reported: `workflow.step.started` (once) and its logs. */
+export function writeReports(
+  deps: { newId: () => string },
+  uow: UnitOfWork,
+  run: RunRecord,
+  target: AttemptTarget,
+): Promise<void> {
+  if (target.emitStarted) uow.append(run, startedEvent(target, deps.newId));
   return target.reports.logs.length > 0
     ? uow.tx.appendLogs(target.reports.logs)
     : Promise.resolve();

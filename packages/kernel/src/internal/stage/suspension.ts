@@ -44,7 +44,7 @@ export async function markSuspended(
     await settleJob(deps, uow, target, "complete");
     return false;
   }
-  await writeReports(uow, run, target);
+  await writeReports(deps, uow, run, target);
   return true;
 }
 
