@@ -2,6 +2,7 @@
  * Every `ratchet` command, in the order `ratchet --help` lists them.
  */
 import { approvalsCommand } from "./approvals.js";
+import { dashboardCommand } from "./dashboard.js";
 import { approveCommand, rejectCommand } from "./decide.js";
 import { demoCommand } from "./demo.js";
 import { deployCheckCommand } from "./deploy-check.js";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   approvalsCommand,
   runsCommand,
   schedulesCommand,
+  dashboardCommand,
   deployCheckCommand,
   migrateCommand,
 ];
