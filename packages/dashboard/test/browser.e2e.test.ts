@@ -138,6 +138,9 @@ it("shows the list, follows a run to COMPLETED live, and cancels another run fro
   );
   expect(await page.getByTestId("output").textContent()).toContain('"n": 21');
   await page.getByTestId("bar-hold-1").waitFor();
+  // "prepare" failed once, then completed: two bars, the first one failed.
+  expect(await page.getByTestId("bar-prepare-1").getAttribute("class")).toContain("tl-failed");
+  expect(await page.getByTestId("bar-prepare-2").getAttribute("class")).toContain("tl-completed");
   await shot(page, "dashboard-run.png");
 
   // Back to the list, open the other run and cancel it from its page.

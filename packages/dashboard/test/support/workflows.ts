@@ -1,6 +1,6 @@
 /**
  * Workflows for the dashboard's tests: "gated" (prepare → hold → finish, where "hold" waits
- * until the test releases its run), "broken" (fails at once, no retry) and "refund" (an approval).
+ * until the test releases its run, and "prepare" fails once for input 1), "broken" (fails at once, no retry) and "refund" (an approval).
  */
 import { defineStage, defineWorkflow } from "@ratchet/kernel";
 import { z } from "zod";
@@ -31,8 +31,11 @@ const prepare = defineStage({
   id: "prepare",
   name: "prepare",
   schemas: { input: N, output: N },
+  // Input n = 1 fails its first attempt (a retry, drawn as a red bar before the green one).
+  retry: { maxAttempts: 2, intervalMs: 50 },
   execute: (ctx) => {
-    ctx.log.info("preparing", { n: ctx.input.n });
+    ctx.log.info("preparing", { n: ctx.input.n, attempt: ctx.attempt });
+    if (ctx.input.n === 1 && ctx.attempt === 1) throw new Error("upstream answered 503");
     return { n: ctx.input.n + 1 };
   },
 });
