@@ -7,6 +7,7 @@ import { approveCommand, rejectCommand } from "./decide.js";
 import { demoCommand } from "./demo.js";
 import { deployCheckCommand } from "./deploy-check.js";
 import { migrateCommand } from "./migrate.js";
+import { purgeCommand } from "./purge.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { schedulesCommand } from "./schedules.js";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   approvalsCommand,
   runsCommand,
   schedulesCommand,
+  purgeCommand,
   dashboardCommand,
   deployCheckCommand,
   migrateCommand,
