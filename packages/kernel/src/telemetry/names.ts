@@ -15,7 +15,6 @@ export const ATTR = {
   runStatus: "ratchet.run.status",
   runDurationMs: "ratchet.run.duration_ms",
   runReplayed: "ratchet.run.replayed",
-  runParentId: "ratchet.run.parent_id",
   stageId: "ratchet.stage.id",
   stageAttempt: "ratchet.stage.attempt",
   stageMaxAttempts: "ratchet.stage.max_attempts",

@@ -94,7 +94,6 @@ export class KernelTelemetry {
             [ATTR.runId]: run.id,
             [ATTR.runStatus]: run.status,
           });
-          if (run.parentRunId) span.setAttribute(ATTR.runParentId, run.parentRunId);
         }
         span.end();
       },
