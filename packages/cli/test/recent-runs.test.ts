@@ -75,6 +75,51 @@ describe("listRecentRuns", () => {
   });
 });
 
+describe("listRecentRuns in a creation-time window, by parent, in several statuses", () => {
+  it("--until starts at the time, --since stops at it, and says more only inside the window", async () => {
+    const { queries } = await stackWithRuns(9);
+    const window = { since: at(3_000), until: at(6_000) };
+    const all = await listRecentRuns(queries, { limit: 20, ...window });
+    expect(ids(all.runs)).toEqual(["run-06", "run-05", "run-04", "run-03"]);
+    expect(all.nextCursor).toBeNull();
+    const first = await listRecentRuns(queries, { limit: 2, ...window });
+    expect(ids(first.runs)).toEqual(["run-06", "run-05"]);
+    const rest = await listRecentRuns(queries, {
+      limit: 2,
+      ...window,
+      cursor: first.nextCursor as string,
+    });
+    expect(ids(rest.runs)).toEqual(["run-04", "run-03"]);
+    // run-02 is next in the list but outside the window: no "more".
+    expect(rest.nextCursor).toBeNull();
+    const failed = await listRecentRuns(queries, { limit: 20, status: ["FAILED"], ...window });
+    expect(ids(failed.runs)).toEqual(["run-06", "run-03"]);
+  });
+
+  it("filters by several statuses and by parent run", async () => {
+    const { persistence, queries } = await stackWithRuns(6);
+    await persistence.updateRun("run-02", { status: "CANCELLED" }, { now: at(9_000) });
+    const listed = await listRecentRuns(queries, { limit: 20, status: ["FAILED", "CANCELLED"] });
+    expect(ids(listed.runs)).toEqual(["run-06", "run-03", "run-02"]);
+    await persistence.createRun({
+      id: "child-1",
+      workflowId: "odd",
+      workflowVersion: "1",
+      fingerprint: "",
+      priority: 0,
+      input: {},
+      config: {},
+      metadata: {},
+      idempotencyKey: null,
+      eventSeq: 0,
+      parentRunId: "run-01",
+      createdAt: at(10_000),
+    });
+    const children = await listRecentRuns(queries, { limit: 20, parentRunId: "run-01" });
+    expect(ids(children.runs)).toEqual(["child-1"]);
+  });
+});
+
 describe("checkCursorOption", () => {
   it("passes a cursor through and refuses a malformed one as a usage error naming --cursor", () => {
     const cursor = encodeRunCursor({ id: "run-01", createdAt: at(1_000) });

@@ -9,9 +9,11 @@ import { stringOption } from "../cli/values.js";
 import { waitingForOf } from "../deploys/waiting-for.js";
 import { renderRunDetails, runJson } from "../render/run-details.js";
 import type { RunChildren } from "../render/run-links.js";
+import { FOLLOW_OPTIONS } from "../runtime/follow.js";
 import { definitionOf, resolveWorkflows, stageIdsOf } from "../runtime/workflows.js";
 import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
+import { followStatus } from "./status-follow.js";
 
 /** Most child runs shown (the newest). */
 const CHILDREN_SHOWN = 50;
@@ -21,7 +23,7 @@ export const statusCommand: CommandSpec = {
   name: "status",
   summary: "Show a run: status, version, stages, output or error",
   description:
-    "Prints a run's status, the version and fingerprint of the workflow definition it started on, its parent run (when a child workflow step started it) and its child runs (the newest 50), each stage's status, attempt and timings — and for a waiting stage what it waits for: a signal (name, key, time-out), an approval (expiry; decide it with `ratchet approve`) or a child run — and the run's output (or its error). A run waiting for a worker — PENDING, or RUNNING with stages queued and none being executed — gets a line naming the definition that worker must have (workers take only runs of definitions they register). Stages are shown in the order of the run's own definition when the registered workflows (--workflows, else the built-in ones) have it. --json adds `workflowVersion`, `fingerprint` and `parentRunId` to the run, `children` (and `moreChildren`), a `wait` object to each waiting stage, and a `waitingFor` object when it waits for a worker. Exits 0 whenever the run exists, whatever its status; an unknown id is RUN_NOT_FOUND (exit 1). With --quiet only the status is printed.",
+    "Prints a run's status, the version and fingerprint of the workflow definition it started on, its parent run (when a child workflow step started it) and its child runs (the newest 50), each stage's status, attempt and timings — and for a waiting stage what it waits for: a signal (name, key, time-out), an approval (expiry; decide it with `ratchet approve`) or a child run — and the run's output (or its error). A run waiting for a worker — PENDING, or RUNNING with stages queued and none being executed — gets a line naming the definition that worker must have (workers take only runs of definitions they register). Stages are shown in the order of the run's own definition when the registered workflows (--workflows, else the built-in ones) have it. --json adds `workflowVersion`, `fingerprint` and `parentRunId` to the run, `children` (and `moreChildren`), a `wait` object to each waiting stage, and a `waitingFor` object when it waits for a worker. Exits 0 whenever the run exists, whatever its status; an unknown id is RUN_NOT_FOUND (exit 1). With --quiet only the status is printed. With --follow it first shows the run's progress as it goes (redrawn in place on a terminal, a line per step forward otherwise; polled every --interval ms) until the run ends, then prints the status, and exits 0 if the run completed, 1 if it failed, was cancelled or timed out, 130 on Ctrl-C.",
   positionals: [
     {
       name: "runId",
@@ -29,13 +31,18 @@ export const statusCommand: CommandSpec = {
       required: true,
     },
   ],
-  options: { workflows: WORKFLOWS_OPTION },
+  options: { workflows: WORKFLOWS_OPTION, ...FOLLOW_OPTIONS },
   examples: [
     "ratchet status 0193f0c2-…",
+    "ratchet status 0193f0c2-… --follow",
     "ratchet status 0193f0c2-… --json",
     "ratchet status 0193f0c2-… --workflows ./dist/workflows.js",
   ],
   async run(context) {
+    if (context.options.follow === true)
+      return followStatus(context, () =>
+        statusCommand.run({ ...context, options: { ...context.options, follow: false } }),
+      );
     const runId = context.positionals[0] ?? "";
     const { out, globals } = context;
     const workflows = await resolveWorkflows(
