@@ -3,7 +3,8 @@
  * dashboard serves it; the test opens the runs list, opens a run, watches it complete live
  * (a stage it releases while the page is open — no reload), and cancels another run from the
  * page (then reads CANCELLED from the database). Also the workflows page's Mermaid graph.
- * Screenshots go to $RATCHET_DASHBOARD_SCREENSHOTS when set (docs/images).
+ * Screenshots go to $RATCHET_DASHBOARD_SCREENSHOTS when set (docs/images/dashboard-runs.png
+ * comes from here; the others from scripts/screenshots.mjs over the demo).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -141,7 +142,7 @@ it("shows the list, follows a run to COMPLETED live, and cancels another run fro
   // "prepare" failed once, then completed: two bars, the first one failed.
   expect(await page.getByTestId("bar-prepare-1").getAttribute("class")).toContain("tl-failed");
   expect(await page.getByTestId("bar-prepare-2").getAttribute("class")).toContain("tl-completed");
-  await shot(page, "dashboard-run.png");
+  await shot(page, "e2e-run.png");
 
   // Back to the list, open the other run and cancel it from its page.
   await page.getByRole("link", { name: "Runs" }).click();
@@ -162,6 +163,6 @@ it("shows the list, follows a run to COMPLETED live, and cancels another run fro
   await page.getByRole("link", { name: "Workflows" }).click();
   await page.locator('[data-testid="graph-gated"] svg').waitFor({ timeout: 20_000 });
   expect(await page.locator('[data-testid="graph-gated"] svg').textContent()).toContain("hold");
-  await shot(page, "dashboard-workflows.png");
+  await shot(page, "e2e-workflows.png");
   expect(errors).toEqual([]);
 });

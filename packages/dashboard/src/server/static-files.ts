@@ -40,6 +40,11 @@ export function serveStatic(res: ServerResponse, path: string, uiDir: string): b
   if (path === "/" || path === "/index.html") file = join(uiDir, "index.html");
   else if (UI_FILES.includes(path)) file = join(uiDir, path.slice(1));
   else if (path === "/vendor/mermaid.min.js") file = mermaidFile();
+  if (path === "/favicon.ico") {
+    res.writeHead(204, securityHeaders());
+    res.end();
+    return true;
+  }
   if (file === undefined) return false;
   if (!existsSync(file)) {
     res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });

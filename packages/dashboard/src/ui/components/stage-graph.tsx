@@ -24,9 +24,9 @@ function StageBox({ stageId, stage }: { stageId: string; stage: StageView | unde
           {stage.lease.expired ? " (lease expired)" : ""}
         </div>
       )}
-      {stage?.progress && (
-        <div class="stage-meta">
-          {Math.round(stage.progress.progress * 100)}% {stage.progress.message ?? ""}
+      {stage?.progress && (state === "RUNNING" || state === "SUSPENDED") && (
+        <div class="stage-meta" data-testid={`progress-${stageId}`}>
+          {Math.round(stage.progress.progress)}% {stage.progress.message ?? ""}
         </div>
       )}
       {stage?.nextRetryAt && <div class="stage-meta">retry at {formatTime(stage.nextRetryAt)}</div>}
