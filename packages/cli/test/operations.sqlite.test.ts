@@ -199,10 +199,10 @@ describe("operator commands (in process, SQLite)", () => {
     expect(all.code).toBe(0);
     const shown = lines(all.stdout);
     expect(shown).toHaveLength(4);
-    expect(shown[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z {2}DEBUG {2}reserve {2}stock checked$/);
-    expect(shown[1]).toMatch(/ {2}INFO {3}reserve {2}reserved \{"sku":"A-1"\}$/);
-    expect(shown[2]).toMatch(/ {2}WARN {3}charge {2}charging card$/);
-    expect(shown[3]).toMatch(/ {2}INFO {3}ship {2}shipped$/);
+    expect(shown[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z {2}DEBUG {2}reserve {7}stock checked$/);
+    expect(shown[1]).toMatch(/ {2}INFO {3}reserve {7}reserved \{"sku":"A-1"\}$/);
+    expect(shown[2]).toMatch(/ {2}WARN {3}charge {8}charging card$/);
+    expect(shown[3]).toMatch(/ {2}INFO {3}ship {10}shipped$/);
 
     expect(lines((await cli("logs", runId, "--stage", "charge", "--quiet")).stdout)).toEqual([
       "charging card",
@@ -246,7 +246,7 @@ describe("operator commands (in process, SQLite)", () => {
     expect(await follow.done).toBe(0);
     const text = follow.io.stdout.text;
     expect(text.match(/reserved/g)).toHaveLength(1);
-    expect(lines(text).map((line) => line.split("  ").at(-1))).toEqual([
+    expect(lines(text).map((line) => line.split(/ {2,}/).at(-1))).toEqual([
       "stock checked",
       'reserved {"sku":"A-1"}',
       "charging card",

@@ -21,10 +21,10 @@ function levelText(level: LogLevel, style: Style): string {
   return text;
 }
 
-/** One log line: time, level, stage, message and its data as compact JSON. */
+/** One log line: time, level, stage (padded to 12), message and its data as compact JSON. */
 export function logLine(log: LogRecord, style: Style): string {
   const data = log.data === null ? "" : ` ${style.dim(JSON.stringify(log.data))}`;
-  return `${style.dim(log.createdAt.toISOString())}  ${levelText(log.level, style)}  ${style.cyan(log.stageId ?? "-")}  ${log.message}${data}`;
+  return `${style.dim(log.createdAt.toISOString())}  ${levelText(log.level, style)}  ${style.cyan(padEnd(log.stageId ?? "-", 12))}  ${log.message}${data}`;
 }
 
 /** A log line as `--json` prints it (one object per line). */
