@@ -76,6 +76,26 @@ describe("operator commands (in process, SQLite)", () => {
     db.cleanup();
   });
 
+  it("each operator command has --help with its options and exit codes", async () => {
+    const expected: Record<string, string[]> = {
+      cancel: ["--reason", "ILLEGAL_STATE_TRANSITION"],
+      retry: ["RUN_NOT_FAILED"],
+      rerun: ["--from <stageId>", "STAGE_NOT_FOUND"],
+      logs: ["--stage <stageId>", "-f, --follow", "--interval <ms>", "130"],
+      events: ["-f, --follow", "130"],
+      status: ["-f, --follow", "--interval <ms>"],
+      "replay-dead-letters": ["--run <runId>", "--limit <n>"],
+      graph: ["--version <version>", "WORKFLOW_NOT_FOUND"],
+      runs: ["--status <status,…>", "--parent <runId>", "--since <time>", "--until <time>"],
+    };
+    for (const [command, texts] of Object.entries(expected)) {
+      const help = await cli(command, "--help");
+      expect(help.code).toBe(0);
+      for (const text of texts) expect(help.stdout).toContain(text);
+    }
+    expect((await cli("--help")).stdout).toMatch(/^ {2}130 {2}interrupted/m);
+  });
+
   it("graph prints a workflow as a Mermaid flowchart, or --json with its version", async () => {
     const graph = await wcli("graph", "ops-order");
     expect(graph.code).toBe(0);

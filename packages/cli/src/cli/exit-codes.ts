@@ -6,7 +6,10 @@
 export const ExitCode = {
   /** Success (for `run --wait` and `demo`: every run completed). */
   OK: 0,
-  /** A Ratchet error (`error [CODE]: …`), a failed or cancelled run, or an unexpected error. */
+  /**
+   * A Ratchet error (`error [CODE]: …`), a failed or cancelled run (`run --wait`, `demo`,
+   * `status --follow`), or an unexpected error.
+   */
   FAILURE: 1,
   /** Bad usage: unknown command or option, missing or malformed argument. */
   USAGE: 2,
@@ -17,7 +20,10 @@ export const ExitCode = {
    * found in-flight runs the module would strand or that need a migration first.
    */
   NEEDS_ATTENTION: 4,
-  /** Interrupted by SIGINT/SIGTERM while waiting for a run (`run --wait`, `demo`). */
+  /**
+   * Interrupted by SIGINT/SIGTERM while waiting for a run (`run --wait`, `demo`) or following
+   * one (`status`, `logs`, `events` with `--follow`).
+   */
   INTERRUPTED: 130,
 } as const;
 

@@ -25,6 +25,7 @@ const EXIT_CODES = [
   `  ${ExitCode.USAGE}  bad usage (unknown command or option, malformed argument)`,
   `  ${ExitCode.DATABASE_UNREACHABLE}  the database cannot be reached`,
   `  ${ExitCode.NEEDS_ATTENTION}  runs need attention: \`runs migrate\` refused a run, or \`deploy-check\` found runs the module would strand or that need a migration`,
+  `  ${ExitCode.INTERRUPTED}  interrupted (Ctrl-C) while waiting for a run (\`run --wait\`, \`demo\`) or following one (\`--follow\`)`,
 ];
 
 /** Each command, then each of its actions (`runs migrate`), as listed by `ratchet --help`. */
