@@ -8,6 +8,7 @@ import { approveCommand, rejectCommand } from "./decide.js";
 import { demoCommand } from "./demo.js";
 import { deployCheckCommand } from "./deploy-check.js";
 import { eventsCommand } from "./events.js";
+import { explainCommand } from "./explain.js";
 import { graphCommand } from "./graph.js";
 import { logsCommand } from "./logs.js";
 import { migrateCommand } from "./migrate.js";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   workerCommand,
   runCommand,
   statusCommand,
+  explainCommand,
   logsCommand,
   eventsCommand,
   cancelCommand,

@@ -4,9 +4,16 @@
  * waiting stage waits for, its child runs (when given) and, for a run waiting for a worker,
  * what it waits for.
  */
-import { decodeValue, type RunRecord, type StageRecord, stageWaitOf } from "@ratchet/kernel";
+import {
+  decodeValue,
+  type RunInspection,
+  type RunRecord,
+  type StageRecord,
+  stageWaitOf,
+} from "@ratchet/kernel";
 import { describeWaitingFor, type WaitingFor } from "../deploys/waiting-for.js";
 import { errorText, formatDuration, phaseSymbol, statusText } from "./format.js";
+import { inspectionStageLines } from "./inspection.js";
 import { childJson, childrenLines, type RunChildren, waitJson, waitText } from "./run-links.js";
 import { padEnd, type Style } from "./style.js";
 import { formatTimestamp, renderValue } from "./values.js";
@@ -53,8 +60,9 @@ function durationMs(start: Date | null, end: Date | null): number | null {
 
 /**
  * The JSON view of a run and its stages (values decoded; dates become ISO strings), with
- * `wait` on each waiting stage, `children` when given, and `waitingFor` when the run waits for
- * a worker.
+ * `wait` on each waiting stage, `children` when given, `waitingFor` when the run waits for
+ * a worker, and the run's `inspection` when given (each stage's live state, attempts, lease,
+ * and the timeline).
  */
 export function runJson(
   run: RunRecord,
@@ -62,6 +70,7 @@ export function runJson(
   stageIds: readonly string[] = [],
   waitingFor?: WaitingFor,
   children?: RunChildren,
+  inspection?: RunInspection,
 ): Record<string, unknown> {
   return {
     run: {
@@ -101,12 +110,15 @@ export function runJson(
       ? {}
       : { children: children.runs.map(childJson), moreChildren: children.more }),
     ...(waitingFor === undefined ? {} : { waitingFor }),
+    ...(inspection === undefined ? {} : { inspection }),
   };
 }
 
 /**
  * The text view of a run and its stages: its parent, what each waiting stage waits for, its
- * children (when given), and a line saying what it waits for, if it waits for a worker.
+ * children (when given), and a line saying what it waits for, if it waits for a worker. With
+ * an inspection, the stages are shown from it (running included, attempt of max, lease,
+ * next retry, earlier attempts' errors).
  */
 export function renderRunDetails(
   run: RunRecord,
@@ -115,6 +127,7 @@ export function renderRunDetails(
   stageIds: readonly string[] = [],
   waitingFor?: WaitingFor,
   children?: RunChildren,
+  inspection?: RunInspection,
 ): string[] {
   const field = (name: string, value: string) => `${style.dim(padEnd(name, 9))} ${value}`;
   const lines = [field("run", style.bold(run.id))];
@@ -138,7 +151,8 @@ export function renderRunDetails(
     );
   }
   const sorted = orderStages(stages, stageIds);
-  if (sorted.length > 0) {
+  if (inspection) lines.push(...inspectionStageLines(inspection, style, stageIds));
+  else if (sorted.length > 0) {
     const width = Math.max(...sorted.map((s) => s.stageId.length));
     lines.push("", style.bold("stages"));
     for (const stage of sorted) {
