@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Takes the docs' screenshots of a running dashboard in headless Chromium:
- * `dashboard-run.png` (a run's page) and `dashboard-workflows.png` (the workflows page).
+ * `dashboard-demo-run.png` (a run's page) and `dashboard-workflows.png` (the workflows page).
  *
  *   ratchet demo --runs 4 && ratchet dashboard --database-url ./ratchet-demo.db &
  *   node packages/dashboard/scripts/screenshots.mjs http://127.0.0.1:7700/ docs/images [runId]
@@ -27,12 +27,12 @@ try {
     await page.locator("[data-testid^=run-row-] a").last().click();
   }
   await page.waitForSelector("[data-testid=timeline-chart]");
-  await page.screenshot({ path: join(outDir, "dashboard-run.png") });
+  await page.screenshot({ path: join(outDir, "dashboard-demo-run.png") });
   await page.getByRole("link", { name: "Workflows" }).click();
   await page.waitForSelector("[data-testid^=graph-] svg", { timeout: 20_000 });
   await page.screenshot({ path: join(outDir, "dashboard-workflows.png") });
   console.log(
-    `wrote ${join(outDir, "dashboard-run.png")} and ${join(outDir, "dashboard-workflows.png")}`,
+    `wrote ${join(outDir, "dashboard-demo-run.png")} and ${join(outDir, "dashboard-workflows.png")}`,
   );
 } finally {
   await browser.close();

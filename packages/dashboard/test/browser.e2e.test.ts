@@ -3,8 +3,8 @@
  * dashboard serves it; the test opens the runs list, opens a run, watches it complete live
  * (a stage it releases while the page is open — no reload), and cancels another run from the
  * page (then reads CANCELLED from the database). Also the workflows page's Mermaid graph.
- * Screenshots go to $RATCHET_DASHBOARD_SCREENSHOTS when set (docs/images/dashboard-runs.png
- * comes from here; the others from scripts/screenshots.mjs over the demo).
+ * Screenshots go to $RATCHET_DASHBOARD_SCREENSHOTS when set (docs/images/dashboard-runs.png and
+ * dashboard-run.png come from here; dashboard-workflows.png from scripts/screenshots.mjs).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -123,6 +123,8 @@ it("shows the list, follows a run to COMPLETED live, and cancels another run fro
   expect(await page.getByTestId("stage-prepare").getAttribute("data-state")).toBe("COMPLETED");
   expect(await page.getByTestId("stage-finish").getAttribute("data-state")).toBe("NOT_STARTED");
 
+  await shot(page, "dashboard-run.png");
+
   // Release the stage while the page is open: it must follow without a reload.
   await page.evaluate(() => {
     (window as unknown as { marker: string }).marker = "same page";
@@ -139,10 +141,10 @@ it("shows the list, follows a run to COMPLETED live, and cancels another run fro
   );
   expect(await page.getByTestId("output").textContent()).toContain('"n": 21');
   await page.getByTestId("bar-hold-1").waitFor();
+  await shot(page, "e2e-completed.png");
   // "prepare" failed once, then completed: two bars, the first one failed.
   expect(await page.getByTestId("bar-prepare-1").getAttribute("class")).toContain("tl-failed");
   expect(await page.getByTestId("bar-prepare-2").getAttribute("class")).toContain("tl-completed");
-  await shot(page, "e2e-run.png");
 
   // Back to the list, open the other run and cancel it from its page.
   await page.getByRole("link", { name: "Runs" }).click();

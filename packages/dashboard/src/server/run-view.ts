@@ -7,6 +7,7 @@
 import {
   type AnyWorkflow,
   createRegistry,
+  decodeValue,
   explainRun,
   isTerminalRunStatus,
   loadRunInspection,
@@ -35,7 +36,8 @@ export interface RunActions {
 
 /** The run page's data (dates as ISO strings once sent). */
 export interface RunView {
-  run: RunRecord;
+  /** The run, its input and output decoded (dates as dates, not as stored). */
+  run: Omit<RunRecord, "input" | "output"> & { input: unknown; output: unknown };
   stages: unknown[];
   timeline: unknown[];
   bars: TimelineBar[];
@@ -76,7 +78,11 @@ export async function loadRunView(
     .filter((s) => s.state === "SUSPENDED" && s.wait?.kind === "approval")
     .map((s) => s.stageId);
   return {
-    run,
+    run: {
+      ...run,
+      input: decodeValue(run.input),
+      output: run.output === null ? null : decodeValue(run.output),
+    },
     stages: inspection.stages,
     timeline: inspection.timeline,
     bars: timelineBars(inspection.stages),
