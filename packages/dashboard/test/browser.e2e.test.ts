@@ -168,3 +168,29 @@ it("shows the list, follows a run to COMPLETED live, and cancels another run fro
   await shot(page, "e2e-workflows.png");
   expect(errors).toEqual([]);
 });
+
+it("approves a pending approval from the run's page, and the host finishes the run", async () => {
+  const runId = (
+    await kernel.dispatch({ type: "run.create", workflowId: "refund", input: { n: 7 } })
+  ).workflowRunId;
+  await until(
+    "the approval to wait",
+    async () =>
+      (await stack.queries.getRun(runId))?.stages.some((s) => s.status === "SUSPENDED") ?? false,
+  );
+  const page = await browser.newPage();
+  await page.goto(`${dashboard.url}#/runs/${runId}`);
+  await expect
+    .poll(() => page.getByTestId("stage-manager").getAttribute("data-state"))
+    .toBe("SUSPENDED");
+  await page.getByTestId("actor").fill("ann");
+  await page.getByTestId("approve-manager").click();
+  await expect
+    .poll(() => page.getByTestId("run-status").textContent(), { timeout: 20_000 })
+    .toBe("COMPLETED");
+  const audit = (await stack.queries.listLogs(runId)).filter((l) => l.stageId === null);
+  expect(audit.map((l) => l.message)).toEqual([
+    expect.stringMatching(/^dashboard: approve manager by ann from .*: ok$/),
+  ]);
+  expect(JSON.stringify((await stack.queries.getRun(runId))?.run.output)).toContain("ann");
+});
