@@ -24,6 +24,7 @@ const NOT_CODES: Record<string, string> = {
   SCHEDULED: "a run status (a delayed start, or a run held back)",
   STARTED: "what a detached child step's wait ends with (the child started)",
   MISSING: "the status a map reports for an item whose run is gone",
+  RETRY_WAIT: "a stage's state as inspectRun shows it (waiting for its retry's back-off)",
 };
 
 errorCodeListTests({
