@@ -194,3 +194,27 @@ it("approves a pending approval from the run's page, and the host finishes the r
   ]);
   expect(JSON.stringify((await stack.queries.getRun(runId))?.run.output)).toContain("ann");
 });
+
+it("with a token: asks for it, then keeps it in a cookie for the API and the live stream", async () => {
+  const token = "browser-test-token";
+  const guarded = await createDashboard({
+    queries: stack.queries,
+    dispatch: (command) => kernel.dispatch(command),
+    workflows: testWorkflows,
+    token,
+    port: 0,
+    pollIntervalMs: 200,
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(guarded.url);
+    await page.getByText("This dashboard needs its token").waitFor();
+    await page.getByPlaceholder("token").fill(token);
+    await page.getByRole("button", { name: "Open" }).click();
+    await page.locator("[data-testid^=run-row-]").first().waitFor();
+    expect(page.url()).not.toContain(token);
+    await expect.poll(() => page.locator(".live.on").count()).toBe(1);
+  } finally {
+    await guarded.close();
+  }
+});
