@@ -341,6 +341,33 @@ describe("explainRun", () => {
     expect(inspection.timeline.map((e) => e.kind)).toContain("event.dead-lettered");
   });
 
+  it("a delayed start and a map's items", async () => {
+    const clock = new FakeClock(T0);
+    const item = defineWorkflow({ id: "item", name: "item", input: any, output: any })
+      .waitForSignal("go")
+      .build();
+    const fan = defineWorkflow({ id: "fan", name: "fan", input: any, output: any })
+      .map("all", item, { items: () => [1, 2, 3], concurrency: 2 })
+      .build();
+    const t = createTestKernel({ workflows: [fan, item], clock });
+    const { workflowRunId: later } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "fan",
+      input: {},
+      delayMs: 60_000,
+    });
+    const scheduled = explainRun(await inspect(t, later), clock.now());
+    expect(scheduled.summary).toBe(
+      `Run ${later} is scheduled for a later start; no worker takes it before.`,
+    );
+    expect(scheduled.facts).toMatchObject({ reason: "scheduled", status: "SCHEDULED" });
+    const runId = await create(t, "fan");
+    for (let i = 0; i < 6; i++) await t.driver.tick();
+    const { summary, facts } = explainRun(await inspect(t, runId), clock.now());
+    expect(summary).toContain(`waits for stage "all"'s map items: 0 of 3 ended, up to 2 at a time`);
+    expect(facts).toMatchObject({ reason: "map", items: 3, ended: 0, concurrency: 2 });
+  });
+
   it("returns null for a run that does not exist", async () => {
     const t = createTestKernel({ workflows: [chainWorkflow] });
     expect(await loadRunInspection(t.queries, "missing", t.clock.now())).toBeNull();
