@@ -11,7 +11,6 @@ import type {
   SchedulePatch,
   ScheduleRecord,
 } from "@ratchet/kernel/adapter";
-import type { Dialect } from "../sql/dialect.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import {
   booleanParam,
