@@ -81,7 +81,8 @@ describe("runMaintenanceTick", () => {
     const replaying = t.makeHost({ kernel, replayDeadLettersPerTick: 7 });
     expect(await replaying.runMaintenanceTick()).toMatchObject({ deadLettersReplayed: 0 });
     expect(dispatched).toContainEqual({ type: "outbox.replayDeadLetters", maxEvents: 7 });
-    expect(types().slice(-2)).toEqual(["outbox.replayDeadLetters", "outbox.flush"]);
+    // Right before the flush (the retention sweep, `runs.purge`, comes last of all).
+    expect(types().slice(-3)).toEqual(["outbox.replayDeadLetters", "outbox.flush", "runs.purge"]);
 
     expect(() =>
       createServerlessHost({

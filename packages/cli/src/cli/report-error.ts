@@ -29,6 +29,10 @@ const CONTEXT_LABELS = [
 
 function hintOf(error: unknown): string | undefined {
   if (error instanceof UsageError || error instanceof DatabaseUnreachableError) return error.hint;
+  if (error instanceof RatchetError && error.code === "DEFINITION_UNAVAILABLE") {
+    // Commands that rebuild a run (retry, rerun, runs migrate) need its definition here too.
+    return "pass --workflows with the module your workers register (the run's workflow version must be in it)";
+  }
   return undefined;
 }
 
