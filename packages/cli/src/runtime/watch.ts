@@ -10,6 +10,7 @@ import {
   type RunRecord,
 } from "@ratchet/kernel";
 import type { ProgressTracker } from "../progress/tracker.js";
+import { withLiveStages } from "./live-stages.js";
 
 /** Options of {@link watchRuns}. */
 export interface WatchOptions {
@@ -50,8 +51,12 @@ export async function snapshot(
 ): Promise<RunDetails[]> {
   const found: RunDetails[] = [];
   for (const id of runIds) {
-    const details = await queries.getRun(id);
-    if (!details) continue;
+    const read = await queries.getRun(id);
+    if (!read) continue;
+    const details =
+      read.run.status === "RUNNING"
+        ? { ...read, stages: withLiveStages(read.stages, await queries.listJobs(id), new Date()) }
+        : read;
     tracker.applySnapshot(details.run, details.stages);
     found.push(details);
   }
