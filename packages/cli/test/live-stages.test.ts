@@ -28,9 +28,13 @@ const job = (stageId: string, patch: Partial<JobRecord>): JobRecord => ({
 });
 
 describe("withLiveStages", () => {
-  it("shows a PENDING stage whose job holds a live lease as RUNNING, started when it was taken", () => {
+  it("shows a PENDING stage whose job holds a live lease as RUNNING, started when its job became available", () => {
     const [a, b] = withLiveStages([stage("a"), stage("b")], [job("a", {})], now);
-    expect(a).toMatchObject({ stageId: "a", status: "RUNNING", startedAt: job("a", {}).updatedAt });
+    expect(a).toMatchObject({
+      stageId: "a",
+      status: "RUNNING",
+      startedAt: job("a", {}).availableAt,
+    });
     expect(b).toMatchObject({ stageId: "b", status: "PENDING", startedAt: null });
   });
 

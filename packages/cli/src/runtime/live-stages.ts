@@ -6,7 +6,7 @@ import type { JobRecord, StageRecord } from "@ratchet/kernel";
 
 /**
  * `stages` with each `PENDING` stage whose job is leased (`RUNNING`, lease not yet over at
- * `now`) shown `RUNNING`, started when its job was taken (the job's `updatedAt`).
+ * `now`) shown `RUNNING`, started when its job became available (`availableAt`: the dequeue and every heartbeat move `updatedAt`, so it cannot say; the inspection does the same).
  */
 export function withLiveStages(
   stages: readonly StageRecord[],
@@ -21,7 +21,7 @@ export function withLiveStages(
   return stages.map((stage) => {
     const job = stage.status === "PENDING" ? leased.get(stage.stageId) : undefined;
     return job
-      ? { ...stage, status: "RUNNING", startedAt: stage.startedAt ?? job.updatedAt }
+      ? { ...stage, status: "RUNNING", startedAt: stage.startedAt ?? job.availableAt }
       : stage;
   });
 }
