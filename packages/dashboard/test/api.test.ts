@@ -3,10 +3,9 @@
  * audit lines, live streams, and the security checks (token, Host, action header, body size,
  * non-loopback addresses).
  */
-import type { AuditEntry } from "@ratchet/dashboard";
 import { createTestKernel, type TestKernel } from "@ratchet/kernel/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDashboard, type Dashboard, DashboardError } from "../src/index.js";
+import { type AuditEntry, createDashboard, type Dashboard, DashboardError } from "../src/index.js";
 import { openEventStream, rawRequest } from "./support/http.js";
 import { testWorkflows } from "./support/workflows.js";
 
