@@ -387,6 +387,26 @@ CREATE INDEX "ratchet_runs_status_completed_idx" ON "ratchet_runs"("status", "co
 CREATE INDEX "ratchet_signals_consumed_by_idx" ON "ratchet_signals"("consumed_by");
 `,
     },
+    {
+      id: "0010_circuit_breakers",
+      checksum: "446b0a581e9063896f172590f0fd2c89a6996612ea3bb521b3a545940ce312a2",
+      sql: `-- CreateTable
+CREATE TABLE "ratchet_circuit_breakers" (
+    "name" TEXT NOT NULL,
+    "state" TEXT NOT NULL DEFAULT 'CLOSED',
+    "failures" TEXT NOT NULL DEFAULT '[]',
+    "opened_at" TIMESTAMPTZ(3),
+    "opened_failures" INTEGER NOT NULL DEFAULT 0,
+    "half_open_at" TIMESTAMPTZ(3),
+    "probes" TEXT NOT NULL DEFAULT '[]',
+    "last_error" TEXT,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "ratchet_circuit_breakers_pkey" PRIMARY KEY ("name")
+);
+`,
+    },
   ],
   sqlite: [
     {
@@ -874,6 +894,24 @@ CREATE INDEX "ratchet_runs_status_completed_idx" ON "ratchet_runs"("status", "co
 
 -- CreateIndex
 CREATE INDEX "ratchet_signals_consumed_by_idx" ON "ratchet_signals"("consumed_by");
+`,
+    },
+    {
+      id: "0010_circuit_breakers",
+      checksum: "f0f467b78f276fca94bb670427c744e7e82642081d86751c6e5672a1255cedc0",
+      sql: `-- CreateTable
+CREATE TABLE "ratchet_circuit_breakers" (
+    "name" TEXT NOT NULL PRIMARY KEY,
+    "state" TEXT NOT NULL DEFAULT 'CLOSED',
+    "failures" TEXT NOT NULL DEFAULT '[]',
+    "opened_at" DATETIME,
+    "opened_failures" INTEGER NOT NULL DEFAULT 0,
+    "half_open_at" DATETIME,
+    "probes" TEXT NOT NULL DEFAULT '[]',
+    "last_error" TEXT,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "updated_at" DATETIME NOT NULL
+);
 `,
     },
   ],
