@@ -407,6 +407,19 @@ CREATE TABLE "ratchet_circuit_breakers" (
 );
 `,
     },
+    {
+      id: "0011_start_rates",
+      checksum: "f5eca6f1cb0e65fbf13544b259ae90b9bb30f45a9f7d7f6aba2f191023235173",
+      sql: `-- CreateTable
+CREATE TABLE "ratchet_start_rates" (
+    "key" TEXT NOT NULL,
+    "at" TIMESTAMPTZ(3) NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "ratchet_start_rates_pkey" PRIMARY KEY ("key")
+);
+`,
+    },
   ],
   sqlite: [
     {
@@ -911,6 +924,17 @@ CREATE TABLE "ratchet_circuit_breakers" (
     "last_error" TEXT,
     "version" INTEGER NOT NULL DEFAULT 1,
     "updated_at" DATETIME NOT NULL
+);
+`,
+    },
+    {
+      id: "0011_start_rates",
+      checksum: "20fa63247911b023a6f7c5ffe9f046b5f89cfc1650481fd5ba5305945e65719c",
+      sql: `-- CreateTable
+CREATE TABLE "ratchet_start_rates" (
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "at" DATETIME NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0
 );
 `,
     },
