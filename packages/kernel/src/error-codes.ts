@@ -112,6 +112,8 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_BRANCH_STEP",
   /** A parallel branch has no steps. */
   "EMPTY_BRANCH",
+  /** A stage's, task's or workflow's `events` is not zod schemas by valid event names. */
+  "INVALID_EVENTS",
 
   // Stage execution: thrown into or by stage code, stored on the stage and the run
   /** Default code of a `NonRetryableError` thrown by stage code without its own code. */
@@ -126,6 +128,10 @@ export const KERNEL_ERROR_CODES = [
   "STAGE_OUTPUT_MISSING",
   /** A stage's storage key is invalid (a leading "/", or "." or ".." segments). */
   "INVALID_STORAGE_KEY",
+  /** `ctx.emit` named an event neither the stage nor its workflow declares (not retried). */
+  "UNKNOWN_EVENT",
+  /** `ctx.emit` got a payload its event's schema refuses, or one that cannot be stored (not retried). */
+  "INVALID_EVENT_PAYLOAD",
   /** A stage suspended without a positive `pollConfig.pollIntervalMs`. */
   "INVALID_POLL_CONFIG",
   /** A stage's abort signal fired with a reason that is not a `RatchetError`. */

@@ -1,7 +1,14 @@
 /**
  * What a stage's `execute` receives.
  */
+import type { z } from "zod";
 import type { LogLevel } from "../records.js";
+
+/**
+ * Custom events a stage may emit with `ctx.emit`, by name, each with the zod schema of its
+ * payload (declared on a stage, a task or a workflow: `events: { "invoice.ready": schema }`).
+ */
+export type EventSchemas = Readonly<Record<string, z.ZodType>>;
 
 /** A progress report from a running stage. */
 export interface ProgressUpdate {
@@ -78,6 +85,15 @@ export interface StageContext<TInput = unknown, TConfig = unknown> {
    */
   // biome-ignore lint/suspicious/noExplicitAny: plugin services are whatever the host provides
   plugins: Readonly<Record<string, any>>;
+  /**
+   * Emits a custom event the stage or its workflow declared (`events`). The payload is checked
+   * now — an undeclared name throws `UNKNOWN_EVENT`, a payload its schema refuses
+   * `INVALID_EVENT_PAYLOAD`, one over `maxPayloadBytes` `PAYLOAD_TOO_LARGE` (none retried) —
+   * and kept with the attempt: it is written to the outbox as a `workflow.custom` event
+   * (`name`, `payload`, `stageId`, `attempt`) in the commit of the attempt's result, if the
+   * attempt completes (or suspends). A failed attempt's events are dropped, like its metadata.
+   */
+  emit(name: string, payload?: unknown): void;
   workflowId: string;
   workflowRunId: string;
   stageId: string;
@@ -89,7 +105,7 @@ export interface StageContext<TInput = unknown, TConfig = unknown> {
 /** The context `checkCompletion` of an async-batch stage runs with. */
 export type CompletionContext<TConfig = unknown> = Omit<
   StageContext<unknown, TConfig>,
-  "input" | "onProgress"
+  "input" | "onProgress" | "emit"
 > & {
   /** How many times completion has been checked before this one. */
   checks: number;

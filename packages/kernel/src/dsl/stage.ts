@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
-import type { CompletionContext, StageContext } from "./context.js";
+import type { CompletionContext, EventSchemas, StageContext } from "./context.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import type { WaitOutcome, WaitResolution } from "./waits.js";
 
@@ -88,6 +88,8 @@ interface StageCommon<
   retry?: StageRetryPolicy;
   /** The host aborts `ctx.signal` after this long and the attempt fails (retryable). */
   timeoutMs?: number;
+  /** The custom events the stage may emit with `ctx.emit`, by name, with their payload schemas. */
+  events?: EventSchemas;
 }
 
 /** Input of {@link defineStage}. */
@@ -152,6 +154,8 @@ export interface Stage<
   /** What kind of step the stage is, as events report it (default `task`). */
   readonly stepType?: StepType;
   readonly timeoutMs: number | undefined;
+  /** The custom events the stage may emit with `ctx.emit` (see `StageContext.emit`). */
+  readonly events?: EventSchemas | undefined;
   /**
    * Set on waiting steps (signal, approval, child): turns what ended the wait into the step's
    * output, or the error the step fails with (see `waits.ts`).
@@ -224,6 +228,7 @@ function commonFields<
     },
     retry,
     timeoutMs: def.timeoutMs,
+    ...(def.events ? { events: checkEvents(def.events, `stage "${def.id}"`) } : {}),
   };
 }
 
@@ -288,4 +293,31 @@ export function isSuspendResult(value: unknown): value is SuspendResult<unknown>
     (value as { suspended?: unknown }).suspended === true &&
     "pollConfig" in value
   );
+}
+
+const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * Checks declared custom events (`events` of a stage, a task or a workflow): each name 1–128
+ * letters, digits, `.`, `:`, `-` or `_`, each value a zod schema; else throws
+ * `WorkflowDefinitionError` `INVALID_EVENTS` naming `owner` and the event. Returns a frozen copy.
+ */
+export function checkEvents(events: EventSchemas, owner: string): EventSchemas {
+  const bad = (field: string, message: string): never => {
+    throw new WorkflowDefinitionError("INVALID_EVENTS", `[ratchet] ${owner}: ${message}`, {
+      field,
+    });
+  };
+  if (typeof events !== "object" || events === null || Array.isArray(events))
+    bad("events", "events must be an object of zod schemas by event name");
+  for (const [name, schema] of Object.entries(events)) {
+    if (!EVENT_NAME.test(name))
+      bad(
+        `events.${name}`,
+        `event name ${JSON.stringify(name)} is invalid: use 1–128 letters, digits, ".", ":", "-" or "_"`,
+      );
+    if (typeof (schema as { safeParse?: unknown } | null)?.safeParse !== "function")
+      bad(`events.${name}`, `event ${JSON.stringify(name)} must be declared with a zod schema`);
+  }
+  return Object.freeze({ ...events });
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { decodeValue, type encodeValue } from "../codec.js";
 import { NonRetryableError, WorkflowDefinitionError } from "../errors.js";
 import { zodIssues } from "../internal/values/zod-issues.js";
-import type { StageContext, StageLogger } from "./context.js";
+import type { EventSchemas, StageContext, StageLogger } from "./context.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import { type AnyStage, defineStage } from "./stage.js";
 
@@ -82,6 +82,8 @@ export interface TaskOptions<TIn = Loose, TOut = Loose> {
   next?: string;
   /** Ends the run with this step's output. */
   end?: boolean;
+  /** Custom events the handler may emit with `ctx.emit`, by name, with their payload schemas. */
+  events?: EventSchemas;
 }
 
 /** Whether a value is a zod schema. */
@@ -202,6 +204,7 @@ function taskContext(
     require: <T>(stageId: string) => ctx.require<T>(stageId),
     optional: <T>(stageId: string) => ctx.optional<T>(stageId),
     onProgress: (update) => ctx.onProgress(update),
+    emit: (name, payload) => ctx.emit(name, payload),
     workflowId: ctx.workflowId,
     workflowRunId: ctx.workflowRunId,
     stageId: ctx.stageId,
@@ -246,6 +249,7 @@ export function taskStage(id: string, options: TaskOptions): AnyStage {
     schemas: { input, output: options.outputSchema ?? z.any() },
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+    ...(options.events ? { events: options.events } : {}),
     execute: (ctx) => runTask(id, options, ctx.input, ctx, undefined, true),
   });
   return Object.freeze({ ...stage, stepType: "task" }) as AnyStage;
@@ -276,11 +280,16 @@ export function branchStage(name: string, steps: readonly BranchStep[]): AnyStag
   const timeoutMs = timeouts.every((t) => t !== undefined)
     ? timeouts.reduce<number>((sum, t) => sum + (t as number), 0)
     : undefined;
+  // The branch's stage may emit what any of its tasks declares.
+  const declared = tasks.filter((t) => t.events !== undefined);
+  const events =
+    declared.length > 0 ? Object.assign({}, ...declared.map((t) => t.events)) : undefined;
   const stage = defineStage({
     id: name,
     name,
     schemas: { input: z.any(), output: z.any() },
     ...(retry ? { retry } : {}),
+    ...(events ? { events } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     execute: async (ctx) => {
       const outputs: Record<string, unknown> = { ...ctx.workflowContext };

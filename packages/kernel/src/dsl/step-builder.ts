@@ -16,6 +16,7 @@
 import { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { joinSettled, settlingBranch } from "./branch-settle.js";
+import type { EventSchemas } from "./context.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import { StepBranchBuilder } from "./step-builder-branch.js";
@@ -45,10 +46,20 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   private keep: RetentionPolicy | undefined;
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
+  private declared: EventSchemas | undefined;
 
   /** @param name The workflow's name, which is also its id. */
   constructor(private readonly name: string) {
     super();
+  }
+
+  /**
+   * Custom events any of its tasks may emit with `ctx.emit`, by name, with their payload
+   * schemas (a task's own `events` win for a name both declare); see `WorkflowBuilder.events`.
+   */
+  events(events: EventSchemas): this {
+    this.declared = { ...this.declared, ...events };
+    return this;
   }
 
   /** The workflow's description. */
@@ -197,6 +208,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
       retention: this.keep,
       version: this.versionTag,
       migrations: this.migrations,
+      events: this.declared,
     });
   }
 }

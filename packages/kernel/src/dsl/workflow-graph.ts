@@ -11,11 +11,12 @@ import {
   retentionMs,
   retentionProblem,
 } from "../retention.js";
+import type { EventSchemas } from "./context.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { END } from "./flow.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import { findIncompatibilities } from "./schema-compat.js";
-import type { AnyStage } from "./stage.js";
+import { type AnyStage, checkEvents } from "./stage.js";
 import {
   compareVersions,
   DEFAULT_WORKFLOW_VERSION,
@@ -50,6 +51,8 @@ export interface WorkflowGraphDefinition {
   timeoutMs?: number | undefined;
   concurrency?: ConcurrencyLimit | undefined;
   retention?: RetentionPolicy | undefined;
+  /** Custom events any stage may emit (`ctx.emit`), by name. */
+  events?: EventSchemas | undefined;
 }
 
 const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -180,6 +183,7 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
     timeoutMs: def.timeoutMs,
     concurrency: concurrency ? Object.freeze({ ...concurrency }) : undefined,
     retention,
+    ...(def.events ? { events: checkEvents(def.events, `workflow "${id}"`) } : {}),
   });
 }
 

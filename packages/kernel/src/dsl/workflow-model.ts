@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { RetentionMs } from "../retention.js";
+import type { EventSchemas } from "./context.js";
 import type { RetryOverrides } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import type { WorkflowMigration } from "./versioning.js";
@@ -57,6 +58,8 @@ export interface Workflow<TInput = unknown, TOutput = unknown> {
   readonly timeoutMs: number | undefined;
   /** The workflow's concurrency limit, if any. */
   readonly concurrency: ConcurrencyLimit | undefined;
+  /** Custom events any of its stages may emit with `ctx.emit` (optional for hand-made definitions). */
+  readonly events?: EventSchemas | undefined;
   /**
    * How long its finished runs are kept, per final status, over the kernel's
    * `options.retention` (absent: the kernel's applies). Optional so hand-made definitions need

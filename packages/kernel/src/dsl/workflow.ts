@@ -11,6 +11,7 @@
 import type { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
+import type { EventSchemas } from "./context.js";
 import { type MapSettled, type MapStepOptions, mapStep } from "./map-step.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import {
@@ -82,6 +83,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   private keep: RetentionPolicy | undefined;
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
+  private declared: EventSchemas | undefined;
 
   constructor(
     private readonly id: string,
@@ -250,6 +252,16 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
     return this;
   }
 
+  /**
+   * Custom events any of its stages may emit with `ctx.emit`, by name, with their payload
+   * schemas (a stage's own `events` win for a name both declare). See "Custom events" in
+   * docs/workflows.md.
+   */
+  events(events: EventSchemas): this {
+    this.declared = { ...this.declared, ...events };
+    return this;
+  }
+
   /** Limits how many runs are `RUNNING` at once (see {@link ConcurrencyLimit}). */
   concurrency(limit: ConcurrencyLimit): this {
     this.limit = limit;
@@ -306,6 +318,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
       retention: this.keep,
       version: this.versionTag,
       migrations: this.migrations,
+      events: this.declared,
     }) as Workflow<TInput, TCurrent>;
   }
 }
@@ -327,6 +340,8 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   retention?: RetentionPolicy;
   /** See {@link WorkflowBuilder.version}. */
   version?: string | number;
+  /** See {@link WorkflowBuilder.events}. */
+  events?: EventSchemas;
   /** See {@link WorkflowBuilder.migrateFrom}. */
   migrations?: readonly { from: string | number; migrate?: MigrateRun }[];
 }
@@ -347,6 +362,7 @@ export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodTy
   if (def.concurrency) builder.concurrency(def.concurrency);
   if (def.retention) builder.retention(def.retention);
   if (def.version !== undefined) builder.version(def.version);
+  if (def.events) builder.events(def.events);
   for (const migration of def.migrations ?? [])
     builder.migrateFrom(migration.from, migration.migrate);
   return builder;

@@ -167,6 +167,10 @@ export async function jobExecute(
       runInput: run.input,
       abort,
       onProgress: progress.report,
+      emits:
+        entry.stage.events || workflow.events
+          ? { events: entry.stage.events, workflowEvents: workflow.events }
+          : undefined,
     });
     target.reports = reports;
 

@@ -5,10 +5,14 @@ import { writeControl } from "../run/flow-control.js";
 import { type ClosingFlow, finishClosedGroup, groupClose } from "../run/group-close.js";
 import type { Continuation } from "../run/progression.js";
 import { pendingEvent } from "../tx/unit-of-work.js";
+import { customEvents } from "./emit.js";
 import { type AttemptTarget, type CommitOutcome, progressOf, startedEvent } from "./outcome.js";
 import type { PreparedOutput } from "./outputs.js";
 
-/** The events of a completed attempt: `workflow.step.started` (unless written already), `.completed`. */
+/**
+ * The events of a completed attempt: `workflow.step.started` (unless written already), the
+ * custom events it emitted (`workflow.custom`), `.completed`.
+ */
 function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): PendingEvent[] {
   const { run, record } = target;
   // Payloads spelled out (no spreads): this runs for every stage.
@@ -24,6 +28,11 @@ function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): P
     },
     occurredAt: now,
   };
+  const emitted = target.reports.events;
+  if (emitted !== undefined) {
+    const custom = customEvents(deps, run, record.stageId, target.attempt, emitted);
+    return started ? [started, ...custom, completed] : [...custom, completed];
+  }
   return started ? [started, completed] : [completed];
 }
 

@@ -18,6 +18,7 @@ import type { KernelDeps } from "../kernel-deps.js";
 import { isMetadataKey, MAX_METADATA_KEY } from "../values/metadata-keys.js";
 import { checkPayloadSize } from "../values/payload-size.js";
 import type { StageAbort } from "./abort.js";
+import { checkEmit, type EmitSource, type EmittedEvent } from "./emit.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,6 +31,8 @@ export interface StageReports {
   progress: ProgressUpdate | undefined;
   /** Metadata keys the stage set (encoded), if any. */
   metadata: JsonObject | undefined;
+  /** The custom events the stage emitted (`ctx.emit`), if any; see `emit.ts`. */
+  events?: EmittedEvent[];
 }
 
 /** Identity of a stage execution. */
@@ -53,6 +56,8 @@ export interface StageContextSource extends StageIdentity {
   abort: StageAbort;
   /** Called on each progress report, after it is recorded. */
   onProgress?: (update: ProgressUpdate) => void;
+  /** The custom events the stage may emit (`ctx.emit`): its own and its workflow's. */
+  emits?: Pick<EmitSource, "events" | "workflowEvents"> | undefined;
 }
 
 /**
@@ -118,6 +123,17 @@ export function createStageContext(
       if (reports.metadata === undefined) reports.metadata = {};
       reports.metadata[key] = encoded;
     },
+    emit: (name, payload) => {
+      const event = checkEmit(
+        { ...source, ...source.emits },
+        name,
+        payload,
+        deps.options.maxPayloadBytes,
+        deps.clock.now(),
+      );
+      if (reports.events === undefined) reports.events = [];
+      reports.events.push(event);
+    },
     getMetadata: <T>(key: string): T | undefined =>
       (setValues?.has(key) ? setValues.get(key) : source.metadata[key]) as T | undefined,
     plugins: deps.plugins ?? NO_PLUGINS,
@@ -168,7 +184,7 @@ export function createCompletionContext(
   source: Omit<StageContextSource, "input" | "onProgress"> & { checks: number },
 ): { ctx: CompletionContext; reports: StageReports } {
   const { ctx, reports } = createStageContext(deps, { ...source, input: undefined });
-  const { input: _input, onProgress: _onProgress, ...rest } = ctx;
+  const { input: _input, onProgress: _onProgress, emit: _emit, ...rest } = ctx;
   return { ctx: { ...rest, checks: source.checks }, reports };
 }
 

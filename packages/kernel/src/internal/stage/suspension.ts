@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue, RunRecord } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { commitRun, type UnitOfWork } from "../tx/unit-of-work.js";
+import { appendEmitted } from "./emit.js";
 import { type AttemptTarget, type CommitOutcome, settleJob, writeReports } from "./outcome.js";
 
 /** What a suspension writes on the stage besides its status, attempt and start. */
@@ -45,6 +46,8 @@ export async function markSuspended(
     return false;
   }
   await writeReports(deps, uow, run, target);
+  // A suspension commits the attempt's work so far: its custom events are published with it.
+  appendEmitted(deps, uow, run, record.stageId, target.attempt, target.reports.events);
   return true;
 }
 

@@ -9,6 +9,7 @@ import { approvalTests } from "./workflows/approvals.js";
 import { childTests } from "./workflows/children.js";
 import { concurrencyTests } from "./workflows/concurrency.js";
 import { controlFlowTests } from "./workflows/control-flow.js";
+import { customEventTests } from "./workflows/custom-events.js";
 import { delayedStartTests } from "./workflows/delayed-start.js";
 import { fanOutTests } from "./workflows/fan-out.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
@@ -39,5 +40,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     childTests(fixture);
     delayedStartTests(fixture);
     fanOutTests(fixture);
+    customEventTests(fixture);
   });
 }
