@@ -94,6 +94,10 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_TIMEOUT",
   /** A workflow's `concurrency` lacks an integer `limit` >= 1, or its `key` is not a function. */
   "INVALID_CONCURRENCY",
+  /** A workflow's `rateLimit`, `throttle` or `priority` is invalid (it names the field). */
+  "INVALID_FLOW_LIMIT",
+  /** A workflow's `priority` function threw or returned no integer from -1000000 to 1000000. */
+  "INVALID_PRIORITY",
   /** A workflow's `retention` has an unknown status or a duration that is not one (it names the field). */
   "INVALID_RETENTION",
   /** A retry policy has an invalid field (the error names it). */

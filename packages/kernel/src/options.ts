@@ -57,6 +57,12 @@ export interface KernelOptions {
    * deletes any key, and a repeat of its command then runs again. Default `Infinity`.
    */
   idempotencyKeyTtlMs: number;
+  /**
+   * Server-wide concurrency: the most `RUNNING` runs of one workflow, for the workflows this
+   * kernel registers that set no `concurrency` of their own (counted per workflow, across all
+   * workers). Applies to runs created while it is set. Default `Infinity` (no limit).
+   */
+  defaultConcurrency: number;
 }
 
 /** Default kernel options. */
@@ -76,6 +82,7 @@ export const DEFAULT_KERNEL_OPTIONS: KernelOptions = {
   maxPollErrors: 10,
   retention: {},
   idempotencyKeyTtlMs: Number.POSITIVE_INFINITY,
+  defaultConcurrency: Number.POSITIVE_INFINITY,
 };
 
 /**
@@ -117,6 +124,14 @@ export function resolveKernelOptions(overrides: Partial<KernelOptions> | undefin
       "INVALID_OPTIONS",
       `[ratchet] options.idempotencyKeyTtlMs must be a number of ms above 0 (or Infinity), got ${String(options.idempotencyKeyTtlMs)}`,
       { field: "options.idempotencyKeyTtlMs" },
+    );
+  }
+  const dc = options.defaultConcurrency;
+  if (!(dc === Number.POSITIVE_INFINITY || (Number.isSafeInteger(dc) && dc > 0))) {
+    throw new RatchetError(
+      "INVALID_OPTIONS",
+      `[ratchet] options.defaultConcurrency must be a whole number above 0 (or Infinity), got ${String(dc)}`,
+      { field: "options.defaultConcurrency" },
     );
   }
   return options;

@@ -8,6 +8,7 @@
  */
 
 import { z } from "zod";
+import { startRateOf } from "../dsl/flow-limits.js";
 import { DefinitionUnavailableError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
@@ -15,6 +16,7 @@ import { definitionOf } from "../internal/run/definition.js";
 import { type Continuation, failRunPatch, startGroup } from "../internal/run/progression.js";
 import { isTransientError } from "../internal/transient-error.js";
 import { commitLockedRun, commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
+import type { ClaimPendingOptions } from "../ports/persistence/runs.js";
 import type { ScheduleRequest } from "../ports/scheduler.js";
 import { type DequeuedJob, newStageRecord, type RunPatch, type RunRecord } from "../records.js";
 import { defineCommand } from "./command.js";
@@ -58,21 +60,38 @@ export interface RunClaimPendingResult {
   failed?: Array<{ workflowRunId: string; code: string; message: string }>;
 }
 
-const LIMITS = new WeakMap<object, ((workflowId: string) => number | undefined) | null>();
+/** The limits claims respect (see `ClaimPendingOptions`). */
+type ClaimLimits = Pick<ClaimPendingOptions, "concurrency" | "rates">;
+
+const LIMITS = new WeakMap<object, { options: object; limits: ClaimLimits | null }>();
 
 /**
- * The concurrency limits claims respect, or `null` when none of this kernel's workflows has
- * one: claims then skip the key check entirely.
+ * The concurrency limits and start rates claims respect, or `null` when none of this kernel's
+ * workflows has either (and no `defaultConcurrency` is set): claims then skip the key check
+ * entirely. Workflows without a limit of their own get `options.defaultConcurrency`.
  */
-function limitsOf(deps: KernelDeps): ((workflowId: string) => number | undefined) | null {
+function limitsOf(deps: KernelDeps): ClaimLimits | null {
   const registry = deps.registry;
-  let limits = LIMITS.get(registry);
-  if (limits === undefined) {
-    limits = registry.list().some((workflow) => workflow.concurrency)
-      ? (workflowId) => registry.getWorkflow(workflowId)?.concurrency?.limit
-      : null;
-    LIMITS.set(registry, limits);
+  const cached = LIMITS.get(registry);
+  if (cached?.options === deps.options) return cached.limits;
+  const fallback = deps.options.defaultConcurrency;
+  const anyDefault = fallback !== Number.POSITIVE_INFINITY;
+  const workflows = registry.list();
+  const anyRate = workflows.some((w) => w.flowLimits && startRateOf(w.flowLimits));
+  let limits: ClaimLimits | null = null;
+  if (anyDefault || anyRate || workflows.some((w) => w.concurrency)) {
+    limits = {
+      concurrency: (workflowId) =>
+        registry.getWorkflow(workflowId)?.concurrency?.limit ?? (anyDefault ? fallback : undefined),
+    };
+    if (anyRate) {
+      limits.rates = (workflowId) => {
+        const flow = registry.getWorkflow(workflowId)?.flowLimits;
+        return flow ? startRateOf(flow) : undefined;
+      };
+    }
   }
+  LIMITS.set(registry, { options: deps.options, limits });
   return limits;
 }
 
@@ -164,12 +183,12 @@ async function claimBatch(
     deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions;
   let budget = canContinue ? (command.continueWith ?? 0) : 0;
   return inTransaction(deps, async (uow) => {
-    const concurrency = limitsOf(deps);
+    const limits = limitsOf(deps);
     const runs = await uow.tx.claimPendingRuns({
       limit: maxClaims,
       now: uow.now,
       routes: deps.registry.routes(),
-      ...(concurrency ? { concurrency } : {}),
+      ...limits,
     });
     const result: RunClaimPendingResult = { claimed: [] };
     const leased: DequeuedJob[] = [];

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { encodeValue } from "../codec.js";
+import { defaultPriorityOf } from "../dsl/flow-limits.js";
 import type { AnyWorkflow } from "../dsl/workflow.js";
 import {
   IdempotencyKeyConflictError,
@@ -35,7 +36,7 @@ export interface RunCreateCommand {
   input: unknown;
   /** Per-stage config, keyed by stage id; each is validated against the stage's config schema. */
   config?: Record<string, unknown>;
-  /** Higher runs first (default 0). */
+  /** Higher runs first (default: the workflow's `priority`, else 0). */
   priority?: number;
   metadata?: Record<string, unknown>;
   /** A second `run.create` with the same key returns the first run instead of creating one. */
@@ -121,8 +122,10 @@ export function prepareRun(command: Omit<RunCreateCommand, "type">, deps: Kernel
   const metadata = encodeValue(command.metadata ?? {}, "metadata") as JsonObject;
   checkMetadataKeys(metadata, context);
   checkPayloadSize(metadata, limit, "metadata", context);
-  const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
+  const concurrencyKey = concurrencyKeyOf(workflow, parsed.data, deps.options.defaultConcurrency);
   const start = startOf(command, workflow.id);
+  const priority =
+    command.priority ?? defaultPriorityOf(workflow.id, workflow.flowLimits, parsed.data);
   const key = command.idempotencyKey;
   // What the key promises: the same request. A repeat that asks for something else is refused.
   const request =
@@ -133,7 +136,7 @@ export function prepareRun(command: Omit<RunCreateCommand, "type">, deps: Kernel
           input,
           config,
           metadata,
-          command.priority ?? 0,
+          priority,
           ...(start ? [encodeValue(start, "start")] : []),
         ]);
   return {
@@ -142,7 +145,7 @@ export function prepareRun(command: Omit<RunCreateCommand, "type">, deps: Kernel
     input,
     config,
     metadata,
-    priority: command.priority ?? 0,
+    priority,
     concurrencyKey,
     idempotencyKey: key,
     request,

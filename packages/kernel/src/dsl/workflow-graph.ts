@@ -14,6 +14,7 @@ import {
 import type { EventSchemas } from "./context.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { END } from "./flow.js";
+import { checkFlowLimits, type FlowLimits } from "./flow-limits.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import { findIncompatibilities } from "./schema-compat.js";
 import { type AnyStage, checkEvents } from "./stage.js";
@@ -50,6 +51,8 @@ export interface WorkflowGraphDefinition {
   defaultRetry?: StageRetryPolicy | undefined;
   timeoutMs?: number | undefined;
   concurrency?: ConcurrencyLimit | undefined;
+  /** Start rate limit or throttle and default priority (see `FlowLimits`). */
+  flowLimits?: FlowLimits | undefined;
   retention?: RetentionPolicy | undefined;
   /** Custom events any stage may emit (`ctx.emit`), by name. */
   events?: EventSchemas | undefined;
@@ -154,6 +157,7 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
       `workflow "${id}": concurrency needs an integer limit >= 1 and, optionally, a key function`,
       { workflowId: id, field: "concurrency" },
     );
+  const flowLimits = def.flowLimits ? checkFlowLimits(id, def.flowLimits, concurrency?.key) : {};
   const retention = checkRetention(id, def.retention);
   const version = checkVersion(id, def.version);
   const stageIds = new Set(index.keys());
@@ -182,6 +186,7 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
     retryOf: (stageId: string) => retries.get(stageId),
     timeoutMs: def.timeoutMs,
     concurrency: concurrency ? Object.freeze({ ...concurrency }) : undefined,
+    flowLimits: Object.freeze(flowLimits),
     retention,
     ...(def.events ? { events: checkEvents(def.events, `workflow "${id}"`) } : {}),
   });

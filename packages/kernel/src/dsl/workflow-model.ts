@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { RetentionMs } from "../retention.js";
 import type { EventSchemas } from "./context.js";
+import type { FlowLimits } from "./flow-limits.js";
 import type { RetryOverrides } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import type { WorkflowMigration } from "./versioning.js";
@@ -60,6 +61,8 @@ export interface Workflow<TInput = unknown, TOutput = unknown> {
   readonly concurrency: ConcurrencyLimit | undefined;
   /** Custom events any of its stages may emit with `ctx.emit` (optional for hand-made definitions). */
   readonly events?: EventSchemas | undefined;
+  /** Its start rate limit or throttle and default priority (see `FlowLimits`); optional for hand-made definitions. */
+  readonly flowLimits?: FlowLimits | undefined;
   /**
    * How long its finished runs are kept, per final status, over the kernel's
    * `options.retention` (absent: the kernel's applies). Optional so hand-made definitions need

@@ -12,6 +12,7 @@ import type { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
 import type { EventSchemas } from "./context.js";
+import type { FlowLimits, PriorityOf, RateLimit, Throttle } from "./flow-limits.js";
 import { type MapSettled, type MapStepOptions, mapStep } from "./map-step.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import {
@@ -37,6 +38,7 @@ import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
 import type { ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
+export type { FlowLimits, PriorityOf, RateLimit, Throttle } from "./flow-limits.js";
 export type { AnyWorkflow, ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
 type ParallelOutput<S extends readonly AnyStage[]> = {
@@ -80,6 +82,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   private retryDefault: StageRetryPolicy | undefined;
   private timeoutMs: number | undefined;
   private limit: ConcurrencyLimit | undefined;
+  private flow: FlowLimits = {};
   private keep: RetentionPolicy | undefined;
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
@@ -269,6 +272,17 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   }
 
   /**
+   * Start limits and default priority (see {@link FlowLimits}): `rateLimit` (at most N starts
+   * per period), `throttle` (starts spread evenly), `priority` (a number or a function of the
+   * input; a `run.create`'s own priority wins). Enforced when workers claim runs, across all
+   * of them; see docs/workflows.md, "Rate limits and flow control".
+   */
+  limits(limits: FlowLimits): this {
+    this.flow = { ...this.flow, ...limits };
+    return this;
+  }
+
+  /**
    * How long finished runs of this workflow are kept, per final status, over the kernel's
    * `options.retention` (e.g. `{ completed: "7d", failed: "30d" }`); the `purge` duty deletes
    * them afterwards. See docs/retention.md.
@@ -315,6 +329,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
       defaultRetry: this.retryDefault,
       timeoutMs: this.timeoutMs,
       concurrency: this.limit,
+      flowLimits: this.flow,
       retention: this.keep,
       version: this.versionTag,
       migrations: this.migrations,
@@ -336,6 +351,12 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   timeoutMs?: number;
   /** See {@link WorkflowBuilder.concurrency}. */
   concurrency?: ConcurrencyLimit;
+  /** At most N starts per period; see {@link WorkflowBuilder.limits}. */
+  rateLimit?: RateLimit;
+  /** Starts spread evenly; see {@link WorkflowBuilder.limits}. */
+  throttle?: Throttle;
+  /** Default priority of its runs; see {@link WorkflowBuilder.limits}. */
+  priority?: PriorityOf;
   /** See {@link WorkflowBuilder.retention}. */
   retention?: RetentionPolicy;
   /** See {@link WorkflowBuilder.version}. */
@@ -360,6 +381,9 @@ export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodTy
   if (def.defaultRetry) builder.defaultRetry(def.defaultRetry);
   if (def.timeoutMs !== undefined) builder.timeout(def.timeoutMs);
   if (def.concurrency) builder.concurrency(def.concurrency);
+  const { rateLimit, throttle, priority } = def;
+  if (rateLimit || throttle || priority !== undefined)
+    builder.limits({ rateLimit, throttle, priority });
   if (def.retention) builder.retention(def.retention);
   if (def.version !== undefined) builder.version(def.version);
   if (def.events) builder.events(def.events);

@@ -1,6 +1,12 @@
 /** Run operations of the in-memory persistence. */
 
 import { routeKey } from "../dsl/versioning.js";
+import {
+  afterStarts,
+  type StartRate,
+  type StartRateState,
+  startRoom,
+} from "../ports/persistence/flow-limits.js";
 import type { ClaimPendingOptions, ListRunsQuery } from "../ports/persistence/index.js";
 import type { JsonValue, NewRun, RunPatch, RunRecord } from "../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate, patchFields } from "./copy.js";
@@ -231,11 +237,11 @@ export function listRuns(store: InMemoryStore, query: ListRunsQuery): RunRecord[
 export function claimPendingRuns(
   store: InMemoryStore,
   tx: StoreTransaction,
-  { limit, now, concurrency, routes }: ClaimPendingOptions,
+  { limit, now, concurrency, rates, routes }: ClaimPendingOptions,
 ): RunRecord[] {
   const served = servedBy(routes);
   const picked = concurrency
-    ? pickWithinLimits(store, limit, concurrency, served)
+    ? pickWithinLimits(store, tx, { limit, now, limitOf: concurrency, rates, served })
     : store.pendingRuns.first(limit, served);
   const updatedAt = now.getTime();
   return picked.map((prev) => {
@@ -281,11 +287,26 @@ function servedBy(routes: readonly string[] | undefined): (row: RunRecord) => bo
   return (row) => set.has(routeKey(row));
 }
 
+/**
+ * Unkeyed runs first, then keyed runs while their key has room: under its concurrency limit
+ * and, with `rates`, its start rate (whose state is written for the starts taken).
+ */
 function pickWithinLimits(
   store: InMemoryStore,
-  limit: number,
-  limitOf: (workflowId: string) => number | undefined,
-  served: (row: RunRecord) => boolean,
+  tx: StoreTransaction,
+  {
+    limit,
+    now,
+    limitOf,
+    rates,
+    served,
+  }: {
+    limit: number;
+    now: Date;
+    limitOf: (workflowId: string) => number | undefined;
+    rates: ClaimPendingOptions["rates"];
+    served: (row: RunRecord) => boolean;
+  },
 ): RunRecord[] {
   const picked = store.pendingRuns.first(
     limit,
@@ -297,13 +318,27 @@ function pickWithinLimits(
     if (row.status === "RUNNING" && row.concurrencyKey !== null)
       running.set(row.concurrencyKey, (running.get(row.concurrencyKey) ?? 0) + 1);
   }
+  const started = new Map<string, { rate: StartRate; state: StartRateState | null; n: number }>();
   const keyed = store.pendingRuns.first(limit - picked.length, (row) => {
     const key = row.concurrencyKey;
     if (key === null || !served(row)) return false;
-    const now = running.get(key) ?? 0;
-    if (now >= (limitOf(row.workflowId) ?? Number.POSITIVE_INFINITY)) return false;
-    running.set(key, now + 1);
+    const count = running.get(key) ?? 0;
+    if (count >= (limitOf(row.workflowId) ?? Number.POSITIVE_INFINITY)) return false;
+    const rate = rates?.(row.workflowId);
+    if (rate) {
+      let entry = started.get(key);
+      if (!entry) {
+        entry = { rate, state: store.startRates.get(key) ?? null, n: 0 };
+        started.set(key, entry);
+      }
+      if (entry.n >= startRoom(rate, entry.state, now)) return false;
+      entry.n += 1;
+    }
+    running.set(key, count + 1);
     return true;
   });
+  for (const [key, { rate, state, n }] of started) {
+    if (n > 0) store.startRates.put(tx, key, afterStarts(rate, state, now, n));
+  }
   return [...picked, ...keyed];
 }

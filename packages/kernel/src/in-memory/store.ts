@@ -14,6 +14,7 @@
  * transaction holds, which is never released.
  */
 import { RatchetError } from "../errors.js";
+import type { StartRateState } from "../ports/persistence/flow-limits.js";
 import type { SignalMatch } from "../ports/persistence/signals.js";
 import type { TransactionScope } from "../ports/transaction.js";
 import type {
@@ -188,6 +189,9 @@ export class InMemoryStore {
 
   /** Idempotency keys by {@link idempotencyKey}. */
   readonly idempotencyKeys = new Table<IdempotencyRow>();
+
+  /** Start-rate state (`ClaimPendingOptions.rates`) by concurrency key. */
+  readonly startRates = new Table<StartRateState>();
 
   /** Ids of unconsumed (buffered) signals by {@link signalGroupOf}. */
   readonly bufferedSignals = new GroupIndex<SignalRecord>(

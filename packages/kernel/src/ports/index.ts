@@ -3,6 +3,7 @@ export type * from "./clock.js";
 export { systemClock } from "./clock.js";
 export type * from "./event-sink.js";
 export type * from "./job-transport.js";
+export { afterStarts, nextStartAt, startRoom } from "./persistence/flow-limits.js";
 export type * from "./persistence/index.js";
 export type * from "./run-queries.js";
 export {

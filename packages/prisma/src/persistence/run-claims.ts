@@ -2,11 +2,18 @@
  * `claimPendingRuns`: moving pending runs to `RUNNING`, only runs of the caller's routes when
  * it names them, within concurrency limits when it gives them.
  */
-import type { ClaimPendingOptions, RunRecord } from "@ratchet/kernel/adapter";
+import {
+  afterStarts,
+  type ClaimPendingOptions,
+  type RunRecord,
+  type StartRate,
+  type StartRateState,
+  startRoom,
+} from "@ratchet/kernel/adapter";
 import type { Dialect } from "../sql/dialect.js";
 import type { SqlExecutor, Statement } from "../sql/executor.js";
 import { pickQueued, routeAmong, routePick, routesParam } from "../sql/routes.js";
-import { type CorruptRowError, decodeReadable } from "../sql/rows.js";
+import { type CorruptRowError, decodeReadable, toDate } from "../sql/rows.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 import { endUnreadableRun } from "./runs.js";
 
@@ -61,7 +68,7 @@ export function claimRunsStatement(d: Dialect, claim: RunClaim): Statement {
  */
 export async function claimPendingRuns(
   db: SqlExecutor,
-  { limit, now, concurrency, routes }: ClaimPendingOptions,
+  { limit, now, concurrency, rates, routes }: ClaimPendingOptions,
 ): Promise<RunRecord[]> {
   if (routes?.length === 0) return [];
   const claimed = await claimWhere(db, {
@@ -72,7 +79,12 @@ export async function claimPendingRuns(
   });
   if (concurrency && claimed.length < limit) {
     claimed.push(
-      ...(await claimKeyedRuns(db, { limit: limit - claimed.length, now, routes }, concurrency)),
+      ...(await claimKeyedRuns(
+        db,
+        { limit: limit - claimed.length, now, routes },
+        concurrency,
+        rates,
+      )),
     );
   }
   return claimed.sort(
@@ -116,12 +128,15 @@ const KEYS_PER_CLAIM = 500;
  * route: versions of a workflow share its keys). On PostgreSQL the count is taken under a
  * transaction-scoped advisory lock of the key (`pg_try_advisory_xact_lock`: a key another
  * claimer holds is skipped, not waited for), so two claimers never both see room for the same
- * slot; SQLite's writers are serialised already.
+ * slot; SQLite's writers are serialised already. A key whose workflow has a start rate
+ * (`rates`) also needs room in its `ratchet_start_rates` row, read under the same lock and
+ * written with the starts taken, in the claim's transaction.
  */
 async function claimKeyedRuns(
   db: SqlExecutor,
   { limit, now, routes }: { limit: number; now: Date; routes: readonly string[] | undefined },
   limitOf: (workflowId: string) => number | undefined,
+  rates: ClaimPendingOptions["rates"],
 ): Promise<RunRecord[]> {
   return db.transaction(async (tx) => {
     const ofRoutes = routes === undefined ? "" : ` AND ${routeAmong(tx.dialect, "p.route", "$2")}`;
@@ -150,18 +165,43 @@ async function claimKeyedRuns(
         `SELECT COUNT(*) AS running FROM ratchet_runs WHERE status = 'RUNNING' AND concurrency_key = $1`,
         key.concurrency_key,
       );
-      const room = cap - Number(count?.running ?? 0);
+      let room = cap - Number(count?.running ?? 0);
       if (room <= 0) continue;
-      claimed.push(
-        ...(await claimWhere(tx, {
-          limit: Math.min(room, limit - claimed.length),
-          now,
-          filter: "concurrency_key = $3",
-          filterParams: [key.concurrency_key],
-          ...(routes === undefined ? {} : { routes }),
-        })),
-      );
+      const rate = rates?.(key.workflow_id);
+      const state = rate ? await readStartRate(tx, key.concurrency_key) : null;
+      if (rate) room = Math.min(room, startRoom(rate, state, now));
+      if (room <= 0) continue;
+      const runs = await claimWhere(tx, {
+        limit: Math.min(room, limit - claimed.length),
+        now,
+        filter: "concurrency_key = $3",
+        filterParams: [key.concurrency_key],
+        ...(routes === undefined ? {} : { routes }),
+      });
+      if (rate && runs.length > 0)
+        await writeStartRate(tx, key.concurrency_key, afterStarts(rate, state, now, runs.length));
+      claimed.push(...runs);
     }
     return claimed;
   });
+}
+
+/** A key's start-rate state (locked until the transaction ends on PostgreSQL), or `null`. */
+async function readStartRate(db: SqlExecutor, key: string): Promise<StartRateState | null> {
+  const [row] = await db.query<{ at: unknown; count: unknown }>(
+    `SELECT "at", "count" FROM ratchet_start_rates WHERE "key" = $1 ${db.dialect.forUpdate}`,
+    key,
+  );
+  return row ? { at: toDate(row.at), count: Number(row.count) } : null;
+}
+
+/** Stores a key's start-rate state (see {@link StartRate}). */
+async function writeStartRate(db: SqlExecutor, key: string, state: StartRateState): Promise<void> {
+  await db.query(
+    `INSERT INTO ratchet_start_rates ("key", "at", "count") VALUES ($1, $2, $3)
+     ON CONFLICT ("key") DO UPDATE SET "at" = excluded."at", "count" = excluded."count"`,
+    key,
+    db.dialect.date(state.at),
+    state.count,
+  );
 }

@@ -21,6 +21,7 @@ export const TABLES = [
   "ratchet_schedules",
   "ratchet_signals",
   "ratchet_signal_waits",
+  "ratchet_start_rates",
 ] as const;
 
 /** A stack under test. */

@@ -1,4 +1,4 @@
-/** A run's concurrency key, from its workflow's `concurrency` and its input. */
+/** A run's concurrency key, from its workflow's `concurrency` and start limits and its input. */
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import { RatchetError } from "../../errors.js";
 
@@ -6,29 +6,43 @@ import { RatchetError } from "../../errors.js";
 const MAX_CONCURRENCY_KEY = 256;
 
 /**
- * The run's concurrency key: `null` for a workflow without a limit, else the workflow id and
- * the key its input gives, as one string (JSON, so no two pairs collide). Throws
- * `INVALID_CONCURRENCY_KEY` (field `concurrency.key`) when the key function fails.
+ * The run's concurrency key: `null` for a workflow without a limit — no `concurrency`, no
+ * `rateLimit` or `throttle`, and no server-wide `defaultConcurrency` (finite) — else the
+ * workflow id and the key its input gives, as one string (JSON, so no two pairs collide). The
+ * limits share the key: the one key function the workflow gives (`concurrency.key`,
+ * `rateLimit.key` or `throttle.key`). Throws `INVALID_CONCURRENCY_KEY` (naming the field)
+ * when the key function fails.
  */
-export function concurrencyKeyOf(workflow: AnyWorkflow, input: unknown): string | null {
-  const limit = workflow.concurrency;
-  if (!limit) return null;
-  if (!limit.key) return JSON.stringify([workflow.id]);
+export function concurrencyKeyOf(
+  workflow: AnyWorkflow,
+  input: unknown,
+  defaultConcurrency = Number.POSITIVE_INFINITY,
+): string | null {
+  const rate = workflow.flowLimits?.rateLimit ?? workflow.flowLimits?.throttle;
+  if (!workflow.concurrency && !rate && defaultConcurrency === Number.POSITIVE_INFINITY)
+    return null;
+  const keyFn = workflow.concurrency?.key ?? rate?.key;
+  if (!keyFn) return JSON.stringify([workflow.id]);
+  const field = workflow.concurrency?.key
+    ? "concurrency.key"
+    : workflow.flowLimits?.rateLimit
+      ? "rateLimit.key"
+      : "throttle.key";
   let key: unknown;
   try {
-    key = limit.key(input as never);
+    key = keyFn(input as never);
   } catch (error) {
     throw new RatchetError(
       "INVALID_CONCURRENCY_KEY",
-      `[ratchet] concurrency.key of workflow "${workflow.id}" threw: ${(error as Error)?.message ?? String(error)}`,
-      { workflowId: workflow.id, field: "concurrency.key", cause: error },
+      `[ratchet] ${field} of workflow "${workflow.id}" threw: ${(error as Error)?.message ?? String(error)}`,
+      { workflowId: workflow.id, field, cause: error },
     );
   }
   if (typeof key !== "string" || key.length === 0 || key.length > MAX_CONCURRENCY_KEY) {
     throw new RatchetError(
       "INVALID_CONCURRENCY_KEY",
-      `[ratchet] concurrency.key of workflow "${workflow.id}" must return a string of 1–${MAX_CONCURRENCY_KEY} characters, got ${typeof key === "string" ? `${key.length} characters` : typeof key}`,
-      { workflowId: workflow.id, field: "concurrency.key" },
+      `[ratchet] ${field} of workflow "${workflow.id}" must return a string of 1–${MAX_CONCURRENCY_KEY} characters, got ${typeof key === "string" ? `${key.length} characters` : typeof key}`,
+      { workflowId: workflow.id, field },
     );
   }
   return JSON.stringify([workflow.id, key]);

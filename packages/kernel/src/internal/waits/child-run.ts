@@ -51,7 +51,7 @@ export function prepareChild(
     ),
     "config",
   );
-  const concurrencyKey = concurrencyKeyOf(workflow, parsed.data);
+  const concurrencyKey = concurrencyKeyOf(workflow, parsed.data, deps.options.defaultConcurrency);
   return {
     run: {
       id,

@@ -33,6 +33,7 @@ export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.j
 export type { LogStore } from "./logs.js";
 export type { OutboxFailure, OutboxStore } from "./outbox.js";
 export type { PurgeRunsQuery, PurgeRunsResult, RetentionStore } from "./retention.js";
+export type { StartRate, StartRateState } from "./flow-limits.js";
 export type { ClaimPendingOptions, ListRunsQuery, RunStore } from "./runs.js";
 export type { NewSchedule, SchedulePatch, ScheduleStore } from "./schedules.js";
 export type { ListSignalWaitsQuery, SignalMatch, SignalStore } from "./signals.js";

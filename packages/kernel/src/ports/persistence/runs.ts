@@ -17,6 +17,7 @@ import type {
   StageRecord,
   StoredError,
 } from "../../records.js";
+import type { StartRate } from "./flow-limits.js";
 
 /** Filter of {@link RunStore.listRuns}. */
 export interface ListRunsQuery {
@@ -50,6 +51,14 @@ export interface ClaimPendingOptions {
    * key, so concurrent claimers never go over; when absent, keys are ignored.
    */
   concurrency?: (workflowId: string) => number | undefined;
+  /**
+   * Start rates (rate limits and throttles, see {@link StartRate}): given with `concurrency`
+   * (the runs they limit have a `concurrencyKey`), a keyed run is claimed only while its key
+   * has room (`startRoom`); the claim records the starts in the key's
+   * `StartRateState` in the same transaction, under the key's lock. Absent (or
+   * `undefined` for a workflow): no start rate, and no state read or written.
+   */
+  rates?: (workflowId: string) => StartRate | undefined;
 }
 
 /** Run rows: what commands create, read, lock, update and claim. */

@@ -24,6 +24,7 @@ import { runTests } from "./persistence-runs.js";
 import { scheduleTests } from "./persistence-schedules.js";
 import { signalWaitTests } from "./persistence-signal-waits.js";
 import { signalTests } from "./persistence-signals.js";
+import { startRateClaimTests } from "./persistence-start-rates.js";
 import { stageTests } from "./persistence-stages.js";
 import { transactionTests } from "./persistence-transactions.js";
 import { useFixture } from "./shared.js";
@@ -48,6 +49,7 @@ export function persistenceConformance(options: PersistenceConformanceOptions): 
     const fixture = useFixture(options);
     describe("runs", () => runTests(fixture));
     describe("claims under concurrency limits", () => concurrencyClaimTests(fixture));
+    describe("claims under start rates", () => startRateClaimTests(fixture));
     describe("routing and versions", () => routingTests(fixture));
     describe("transactions", () => transactionTests(fixture));
     describe("stages", () => stageTests(fixture));

@@ -12,6 +12,7 @@ import { controlFlowTests } from "./workflows/control-flow.js";
 import { customEventTests } from "./workflows/custom-events.js";
 import { delayedStartTests } from "./workflows/delayed-start.js";
 import { fanOutTests } from "./workflows/fan-out.js";
+import { flowLimitTests } from "./workflows/flow-limits.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
@@ -34,6 +35,7 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     controlFlowTests(fixture);
     timerTests(fixture);
     concurrencyTests(fixture);
+    flowLimitTests(fixture);
     stepStyleTests(fixture);
     signalTests(fixture);
     approvalTests(fixture);
