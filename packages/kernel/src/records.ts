@@ -23,16 +23,23 @@ export type { JsonObject, JsonValue } from "./json.js";
  * Lifecycle of a run. `SCHEDULED`: created with a later start (`startAt` / `delay`), or a
  * fan-out item waiting for a free slot; no worker claims it until it becomes `PENDING`.
  * `COMPLETED`, `FAILED`, `CANCELLED` and `TIMED_OUT` (the workflow's
- * timeout passed) are terminal.
+ * timeout passed) are terminal. `COMPENSATING`: the run failed or was cancelled after stages
+ * with a `compensate` completed, and their compensations are running (not terminal); it ends
+ * `COMPENSATED` (every compensation committed) or `COMPENSATION_FAILED` (one used up its
+ * attempts), both terminal — `control.compensation.cause` says whether it had failed or was
+ * cancelled, `error` why.
  */
 export type RunStatus =
   | "SCHEDULED"
   | "PENDING"
   | "RUNNING"
+  | "COMPENSATING"
   | "COMPLETED"
   | "FAILED"
   | "CANCELLED"
-  | "TIMED_OUT";
+  | "TIMED_OUT"
+  | "COMPENSATED"
+  | "COMPENSATION_FAILED";
 
 /** Lifecycle of a stage record. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
 export type StageStatus =
@@ -52,6 +59,8 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
   "FAILED",
   "CANCELLED",
   "TIMED_OUT",
+  "COMPENSATED",
+  "COMPENSATION_FAILED",
 ];
 
 /** Terminal stage statuses. */

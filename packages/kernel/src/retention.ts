@@ -25,10 +25,20 @@ export interface RetentionPolicy {
   cancelled?: Duration;
   /** Runs that ended `TIMED_OUT` (default: `failed`'s). */
   timedOut?: Duration;
+  /** Runs that ended `COMPENSATED` (default: `failed`'s). */
+  compensated?: Duration;
+  /** Runs that ended `COMPENSATION_FAILED` (default: `failed`'s). */
+  compensationFailed?: Duration;
 }
 
 /** A final run status (what retention is set per). */
-export type FinishedRunStatus = "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+export type FinishedRunStatus =
+  | "COMPLETED"
+  | "FAILED"
+  | "CANCELLED"
+  | "TIMED_OUT"
+  | "COMPENSATED"
+  | "COMPENSATION_FAILED";
 
 /** A {@link RetentionPolicy} in ms per final status (absent: not set at this level). */
 export type RetentionMs = { readonly [S in FinishedRunStatus]?: number };
@@ -38,6 +48,8 @@ const FIELDS = {
   failed: "FAILED",
   cancelled: "CANCELLED",
   timedOut: "TIMED_OUT",
+  compensated: "COMPENSATED",
+  compensationFailed: "COMPENSATION_FAILED",
 } as const satisfies Record<keyof RetentionPolicy, FinishedRunStatus>;
 
 /** The final statuses, in the order purges go through them. */
@@ -58,7 +70,11 @@ export function retentionProblem(policy: unknown): { field: string; message: str
     return { field: "", message: "must be an object such as { completed: '30d' }" };
   for (const [field, value] of Object.entries(policy)) {
     if (!(field in FIELDS))
-      return { field, message: "is not one of completed, failed, cancelled, timedOut" };
+      return {
+        field,
+        message:
+          "is not one of completed, failed, cancelled, timedOut, compensated, compensationFailed",
+      };
     if (value === undefined) continue;
     if (
       (typeof value !== "number" && typeof value !== "string") ||
@@ -73,8 +89,8 @@ export function retentionProblem(policy: unknown): { field: string; message: str
 }
 
 /**
- * `policy` in ms per status (checked first with {@link retentionProblem}); `TIMED_OUT` takes
- * `failed`'s when `timedOut` is not set.
+ * `policy` in ms per status (checked first with {@link retentionProblem}); `TIMED_OUT`,
+ * `COMPENSATED` and `COMPENSATION_FAILED` take `failed`'s when their own field is not set.
  */
 export function retentionMs(policy: RetentionPolicy): RetentionMs {
   const out: { [S in FinishedRunStatus]?: number } = {};
@@ -86,6 +102,9 @@ export function retentionMs(policy: RetentionPolicy): RetentionMs {
     if (value !== undefined) out[status] = durationMs(value) as number;
   }
   if (out.TIMED_OUT === undefined && out.FAILED !== undefined) out.TIMED_OUT = out.FAILED;
+  if (out.COMPENSATED === undefined && out.FAILED !== undefined) out.COMPENSATED = out.FAILED;
+  if (out.COMPENSATION_FAILED === undefined && out.FAILED !== undefined)
+    out.COMPENSATION_FAILED = out.FAILED;
   return Object.freeze(out);
 }
 

@@ -25,6 +25,9 @@ const STATUSES: readonly RunStatus[] = [
   "FAILED",
   "CANCELLED",
   "TIMED_OUT",
+  "COMPENSATING",
+  "COMPENSATED",
+  "COMPENSATION_FAILED",
 ];
 
 /** Runs listed when `--limit` is absent. */

@@ -81,12 +81,22 @@ function runStep(event: WorkflowEvent, at: number): ProgressStep | undefined {
     case "workflow.failed":
       return {
         kind: "run",
-        status: p.status === "TIMED_OUT" ? "TIMED_OUT" : "FAILED",
+        status:
+          p.status === "TIMED_OUT" ||
+          p.status === "COMPENSATED" ||
+          p.status === "COMPENSATION_FAILED"
+            ? p.status
+            : "FAILED",
         details: { endedAt: at },
         error: errorOf(p.error),
       };
     case "workflow.cancelled":
-      return { kind: "run", status: "CANCELLED", details: { endedAt: at } };
+      return {
+        kind: "run",
+        status:
+          p.status === "COMPENSATED" || p.status === "COMPENSATION_FAILED" ? p.status : "CANCELLED",
+        details: { endedAt: at },
+      };
     default:
       return undefined;
   }

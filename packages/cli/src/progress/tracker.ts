@@ -60,10 +60,13 @@ const RUN_ORDER: Record<RunStatus, number> = {
   SCHEDULED: 0,
   PENDING: 0,
   RUNNING: 1,
+  COMPENSATING: 1,
   COMPLETED: 2,
   FAILED: 2,
   CANCELLED: 2,
   TIMED_OUT: 2,
+  COMPENSATED: 2,
+  COMPENSATION_FAILED: 2,
 };
 
 /** How far along a stage is: attempts count first, then the phase within the attempt. */

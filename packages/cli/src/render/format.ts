@@ -50,6 +50,8 @@ export function runSymbol(status: RunStatus, style: Style, spinner = "…"): str
       return style.green("✓");
     case "FAILED":
     case "TIMED_OUT":
+    case "COMPENSATED":
+    case "COMPENSATION_FAILED":
       return style.red("✗");
     case "CANCELLED":
       return style.dim("–");
@@ -63,7 +65,13 @@ export function runSymbol(status: RunStatus, style: Style, spinner = "…"): str
 /** The coloured name of a run status. */
 export function statusText(status: RunStatus, style: Style): string {
   if (status === "COMPLETED") return style.green(status);
-  if (status === "FAILED" || status === "TIMED_OUT") return style.red(status);
+  if (
+    status === "FAILED" ||
+    status === "TIMED_OUT" ||
+    status === "COMPENSATED" ||
+    status === "COMPENSATION_FAILED"
+  )
+    return style.red(status);
   if (status === "RUNNING") return style.yellow(status);
   return style.dim(status);
 }

@@ -55,6 +55,12 @@ function runLine(run: RunView, style: Style): string {
       return `${symbol} run cancelled`;
     case "TIMED_OUT":
       return `${symbol} run timed out: ${errorText(run.error)}`;
+    case "COMPENSATING":
+      return `${symbol} run compensating after: ${errorText(run.error)}`;
+    case "COMPENSATED":
+      return `${symbol} run compensated after: ${errorText(run.error)}`;
+    case "COMPENSATION_FAILED":
+      return `${symbol} run compensation failed after: ${errorText(run.error)}`;
     default:
       return `${symbol} run ${run.runId} created`;
   }

@@ -36,6 +36,9 @@ const STATUSES: readonly RunStatus[] = [
   "FAILED",
   "CANCELLED",
   "TIMED_OUT",
+  "COMPENSATING",
+  "COMPENSATED",
+  "COMPENSATION_FAILED",
 ];
 
 function summaryOf(run: RunRecord): RunSummary {

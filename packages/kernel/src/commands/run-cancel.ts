@@ -11,10 +11,12 @@ import {
   RunNotFoundError,
   StaleVersionError,
 } from "../errors.js";
+import { beginCompensation, hasCompensations } from "../internal/compensation/plan.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { endRunEarly } from "../internal/run/end-run.js";
-import { inTransaction } from "../internal/tx/unit-of-work.js";
-import type { RunStatus } from "../records.js";
+import { cancelRemaining } from "../internal/run/progression.js";
+import { inTransaction, type UnitOfWork } from "../internal/tx/unit-of-work.js";
+import type { RunRecord, RunStatus } from "../records.js";
 import { defineCommand } from "./command.js";
 import { id, isId, isNonNegativeInt, nonNegativeInt, optional } from "./fields.js";
 
@@ -65,6 +67,8 @@ export async function runCancel(
         workflowId: run.workflowId,
       });
     }
+    const compensating = await compensateOnCancel(uow, deps, run, reason);
+    if (compensating) return { workflowRunId: runId, status: compensating.status, cancelled: true };
     const updated = await endRunEarly(uow, deps, run, {
       status: "CANCELLED",
       error: { code: "CANCELLED", message: reason },
@@ -82,6 +86,26 @@ export async function runCancel(
     );
   }
   return result;
+}
+
+/**
+ * A running run whose completed stages declare compensations is not ended `CANCELLED`: its
+ * unfinished stages are cancelled and it goes `COMPENSATING` (see `internal/compensation/`).
+ * Returns the updated run, or `undefined` when there is nothing to compensate.
+ */
+async function compensateOnCancel(
+  uow: UnitOfWork,
+  deps: KernelDeps,
+  run: RunRecord,
+  reason: string,
+): Promise<RunRecord | undefined> {
+  const workflow = run.status === "RUNNING" ? deps.registry.getDefinition(run) : undefined;
+  if (!workflow || !hasCompensations(workflow)) return undefined;
+  const records = await uow.tx.listStages(run.id);
+  if (!records.some((r) => r.status === "COMPLETED")) return undefined;
+  await cancelRemaining(uow, deps, run.id, records);
+  const error = { code: "CANCELLED", message: reason };
+  return beginCompensation(deps, uow, run, workflow, records, "CANCELLED", error);
 }
 
 /** `run.cancel`: its schema, fast check and handler. */

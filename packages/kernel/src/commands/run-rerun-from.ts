@@ -76,7 +76,12 @@ export async function rerunLocked(
       workflowRunId: runId,
       workflowId: run.workflowId,
     });
-  if (!isTerminalRunStatus(run.status)) {
+  // A compensated run's completed stages were undone: there is nothing to continue from.
+  if (
+    !isTerminalRunStatus(run.status) ||
+    run.status === "COMPENSATED" ||
+    run.status === "COMPENSATION_FAILED"
+  ) {
     throw new IllegalStateTransitionError(run.status, "RUNNING (rerun)", {
       workflowRunId: runId,
       stageId: fromStageId,

@@ -38,7 +38,12 @@ export async function runTimeout(
   const result = await inTransaction(deps, async (uow) => {
     const run = await uow.tx.getRun(runId, { forUpdate: true });
     if (!run) return { workflowRunId: runId, status: "FAILED" as const, timedOut: false };
-    if (isTerminalRunStatus(run.status) || run.status === "PENDING")
+    // A compensating run has already ended its stages; its compensations are not timed out.
+    if (
+      isTerminalRunStatus(run.status) ||
+      run.status === "PENDING" ||
+      run.status === "COMPENSATING"
+    )
       return { workflowRunId: runId, status: run.status, timedOut: false };
     const timeoutMs = (
       deps.registry.getDefinition(run) ?? deps.registry.getWorkflow(run.workflowId)

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
+import { type CompensationFields, compensationOf, type StageCompensation } from "./compensation.js";
 import type { CompletionContext, EventSchemas, StageContext } from "./context.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import type { WaitOutcome, WaitResolution } from "./waits.js";
@@ -79,7 +80,7 @@ interface StageCommon<
   TIn extends z.ZodType,
   TOut extends z.ZodType,
   TConfig extends z.ZodType,
-> {
+> extends CompensationFields<z.output<TIn>, z.output<TOut>> {
   /** Unique within a workflow; letters, digits, `-`, `_` and `.`. */
   id: TId;
   name: string;
@@ -154,6 +155,8 @@ export interface Stage<
   /** What kind of step the stage is, as events report it (default `task`). */
   readonly stepType?: StepType;
   readonly timeoutMs: number | undefined;
+  /** Set when the stage declares a compensating action (see `dsl/compensation.ts`). */
+  readonly compensation?: StageCompensation;
   /** The custom events the stage may emit with `ctx.emit` (see `StageContext.emit`). */
   readonly events?: EventSchemas | undefined;
   /**
@@ -228,6 +231,7 @@ function commonFields<
     },
     retry,
     timeoutMs: def.timeoutMs,
+    ...compensationOf(def),
     ...(def.events ? { events: checkEvents(def.events, `stage "${def.id}"`) } : {}),
   };
 }

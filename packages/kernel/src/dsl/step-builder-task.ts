@@ -7,6 +7,7 @@ import { z } from "zod";
 import { decodeValue, type encodeValue } from "../codec.js";
 import { NonRetryableError, WorkflowDefinitionError } from "../errors.js";
 import { zodIssues } from "../internal/values/zod-issues.js";
+import type { CompensateFn } from "./compensation.js";
 import type { EventSchemas, StageContext, StageLogger } from "./context.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import { type AnyStage, defineStage } from "./stage.js";
@@ -78,6 +79,14 @@ export interface TaskOptions<TIn = Loose, TOut = Loose> {
   retry?: StageRetryPolicy;
   /** Each attempt is aborted (`ctx.signal`) and fails after this long (ms); enforced by the host. */
   timeout?: number;
+  /**
+   * Undoes the step when the run fails or is cancelled after it completed (a saga): `ctx` has
+   * the step's `input` (what it received, before an `inputSchema` mapper) and `output`.
+   * Durable, newest completion first, with retries.
+   */
+  compensate?: CompensateFn<Loose, TOut>;
+  /** The compensation's retry policy, over the step's own field by field. */
+  compensateRetry?: StageRetryPolicy;
   /** The step the run goes to next (instead of the one declared after it). */
   next?: string;
   /** Ends the run with this step's output. */
@@ -249,6 +258,8 @@ export function taskStage(id: string, options: TaskOptions): AnyStage {
     schemas: { input, output: options.outputSchema ?? z.any() },
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+    ...(options.compensate ? { compensate: options.compensate as CompensateFn } : {}),
+    ...(options.compensateRetry ? { compensateRetry: options.compensateRetry } : {}),
     ...(options.events ? { events: options.events } : {}),
     execute: (ctx) => runTask(id, options, ctx.input, ctx, undefined, true),
   });

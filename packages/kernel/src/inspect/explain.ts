@@ -46,12 +46,18 @@ function endedClause(inspection: RunInspection): Clause {
   const attempts =
     failedStage && failedStage.attempt > 1 ? ` after ${failedStage.attempt} attempts` : "";
   const where = stageId ? ` at stage "${stageId}"${attempts}` : "";
+  const compensation =
+    run.status === "COMPENSATED"
+      ? " (its completed stages were compensated)"
+      : run.status === "COMPENSATION_FAILED"
+        ? " (a compensation failed: see its compensate: stage)"
+        : "";
   const verb =
-    run.status === "CANCELLED"
-      ? "was cancelled"
+    run.status === "CANCELLED" || run.error?.code === "CANCELLED"
+      ? `was cancelled${compensation}`
       : run.status === "TIMED_OUT"
         ? "timed out"
-        : "failed";
+        : `failed${compensation}`;
   return {
     reason: "ended",
     text: `${verb} at ${at.toISOString()}${took}${where}${error ? `: ${describeError(error)}` : ""}`,

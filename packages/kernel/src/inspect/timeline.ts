@@ -39,11 +39,16 @@ function entryOf(event: OutboxRecord): TimelineEntry | undefined {
     case "workflow.completed":
       return { ...base, kind: "run.completed", text: "run completed" };
     case "workflow.failed": {
-      const timedOut = stringField(p, "status") === "TIMED_OUT";
+      const status = stringField(p, "status");
+      const timedOut = status === "TIMED_OUT";
+      const after =
+        status === "COMPENSATED" || status === "COMPENSATION_FAILED"
+          ? ` (${status.toLowerCase()})`
+          : "";
       return {
         ...base,
         kind: "run.failed",
-        text: `run ${timedOut ? "timed out" : "failed"}: ${err}`,
+        text: `run ${timedOut ? "timed out" : "failed"}${after}: ${err}`,
       };
     }
     case "workflow.cancelled":

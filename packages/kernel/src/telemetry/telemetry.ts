@@ -269,7 +269,12 @@ export class KernelTelemetry {
         [ATTR.runStatus]: run.status,
         [ATTR.runDurationMs]: Math.max(0, end.getTime() - run.createdAt.getTime()),
       });
-      if (run.status === "FAILED" || run.status === "TIMED_OUT") {
+      if (
+        run.status === "FAILED" ||
+        run.status === "TIMED_OUT" ||
+        run.status === "COMPENSATED" ||
+        run.status === "COMPENSATION_FAILED"
+      ) {
         if (run.error) span.setAttribute(ATTR.errorType, run.error.code);
         span.setStatus({ code: SpanStatusCode.ERROR, message: run.error?.message ?? run.status });
       }

@@ -271,6 +271,8 @@ describe("retention settings", () => {
       COMPLETED: 7 * 24 * 60 * MINUTE,
       FAILED: 30 * 24 * 60 * MINUTE,
       TIMED_OUT: 30 * 24 * 60 * MINUTE,
+      COMPENSATED: 30 * 24 * 60 * MINUTE,
+      COMPENSATION_FAILED: 30 * 24 * 60 * MINUTE,
     });
     expect(() =>
       workflow("steps")

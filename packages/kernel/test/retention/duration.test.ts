@@ -58,13 +58,21 @@ describe("durationMs", () => {
 describe("retentionMs and mergeRetention", () => {
   it("timedOut follows failed unless set; a workflow's fields override the kernel's one by one", () => {
     const kernel = retentionMs({ completed: "30d", failed: "90d" });
-    expect(kernel).toEqual({ COMPLETED: 30 * DAY, FAILED: 90 * DAY, TIMED_OUT: 90 * DAY });
+    expect(kernel).toEqual({
+      COMPLETED: 30 * DAY,
+      FAILED: 90 * DAY,
+      TIMED_OUT: 90 * DAY,
+      COMPENSATED: 90 * DAY,
+      COMPENSATION_FAILED: 90 * DAY,
+    });
     const own = retentionMs({ failed: "7d", timedOut: "1d", cancelled: 0 });
     expect(mergeRetention(kernel, own)).toEqual({
       COMPLETED: 30 * DAY,
       FAILED: 7 * DAY,
       TIMED_OUT: DAY,
       CANCELLED: 0,
+      COMPENSATED: 7 * DAY,
+      COMPENSATION_FAILED: 7 * DAY,
     });
     expect(mergeRetention(kernel, undefined)).toBe(kernel);
   });

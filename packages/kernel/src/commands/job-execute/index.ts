@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import { decodeValue } from "../../codec.js";
+import { compensatedStageId } from "../../dsl/compensation.js";
 import { isRoute, isSleep } from "../../dsl/flow.js";
 import { isSuspendResult } from "../../dsl/stage.js";
 import { describeDefinition } from "../../dsl/versioning.js";
@@ -41,6 +42,7 @@ import {
   positiveInt,
 } from "../fields.js";
 import type { JobExecuteCommand, JobExecuteResult } from "./command.js";
+import { executeCompensation } from "./compensate.js";
 import { completedRecordOf, continuedJobs } from "./continuation.js";
 import { announceStarted } from "./live.js";
 import { failUnreadableRun, isUnreadable, loadRun, targetFor, workflowStub } from "./load.js";
@@ -76,6 +78,8 @@ export async function jobExecute(
     });
     return { outcome: "skipped", ...ids, reason: "run not found" };
   }
+  if (run.status === "COMPENSATING" || compensatedStageId(job.stageId) !== undefined)
+    return executeCompensation(command, deps, run, records);
   if (run.status !== "RUNNING") {
     await deps.jobTransport.complete(job, deps.clock.now());
     return run.status === "CANCELLED"

@@ -1,4 +1,5 @@
 import type { StoredError } from "../../records.js";
+import { beginCompensation } from "../compensation/plan.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { cancelRemaining, failRunPatch } from "../run/progression.js";
 import { commitRun, inTransaction, type UnitOfWork } from "../tx/unit-of-work.js";
@@ -90,6 +91,16 @@ export async function commitFailed(
       await settleOrRollBack(uow, { error });
       const others = (await uow.tx.listStages(run.id)).filter((r) => r.id !== record.id);
       await cancelRemaining(uow, deps, run.id, others);
+      const compensating = await beginCompensation(
+        deps,
+        uow,
+        run,
+        target.workflow,
+        others,
+        "FAILED",
+        error,
+      );
+      if (compensating) return { kind: "committed", run: compensating };
       return { kind: "committed", run: await commitRun(uow, run, failRunPatch(uow, run, error)) };
     });
   } catch (error) {

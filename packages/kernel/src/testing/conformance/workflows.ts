@@ -7,13 +7,14 @@ import { describe } from "vitest";
 import { useFixture } from "./shared.js";
 import { approvalTests } from "./workflows/approvals.js";
 import { childTests } from "./workflows/children.js";
+import { compensationTests } from "./workflows/compensation.js";
 import { concurrencyTests } from "./workflows/concurrency.js";
 import { controlFlowTests } from "./workflows/control-flow.js";
 import { customEventTests } from "./workflows/custom-events.js";
 import { delayedStartTests } from "./workflows/delayed-start.js";
 import { fanOutTests } from "./workflows/fan-out.js";
-import { flowLimitTests } from "./workflows/flow-limits.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
+import { flowLimitTests } from "./workflows/flow-limits.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
 import { signalTests } from "./workflows/signals.js";
@@ -43,5 +44,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     delayedStartTests(fixture);
     fanOutTests(fixture);
     customEventTests(fixture);
+    compensationTests(fixture);
   });
 }
