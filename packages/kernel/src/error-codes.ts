@@ -112,6 +112,8 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_STAGE_ID",
   /** A step's options are invalid (a missing function, a bad number, a bad branch list, …). */
   "INVALID_STEP",
+  /** A stage's circuit `breaker` option is invalid (its name, or a setting out of range). */
+  "INVALID_BREAKER",
   /** A parallel branch holds a step other than a task or pass, or one that sets `next`/`end`. */
   "INVALID_BRANCH_STEP",
   /** A parallel branch has no steps. */

@@ -28,6 +28,9 @@ const NOT_CODES: Record<string, string> = {
   COMPENSATING: "a run status (its compensations are running)",
   COMPENSATED: "a run status (every compensation committed)",
   COMPENSATION_FAILED: "a run status (a compensation used up its attempts)",
+  CLOSED: "a circuit breaker's state (it lets attempts through)",
+  OPEN: "a circuit breaker's state (it defers the stages it guards)",
+  HALF_OPEN: "a circuit breaker's state (it lets probes through)",
 };
 
 errorCodeListTests({

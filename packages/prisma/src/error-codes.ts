@@ -34,6 +34,8 @@ export const PRISMA_ERROR_CODES = [
   // Persistence
   /** PostgreSQL: `lockSignalKey` was called outside a transaction (its lock would end at once). */
   "NOT_IN_TRANSACTION",
+  /** `saveBreaker` of a circuit breaker `lockBreaker` did not create or lock first. */
+  "BREAKER_NOT_LOCKED",
 
   // Job queue
   /** Stored on a job whose lease expired before it settled (reaping released or failed it). */

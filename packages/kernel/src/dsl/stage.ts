@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { WorkflowDefinitionError } from "../errors.js";
+import { type BreakerOption, resolveBreaker, type StageBreaker } from "./breaker.js";
 import { type CompensationFields, compensationOf, type StageCompensation } from "./compensation.js";
 import type { CompletionContext, EventSchemas, StageContext } from "./context.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
@@ -91,6 +92,11 @@ interface StageCommon<
   timeoutMs?: number;
   /** The custom events the stage may emit with `ctx.emit`, by name, with their payload schemas. */
   events?: EventSchemas;
+  /**
+   * A named circuit breaker guarding the stage, shared by every worker on the database: while
+   * it is open the stage is deferred, not failed (see `breaker.ts`, docs/workflows.md).
+   */
+  breaker?: BreakerOption;
 }
 
 /** Input of {@link defineStage}. */
@@ -155,6 +161,8 @@ export interface Stage<
   /** What kind of step the stage is, as events report it (default `task`). */
   readonly stepType?: StepType;
   readonly timeoutMs: number | undefined;
+  /** The circuit breaker guarding the stage, if any. */
+  readonly breaker?: StageBreaker;
   /** Set when the stage declares a compensating action (see `dsl/compensation.ts`). */
   readonly compensation?: StageCompensation;
   /** The custom events the stage may emit with `ctx.emit` (see `StageContext.emit`). */
@@ -231,6 +239,7 @@ function commonFields<
     },
     retry,
     timeoutMs: def.timeoutMs,
+    ...(def.breaker !== undefined ? { breaker: resolveBreaker(def.breaker, def.id) } : {}),
     ...compensationOf(def),
     ...(def.events ? { events: checkEvents(def.events, `stage "${def.id}"`) } : {}),
   };

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { decodeValue, type encodeValue } from "../codec.js";
 import { NonRetryableError, WorkflowDefinitionError } from "../errors.js";
 import { zodIssues } from "../internal/values/zod-issues.js";
+import type { BreakerOption } from "./breaker.js";
 import type { CompensateFn } from "./compensation.js";
 import type { EventSchemas, StageContext, StageLogger } from "./context.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
@@ -87,6 +88,11 @@ export interface TaskOptions<TIn = Loose, TOut = Loose> {
   compensate?: CompensateFn<Loose, TOut>;
   /** The compensation's retry policy, over the step's own field by field. */
   compensateRetry?: StageRetryPolicy;
+  /**
+   * A named circuit breaker guarding the step, shared by every worker on the database: while
+   * it is open the step is deferred, not failed (see docs/workflows.md, "Circuit breakers").
+   */
+  breaker?: BreakerOption;
   /** The step the run goes to next (instead of the one declared after it). */
   next?: string;
   /** Ends the run with this step's output. */
@@ -258,6 +264,7 @@ export function taskStage(id: string, options: TaskOptions): AnyStage {
     schemas: { input, output: options.outputSchema ?? z.any() },
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+    ...(options.breaker !== undefined ? { breaker: options.breaker } : {}),
     ...(options.compensate ? { compensate: options.compensate as CompensateFn } : {}),
     ...(options.compensateRetry ? { compensateRetry: options.compensateRetry } : {}),
     ...(options.events ? { events: options.events } : {}),

@@ -3,6 +3,7 @@
  * schedules in an {@link InMemoryStore}, with transactions that really roll back.
  */
 import type { Persistence, PersistenceTransaction } from "../ports/persistence/index.js";
+import { deleteBreaker, getBreaker, listBreakers, lockBreaker, saveBreaker } from "./breakers.js";
 import { acquireIdempotencyKey, completeIdempotencyKey } from "./idempotency.js";
 import { appendLogs } from "./logs.js";
 import {
@@ -149,5 +150,12 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
 
     purgeRuns: (query) => run((t) => purgeRuns(store, t, query)),
     purgeIdempotencyKeys: (query) => run((t) => purgeIdempotencyKeys(store, t, query)),
+
+    getBreaker: (name) => run(() => getBreaker(store, name)),
+    listBreakers: () => run(() => listBreakers(store)),
+    // The store's lock holds the row until the transaction ends.
+    lockBreaker: (name, now) => run((t) => lockBreaker(store, t, name, now)),
+    saveBreaker: (breaker) => run((t) => saveBreaker(store, t, breaker)),
+    deleteBreaker: (name) => run((t) => deleteBreaker(store, t, name)),
   };
 }

@@ -8,6 +8,7 @@ import {
   runStatusFilter,
 } from "../ports/run-queries.js";
 import type { RunRecord } from "../records.js";
+import { getBreaker, listBreakers } from "./breakers.js";
 import { listJobsOfRun } from "./job-transport.js";
 import { listLogs } from "./logs.js";
 import { listOutboxEvents } from "./outbox.js";
@@ -68,5 +69,7 @@ export function createInMemoryRunQueries(store: InMemoryStore): RunQueries {
     listLogs: (runId) => read(() => listLogs(store, runId)),
     listEvents: (runId) => read(() => listOutboxEvents(store, runId)),
     listJobs: (runId) => read(() => listJobsOfRun(store, runId)),
+    getBreaker: (name) => read(() => getBreaker(store, name)),
+    listBreakers: () => read(() => listBreakers(store)),
   };
 }

@@ -14,6 +14,7 @@
  * transaction holds, which is never released.
  */
 import { RatchetError } from "../errors.js";
+import type { BreakerRecord } from "../ports/persistence/breakers.js";
 import type { StartRateState } from "../ports/persistence/flow-limits.js";
 import type { SignalMatch } from "../ports/persistence/signals.js";
 import type { TransactionScope } from "../ports/transaction.js";
@@ -241,6 +242,9 @@ export class InMemoryStore {
 
   /** Cron schedules by id. */
   readonly schedules = new Table<ScheduleRecord>();
+
+  /** Circuit breakers by name. */
+  readonly breakers = new Table<BreakerRecord>();
 
   private readonly mutex = new AsyncMutex();
   /** Job transports over this store (their jobs live here: a stage committer may write them). */

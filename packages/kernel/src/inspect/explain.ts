@@ -4,6 +4,7 @@
  */
 import { routeKey } from "../dsl/versioning.js";
 import { isTerminalRunStatus } from "../records.js";
+import { breakerClause } from "./breaker-wait.js";
 import { describeError, formatDuration } from "./event-fields.js";
 import {
   type Clause,
@@ -112,7 +113,9 @@ function runningClause(inspection: RunInspection, route: string): Clause {
       facts: { currentGroup: run.currentGroup },
     };
   }
-  const clause = stageClause(run, first, now, inspection.children, route);
+  const clause =
+    breakerClause(inspection.breakers, first, now) ??
+    stageClause(run, first, now, inspection.children, route);
   const others = active.filter((s) => s !== first);
   if (others.length === 0) return clause;
   return {

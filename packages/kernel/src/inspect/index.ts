@@ -7,6 +7,7 @@ export { inspectRun } from "./inspect-run.js";
 export { loadRunInspection } from "./load.js";
 export type {
   AttemptView,
+  BreakerWaitView,
   ChildView,
   ConcurrencyView,
   DeadLetterView,

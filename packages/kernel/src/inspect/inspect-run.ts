@@ -49,6 +49,7 @@ export function inspectRun(input: InspectInput): RunInspection {
     deadLetters,
     concurrency: input.concurrency ?? null,
     children: input.children ? [...input.children] : [],
+    ...(input.breakers && input.breakers.length > 0 ? { breakers: [...input.breakers] } : {}),
     now,
   };
 }

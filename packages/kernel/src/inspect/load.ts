@@ -5,6 +5,7 @@
 import { MAX_RUN_PAGE_SIZE, type RunQueries } from "../ports/run-queries.js";
 import type { RunRecord } from "../records.js";
 import { stageWaitOf } from "../stage-wait.js";
+import { breakerWaitsOf } from "./breaker-wait.js";
 import { inspectRun } from "./inspect-run.js";
 import type { ChildView, ConcurrencyView, RunInspection } from "./types.js";
 
@@ -63,5 +64,6 @@ export async function loadRunInspection(
       return { stageId, runId, status: child?.run.status ?? null };
     }),
   );
-  return inspectRun({ ...details, jobs, events, now, concurrency, children });
+  const breakers = await breakerWaitsOf(queries, details, events);
+  return inspectRun({ ...details, jobs, events, now, concurrency, children, breakers });
 }

@@ -135,6 +135,20 @@ export interface ChildView {
   status: RunStatus | null;
 }
 
+/** A stage waiting for a circuit breaker: the breaker's state when the inspection read it. */
+export interface BreakerWaitView {
+  stageId: string;
+  breaker: string;
+  state: "OPEN" | "HALF_OPEN";
+  openedAt: Date | null;
+  /** Failures in the window that opened it. */
+  openedFailures: number;
+  /** When the open breaker lets a probe through. */
+  halfOpenAt: Date | null;
+  /** When the deferred job is available again. */
+  until: Date | null;
+}
+
 /** The run as an operator sees it: see {@link inspectRun}. */
 export interface RunInspection {
   run: RunRecord;
@@ -146,6 +160,8 @@ export interface RunInspection {
   concurrency: ConcurrencyView | null;
   /** Child runs its waiting stages wait for, with their status, when looked up. */
   children: ChildView[];
+  /** Stages deferred by an open circuit breaker, when looked up. */
+  breakers?: BreakerWaitView[];
   /** The time the inspection describes. */
   now: Date;
 }
@@ -163,4 +179,6 @@ export interface InspectInput {
   concurrency?: ConcurrencyView | null;
   /** The children waited for, with their status (see {@link ChildView}). */
   children?: readonly ChildView[];
+  /** Stages deferred by an open circuit breaker (see `breaker-wait.ts`). */
+  breakers?: readonly BreakerWaitView[];
 }

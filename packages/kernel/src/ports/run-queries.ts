@@ -30,6 +30,7 @@ import type {
   RunStatus,
   StageRecord,
 } from "../records.js";
+import type { BreakerRecord } from "./persistence/breakers.js";
 
 /** Filter of {@link RunQueries.listRuns}. */
 export interface RunListQuery {
@@ -69,6 +70,13 @@ export interface RunQueries {
    * and every heartbeat set it), so `now - updatedAt` is the heartbeat's age.
    */
   listJobs(runId: string): Promise<JobRecord[]>;
+  /**
+   * A circuit breaker's state (`null`: never written, closed); optional — an inspection shows
+   * stages waiting for a breaker only when it is offered.
+   */
+  getBreaker?(name: string): Promise<BreakerRecord | null>;
+  /** Every circuit breaker's state, by name; optional, as `getBreaker`. */
+  listBreakers?(): Promise<BreakerRecord[]>;
 }
 
 /** Page size of {@link RunQueries.listRuns} when the query sets none. */

@@ -8,6 +8,7 @@ import type { SqlExecutor } from "../sql/executor.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { registerScope } from "../sql/scope.js";
+import * as breakers from "./breakers.js";
 import * as idempotency from "./idempotency.js";
 import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
@@ -59,6 +60,11 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     findSignalWaits: (match, limit) => signals.findSignalWaits(db, match, limit),
     deleteSignalWait: (stageRecordId) => signals.deleteSignalWait(db, stageRecordId),
     listSignalWaits: (query) => signals.listSignalWaits(db, query),
+    getBreaker: (name) => breakers.getBreaker(db, name),
+    listBreakers: () => breakers.listBreakers(db),
+    lockBreaker: (name, now) => breakers.lockBreaker(db, name, now),
+    saveBreaker: (breaker) => breakers.saveBreaker(db, breaker),
+    deleteBreaker: (name) => breakers.deleteBreaker(db, name),
     createSchedule: (schedule) => schedules.createSchedule(db, schedule),
     getSchedule: (id, options) => schedules.getSchedule(db, id, options?.forUpdate === true),
     updateSchedule: (id, patch, options) => schedules.updateSchedule(db, id, patch, options),

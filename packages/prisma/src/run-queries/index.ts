@@ -22,6 +22,7 @@ import {
   runStatusFilter,
 } from "@ratchet/kernel/adapter";
 import { JOB_COLUMNS, jobFromRow } from "../job-transport/rows.js";
+import { getBreaker, listBreakers } from "../persistence/breakers.js";
 import { listLogs } from "../persistence/logs.js";
 import { listOutboxEvents } from "../persistence/outbox.js";
 import { RUN_COLUMNS, runFromRow } from "../persistence/rows.js";
@@ -84,6 +85,8 @@ export function runQueriesOver(db: SqlExecutor): RunQueries {
     getRun: (runId) => getRunWithStages(db, runId),
     listLogs: (runId) => listLogs(db, runId),
     listEvents: (runId) => listOutboxEvents(db, runId),
+    getBreaker: (name) => getBreaker(db, name),
+    listBreakers: () => listBreakers(db),
     listJobs: async (runId) =>
       // `seq` is the enqueue order (ratchet_jobs_run_idx finds the run's rows).
       (

@@ -15,6 +15,7 @@ import { isSuspendResult } from "../../dsl/stage.js";
 import { describeDefinition } from "../../dsl/versioning.js";
 import { isWait } from "../../dsl/waits.js";
 import { DefinitionUnavailableError, NonRetryableError, toStoredError } from "../../errors.js";
+import { passBreaker } from "../../internal/breaker/gate.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
 import { inputGroupOf } from "../../internal/run/flow-control.js";
 import type { ClosingFlow } from "../../internal/run/group-close.js";
@@ -134,6 +135,11 @@ export async function jobExecute(
     );
   }
 
+  // A stage guarded by a circuit breaker: deferred while it is open (see internal/breaker).
+  const breaker = entry.stage.breaker
+    ? await passBreaker(deps, job, command.workerId, run, entry.stage.breaker)
+    : undefined;
+  if (breaker?.kind === "deferred") return { outcome: "skipped", ...ids, reason: breaker.reason };
   const startedAt = deps.clock.now();
   deps.telemetry?.attemptStarted(command, job, run, record, startedAt, command.workerId);
   const target = targetFor(job, workflow, run, record, startedAt);
@@ -263,7 +269,7 @@ export async function jobExecute(
         ? (command.continueWith ?? 0)
         : 0;
     const outcome = await commitCompleted(
-      deps,
+      breaker?.committer ? { ...deps, committer: breaker.committer } : deps,
       target,
       prepared,
       checked.value,

@@ -1,4 +1,5 @@
 import type { StoredError } from "../../records.js";
+import { recordBreakerFailure } from "../breaker/record.js";
 import { beginCompensation } from "../compensation/plan.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { cancelRemaining, failRunPatch } from "../run/progression.js";
@@ -69,6 +70,7 @@ export async function commitFailed(
         return { kind: "duplicate" };
       }
       await writeReports(deps, uow, run, target);
+      await recordBreakerFailure(uow, run, target, error);
       const payloadError = errorPayload(error);
       if (retryAt) {
         uow.event(run, "workflow.step.retry", {

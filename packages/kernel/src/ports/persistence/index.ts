@@ -20,6 +20,7 @@
 import type { JobTransport } from "../job-transport.js";
 import type { StageCommitter } from "../stage-committer.js";
 import type { TransactionScope } from "../transaction.js";
+import type { BreakerStore } from "./breakers.js";
 import type { IdempotencyStore } from "./idempotency.js";
 import type { LogStore } from "./logs.js";
 import type { OutboxStore } from "./outbox.js";
@@ -29,6 +30,13 @@ import type { ScheduleStore } from "./schedules.js";
 import type { SignalStore } from "./signals.js";
 import type { StageStore } from "./stages.js";
 
+export type {
+  BreakerProbe,
+  BreakerRecord,
+  BreakerState,
+  BreakerStore,
+  BreakerWrite,
+} from "./breakers.js";
 export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.js";
 export type { LogStore } from "./logs.js";
 export type { OutboxFailure, OutboxStore } from "./outbox.js";
@@ -48,7 +56,8 @@ export interface Persistence
     IdempotencyStore,
     SignalStore,
     ScheduleStore,
-    RetentionStore {
+    RetentionStore,
+    BreakerStore {
   withTransaction<T>(fn: (tx: PersistenceTransaction) => Promise<T>): Promise<T>;
 
   /**

@@ -14,6 +14,7 @@
  * ```
  */
 import { describe } from "vitest";
+import { breakerTests } from "./persistence-breakers.js";
 import { concurrencyClaimTests } from "./persistence-concurrency.js";
 import type { PersistenceConformanceOptions } from "./persistence-fixture.js";
 import { idempotencyTests, logTests } from "./persistence-logs-idempotency.js";
@@ -60,5 +61,6 @@ export function persistenceConformance(options: PersistenceConformanceOptions): 
     describe("signal waits", () => signalWaitTests(fixture));
     describe("schedules", () => scheduleTests(fixture));
     describe("retention", () => retentionTests(fixture));
+    describe("circuit breakers", () => breakerTests(fixture));
   });
 }
