@@ -84,16 +84,11 @@ export {
 } from "./commands/schedules-fire-due.js";
 export { upcomingFireTimes } from "./commands/schedules-list.js";
 export {
-  type BreakerOption,
-  type BreakerSettings,
-  DEFAULT_BREAKER_SETTINGS,
-  type StageBreaker,
-} from "./dsl/breaker.js";
-export {
   type ChildStepOptions,
   childStep,
   type DetachedChild,
 } from "./dsl/child-steps.js";
+export type { CompensateFn, CompensationContext } from "./dsl/compensation.js";
 export type * from "./dsl/context.js";
 export {
   END,
@@ -223,11 +218,6 @@ export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
 export { systemClock } from "./ports/clock.js";
 export type {
   BlobStore,
-  BreakerProbe,
-  BreakerRecord,
-  BreakerState,
-  BreakerStore,
-  BreakerWrite,
   ClaimDueOptions,
   ClaimLeaseOptions,
   ClaimPendingOptions,
