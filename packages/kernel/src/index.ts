@@ -84,6 +84,12 @@ export {
 } from "./commands/schedules-fire-due.js";
 export { upcomingFireTimes } from "./commands/schedules-list.js";
 export {
+  type BreakerOption,
+  type BreakerSettings,
+  DEFAULT_BREAKER_SETTINGS,
+  type StageBreaker,
+} from "./dsl/breaker.js";
+export {
   type ChildStepOptions,
   childStep,
   type DetachedChild,
@@ -218,6 +224,11 @@ export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
 export { systemClock } from "./ports/clock.js";
 export type {
   BlobStore,
+  BreakerProbe,
+  BreakerRecord,
+  BreakerState,
+  BreakerStore,
+  BreakerWrite,
   ClaimDueOptions,
   ClaimLeaseOptions,
   ClaimPendingOptions,
