@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { joinSettled, settlingBranch } from "./branch-settle.js";
 import type { EventSchemas } from "./context.js";
+import type { FlowLimits } from "./flow-limits.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import { StepBranchBuilder } from "./step-builder-branch.js";
@@ -43,6 +44,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   private retryDefault: StageRetryPolicy | undefined;
   private timeoutMs: number | undefined;
   private limit: ConcurrencyLimit | undefined;
+  private flow: FlowLimits = {};
   private keep: RetentionPolicy | undefined;
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
@@ -91,6 +93,15 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   /** At most `limit` runs (per `key` of their input, if given) are `RUNNING` at once. */
   concurrency(limit: ConcurrencyLimit): this {
     this.limit = limit;
+    return this;
+  }
+
+  /**
+   * Start limits and default priority: `rateLimit`, `throttle`, `priority` (see
+   * `WorkflowBuilder.limits` and {@link FlowLimits}).
+   */
+  limits(limits: FlowLimits): this {
+    this.flow = { ...this.flow, ...limits };
     return this;
   }
 
@@ -205,6 +216,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
       defaultRetry: this.retryDefault,
       timeoutMs: this.timeoutMs,
       concurrency: this.limit,
+      flowLimits: this.flow,
       retention: this.keep,
       version: this.versionTag,
       migrations: this.migrations,
