@@ -62,6 +62,7 @@ async function defer(
       stageId: job.stageId,
       attempt: job.attempt,
       until: gate.until.toISOString(),
+      workerId,
     });
     await commitRun(uow, locked, {});
   });
@@ -87,6 +88,6 @@ export async function passBreaker(
   const reason =
     b.state === "OPEN"
       ? `waiting for circuit breaker "${settings.name}" (open since ${b.openedAt?.toISOString()} after ${b.openedFailures} failures, half-open at ${gate.until.toISOString()})`
-      : `waiting for circuit breaker "${settings.name}" (half-open, its probe holds it until ${gate.until.toISOString()})`;
+      : `waiting for circuit breaker "${settings.name}" (half-open, a probe is being tried; again at ${gate.until.toISOString()})`;
   return { kind: "deferred", until: gate.until, reason };
 }

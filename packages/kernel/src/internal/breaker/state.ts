@@ -38,8 +38,10 @@ export function gateOf(
   const live = liveProbes(breaker, now);
   if (live.some((p) => p.jobId === jobId)) return { kind: "probe" };
   if (live.length < settings.halfOpenProbes) return { kind: "claim" };
-  const until = new Date(Math.min(...live.map((p) => p.until.getTime())));
-  return { kind: "defer", until, breaker };
+  // Busy probing: tried again when a probe's place frees up, or after another cool-down —
+  // whichever comes first (a probe's success closes the breaker long before its place ends).
+  const until = Math.min(t + settings.coolDownMs, ...live.map((p) => p.until.getTime()));
+  return { kind: "defer", until: new Date(until), breaker };
 }
 
 /** The breaker after job `jobId` claimed a probe's place at `now`. */
