@@ -2,6 +2,7 @@
  * Every `ratchet` command, in the order `ratchet --help` lists them.
  */
 import { approvalsCommand } from "./approvals.js";
+import { breakersCommand } from "./breakers.js";
 import { cancelCommand } from "./cancel.js";
 import { dashboardCommand } from "./dashboard.js";
 import { approveCommand, rejectCommand } from "./decide.js";
@@ -42,6 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   approvalsCommand,
   runsCommand,
   schedulesCommand,
+  breakersCommand,
   replayDeadLettersCommand,
   purgeCommand,
   graphCommand,
