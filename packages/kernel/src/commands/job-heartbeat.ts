@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { compensatedStageId } from "../dsl/compensation.js";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { defineCommand } from "./command.js";
@@ -56,9 +57,15 @@ export async function jobHeartbeat(
   const runIds = [...new Set(jobs.flatMap((job) => (job ? [job.workflowRunId] : [])))];
   const runs = await Promise.all(runIds.map((id) => deps.persistence.getRun(id)));
   const ended = new Set(runs.flatMap((run) => (run && run.status !== "RUNNING" ? [run.id] : [])));
+  // A compensating run's compensation jobs go on (its other jobs were cancelled).
+  const compensating = new Set(
+    runs.flatMap((run) => (run?.status === "COMPENSATING" ? [run.id] : [])),
+  );
   const cancelled: string[] = [];
   for (const job of jobs) {
     if (!job || !ended.has(job.workflowRunId)) continue;
+    if (compensating.has(job.workflowRunId) && compensatedStageId(job.stageId) !== undefined)
+      continue;
     cancelled.push(job.jobId);
     deps.inFlight.abortJob(
       job.jobId,

@@ -1,0 +1,112 @@
+/**
+ * Compensation, step by step on the in-memory stack: a heartbeat keeps a compensation's job
+ * (the run is COMPENSATING, not ended), a duplicate delivery commits nothing, a cancel of a
+ * compensating run stops it, and a workflow timeout leaves a compensating run alone.
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineStage, defineWorkflow, NonRetryableError } from "../../src/index.js";
+import { createTestKernel } from "../../src/testing/index.js";
+
+const any = z.any();
+const WORKER = "worker-1";
+
+function saga(undo: string[]) {
+  const stage = (id: string, fail = false) =>
+    defineStage({
+      id,
+      name: id,
+      schemas: { input: any, output: any },
+      execute: () => {
+        if (fail) throw new NonRetryableError(`${id} broke`);
+        return { id };
+      },
+      compensate: (ctx) => {
+        undo.push(ctx.stageId);
+      },
+    });
+  return defineWorkflow({ id: "saga", name: "saga", input: any, output: any })
+    .pipe(stage("a"))
+    .pipe(stage("b", true))
+    .timeout(60_000)
+    .build();
+}
+
+/** Runs the saga until it is COMPENSATING with its compensation job dequeued. */
+async function compensating(undo: string[]) {
+  const t = createTestKernel({ workflows: [saga(undo)] });
+  const { workflowRunId } = await t.kernel.dispatch({
+    type: "run.create",
+    workflowId: "saga",
+    input: {},
+  });
+  await t.kernel.dispatch({ type: "run.claimPending", workerId: WORKER });
+  for (let i = 0; i < 2; i++) {
+    const [job] = await t.jobTransport.dequeue({
+      workerId: WORKER,
+      limit: 1,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    if (job) await t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job });
+  }
+  expect((await t.persistence.getRun(workflowRunId))?.status).toBe("COMPENSATING");
+  const [job] = await t.jobTransport.dequeue({
+    workerId: WORKER,
+    limit: 1,
+    leaseMs: 30_000,
+    now: t.clock.now(),
+  });
+  if (!job) throw new Error("no compensation job");
+  expect(job.stageId).toBe("compensate:a");
+  return { t, workflowRunId, job };
+}
+
+describe("compensation", () => {
+  it("a heartbeat renews a compensation's job instead of cancelling it", async () => {
+    const { t, job } = await compensating([]);
+    const beat = await t.kernel.dispatch({
+      type: "job.heartbeat",
+      workerId: WORKER,
+      jobIds: [job.jobId],
+    });
+    expect(beat).toMatchObject({ renewed: [job.jobId], cancelled: [] });
+  });
+
+  it("a second delivery of a committed compensation commits nothing and runs nothing", async () => {
+    const undo: string[] = [];
+    const { t, workflowRunId, job } = await compensating(undo);
+    expect(await t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job })).toMatchObject({
+      outcome: "completed",
+      runStatus: "COMPENSATED",
+    });
+    expect(await t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job })).toMatchObject({
+      outcome: "skipped",
+    });
+    expect(undo).toEqual(["a"]);
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: WORKER });
+    const done = t.events
+      .forRun(workflowRunId)
+      .filter((e) => e.type === "workflow.compensation.step.completed");
+    expect(done.map((e) => e.payload.stageId)).toEqual(["a"]);
+  });
+
+  it("cancelling a compensating run stops its compensations; its timeout does not apply", async () => {
+    const undo: string[] = [];
+    const { t, workflowRunId, job } = await compensating(undo);
+    expect(await t.kernel.dispatch({ type: "run.timeout", workflowRunId })).toMatchObject({
+      timedOut: false,
+      status: "COMPENSATING",
+    });
+    expect(
+      await t.kernel.dispatch({ type: "run.cancel", workflowRunId, reason: "stop" }),
+    ).toMatchObject({ status: "CANCELLED", cancelled: true });
+    expect(await t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job })).toMatchObject({
+      outcome: "cancelled",
+    });
+    expect(undo).toEqual([]);
+    expect(await t.persistence.getStage(workflowRunId, "compensate:a")).toMatchObject({
+      status: "CANCELLED",
+    });
+  });
+});
