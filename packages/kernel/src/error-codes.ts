@@ -98,6 +98,8 @@ export const KERNEL_ERROR_CODES = [
   "INVALID_FLOW_LIMIT",
   /** A workflow's `priority` function threw or returned no integer from -1000000 to 1000000. */
   "INVALID_PRIORITY",
+  /** A `singleton: { mode: "skip" }` workflow on a store without `activeRunOfKey`. */
+  "SINGLETON_NOT_SUPPORTED",
   /** A workflow's `retention` has an unknown status or a duration that is not one (it names the field). */
   "INVALID_RETENTION",
   /** A retry policy has an invalid field (the error names it). */

@@ -202,6 +202,7 @@ export {
   type FlowLimits,
   type PriorityOf,
   type RateLimit,
+  type Singleton,
   type Throttle,
   type Workflow,
   WorkflowBuilder,

@@ -79,10 +79,14 @@ function limitsOf(deps: KernelDeps): ClaimLimits | null {
   const workflows = registry.list();
   const anyRate = workflows.some((w) => w.flowLimits && startRateOf(w.flowLimits));
   let limits: ClaimLimits | null = null;
-  if (anyDefault || anyRate || workflows.some((w) => w.concurrency)) {
+  if (anyDefault || anyRate || workflows.some((w) => w.concurrency || w.flowLimits?.singleton)) {
+    // A singleton is a concurrency limit of 1 (its definition has no `concurrency`).
     limits = {
-      concurrency: (workflowId) =>
-        registry.getWorkflow(workflowId)?.concurrency?.limit ?? (anyDefault ? fallback : undefined),
+      concurrency: (workflowId) => {
+        const workflow = registry.getWorkflow(workflowId);
+        if (workflow?.flowLimits?.singleton) return 1;
+        return workflow?.concurrency?.limit ?? (anyDefault ? fallback : undefined);
+      },
     };
     if (anyRate) {
       limits.rates = (workflowId) => {

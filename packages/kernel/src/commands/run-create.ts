@@ -57,6 +57,11 @@ export interface RunCreateResult {
   status: RunStatus;
   /** True when an earlier command with the same idempotency key created the run. */
   replayed: boolean;
+  /**
+   * True when nothing was created because the workflow is a `singleton` in `"skip"` mode and
+   * a run with the same key is active: `workflowRunId` and `status` are that run's.
+   */
+  skipped?: true;
 }
 
 /** Passes what the schema's `priority` accepts. */
@@ -176,6 +181,15 @@ export async function writeRun(
       if (previous.request !== undefined && previous.request !== request)
         throw new IdempotencyKeyConflictError(key, "run.create", previous.workflowRunId);
       return { workflowRunId: previous.workflowRunId, status: previous.status, replayed: true };
+    }
+  }
+  if (workflow.flowLimits?.singleton?.mode === "skip" && concurrencyKey !== null) {
+    const active = await activeRun(uow, concurrencyKey, workflow.id);
+    if (active) {
+      const skipped = { workflowRunId: active.id, status: active.status, replayed: false };
+      if (key !== undefined)
+        await uow.tx.completeIdempotencyKey(key, "run.create", { ...skipped, request });
+      return { ...skipped, skipped: true };
     }
   }
   const startAt = startTime(prepared.start, uow.now);
@@ -323,3 +337,14 @@ export const runCreateModule = defineCommand<RunCreateCommand, RunCreateResult>(
     optional(c.startAt, (v) => v instanceof Date && !Number.isNaN(v.getTime())),
   handle: runCreate,
 });
+
+/** The active run of a singleton's key, under the key's lock (`FlowLimitStore.activeRunOfKey`). */
+async function activeRun(uow: UnitOfWork, concurrencyKey: string, workflowId: string) {
+  if (!uow.tx.activeRunOfKey)
+    throw new RatchetError(
+      "SINGLETON_NOT_SUPPORTED",
+      `[ratchet] workflow "${workflowId}" is a singleton ("skip"), and this store cannot look up a key's active run (Persistence.activeRunOfKey)`,
+      { workflowId, field: "singleton" },
+    );
+  return uow.tx.activeRunOfKey(concurrencyKey);
+}

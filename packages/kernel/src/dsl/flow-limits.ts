@@ -27,6 +27,17 @@ export interface Throttle extends RateLimit {
   burst?: number;
 }
 
+/**
+ * One active run per key (`PENDING`, `SCHEDULED` or `RUNNING`). A `run.create` while one is
+ * active: `"skip"` creates nothing and returns the active run (`skipped: true`); `"queue"`
+ * creates the run, which waits `PENDING` until the active one ends (a concurrency limit of 1).
+ */
+export interface Singleton {
+  mode: "skip" | "queue";
+  /** One active run per key of the input instead of per workflow. */
+  key?: (input: never) => string;
+}
+
 /** A workflow's default run priority: a number, or a function of the (parsed) input. */
 export type PriorityOf = number | ((input: never) => number);
 
@@ -34,6 +45,7 @@ export type PriorityOf = number | ((input: never) => number);
 export interface FlowLimits {
   rateLimit?: RateLimit | undefined;
   throttle?: Throttle | undefined;
+  singleton?: Singleton | undefined;
   priority?: PriorityOf | undefined;
 }
 
@@ -59,8 +71,24 @@ export function checkFlowLimits(
   id: string,
   limits: FlowLimits,
   concurrencyKey: unknown,
+  hasConcurrency = false,
 ): FlowLimits {
-  const { rateLimit, throttle, priority } = limits;
+  const { rateLimit, throttle, singleton, priority } = limits;
+  if (singleton) {
+    if (singleton.mode !== "skip" && singleton.mode !== "queue")
+      fail(id, "singleton.mode", 'singleton.mode must be "skip" or "queue"');
+    if (singleton.key !== undefined && typeof singleton.key !== "function")
+      fail(id, "singleton.key", "singleton.key must be a function");
+    if (hasConcurrency)
+      fail(
+        id,
+        "singleton",
+        "a singleton is a concurrency limit of 1: give singleton or concurrency",
+      );
+    const other = rateLimit?.key ?? throttle?.key;
+    if (singleton.key && other && singleton.key !== other)
+      fail(id, "singleton.key", "the limits share one key: give the key function once");
+  }
   if (rateLimit && throttle) fail(id, "throttle", "give a rateLimit or a throttle, not both");
   const rate = rateLimit ?? throttle;
   const field = rateLimit ? "rateLimit" : "throttle";
@@ -87,6 +115,7 @@ export function checkFlowLimits(
   const out: FlowLimits = {};
   if (rateLimit) out.rateLimit = Object.freeze({ ...rateLimit });
   if (throttle) out.throttle = Object.freeze({ ...throttle });
+  if (singleton) out.singleton = Object.freeze({ ...singleton });
   if (priority !== undefined) out.priority = priority;
   return out;
 }

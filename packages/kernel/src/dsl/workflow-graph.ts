@@ -157,7 +157,9 @@ export function buildWorkflow(def: WorkflowGraphDefinition): AnyWorkflow {
       `workflow "${id}": concurrency needs an integer limit >= 1 and, optionally, a key function`,
       { workflowId: id, field: "concurrency" },
     );
-  const flowLimits = def.flowLimits ? checkFlowLimits(id, def.flowLimits, concurrency?.key) : {};
+  const flowLimits = def.flowLimits
+    ? checkFlowLimits(id, def.flowLimits, concurrency?.key, concurrency !== undefined)
+    : {};
   const retention = checkRetention(id, def.retention);
   const version = checkVersion(id, def.version);
   const stageIds = new Set(index.keys());

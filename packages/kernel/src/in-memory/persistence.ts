@@ -14,7 +14,14 @@ import {
   replayDeadLetters,
 } from "./outbox.js";
 import { purgeIdempotencyKeys, purgeRuns } from "./retention.js";
-import { claimPendingRuns, createRun, getRun, listRuns, updateRun } from "./runs.js";
+import {
+  activeRunOfKey,
+  claimPendingRuns,
+  createRun,
+  getRun,
+  listRuns,
+  updateRun,
+} from "./runs.js";
 import {
   claimDueSchedules,
   createSchedule,
@@ -100,6 +107,7 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     updateRun: (id, patch, options) => run((t) => updateRun(store, t, id, patch, options)),
     listRuns: (query) => run(() => listRuns(store, query)),
     claimPendingRuns: (options) => run((t) => claimPendingRuns(store, t, options)),
+    activeRunOfKey: (key) => run(() => activeRunOfKey(store, key)),
 
     createStages: (stages) => run((t) => createStages(store, t, stages)),
     listStages: (runId) => run(() => listStages(store, runId)),

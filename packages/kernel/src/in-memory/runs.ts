@@ -342,3 +342,15 @@ function pickWithinLimits(
   }
   return [...picked, ...keyed];
 }
+
+/** A `PENDING`, `SCHEDULED` or `RUNNING` run with `concurrencyKey`, or `null`. */
+export function activeRunOfKey(store: InMemoryStore, concurrencyKey: string): RunRecord | null {
+  for (const row of store.runs.values()) {
+    if (
+      row.concurrencyKey === concurrencyKey &&
+      (row.status === "PENDING" || row.status === "SCHEDULED" || row.status === "RUNNING")
+    )
+      return copyRun(row);
+  }
+  return null;
+}

@@ -28,6 +28,7 @@ describe("workflow start limits", () => {
         "throttle",
       ],
       [{ priority: 2_000_000 }, "priority"],
+      [{ singleton: { mode: "drop" as never } }, "singleton.mode"],
       [{ rateLimit: { limit: 1, periodMs: 1000, key: "x" as never } }, "rateLimit.key"],
     ];
     for (const [limits, field] of cases) {
@@ -36,6 +37,17 @@ describe("workflow start limits", () => {
         field,
       });
     }
+  });
+
+  it("a singleton is a concurrency limit of 1: not with concurrency", () => {
+    expect(
+      definitionError(() =>
+        base("both")
+          .concurrency({ limit: 2 })
+          .limits({ singleton: { mode: "queue" } })
+          .build(),
+      ),
+    ).toMatchObject({ code: "INVALID_FLOW_LIMIT", field: "singleton" });
   });
 
   it("a rate limit and concurrency share one key function", () => {

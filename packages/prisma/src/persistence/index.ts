@@ -13,7 +13,7 @@ import * as idempotency from "./idempotency.js";
 import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
 import * as retention from "./retention.js";
-import { claimPendingRuns } from "./run-claims.js";
+import { activeRunOfKey, claimPendingRuns } from "./run-claims.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
 import * as schedules from "./schedules.js";
@@ -30,6 +30,7 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     updateLockedRun: (id, patch, options) => runs.updateLockedRun(db, id, patch, options),
     listRuns: (query) => runs.listRuns(db, query),
     claimPendingRuns: (options) => claimPendingRuns(db, options),
+    activeRunOfKey: (key) => activeRunOfKey(db, key),
     createStages: (list) => stages.createStages(db, list),
     listStages: (runId) => stages.listStages(db, runId),
     getStage: (runId, stageId) => stages.getStage(db, runId, stageId),

@@ -205,3 +205,23 @@ async function writeStartRate(db: SqlExecutor, key: string, state: StartRateStat
     state.count,
   );
 }
+
+/**
+ * A `PENDING`, `SCHEDULED` or `RUNNING` run with `concurrencyKey`, or `null` (see
+ * `FlowLimitStore.activeRunOfKey`). On PostgreSQL it first takes the key's transaction-scoped
+ * advisory lock (waiting for it), so creators of one key go one at a time.
+ */
+export async function activeRunOfKey(
+  db: SqlExecutor,
+  concurrencyKey: string,
+): Promise<RunRecord | null> {
+  if (db.dialect.provider === "postgresql")
+    await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, concurrencyKey);
+  const rows = await db.query(
+    `SELECT ${RUN_COLUMNS} FROM ratchet_runs
+     WHERE status IN ('PENDING', 'SCHEDULED', 'RUNNING') AND concurrency_key = $1 LIMIT 1`,
+    concurrencyKey,
+  );
+  const row = rows[0];
+  return row ? runFromRow(row) : null;
+}

@@ -64,7 +64,7 @@ export function registerStartRates(provider: DatabaseProvider, workers: number):
       return tenants;
     };
     // The harness closes the stacks it opened.
-    return { claimAll };
+    return { claimAll, kernels, workflow };
   }
 
   describe(`start rates on ${provider} (${workers} workers)`, () => {
@@ -101,6 +101,30 @@ export function registerStartRates(provider: DatabaseProvider, workers: number):
       // One start per 500 ms per tenant: 10 each in 5 s, never two in one 500 ms.
       for (const at of Object.values(starts)) {
         expect(at).toEqual(Array.from({ length: 10 }, (_, i) => i * 500));
+      }
+    }, 60_000);
+
+    it(`${workers} workers creating one singleton key at once create exactly one run`, async () => {
+      const { kernels, workflow } = await setUp(
+        "single-tenants",
+        { singleton: { mode: "skip", key: byTenant } },
+        0,
+      );
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all(
+          kernels.flatMap((t) =>
+            [0, 1].map((n) =>
+              t.kernel.dispatch({
+                type: "run.create",
+                workflowId: workflow.id,
+                input: { tenant: `t${round}`, n },
+              }),
+            ),
+          ),
+        );
+        const created = results.filter((r) => !("skipped" in r && r.skipped));
+        expect(created).toHaveLength(1);
+        expect(new Set(results.map((r) => r.workflowRunId)).size).toBe(1);
       }
     }, 60_000);
   });

@@ -10,7 +10,7 @@ const MAX_CONCURRENCY_KEY = 256;
  * `rateLimit` or `throttle`, and no server-wide `defaultConcurrency` (finite) — else the
  * workflow id and the key its input gives, as one string (JSON, so no two pairs collide). The
  * limits share the key: the one key function the workflow gives (`concurrency.key`,
- * `rateLimit.key` or `throttle.key`). Throws `INVALID_CONCURRENCY_KEY` (naming the field)
+ * `rateLimit.key`, `throttle.key` or `singleton.key`); a `singleton` has a key too. Throws `INVALID_CONCURRENCY_KEY` (naming the field)
  * when the key function fails.
  */
 export function concurrencyKeyOf(
@@ -18,16 +18,19 @@ export function concurrencyKeyOf(
   input: unknown,
   defaultConcurrency = Number.POSITIVE_INFINITY,
 ): string | null {
-  const rate = workflow.flowLimits?.rateLimit ?? workflow.flowLimits?.throttle;
-  if (!workflow.concurrency && !rate && defaultConcurrency === Number.POSITIVE_INFINITY)
-    return null;
-  const keyFn = workflow.concurrency?.key ?? rate?.key;
+  const flow = workflow.flowLimits;
+  const rate = flow?.rateLimit ?? flow?.throttle;
+  const limited = workflow.concurrency || rate || flow?.singleton;
+  if (!limited && defaultConcurrency === Number.POSITIVE_INFINITY) return null;
+  const keyFn = workflow.concurrency?.key ?? rate?.key ?? flow?.singleton?.key;
   if (!keyFn) return JSON.stringify([workflow.id]);
   const field = workflow.concurrency?.key
     ? "concurrency.key"
-    : workflow.flowLimits?.rateLimit
-      ? "rateLimit.key"
-      : "throttle.key";
+    : rate?.key
+      ? flow?.rateLimit
+        ? "rateLimit.key"
+        : "throttle.key"
+      : "singleton.key";
   let key: unknown;
   try {
     key = keyFn(input as never);

@@ -15,6 +15,22 @@
  *   time of the next start, `count` unused).
  */
 
+import type { RunRecord } from "../../records.js";
+
+/** The persistence part of singletons (`singleton: { mode: "skip" }`). */
+export interface FlowLimitStore {
+  /**
+   * A run with this concurrency key that is `PENDING`, `SCHEDULED` or `RUNNING` (any one), or
+   * `null`. Inside a transaction it also takes the key's lock until the transaction ends
+   * (PostgreSQL: `pg_advisory_xact_lock(hashtext(key))`, the lock claims take; SQLite's writers
+   * are serialised), so two transactions that look up the same key and then create a run
+   * with it run one after the other: the second sees the first's run. Optional: a store
+   * without it cannot run workflows with `singleton: { mode: "skip" }` (`run.create` fails
+   * with `SINGLETON_NOT_SUPPORTED`).
+   */
+  activeRunOfKey?(concurrencyKey: string): Promise<RunRecord | null>;
+}
+
 /** The start rate of one workflow's keys. */
 export interface StartRate {
   /** Starts per period (an integer >= 1). */

@@ -21,6 +21,7 @@ import type { JobTransport } from "../job-transport.js";
 import type { StageCommitter } from "../stage-committer.js";
 import type { TransactionScope } from "../transaction.js";
 import type { BreakerStore } from "./breakers.js";
+import type { FlowLimitStore } from "./flow-limits.js";
 import type { IdempotencyStore } from "./idempotency.js";
 import type { LogStore } from "./logs.js";
 import type { OutboxStore } from "./outbox.js";
@@ -37,11 +38,11 @@ export type {
   BreakerStore,
   BreakerWrite,
 } from "./breakers.js";
+export type { FlowLimitStore, StartRate, StartRateState } from "./flow-limits.js";
 export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.js";
 export type { LogStore } from "./logs.js";
 export type { OutboxFailure, OutboxStore } from "./outbox.js";
 export type { PurgeRunsQuery, PurgeRunsResult, RetentionStore } from "./retention.js";
-export type { StartRate, StartRateState } from "./flow-limits.js";
 export type { ClaimPendingOptions, ListRunsQuery, RunStore } from "./runs.js";
 export type { NewSchedule, SchedulePatch, ScheduleStore } from "./schedules.js";
 export type { ListSignalWaitsQuery, SignalMatch, SignalStore } from "./signals.js";
@@ -57,6 +58,7 @@ export interface Persistence
     SignalStore,
     ScheduleStore,
     RetentionStore,
+    FlowLimitStore,
     BreakerStore {
   withTransaction<T>(fn: (tx: PersistenceTransaction) => Promise<T>): Promise<T>;
 

@@ -35,8 +35,30 @@ function limited(workflowId: string, rate: StartRate) {
   };
 }
 
-/** Registers the start-rate claim tests. */
+/** Registers the start-rate claim tests and the singletons' active-run lookup. */
 export function startRateClaimTests(fixture: () => PersistenceFixture): void {
+  it("activeRunOfKey finds a PENDING, SCHEDULED or RUNNING run of a key, not a finished one", async () => {
+    const { persistence } = fixture();
+    expect(persistence.activeRunOfKey).toBeTypeOf("function");
+    const lookUp = (key: string) => persistence.activeRunOfKey?.(key);
+    const workflowId = uniqueId("wf-single");
+    const key = JSON.stringify([workflowId]);
+    expect(await lookUp(key)).toBeNull();
+    const done = await persistence.createRun(buildRun({ workflowId, concurrencyKey: key }));
+    await persistence.updateRun(done.id, { status: "COMPLETED" }, { now: at(1) });
+    expect(await lookUp(key)).toBeNull();
+    const other = JSON.stringify([workflowId, "other"]);
+    await persistence.createRun(buildRun({ workflowId, concurrencyKey: other }));
+    expect(await lookUp(key)).toBeNull();
+    for (const status of ["SCHEDULED", "PENDING", "RUNNING"] as const) {
+      const run = await persistence.createRun(buildRun({ workflowId, concurrencyKey: key }));
+      await persistence.updateRun(run.id, { status }, { now: at(2) });
+      expect((await lookUp(key))?.id).toBe(run.id);
+      await persistence.updateRun(run.id, { status: "CANCELLED" }, { now: at(3) });
+    }
+    expect(await persistence.withTransaction(async (tx) => tx.activeRunOfKey?.(key))).toBeNull();
+  });
+
   it("a rate limit lets at most `limit` runs of a key start per period; the rest wait PENDING", async () => {
     const { persistence } = fixture();
     const workflowId = uniqueId("wf-rated");

@@ -14,10 +14,11 @@ import { customEventTests } from "./workflows/custom-events.js";
 import { delayedStartTests } from "./workflows/delayed-start.js";
 import { fanOutTests } from "./workflows/fan-out.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
-import { flowLimitTests } from "./workflows/flow-limits.js";
+import { flowLimitTests, singletonTests } from "./workflows/flow-limits.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
 import { signalTests } from "./workflows/signals.js";
+import { skippedTests } from "./workflows/skipped.js";
 import { stepStyleTests } from "./workflows/step-style.js";
 import { timerTests } from "./workflows/timers.js";
 
@@ -37,6 +38,7 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     timerTests(fixture);
     concurrencyTests(fixture);
     flowLimitTests(fixture);
+    singletonTests(fixture);
     stepStyleTests(fixture);
     signalTests(fixture);
     approvalTests(fixture);
@@ -44,6 +46,7 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     delayedStartTests(fixture);
     fanOutTests(fixture);
     customEventTests(fixture);
+    skippedTests(fixture);
     compensationTests(fixture);
   });
 }

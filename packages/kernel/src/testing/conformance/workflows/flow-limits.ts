@@ -145,3 +145,64 @@ export function flowLimitTests(fixture: () => WorkflowFixture): void {
     });
   });
 }
+
+/** Registers the singleton tests. */
+export function singletonTests(fixture: () => WorkflowFixture): void {
+  describe("singletons", () => {
+    it('"skip": while a run of the key is active, run.create returns it and creates nothing', async () => {
+      const workflow = limited(
+        "single-skip",
+        { singleton: { mode: "skip", key: (i: z.infer<typeof Input>) => i.tenant } },
+        true,
+      );
+      const clock = new FakeClock(T0);
+      const t = kernelOn(fixture().ports, [workflow], { clock });
+      const first = await create(t, workflow.id, "acme", 1);
+      const again = await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: workflow.id,
+        input: { tenant: "acme", n: 2 },
+      });
+      expect(again).toEqual({
+        workflowRunId: first,
+        status: "PENDING",
+        replayed: false,
+        skipped: true,
+      });
+      const other = await create(t, workflow.id, "globex", 3);
+      expect(other).not.toBe(first);
+      await t.driver.tick();
+      const whileRunning = await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: workflow.id,
+        input: { tenant: "acme", n: 4 },
+      });
+      expect(whileRunning).toMatchObject({
+        workflowRunId: first,
+        status: "RUNNING",
+        skipped: true,
+      });
+      expect(await t.persistence.listRuns({ workflowId: workflow.id, limit: 10 })).toHaveLength(2);
+      await t.driver.drain({ idleStepMs: 600_000 });
+      // Once it ended, the key is free again.
+      const next = await create(t, workflow.id, "acme", 5);
+      expect(next).not.toBe(first);
+      expect((await t.persistence.getRun(next))?.status).toBe("PENDING");
+    });
+
+    it('"queue": a second run of the key waits PENDING until the first ends', async () => {
+      const workflow = limited("single-queue", { singleton: { mode: "queue" } }, true);
+      const t = kernelOn(fixture().ports, [workflow]);
+      const ids = [await create(t, workflow.id, "a", 1), await create(t, workflow.id, "b", 2)];
+      await t.driver.tick();
+      await t.driver.tick();
+      expect(await statuses(t, ids)).toEqual(["RUNNING", "PENDING"]);
+      await t.driver.drain({ idleStepMs: 600_000 });
+      expect(await statuses(t, ids)).toEqual(["COMPLETED", "COMPLETED"]);
+      const [a, b] = await starts(t, ids);
+      const firstEnd = (await t.persistence.getRun(ids[0] as string))?.completedAt?.getTime();
+      expect(b).toBeGreaterThanOrEqual((firstEnd ?? 0) - T0);
+      expect(a).toBeLessThan(b ?? 0);
+    });
+  });
+}
