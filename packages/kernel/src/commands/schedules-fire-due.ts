@@ -157,7 +157,8 @@ async function startRun(
   }
   try {
     const created = await writeRun(uow, deps, prepared);
-    return { workflowRunId: created.workflowRunId, started: !created.replayed };
+    // A singleton ("skip") whose key is busy starts nothing: the slot names the active run.
+    return { workflowRunId: created.workflowRunId, started: !created.replayed && !created.skipped };
   } catch (error) {
     // The slot started a run before, of a schedule since recreated with another request.
     if (error instanceof IdempotencyKeyConflictError) return null;
