@@ -6,6 +6,7 @@
 import { describe } from "vitest";
 import { useFixture } from "./shared.js";
 import { approvalTests } from "./workflows/approvals.js";
+import { breakerTests } from "./workflows/breakers.js";
 import { childTests } from "./workflows/children.js";
 import { compensationTests } from "./workflows/compensation.js";
 import { concurrencyTests } from "./workflows/concurrency.js";
@@ -48,5 +49,6 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     customEventTests(fixture);
     skippedTests(fixture);
     compensationTests(fixture);
+    breakerTests(fixture);
   });
 }
