@@ -53,7 +53,13 @@ export function probeCommitter(deps: KernelDeps, name: string, jobId: string): S
         const write = closed(breaker, completion.now);
         const events = closes
           ? completion.events.concat(
-              pendingEvent(deps, run, CIRCUIT_CLOSED, breakerPayload(write), completion.now),
+              pendingEvent(
+                deps,
+                run,
+                CIRCUIT_CLOSED,
+                { ...breakerPayload(write), stageId: completion.stageId },
+                completion.now,
+              ),
             )
           : completion.events;
         // The transaction view joins this transaction: one commit for the stage and the breaker.
