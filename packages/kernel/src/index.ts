@@ -198,6 +198,7 @@ export {
 export {
   type AnyWorkflow,
   type ConcurrencyLimit,
+  type Debounce,
   defineWorkflow,
   type FlowLimits,
   type PriorityOf,

@@ -28,6 +28,7 @@ import { zodIssues } from "../internal/values/zod-issues.js";
 import type { JsonObject, JsonValue, RunStatus } from "../records.js";
 import { defineCommand } from "./command.js";
 import { id, isId, isPlainObject, optional, plainObject } from "./fields.js";
+import { debounceInto, runOfKey } from "./run-create-limits.js";
 
 /** Creates a run (status `PENDING`); validates input and config first. */
 export interface RunCreateCommand {
@@ -62,6 +63,11 @@ export interface RunCreateResult {
    * a run with the same key is active: `workflowRunId` and `status` are that run's.
    */
   skipped?: true;
+  /**
+   * True when nothing was created because the workflow is debounced and its key had a run
+   * waiting to start: that run (`workflowRunId`) took this input and starts later.
+   */
+  debounced?: true;
 }
 
 /** Passes what the schema's `priority` accepts. */
@@ -184,7 +190,7 @@ export async function writeRun(
     }
   }
   if (workflow.flowLimits?.singleton?.mode === "skip" && concurrencyKey !== null) {
-    const active = await activeRun(uow, concurrencyKey, workflow.id);
+    const active = await runOfKey(uow, concurrencyKey, workflow.id);
     if (active) {
       const skipped = { workflowRunId: active.id, status: active.status, replayed: false };
       if (key !== undefined)
@@ -192,7 +198,24 @@ export async function writeRun(
       return { ...skipped, skipped: true };
     }
   }
-  const startAt = startTime(prepared.start, uow.now);
+  let startAt = startTime(prepared.start, uow.now);
+  const debounce = workflow.flowLimits?.debounce;
+  if (debounce && concurrencyKey !== null) {
+    // The window: the run starts periodMs after the last create (or at its own later start).
+    const windowEnd = new Date(uow.now.getTime() + debounce.periodMs);
+    if (!startAt || startAt < windowEnd) startAt = windowEnd;
+    const folded = await debounceInto(uow, deps, concurrencyKey, workflow.id, { input, startAt });
+    if (folded) {
+      const result = {
+        workflowRunId: folded.run.id,
+        status: "SCHEDULED" as const,
+        replayed: false,
+      };
+      if (key !== undefined)
+        await uow.tx.completeIdempotencyKey(key, "run.create", { ...result, request });
+      return { ...result, debounced: true };
+    }
+  }
   const status = startAt ? "SCHEDULED" : "PENDING";
   // The run's span, a child of the caller's; its context is stored in the run's metadata.
   const span = deps.telemetry?.startRun(workflow, metadata);
@@ -337,14 +360,3 @@ export const runCreateModule = defineCommand<RunCreateCommand, RunCreateResult>(
     optional(c.startAt, (v) => v instanceof Date && !Number.isNaN(v.getTime())),
   handle: runCreate,
 });
-
-/** The active run of a singleton's key, under the key's lock (`FlowLimitStore.activeRunOfKey`). */
-async function activeRun(uow: UnitOfWork, concurrencyKey: string, workflowId: string) {
-  if (!uow.tx.activeRunOfKey)
-    throw new RatchetError(
-      "SINGLETON_NOT_SUPPORTED",
-      `[ratchet] workflow "${workflowId}" is a singleton ("skip"), and this store cannot look up a key's active run (Persistence.activeRunOfKey)`,
-      { workflowId, field: "singleton" },
-    );
-  return uow.tx.activeRunOfKey(concurrencyKey);
-}

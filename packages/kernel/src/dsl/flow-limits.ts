@@ -38,6 +38,17 @@ export interface Singleton {
   key?: (input: never) => string;
 }
 
+/**
+ * Runs created with the same key within `periodMs` of each other collapse into one: the first
+ * create makes a `SCHEDULED` run that starts `periodMs` later; each further create within the
+ * window gives it its input (the last one wins) and pushes its start to `periodMs` after itself.
+ */
+export interface Debounce {
+  periodMs: number;
+  /** Debounce per key of the input instead of per workflow. */
+  key?: (input: never) => string;
+}
+
 /** A workflow's default run priority: a number, or a function of the (parsed) input. */
 export type PriorityOf = number | ((input: never) => number);
 
@@ -46,6 +57,7 @@ export interface FlowLimits {
   rateLimit?: RateLimit | undefined;
   throttle?: Throttle | undefined;
   singleton?: Singleton | undefined;
+  debounce?: Debounce | undefined;
   priority?: PriorityOf | undefined;
 }
 
@@ -73,7 +85,16 @@ export function checkFlowLimits(
   concurrencyKey: unknown,
   hasConcurrency = false,
 ): FlowLimits {
-  const { rateLimit, throttle, singleton, priority } = limits;
+  const { rateLimit, throttle, singleton, debounce, priority } = limits;
+  if (debounce) {
+    if (!posInt(debounce.periodMs))
+      fail(id, "debounce.periodMs", "debounce needs an integer periodMs >= 1");
+    if (debounce.key !== undefined && typeof debounce.key !== "function")
+      fail(id, "debounce.key", "debounce.key must be a function");
+    const other = concurrencyKey ?? rateLimit?.key ?? throttle?.key ?? singleton?.key;
+    if (debounce.key && other && debounce.key !== other)
+      fail(id, "debounce.key", "the limits share one key: give the key function once");
+  }
   if (singleton) {
     if (singleton.mode !== "skip" && singleton.mode !== "queue")
       fail(id, "singleton.mode", 'singleton.mode must be "skip" or "queue"');
@@ -116,6 +137,7 @@ export function checkFlowLimits(
   if (rateLimit) out.rateLimit = Object.freeze({ ...rateLimit });
   if (throttle) out.throttle = Object.freeze({ ...throttle });
   if (singleton) out.singleton = Object.freeze({ ...singleton });
+  if (debounce) out.debounce = Object.freeze({ ...debounce });
   if (priority !== undefined) out.priority = priority;
   return out;
 }

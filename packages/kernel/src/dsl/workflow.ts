@@ -12,7 +12,14 @@ import type { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
 import type { EventSchemas } from "./context.js";
-import type { FlowLimits, PriorityOf, RateLimit, Singleton, Throttle } from "./flow-limits.js";
+import type {
+  Debounce,
+  FlowLimits,
+  PriorityOf,
+  RateLimit,
+  Singleton,
+  Throttle,
+} from "./flow-limits.js";
 import { type MapSettled, type MapStepOptions, mapStep } from "./map-step.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import {
@@ -38,7 +45,14 @@ import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
 import type { ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
-export type { FlowLimits, PriorityOf, RateLimit, Singleton, Throttle } from "./flow-limits.js";
+export type {
+  Debounce,
+  FlowLimits,
+  PriorityOf,
+  RateLimit,
+  Singleton,
+  Throttle,
+} from "./flow-limits.js";
 export type { AnyWorkflow, ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
 type ParallelOutput<S extends readonly AnyStage[]> = {
@@ -274,7 +288,7 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   /**
    * Start limits and default priority (see {@link FlowLimits}): `rateLimit` (at most N starts
    * per period), `throttle` (starts spread evenly), `singleton` (one active run per key: skip
-   * or queue the others), `priority` (a number or a function of the input; a `run.create`'s
+   * or queue the others), `debounce` (creates within a window collapse, the last input wins), `priority` (a number or a function of the input; a `run.create`'s
    * own priority wins). Enforced when workers claim runs, across all
    * of them; see docs/workflows.md, "Rate limits and flow control".
    */
@@ -358,6 +372,8 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   throttle?: Throttle;
   /** One active run per key; see {@link WorkflowBuilder.limits}. */
   singleton?: Singleton;
+  /** Creates within a window collapse into one run; see {@link WorkflowBuilder.limits}. */
+  debounce?: Debounce;
   /** Default priority of its runs; see {@link WorkflowBuilder.limits}. */
   priority?: PriorityOf;
   /** See {@link WorkflowBuilder.retention}. */
@@ -384,9 +400,9 @@ export function defineWorkflow<TInput extends z.ZodType, TOutput extends z.ZodTy
   if (def.defaultRetry) builder.defaultRetry(def.defaultRetry);
   if (def.timeoutMs !== undefined) builder.timeout(def.timeoutMs);
   if (def.concurrency) builder.concurrency(def.concurrency);
-  const { rateLimit, throttle, singleton, priority } = def;
-  if (rateLimit || throttle || singleton || priority !== undefined)
-    builder.limits({ rateLimit, throttle, singleton, priority });
+  const { rateLimit, throttle, singleton, debounce, priority } = def;
+  if (rateLimit || throttle || singleton || debounce || priority !== undefined)
+    builder.limits({ rateLimit, throttle, singleton, debounce, priority });
   if (def.retention) builder.retention(def.retention);
   if (def.version !== undefined) builder.version(def.version);
   if (def.events) builder.events(def.events);

@@ -107,7 +107,7 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
     updateRun: (id, patch, options) => run((t) => updateRun(store, t, id, patch, options)),
     listRuns: (query) => run(() => listRuns(store, query)),
     claimPendingRuns: (options) => run((t) => claimPendingRuns(store, t, options)),
-    activeRunOfKey: (key) => run(() => activeRunOfKey(store, key)),
+    activeRunOfKey: (key, statuses) => run(() => activeRunOfKey(store, key, statuses)),
 
     createStages: (stages) => run((t) => createStages(store, t, stages)),
     listStages: (runId) => run(() => listStages(store, runId)),

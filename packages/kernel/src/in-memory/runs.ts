@@ -8,7 +8,7 @@ import {
   startRoom,
 } from "../ports/persistence/flow-limits.js";
 import type { ClaimPendingOptions, ListRunsQuery } from "../ports/persistence/index.js";
-import type { JsonValue, NewRun, RunPatch, RunRecord } from "../records.js";
+import type { JsonValue, NewRun, RunPatch, RunRecord, RunStatus } from "../records.js";
 import { cloneJson, copyDate, copyError, copyNullableDate, patchFields } from "./copy.js";
 import { compareIds } from "./select.js";
 import { duplicateKeyError, type InMemoryStore } from "./store.js";
@@ -343,14 +343,14 @@ function pickWithinLimits(
   return [...picked, ...keyed];
 }
 
-/** A `PENDING`, `SCHEDULED` or `RUNNING` run with `concurrencyKey`, or `null`. */
-export function activeRunOfKey(store: InMemoryStore, concurrencyKey: string): RunRecord | null {
+/** A run with `concurrencyKey` in one of `statuses` (default: the active ones), or `null`. */
+export function activeRunOfKey(
+  store: InMemoryStore,
+  concurrencyKey: string,
+  statuses: readonly RunStatus[] = ["PENDING", "SCHEDULED", "RUNNING"],
+): RunRecord | null {
   for (const row of store.runs.values()) {
-    if (
-      row.concurrencyKey === concurrencyKey &&
-      (row.status === "PENDING" || row.status === "SCHEDULED" || row.status === "RUNNING")
-    )
-      return copyRun(row);
+    if (row.concurrencyKey === concurrencyKey && statuses.includes(row.status)) return copyRun(row);
   }
   return null;
 }

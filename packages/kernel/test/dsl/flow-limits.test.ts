@@ -29,6 +29,7 @@ describe("workflow start limits", () => {
       ],
       [{ priority: 2_000_000 }, "priority"],
       [{ singleton: { mode: "drop" as never } }, "singleton.mode"],
+      [{ debounce: { periodMs: 0 } }, "debounce.periodMs"],
       [{ rateLimit: { limit: 1, periodMs: 1000, key: "x" as never } }, "rateLimit.key"],
     ];
     for (const [limits, field] of cases) {

@@ -30,7 +30,7 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     updateLockedRun: (id, patch, options) => runs.updateLockedRun(db, id, patch, options),
     listRuns: (query) => runs.listRuns(db, query),
     claimPendingRuns: (options) => claimPendingRuns(db, options),
-    activeRunOfKey: (key) => activeRunOfKey(db, key),
+    activeRunOfKey: (key, statuses) => activeRunOfKey(db, key, statuses),
     createStages: (list) => stages.createStages(db, list),
     listStages: (runId) => stages.listStages(db, runId),
     getStage: (runId, stageId) => stages.getStage(db, runId, stageId),

@@ -6,6 +6,7 @@ import {
   afterStarts,
   type ClaimPendingOptions,
   type RunRecord,
+  type RunStatus,
   type StartRate,
   type StartRateState,
   startRoom,
@@ -214,12 +215,15 @@ async function writeStartRate(db: SqlExecutor, key: string, state: StartRateStat
 export async function activeRunOfKey(
   db: SqlExecutor,
   concurrencyKey: string,
+  statuses: readonly RunStatus[] = ["PENDING", "SCHEDULED", "RUNNING"],
 ): Promise<RunRecord | null> {
   if (db.dialect.provider === "postgresql")
     await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, concurrencyKey);
+  // Statuses are the kernel's own constants, not input: spelled into the statement.
+  const among = statuses.map((status) => `'${status.replace(/[^A-Z_]/g, "")}'`).join(", ");
   const rows = await db.query(
     `SELECT ${RUN_COLUMNS} FROM ratchet_runs
-     WHERE status IN ('PENDING', 'SCHEDULED', 'RUNNING') AND concurrency_key = $1 LIMIT 1`,
+     WHERE status IN (${among}) AND concurrency_key = $1 LIMIT 1`,
     concurrencyKey,
   );
   const row = rows[0];

@@ -127,5 +127,27 @@ export function registerStartRates(provider: DatabaseProvider, workers: number):
         expect(new Set(results.map((r) => r.workflowRunId)).size).toBe(1);
       }
     }, 60_000);
+
+    it(`${workers} workers debouncing one key at once make exactly one run`, async () => {
+      const { kernels, workflow } = await setUp(
+        "debounced-tenants",
+        { debounce: { periodMs: 60_000, key: byTenant } },
+        0,
+      );
+      const results = await Promise.all(
+        kernels.flatMap((t, i) =>
+          [0, 1, 2].map((n) =>
+            t.kernel.dispatch({
+              type: "run.create",
+              workflowId: workflow.id,
+              input: { tenant: "acme", n: i * 10 + n },
+            }),
+          ),
+        ),
+      );
+      const ids = new Set(results.map((r) => r.workflowRunId));
+      expect(ids.size).toBe(1);
+      expect(results.filter((r) => !("debounced" in r && r.debounced))).toHaveLength(1);
+    }, 60_000);
   });
 }

@@ -20,9 +20,10 @@ export function concurrencyKeyOf(
 ): string | null {
   const flow = workflow.flowLimits;
   const rate = flow?.rateLimit ?? flow?.throttle;
-  const limited = workflow.concurrency || rate || flow?.singleton;
+  const limited = workflow.concurrency || rate || flow?.singleton || flow?.debounce;
   if (!limited && defaultConcurrency === Number.POSITIVE_INFINITY) return null;
-  const keyFn = workflow.concurrency?.key ?? rate?.key ?? flow?.singleton?.key;
+  const keyFn =
+    workflow.concurrency?.key ?? rate?.key ?? flow?.singleton?.key ?? flow?.debounce?.key;
   if (!keyFn) return JSON.stringify([workflow.id]);
   const field = workflow.concurrency?.key
     ? "concurrency.key"
@@ -30,7 +31,9 @@ export function concurrencyKeyOf(
       ? flow?.rateLimit
         ? "rateLimit.key"
         : "throttle.key"
-      : "singleton.key";
+      : flow?.singleton?.key
+        ? "singleton.key"
+        : "debounce.key";
   let key: unknown;
   try {
     key = keyFn(input as never);

@@ -15,20 +15,23 @@
  *   time of the next start, `count` unused).
  */
 
-import type { RunRecord } from "../../records.js";
+import type { RunRecord, RunStatus } from "../../records.js";
 
 /** The persistence part of singletons (`singleton: { mode: "skip" }`). */
 export interface FlowLimitStore {
   /**
-   * A run with this concurrency key that is `PENDING`, `SCHEDULED` or `RUNNING` (any one), or
-   * `null`. Inside a transaction it also takes the key's lock until the transaction ends
+   * A run with this concurrency key whose status is one of `statuses` (default `PENDING`,
+   * `SCHEDULED` or `RUNNING`; any one such run), or `null`. Inside a transaction it also takes the key's lock until the transaction ends
    * (PostgreSQL: `pg_advisory_xact_lock(hashtext(key))`, the lock claims take; SQLite's writers
    * are serialised), so two transactions that look up the same key and then create a run
    * with it run one after the other: the second sees the first's run. Optional: a store
-   * without it cannot run workflows with `singleton: { mode: "skip" }` (`run.create` fails
-   * with `SINGLETON_NOT_SUPPORTED`).
+   * without it cannot run workflows with `singleton: { mode: "skip" }` or a `debounce`
+   * (`run.create` fails with `SINGLETON_NOT_SUPPORTED`).
    */
-  activeRunOfKey?(concurrencyKey: string): Promise<RunRecord | null>;
+  activeRunOfKey?(
+    concurrencyKey: string,
+    statuses?: readonly RunStatus[],
+  ): Promise<RunRecord | null>;
 }
 
 /** The start rate of one workflow's keys. */

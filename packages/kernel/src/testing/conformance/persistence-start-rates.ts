@@ -57,6 +57,11 @@ export function startRateClaimTests(fixture: () => PersistenceFixture): void {
       await persistence.updateRun(run.id, { status: "CANCELLED" }, { now: at(3) });
     }
     expect(await persistence.withTransaction(async (tx) => tx.activeRunOfKey?.(key))).toBeNull();
+    const pendingOne = await persistence.createRun(buildRun({ workflowId, concurrencyKey: key }));
+    expect(await persistence.activeRunOfKey?.(key, ["SCHEDULED"])).toBeNull();
+    expect((await persistence.activeRunOfKey?.(key, ["SCHEDULED", "PENDING"]))?.id).toBe(
+      pendingOne.id,
+    );
   });
 
   it("a rate limit lets at most `limit` runs of a key start per period; the rest wait PENDING", async () => {

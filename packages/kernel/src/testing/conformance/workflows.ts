@@ -15,7 +15,7 @@ import { customEventTests } from "./workflows/custom-events.js";
 import { delayedStartTests } from "./workflows/delayed-start.js";
 import { fanOutTests } from "./workflows/fan-out.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
-import { flowLimitTests, singletonTests } from "./workflows/flow-limits.js";
+import { debounceTests, flowLimitTests, singletonTests } from "./workflows/flow-limits.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
 import { signalTests } from "./workflows/signals.js";
@@ -40,6 +40,7 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     concurrencyTests(fixture);
     flowLimitTests(fixture);
     singletonTests(fixture);
+    debounceTests(fixture);
     stepStyleTests(fixture);
     signalTests(fixture);
     approvalTests(fixture);

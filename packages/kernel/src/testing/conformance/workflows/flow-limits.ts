@@ -206,3 +206,51 @@ export function singletonTests(fixture: () => WorkflowFixture): void {
     });
   });
 }
+
+/** Registers the debounce tests. */
+export function debounceTests(fixture: () => WorkflowFixture): void {
+  describe("debounce", () => {
+    it("creates within the window collapse into one run: the last input, periodMs after the last create", async () => {
+      const workflow = limited("debounced", {
+        debounce: { periodMs: 10_000, key: (i: z.infer<typeof Input>) => i.tenant },
+      });
+      const clock = new FakeClock(T0);
+      const t = kernelOn(fixture().ports, [workflow], { clock });
+      const first = await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: workflow.id,
+        input: { tenant: "acme", n: 1 },
+      });
+      expect(first).toMatchObject({ status: "SCHEDULED", replayed: false });
+      expect(first.debounced).toBeUndefined();
+      clock.advance(6_000);
+      const second = await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: workflow.id,
+        input: { tenant: "acme", n: 2 },
+      });
+      expect(second).toEqual({
+        workflowRunId: first.workflowRunId,
+        status: "SCHEDULED",
+        replayed: false,
+        debounced: true,
+      });
+      const other = await create(t, workflow.id, "globex", 3);
+      expect(other).not.toBe(first.workflowRunId);
+      // The first create's start (10 s) has passed; the run waits for 16 s.
+      clock.advance(5_000);
+      await t.driver.tick();
+      await t.driver.tick();
+      expect(await statuses(t, [first.workflowRunId])).toEqual(["SCHEDULED"]);
+      await t.driver.runToCompletion(first.workflowRunId, { idleStepMs: 1_000 });
+      const run = await t.persistence.getRun(first.workflowRunId);
+      expect(run?.status).toBe("COMPLETED");
+      expect(run?.input).toEqual({ tenant: "acme", n: 2 });
+      expect(run?.startedAt?.getTime()).toBeGreaterThanOrEqual(T0 + 16_000);
+      expect(await t.persistence.listRuns({ workflowId: workflow.id, limit: 10 })).toHaveLength(2);
+      // Once it started, a create opens a new window.
+      const later = await create(t, workflow.id, "acme", 4);
+      expect(later).not.toBe(first.workflowRunId);
+    });
+  });
+}
