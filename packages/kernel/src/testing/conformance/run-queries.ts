@@ -269,5 +269,28 @@ export function runQueriesConformance(options: RunQueriesConformanceOptions): vo
       ]);
       expect(await queries.listJobs(uniqueId("missing"))).toEqual([]);
     });
+
+    it("getBreaker and listBreakers (when offered) read the breakers the persistence wrote", async () => {
+      const { persistence, queries } = fixture();
+      if (!queries.getBreaker || !queries.listBreakers) return;
+      const name = uniqueId("breaker");
+      expect(await queries.getBreaker(name)).toBeNull();
+      await persistence.withTransaction(async (tx) => {
+        const breaker = await tx.lockBreaker(name, at(1_000));
+        await tx.saveBreaker({
+          ...breaker,
+          state: "OPEN",
+          failures: [at(900), at(1_000)],
+          openedAt: at(1_000),
+          openedFailures: 2,
+          halfOpenAt: at(31_000),
+          lastError: { code: "UPSTREAM", message: "503" },
+        });
+      });
+      const written = await persistence.getBreaker(name);
+      expect(written?.state).toBe("OPEN");
+      expect(await queries.getBreaker(name)).toEqual(written);
+      expect((await queries.listBreakers()).find((b) => b.name === name)).toEqual(written);
+    });
   });
 }
