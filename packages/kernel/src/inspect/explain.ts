@@ -24,7 +24,7 @@ export interface Explanation {
   summary: string;
   /**
    * The facts behind it, flat: always `runId`, `status` and `reason` (`ended`, `scheduled`,
-   * `worker`, `concurrency`, `running`, `lease-expired`, `retry`, `sleep`, `poll`, `signal`,
+   * `debounce`, `worker`, `concurrency`, `running`, `lease-expired`, `retry`, `sleep`, `poll`, `signal`,
    * `approval`, `child`, `map`, `dead-letter` or `nothing`), then the reason's own (`stageId`,
    * `attempt`, `workerId`, `heartbeatAgeMs`, `retryAt`, `errorCode`, …).
    */
@@ -95,6 +95,17 @@ function unclaimedClause(inspection: RunInspection, route: string): Clause {
   };
 }
 
+/** The clause of a scheduled run that a debounced create pushed back, if it is one. */
+function debouncedClause(inspection: RunInspection): Clause | null {
+  const last = inspection.timeline.filter((e) => e.kind === "workflow.debounced").at(-1);
+  if (!last) return null;
+  return {
+    reason: "debounce",
+    text: `is debounced: a create of its key at ${last.at.toISOString()} gave it its input and pushed its start back; another create of the key before it starts does so again`,
+    facts: { debouncedAt: last.at.toISOString(), concurrencyKey: inspection.run.concurrencyKey },
+  };
+}
+
 /** The clause of a running run: its most telling unfinished stage of the current group. */
 function runningClause(inspection: RunInspection, route: string): Clause {
   const { run, now } = inspection;
@@ -152,7 +163,7 @@ export function explainRun(inspection: RunInspection, now: Date = inspection.now
   let clause: Clause;
   if (isTerminalRunStatus(run.status)) clause = endedClause(view);
   else if (run.status === "SCHEDULED")
-    clause = {
+    clause = debouncedClause(view) ?? {
       reason: "scheduled",
       text: run.parentRunId
         ? `is scheduled: an item of run ${run.parentRunId}'s map waiting for a free slot, or a delayed start; no worker takes it before`
