@@ -41,14 +41,15 @@ export type RunStatus =
   | "COMPENSATED"
   | "COMPENSATION_FAILED";
 
-/** Lifecycle of a stage record. `COMPLETED`, `FAILED` and `CANCELLED` are terminal. */
+/** Lifecycle of a stage record (`SKIPPED`: a choice took another branch); see the terminal ones. */
 export type StageStatus =
   | "PENDING"
   | "RUNNING"
   | "SUSPENDED"
   | "COMPLETED"
   | "FAILED"
-  | "CANCELLED";
+  | "CANCELLED"
+  | "SKIPPED";
 
 /** Lifecycle of a job on the transport. */
 export type JobStatus = "PENDING" | "RUNNING" | "COMPLETED" | "SUSPENDED" | "FAILED" | "CANCELLED";
@@ -63,8 +64,9 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
   "COMPENSATION_FAILED",
 ];
 
+const STAGE_ENDS: readonly StageStatus[] = ["COMPLETED", "FAILED", "CANCELLED", "SKIPPED"];
 /** Terminal stage statuses. */
-export const TERMINAL_STAGE_STATUSES: readonly StageStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
+export const TERMINAL_STAGE_STATUSES = STAGE_ENDS;
 
 /** Whether a run status is terminal. */
 export function isTerminalRunStatus(status: RunStatus): boolean {
@@ -228,16 +230,18 @@ export interface NewStage {
   stageId: string;
   groupIndex: number;
   createdAt: Date;
+  /** `SKIPPED`: a stage a choice did not take, created terminal (completed at `createdAt`). */
+  status?: "SKIPPED";
 }
 
-/** The record a newly created stage has: `PENDING`, no attempt yet, nothing stored. */
+/** The record a newly created stage has: `PENDING` (or `SKIPPED`), no attempt, nothing stored. */
 export function newStageRecord(stage: NewStage): StageRecord {
   return {
     id: stage.id,
     runId: stage.runId,
     stageId: stage.stageId,
     groupIndex: stage.groupIndex,
-    status: "PENDING",
+    status: stage.status ?? "PENDING",
     attempt: 0,
     outputRef: null,
     suspendedState: null,
@@ -249,7 +253,7 @@ export function newStageRecord(stage: NewStage): StageRecord {
     createdAt: new Date(stage.createdAt.getTime()),
     updatedAt: new Date(stage.createdAt.getTime()),
     startedAt: null,
-    completedAt: null,
+    completedAt: stage.status === "SKIPPED" ? new Date(stage.createdAt.getTime()) : null,
   };
 }
 

@@ -25,6 +25,7 @@ const NOT_CODES: Record<string, string> = {
   STARTED: "what a detached child step's wait ends with (the child started)",
   MISSING: "the status a map reports for an item whose run is gone",
   RETRY_WAIT: "a stage's state as inspectRun shows it (waiting for its retry's back-off)",
+  SKIPPED: "a stage status (a choice took another branch)",
   COMPENSATING: "a run status (its compensations are running)",
   COMPENSATED: "a run status (every compensation committed)",
   COMPENSATION_FAILED: "a run status (a compensation used up its attempts)",

@@ -178,5 +178,7 @@ export function stepOfRecord(record: StageRecord): ProgressStep {
       return step("failed");
     case "CANCELLED":
       return step("cancelled");
+    case "SKIPPED":
+      return step("skipped");
   }
 }

@@ -55,6 +55,7 @@ const PHASE_ORDER: Record<StagePhase, number> = {
   completed: 3,
   failed: 3,
   cancelled: 3,
+  skipped: 3,
 };
 const RUN_ORDER: Record<RunStatus, number> = {
   SCHEDULED: 0,

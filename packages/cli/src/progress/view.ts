@@ -12,13 +12,15 @@ export type StagePhase =
   | "suspended"
   | "completed"
   | "failed"
-  | "cancelled";
+  | "cancelled"
+  | "skipped";
 
 /** Phases a stage never leaves. */
 export const TERMINAL_PHASES: ReadonlySet<StagePhase> = new Set([
   "completed",
   "failed",
   "cancelled",
+  "skipped",
 ]);
 
 /** A stage's error, as shown. */

@@ -25,9 +25,10 @@ const PHASE_SYMBOLS: Record<StagePhase, string> = {
   completed: "✓",
   failed: "✗",
   cancelled: "–",
+  skipped: "↷",
 };
 
-/** The coloured symbol of a stage phase: ✓ … ✗ ↻ · –. */
+/** The coloured symbol of a stage phase: ✓ … ✗ ↻ · – ↷ (skipped: a choice went elsewhere). */
 export function phaseSymbol(phase: StagePhase, style: Style): string {
   const symbol = PHASE_SYMBOLS[phase];
   switch (phase) {
@@ -37,6 +38,7 @@ export function phaseSymbol(phase: StagePhase, style: Style): string {
       return style.red(symbol);
     case "pending":
     case "cancelled":
+    case "skipped":
       return style.dim(symbol);
     default:
       return style.yellow(symbol);

@@ -26,6 +26,7 @@ const PHASES: Record<StageState, StagePhase> = {
   COMPLETED: "completed",
   FAILED: "failed",
   CANCELLED: "cancelled",
+  SKIPPED: "skipped",
 };
 
 /** `ratchet status --timeline`. */

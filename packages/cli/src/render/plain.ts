@@ -37,6 +37,8 @@ function stageLine(stage: StageView, style: Style): string {
       return `${symbol} failed: ${errorText(stage.error)}`;
     case "cancelled":
       return `${symbol} cancelled`;
+    case "skipped":
+      return `${symbol} skipped (a choice went elsewhere)`;
     default:
       return `${symbol} pending`;
   }

@@ -25,6 +25,7 @@ const STAGE_PHASES = {
   COMPLETED: "completed",
   FAILED: "failed",
   CANCELLED: "cancelled",
+  SKIPPED: "skipped",
 } as const;
 
 /**

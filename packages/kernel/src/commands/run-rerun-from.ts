@@ -151,7 +151,8 @@ function enteredFrom(
   records: readonly StageRecord[],
   groupIndex: number,
 ): number | undefined {
-  const mine = records.filter((r) => r.groupIndex === groupIndex);
+  // A SKIPPED record says the group was not entered (a choice went elsewhere).
+  const mine = records.filter((r) => r.groupIndex === groupIndex && r.status !== "SKIPPED");
   if (mine.length === 0) return undefined;
   const entered = Math.min(...mine.map((r) => r.createdAt.getTime()));
   const leadsHere = (g: number) =>

@@ -73,6 +73,7 @@ function commitCompletion(
   appendOutboxEvents(store, tx, numbered);
   let groupRemaining = Math.max(0, remaining);
   const closing = close?.run;
+  if (close?.skipped) createStages(store, tx, close.skipped);
   if (close?.nextGroup) {
     createStages(store, tx, close.nextGroup.stages);
     enqueue(store, tx, close.nextGroup.jobs);

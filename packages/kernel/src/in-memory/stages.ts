@@ -35,7 +35,7 @@ export function stageOutputMapKey(runId: string, stageId: string): string {
   return `${runId}:${stageId}`;
 }
 
-/** Inserts `PENDING` stage records at attempt 0. */
+/** Inserts stage records at attempt 0: `PENDING`, or `SKIPPED` (completed at creation) as asked. */
 export function createStages(
   store: InMemoryStore,
   tx: StoreTransaction,
@@ -55,7 +55,7 @@ export function createStages(
       runId: stage.runId,
       stageId: stage.stageId,
       groupIndex: stage.groupIndex,
-      status: "PENDING",
+      status: stage.status ?? "PENDING",
       attempt: 0,
       outputRef: null,
       suspendedState: null,
@@ -67,7 +67,7 @@ export function createStages(
       createdAt: new Date(createdAt),
       updatedAt: new Date(createdAt),
       startedAt: null,
-      completedAt: null,
+      completedAt: stage.status === "SKIPPED" ? new Date(createdAt) : null,
       output: undefined,
       seq: store.nextSeq(),
     };

@@ -114,7 +114,8 @@ function runningClause(inspection: RunInspection, route: string): Clause {
       s.groupIndex === run.currentGroup &&
       s.state !== "COMPLETED" &&
       s.state !== "FAILED" &&
-      s.state !== "CANCELLED",
+      s.state !== "CANCELLED" &&
+      s.state !== "SKIPPED",
   );
   const first = [...active].sort((a, b) => stagePriority(a) - stagePriority(b))[0];
   if (!first) {

@@ -3,7 +3,13 @@
  * written when an attempt starts, so a `PENDING` record whose job is leased is shown
  * `RUNNING`, with the worker holding the lease and the age of its last heartbeat.
  */
-import type { JobRecord, JsonObject, OutboxRecord, StageRecord } from "../records.js";
+import {
+  type JobRecord,
+  type JsonObject,
+  type OutboxRecord,
+  type StageRecord,
+  TERMINAL_STAGE_STATUSES,
+} from "../records.js";
 import { stageWaitOf } from "../stage-wait.js";
 import { dateField, errorField, numberField, stageOf, stringField } from "./event-fields.js";
 import type { AttemptView, LeaseView, StageState, StageView } from "./types.js";
@@ -125,9 +131,7 @@ function ended(
 
 /** Whether the record is in a terminal status. */
 function terminalStatus(record: StageRecord): boolean {
-  return (
-    record.status === "COMPLETED" || record.status === "FAILED" || record.status === "CANCELLED"
-  );
+  return TERMINAL_STAGE_STATUSES.includes(record.status);
 }
 
 /** The state shown for a record given its job (see {@link StageState}). */

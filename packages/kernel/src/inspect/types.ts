@@ -25,7 +25,8 @@ export type StageState =
   | "SUSPENDED"
   | "COMPLETED"
   | "FAILED"
-  | "CANCELLED";
+  | "CANCELLED"
+  | "SKIPPED";
 
 /** The worker holding a running attempt's job. */
 export interface LeaseView {

@@ -22,7 +22,7 @@
  *   state with `runUpdate.control`, when given.
  * - The completion that brings `groupRemaining` to 0 **closes** the group. When it carries a
  *   `close`, also write `close.events`, apply `close.run` (its `control` too, when given),
- *   create `close.nextGroup`'s stage
+ *   create `close.skipped`'s records `SKIPPED` (as `createStages` does) and `close.nextGroup`'s stage
  *   records and jobs (as `JobTransport.enqueue` would, `claimedBy` included) and set
  *   `groupRemaining` to the next group's size.
  * - Number `events` (then `close.events`) after the run's last event, without gaps; bump the
@@ -65,6 +65,11 @@ export interface GroupClose {
   run: Pick<RunPatch, "status" | "output" | "currentGroup" | "completedAt" | "control">;
   /** The next group's stage records and jobs; its size becomes `groupRemaining`. */
   nextGroup?: { stages: readonly NewStage[]; jobs: readonly NewJob[] };
+  /**
+   * Records of the stages a choice did not take, created `SKIPPED` (terminal, no jobs) with the
+   * close; absent when the closing step is not a choice. They do not count in `groupRemaining`.
+   */
+  skipped?: readonly NewStage[];
 }
 
 /** What a completion changes on its run besides the counters (applied under the run's lock). */

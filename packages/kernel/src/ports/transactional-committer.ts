@@ -93,6 +93,7 @@ async function commitIn(
   if (update?.waiting !== undefined) patch.waiting = update.waiting;
   if (close) {
     patch = { ...patch, ...close.run };
+    if (close.skipped) await uow.tx.createStages(close.skipped);
     if (close.nextGroup) {
       await uow.tx.createStages(close.nextGroup.stages);
       await uow.enqueue(close.nextGroup.jobs);

@@ -293,8 +293,16 @@ describe("workflow() at run time", () => {
     const t = createTestKernel({ workflows: [wf] });
     const direct = await run(t, "one-branch", { v: 1, direct: true });
     expect(decodeValue(direct.output)).toEqual({ only: { v: 1 } });
-    const ids = (await t.persistence.listStages(direct.id)).map((s) => s.stageId).sort();
-    expect(ids).toEqual(["a", "o", "p", "route"]);
+    const records = await t.persistence.listStages(direct.id);
+    const ids = records.map((s) => `${s.stageId}:${s.status}`).sort();
+    // "side" is the branch the choice did not take: recorded SKIPPED, never run.
+    expect(ids).toEqual([
+      "a:COMPLETED",
+      "o:COMPLETED",
+      "p:COMPLETED",
+      "route:COMPLETED",
+      "side:SKIPPED",
+    ]);
     const viaSide = await run(t, "one-branch", { v: 1, direct: false });
     expect(decodeValue(viaSide.output)).toEqual({ only: { v: 101 } });
   });

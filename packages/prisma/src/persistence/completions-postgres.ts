@@ -93,9 +93,10 @@ events AS (
   WHERE e.k <= s.n
 ),
 stages AS (
-  INSERT INTO ratchet_stages (id, run_id, stage_id, group_index, status, attempt, created_at, updated_at)
-  SELECT x.id, x.run_id, x.stage_id, x.group_index, 'PENDING', 0, x.created_at, x.created_at
-  FROM jsonb_to_recordset($4::jsonb) AS x(i int, id text, run_id text, stage_id text, group_index int, created_at timestamptz)
+  INSERT INTO ratchet_stages (id, run_id, stage_id, group_index, status, attempt, created_at, updated_at, completed_at)
+  SELECT x.id, x.run_id, x.stage_id, x.group_index, COALESCE(x.status, 'PENDING'), 0, x.created_at, x.created_at,
+    CASE WHEN x.status = 'SKIPPED' THEN x.created_at END
+  FROM jsonb_to_recordset($4::jsonb) AS x(i int, id text, run_id text, stage_id text, group_index int, created_at timestamptz, status text)
   WHERE x.i IN (SELECT i FROM closing WHERE has_close)
 ),
 jobs AS (
@@ -182,6 +183,18 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
         stage_id: stage.stageId,
         group_index: stage.groupIndex,
         created_at: stage.createdAt.toISOString(),
+      });
+    }
+    // The stages a choice did not take: created SKIPPED with the close.
+    for (const stage of close?.skipped ?? []) {
+      stages.push({
+        i,
+        id: stage.id,
+        run_id: stage.runId,
+        stage_id: stage.stageId,
+        group_index: stage.groupIndex,
+        created_at: stage.createdAt.toISOString(),
+        status: "SKIPPED",
       });
     }
     for (const job of close?.nextGroup?.jobs ?? []) {

@@ -17,7 +17,7 @@ import { STAGE_COLUMNS, stageFromRow } from "./rows.js";
 
 const STAGE_ROWS: RowSource = { table: "ratchet_stages", idColumn: "id", runColumn: "run_id" };
 
-/** Inserts `PENDING` stage records. */
+/** Inserts stage records: `PENDING`, or `SKIPPED` (completed at creation) as asked. */
 export async function createStages(db: SqlExecutor, stages: readonly NewStage[]): Promise<void> {
   if (stages.length === 0) return;
   const d = db.dialect;
@@ -25,10 +25,13 @@ export async function createStages(db: SqlExecutor, stages: readonly NewStage[])
   const values = stages.map((stage) => {
     params.push(stage.id, stage.runId, stage.stageId, stage.groupIndex, d.date(stage.createdAt));
     const n = params.length;
-    return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, 'PENDING', 0, $${n}, $${n})`;
+    // A SKIPPED record (a choice's untaken branch) is terminal: completed when created.
+    return stage.status === "SKIPPED"
+      ? `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, 'SKIPPED', 0, $${n}, $${n}, $${n})`
+      : `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, 'PENDING', 0, $${n}, $${n}, NULL)`;
   });
   await db.write(
-    `INSERT INTO ratchet_stages (id, run_id, stage_id, group_index, status, attempt, created_at, updated_at) VALUES ${values.join(", ")}`,
+    `INSERT INTO ratchet_stages (id, run_id, stage_id, group_index, status, attempt, created_at, updated_at, completed_at) VALUES ${values.join(", ")}`,
     ...params,
   );
 }

@@ -14,6 +14,7 @@ import { commitRun, inTransaction, pendingEvent } from "../tx/unit-of-work.js";
 import { writeControl } from "./flow-control.js";
 import { advancePastGroup, type Continuation, groupState, newGroup } from "./progression.js";
 import type { NextStep } from "./routing.js";
+import { skippedByChoice } from "./skipped.js";
 
 /** What a workflow with control flow needs to prepare a close: the decision, the run's records. */
 export interface ClosingFlow {
@@ -41,6 +42,10 @@ export function groupClose(
 ): GroupClose | null {
   const groupIndex = record.groupIndex;
   const single = (workflow.groups[groupIndex]?.length ?? 0) === 1;
+  // A choice's untaken branches are recorded SKIPPED with the close (see skipped.ts).
+  const skipped = flow
+    ? skippedByChoice(deps, run, workflow, groupIndex, flow.step.to, flow.records, now)
+    : undefined;
   if (flow) {
     const { step } = flow;
     if (step.to !== END) {
@@ -60,6 +65,7 @@ export function groupClose(
         events: [],
         run: { currentGroup: step.to, control: writeControl(step.entering) },
         nextGroup,
+        ...(skipped ? { skipped } : {}),
       };
     }
   } else {
@@ -83,6 +89,7 @@ export function groupClose(
   return {
     events: [pendingEvent(deps, run, "workflow.completed", { output: encoded }, now)],
     run: { status: "COMPLETED", output: encoded, completedAt: now, currentGroup: groupIndex },
+    ...(skipped ? { skipped } : {}),
   };
 }
 

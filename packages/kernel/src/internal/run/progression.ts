@@ -25,6 +25,7 @@ import { cancelMapChildren } from "../waits/map-children.js";
 import { decodeWaitState } from "../waits/state.js";
 import { writeControl } from "./flow-control.js";
 import { nextStep } from "./routing.js";
+import { skippedByChoice } from "./skipped.js";
 
 /** Builds the job for one attempt of a stage. */
 export function jobFor(
@@ -162,6 +163,7 @@ export async function advancePastGroup(
   }
   const step = nextStep(workflow, run, groupIndex, undefined, undefined, uow.now);
   if ("error" in step) return { patch: failRunPatch(uow, run, step.error) };
+  await recordSkipped(deps, uow, run, workflow, groupIndex, step.to);
   if (step.to === END) {
     const patch = await completionPatch(deps, uow, run, workflow, groupIndex, groupRecords, known);
     return { patch: { ...patch, control: writeControl(step.entering) } };
@@ -178,6 +180,21 @@ export async function advancePastGroup(
     },
     started,
   };
+}
+
+/** Creates the `SKIPPED` records of a choice's untaken branches (only a choice reads the run's records). */
+async function recordSkipped(
+  deps: KernelDeps,
+  uow: UnitOfWork,
+  run: RunRecord,
+  workflow: AnyWorkflow,
+  groupIndex: number,
+  to: number,
+): Promise<void> {
+  if (workflow.groups[groupIndex]?.[0]?.stepType !== "choice") return;
+  const records = await uow.tx.listStages(run.id);
+  const skipped = skippedByChoice(deps, run, workflow, groupIndex, to, records, uow.now);
+  if (skipped) await uow.tx.createStages(skipped);
 }
 
 /** The patch that completes the run with the output of group `groupIndex` (or fails it). */

@@ -37,6 +37,10 @@ export interface ClaimLeaseOptions {
 
 /** Stage records of runs. */
 export interface StageStore {
+  /**
+   * Inserts stage records at attempt 0: `PENDING`, or — with `status: "SKIPPED"` — `SKIPPED`
+   * with `completedAt` their `createdAt`.
+   */
   createStages(stages: readonly NewStage[]): Promise<void>;
   listStages(runId: string): Promise<StageRecord[]>;
   getStage(runId: string, stageId: string): Promise<StageRecord | null>;

@@ -10,6 +10,7 @@ import type { StageCommitterConformanceOptions } from "./stage-committer-fixture
 import { groupCloseTests } from "./stage-committer-group-close.js";
 import { runUpdateTests } from "./stage-committer-run-update.js";
 import { settlementTests } from "./stage-committer-settlement.js";
+import { skippedCloseTests } from "./stage-committer-skipped.js";
 
 export type {
   StageCommitterConformanceOptions,
@@ -22,6 +23,7 @@ export function stageCommitterConformance(options: StageCommitterConformanceOpti
     const fixture = useFixture(options);
     runUpdateTests(fixture);
     groupCloseTests(fixture);
+    skippedCloseTests(fixture);
     settlementTests(fixture);
   });
 }

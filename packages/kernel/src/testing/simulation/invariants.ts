@@ -293,7 +293,12 @@ export class InvariantChecker {
     if (work) return work;
     const workflow = workflows.get(run.workflowId);
     if (run.status === "COMPLETED") {
-      const unfinished = stages.find((s) => s.status !== "COMPLETED");
+      // A choice's untaken branch is SKIPPED: fine, as long as it never ran.
+      const unfinished = stages.find(
+        (s) =>
+          s.status !== "COMPLETED" &&
+          !(s.status === "SKIPPED" && s.attempt === 0 && s.startedAt === null),
+      );
       if (unfinished) {
         return violation(
           "completed-run-missing-stage",

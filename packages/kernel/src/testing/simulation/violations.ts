@@ -7,7 +7,7 @@
  * | ----------------------------- | ---------------------------------------------------------------------------------------------------------------- |
  * | `run-exists`                  | a created run is missing from the store                                                                          |
  * | `terminal-state-changed`      | a run's terminal status changed                                                                                  |
- * | `completed-run-missing-stage` | a `COMPLETED` run has a stage record not `COMPLETED` (straight-line workflows: or lacks a stage's record)         |
+ * | `completed-run-missing-stage` | a `COMPLETED` run has a stage record not `COMPLETED` (or `SKIPPED`, never run); straight-line: or lacks one      |
  * | `completed-stage-changed`     | a completed stage record's output, attempt or completion time changed, or it left `COMPLETED`                    |
  * | `stage-completed-twice`       | straight-line workflows: a stage has two `workflow.step.completed` events                                        |
  * | `attempt-failed-twice`        | straight-line workflows: one attempt of a stage has two `workflow.step.retry`/`.failed` events                   |

@@ -14,8 +14,20 @@ import { kernelOn, payloadsOf, start, task, type WorkflowFixture } from "./fixtu
 
 const any = z.any();
 
+/** The stages the run entered (a choice's untaken branches are recorded SKIPPED: not these). */
 async function stageIds(t: TestKernel, runId: string): Promise<string[]> {
-  return (await t.persistence.listStages(runId)).map((s) => s.stageId).sort();
+  return (await t.persistence.listStages(runId))
+    .filter((s) => s.status !== "SKIPPED")
+    .map((s) => s.stageId)
+    .sort();
+}
+
+/** The stages recorded SKIPPED (the first stages of the branches a choice did not take). */
+async function skippedIds(t: TestKernel, runId: string): Promise<string[]> {
+  return (await t.persistence.listStages(runId))
+    .filter((s) => s.status === "SKIPPED")
+    .map((s) => s.stageId)
+    .sort();
 }
 
 function orderWorkflow(clock: FakeClock, runs: Array<[string, number]>) {
@@ -94,6 +106,8 @@ export function controlFlowTests(fixture: () => WorkflowFixture): void {
         "complete",
         "validate",
       ]);
+      expect(await skippedIds(t, backordered)).toEqual(["notify", "ship"]);
+      expect(await skippedIds(t, inStock)).toEqual(["backorder"]);
       expect(runs.filter(([id]) => id === "backorder")).toHaveLength(1);
       const completed = payloadsOf(t, backordered, "workflow.step.completed").map((p) => p.stageId);
       expect(completed).toEqual(["validate", "check-inventory", "backorder", "complete"]);
