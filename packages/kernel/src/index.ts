@@ -107,6 +107,14 @@ export {
   type Sleep,
   sleepFor,
 } from "./dsl/flow.js";
+export type {
+  Debounce,
+  FlowLimits,
+  PriorityOf,
+  RateLimit,
+  Singleton,
+  Throttle,
+} from "./dsl/flow-limits.js";
 export { type MapSettled, type MapStepOptions, mapStep } from "./dsl/map-step.js";
 export { createRegistry, refOf, type WorkflowRegistry } from "./dsl/registry.js";
 export {
@@ -198,13 +206,7 @@ export {
 export {
   type AnyWorkflow,
   type ConcurrencyLimit,
-  type Debounce,
   defineWorkflow,
-  type FlowLimits,
-  type PriorityOf,
-  type RateLimit,
-  type Singleton,
-  type Throttle,
   type Workflow,
   WorkflowBuilder,
   type WorkflowDefinition,

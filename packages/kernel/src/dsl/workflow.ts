@@ -12,14 +12,7 @@ import type { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { type ChildStepOptions, childStep, type DetachedChild } from "./child-steps.js";
 import type { EventSchemas } from "./context.js";
-import type {
-  Debounce,
-  FlowLimits,
-  PriorityOf,
-  RateLimit,
-  Singleton,
-  Throttle,
-} from "./flow-limits.js";
+import type { FlowLimits } from "./flow-limits.js";
 import { type MapSettled, type MapStepOptions, mapStep } from "./map-step.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import {
@@ -45,14 +38,6 @@ import type { GroupNext } from "./workflow-graph.js";
 import { buildWorkflow } from "./workflow-graph.js";
 import type { ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
-export type {
-  Debounce,
-  FlowLimits,
-  PriorityOf,
-  RateLimit,
-  Singleton,
-  Throttle,
-} from "./flow-limits.js";
 export type { AnyWorkflow, ConcurrencyLimit, Workflow } from "./workflow-model.js";
 
 type ParallelOutput<S extends readonly AnyStage[]> = {
@@ -353,8 +338,12 @@ export class WorkflowBuilder<TInput, TCurrent = TInput> {
   }
 }
 
-/** Input of {@link defineWorkflow}. */
-export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.ZodType> {
+/**
+ * Input of {@link defineWorkflow}; its start limits and priority (`rateLimit`, `throttle`,
+ * `singleton`, `debounce`, `priority`) are those of {@link WorkflowBuilder.limits}.
+ */
+export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.ZodType>
+  extends FlowLimits {
   id: string;
   name: string;
   description?: string;
@@ -366,16 +355,6 @@ export interface WorkflowDefinition<TInput extends z.ZodType, TOutput extends z.
   timeoutMs?: number;
   /** See {@link WorkflowBuilder.concurrency}. */
   concurrency?: ConcurrencyLimit;
-  /** At most N starts per period; see {@link WorkflowBuilder.limits}. */
-  rateLimit?: RateLimit;
-  /** Starts spread evenly; see {@link WorkflowBuilder.limits}. */
-  throttle?: Throttle;
-  /** One active run per key; see {@link WorkflowBuilder.limits}. */
-  singleton?: Singleton;
-  /** Creates within a window collapse into one run; see {@link WorkflowBuilder.limits}. */
-  debounce?: Debounce;
-  /** Default priority of its runs; see {@link WorkflowBuilder.limits}. */
-  priority?: PriorityOf;
   /** See {@link WorkflowBuilder.retention}. */
   retention?: RetentionPolicy;
   /** See {@link WorkflowBuilder.version}. */
