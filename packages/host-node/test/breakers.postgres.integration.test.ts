@@ -6,7 +6,14 @@
  * completes — no attempt used up by the deferrals.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { createKernel, createRegistry, decodeValue, type RunRecord } from "@ratchet/kernel";
+import {
+  createKernel,
+  createRegistry,
+  decodeValue,
+  explainRun,
+  loadRunInspection,
+  type RunRecord,
+} from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
 import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
@@ -87,6 +94,23 @@ describe("circuit breakers on PostgreSQL, three worker processes", () => {
             deferredBy.add(String(event.payload.workerId));
     }
     expect([...deferredBy].sort()).toEqual(WORKERS);
+    // `ratchet explain` of a deferred run names the breaker, as the database has it.
+    let deferredRun = "";
+    for (const id of waiting)
+      if ((await s.queries.listEvents(id)).some((e) => e.type === "workflow.step.deferred")) {
+        deferredRun = id;
+        break;
+      }
+    const inspection = await loadRunInspection(s.queries, deferredRun, new Date());
+    const explanation = inspection ? explainRun(inspection) : undefined;
+    expect(explanation?.facts).toMatchObject({
+      reason: "circuit-breaker",
+      breaker: "flaky-api",
+      openedFailures: 3,
+    });
+    expect(explanation?.summary).toContain(
+      `waiting for circuit breaker "flaky-api" (open since ${open?.openedAt?.toISOString()} after 3 failures, half-open at ${open?.halfOpenAt?.toISOString()}`,
+    );
 
     // After the cool-down one probe runs and closes it; every deferred run then completes.
     const runs: RunRecord[] = [];
