@@ -5,6 +5,8 @@
  */
 
 import { z } from "zod";
+import { failExhaustedCompensation } from "../internal/compensation/commit.js";
+import { beginCompensation } from "../internal/compensation/plan.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { cancelRemaining, failRunPatch } from "../internal/run/progression.js";
 import { commitRun, inTransaction } from "../internal/tx/unit-of-work.js";
@@ -56,6 +58,15 @@ export async function leaseReapStale(
       let records: StageRecord[];
       try {
         run = await uow.tx.getRun(job.workflowRunId, { forUpdate: true });
+        if (run?.status === "COMPENSATING") {
+          const record = (await uow.tx.listStages(run.id)).find((r) => r.stageId === job.stageId);
+          if (
+            record &&
+            (await failExhaustedCompensation(uow, run, record, job.attempt, job.maxAttempts))
+          )
+            failed++;
+          continue;
+        }
         if (run?.status !== "RUNNING") continue;
         records = await uow.tx.listStages(run.id);
       } catch (error) {
@@ -82,13 +93,27 @@ export async function leaseReapStale(
         attempts: job.attempt,
         error: errorPayload(error),
       });
-      await cancelRemaining(
-        uow,
+      const others = records.filter((r) => r.id !== record.id);
+      await cancelRemaining(uow, deps, run.id, others);
+      const workflow = deps.registry.getDefinition(run);
+      if (!workflow) {
+        // This worker lacks the run's definition, so cannot tell whether it compensates: the
+        // run is left RUNNING with its failed stage, for run.reapStuck on a worker that has
+        // the definition to end it (compensating it first when it should).
+        await commitRun(uow, run, {});
+        failed++;
+        continue;
+      }
+      const compensating = await beginCompensation(
         deps,
-        run.id,
-        records.filter((r) => r.id !== record.id),
+        uow,
+        run,
+        workflow,
+        others,
+        "FAILED",
+        error,
       );
-      await commitRun(uow, run, failRunPatch(uow, run, error));
+      if (!compensating) await commitRun(uow, run, failRunPatch(uow, run, error));
       failed++;
     }
     return { released: released.length, failed };

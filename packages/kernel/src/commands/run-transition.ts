@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { RunNotFoundError } from "../errors.js";
+import { beginCompensation, hasCompensations } from "../internal/compensation/plan.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { definitionOf } from "../internal/run/definition.js";
 import { liveJobsOf } from "../internal/run/live-jobs.js";
@@ -76,7 +77,19 @@ export async function runTransition(
         code: "STAGE_FAILED",
         message: "[ratchet] a stage of the run failed",
       };
-      const updated = await commitRun(uow, run, failRunPatch(uow, run, error));
+      // Compensation looks at every group's completed stages, not only the current one's.
+      const compensating = hasCompensations(workflow)
+        ? await beginCompensation(
+            deps,
+            uow,
+            run,
+            workflow,
+            await uow.tx.listStages(runId),
+            "FAILED",
+            error,
+          )
+        : undefined;
+      const updated = compensating ?? (await commitRun(uow, run, failRunPatch(uow, run, error)));
       return result("failed", updated.status);
     }
     // Waiting: re-enqueue stages that have neither a live job nor a suspension, as the jobs

@@ -7,7 +7,7 @@
  */
 import { compensatedStageId } from "../../dsl/compensation.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
-import type { RunRecord, RunStatus, StoredError } from "../../records.js";
+import type { RunRecord, RunStatus, StageRecord, StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import type { RetryDecision } from "../stage/commit-failed.js";
 import {
@@ -119,4 +119,37 @@ export async function commitCompensation(
     if (error instanceof AttemptSuperseded) return { kind: "superseded" };
     throw error;
   }
+}
+
+/**
+ * In the caller's transaction (`lease.reapStale`): a compensation whose job lost its worker on
+ * each of its attempts fails (`MAX_ATTEMPTS_EXCEEDED`), and its run, locked by the caller and
+ * `COMPENSATING`, ends `COMPENSATION_FAILED`. Returns whether anything was written.
+ */
+export async function failExhaustedCompensation(
+  uow: UnitOfWork,
+  run: RunRecord,
+  record: StageRecord,
+  attempt: number,
+  maxAttempts: number,
+): Promise<boolean> {
+  const stageId = compensatedStageId(record.stageId) ?? record.stageId;
+  const error: StoredError = {
+    code: "MAX_ATTEMPTS_EXCEEDED",
+    message: `[ratchet] compensation of stage "${stageId}" lost its worker on each of its ${maxAttempts} attempt(s) (lease expired)`,
+    stageId,
+  };
+  const ok = await uow.tx.updateStage(
+    record.id,
+    { status: "FAILED", attempt, error, completedAt: uow.now },
+    { expected: { status: ["PENDING", "RUNNING"] }, now: uow.now },
+  );
+  if (!ok) return false;
+  uow.event(run, "workflow.compensation.step.failed", {
+    stageId,
+    attempt,
+    error: errorPayload(error),
+  });
+  await endCompensation(uow, run, "COMPENSATION_FAILED", error);
+  return true;
 }

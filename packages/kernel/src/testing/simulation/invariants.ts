@@ -7,6 +7,7 @@ import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { InMemoryStore, OutboxRow, StageRow } from "../../in-memory/store.js";
 import { isTerminalRunStatus, type RunRecord, type RunStatus } from "../../records.js";
 import type { CollectingEventSink } from "../collecting-event-sink.js";
+import { checkCompensation } from "./compensation-checks.js";
 import type { SimulationModel } from "./model.js";
 import type { SignalLog } from "./signal-log.js";
 import type { InvariantName, InvariantViolation } from "./violations.js";
@@ -292,6 +293,8 @@ export class InvariantChecker {
     const work = this.work.checkRun(run, stages);
     if (work) return work;
     const workflow = workflows.get(run.workflowId);
+    const compensation = checkCompensation(run, workflow, stages, this.outboxOf(runId));
+    if (compensation) return compensation;
     if (run.status === "COMPLETED") {
       // A choice's untaken branch is SKIPPED: fine, as long as it never ran.
       const unfinished = stages.find(

@@ -32,6 +32,7 @@
  * | `signal-to-ended-run-accepted`| a signal sent to a run that had already ended (with an id never stored) was not refused with `RUN_ENDED`, or was stored |
  * | `child-orphaned`              | at the end: a parent ended `CANCELLED`/`FAILED`/`TIMED_OUT` while a child it waited for is still not ended |
  * | `parent-missed-child`         | at the end: a child run ended, but its parent still waits for it (`SUSPENDED` on it, never resumed)            |
+ * | `compensation-wrong`          | a run that declares compensations failed without compensating, or compensated other stages than its completed ones, out of newest-first order, one twice, or ended `COMPENSATED`/`COMPENSATION_FAILED` otherwise than its records say |
  *
  * `wrong-output`, `completed-failing-attempt` and `failure-unexplained` need a
  * `SimulationModel` (the simulator's own workflows have one); `stage-input-wrong` needs
@@ -69,7 +70,8 @@ export type InvariantName =
   | "routed-to-wrong-worker"
   | "unexpected-error"
   /** A slot of a cron schedule started more than one run. */
-  | "schedule-slot-twice";
+  | "schedule-slot-twice"
+  | "compensation-wrong";
 
 /** A broken invariant. */
 export interface InvariantViolation {
