@@ -288,12 +288,14 @@ export type BranchStep =
  * A multi-step parallel branch as one stage (id: the branch's name): its steps run in order in
  * one attempt, each handed the previous one's output, with the branch's earlier outputs in
  * `ctx.steps`; the stage's output is the last step's. An attempt reruns the branch from its
- * first step. Retry: the first policy its tasks set; timeout: the sum of its tasks' timeouts
- * when each sets one.
+ * first step. Retry: the first policy its tasks set; breaker: the first one its tasks name;
+ * timeout: the sum of its tasks' timeouts when each sets one.
  */
 export function branchStage(name: string, steps: readonly BranchStep[]): AnyStage {
   const tasks = steps.flatMap((s) => (s.kind === "task" ? [s.options] : []));
   const retry = tasks.find((t) => t.retry !== undefined)?.retry;
+  // A branch runs its tasks in one attempt: the first breaker one of them names guards it all.
+  const breaker = tasks.find((t) => t.breaker !== undefined)?.breaker;
   const timeouts = steps.map((s) => (s.kind === "task" ? s.options.timeout : undefined));
   const timeoutMs = timeouts.every((t) => t !== undefined)
     ? timeouts.reduce<number>((sum, t) => sum + (t as number), 0)
@@ -307,6 +309,7 @@ export function branchStage(name: string, steps: readonly BranchStep[]): AnyStag
     name,
     schemas: { input: z.any(), output: z.any() },
     ...(retry ? { retry } : {}),
+    ...(breaker !== undefined ? { breaker } : {}),
     ...(events ? { events } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     execute: async (ctx) => {

@@ -144,6 +144,27 @@ describe("circuit breakers", () => {
     });
   });
 
+  it("a parallel branch's task guards the branch's stage with its breaker", () => {
+    const wf = workflow("branches")
+      .parallel("fan", {
+        branches: [
+          workflow
+            .branch("pay")
+            .task("charge", { breaker: "payments-api", handler: () => 1 })
+            .build(),
+          workflow
+            .branch("ship")
+            .task("pack", { handler: () => 2 })
+            .task("label", { breaker: "carrier-api", handler: () => 3 })
+            .build(),
+        ],
+      })
+      .build();
+    // A one-task branch is the task's stage; a longer one is one stage named for the branch.
+    expect(wf.getStage("charge")?.stage.breaker?.name).toBe("payments-api");
+    expect(wf.getStage("ship")?.stage.breaker?.name).toBe("carrier-api");
+  });
+
   it("an invalid breaker fails the definition with INVALID_BREAKER", () => {
     const build = (breaker: unknown) => () =>
       workflow("bad")
