@@ -25,8 +25,8 @@ import { runTests } from "./persistence-runs.js";
 import { scheduleTests } from "./persistence-schedules.js";
 import { signalWaitTests } from "./persistence-signal-waits.js";
 import { signalTests } from "./persistence-signals.js";
-import { startRateClaimTests } from "./persistence-start-rates.js";
 import { stageTests } from "./persistence-stages.js";
+import { startRateClaimTests } from "./persistence-start-rates.js";
 import { transactionTests } from "./persistence-transactions.js";
 import { useFixture } from "./shared.js";
 
