@@ -420,6 +420,13 @@ CREATE TABLE "ratchet_start_rates" (
 );
 `,
     },
+    {
+      id: "0012_start_rate_in_force",
+      checksum: "88e3053b67b21ae3edf788b445cf5f6a6d4ec39e9240c5dd4b4bc542e47f9b6f",
+      sql: `-- AlterTable
+ALTER TABLE "ratchet_start_rates" ADD COLUMN     "rate" TEXT;
+`,
+    },
   ],
   sqlite: [
     {
@@ -936,6 +943,13 @@ CREATE TABLE "ratchet_start_rates" (
     "at" DATETIME NOT NULL,
     "count" INTEGER NOT NULL DEFAULT 0
 );
+`,
+    },
+    {
+      id: "0012_start_rate_in_force",
+      checksum: "67d99d10c75728d73eca3d27278e559930f5f757945461ffb0257fcc5036c019",
+      sql: `-- AlterTable
+ALTER TABLE "ratchet_start_rates" ADD COLUMN "rate" TEXT;
 `,
     },
   ],

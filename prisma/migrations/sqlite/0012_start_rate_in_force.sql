@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ratchet_start_rates" ADD COLUMN "rate" TEXT;
