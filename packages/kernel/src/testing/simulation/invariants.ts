@@ -8,6 +8,7 @@ import type { InMemoryStore, OutboxRow, StageRow } from "../../in-memory/store.j
 import { isTerminalRunStatus, type RunRecord, type RunStatus } from "../../records.js";
 import type { CollectingEventSink } from "../collecting-event-sink.js";
 import { checkCompensation } from "./compensation-checks.js";
+import { checkCustomEvents } from "./custom-event-checks.js";
 import type { SimulationModel } from "./model.js";
 import type { SignalLog } from "./signal-log.js";
 import type { InvariantName, InvariantViolation } from "./violations.js";
@@ -295,6 +296,8 @@ export class InvariantChecker {
     const workflow = workflows.get(run.workflowId);
     const compensation = checkCompensation(run, workflow, stages, this.outboxOf(runId));
     if (compensation) return compensation;
+    const custom = checkCustomEvents(run, workflow, this.outboxOf(runId));
+    if (custom) return custom;
     if (run.status === "COMPLETED") {
       // A choice's untaken branch is SKIPPED: fine, as long as it never ran.
       const unfinished = stages.find(

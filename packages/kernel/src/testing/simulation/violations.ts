@@ -33,6 +33,7 @@
  * | `child-orphaned`              | at the end: a parent ended `CANCELLED`/`FAILED`/`TIMED_OUT` while a child it waited for is still not ended |
  * | `parent-missed-child`         | at the end: a child run ended, but its parent still waits for it (`SUSPENDED` on it, never resumed)            |
  * | `compensation-wrong`          | a run that declares compensations failed without compensating, or compensated other stages than its completed ones, out of newest-first order, one twice, or ended `COMPENSATED`/`COMPENSATION_FAILED` otherwise than its records say |
+ * | `custom-event-wrong`          | a `workflow.custom` event not right before its attempt's `workflow.step.completed` (a rolled-back attempt's), or a task's completion without its event |
  *
  * `wrong-output`, `completed-failing-attempt` and `failure-unexplained` need a
  * `SimulationModel` (the simulator's own workflows have one); `stage-input-wrong` needs
@@ -71,7 +72,9 @@ export type InvariantName =
   | "unexpected-error"
   /** A slot of a cron schedule started more than one run. */
   | "schedule-slot-twice"
-  | "compensation-wrong";
+  | "compensation-wrong"
+  /** A `ctx.emit` event not written in its attempt's completion commit, or one missing. */
+  | "custom-event-wrong";
 
 /** A broken invariant. */
 export interface InvariantViolation {

@@ -50,6 +50,8 @@ const counter = z.object({ n: z.number() }).passthrough();
 const stepOutput = z.object({ n: z.number(), by: z.string() });
 /** Every stage's retry policy unless it sets its own (flow steps included). */
 const RETRY = { maxAttempts: SIMULATION_MAX_ATTEMPTS, intervalMs: 1_000, backoffRate: 2 };
+/** The custom event every simulated task emits once per attempt (`ctx.emit`). */
+const SIM_EVENTS = { "sim.step": z.object({ attempt: z.number().int() }) };
 
 /**
  * The workflows the simulator runs when given none. Inputs are `{ n: number }`; each task
@@ -72,6 +74,8 @@ export function simulationWorkflows(options: SimulationWorkflowOptions): AnyWork
       ...(plan.maxAttempts === RETRY.maxAttempts
         ? {}
         : { retry: { ...RETRY, maxAttempts: plan.maxAttempts } }),
+      // Every attempt emits one event, failing ones too: only committed ones may publish it.
+      events: SIM_EVENTS,
       execute: (ctx) => {
         executions?.push({
           workflowRunId: ctx.workflowRunId,
@@ -79,6 +83,7 @@ export function simulationWorkflows(options: SimulationWorkflowOptions): AnyWork
           attempt: ctx.attempt,
           input: ctx.input,
         });
+        ctx.emit("sim.step", { attempt: ctx.attempt });
         if (hashUnit(options.seed, ctx.workflowRunId, id, ctx.attempt) < plan.rate) {
           throw Object.assign(new Error(simulatedFailureMessage(id, ctx.attempt)), {
             code: SIMULATED_STAGE_FAILURE,
