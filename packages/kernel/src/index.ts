@@ -115,6 +115,13 @@ export type {
   Singleton,
   Throttle,
 } from "./dsl/flow-limits.js";
+export {
+  type EndHookName,
+  type HookContext,
+  type HookFn,
+  type WorkflowHooks,
+  withHooks,
+} from "./dsl/hooks.js";
 export { type MapSettled, type MapStepOptions, mapStep } from "./dsl/map-step.js";
 export { createRegistry, refOf, type WorkflowRegistry } from "./dsl/registry.js";
 export {

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { compensatedStageId } from "../dsl/compensation.js";
+import { HOOK_PREFIX } from "../dsl/hooks.js";
 import { RatchetError } from "../errors.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { defineCommand } from "./command.js";
@@ -66,6 +67,8 @@ export async function jobHeartbeat(
     if (!job || !ended.has(job.workflowRunId)) continue;
     if (compensating.has(job.workflowRunId) && compensatedStageId(job.stageId) !== undefined)
       continue;
+    // An end hook runs after its run ended.
+    if (job.stageId.startsWith(HOOK_PREFIX)) continue;
     cancelled.push(job.jobId);
     deps.inFlight.abortJob(
       job.jobId,

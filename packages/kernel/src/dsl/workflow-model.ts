@@ -3,10 +3,12 @@
  * settings. Both builders (`WorkflowBuilder` and `workflow()`) produce one through
  * `buildWorkflow`.
  */
+
 import type { z } from "zod";
 import type { RetentionMs } from "../retention.js";
 import type { EventSchemas } from "./context.js";
 import type { FlowLimits } from "./flow-limits.js";
+import type { ResolvedHooks } from "./hooks.js";
 import type { RetryOverrides } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import type { WorkflowMigration } from "./versioning.js";
@@ -69,6 +71,8 @@ export interface Workflow<TInput = unknown, TOutput = unknown> {
    * not set it.
    */
   readonly retention?: RetentionMs | undefined;
+  /** Its end hooks, attached with `withHooks` (see `hooks.ts`). */
+  readonly hooks?: ResolvedHooks | undefined;
 }
 
 /** Any workflow, whatever its types. */

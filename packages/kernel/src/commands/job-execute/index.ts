@@ -11,6 +11,7 @@ import { z } from "zod";
 import { decodeValue } from "../../codec.js";
 import { compensatedStageId } from "../../dsl/compensation.js";
 import { isRoute, isSleep } from "../../dsl/flow.js";
+import { HOOK_PREFIX } from "../../dsl/hooks.js";
 import { isSuspendResult } from "../../dsl/stage.js";
 import { describeDefinition } from "../../dsl/versioning.js";
 import { isWait } from "../../dsl/waits.js";
@@ -45,6 +46,7 @@ import {
 import type { JobExecuteCommand, JobExecuteResult } from "./command.js";
 import { executeCompensation } from "./compensate.js";
 import { completedRecordOf, continuedJobs } from "./continuation.js";
+import { executeHook } from "./hook.js";
 import { announceStarted } from "./live.js";
 import { failUnreadableRun, isUnreadable, loadRun, targetFor, workflowStub } from "./load.js";
 import { progressWriter } from "./progress.js";
@@ -79,6 +81,7 @@ export async function jobExecute(
     });
     return { outcome: "skipped", ...ids, reason: "run not found" };
   }
+  if (job.stageId.startsWith(HOOK_PREFIX)) return executeHook(command, deps, run, records);
   if (run.status === "COMPENSATING" || compensatedStageId(job.stageId) !== undefined)
     return executeCompensation(command, deps, run, records);
   if (run.status !== "RUNNING") {

@@ -76,8 +76,9 @@ export function groupClose(
     }
   }
   if (!single) return null;
-  // A run with a timeout completes through `commitRun`, which also drops its timeout entry.
-  if (workflow.timeoutMs !== undefined) return null;
+  // A run with a timeout completes through `commitRun`, which also drops its timeout entry;
+  // one with an onComplete hook too, which starts the hook (see dsl/hooks.ts).
+  if (workflow.timeoutMs !== undefined || workflow.hooks?.onComplete) return null;
   const parsed = workflow.outputSchema.safeParse(output);
   if (!parsed.success) return null;
   let encoded: ReturnType<typeof encodeValue>;

@@ -20,6 +20,7 @@ import {
   type RunRecord,
   type RunStatus,
 } from "../../records.js";
+import { startEndHook } from "../hooks/start.js";
 import type { IdGenerator } from "../ids.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../run/correlation.js";
 
@@ -152,6 +153,7 @@ export async function inTransaction<T>(
         if (telemetry) uow.afterCommit(() => telemetry.runEnded(run, from === "RUNNING"));
         // A definition this kernel lacks may have a timeout: its timer is cancelled too.
         const definition = deps.registry?.getDefinition(run);
+        if (definition?.hooks) await startEndHook(uow, deps, run, definition);
         if (definition && definition.timeoutMs === undefined) return;
         await uow.schedule((scope) =>
           deps.scheduler.cancel(RUN_TIMEOUT_COMMAND, timeoutCorrelationId(run.id), scope),

@@ -16,6 +16,7 @@ import { delayedStartTests } from "./workflows/delayed-start.js";
 import { fanOutTests } from "./workflows/fan-out.js";
 import type { WorkflowConformanceOptions } from "./workflows/fixture.js";
 import { debounceTests, flowLimitTests, singletonTests } from "./workflows/flow-limits.js";
+import { hookTests } from "./workflows/hooks.js";
 import { metadataTests } from "./workflows/metadata.js";
 import { retryTests } from "./workflows/retries.js";
 import { signalTests } from "./workflows/signals.js";
@@ -50,6 +51,7 @@ export function workflowConformance(options: WorkflowConformanceOptions): void {
     customEventTests(fixture);
     skippedTests(fixture);
     compensationTests(fixture);
+    hookTests(fixture);
     breakerTests(fixture);
   });
 }
