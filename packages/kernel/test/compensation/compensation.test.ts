@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineStage, defineWorkflow, NonRetryableError } from "../../src/index.js";
+import {
+  defineStage,
+  defineWorkflow,
+  explainRun,
+  loadRunInspection,
+  NonRetryableError,
+} from "../../src/index.js";
 import { createTestKernel } from "../../src/testing/index.js";
 
 const any = z.any();
@@ -108,5 +114,50 @@ describe("compensation", () => {
     expect(await t.persistence.getStage(workflowRunId, "compensate:a")).toMatchObject({
       status: "CANCELLED",
     });
+  });
+
+  it("explain says what a compensating run waits for, and how a compensated one ended", async () => {
+    const wf = defineWorkflow({ id: "explained", name: "e", input: any, output: any })
+      .pipe(
+        defineStage({
+          id: "a",
+          name: "a",
+          schemas: { input: any, output: any },
+          execute: () => ({}),
+          compensate: () => {
+            throw new Error("undo broke");
+          },
+          compensateRetry: { maxAttempts: 2, intervalMs: 60_000 },
+        }),
+      )
+      .pipe(
+        defineStage({
+          id: "b",
+          name: "b",
+          schemas: { input: any, output: any },
+          execute: () => {
+            throw new NonRetryableError("b broke");
+          },
+        }),
+      )
+      .build();
+    const t = createTestKernel({ workflows: [wf] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "explained",
+      input: {},
+    });
+    for (let i = 0; i < 4; i++) await t.driver.tick();
+    const waiting = await loadRunInspection(t.queries, workflowRunId, t.clock.now());
+    if (!waiting) throw new Error("no run");
+    expect(waiting.run.status).toBe("COMPENSATING");
+    const text = explainRun(waiting).summary;
+    expect(text).toContain("is compensating after NON_RETRYABLE b broke");
+    expect(text).toContain('waits to retry stage "compensate:a": attempt 2 of 2');
+    await t.driver.runToCompletion(workflowRunId, { idleStepMs: 30_000 });
+    const ended = await loadRunInspection(t.queries, workflowRunId, t.clock.now());
+    if (!ended) throw new Error("no run");
+    expect(ended.run.status).toBe("COMPENSATION_FAILED");
+    expect(explainRun(ended).summary).toContain("failed (a compensation failed");
   });
 });
