@@ -71,5 +71,10 @@ export function createInMemoryRunQueries(store: InMemoryStore): RunQueries {
     listJobs: (runId) => read(() => listJobsOfRun(store, runId)),
     getBreaker: (name) => read(() => getBreaker(store, name)),
     listBreakers: () => read(() => listBreakers(store)),
+    getStartRate: (key) =>
+      read(() => {
+        const state = store.startRates.get(key);
+        return state ? { ...state, at: new Date(state.at) } : null;
+      }),
   };
 }

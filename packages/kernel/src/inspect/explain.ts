@@ -3,6 +3,7 @@
  * ask first ("what is this run doing, and why is it stuck?").
  */
 import { routeKey } from "../dsl/versioning.js";
+import { nextStartAt, startRoom } from "../ports/persistence/flow-limits.js";
 import { isTerminalRunStatus } from "../records.js";
 import { breakerClause } from "./breaker-wait.js";
 import { describeError, formatDuration } from "./event-fields.js";
@@ -24,7 +25,7 @@ export interface Explanation {
   summary: string;
   /**
    * The facts behind it, flat: always `runId`, `status` and `reason` (`ended`, `scheduled`,
-   * `debounce`, `worker`, `concurrency`, `running`, `lease-expired`, `retry`, `sleep`, `poll`, `signal`,
+   * `debounce`, `rate-limit`, `throttle`, `worker`, `concurrency`, `running`, `lease-expired`, `retry`, `sleep`, `poll`, `signal`,
    * `approval`, `child`, `map`, `dead-letter` or `nothing`), then the reason's own (`stageId`,
    * `attempt`, `workerId`, `heartbeatAgeMs`, `retryAt`, `errorCode`, …).
    */
@@ -71,9 +72,12 @@ function endedClause(inspection: RunInspection): Clause {
   };
 }
 
-/** The clause of a run not claimed yet: a concurrency slot, or a worker. */
+/** The clause of a run not claimed yet: its key's start rate, a concurrency slot, or a worker. */
 function unclaimedClause(inspection: RunInspection, route: string): Clause {
   const { run, concurrency } = inspection;
+  // A key's used-up start rate holds the run whoever runs: it comes first.
+  const rated = rateClause(inspection);
+  if (rated) return rated;
   if (concurrency && concurrency.holders.length > 0) {
     const shown = concurrency.holders.slice(0, 3).join(", ");
     const more =
@@ -92,6 +96,27 @@ function unclaimedClause(inspection: RunInspection, route: string): Clause {
     reason: "worker",
     text: `waits to be claimed by ${workerThatHas(run)}; workers claim only runs of definitions they register`,
     facts: { ...definitionFacts(run, route), concurrencyKey: run.concurrencyKey },
+  };
+}
+
+/** The clause of a pending run whose key's start rate has no room now, if it is one. */
+function rateClause(inspection: RunInspection): Clause | null {
+  const { run, startRate: state, now } = inspection;
+  const rate = state?.rate;
+  if (!state || !rate || startRoom(rate, state, now) > 0) return null;
+  const key = run.concurrencyKey;
+  const next = nextStartAt(rate, state, now).toISOString();
+  const facts: ExplanationFacts = { concurrencyKey: key, nextStartAt: next };
+  if (!rate.spread)
+    return {
+      reason: "rate-limit",
+      text: `waits for the rate limit of key "${key}": ${state.count} of ${rate.limit} starts per ${formatDuration(rate.periodMs)} used since ${state.at.toISOString()}; the next period starts at ${next}`,
+      facts: { ...facts, rateLimit: rate.limit, periodMs: rate.periodMs, starts: state.count },
+    };
+  return {
+    reason: "throttle",
+    text: `waits for the throttle of key "${key}": ${rate.limit} starts per ${formatDuration(rate.periodMs)}, spread evenly; the next start is at ${next}`,
+    facts: { ...facts, rateLimit: rate.limit, periodMs: rate.periodMs },
   };
 }
 

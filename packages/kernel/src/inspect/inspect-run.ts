@@ -50,6 +50,7 @@ export function inspectRun(input: InspectInput): RunInspection {
     concurrency: input.concurrency ?? null,
     children: input.children ? [...input.children] : [],
     ...(input.breakers && input.breakers.length > 0 ? { breakers: [...input.breakers] } : {}),
+    ...(input.startRate ? { startRate: input.startRate } : {}),
     now,
   };
 }

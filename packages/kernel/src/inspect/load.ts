@@ -65,5 +65,11 @@ export async function loadRunInspection(
     }),
   );
   const breakers = await breakerWaitsOf(queries, details, events);
-  return inspectRun({ ...details, jobs, events, now, concurrency, children, breakers });
+  const { run } = details;
+  // A pending run with a key may be waiting for its key's rate limit or throttle.
+  const startRate =
+    run.status === "PENDING" && run.concurrencyKey !== null && queries.getStartRate
+      ? await queries.getStartRate(run.concurrencyKey)
+      : null;
+  return inspectRun({ ...details, jobs, events, now, concurrency, children, breakers, startRate });
 }

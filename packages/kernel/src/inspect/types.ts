@@ -3,6 +3,7 @@
  * (running included, derived from its job's lease, not from a write per stage), its attempts
  * with their errors, the lease holder and heartbeat age, and the run's timeline.
  */
+import type { StartRateState } from "../ports/persistence/flow-limits.js";
 import type {
   JobRecord,
   OutboxRecord,
@@ -163,6 +164,8 @@ export interface RunInspection {
   children: ChildView[];
   /** Stages deferred by an open circuit breaker, when looked up. */
   breakers?: BreakerWaitView[];
+  /** A pending run's key's start-rate state (rate limit or throttle), when looked up. */
+  startRate?: StartRateState;
   /** The time the inspection describes. */
   now: Date;
 }
@@ -182,4 +185,6 @@ export interface InspectInput {
   children?: readonly ChildView[];
   /** Stages deferred by an open circuit breaker (see `breaker-wait.ts`). */
   breakers?: readonly BreakerWaitView[];
+  /** A pending run's key's start-rate state (`RunQueries.getStartRate`). */
+  startRate?: StartRateState | null;
 }

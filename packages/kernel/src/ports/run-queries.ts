@@ -21,6 +21,7 @@
  *
  * Run `runQueriesConformance` from `@ratchet/kernel/testing` against your adapter.
  */
+
 import { RatchetError } from "../errors.js";
 import type {
   JobRecord,
@@ -31,6 +32,7 @@ import type {
   StageRecord,
 } from "../records.js";
 import type { BreakerRecord } from "./persistence/breakers.js";
+import type { StartRateState } from "./persistence/flow-limits.js";
 
 /** Filter of {@link RunQueries.listRuns}. */
 export interface RunListQuery {
@@ -77,6 +79,11 @@ export interface RunQueries {
   getBreaker?(name: string): Promise<BreakerRecord | null>;
   /** Every circuit breaker's state, by name; optional, as `getBreaker`. */
   listBreakers?(): Promise<BreakerRecord[]>;
+  /**
+   * A concurrency key's start-rate state (`null`: none written); optional — an inspection
+   * says a pending run waits for its key's rate limit or throttle only when it is offered.
+   */
+  getStartRate?(concurrencyKey: string): Promise<StartRateState | null>;
 }
 
 /** Page size of {@link RunQueries.listRuns} when the query sets none. */

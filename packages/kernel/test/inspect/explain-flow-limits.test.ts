@@ -47,6 +47,67 @@ describe("explainRun and start limits", () => {
     });
   });
 
+  it("a pending run whose key's rate limit is used up: the period and when the next starts", async () => {
+    const clock = new FakeClock(T0 + 500);
+    const workflow = defineWorkflow({
+      id: "rated",
+      name: "rated",
+      input: Input,
+      output: z.any(),
+      rateLimit: { limit: 2, periodMs: 60_000 },
+    })
+      .sleep("nap", 1)
+      .build();
+    const t = createTestKernel({ workflows: [workflow], clock });
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const { workflowRunId } = await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: "rated",
+        input: { n },
+      });
+      ids.push(workflowRunId);
+    }
+    await t.driver.tick();
+    const { summary, facts } = await explain(t, ids[2] as string);
+    expect(summary).toBe(
+      `Run ${ids[2]} waits for the rate limit of key "["rated"]": 2 of 2 starts per 1 min used since 2026-03-01T10:00:00.000Z; the next period starts at 2026-03-01T10:01:00.000Z.`,
+    );
+    expect(facts).toMatchObject({
+      reason: "rate-limit",
+      rateLimit: 2,
+      periodMs: 60_000,
+      starts: 2,
+      nextStartAt: "2026-03-01T10:01:00.000Z",
+    });
+    // Once the next period has come, the rate no longer holds it.
+    clock.advance(60_000);
+    expect((await explain(t, ids[2] as string)).facts.reason).not.toBe("rate-limit");
+  });
+
+  it("a pending run held by its key's throttle: when the next start is", async () => {
+    const clock = new FakeClock(T0);
+    const workflow = defineWorkflow({
+      id: "slow",
+      name: "slow",
+      input: Input,
+      output: z.any(),
+      throttle: { limit: 1, periodMs: 10_000 },
+    })
+      .sleep("nap", 1)
+      .build();
+    const t = createTestKernel({ workflows: [workflow], clock });
+    await t.kernel.dispatch({ type: "run.create", workflowId: "slow", input: { n: 1 } });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "slow",
+      input: { n: 2 },
+    });
+    await t.driver.tick();
+    const { facts } = await explain(t, workflowRunId);
+    expect(facts).toMatchObject({ reason: "throttle", nextStartAt: "2026-03-01T10:00:10.000Z" });
+  });
+
   it("a queued singleton waits for its key's active run", async () => {
     const workflow = defineWorkflow({
       id: "one",

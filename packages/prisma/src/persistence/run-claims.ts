@@ -169,7 +169,7 @@ async function claimKeyedRuns(
       let room = cap - Number(count?.running ?? 0);
       if (room <= 0) continue;
       const rate = rates?.(key.workflow_id);
-      const state = rate ? await readStartRate(tx, key.concurrency_key) : null;
+      const state = rate ? await readStartRate(tx, key.concurrency_key, true) : null;
       if (rate) room = Math.min(room, startRoom(rate, state, now));
       if (room <= 0) continue;
       const runs = await claimWhere(tx, {
@@ -187,23 +187,45 @@ async function claimKeyedRuns(
   });
 }
 
-/** A key's start-rate state (locked until the transaction ends on PostgreSQL), or `null`. */
-async function readStartRate(db: SqlExecutor, key: string): Promise<StartRateState | null> {
-  const [row] = await db.query<{ at: unknown; count: unknown }>(
-    `SELECT "at", "count" FROM ratchet_start_rates WHERE "key" = $1 ${db.dialect.forUpdate}`,
+/**
+ * A key's start-rate state, or `null`; `forUpdate` locks it until the transaction ends on
+ * PostgreSQL. An unreadable `rate` (a hand edit) is left out: the claim writes it again.
+ */
+export async function readStartRate(
+  db: SqlExecutor,
+  key: string,
+  forUpdate = false,
+): Promise<StartRateState | null> {
+  const [row] = await db.query<{ at: unknown; count: unknown; rate: unknown }>(
+    `SELECT "at", "count", "rate" FROM ratchet_start_rates WHERE "key" = $1 ${forUpdate ? db.dialect.forUpdate : ""}`,
     key,
   );
-  return row ? { at: toDate(row.at), count: Number(row.count) } : null;
+  if (!row) return null;
+  const state: StartRateState = { at: toDate(row.at), count: Number(row.count) };
+  const rate = parseRate(row.rate);
+  if (rate) state.rate = rate;
+  return state;
+}
+
+function parseRate(text: unknown): StartRate | undefined {
+  if (typeof text !== "string") return undefined;
+  try {
+    const rate = JSON.parse(text) as StartRate;
+    return typeof rate?.limit === "number" && typeof rate.periodMs === "number" ? rate : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stores a key's start-rate state (see {@link StartRate}). */
 async function writeStartRate(db: SqlExecutor, key: string, state: StartRateState): Promise<void> {
   await db.query(
-    `INSERT INTO ratchet_start_rates ("key", "at", "count") VALUES ($1, $2, $3)
-     ON CONFLICT ("key") DO UPDATE SET "at" = excluded."at", "count" = excluded."count"`,
+    `INSERT INTO ratchet_start_rates ("key", "at", "count", "rate") VALUES ($1, $2, $3, $4)
+     ON CONFLICT ("key") DO UPDATE SET "at" = excluded."at", "count" = excluded."count", "rate" = excluded."rate"`,
     key,
     db.dialect.date(state.at),
     state.count,
+    state.rate ? JSON.stringify(state.rate) : null,
   );
 }
 

@@ -26,6 +26,7 @@ import { getBreaker, listBreakers } from "../persistence/breakers.js";
 import { listLogs } from "../persistence/logs.js";
 import { listOutboxEvents } from "../persistence/outbox.js";
 import { RUN_COLUMNS, runFromRow } from "../persistence/rows.js";
+import { readStartRate } from "../persistence/run-claims.js";
 import { getRunWithStages } from "../persistence/run-with-stages.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
@@ -87,6 +88,7 @@ export function runQueriesOver(db: SqlExecutor): RunQueries {
     listEvents: (runId) => listOutboxEvents(db, runId),
     getBreaker: (name) => getBreaker(db, name),
     listBreakers: () => listBreakers(db),
+    getStartRate: (key) => readStartRate(db, key),
     listJobs: async (runId) =>
       // `seq` is the enqueue order (ratchet_jobs_run_idx finds the run's rows).
       (

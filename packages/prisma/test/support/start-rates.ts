@@ -4,7 +4,7 @@
  * starts more runs in a period than its limit (a throttle: no two starts closer than its
  * interval), and every period is used to the full.
  */
-import { defineWorkflow, type FlowLimits } from "@ratchet/kernel";
+import { defineWorkflow, explainRun, type FlowLimits, loadRunInspection } from "@ratchet/kernel";
 import { createTestKernel, FakeClock } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -86,6 +86,21 @@ export function registerStartRates(provider: DatabaseProvider, workers: number):
         expect(Object.fromEntries(perTenant)).toEqual({ acme: 4, globex: 4 });
       }
       expect(total).toBe(5 * 2 * 4);
+      // A waiting run is explained by its key's used-up rate, read from the database.
+      const [waiting] = (
+        await harness().stack.persistence.listRuns({ status: "PENDING", limit: 1 })
+      ).filter((run) => run.concurrencyKey !== null);
+      const inspection = await loadRunInspection(
+        harness().stack.queries,
+        waiting?.id as string,
+        new Date(T0 + 4_500),
+      );
+      expect(inspection && explainRun(inspection).facts).toMatchObject({
+        reason: "rate-limit",
+        rateLimit: 4,
+        starts: 4,
+        nextStartAt: new Date(T0 + 5_000).toISOString(),
+      });
     }, 60_000);
 
     it(`${workers} workers never start a throttled key's runs closer than its interval`, async () => {

@@ -50,6 +50,8 @@ export interface StartRate {
 export interface StartRateState {
   at: Date;
   count: number;
+  /** The rate in force when it was written ({@link afterStarts} sets it), for inspections. */
+  rate?: StartRate;
 }
 
 /** How many runs of a key may start at `now` (0: none until later). */
@@ -78,10 +80,10 @@ export function afterStarts(
   if (!rate.spread) {
     const period = periodStart(rate, t);
     const count = state && state.at.getTime() === period ? state.count : 0;
-    return { at: new Date(period), count: count + started };
+    return { at: new Date(period), count: count + started, rate };
   }
   const next = Math.max(state ? state.at.getTime() : t, t);
-  return { at: new Date(next + started * (rate.periodMs / rate.limit)), count: 0 };
+  return { at: new Date(next + started * (rate.periodMs / rate.limit)), count: 0, rate };
 }
 
 /**
