@@ -9,7 +9,9 @@
 
 import { z } from "zod";
 import { startRateOf } from "../dsl/flow-limits.js";
+import { hasStartHook } from "../dsl/hooks.js";
 import { DefinitionUnavailableError } from "../errors.js";
+import { startStartHook } from "../internal/hooks/start.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { RUN_TIMEOUT_COMMAND, timeoutCorrelationId } from "../internal/run/correlation.js";
 import { definitionOf } from "../internal/run/definition.js";
@@ -209,7 +211,10 @@ async function claimBatch(
               ...(command.leaseMs !== undefined ? { leaseMs: command.leaseMs } : {}),
             }
           : undefined;
-      const started = await startGroup(deps, uow, run, workflow, 0, continuation);
+      // A workflow with start hooks starts with their job, which starts the first group.
+      const started = hasStartHook(workflow.hooks)
+        ? await startStartHook(uow, deps, run, workflow).then(() => ({ stages: [], jobs: [] }))
+        : await startGroup(deps, uow, run, workflow, 0, continuation);
       uow.event(run, "workflow.started", { workerId: command.workerId });
       if (workflow.timeoutMs !== undefined) {
         const timeout: ScheduleRequest = {

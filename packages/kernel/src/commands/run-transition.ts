@@ -6,8 +6,10 @@
  */
 
 import { z } from "zod";
+import { hasStartHook, START_HOOK_STAGE_ID } from "../dsl/hooks.js";
 import { RunNotFoundError } from "../errors.js";
 import { beginCompensation, hasCompensations } from "../internal/compensation/plan.js";
+import { startHookJob } from "../internal/hooks/start.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { definitionOf } from "../internal/run/definition.js";
 import { liveJobsOf } from "../internal/run/live-jobs.js";
@@ -95,6 +97,16 @@ export async function runTransition(
     // Waiting: re-enqueue stages that have neither a live job nor a suspension, as the jobs
     // stand under the run's lock (a transition that waited for it sees the one before's).
     const liveStages = new Set((await liveJobs(uow)).map((j) => j.stageId));
+    // A run waiting for its start hooks (no record of its first group yet): their job, if lost.
+    if (records.length === 0 && run.currentGroup === 0 && hasStartHook(workflow.hooks)) {
+      const start = (await uow.tx.listStages(runId)).find((r) => r.stageId === START_HOOK_STAGE_ID);
+      if (start?.status === "PENDING" || start?.status === "RUNNING") {
+        if (liveStages.has(START_HOOK_STAGE_ID)) return result("waiting");
+        await uow.enqueue([startHookJob(deps, run, workflow, uow.now)]);
+        await commitRun(uow, run, {});
+        return result("requeued");
+      }
+    }
     const expected = workflow.groups[run.currentGroup] ?? [];
     const lost = expected.filter((stage) => {
       const record = records.find((r) => r.stageId === stage.id);

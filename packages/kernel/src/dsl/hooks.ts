@@ -11,6 +11,20 @@ import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./re
 /** The names of the end hooks. */
 export type EndHookName = "onComplete" | "onFailure" | "onCancel";
 
+/** What `shouldRun` and `onBeforeStart` receive: the run as it starts. */
+export interface StartHookContext {
+  workflowRunId: string;
+  workflowId: string;
+  input: unknown;
+  /** This attempt (1-based) and how many it may use. */
+  attempt: number;
+  maxAttempts: number;
+  signal: AbortSignal;
+}
+
+/** The stage record id of a run's start hooks (`shouldRun`, then `onBeforeStart`). */
+export const START_HOOK_STAGE_ID = "hook:onStart";
+
 /** What an end hook receives. */
 export interface HookContext {
   workflowRunId: string;
@@ -40,6 +54,13 @@ export interface WorkflowHooks {
   onFailure?: HookFn;
   /** After it ended `CANCELLED`, or compensated after a cancel. */
   onCancel?: HookFn;
+  /**
+   * When the run is claimed, before its first stage: `false` ends it `CANCELLED` (reason
+   * `skipped: shouldRun returned false`) without running a stage — e.g. to skip a duplicate.
+   */
+  shouldRun?: (ctx: StartHookContext) => boolean | Promise<boolean>;
+  /** After `shouldRun` said yes, before the first stage starts. */
+  onBeforeStart?: (ctx: StartHookContext) => unknown;
   /** The hooks' retry policy (default: 3 attempts, the default back-off). */
   retry?: StageRetryPolicy;
 }
@@ -49,6 +70,8 @@ export interface ResolvedHooks {
   readonly onComplete?: HookFn;
   readonly onFailure?: HookFn;
   readonly onCancel?: HookFn;
+  readonly shouldRun?: (ctx: StartHookContext) => boolean | Promise<boolean>;
+  readonly onBeforeStart?: (ctx: StartHookContext) => unknown;
   readonly retry: RetryOverrides | undefined;
 }
 
@@ -89,6 +112,8 @@ export function withHooks<W extends { readonly id: string }>(workflow: W, hooks:
     ...(hooks.onComplete ? { onComplete: hooks.onComplete } : {}),
     ...(hooks.onFailure ? { onFailure: hooks.onFailure } : {}),
     ...(hooks.onCancel ? { onCancel: hooks.onCancel } : {}),
+    ...(hooks.shouldRun ? { shouldRun: hooks.shouldRun } : {}),
+    ...(hooks.onBeforeStart ? { onBeforeStart: hooks.onBeforeStart } : {}),
     retry: hooks.retry
       ? retryOverrides(hooks.retry, `hooks of workflow "${workflow.id}"`, {
           workflowId: workflow.id,
@@ -96,4 +121,9 @@ export function withHooks<W extends { readonly id: string }>(workflow: W, hooks:
       : undefined,
   });
   return Object.freeze({ ...workflow, hooks: resolved });
+}
+
+/** Whether a workflow's runs start with a start hook (`shouldRun` or `onBeforeStart`). */
+export function hasStartHook(hooks: ResolvedHooks | undefined): boolean {
+  return hooks?.shouldRun !== undefined || hooks?.onBeforeStart !== undefined;
 }

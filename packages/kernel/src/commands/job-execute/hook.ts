@@ -5,7 +5,7 @@
  * lost its lease.
  */
 import { decodeValue } from "../../codec.js";
-import { type HookContext, hookOfStageId } from "../../dsl/hooks.js";
+import { type HookContext, hookOfStageId, START_HOOK_STAGE_ID } from "../../dsl/hooks.js";
 import { resolveRetry, retriesError, retryDelayMs } from "../../dsl/retry-policy.js";
 import { DefinitionUnavailableError, NonRetryableError, toStoredError } from "../../errors.js";
 import { commitHook, type HookResult } from "../../internal/hooks/commit.js";
@@ -14,6 +14,7 @@ import { StageAbort } from "../../internal/stage/abort.js";
 import type { RetryDecision } from "../../internal/stage/commit-failed.js";
 import type { RunRecord, StageRecord } from "../../records.js";
 import type { JobExecuteCommand, JobExecuteResult } from "./command.js";
+import { executeStartHook } from "./hook-start.js";
 import { targetFor } from "./load.js";
 import { abortError, notCommitted } from "./settle.js";
 
@@ -38,6 +39,8 @@ export async function executeHook(
     await deps.jobTransport.release(job.jobId, command.workerId, deps.clock.now());
     return { outcome: "skipped", ...ids, reason: new DefinitionUnavailableError(run, ids).message };
   }
+  if (job.stageId === START_HOOK_STAGE_ID)
+    return executeStartHook(command, deps, run, record, workflow);
   const name = hookOfStageId(job.stageId);
   const hook = name ? workflow.hooks?.[name] : undefined;
   const startedAt = deps.clock.now();

@@ -116,5 +116,58 @@ export function hookTests(fixture: () => WorkflowFixture): void {
         attempt: 1,
       });
     });
+
+    it("shouldRun and onBeforeStart run before the first stage; shouldRun false skips the run", async () => {
+      const seen: string[] = [];
+      let flaky = 1;
+      const gated = withHooks(
+        stepWorkflow("gated")
+          .task("work", {
+            handler: (input: { n: number }) => {
+              seen.push(`work ${input.n}`);
+              return { n: input.n };
+            },
+          })
+          .build(),
+        {
+          shouldRun: (ctx) => {
+            const n = (ctx.input as { n: number }).n;
+            seen.push(`shouldRun ${n}`);
+            return n !== 2;
+          },
+          onBeforeStart: (ctx) => {
+            if (flaky-- > 0) throw new Error("not yet");
+            seen.push(`before ${(ctx.input as { n: number }).n}`);
+          },
+          onCancel: (ctx) => {
+            seen.push(`cancel ${ctx.error?.message}`);
+          },
+          retry: { maxAttempts: 3, intervalMs: 100 },
+        },
+      );
+      const t = kernelOn(fixture().ports, [gated]);
+      const one = await start(t, gated.id, { n: 1 });
+      expect((await t.driver.runToCompletion(one)).status).toBe("COMPLETED");
+      const two = await start(t, gated.id, { n: 2 });
+      // A restart between the claim and the start hooks changes nothing.
+      await t.kernel.dispatch({ type: "run.claimPending", workerId: "w" });
+      const restarted = kernelOn(await fixture().restart(), [gated]);
+      const run = await restarted.driver.runToCompletion(two);
+      expect(run.status).toBe("CANCELLED");
+      expect(run.error?.message).toBe("skipped: shouldRun returned false");
+      await ticks(restarted, 3);
+      expect(seen).toEqual([
+        "shouldRun 1",
+        "shouldRun 1",
+        "before 1",
+        "work 1",
+        "shouldRun 2",
+        "cancel skipped: shouldRun returned false",
+      ]);
+      expect(await restarted.persistence.getStage(two, "work")).toBeNull();
+      expect(payloadsOf(t, one, "workflow.hook.retry")).toMatchObject([
+        { hook: "onStart", attempt: 1 },
+      ]);
+    });
   });
 }
