@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { afterStep } from "../internal/hooks/after-step.js";
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { notifyParent } from "../internal/waits/child-end.js";
 import type { OutboxRecord } from "../records.js";
@@ -53,6 +54,7 @@ export async function outboxFlush(
       for (const event of runEvents) {
         try {
           await notifyParent(deps, event);
+          await afterStep(deps, event);
           await deps.eventSink.emit({
             id: event.id,
             type: event.type,

@@ -22,6 +22,17 @@ export interface StartHookContext {
   signal: AbortSignal;
 }
 
+/** What `onAfterStep` receives: the stage whose result committed. */
+export interface AfterStepContext {
+  workflowRunId: string;
+  workflowId: string;
+  stageId: string;
+  /** The attempt that completed. */
+  attempt: number;
+  /** The id of the stage's `workflow.step.completed` event (to deduplicate on). */
+  eventId: string;
+}
+
 /** The stage record id of a run's start hooks (`shouldRun`, then `onBeforeStart`). */
 export const START_HOOK_STAGE_ID = "hook:onStart";
 
@@ -61,6 +72,11 @@ export interface WorkflowHooks {
   shouldRun?: (ctx: StartHookContext) => boolean | Promise<boolean>;
   /** After `shouldRun` said yes, before the first stage starts. */
   onBeforeStart?: (ctx: StartHookContext) => unknown;
+  /**
+   * After each stage's completion committed, at least once: called by `outbox.flush` before it
+   * publishes the stage's `workflow.step.completed` (a throw retries that event).
+   */
+  onAfterStep?: (ctx: AfterStepContext) => unknown;
   /** The hooks' retry policy (default: 3 attempts, the default back-off). */
   retry?: StageRetryPolicy;
 }
@@ -72,6 +88,7 @@ export interface ResolvedHooks {
   readonly onCancel?: HookFn;
   readonly shouldRun?: (ctx: StartHookContext) => boolean | Promise<boolean>;
   readonly onBeforeStart?: (ctx: StartHookContext) => unknown;
+  readonly onAfterStep?: (ctx: AfterStepContext) => unknown;
   readonly retry: RetryOverrides | undefined;
 }
 
@@ -114,6 +131,7 @@ export function withHooks<W extends { readonly id: string }>(workflow: W, hooks:
     ...(hooks.onCancel ? { onCancel: hooks.onCancel } : {}),
     ...(hooks.shouldRun ? { shouldRun: hooks.shouldRun } : {}),
     ...(hooks.onBeforeStart ? { onBeforeStart: hooks.onBeforeStart } : {}),
+    ...(hooks.onAfterStep ? { onAfterStep: hooks.onAfterStep } : {}),
     retry: hooks.retry
       ? retryOverrides(hooks.retry, `hooks of workflow "${workflow.id}"`, {
           workflowId: workflow.id,

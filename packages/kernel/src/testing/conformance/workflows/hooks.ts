@@ -169,5 +169,36 @@ export function hookTests(fixture: () => WorkflowFixture): void {
         { hook: "onStart", attempt: 1 },
       ]);
     });
+
+    it("onAfterStep runs after each stage's commit, before its event is published; a throw retries it", async () => {
+      const seen: string[] = [];
+      let flaky = 1;
+      const stepped = withHooks(
+        stepWorkflow("stepped")
+          .task("one", { handler: () => ({ n: 1 }) })
+          .task("two", { handler: () => ({ n: 2 }) })
+          .build(),
+        {
+          onAfterStep: async (ctx) => {
+            if (ctx.stageId === "two" && flaky-- > 0) throw new Error("listener down");
+            const record = await t.persistence.getStage(ctx.workflowRunId, ctx.stageId);
+            seen.push(`${ctx.stageId} ${record?.status} attempt ${ctx.attempt}`);
+          },
+        },
+      );
+      const t = kernelOn(fixture().ports, [stepped]);
+      const runId = await start(t, stepped.id, {});
+      expect((await t.driver.runToCompletion(runId)).status).toBe("COMPLETED");
+      for (let i = 0; i < 5; i++) {
+        t.clock.advance(60_000);
+        await ticks(t, 1);
+      }
+      expect(seen).toEqual(["one COMPLETED attempt 1", "two COMPLETED attempt 1"]);
+      const completed = t.events
+        .forRun(runId)
+        .filter((e) => e.type === "workflow.step.completed")
+        .map((e) => e.payload.stageId);
+      expect(completed).toEqual(["one", "two"]);
+    });
   });
 }
