@@ -89,8 +89,8 @@ export const purgeCommand: CommandSpec = {
       type: "string",
       value: "<status,…>",
       description:
-        "only runs that ended so (comma-separated): completed, failed, cancelled, timed-out",
-      defaultText: "all four",
+        "only runs that ended so (comma-separated): completed, failed, cancelled, timed-out, compensated, compensation-failed",
+      defaultText: "all of them",
     },
     workflow: { type: "string", value: "<id>", description: "only runs of this workflow" },
     "dry-run": { type: "boolean", description: "delete nothing; count what would be deleted" },

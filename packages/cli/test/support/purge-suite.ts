@@ -110,7 +110,14 @@ export function purgeSuite(name: string, createDatabase: CreateCliTestDatabase):
       expect(JSON.parse(dry.stdout)).toMatchObject({
         dryRun: true,
         matched: 3,
-        statuses: ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"],
+        statuses: [
+          "COMPLETED",
+          "FAILED",
+          "CANCELLED",
+          "TIMED_OUT",
+          "COMPENSATED",
+          "COMPENSATION_FAILED",
+        ],
         workflowId: null,
       });
       for (const id of [oldA, oldB, oldFailed]) expect(await exists(id)).toBe(true);
@@ -146,7 +153,7 @@ export function purgeSuite(name: string, createDatabase: CreateCliTestDatabase):
 
       const rest = await cli("purge", "--older-than", "720h", "--workflow", "report", "--no-color");
       expect(rest.stdout).toMatch(
-        /^purged 1 run \(completed\/failed\/cancelled\/timed_out runs of report that ended before \S+Z\) with 1 job and 0 blobs in [\d.]+ s/,
+        /^purged 1 run \(completed\/failed\/cancelled\/timed_out\/compensated\/compensation_failed runs of report that ended before \S+Z\) with 1 job and 0 blobs in [\d.]+ s/,
       );
       expect(await exists(oldFailed)).toBe(false);
       const none = await cli("purge", "--older-than", "30d", "--no-color");
