@@ -20,6 +20,8 @@ const NOT_CODES: Record<string, string> = {
   RUNNING: "a run, stage or job status",
   COMPLETED: "a run, stage, job or idempotency-key status",
   FAILED: "a run, stage or job status",
+  SKIPPED: "a stage status (a branch a choice did not take)",
+  SCHEDULED: "a run status (a delayed or debounced start)",
   BEGIN: "SQL",
   COMMIT: "SQL",
   ROLLBACK: "SQL",

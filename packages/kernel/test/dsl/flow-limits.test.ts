@@ -91,7 +91,7 @@ describe("start-rate arithmetic", () => {
     const rate = { limit: 3, periodMs: 1000, spread: false };
     expect(startRoom(rate, null, t(1500))).toBe(3);
     const state = afterStarts(rate, null, t(1500), 2);
-    expect(state).toEqual({ at: t(1000), count: 2 });
+    expect(state).toEqual({ at: t(1000), count: 2, rate });
     expect(startRoom(rate, state, t(1999))).toBe(1);
     expect(startRoom(rate, afterStarts(rate, state, t(1999), 1), t(1999))).toBe(0);
     expect(startRoom(rate, state, t(2000))).toBe(3);

@@ -240,7 +240,7 @@ export async function activeRunOfKey(
   statuses: readonly RunStatus[] = ["PENDING", "SCHEDULED", "RUNNING"],
 ): Promise<RunRecord | null> {
   if (db.dialect.provider === "postgresql")
-    await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, concurrencyKey);
+    await db.query(`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext($1))`, concurrencyKey);
   // Statuses are the kernel's own constants, not input: spelled into the statement.
   const among = statuses.map((status) => `'${status.replace(/[^A-Z_]/g, "")}'`).join(", ");
   const rows = await db.query(
