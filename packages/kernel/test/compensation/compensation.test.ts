@@ -3,7 +3,7 @@
  * (the run is COMPENSATING, not ended), a duplicate delivery commits nothing, a cancel of a
  * compensating run stops it, and a workflow timeout leaves a compensating run alone.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
   defineStage,
@@ -95,6 +95,72 @@ describe("compensation", () => {
       .forRun(workflowRunId)
       .filter((e) => e.type === "workflow.compensation.step.completed");
     expect(done.map((e) => e.payload.stageId)).toEqual(["a"]);
+  });
+
+  it("of two deliveries of one compensation running at once, only the first to commit counts", async () => {
+    // Both get past job.execute's first check (the record is still PENDING for each) and the
+    // run stays COMPENSATING after the first commits (another compensation follows): only the
+    // compare-and-set on the record keeps the second from committing it again.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const undo: string[] = [];
+    const step = (id: string, fail = false) =>
+      defineStage({
+        id,
+        name: id,
+        schemas: { input: any, output: any },
+        execute: () => {
+          if (fail) throw new NonRetryableError(`${id} broke`);
+          return {};
+        },
+        compensate: async (ctx) => {
+          undo.push(ctx.stageId);
+          if (ctx.stageId === "b") await gate;
+        },
+      });
+    const wf = defineWorkflow({ id: "saga", name: "saga", input: any, output: any })
+      .pipe(step("a"))
+      .pipe(step("b"))
+      .pipe(step("c", true))
+      .build();
+    const t = createTestKernel({ workflows: [wf] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "saga",
+      input: {},
+    });
+    await t.kernel.dispatch({ type: "run.claimPending", workerId: WORKER });
+    const take = async () => {
+      const [job] = await t.jobTransport.dequeue({
+        workerId: WORKER,
+        limit: 1,
+        leaseMs: 30_000,
+        now: t.clock.now(),
+      });
+      if (!job) throw new Error("no job");
+      return job;
+    };
+    for (let i = 0; i < 3; i++)
+      await t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job: await take() });
+    const job = await take();
+    expect(job.stageId).toBe("compensate:b");
+    const first = t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job });
+    const second = t.kernel.dispatch({ type: "job.execute", workerId: "worker-2", job });
+    await vi.waitFor(() => expect(undo).toEqual(["b", "b"]));
+    release();
+    const outcomes = (await Promise.all([first, second])).map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(["completed", "skipped"]);
+    await t.kernel.dispatch({ type: "job.execute", workerId: WORKER, job: await take() });
+    expect(undo).toEqual(["b", "b", "a"]);
+    expect((await t.persistence.getRun(workflowRunId))?.status).toBe("COMPENSATED");
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: WORKER });
+    const completed = t.events
+      .forRun(workflowRunId)
+      .filter((e) => e.type === "workflow.compensation.step.completed")
+      .map((e) => e.payload.stageId);
+    expect(completed).toEqual(["b", "a"]);
   });
 
   it("cancelling a compensating run stops its compensations; its timeout does not apply", async () => {

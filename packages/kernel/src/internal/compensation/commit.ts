@@ -9,6 +9,7 @@ import { compensatedStageId } from "../../dsl/compensation.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { RunRecord, RunStatus, StageRecord, StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
+import { settleAuxiliaryRecord } from "../stage/auxiliary-attempt.js";
 import type { RetryDecision } from "../stage/commit-failed.js";
 import {
   AttemptSuperseded,
@@ -56,27 +57,14 @@ export async function commitCompensation(
         await settleJob(deps, uow, target, "complete");
         return { kind: "stale", status: run?.status ?? null };
       }
-      const startedAt = record.startedAt ?? target.startedAt;
       const retryAt = result.kind === "failed" ? result.retry?.at : undefined;
-      const ok = await uow.tx.updateStage(
-        record.id,
-        result.kind === "completed"
-          ? { status: "COMPLETED", attempt: target.attempt, startedAt, completedAt: uow.now }
-          : retryAt
-            ? { status: "PENDING", attempt: target.attempt, error: result.error, startedAt }
-            : {
-                status: "FAILED",
-                attempt: target.attempt,
-                error: result.error,
-                startedAt,
-                completedAt: uow.now,
-              },
-        { expected: { status: target.fromStatuses }, now: uow.now },
+      const settled = await settleAuxiliaryRecord(
+        deps,
+        uow,
+        target,
+        result.kind === "completed" ? { kind: "succeeded" } : result,
       );
-      if (!ok) {
-        await settleJob(deps, uow, target, "complete");
-        return { kind: "duplicate" };
-      }
+      if (!settled) return { kind: "duplicate" };
       if (result.kind === "completed") {
         await settleJob(deps, uow, target, "complete");
         uow.event(run, "workflow.compensation.step.completed", {

@@ -9,6 +9,7 @@ import type { StoredError } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { endRunEarly } from "../run/end-run.js";
 import { failRunPatch, startGroup } from "../run/progression.js";
+import { settleAuxiliaryRecord } from "../stage/auxiliary-attempt.js";
 import type { RetryDecision } from "../stage/commit-failed.js";
 import {
   AttemptSuperseded,
@@ -43,27 +44,14 @@ export async function commitStartHook(
         await settleJob(deps, uow, target, "complete");
         return { kind: "stale", status: run?.status ?? null };
       }
-      const startedAt = record.startedAt ?? target.startedAt;
       const retryAt = result.kind === "failed" ? result.retry?.at : undefined;
-      const ok = await uow.tx.updateStage(
-        record.id,
-        result.kind !== "failed"
-          ? { status: "COMPLETED", attempt: target.attempt, startedAt, completedAt: uow.now }
-          : retryAt
-            ? { status: "PENDING", attempt: target.attempt, error: result.error, startedAt }
-            : {
-                status: "FAILED",
-                attempt: target.attempt,
-                error: result.error,
-                startedAt,
-                completedAt: uow.now,
-              },
-        { expected: { status: target.fromStatuses }, now: uow.now },
+      const settled = await settleAuxiliaryRecord(
+        deps,
+        uow,
+        target,
+        result.kind === "failed" ? result : { kind: "succeeded" },
       );
-      if (!ok) {
-        await settleJob(deps, uow, target, "complete");
-        return { kind: "duplicate" };
-      }
+      if (!settled) return { kind: "duplicate" };
       if (result.kind !== "failed") {
         await settleJob(deps, uow, target, "complete");
         uow.event(run, "workflow.hook.completed", {
