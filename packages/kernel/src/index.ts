@@ -227,6 +227,7 @@ export { type Duration, durationMs, parseDuration } from "./duration.js";
 export * from "./duties/index.js";
 export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
+export { discardEvents, formatEventLine, logEvents } from "./event-sinks.js";
 export * from "./inspect/index.js";
 export { escapeMermaidLabel, workflowMermaid } from "./inspect/mermaid.js";
 export type { IdGenerator } from "./internal/ids.js";
