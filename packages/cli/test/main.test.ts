@@ -51,6 +51,19 @@ describe("main", () => {
       expect(viaFlag.stdout).toContain(option);
   });
 
+  it("documents TIMED_OUT and exit 130 for run and demo, and the SQLite file watch for worker", async () => {
+    const global = await run(["--help"]);
+    expect(global.stdout).toMatch(/^ {2}1 {2}.*timed out \(TIMED_OUT/m);
+    expect(global.stdout).toMatch(/^ {2}130 {2}interrupted/m);
+    for (const name of ["run", "demo"]) {
+      const { stdout } = await run([name, "--help"]);
+      expect(stdout).toMatch(/^Exit codes:\n {2}0 .*\n {2}1 .*TIMED_OUT.*\n {2}130 .*Ctrl-C/m);
+    }
+    const worker = await run(["worker", "--help"]);
+    expect(worker.stdout).toContain("On SQLite a watch on the database file wakes it");
+    expect(worker.stdout).not.toContain("cannot wake");
+  });
+
   it("documents runs migrate and deploy-check: options, required ones, exit codes", async () => {
     const runs = await run(["runs", "--help"]);
     expect(runs.stdout).toContain("Usage: ratchet runs [action] [options]");

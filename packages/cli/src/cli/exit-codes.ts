@@ -7,8 +7,8 @@ export const ExitCode = {
   /** Success (for `run --wait` and `demo`: every run completed). */
   OK: 0,
   /**
-   * A Ratchet error (`error [CODE]: …`), a failed or cancelled run (`run --wait`, `demo`,
-   * `status --follow`), or an unexpected error.
+   * A Ratchet error (`error [CODE]: …`), a run that ended `FAILED`, `CANCELLED` or `TIMED_OUT`
+   * (`run --wait`, `demo`, `status --follow`), or an unexpected error.
    */
   FAILURE: 1,
   /** Bad usage: unknown command or option, missing or malformed argument. */

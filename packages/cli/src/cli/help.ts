@@ -21,7 +21,7 @@ function optionLines(specs: OptionSpecs, style: Style): string[] {
 
 const EXIT_CODES = [
   `  ${ExitCode.OK}  success`,
-  `  ${ExitCode.FAILURE}  error [CODE] (e.g. INVALID_INPUT), or a run that failed`,
+  `  ${ExitCode.FAILURE}  error [CODE] (e.g. INVALID_INPUT), or a run that failed, was cancelled or timed out (TIMED_OUT: past its workflow's timeout)`,
   `  ${ExitCode.USAGE}  bad usage (unknown command or option, malformed argument)`,
   `  ${ExitCode.DATABASE_UNREACHABLE}  the database cannot be reached`,
   `  ${ExitCode.NEEDS_ATTENTION}  runs need attention: \`runs migrate\` refused a run, or \`deploy-check\` found runs the module would strand or that need a migration`,

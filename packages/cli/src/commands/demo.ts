@@ -50,6 +50,14 @@ export const demoCommand: CommandSpec = {
       defaultText: "5",
     },
   },
+  exitCodes: [
+    { code: ExitCode.OK, meaning: "every run completed" },
+    {
+      code: ExitCode.FAILURE,
+      meaning: "a run ended FAILED, CANCELLED or TIMED_OUT, or the runs did not finish in time",
+    },
+    { code: ExitCode.INTERRUPTED, meaning: "stopped by Ctrl-C (SIGINT) or SIGTERM" },
+  ],
   examples: [
     "ratchet demo",
     "ratchet demo --runs 10",

@@ -77,6 +77,19 @@ export const runCommand: CommandSpec = {
     priority: { type: "string", value: "<n>", description: "higher runs first", defaultText: "0" },
     workflows: WORKFLOWS_OPTION,
   },
+  exitCodes: [
+    { code: ExitCode.OK, meaning: "created (with --wait: the run ended COMPLETED)" },
+    {
+      code: ExitCode.FAILURE,
+      meaning:
+        "error [CODE] (e.g. INVALID_INPUT), or with --wait the run ended FAILED, CANCELLED or TIMED_OUT (its workflow's timeout passed)",
+    },
+    {
+      code: ExitCode.INTERRUPTED,
+      meaning:
+        "--wait stopped by Ctrl-C (SIGINT) or SIGTERM; the run goes on, a worker finishes it",
+    },
+  ],
   examples: [
     `ratchet run document-pipeline --input '{"url":"https://library.example.org/guides/durable-workflows"}' --wait`,
     `ratchet run document-pipeline --input '{"url":"https://library.example.org/papers/sqlite-wal"}' --idempotency-key wal-1`,

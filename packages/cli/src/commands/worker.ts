@@ -20,7 +20,7 @@ export const workerCommand: CommandSpec = {
   name: "worker",
   summary: "Run a worker until SIGTERM/SIGINT",
   description:
-    "Starts a worker host: it claims pending runs, executes their stages (up to --concurrency at once), checks suspended stages, retries, and publishes events. On SQLite it polls every 500 ms (other processes cannot wake it); on PostgreSQL LISTEN/NOTIFY wakes it at once. SIGTERM or SIGINT stops it gracefully: no new work is taken, running stages get up to 30 s, the rest go back to the queue, the database is closed, and it exits 0. A second signal ends it at once.",
+    "Starts a worker host: it claims pending runs, executes their stages (up to --concurrency at once), checks suspended stages, retries, and publishes events. On SQLite a watch on the database file wakes it when another process writes (it also polls every 500 ms, in case the watch misses a change); on PostgreSQL LISTEN/NOTIFY wakes it at once. SIGTERM or SIGINT stops it gracefully: no new work is taken, running stages get up to 30 s, the rest go back to the queue, the database is closed, and it exits 0. A second signal ends it at once.",
   positionals: [],
   options: {
     concurrency: {

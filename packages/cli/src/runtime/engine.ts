@@ -32,8 +32,9 @@ export const INTERACTIVE_PROFILE: HostProfile = {
 };
 
 /**
- * Timings of `ratchet worker`. On SQLite other processes cannot wake the worker, so it polls
- * every 500 ms; on PostgreSQL LISTEN/NOTIFY wakes it and polling backs off to 5 s.
+ * Timings of `ratchet worker`. On SQLite a watch on the database file wakes the worker when
+ * another process writes, and it still polls every 500 ms in case the watch misses a change;
+ * on PostgreSQL LISTEN/NOTIFY wakes it and polling backs off to 5 s.
  */
 export function workerProfile(provider: DatabaseProvider, concurrency: number): HostProfile {
   return provider === "sqlite"
