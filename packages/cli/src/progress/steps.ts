@@ -7,6 +7,7 @@ import {
   type JsonObject,
   type RunStatus,
   type StageRecord,
+  stageWaitOf,
   type WorkflowEvent,
 } from "@ratchet/kernel";
 import type { ShownError, StagePhase } from "./view.js";
@@ -39,8 +40,37 @@ export type ProgressStep =
   | { kind: "stage"; stageId: string; phase: StagePhase; attempt: number; details: StageDetails }
   | { kind: "message"; stageId: string; message: string };
 
-/** Why a suspended stage waits (shown next to it). */
+/** Why a suspended async-batch or poll stage waits (shown next to it). */
 export const SUSPENDED_MESSAGE = "waiting for its async batch";
+
+/** What a sleeping stage shows next to it: `sleeping until <ISO time>`. */
+export function sleepingMessage(until: string): string {
+  return `sleeping until ${until}`;
+}
+
+/**
+ * Why a `SUSPENDED` stage record waits: a sleep (until when), a signal, an approval, a child
+ * run or a map's items — else its async batch (or poll).
+ */
+export function suspendedMessage(
+  record: Pick<StageRecord, "status" | "suspendedState" | "pollConfig">,
+): string {
+  const until = record.pollConfig?.sleepUntil;
+  if (typeof until === "string") return sleepingMessage(until);
+  const wait = stageWaitOf(record);
+  switch (wait?.kind) {
+    case "signal":
+      return `waiting for signal ${wait.name}`;
+    case "approval":
+      return "waiting for an approval";
+    case "child":
+      return "waiting for its child run";
+    case "map":
+      return "waiting for its map's items";
+    default:
+      return SUSPENDED_MESSAGE;
+  }
+}
 
 /** A stored or published error, as shown. */
 export function errorOf(value: unknown): ShownError | undefined {
@@ -121,6 +151,10 @@ function stageStep(event: WorkflowEvent, at: number, stageId: string): ProgressS
         : undefined;
     case "workflow.step.suspended":
       return step("suspended", { message: SUSPENDED_MESSAGE, startedAt: at });
+    case "workflow.step.sleeping":
+      return typeof p.until === "string"
+        ? step("suspended", { message: sleepingMessage(p.until), startedAt: at })
+        : undefined;
     case "workflow.step.retry":
       return step("retrying", { error: errorOf(p.error), startedAt: at });
     case "workflow.step.completed": {
@@ -171,7 +205,7 @@ export function stepOfRecord(record: StageRecord): ProgressStep {
     case "RUNNING":
       return step("running", record.attempt + 1);
     case "SUSPENDED":
-      return step("suspended", record.attempt, SUSPENDED_MESSAGE);
+      return step("suspended", record.attempt, suspendedMessage(record));
     case "COMPLETED":
       return step("completed");
     case "FAILED":
