@@ -53,6 +53,26 @@ describe("a sleeping stage in the CLI's progress", () => {
     expect(Date.parse(String(sleeping.payload.until))).toBeLessThanOrEqual(Date.parse(until));
   });
 
+  it("a stage waiting for a signal names the signal", async () => {
+    const paying = workflow("paying").waitForSignal("payment").build();
+    const t = createTestKernel({ workflows: [paying] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "paying",
+      input: {},
+    });
+    for (let i = 0; i < 20; i++) {
+      const stages = await t.persistence.listStages(workflowRunId);
+      if (stages.some((s) => s.status === "SUSPENDED")) break;
+      await t.driver.tick();
+    }
+    const [payment] = await t.persistence.listStages(workflowRunId);
+    if (!payment) throw new Error("no payment stage");
+    expect(payment.status).toBe("SUSPENDED");
+    const step = stepOfRecord(payment);
+    expect(step.kind === "stage" && step.details.message).toBe("waiting for signal payment");
+  });
+
   it("an async-batch stage still waits for its async batch", () => {
     const record = stageRecord("run-1", "embed", {
       status: "SUSPENDED",
