@@ -4,35 +4,13 @@
  * limit, not the host, decides how many runs start. Stops gracefully on SIGTERM; prints
  * "ready" once started.
  */
-import { createKernel, createRegistry } from "@ratchet/kernel";
-import { CollectingEventSink } from "@ratchet/kernel/testing";
-import { createPostgresStack } from "@ratchet/prisma";
-import { createNodeHost } from "../../src/index.js";
+import { runPostgresWorker } from "./postgres-worker.js";
 import { ratedWorkflow } from "./rate-workload.js";
 
-const stack = await createPostgresStack({ url: process.env.RATCHET_DATABASE ?? "" });
-const kernel = createKernel({
-  ...stack,
-  eventSink: new CollectingEventSink(),
-  registry: createRegistry([ratedWorkflow]),
-});
-const host = createNodeHost({
-  kernel,
-  jobTransport: stack.jobTransport,
-  wakeups: stack.wakeups,
-  workerId: process.env.RATCHET_WORKER_ID ?? `child-${process.pid}`,
+await runPostgresWorker([ratedWorkflow], {
   concurrency: 8,
   maxClaimsPerTick: 25,
   orchestrationIntervalMs: 100,
   jobPollIntervalMs: 50,
   maxIdlePollIntervalMs: 100,
-  shutdownTimeoutMs: 5_000,
-  handleSignals: true,
-  onSignalStop: async () => {
-    await stack.close();
-    process.stdout.write("stopped\n");
-    process.exit(0);
-  },
 });
-await host.start();
-process.stdout.write("ready\n");
