@@ -3,7 +3,7 @@
  * job; the host claims it (`claimJob`) and runs it. A duplicate or late message finds the job
  * taken or finished and is `skipped`, harmlessly. Never throws.
  */
-import type { DequeuedJob, JobTransport } from "@ratchet/kernel";
+import type { DequeuedJob, JobTransport, RunClaimPendingCommand } from "@ratchet/kernel";
 import type { HostContext } from "./context.js";
 import { reportError } from "./errors.js";
 import { parseJobMessage } from "./message.js";
@@ -22,6 +22,7 @@ export async function handleJob(ctx: HostContext, message: unknown): Promise<Han
     countOutcome(ctx, result);
     return result;
   }
+  if (parsed.pendingRunId !== undefined) return claimPendingRun(ctx, parsed.pendingRunId);
   const { jobId } = parsed;
   let job: DequeuedJob | null;
   try {
@@ -44,7 +45,7 @@ export async function handleJob(ctx: HostContext, message: unknown): Promise<Han
       outcome: "skipped",
       ack: true,
       jobId,
-      reason: await whyNotClaimed(jobTransport, jobId, clock.now(), ctx.options.kernel.routes),
+      ...(await whyNotClaimed(jobTransport, jobId, clock.now(), ctx.options.kernel.routes)),
     };
     countOutcome(ctx, result);
     return result;
@@ -52,25 +53,66 @@ export async function handleJob(ctx: HostContext, message: unknown): Promise<Han
   return runJob(ctx, job);
 }
 
-/** Explains a `claimJob` that returned null (for logs); never throws. */
+/**
+ * A pending-run message (a run became `PENDING`): claims pending runs of this deployment's
+ * definitions (the oldest of the highest priority first — the message is a wake-up, not an
+ * order) and runs the first job, leased to this host in the claim's own transaction; the
+ * claim publishes the rest of the group, if any. `skipped` when nothing was left to claim.
+ */
+async function claimPendingRun(ctx: HostContext, pendingRunId: string): Promise<HandleJobResult> {
+  const { kernel, workerId, leaseMs } = ctx.options;
+  let claimed: Awaited<ReturnType<typeof kernel.dispatch<RunClaimPendingCommand>>>;
+  try {
+    claimed = await kernel.dispatch({
+      type: "run.claimPending",
+      workerId,
+      maxClaims: 1,
+      continueWith: 1,
+      leaseMs,
+    });
+  } catch (error) {
+    const result = { ...unexpectedFailure(reportError(error)), workflowRunId: pendingRunId };
+    countOutcome(ctx, result);
+    return result;
+  }
+  const [job] = claimed.jobs ?? [];
+  if (job) return runJob(ctx, job);
+  const result: HandleJobResult = {
+    outcome: "skipped",
+    ack: true,
+    workflowRunId: pendingRunId,
+    reason:
+      claimed.claimed.length > 0
+        ? "claimed a pending run; its jobs are queued"
+        : "no pending run left to claim",
+  };
+  countOutcome(ctx, result);
+  return result;
+}
+
+/** Explains a `claimJob` that returned null (for logs), and when a job not yet due is; never throws. */
 async function whyNotClaimed(
   transport: JobTransport,
   jobId: string,
   now: Date,
   routes: readonly string[],
-): Promise<string> {
+): Promise<{ reason: string; notBefore?: Date }> {
   try {
     const job = await transport.getJob(jobId);
-    if (!job) return "job not found";
+    if (!job) return { reason: "job not found" };
     // Left, untouched, for a deployment that has its definition (its own sweep takes it).
     if (job.status === "PENDING" && !routes.includes(job.route))
-      return `job of ${job.route}, a definition not registered here`;
-    if (job.status === "RUNNING") return `job is running (attempt ${job.attempt}, ${job.lockedBy})`;
+      return { reason: `job of ${job.route}, a definition not registered here` };
+    if (job.status === "RUNNING")
+      return { reason: `job is running (attempt ${job.attempt}, ${job.lockedBy})` };
     if (job.status === "PENDING" && job.availableAt.getTime() > now.getTime()) {
-      return `job is not due until ${job.availableAt.toISOString()}`;
+      return {
+        reason: `job is not due until ${job.availableAt.toISOString()}`,
+        notBefore: job.availableAt,
+      };
     }
-    return `job is ${job.status.toLowerCase()}`;
+    return { reason: `job is ${job.status.toLowerCase()}` };
   } catch {
-    return "job could not be claimed";
+    return { reason: "job could not be claimed" };
   }
 }

@@ -23,17 +23,36 @@ export const JobMessageSchema = z.object({
   maxAttempts: count.optional(),
   priority: z.number().int().optional(),
   payload: z.record(z.string(), z.json()).optional(),
+  /** When the job is due, if later than its publication (see `readyWorkMessage`). */
+  notBefore: z.string().optional(),
+});
+
+/**
+ * Schema of a pending-run message (`{ pendingRunId }`, sent by a `JobPublisher` when a run
+ * became `PENDING`): the host claims pending runs (`run.claimPending`) and runs the first job.
+ */
+export const PendingRunMessageSchema = z.object({
+  pendingRunId: id,
+  notBefore: z.string().optional(),
 });
 
 /** Schema of a message that must carry the whole job (transports without `claimJob`). */
-export const FullJobMessageSchema = JobMessageSchema.required();
+export const FullJobMessageSchema = JobMessageSchema.omit({ notBefore: true }).required();
 
 /** A job message: a `jobId`, and optionally the rest of the job. */
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 
 /** Result of {@link parseJobMessage}. */
 export type ParsedJobMessage =
-  | { ok: true; jobId: string /** The whole job, when `full` was asked for. */; job?: DequeuedJob }
+  | {
+      ok: true;
+      jobId: string;
+      /** The whole job, when `full` was asked for. */
+      job?: DequeuedJob;
+      pendingRunId?: undefined;
+    }
+  /** A pending-run message: claim a pending run. */
+  | { ok: true; pendingRunId: string; jobId?: undefined; job?: undefined }
   | { ok: false; error: ReportedError & { field: string } };
 
 /** Field named for a message that is not an object at all. */
@@ -93,6 +112,12 @@ function unreadable(field: string, why: string): ParsedJobMessage {
 }
 
 function parse(value: unknown, options: { full: boolean }): ParsedJobMessage {
+  if (isPendingRunMessage(value)) {
+    const parsed = PendingRunMessageSchema.safeParse(value);
+    return parsed.success
+      ? { ok: true, pendingRunId: parsed.data.pendingRunId }
+      : invalid(parsed.error);
+  }
   if (options.full) {
     const parsed = FullJobMessageSchema.safeParse(value);
     if (!parsed.success) return invalid(parsed.error);
@@ -101,6 +126,13 @@ function parse(value: unknown, options: { full: boolean }): ParsedJobMessage {
   }
   const parsed = JobMessageSchema.safeParse(value);
   return parsed.success ? { ok: true, jobId: parsed.data.jobId } : invalid(parsed.error);
+}
+
+/** A message naming a pending run and no job. */
+function isPendingRunMessage(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && "pendingRunId" in value && !("jobId" in value)
+  );
 }
 
 function invalid(error: z.ZodError): ParsedJobMessage {

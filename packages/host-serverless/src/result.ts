@@ -9,6 +9,7 @@
  * | `failed`    | the stage failed for good (its run failed), or the message is invalid | ack     |
  * | `cancelled` | the run was cancelled; nothing was written for the stage             | ack     |
  * | `skipped`   | a duplicate or late message: the job was taken, finished or unknown  | ack     |
+ * |             | (or, for `{ pendingRunId }`, no pending run was left to claim)       |         |
  * | `failed` + `ack: false` | an unexpected error (database or transport down)          | retry   |
  *
  * `ack` says it in one boolean. A retried job needs no message of its own: the transport
@@ -35,6 +36,13 @@ export interface HandleJobResult {
   reason?: string;
   /** When a `retrying` job is due again. */
   retryAt?: Date;
+  /**
+   * For a `skipped` job that is not due yet: when it is. The message was early (a queue that
+   * cannot delay); a consumer that can delay a redelivery (NATS `nak(delay)`, Cloudflare
+   * `retry({ delaySeconds })`) may hand it back until then instead of acknowledging it — else
+   * the maintenance tick runs the job once due.
+   */
+  notBefore?: Date;
   /** The stage's error (`failed`, `retrying`), an invalid message, or an unexpected error. */
   error?: ReportedError;
 }

@@ -253,6 +253,7 @@ export type {
   GroupClose,
   IdempotencyAcquireResult,
   IdempotencyStore,
+  JobPublisher,
   JobRef,
   JobTransport,
   ListRunsQuery,
@@ -260,10 +261,13 @@ export type {
   OutboxFailure,
   OutboxStore,
   PendingEvent,
+  PendingRun,
   Persistence,
   PersistenceTransaction,
   PurgeRunsQuery,
   PurgeRunsResult,
+  ReadyJob,
+  ReadyWork,
   ReleaseStaleResult,
   RenewLeasesResult,
   RetentionStore,
@@ -285,6 +289,7 @@ export type {
   TransactionScope,
   WorkflowEvent,
 } from "./ports/index.js";
+export { publishDelaySeconds, readyWorkMessage } from "./ports/job-publisher.js";
 export * from "./records.js";
 export {
   FINISHED_RUN_STATUSES,

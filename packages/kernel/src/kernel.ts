@@ -21,6 +21,7 @@ import { type KernelOptions, resolveKernelOptions } from "./options.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import { type Clock, systemClock } from "./ports/clock.js";
 import type { EventSink } from "./ports/event-sink.js";
+import type { JobPublisher } from "./ports/job-publisher.js";
 import type { JobTransport } from "./ports/job-transport.js";
 import type { Persistence } from "./ports/persistence/index.js";
 import type { Scheduler } from "./ports/scheduler.js";
@@ -55,6 +56,13 @@ export interface KernelConfig {
    * by default, and free until an SDK is registered. `false` turns them off for this kernel.
    */
   telemetry?: boolean;
+  /**
+   * Publishes, after each commit, the work it made ready (new and retried jobs, runs that
+   * became `PENDING`) to a message queue, so hosts fed by one (Lambda + SQS, Workers + Queues,
+   * NATS JetStream) start it within milliseconds instead of at the next maintenance tick. Best
+   * effort: the database stays the source of truth (see `ports/job-publisher.ts`). Default: none.
+   */
+  jobPublisher?: JobPublisher;
 }
 
 /** The kernel: a typed command dispatcher. */
@@ -125,6 +133,7 @@ export function createKernel(config: KernelConfig): Kernel {
     // Not in `ports`: the transactional committer is built on those and must not report runs
     // its caller reports (see commit-completed.ts).
     ...(config.telemetry === false ? {} : { telemetry: new KernelTelemetry(clock) }),
+    ...(config.jobPublisher ? { jobPublisher: config.jobPublisher } : {}),
   };
 
   const dispatch: NestedDispatch = async (command) => {

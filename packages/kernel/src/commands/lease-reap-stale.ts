@@ -52,6 +52,14 @@ export async function leaseReapStale(
   return inTransaction(deps, async (uow) => {
     const { released, exhausted } =
       detached ?? (await deps.jobTransport.releaseStaleLeases(cutoff, limit, uow.tx));
+    for (const job of released)
+      uow.ready({
+        kind: "job",
+        jobId: job.jobId,
+        workflowRunId: job.workflowRunId,
+        priority: job.priority,
+        availableAt: uow.now,
+      });
     let failed = 0;
     for (const job of exhausted) {
       let run: RunRecord | null;

@@ -20,7 +20,7 @@ import {
 import type { KernelDeps } from "../internal/kernel-deps.js";
 import { concurrencyKeyOf } from "../internal/run/concurrency-key.js";
 import { RUN_START_COMMAND, startCorrelationId } from "../internal/run/correlation.js";
-import { inTransaction, type UnitOfWork } from "../internal/tx/unit-of-work.js";
+import { inTransaction, pendingRun, type UnitOfWork } from "../internal/tx/unit-of-work.js";
 import { checkMetadataKeys } from "../internal/values/metadata-keys.js";
 import { checkPayloadSize } from "../internal/values/payload-size.js";
 import { stableHash } from "../internal/values/stable-hash.js";
@@ -262,6 +262,7 @@ export async function writeRun(
     );
   }
   if (span) uow.afterCommit(() => span.end(run));
+  if (!startAt) uow.ready(pendingRun(run, uow.now));
   if (key !== undefined) {
     const result: JsonValue = { workflowRunId: run.id, status, request };
     await uow.tx.completeIdempotencyKey(key, "run.create", result);

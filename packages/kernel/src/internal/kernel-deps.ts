@@ -7,6 +7,7 @@ import type { KernelOptions } from "../options.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventSink } from "../ports/event-sink.js";
+import type { JobPublisher } from "../ports/job-publisher.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
 import type { Scheduler } from "../ports/scheduler.js";
@@ -42,4 +43,6 @@ export interface KernelDeps {
   retentionSweep?: { nextAt: number };
   /** Spans and metrics through `@opentelemetry/api` (absent: `KernelConfig.telemetry: false`). */
   telemetry?: KernelTelemetry;
+  /** Told after each commit of the work it made ready (`KernelConfig.jobPublisher`). */
+  jobPublisher?: JobPublisher;
 }

@@ -2,6 +2,8 @@ export type * from "./blob-store.js";
 export type * from "./clock.js";
 export { systemClock } from "./clock.js";
 export type * from "./event-sink.js";
+export type * from "./job-publisher.js";
+export { publishDelaySeconds, readyWorkMessage } from "./job-publisher.js";
 export type * from "./job-transport.js";
 export { afterStarts, nextStartAt, startRoom } from "./persistence/flow-limits.js";
 export type * from "./persistence/index.js";

@@ -12,6 +12,7 @@ import { createKernel, type Kernel } from "../kernel.js";
 import type { KernelOptions } from "../options.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { EventSink } from "../ports/event-sink.js";
+import type { JobPublisher } from "../ports/job-publisher.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
 import type { RunQueries } from "../ports/run-queries.js";
@@ -44,6 +45,8 @@ export interface TestKernelOptions {
   workerId?: string;
   /** Services stages see as `ctx.plugins` (see `KernelConfig.plugins`); fakes, in tests. */
   plugins?: Record<string, unknown>;
+  /** After-commit publisher of ready work (see `KernelConfig.jobPublisher`). */
+  jobPublisher?: JobPublisher;
 }
 
 /** A kernel with its ports, for tests. */
@@ -87,6 +90,7 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
     ...(options.newId ? { newId: options.newId } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
+    ...(options.jobPublisher ? { jobPublisher: options.jobPublisher } : {}),
   });
   const driver = createDriver({
     kernel,

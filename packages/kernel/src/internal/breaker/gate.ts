@@ -7,6 +7,7 @@
  * `halfOpenProbes` attempts through as probes, claimed in a transaction.
  */
 import type { StageBreaker } from "../../dsl/breaker.js";
+import { routeKey } from "../../dsl/versioning.js";
 import type { StageCommitter } from "../../ports/stage-committer.js";
 import type { DequeuedJob, RunRecord } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
@@ -56,6 +57,14 @@ async function defer(
     const locked = await uow.tx.getRun(run.id, { forUpdate: true });
     // `release` makes the job available at the time it is given: the breaker's.
     await uow.jobs((scope) => deps.jobTransport.release(job.jobId, workerId, gate.until, scope));
+    uow.ready({
+      kind: "job",
+      jobId: job.jobId,
+      workflowRunId: job.workflowRunId,
+      route: routeKey(run),
+      priority: job.priority,
+      availableAt: gate.until,
+    });
     if (locked?.status !== "RUNNING") return;
     uow.event(locked, STEP_DEFERRED, {
       ...breakerPayload(gate.breaker),

@@ -4,7 +4,7 @@ import type { KernelDeps } from "../kernel-deps.js";
 import { writeControl } from "../run/flow-control.js";
 import { type ClosingFlow, finishClosedGroup, groupClose } from "../run/group-close.js";
 import type { Continuation } from "../run/progression.js";
-import { pendingEvent } from "../tx/unit-of-work.js";
+import { pendingEvent, publishReady, readyJob } from "../tx/unit-of-work.js";
 import { customEvents } from "./emit.js";
 import { type AttemptTarget, type CommitOutcome, progressOf, startedEvent } from "./outcome.js";
 import type { PreparedOutput } from "./outputs.js";
@@ -138,6 +138,11 @@ export async function commitCompleted(
   // otherwise; the transactional committer's ports carry no telemetry, so it is told once).
   if (closing && deps.telemetry && isTerminalRunStatus(committed.status))
     deps.telemetry.runEnded(committed, true);
+  // The committer wrote the next group's jobs in its own transaction: announce the queued ones.
+  if (deps.jobPublisher && result.closed && close?.nextGroup) {
+    const queued = close.nextGroup.jobs.filter((job) => !job.claimedBy).map(readyJob);
+    if (queued.length > 0) await publishReady(deps.jobPublisher, queued);
+  }
   return result.closed && close?.nextGroup
     ? {
         kind: "committed",

@@ -5,7 +5,9 @@
  * `commit-failed.ts`; each commits in one atomic step with its events, logs, job settlement
  * and, when the stage closes its group, the run's next step.
  */
+import { routeKey } from "../../dsl/versioning.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
+import type { ReadyWork } from "../../ports/job-publisher.js";
 import type { PendingEvent } from "../../ports/stage-committer.js";
 import type {
   JsonObject,
@@ -102,7 +104,20 @@ export async function settleJob(
             );
     if (scope !== undefined) held = settled;
   });
+  if (typeof how === "object" && how.retryAt) uow.ready(readyRetry(target, how.retryAt));
   return held;
+}
+
+/** The ready-work notice of an attempt's job put back for a retry at `retryAt`. */
+function readyRetry(target: AttemptTarget, retryAt: Date): ReadyWork {
+  return {
+    kind: "job",
+    jobId: target.jobId as string,
+    workflowRunId: target.run.id,
+    route: routeKey(target.run),
+    priority: target.run.priority,
+    availableAt: retryAt,
+  };
 }
 
 /** Thrown inside a failure's transaction to roll it back: the attempt lost its job. */

@@ -4,8 +4,10 @@
  */
 
 import type { WorkflowRegistry } from "../../dsl/registry.js";
+import { routeKey } from "../../dsl/versioning.js";
 import { StaleVersionError } from "../../errors.js";
 import type { Clock } from "../../ports/clock.js";
+import type { JobPublisher, ReadyWork } from "../../ports/job-publisher.js";
 import type { JobTransport } from "../../ports/job-transport.js";
 import type { Persistence, PersistenceTransaction } from "../../ports/persistence/index.js";
 import type { Scheduler } from "../../ports/scheduler.js";
@@ -36,6 +38,12 @@ export interface UnitOfWork {
   flushEvents(run: RunRecord): Promise<number>;
   /** Enqueues jobs in the transaction, or after commit when the transport cannot join. */
   enqueue(jobs: readonly NewJob[]): Promise<void>;
+  /**
+   * Tells the kernel's job publisher, after the commit, of work this transaction made ready
+   * (jobs enqueued through {@link UnitOfWork.enqueue} and runs made `PENDING` through
+   * {@link commitRun} are told already). Nothing without a publisher.
+   */
+  ready(work: ReadyWork): void;
   /** Runs `fn` after a successful commit (best effort; failures are repaired by reapers). */
   afterCommit(fn: () => Promise<unknown> | unknown): void;
   /** Calls the job transport in the transaction when it joins, else after commit. */
@@ -64,6 +72,8 @@ export interface TransactionDeps {
   registry?: WorkflowRegistry;
   /** Told of each run that ends (after the commit), and whether it was running. */
   telemetry?: { runEnded(run: RunRecord, wasRunning: boolean): void };
+  /** Told after each commit of the work it made ready (`KernelConfig.jobPublisher`). */
+  jobPublisher?: JobPublisher;
 }
 
 /** An outbox event of `run`, with its id and time, to be numbered when it is written. */
@@ -102,7 +112,11 @@ export async function inTransaction<T>(
   now: Date = deps.clock.now(),
 ): Promise<T> {
   const after: Array<() => Promise<unknown> | unknown> = [];
+  const publisher = deps.jobPublisher;
+  const ready: ReadyWork[] = [];
   const result = await deps.persistence.withTransaction(async (tx) => {
+    // A retried transaction starts again from nothing.
+    ready.length = 0;
     const pending = new Map<string, { run: RunRecord; events: NewOutboxEvent[] }>();
     const uow: UnitOfWork = {
       tx,
@@ -136,6 +150,10 @@ export async function inTransaction<T>(
         if (jobs.length === 0) return;
         if (deps.jobTransport.joinsTransactions) await deps.jobTransport.enqueue(jobs, tx);
         else after.push(() => deps.jobTransport.enqueue(jobs));
+        if (publisher) for (const job of jobs) if (!job.claimedBy) ready.push(readyJob(job));
+      },
+      ready(work) {
+        if (publisher) ready.push(work);
       },
       afterCommit(fn) {
         after.push(fn);
@@ -177,7 +195,49 @@ export async function inTransaction<T>(
       // After-commit work is best effort by design: run.reapStuck re-enqueues lost jobs.
     }
   }
+  if (publisher && ready.length > 0) await publishReady(publisher, ready);
   return result;
+}
+
+/** The ready-work notice of a run that became `PENDING`. */
+export function pendingRun(
+  run: Pick<RunRecord, "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority">,
+  now: Date,
+): ReadyWork {
+  return {
+    kind: "run",
+    workflowRunId: run.id,
+    route: routeKey(run),
+    priority: run.priority,
+    availableAt: now,
+  };
+}
+
+/** The ready-work notice of a job enqueued for the queue (not leased to its enqueuer). */
+export function readyJob(job: NewJob): ReadyWork {
+  return {
+    kind: "job",
+    jobId: job.jobId,
+    workflowRunId: job.workflowRunId,
+    route: job.route,
+    priority: job.priority,
+    availableAt: job.availableAt,
+  };
+}
+
+/**
+ * Publishes after a commit; a rejection (or a throw) is swallowed: the database holds the work,
+ * and the maintenance tick finds what a lost message would have announced.
+ */
+export async function publishReady(
+  publisher: JobPublisher,
+  work: readonly ReadyWork[],
+): Promise<void> {
+  try {
+    await publisher.publish(work);
+  } catch {
+    // Best effort by design (see ports/job-publisher.ts).
+  }
 }
 
 /**
@@ -217,5 +277,7 @@ export async function commitRun(
   if (!updated) throw new StaleVersionError(run.id, run.version);
   if (patch.status !== undefined && isTerminalRunStatus(patch.status))
     await uow.runEnded(updated, run.status);
+  if (patch.status === "PENDING" && run.status !== "PENDING")
+    uow.ready(pendingRun(updated, uow.now));
   return updated;
 }

@@ -11,7 +11,7 @@ import type { NewRun, RunRecord } from "../../records.js";
 import { inheritedTraceContext } from "../../telemetry/trace-context.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { concurrencyKeyOf } from "../run/concurrency-key.js";
-import type { UnitOfWork } from "../tx/unit-of-work.js";
+import { pendingRun, type UnitOfWork } from "../tx/unit-of-work.js";
 import { checkPayloadSize } from "../values/payload-size.js";
 import { zodIssues } from "../values/zod-issues.js";
 
@@ -84,6 +84,7 @@ export async function insertChild(
     createdAt: uow.now,
     ...(held ? { status: "SCHEDULED" as const } : {}),
   });
+  if (!held) uow.ready(pendingRun(run, uow.now));
   await uow.tx.appendOutboxEvents([
     {
       id: deps.newId(),

@@ -10,6 +10,12 @@ export {
   blobStoreConformance,
 } from "./blob-store.js";
 export {
+  type JobPublisherConformanceOptions,
+  type JobPublisherFixture,
+  jobPublisherConformance,
+  type ReceivedJobMessage,
+} from "./job-publisher.js";
+export {
   type JobTransportBackdoor,
   type JobTransportConformanceOptions,
   type JobTransportFixture,
