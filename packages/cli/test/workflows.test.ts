@@ -54,7 +54,16 @@ describe("workflows", () => {
     const empty = module("empty.mjs", "export const workflows = [{ id: 'x' }];");
     const error = await loadWorkflowModule(empty, dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe("--workflows: empty.mjs exports no workflows");
+    expect((error as UsageError).message).toBe(
+      "--workflows: empty.mjs exports no workflows (its exports: workflows)",
+    );
     expect((error as UsageError).hint).toContain("export `workflows`");
+  });
+
+  it("says which file is missing, resolved against the working directory", async () => {
+    const error = await loadWorkflowModule("./dist/nope.js", dir).catch((e: unknown) => e);
+    expect((error as UsageError).message).toBe(
+      `--workflows: no such file ${join(dir, "dist", "nope.js")} (./dist/nope.js from ${dir})`,
+    );
   });
 });

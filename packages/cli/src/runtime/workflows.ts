@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { workflows as demoWorkflows } from "@ratchet/demo";
 import { type AnyWorkflow, createRegistry, type DefinitionRef } from "@ratchet/kernel";
 import { UsageError } from "../cli/errors.js";
+import { MODULE_HINT, moduleLoadError } from "./module-load-error.js";
 
 /** The built-in workflows (the demo's `document-pipeline`). */
 export function builtInWorkflows(): readonly AnyWorkflow[] {
@@ -26,28 +27,31 @@ function isWorkflow(value: unknown): value is AnyWorkflow {
   );
 }
 
-/** Loads the workflows of the module at `path` (relative to `cwd`). */
+/**
+ * Loads the workflows of the module at `path`, resolved against `cwd` (the user's project: the
+ * module's own imports, `@ratchet/kernel` and `zod` among them, resolve from its folder).
+ */
 export async function loadWorkflowModule(path: string, cwd: string): Promise<AnyWorkflow[]> {
   const file = resolve(cwd, path);
-  const hint =
-    "The module must export `workflows` (an array of built workflows) or a default array; build TypeScript to JavaScript first.";
-  if (!existsSync(file))
-    throw new UsageError(`--workflows: no such file ${file}`, { field: "--workflows", hint });
+  if (!existsSync(file)) {
+    throw new UsageError(`--workflows: no such file ${file} (${path} from ${cwd})`, {
+      field: "--workflows",
+      hint: "Pass the path of a JavaScript module, relative to the current directory or absolute.",
+    });
+  }
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(
-      `--workflows: cannot load ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      { field: "--workflows", hint, cause: error },
-    );
+    throw moduleLoadError(path, file, error);
   }
   const exported = module.workflows ?? module.default;
   if (!Array.isArray(exported) || exported.length === 0 || !exported.every(isWorkflow)) {
-    throw new UsageError(`--workflows: ${path} exports no workflows`, {
-      field: "--workflows",
-      hint,
-    });
+    const names = Object.keys(module);
+    throw new UsageError(
+      `--workflows: ${path} exports no workflows (${names.length === 0 ? "it exports nothing" : `its exports: ${names.join(", ")}`})`,
+      { field: "--workflows", hint: MODULE_HINT },
+    );
   }
   return exported;
 }
