@@ -34,7 +34,9 @@ function fakeNpm(bin: string): void {
     `#!/bin/sh
 echo "$@" >> "${calls}"
 [ -n "$FAKE_NPM_EXIT" ] && exit "$FAKE_NPM_EXIT"
-mkdir -p node_modules && echo '{}' > node_modules/.package-lock.json
+mkdir -p node_modules/zod node_modules/@prisma/client node_modules/better-sqlite3
+[ -n "$FAKE_NPM_SLEEP" ] && sleep "$FAKE_NPM_SLEEP"
+echo '{}' > node_modules/.package-lock.json
 `,
   );
   chmodSync(path, 0o755);
@@ -85,6 +87,18 @@ describe("scripts/ensure-deps.mjs", () => {
     expect(again.status).toBe(0);
     expect(again.stdout).toContain("package-lock.json changed since the last install");
     expect(again.npmCalls).toEqual(["ci --no-audit --no-fund", "ci --no-audit --no-fund"]);
+  });
+
+  it("prints a heartbeat while npm ci works: time elapsed, packages so far, what npm does", () => {
+    const result = ensure({ FAKE_NPM_SLEEP: "1.2", RATCHET_HEARTBEAT_MS: "250" });
+    expect(result.status).toBe(0);
+    const beats = result.stdout.split("\n").filter((line) => line.startsWith("[ratchet] npm ci: "));
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(beats[0]).toMatch(
+      /^\[ratchet\] npm ci: \d+ s elapsed, 3 packages in node_modules; compiling better-sqlite3/,
+    );
+    expect(result.stdout).toContain("[ratchet] installing dependencies; a progress line every");
+    expect(result.stdout).toMatch(/\[ratchet\] dependencies installed in \d+ s \(3 packages\)\n$/);
   });
 
   it("fails with npm's exit code and says so when the install fails", () => {
