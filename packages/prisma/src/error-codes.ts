@@ -31,6 +31,17 @@ export const PRISMA_ERROR_CODES = [
    */
   "DATABASE_STALLED",
 
+  /**
+   * D1: another isolate's transaction held the database (`ratchet_d1_lock`) for longer than
+   * `lockWaitMs` (`D1LockTimeoutError`, transient).
+   */
+  "D1_LOCK_TIMEOUT",
+  /**
+   * D1: a transaction's lease expired and another isolate rolled it back; nothing of it was
+   * committed (`D1LockLostError`, transient).
+   */
+  "D1_LOCK_LOST",
+
   // Persistence
   /** PostgreSQL: `lockSignalKey` was called outside a transaction (its lock would end at once). */
   "NOT_IN_TRANSACTION",

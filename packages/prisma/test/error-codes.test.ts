@@ -26,6 +26,9 @@ const NOT_CODES: Record<string, string> = {
   COMMIT: "SQL",
   ROLLBACK: "SQL",
   SQLITE_BUSY: "SQLite's own code for a locked database, recognised and retried",
+  CREATE: "SQL (D1: the undo triggers' statements)",
+  OLD: "SQL (D1: a trigger's old row)",
+  NULL: "SQL (D1: a parameter written as a literal)",
 };
 
 errorCodeListTests({

@@ -9,11 +9,6 @@ import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js
 import type { RawRootClient } from "../sql/raw-client.js";
 import { toBytes } from "../sql/rows.js";
 
-/** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */
-function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** The `BlobStore` port over a shared executor (used by the stack helpers). */
 export function blobStoreOver(db: SqlExecutor): BlobStore {
   const d = db.dialect;
@@ -43,9 +38,10 @@ export function blobStoreOver(db: SqlExecutor): BlobStore {
       await db.execute('DELETE FROM ratchet_blobs WHERE "key" = $1', key);
     },
     async list(prefix) {
+      // A prefix compare, not LIKE: D1 refuses LIKE patterns longer than 50 bytes.
       const rows = await db.query<{ key: string }>(
-        `SELECT "key" FROM ratchet_blobs WHERE "key" LIKE $1 ESCAPE '\\' ORDER BY "key"`,
-        likePrefix(prefix),
+        `SELECT "key" FROM ratchet_blobs WHERE substr("key", 1, length($1)) = $1 ORDER BY "key"`,
+        prefix,
       );
       return rows
         .map((row) => row.key)

@@ -30,7 +30,13 @@ import {
   type PrismaStack,
 } from "../../src/index.js";
 import type { DatabaseProvider } from "../../src/provider.js";
-import { blobBackdoor, jobBackdoor, persistenceBackdoor, schedulerBackdoor } from "./backdoor.js";
+import {
+  blobBackdoor,
+  jobBackdoor,
+  persistenceBackdoor,
+  type RawReader,
+  schedulerBackdoor,
+} from "./backdoor.js";
 import { useStack } from "./stacks.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -38,7 +44,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Which SQL path the ports under test use. */
 export type PortsOver = "stack driver" | "prisma client";
 
-type Ports = {
+/** The ports the suites test. */
+export type Ports = {
   persistence: Persistence;
   jobTransport: JobTransport;
   scheduler: Scheduler;
@@ -66,13 +73,22 @@ export function registerConformance(
   const harness = useStack(provider, `conformance_${label}`);
   const name = over === "stack driver" ? `prisma (${provider})` : `prisma client (${provider})`;
   let clientPorts: Ports | undefined;
-  const fresh = async () => {
+  registerSuites(name, async () => {
     const h = harness();
     await h.truncate();
     if (over === "prisma client" && !clientPorts) clientPorts = prismaClientPorts(h.stack);
-    const ports = clientPorts ?? h.stack;
-    return { ...h, stack: { ...h.stack, ...ports } };
-  };
+    return { reader: h.reader, stack: clientPorts ?? h.stack };
+  });
+}
+
+/** What each suite's `create` needs: emptied ports and a backdoor reader of their database. */
+export interface FreshPorts {
+  stack: Ports;
+  reader: RawReader;
+}
+
+/** Registers every conformance suite over the ports `fresh` returns (emptied each time). */
+export function registerSuites(name: string, fresh: () => Promise<FreshPorts>): void {
   const close = async () => {};
 
   persistenceConformance({
