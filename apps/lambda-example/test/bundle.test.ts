@@ -82,7 +82,8 @@ async function createRun(input: unknown): Promise<string> {
   return workflowRunId;
 }
 
-describe("the Lambda bundle in an empty folder", () => {
+// Each invocation is a new Node process importing a 6 MB module: seconds on a busy machine.
+describe("the Lambda bundle in an empty folder", { timeout: 120_000 }, () => {
   it("is one file, with no node_modules anywhere above it", () => {
     expect(deployed?.files).toEqual([BUNDLE_FILE]);
     expect(target.file).toBe(BUNDLE_FILE);
