@@ -148,7 +148,7 @@ export function consumeJobMessages(options: ConsumeJobMessagesOptions): JobMessa
     stats.received++;
     const body = bodyOf(msg);
     if (body === undefined) {
-      // No reason: servers before 2.10.4 do not read "+TERM <reason>" as a termination.
+      // No reason: nats-server 2.9 does not read "+TERM <reason>" as a termination (it redelivers).
       settle(msg, "terminate", () => msg.term());
       stats.terminated++;
       report(

@@ -5,7 +5,7 @@
  * message carries a `Nats-Msg-Id` ({@link readyWorkMessageId}) so the stream's duplicate
  * window drops a repeat.
  *
- * JetStream (server 2.9/2.10) cannot delay a message: work due later is published at once
+ * JetStream on nats-server 2.9 cannot delay a message: work due later is published at once
  * with `notBefore`, and `consumeJobMessages` hands it back with `nak(delay)` until due.
  *
  * Best effort, as the port asks: a failed message is reported to `onError` and counted; the
