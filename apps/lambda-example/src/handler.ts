@@ -10,9 +10,9 @@
  * scope, and reused by every invocation the container serves. By default they run on
  * PostgreSQL at `DATABASE_URL`; tests inject their own with `setRuntimeFactory`.
  *
- * Who sends the job messages: a publisher that sends `{ jobId }` for each job once its
- * enqueueing transaction has committed (see docs/hosts.md). Until one is wired, the schedule
- * alone runs every job, a minute apart at worst.
+ * Who sends the job messages: the kernel itself, after each commit, through the SQS publisher
+ * `RATCHET_JOB_QUEUE_URL` names (src/publisher.ts; docs/hosts.md, "After-commit publishing and
+ * SQS"). Without it, the schedule alone runs every job, a minute apart at worst.
  */
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { isScheduledEvent, isSqsEvent } from "./events.js";

@@ -10,6 +10,7 @@ import {
   createKernel,
   createRegistry,
   type EventSink,
+  type JobPublisher,
   type JobTransport,
   type Kernel,
   type Persistence,
@@ -18,6 +19,7 @@ import {
   type WorkflowEvent,
 } from "@ratchet/kernel";
 import { createPostgresStack } from "@ratchet/prisma";
+import { jobPublisherFromEnv } from "./publisher.js";
 import { invoiceWorkflow } from "./workflow.js";
 
 /** Storage ports, as `createPostgresStack` / `createSqliteStack` return them. */
@@ -78,6 +80,12 @@ export interface RuntimeOptions {
   ports: StoragePorts;
   /** Where published workflow events go (default: logged). */
   eventSink?: EventSink;
+  /**
+   * Where the kernel publishes ready work after each commit (see `jobPublisherFromEnv`):
+   * the SQS job queue, so its messages start the work at once. Default: none (the schedule
+   * alone runs the work).
+   */
+  jobPublisher?: JobPublisher;
   workerId?: string;
   cron?: Partial<CronSettings>;
   messageConcurrency?: number;
@@ -112,6 +120,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     eventSink: options.eventSink ?? loggingSink(log),
     clock: options.ports.clock ?? systemClock,
     registry: createRegistry([invoiceWorkflow]),
+    ...(options.jobPublisher ? { jobPublisher: options.jobPublisher } : {}),
   });
   const host = createServerlessHost({
     kernel,
@@ -132,11 +141,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 }
 
-/** The production runtime: PostgreSQL at `DATABASE_URL` (migrated on cold start). */
+/**
+ * The production runtime: PostgreSQL at `DATABASE_URL` (migrated on cold start), publishing
+ * ready work to the SQS queue at `RATCHET_JOB_QUEUE_URL` when it is set.
+ */
 export async function postgresRuntime(): Promise<Runtime> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("[ratchet] [serverless] [lambda] DATABASE_URL is not set");
   // A small pool: one container handles one invocation at a time.
   const stack = await createPostgresStack({ url, poolSize: 5 });
-  return createRuntime({ ports: stack, close: () => stack.close() });
+  const jobPublisher = jobPublisherFromEnv(jsonLog);
+  return createRuntime({
+    ports: stack,
+    ...(jobPublisher ? { jobPublisher } : {}),
+    close: () => stack.close(),
+  });
 }
