@@ -1,11 +1,25 @@
 /**
- * The Worker's bindings (`wrangler.toml` `[vars]`; all strings) and the settings read from
- * them.
+ * The Worker's bindings (`wrangler.toml`: the D1 database `DB`, and `[vars]`, all strings) and
+ * the settings read from them.
  */
+import type { QueueProducer } from "@ratchet/cloudflare";
+import type { JsonObject } from "@ratchet/kernel";
+import type { D1Database } from "@ratchet/prisma/d1";
 
 /** Bindings the Worker reads. Every one is optional. */
 export interface Env {
-  /** Storage: `memory` (default; per isolate, not durable — see storage.ts). */
+  /** The D1 database Ratchet keeps its state in (`[[d1_databases]]` binding `DB`). */
+  DB?: D1Database;
+  /**
+   * The job queue's producer (`[[queues.producers]]` binding `JOBS`): when bound, every commit
+   * that makes work ready sends it a message, so runs start at once instead of at the next
+   * cron tick.
+   */
+  JOBS?: QueueProducer<JsonObject>;
+  /**
+   * Storage: `d1` (the default when `DB` is bound: durable, shared by every isolate) or
+   * `memory` (the default without `DB`: per isolate, not durable — see storage.ts).
+   */
   RATCHET_STORAGE?: string;
   /** Names this isolate in job leases (default `cf-<random>`). */
   RATCHET_WORKER_ID?: string;

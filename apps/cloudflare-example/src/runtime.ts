@@ -2,6 +2,7 @@
  * What one isolate keeps between invocations: the ports, a kernel and a serverless host,
  * built on first use from the bindings and reused.
  */
+import { queueJobPublisher } from "@ratchet/cloudflare";
 import { createServerlessHost, type ServerlessHost } from "@ratchet/host-serverless";
 import {
   createKernel,
@@ -50,6 +51,14 @@ export async function createRuntime(env: Env, options: RuntimeOptions): Promise<
     eventSink: options.eventSink ?? consoleSink(settings.logEvents),
     clock: ports.clock ?? systemClock,
     registry: createRegistry([digestWorkflow]),
+    // After each commit, ready work goes to the queue (a lost message waits for the cron tick).
+    ...(env.JOBS
+      ? {
+          jobPublisher: queueJobPublisher(env.JOBS, {
+            onError: (error) => console.error(JSON.stringify({ publish: error.message })),
+          }),
+        }
+      : {}),
   });
   const host = createServerlessHost({
     kernel,

@@ -1,15 +1,17 @@
 /**
  * Where the Worker's ports come from: an injectable factory, chosen by `env`.
  *
- * Cloudflare Workers cannot load better-sqlite3 (a native addon) nor pg's TCP driver as is, so
- * the Prisma stacks of `@ratchet/prisma` do not run here. The default is therefore the
- * kernel's in-memory stack: it lives in one isolate, is lost when the isolate is evicted, and
- * is not shared between isolates — fine for a demo and for tests, **not for production**.
- * Production needs a D1- or Hyperdrive-backed adapter (Ratchet does not ship one yet) passed as
- * `createWorker({ ports })`; it must pass the kernel's conformance suites.
+ * - `d1` (the default when the `DB` binding exists): `createD1Stack` of `@ratchet/prisma/d1`,
+ *   every port on Cloudflare D1 — durable, shared by every isolate, migrated on first use. D1
+ *   has no interactive transactions; how Ratchet keeps its commits atomic and isolated there
+ *   (a database lock row and an undo journal) is in docs/adr/0008-d1-transactions.md.
+ * - `memory` (the default without `DB`): the kernel's in-memory stack. It lives in one
+ *   isolate, is lost when the isolate is evicted and is not shared between isolates — fine
+ *   for a demo and for tests, **not for production**.
  */
 import type { BlobStore, Clock, JobTransport, Persistence, Scheduler } from "@ratchet/kernel";
 import { createInMemoryStack } from "@ratchet/kernel/in-memory";
+import { createD1Stack } from "@ratchet/prisma/d1";
 import type { Env } from "./env.js";
 
 /** Storage ports, as the kernel takes them. */
@@ -25,13 +27,19 @@ export interface StoragePorts {
 /** Makes the ports for an isolate, from its bindings. */
 export type PortsFactory = (env: Env) => StoragePorts | Promise<StoragePorts>;
 
-/** The default factory: `RATCHET_STORAGE=memory` (or unset) → the in-memory stack. */
-export const defaultPorts: PortsFactory = (env) => {
-  const storage = env.RATCHET_STORAGE ?? "memory";
-  if (storage !== "memory") {
-    throw new Error(
-      `[ratchet] [serverless] [cloudflare] storage "${storage}" is not shipped yet; pass a ports factory to createWorker({ ports })`,
-    );
+/** The default factory: `RATCHET_STORAGE` (`d1` or `memory`; default `d1` when `DB` is bound). */
+export const defaultPorts: PortsFactory = async (env) => {
+  const storage = env.RATCHET_STORAGE ?? (env.DB ? "d1" : "memory");
+  if (storage === "memory") return createInMemoryStack();
+  if (storage === "d1") {
+    if (!env.DB) {
+      throw new Error(
+        "[ratchet] [serverless] [cloudflare] RATCHET_STORAGE=d1 needs a D1 binding named DB ([[d1_databases]] in wrangler.toml)",
+      );
+    }
+    return createD1Stack({ database: env.DB });
   }
-  return createInMemoryStack();
+  throw new Error(
+    `[ratchet] [serverless] [cloudflare] unknown RATCHET_STORAGE "${storage}" (d1 or memory); or pass a ports factory to createWorker({ ports })`,
+  );
 };

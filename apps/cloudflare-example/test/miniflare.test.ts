@@ -149,8 +149,12 @@ describe("the built Worker under Miniflare (workerd)", () => {
         );
       }
       expect(await get(mf, `/runs/${id}`)).toMatchObject({ status: "COMPLETED" });
-      const dropped = logs.filter((l) => l.message.includes("job message is not JSON"));
-      expect(dropped.map((l) => JSON.parse(l.message).id)).toEqual(["bad-0", "bad-1", "bad-2"]);
+      const dropped = logs.filter((l) => l.message.includes("job message is text, not JSON"));
+      expect(dropped.map((l) => JSON.parse(l.message).messageId)).toEqual([
+        "bad-0",
+        "bad-1",
+        "bad-2",
+      ]);
       const stats = await get<{ outcomes: Record<string, number> }>(mf, "/stats");
       expect(stats.outcomes).toMatchObject({ completed: 4, skipped: 4, failed: 0 });
     });

@@ -119,8 +119,14 @@ describe("cloudflare worker: queue()", () => {
       expect(m.ack, m.id).toHaveBeenCalledTimes(1);
       expect(m.retry, m.id).not.toHaveBeenCalled();
     }
-    const reported = errors.mock.calls.map((c) => JSON.parse(String(c[0])) as { id: string });
-    expect(reported.map((r) => r.id)).toEqual(["m-text", "m-object", "m-number"]);
+    const reported = errors.mock.calls.map(
+      (c) => JSON.parse(String(c[0])) as { messageId: string; action: string },
+    );
+    expect(reported.map((r) => [r.messageId, r.action])).toEqual([
+      ["m-text", "acked"],
+      ["m-object", "acked"],
+      ["m-number", "acked"],
+    ]);
   });
 
   it("retries (with a delay) only messages whose job hit a storage error", async () => {
@@ -197,7 +203,7 @@ describe("cloudflare worker: isolate runtime and fetch()", () => {
     expect(factory).toHaveBeenCalledWith(env);
   });
 
-  it("defaults to the in-memory stack and rejects storage it does not ship", async () => {
+  it("defaults to the in-memory stack without a DB binding; d1 needs one; unknown storage is refused", async () => {
     const memory = createWorker();
     const response = await memory.fetch(
       new Request("https://worker.test/stats"),
@@ -209,7 +215,11 @@ describe("cloudflare worker: isolate runtime and fetch()", () => {
     const d1 = createWorker();
     await expect(
       d1.scheduled(scheduledController(), { RATCHET_STORAGE: "d1" }, executionContext()),
-    ).rejects.toThrow('[ratchet] [serverless] [cloudflare] storage "d1" is not shipped yet');
+    ).rejects.toThrow("RATCHET_STORAGE=d1 needs a D1 binding named DB");
+    const other = createWorker();
+    await expect(
+      other.scheduled(scheduledController(), { RATCHET_STORAGE: "kv" }, executionContext()),
+    ).rejects.toThrow('unknown RATCHET_STORAGE "kv" (d1 or memory)');
   });
 
   it("answers 400 with the kernel's error for invalid input, 404 for unknown paths and runs", async () => {
