@@ -32,8 +32,14 @@ export class Executions {
   }
 }
 
+/** What the stages report to: {@link Executions}, or a worker process's own recorder. */
+export interface StageRecorder {
+  /** Called as each stage starts; the stage waits for it. */
+  record(runId: string, stageId: string): void | Promise<void>;
+}
+
 /** The pipeline: three groups, the middle one parallel. */
-export function pipelineWorkflow(executions: Executions) {
+export function pipelineWorkflow(executions: StageRecorder) {
   const split = defineStage({
     id: "split",
     name: "Split",
@@ -41,8 +47,8 @@ export function pipelineWorkflow(executions: Executions) {
       input: z.object({ text: z.string() }),
       output: z.object({ words: z.array(z.string()) }),
     },
-    execute: (ctx) => {
-      executions.record(ctx.workflowRunId, ctx.stageId);
+    execute: async (ctx) => {
+      await executions.record(ctx.workflowRunId, ctx.stageId);
       return { words: ctx.input.text.split(" ") };
     },
   });
@@ -50,8 +56,8 @@ export function pipelineWorkflow(executions: Executions) {
     id: "count",
     name: "Count",
     schemas: { input: split.schemas.output, output: z.object({ n: z.number().int() }) },
-    execute: (ctx) => {
-      executions.record(ctx.workflowRunId, ctx.stageId);
+    execute: async (ctx) => {
+      await executions.record(ctx.workflowRunId, ctx.stageId);
       return { n: ctx.input.words.length };
     },
   });
@@ -59,8 +65,8 @@ export function pipelineWorkflow(executions: Executions) {
     id: "shout",
     name: "Shout",
     schemas: { input: split.schemas.output, output: z.object({ upper: z.array(z.string()) }) },
-    execute: (ctx) => {
-      executions.record(ctx.workflowRunId, ctx.stageId);
+    execute: async (ctx) => {
+      await executions.record(ctx.workflowRunId, ctx.stageId);
       return { upper: ctx.input.words.map((w) => w.toUpperCase()) };
     },
   });
@@ -71,8 +77,8 @@ export function pipelineWorkflow(executions: Executions) {
       input: z.object({ count: count.schemas.output, shout: shout.schemas.output }),
       output: z.object({ summary: z.string() }),
     },
-    execute: (ctx) => {
-      executions.record(ctx.workflowRunId, ctx.stageId);
+    execute: async (ctx) => {
+      await executions.record(ctx.workflowRunId, ctx.stageId);
       return { summary: `${ctx.input.count.n}: ${ctx.input.shout.upper.join(" ")}` };
     },
   });
