@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bundle`: the Lambda deployment artifact. esbuild bundles `src/handler.ts` and
- * everything it imports (`@ratchet/*`, zod, pg, the PostgreSQL Prisma client with its Wasm
- * query compiler, which `createPostgresStack` uses to migrate) into ONE ES module,
+ * everything it imports (`@ratchet/*`, zod, pg, the AWS SDK's SQS client for the publisher, the
+ * PostgreSQL Prisma client with its Wasm query compiler, which `createPostgresStack` uses to
+ * migrate) into ONE ES module,
  * `dist/lambda/index.mjs`, that exports `handler` and runs on Node 20 in a folder with no
  * `node_modules`. The folder holds nothing else: it is the SAM `CodeUri` (handler
  * `index.handler`).
@@ -14,7 +15,8 @@
  * not a Node built-in fails the build, so nothing is silently left for a `node_modules` that
  * will not be there.
  *
- * Usage: `node scripts/bundle.mjs [--outdir <dir>]` (default `dist/lambda`). Prints the size.
+ * Usage: `node scripts/bundle.mjs [--outdir <dir>] [--analyze]` (default `dist/lambda`). Prints
+ * the size; `--analyze` also prints what takes the space (esbuild's `analyzeMetafile`).
  */
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
@@ -81,7 +83,8 @@ function assertSelfContained(metafile) {
 }
 
 /**
- * Builds the bundle into `outdir` (emptied first) and returns its path and size in bytes.
+ * Builds the bundle into `outdir` (emptied first); returns its path, size in bytes and
+ * esbuild's metafile.
  * @param {{ outdir?: string }} [options]
  */
 export async function bundle(options = {}) {
@@ -118,13 +121,16 @@ export async function bundle(options = {}) {
     plugins: [omitPlugin],
   });
   assertSelfContained(result.metafile);
-  return { file: outfile, bytes: statSync(outfile).size };
+  return { file: outfile, bytes: statSync(outfile).size, metafile: result.metafile };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { outdir: { type: "string" } } });
-  const { file, bytes } = await bundle(values.outdir ? { outdir: values.outdir } : {});
+  const { values } = parseArgs({
+    options: { outdir: { type: "string" }, analyze: { type: "boolean" } },
+  });
+  const { file, bytes, metafile } = await bundle(values.outdir ? { outdir: values.outdir } : {});
+  if (values.analyze) console.log(await esbuild.analyzeMetafile(metafile));
   console.log(
-    `[ratchet] [lambda] ${relative(process.cwd(), file)}: ${(bytes / 1024 / 1024).toFixed(2)} MB`,
+    `[ratchet] [lambda] ${relative(process.cwd(), file)}: ${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes} bytes)`,
   );
 }

@@ -8,6 +8,7 @@
 import { createKernel, createRegistry, type Kernel } from "@ratchet/kernel";
 import { createPostgresStack, MIGRATIONS, type PrismaStack } from "@ratchet/prisma";
 import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScheduledResult } from "../src/scheduled.js";
 import { invoiceWorkflow, PRICES } from "../src/workflow.js";
@@ -21,6 +22,7 @@ import {
 } from "./support/bundle.js";
 import { handlerTarget, loadTemplate } from "./support/cloudformation.js";
 import { scheduledEvent, sqsEvent, sqsRecord } from "./support/events.js";
+import { pollIntoHandler, useLocalSqs } from "./support/local-sqs.js";
 
 /** The file and export the SAM template's `Handler` names: what Lambda will call. */
 const target = handlerTarget(
@@ -43,11 +45,19 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function invoke(event: unknown, remainingMs: number, url = db?.url ?? ""): Promise<Invocation> {
+function invoke(
+  event: unknown,
+  remainingMs: number,
+  env: Record<string, string> = {},
+): Promise<Invocation> {
   return invokeBundle(deployed?.dir ?? "", event, {
     remainingMs,
     target,
-    env: { DATABASE_URL: url, AWS_LAMBDA_LOG_STREAM_NAME: "2026/12/07/[$LATEST]bundle-test" },
+    env: {
+      DATABASE_URL: db?.url ?? "",
+      AWS_LAMBDA_LOG_STREAM_NAME: "2026/12/07/[$LATEST]bundle-test",
+      ...env,
+    },
   });
 }
 
@@ -58,10 +68,10 @@ function resultOf(invocation: Invocation): unknown {
   return invocation.result;
 }
 
-/** The test's own kernel over the same database (opened once the bundle has migrated it). */
+/** The test's own kernel over the same database. */
 async function ours(): Promise<{ stack: PrismaStack; kernel: Kernel }> {
   if (!opened) {
-    const stack = await createPostgresStack({ url: db?.url ?? "", migrate: false });
+    const stack = await createPostgresStack({ url: db?.url ?? "" });
     const kernel = createKernel({
       ...stack,
       eventSink: { emit: async () => {} },
@@ -95,11 +105,16 @@ describe("the Lambda bundle in an empty folder", { timeout: 120_000 }, () => {
     expect(cold.tick.claimed).toBe(0);
     expect(cold.jobs?.processed).toBe(0);
     // The bundle's migrator (the bundled Prisma client and its Wasm query compiler) ran.
+    const look = await createPostgresStack({ url: db?.url ?? "", migrate: false });
+    try {
+      const applied = await look.prisma.$queryRawUnsafe<Array<{ id: string }>>(
+        'SELECT "id" FROM "ratchet_migrations" ORDER BY "id"',
+      );
+      expect(applied.map((row) => row.id)).toEqual(MIGRATIONS.postgresql.map((m) => m.id));
+    } finally {
+      await look.close();
+    }
     const { stack } = await ours();
-    const applied = await stack.prisma.$queryRawUnsafe<Array<{ id: string }>>(
-      'SELECT "id" FROM "ratchet_migrations" ORDER BY "id"',
-    );
-    expect(applied.map((row) => row.id)).toEqual(MIGRATIONS.postgresql.map((m) => m.id));
 
     const runId = await createRun({
       orderId: "o-1",
@@ -165,14 +180,75 @@ describe("the Lambda bundle in an empty folder", { timeout: 120_000 }, () => {
   });
 
   it("throws for the whole batch when the database is unreachable (Lambda retries it)", async () => {
-    const down = await invoke(
-      sqsEvent([sqsRecord(JSON.stringify({ jobId: "j" }))]),
-      30_000,
-      "postgresql://postgres@127.0.0.1:1/nowhere",
-    );
+    const down = await invoke(sqsEvent([sqsRecord(JSON.stringify({ jobId: "j" }))]), 30_000, {
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:1/nowhere",
+    });
     expect(down.exitCode).toBe(1);
     // Cold start: the stack's first statement (the migrator's) cannot reach the server.
     expect(down.error).toMatch(/Can't reach database server at 127\.0\.0\.1:1|ECONNREFUSED/);
     expect(down.result).toBeUndefined();
+  });
+});
+
+describe("the bundle publishing ready work to SQS after each commit", { timeout: 120_000 }, () => {
+  const sqs = useLocalSqs();
+
+  it("a run one tick starts finishes from the messages the bundle itself sent", async () => {
+    const { stack } = await ours();
+    const queueUrl = await sqs.createQueue();
+    // What the template gives the function, with the local SQS in place of AWS's.
+    const env: Record<string, string> = { RATCHET_JOB_QUEUE_URL: queueUrl };
+    for (const key of [
+      "AWS_ENDPOINT_URL_SQS",
+      "AWS_REGION",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+    ]) {
+      env[key] = process.env[key] ?? "";
+    }
+    const runId = await createRun({
+      orderId: "o-3",
+      customer: "Cy",
+      lines: [{ sku: "pear", quantity: 4 }],
+    });
+    // One tick claims the run (no time left for jobs); its first job is published.
+    const tickOnly = resultOf(await invoke(scheduledEvent(), 10_000, env)) as ScheduledResult;
+    expect(tickOnly).toMatchObject({ tick: { claimed: 1 }, jobs: null });
+
+    // From here only messages: the queue delivers to a new bundle process per batch, as
+    // Lambda's event source mapping would, and each invocation publishes the next group.
+    const responses: SQSBatchResponse[] = [];
+    const logs: string[] = [];
+    const stop = new AbortController();
+    const delivering = pollIntoHandler({
+      sqs,
+      queueUrl,
+      signal: stop.signal,
+      handler: async (event) => {
+        const invocation = await invoke(event, 30_000, env);
+        logs.push(...invocation.logs, invocation.stderr);
+        const response = resultOf(invocation) as SQSBatchResponse;
+        responses.push(response);
+        return response;
+      },
+    });
+    const deadline = Date.now() + 90_000;
+    let run = await stack.persistence.getRun(runId);
+    while (run?.status !== "COMPLETED" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      run = await stack.persistence.getRun(runId);
+    }
+    stop.abort();
+    const batches = await delivering;
+    expect(run?.status, logs.join("\n")).toBe("COMPLETED");
+    expect(run?.output).toEqual({
+      invoiceId: `inv-${runId.slice(-8)}`,
+      totalCents: 4 * (PRICES.pear ?? 0),
+      needsReview: false,
+    });
+    // parse-order, then both parallel stages, then issue-invoice: each group's messages are
+    // sent only once the group before it has committed.
+    expect(batches).toBeGreaterThanOrEqual(3);
+    expect(responses.every((r) => r.batchItemFailures.length === 0)).toBe(true);
   });
 });
