@@ -208,6 +208,8 @@ export function consumeJobMessages(options: ConsumeJobMessagesOptions): JobMessa
         const batch = await consumer.fetch({ max_messages: 1, expires: s.pullExpiresMs });
         const stop = (): void => batch.stop();
         signal?.addEventListener("abort", stop, { once: true });
+        // Aborted while the pull was being set up: the listener will not fire.
+        if (signal?.aborted) stop();
         try {
           for await (const m of batch) msg = m;
         } finally {
