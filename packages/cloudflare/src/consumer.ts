@@ -14,7 +14,7 @@
  * throws: a report goes to `onError`.
  */
 import type { HandleJobOutcome, HandleJobResult, ServerlessHost } from "@ratchet/host-serverless";
-import { checkInteger, type ErrorReport, PREFIX, reportError } from "./errors.js";
+import { checkInteger, type ErrorReport, PREFIX, platformConsole, reportError } from "./errors.js";
 import { MAX_DELAY_SECONDS, type QueueMessage, type QueueMessageBatch } from "./queue.js";
 
 /** Messages handled at once by default. */
@@ -196,11 +196,7 @@ function decodeBody(body: unknown): Decoded {
   }
 }
 
-interface Console {
-  error(...args: unknown[]): void;
-}
-
 /** The default `onError`: one JSON line on the platform's console, when there is one. */
 function logReport(report: QueueMessageReport): void {
-  (globalThis as { console?: Console }).console?.error(JSON.stringify(report));
+  platformConsole()?.error(JSON.stringify(report));
 }

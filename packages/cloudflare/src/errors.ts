@@ -60,3 +60,13 @@ export function checkInteger(field: string, value: unknown, min: number, max: nu
     );
   }
 }
+
+/** The part of `console` this package writes to. */
+export interface PlatformConsole {
+  error(...args: unknown[]): void;
+}
+
+/** The platform's `console` (Workers and Node have one), or undefined where there is none. */
+export function platformConsole(): PlatformConsole | undefined {
+  return (globalThis as { console?: PlatformConsole }).console;
+}

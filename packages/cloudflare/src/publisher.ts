@@ -17,14 +17,14 @@ import {
   readyWorkMessage,
 } from "@ratchet/kernel";
 import { chunkBySize, utf8Length } from "./chunks.js";
-import { checkInteger, QueueSendError } from "./errors.js";
+import { checkInteger, platformConsole, QueueSendError } from "./errors.js";
 import { MAX_DELAY_SECONDS, type QueueProducer, type QueueSendRequest } from "./queue.js";
 
 /** Options of {@link queueJobPublisher}. */
 export interface QueueJobPublisherOptions {
   /**
-   * Told of each failed `sendBatch` call, with the work it carried (log or count it). A throw
-   * from it is ignored.
+   * Told of each failed `sendBatch` call, with the work it carried (log or count it). Default:
+   * one JSON line on `console.error`, which Workers logs keep. A throw from it is ignored.
    */
   onError?: (error: QueueSendError, work: readonly ReadyWork[]) => void;
   /** Longest delay asked of the queue, in seconds (default and most: 43 200, Cloudflare's). */
@@ -91,11 +91,17 @@ function report(
   chunk: readonly Outgoing[],
 ): void {
   try {
-    onError?.(
+    (onError ?? logError)(
       error,
       chunk.map((o) => o.work),
     );
   } catch {
     // The callback's own failure must not stop the other calls.
   }
+}
+
+/** The default `onError`: one JSON line on the platform's console, when there is one. */
+function logError(error: QueueSendError, work: readonly ReadyWork[]): void {
+  const line = { error: error.code, message: error.message, messages: work.length };
+  platformConsole()?.error(JSON.stringify(line));
 }

@@ -4,7 +4,7 @@
  * and how a failed call is reported. The real queue is in conformance.miniflare.test.ts.
  */
 import type { ReadyJob, ReadyWork } from "@ratchet/kernel";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   chunkBySize,
   MAX_BATCH_BYTES,
@@ -125,6 +125,22 @@ describe("queueJobPublisher", () => {
       publishing = publisher.publish([job("a")]);
     }).not.toThrow();
     await expect(publishing).rejects.toMatchObject({ code: "QUEUE_SEND_FAILED" });
+  });
+
+  it("logs a failed call on console.error when no onError is given", async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: string) => {
+      errors.push(line);
+    });
+    try {
+      const queue = recordingQueue(() => true);
+      await expect(queueJobPublisher(queue).publish([job("a")])).rejects.toThrow(/refused/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ error: "QUEUE_SEND_FAILED", messages: 1 }),
+    ]);
   });
 
   it("refuses a maxDelaySeconds Cloudflare would refuse", () => {
