@@ -29,8 +29,21 @@ export function jobPublisherFromEnv(
   // With an endpoint configured, send there rather than to the queue URL's host (the SDK's
   // default only yields to an endpoint passed in code).
   const endpointSet = Boolean(env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL);
+  const client = new SQSClient({
+    // The kernel awaits the publish before the command returns: an SQS endpoint that does not
+    // answer (a function in a VPC without an SQS endpoint or NAT) must not hold the invocation
+    // until its timeout. Two attempts of at most 3 s; the tick recovers what was not sent.
+    // (Without throwOnRequestTimeout the SDK only warns when requestTimeout passes.)
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: 3_000,
+      throwOnRequestTimeout: true,
+    },
+    ...(endpointSet ? { useQueueUrlAsEndpoint: false } : {}),
+  });
   return sqsJobPublisher({
-    client: new SQSClient(endpointSet ? { useQueueUrlAsEndpoint: false } : {}),
+    client,
     queueUrl,
     onError: (error) =>
       log({

@@ -6,6 +6,7 @@
  * commit publishes carry the run to its end.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSqliteStack, type PrismaStack } from "@ratchet/prisma";
@@ -142,5 +143,39 @@ describe("lambda: after-commit publishing to SQS", () => {
     expect(logs).toContainEqual(
       expect.objectContaining({ level: "error", code: "PUBLISH_FAILED", count: 1 }),
     );
+  });
+});
+
+describe("lambda: an SQS endpoint that does not answer", () => {
+  it("does not hold the command: the publish gives up within seconds and is logged", async () => {
+    // A TCP server that accepts connections and never answers (a VPC without a route to SQS).
+    const sockets: Socket[] = [];
+    const blackhole = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackhole.listen(0, "127.0.0.1", resolve));
+    const { port } = blackhole.address() as AddressInfo;
+    // The SDK reads the endpoint from the process's environment.
+    const localSqs = process.env.AWS_ENDPOINT_URL_SQS;
+    process.env.AWS_ENDPOINT_URL_SQS = `http://127.0.0.1:${port}`;
+    try {
+      await useRuntime({ [JOB_QUEUE_URL_ENV]: `http://127.0.0.1:${port}/000000000000/jobs` });
+      const { kernel } = await getRuntime();
+      const started = Date.now();
+      const { workflowRunId } = await kernel.dispatch({
+        type: "run.create",
+        workflowId: "invoice-order",
+        input: order("o-11"),
+      });
+      const took = Date.now() - started;
+      expect(took).toBeLessThan(10_000);
+      expect(took).toBeGreaterThanOrEqual(3_000); // it did wait for the request timeout
+      expect((await stack.persistence.getRun(workflowRunId))?.status).toBe("PENDING");
+      expect(logs).toContainEqual(
+        expect.objectContaining({ level: "error", code: "PUBLISH_FAILED", count: 1 }),
+      );
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SQS = localSqs;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => blackhole.close(resolve));
+    }
   });
 });
