@@ -1,8 +1,9 @@
 /**
  * The deployment artifact, run the way Lambda runs it: `dist/lambda/index.mjs` alone in an empty
  * folder outside the repository (no `node_modules` anywhere above it), imported by a plain
- * `node` process per invocation (a cold start each time) with only `DATABASE_URL` set, against
- * a real PostgreSQL database this file creates and drops. Runs are created, and their outcome
+ * `node` process per invocation (a cold start each time) with only `DATABASE_URL` set (and, for
+ * the publisher, the queue URL and a local SQS endpoint), against a real PostgreSQL database this
+ * file creates and drops. Runs are created, and their outcome
  * read, by this process through the repository's own stack and kernel.
  */
 import { createKernel, createRegistry, type Kernel } from "@ratchet/kernel";
@@ -232,9 +233,14 @@ describe("the bundle publishing ready work to SQS after each commit", { timeout:
         return response;
       },
     });
+    let delivery = "running";
+    void delivering.then(
+      () => (delivery = "stopped"),
+      () => (delivery = "failed"), // awaited below, which reports why
+    );
     const deadline = Date.now() + 90_000;
     let run = await stack.persistence.getRun(runId);
-    while (run?.status !== "COMPLETED" && Date.now() < deadline) {
+    while (run?.status !== "COMPLETED" && delivery === "running" && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       run = await stack.persistence.getRun(runId);
     }
