@@ -14,8 +14,10 @@ import {
   createKernel,
   createRegistry,
   discardEvents,
+  type JobPublisher,
   type Kernel,
   type KernelConfig,
+  readyWorkMessage,
 } from "@ratchet/kernel";
 import { createPostgresStack, createSqliteStack } from "@ratchet/prisma";
 import { createPostgresDatabase } from "@ratchet/prisma/testing";
@@ -78,8 +80,14 @@ export interface Worker {
   workerId: string;
   nc: NatsConnection;
   loop: JobMessageLoop;
-  /** Bodies this worker's host handled, with the result. */
-  handled: { body: unknown; ack: boolean }[];
+  /** Bodies this worker's host handled: the result, when the host got it and when it was done. */
+  handled: {
+    body: unknown;
+    ack: boolean;
+    outcome: string | undefined;
+    receivedAt: number;
+    at: number;
+  }[];
   stop(): Promise<void>;
 }
 
@@ -88,6 +96,8 @@ export interface System {
   kernel: Kernel;
   executions: Executions;
   publisher: NatsJobPublisher;
+  /** Duplicates sent (see `SystemOptions.duplicateEvery`). */
+  duplicates(): number;
   errors: NatsTransportError[];
   /**
    * Starts a worker. `wrap` may stand between the loop and the real host (to kill the worker).
@@ -102,8 +112,22 @@ export interface System {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startSystem}. */
+export interface SystemOptions {
+  /**
+   * Publishes every n-th ready job a second time, with a message id of its own, so JetStream
+   * stores and delivers both: the consumers see real duplicates. (Pending-run messages are
+   * not duplicated: a duplicate would claim another pending run, standing in for a lost one.)
+   */
+  duplicateEvery?: number;
+}
+
 /** Builds the system on `ports`, publishing to and consuming from `queue`. */
-export async function startSystem(ports: StorePorts, queue: TestQueue): Promise<System> {
+export async function startSystem(
+  ports: StorePorts,
+  queue: TestQueue,
+  options: SystemOptions = {},
+): Promise<System> {
   const executions = new Executions();
   const errors: NatsTransportError[] = [];
   const publisherConnection = await connectNats("e2e-publisher");
@@ -112,31 +136,64 @@ export async function startSystem(ports: StorePorts, queue: TestQueue): Promise<
     subject: queue.subject,
     onError: (error) => errors.push(error),
   });
+  let published = 0;
+  let duplicates = 0;
+  const js = jetstream(publisherConnection);
+  const duplicating: JobPublisher = {
+    publish: async (work) => {
+      await publisher.publish(work);
+      const every = options.duplicateEvery;
+      if (every === undefined) return;
+      for (const item of work) {
+        if (item.kind !== "job" || ++published % every !== 0) continue;
+        duplicates++;
+        const body = JSON.stringify(readyWorkMessage(item, new Date()));
+        await js.publish(queue.subject, body, { msgID: `duplicate:${published}` });
+      }
+    },
+  };
   const kernel = createKernel({
     ...ports,
     eventSink: discardEvents,
     registry: createRegistry([pipelineWorkflow(executions)]),
-    jobPublisher: publisher,
+    jobPublisher: options.duplicateEvery === undefined ? publisher : duplicating,
   });
   const workers: Worker[] = [];
   return {
     kernel,
     executions,
     publisher,
+    duplicates: () => duplicates,
     errors,
     async startWorker(workerId, options = {}) {
       const nc = await connectNats(`e2e-${workerId}`);
       const controller = new AbortController();
       const host = createServerlessHost({ kernel, jobTransport: ports.jobTransport, workerId });
       const worker = { workerId, nc, handled: [] } as unknown as Worker;
+      const received = new Map<unknown, number>();
+      const timed: JobMessageHandler = {
+        handleJob: (message) => {
+          received.set(message, Date.now());
+          return host.handleJob(message);
+        },
+      };
       const loop = consumeJobMessages({
         consumer: await consumerOf(nc, queue.stream, queue.consumerName),
-        host: options.wrap ? options.wrap(host, worker) : host,
+        host: options.wrap ? options.wrap(timed, worker) : timed,
         concurrency: options.concurrency ?? 4,
         pullExpiresMs: 1_000,
         signal: controller.signal,
         onError: (error) => errors.push(error),
-        onHandled: (body, result) => worker.handled.push({ body, ack: result.ack }),
+        onHandled: (body, result) => {
+          worker.handled.push({
+            body,
+            ack: result.ack,
+            outcome: (result as { outcome?: string }).outcome,
+            receivedAt: received.get(body) ?? Number.NaN,
+            at: Date.now(),
+          });
+          received.delete(body);
+        },
       });
       Object.assign(worker, {
         loop,
