@@ -5,7 +5,8 @@
  * type-check and compile the user's workflows against the packed .d.ts, then start
  * `npx ratchet worker` and run the workflow with `npx ratchet run … --wait` and
  * `npx ratchet run` + `status --follow` on an SQLite file in the project and on a PostgreSQL
- * database created for this test (it fails, never skips, when PostgreSQL is down).
+ * database created for this test (it fails, never skips, when PostgreSQL is down). The
+ * workflow and tsconfig.json are the guide's own code blocks, so the guide cannot drift from it.
  */
 import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
 import { join, relative } from "node:path";

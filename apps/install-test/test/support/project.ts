@@ -21,8 +21,21 @@ import { join, relative } from "node:path";
 import { runOk } from "./commands.js";
 import { REPO_ROOT, type WorkspacePackage } from "./workspace.js";
 
-/** The fixture the project starts from: its tsconfig.json and src/ (the user's code). */
+/** More of the user's code: src/ files that use the packed types beyond the guide's workflow. */
 const FIXTURE = join(import.meta.dirname, "..", "..", "fixtures", "project");
+/** The guide whose steps the project follows: its workflow and tsconfig.json are used as they are. */
+const GUIDE = join(REPO_ROOT, "docs", "getting-started.md");
+
+/** The first fenced `lang` block after the heading that starts with `heading`, in the guide. */
+export function guideBlock(heading: string, lang: string): string {
+  const guide = readFileSync(GUIDE, "utf8");
+  const at = guide.indexOf(`\n## ${heading}`);
+  const start = guide.indexOf(`\n\`\`\`${lang}\n`, at);
+  if (at < 0 || start < 0)
+    throw new Error(`docs/getting-started.md has no \`\`\`${lang} block under "## ${heading}"`);
+  const body = start + lang.length + 5;
+  return guide.slice(body, guide.indexOf("\n```", body) + 1);
+}
 
 /** The version of a package the repository itself installed (so the project gets the same). */
 function repoVersion(name: string): string {
@@ -118,6 +131,8 @@ export async function createUserProject(
       )}\n`,
     );
     cpSync(FIXTURE, dir, { recursive: true });
+    writeFileSync(join(dir, "src", "workflows.ts"), guideBlock("3. Write a workflow", "ts"));
+    writeFileSync(join(dir, "tsconfig.json"), guideBlock("4. Type-check and compile", "json"));
     useLocalPrebuild(dir);
     await runOk(
       "npm",
