@@ -122,6 +122,8 @@ export const KERNEL_ERROR_CODES = [
   "EMPTY_BRANCH",
   /** A stage's, task's or workflow's `events` is not zod schemas by valid event names. */
   "INVALID_EVENTS",
+  /** A stage's, task's or workflow's `isolation` / `.isolated()` option is invalid. */
+  "INVALID_ISOLATION",
 
   // Stage execution: thrown into or by stage code, stored on the stage and the run
   /** Default code of a `NonRetryableError` thrown by stage code without its own code. */
@@ -134,6 +136,12 @@ export const KERNEL_ERROR_CODES = [
   "STAGE_OUTPUT_INVALID",
   /** `ctx.require` asked for the output of a stage that has not completed before this one. */
   "STAGE_OUTPUT_MISSING",
+  /** An isolated stage ran on a kernel without a `stageRunner` (not retried). */
+  "ISOLATION_UNAVAILABLE",
+  /** The module an isolated stage's child imported exports no such workflow version or stage. */
+  "ISOLATED_STAGE_NOT_FOUND",
+  /** The child's definition is not the run's (another fingerprint) or speaks another protocol. */
+  "ISOLATED_STAGE_MISMATCH",
   /** A stage's storage key is invalid (a leading "/", or "." or ".." segments). */
   "INVALID_STORAGE_KEY",
   /** `ctx.emit` named an event neither the stage nor its workflow declares (not retried). */

@@ -122,6 +122,12 @@ export {
   type WorkflowHooks,
   withHooks,
 } from "./dsl/hooks.js";
+export {
+  type IsolationMode,
+  type IsolationOption,
+  resolveIsolation,
+  type StageIsolation,
+} from "./dsl/isolation.js";
 export { type MapSettled, type MapStepOptions, mapStep } from "./dsl/map-step.js";
 export { createRegistry, refOf, type WorkflowRegistry } from "./dsl/registry.js";
 export {
@@ -231,6 +237,20 @@ export { discardEvents, formatEventLine, logEvents } from "./event-sinks.js";
 export * from "./inspect/index.js";
 export { escapeMermaidLabel, workflowMermaid } from "./inspect/mermaid.js";
 export type { IdGenerator } from "./internal/ids.js";
+export { type IsolationChannel, runIsolatedStage, workflowsOf } from "./isolation/child.js";
+export { fromIsolatedError } from "./isolation/errors.js";
+export {
+  type ChildMessage,
+  ISOLATION_PROTOCOL,
+  type IsolatedError,
+  type IsolatedResult,
+  type IsolatedTask,
+  isIsolatedResult,
+  type ParentMessage,
+  type StorageOp,
+  type StorageReply,
+  toIsolatedError,
+} from "./isolation/protocol.js";
 export { createKernel, type Kernel, type KernelConfig } from "./kernel.js";
 export { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./options.js";
 export { systemClock } from "./ports/clock.js";
@@ -290,6 +310,7 @@ export type {
   WorkflowEvent,
 } from "./ports/index.js";
 export { publishDelaySeconds, readyWorkMessage } from "./ports/job-publisher.js";
+export type { StageRunner, StageRunRequest } from "./ports/stage-runner.js";
 export * from "./records.js";
 export {
   FINISHED_RUN_STATUSES,

@@ -25,6 +25,7 @@ import type { JobPublisher } from "./ports/job-publisher.js";
 import type { JobTransport } from "./ports/job-transport.js";
 import type { Persistence } from "./ports/persistence/index.js";
 import type { Scheduler } from "./ports/scheduler.js";
+import type { StageRunner } from "./ports/stage-runner.js";
 import { stageCommitterFor } from "./ports/transactional-committer.js";
 import { KernelTelemetry } from "./telemetry/telemetry.js";
 
@@ -63,6 +64,13 @@ export interface KernelConfig {
    * effort: the database stays the source of truth (see `ports/job-publisher.ts`). Default: none.
    */
   jobPublisher?: JobPublisher;
+  /**
+   * Runs the bodies of isolated stages (`isolation` on a stage or task, `.isolated()` on a
+   * workflow) in a child process or a worker thread, e.g. `createIsolatedStageRunner()` of
+   * `@ratchet/host-node` (see `ports/stage-runner.ts`). Default: none — an isolated stage's
+   * attempt then fails with `ISOLATION_UNAVAILABLE` (not retried).
+   */
+  stageRunner?: StageRunner;
 }
 
 /** The kernel: a typed command dispatcher. */
@@ -134,6 +142,7 @@ export function createKernel(config: KernelConfig): Kernel {
     // its caller reports (see commit-completed.ts).
     ...(config.telemetry === false ? {} : { telemetry: new KernelTelemetry(clock) }),
     ...(config.jobPublisher ? { jobPublisher: config.jobPublisher } : {}),
+    ...(config.stageRunner ? { stageRunner: config.stageRunner } : {}),
   };
 
   const dispatch: NestedDispatch = async (command) => {

@@ -7,6 +7,7 @@ import { WorkflowDefinitionError } from "../errors.js";
 import { type BreakerOption, resolveBreaker, type StageBreaker } from "./breaker.js";
 import { type CompensationFields, compensationOf, type StageCompensation } from "./compensation.js";
 import type { CompletionContext, EventSchemas, StageContext } from "./context.js";
+import { type IsolationOption, resolveIsolation, type StageIsolation } from "./isolation.js";
 import { type RetryOverrides, retryOverrides, type StageRetryPolicy } from "./retry-policy.js";
 import type { WaitOutcome, WaitResolution } from "./waits.js";
 
@@ -97,6 +98,14 @@ interface StageCommon<
    * it is open the stage is deferred, not failed (see `breaker.ts`, docs/workflows.md).
    */
   breaker?: BreakerOption;
+  /**
+   * Runs `execute` in a child process (`"process"`, `true`) or a worker thread (`"thread"`),
+   * so a body that blocks cannot stop the host from heartbeating its lease; with
+   * `{ mode, memoryMb, timeoutMs, module }` its memory and time are limited and the module the
+   * child imports is named (`module: import.meta.url`). Needs a host with a stage runner
+   * (`KernelConfig.stageRunner`); see docs/workflows.md, "Isolated stages".
+   */
+  isolation?: IsolationOption;
 }
 
 /** Input of {@link defineStage}. */
@@ -165,6 +174,8 @@ export interface Stage<
   readonly breaker?: StageBreaker;
   /** Set when the stage declares a compensating action (see `dsl/compensation.ts`). */
   readonly compensation?: StageCompensation;
+  /** Set when `execute` runs isolated, in a child process or a worker thread (see `isolation.ts`). */
+  readonly isolation?: StageIsolation;
   /** The custom events the stage may emit with `ctx.emit` (see `StageContext.emit`). */
   readonly events?: EventSchemas | undefined;
   /**
@@ -240,6 +251,9 @@ function commonFields<
     retry,
     timeoutMs: def.timeoutMs,
     ...(def.breaker !== undefined ? { breaker: resolveBreaker(def.breaker, def.id) } : {}),
+    ...(def.isolation !== undefined
+      ? { isolation: resolveIsolation(def.isolation, `stage "${def.id}"`, def.id) }
+      : {}),
     ...compensationOf(def),
     ...(def.events ? { events: checkEvents(def.events, `stage "${def.id}"`) } : {}),
   };

@@ -2,6 +2,7 @@
  * The steps the `workflow()` builder and its parallel branches share: each method checks its
  * step at once and records it; `StepWorkflowBuilder.build()` compiles the record.
  */
+
 import { WorkflowDefinitionError } from "../errors.js";
 import { type ChildStepOptions, childStep } from "./child-steps.js";
 import { type MapStepOptions, mapStep } from "./map-step.js";
@@ -12,6 +13,7 @@ import {
   waitForSignalStep,
 } from "./signal-steps.js";
 import type { AnyStage } from "./stage.js";
+import { checkKnownOptions } from "./step-builder-known.js";
 import type {
   StepBranch,
   StepChoiceOptions,
@@ -162,6 +164,7 @@ export abstract class StepSequenceBuilder {
    * its input on unchanged.
    */
   choice(id: string, options: StepChoiceOptions): this {
+    checkKnownOptions(id, "choice", options);
     choiceStep(
       id,
       choiceOptions(options, (t) => t),
@@ -178,6 +181,7 @@ export abstract class StepSequenceBuilder {
    */
   parallel(id: string, options: StepParallelOptions): this {
     checkId(id, "parallel");
+    checkKnownOptions(id, "parallel", options);
     const branches = options?.branches;
     if (!Array.isArray(branches) || branches.length === 0)
       fail("INVALID_STEP", `parallel "${id}" needs at least one branch`, {
@@ -221,6 +225,7 @@ export abstract class StepSequenceBuilder {
    */
   pass(id: string, options: StepPassOptions = {}): this {
     checkId(id, "pass");
+    checkKnownOptions(id, "pass", options);
     checkFlowOptions(id, options ?? {});
     const stage = passStep(id, options as Parameters<typeof passStep>[1]);
     this.steps.push({ kind: "pass", id, stage, options });
@@ -238,6 +243,7 @@ export abstract class StepSequenceBuilder {
    * `POLL_MAX_ATTEMPTS` after `maxAttempts` checks. No process waits in between.
    */
   poll<TResult = Loose>(id: string, options: StepPollOptions<TResult>): this {
+    checkKnownOptions(id, "poll", options);
     const stage = withFields(POLL_FIELDS, () =>
       pollStep(id, {
         check: options?.check as Parameters<typeof pollStep>[1]["check"],
@@ -255,6 +261,7 @@ export abstract class StepSequenceBuilder {
    * `maxIterations` times, within `timeout` ms, `interval` ms apart; then it goes on.
    */
   loop(id: string, options: StepLoopOptions): this {
+    checkKnownOptions(id, "loop", options);
     // Checks it now; it is compiled again in build(), where a target may be a parallel.
     withFields(LOOP_FIELDS, () =>
       loopStep(id, loopOptions(options ?? ({} as StepLoopOptions), options?.target)),

@@ -10,8 +10,11 @@ import { zodIssues } from "../internal/values/zod-issues.js";
 import type { BreakerOption } from "./breaker.js";
 import type { CompensateFn } from "./compensation.js";
 import type { EventSchemas, StageContext, StageLogger } from "./context.js";
+import { type IsolationOption, resolveIsolation } from "./isolation.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import { type AnyStage, defineStage } from "./stage.js";
+import { optOut, taskIsolation } from "./step-builder-isolation.js";
+import { checkKnownOptions } from "./step-builder-known.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the seed API types step outputs and inputs loosely
 type Loose = any;
@@ -99,6 +102,12 @@ export interface TaskOptions<TIn = Loose, TOut = Loose> {
   end?: boolean;
   /** Custom events the handler may emit with `ctx.emit`, by name, with their payload schemas. */
   events?: EventSchemas;
+  /**
+   * Runs the handler in a child process or a worker thread (see `defineStage`'s `isolation`
+   * and docs/workflows.md, "Isolated stages"); `false` keeps it in the worker even when the
+   * workflow is `.isolated()`. Default: the workflow's `.isolated()` setting.
+   */
+  isolation?: IsolationOption | false;
 }
 
 /** Whether a value is a zod schema. */
@@ -132,6 +141,7 @@ export function checkFlowOptions(id: string, options: { next?: unknown; end?: un
 export function checkTaskOptions(id: string, options: TaskOptions): void {
   if (typeof options !== "object" || options === null)
     invalid(id, "handler", "a task needs options with a handler");
+  checkKnownOptions(id, "task", options);
   if (typeof options.handler !== "function") invalid(id, "handler", "handler must be a function");
   const input = options.inputSchema;
   if (input !== undefined && typeof input !== "function" && !isZodSchema(input))
@@ -144,6 +154,8 @@ export function checkTaskOptions(id: string, options: TaskOptions): void {
     (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0)
   )
     invalid(id, "timeout", "timeout must be a number of ms > 0");
+  if (options.isolation !== undefined && options.isolation !== false)
+    resolveIsolation(options.isolation, `step "${id}"`, id);
   checkFlowOptions(id, options);
 }
 
@@ -268,9 +280,10 @@ export function taskStage(id: string, options: TaskOptions): AnyStage {
     ...(options.compensate ? { compensate: options.compensate as CompensateFn } : {}),
     ...(options.compensateRetry ? { compensateRetry: options.compensateRetry } : {}),
     ...(options.events ? { events: options.events } : {}),
+    ...taskIsolation(options.isolation),
     execute: (ctx) => runTask(id, options, ctx.input, ctx, undefined, true),
   });
-  return Object.freeze({ ...stage, stepType: "task" }) as AnyStage;
+  return optOut(Object.freeze({ ...stage, stepType: "task" }) as AnyStage, options.isolation);
 }
 
 /** A step of a parallel branch: a task, or a pass step. */
@@ -289,13 +302,17 @@ export type BranchStep =
  * one attempt, each handed the previous one's output, with the branch's earlier outputs in
  * `ctx.steps`; the stage's output is the last step's. An attempt reruns the branch from its
  * first step. Retry: the first policy its tasks set; breaker: the first one its tasks name;
- * timeout: the sum of its tasks' timeouts when each sets one.
+ * timeout: the sum of its tasks' timeouts when each sets one; isolation: the first one its tasks
+ * set (the whole branch then runs isolated), none when a task opts out and none sets one.
  */
 export function branchStage(name: string, steps: readonly BranchStep[]): AnyStage {
   const tasks = steps.flatMap((s) => (s.kind === "task" ? [s.options] : []));
   const retry = tasks.find((t) => t.retry !== undefined)?.retry;
   // A branch runs its tasks in one attempt: the first breaker one of them names guards it all.
   const breaker = tasks.find((t) => t.breaker !== undefined)?.breaker;
+  const isolation =
+    tasks.find((t) => t.isolation !== undefined && t.isolation !== false)?.isolation ??
+    (tasks.some((t) => t.isolation === false) ? false : undefined);
   const timeouts = steps.map((s) => (s.kind === "task" ? s.options.timeout : undefined));
   const timeoutMs = timeouts.every((t) => t !== undefined)
     ? timeouts.reduce<number>((sum, t) => sum + (t as number), 0)
@@ -312,6 +329,7 @@ export function branchStage(name: string, steps: readonly BranchStep[]): AnyStag
     ...(breaker !== undefined ? { breaker } : {}),
     ...(events ? { events } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...taskIsolation(isolation),
     execute: async (ctx) => {
       const outputs: Record<string, unknown> = { ...ctx.workflowContext };
       let prev: unknown = ctx.input;
@@ -337,5 +355,5 @@ export function branchStage(name: string, steps: readonly BranchStep[]): AnyStag
       return prev;
     },
   });
-  return Object.freeze({ ...stage, stepType: "task" }) as AnyStage;
+  return optOut(Object.freeze({ ...stage, stepType: "task" }) as AnyStage, isolation);
 }

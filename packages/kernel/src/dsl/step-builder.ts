@@ -10,17 +10,21 @@
  * followed by a pass stage with the parallel's id whose output is `{ [branchName]: output }`.
  * Jumps to the parallel's id go to its group.
  *
- * There is no subprocess mode: `.isolated()` is accepted and ignored — every run is durable
- * and runs in the worker that claims it.
+ * `.isolated()` makes the workflow's tasks (and multi-step branches) isolated stages by default:
+ * their handlers run in a child process or a worker thread (see `isolation.ts`); a task's own
+ * `isolation` option wins, `isolation: false` opts it out. Choices, loops, polls and pass steps
+ * run in the worker.
  */
 import { z } from "zod";
 import type { RetentionPolicy } from "../retention.js";
 import { joinSettled, settlingBranch } from "./branch-settle.js";
 import type { EventSchemas } from "./context.js";
 import type { FlowLimits } from "./flow-limits.js";
+import type { IsolationOption, StageIsolation } from "./isolation.js";
 import type { StageRetryPolicy } from "./retry-policy.js";
 import type { AnyStage } from "./stage.js";
 import { StepBranchBuilder } from "./step-builder-branch.js";
+import { withDefaultIsolation, workflowIsolation } from "./step-builder-isolation.js";
 import {
   type CompiledBranch,
   choiceOptions,
@@ -49,6 +53,7 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   private versionTag: string | number | undefined;
   private readonly migrations: { from: string | number; migrate?: MigrateRun }[] = [];
   private declared: EventSchemas | undefined;
+  private isolation: StageIsolation | undefined;
 
   /** @param name The workflow's name, which is also its id. */
   constructor(private readonly name: string) {
@@ -71,10 +76,14 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
   }
 
   /**
-   * Accepted for compatibility and ignored: there is no inline/subprocess choice — every run
-   * is durable and runs in the worker that claims it.
+   * Runs the workflow's tasks isolated, in a child process (`.isolated()`, `.isolated(true)`,
+   * `.isolated("process")`) or a worker thread (`.isolated("thread")`), or with limits
+   * (`.isolated({ mode, memoryMb, timeoutMs, module: import.meta.url })`); `.isolated(false)`
+   * turns it off. A task's own `isolation` option wins. Invalid options throw
+   * `INVALID_ISOLATION`. Needs a host with a stage runner (docs/workflows.md, "Isolated stages").
    */
-  isolated(_flag = true): this {
+  isolated(option: IsolationOption | boolean = true): this {
+    this.isolation = workflowIsolation(this.name, option);
     return this;
   }
 
@@ -158,6 +167,9 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
     for (const step of this.steps) {
       switch (step.kind) {
         case "task":
+          groups.push([withDefaultIsolation(step.stage, this.isolation)]);
+          nexts.push(jump(step.options));
+          break;
         case "pass":
           groups.push([step.stage]);
           nexts.push(jump(step.options));
@@ -179,9 +191,10 @@ export class StepWorkflowBuilder extends StepSequenceBuilder {
         case "parallel": {
           const waitAll = step.options.onError === "wait-all";
           groups.push(
-            step.branches.map((b) =>
-              waitAll ? settlingBranch(b.compiled.stage) : b.compiled.stage,
-            ),
+            step.branches.map((b) => {
+              const stage = withDefaultIsolation(b.compiled.stage, this.isolation);
+              return waitAll ? settlingBranch(stage) : stage;
+            }),
           );
           nexts.push(undefined);
           const keys = step.branches.map((b) => [b.name, b.compiled.stage.id] as const);

@@ -12,6 +12,7 @@ import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import type { StageCommitter } from "../ports/stage-committer.js";
+import type { StageRunner } from "../ports/stage-runner.js";
 import type { KernelTelemetry } from "../telemetry/telemetry.js";
 import type { IdGenerator } from "./ids.js";
 import type { InFlightRegistry } from "./stage/in-flight.js";
@@ -45,4 +46,6 @@ export interface KernelDeps {
   telemetry?: KernelTelemetry;
   /** Told after each commit of the work it made ready (`KernelConfig.jobPublisher`). */
   jobPublisher?: JobPublisher;
+  /** Runs the bodies of isolated stages (`KernelConfig.stageRunner`); absent: they fail. */
+  stageRunner?: StageRunner;
 }

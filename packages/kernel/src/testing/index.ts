@@ -23,5 +23,6 @@ export {
   scanCodeLiterals,
 } from "./error-code-list.js";
 export { FakeClock } from "./fake-clock.js";
+export { inlineStageRunner } from "./inline-stage-runner.js";
 export * from "./simulation/index.js";
 export { createTestKernel, type TestKernel, type TestKernelOptions } from "./test-kernel.js";

@@ -17,6 +17,7 @@ import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
 import type { RunQueries } from "../ports/run-queries.js";
 import type { Scheduler } from "../ports/scheduler.js";
+import type { StageRunner } from "../ports/stage-runner.js";
 import { CollectingEventSink } from "./collecting-event-sink.js";
 import { createDriver, type Driver } from "./driver.js";
 import { FakeClock } from "./fake-clock.js";
@@ -47,6 +48,8 @@ export interface TestKernelOptions {
   plugins?: Record<string, unknown>;
   /** After-commit publisher of ready work (see `KernelConfig.jobPublisher`). */
   jobPublisher?: JobPublisher;
+  /** Runs isolated stages' bodies (see `KernelConfig.stageRunner`, `inlineStageRunner`). */
+  stageRunner?: StageRunner;
 }
 
 /** A kernel with its ports, for tests. */
@@ -91,6 +94,7 @@ export function createTestKernel(options: TestKernelOptions = {}): TestKernel {
     ...(options.random ? { random: options.random } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
     ...(options.jobPublisher ? { jobPublisher: options.jobPublisher } : {}),
+    ...(options.stageRunner ? { stageRunner: options.stageRunner } : {}),
   });
   const driver = createDriver({
     kernel,

@@ -30,6 +30,7 @@ import { settleSleep } from "../../internal/stage/sleep.js";
 import { zodIssues } from "../../internal/values/zod-issues.js";
 import { resumeWaitingStage } from "../../internal/waits/resume.js";
 import { settleWait } from "../../internal/waits/settle-wait.js";
+import { runIsolated } from "../../isolation/parent.js";
 import type { JsonObject, StoredError } from "../../records.js";
 import { defineCommand } from "../command.js";
 import {
@@ -198,9 +199,11 @@ export async function jobExecute(
         );
       }
       ctx.input = parsedInput.data;
-      result = await (deps.telemetry
-        ? deps.telemetry.inAttempt(command, () => entry.stage.execute(ctx))
-        : entry.stage.execute(ctx));
+      // An isolated stage's body runs in the host's stage runner (a child process or thread).
+      const body = entry.stage.isolation
+        ? () => runIsolated(deps, workflow, entry.stage, ctx, run.input)
+        : () => entry.stage.execute(ctx);
+      result = await (deps.telemetry ? deps.telemetry.inAttempt(command, body) : body());
       if (abort.aborted) throw abortError(abort.reason);
     } catch (error) {
       await progress.settled();
