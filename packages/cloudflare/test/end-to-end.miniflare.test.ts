@@ -184,7 +184,7 @@ describe.each(STORES)(
           `p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms`,
       );
       // A wake-up message, not a cron tick. Measured p95 on a loaded 2-core VM: in-memory
-      // 24–48 ms, D1 316–732 ms; the bounds leave room for a busier machine.
+      // 13–48 ms, D1 87–732 ms; the bounds leave room for a busier machine.
       expect(p95).toBeLessThan(p95UnderMs);
     });
   },
