@@ -14,6 +14,21 @@
 export const NODE_HOST_ERROR_CODES = [
   /** `createNodeHost`: no kernel or job transport, or a bad number option (e.g. `leaseMs` <= 0). */
   "INVALID_HOST_OPTIONS",
+  /**
+   * An isolated stage's child process or thread ended without a result: a non-zero exit, a
+   * signal, out of memory (`memoryMb`), or `process.exit` in the stage. Fails the attempt only
+   * (retried as configured); the message names the exit code or signal.
+   */
+  "ISOLATED_STAGE_CRASHED",
+  /** An isolated stage ran past its `isolation.timeoutMs`: its child was killed (retried). */
+  "ISOLATED_STAGE_TIMEOUT",
+  /**
+   * An isolated stage names no module for its child to import, and the runner has none for
+   * its workflow (`createIsolatedStageRunner({ module })`); not retried.
+   */
+  "ISOLATED_STAGE_MODULE_UNKNOWN",
+  /** `createIsolatedStageRunner` got an invalid option (e.g. `killGraceMs` below 0). */
+  "INVALID_RUNNER_OPTIONS",
 ] as const;
 
 /** One of the {@link NODE_HOST_ERROR_CODES}: a stable `code` the Node host raises. */

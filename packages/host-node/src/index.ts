@@ -7,4 +7,9 @@ export {
   type NodeHostErrorCode,
 } from "./error-codes.js";
 export { createNodeHost, type NodeHost, type NodeHostStats } from "./host.js";
+export {
+  createIsolatedStageRunner,
+  type IsolatedStageRunner,
+  type IsolatedStageRunnerOptions,
+} from "./isolation/runner.js";
 export type { HostLogger, NodeHostOptions, WakeupKind, WakeupSource } from "./options.js";

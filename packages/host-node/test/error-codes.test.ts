@@ -16,6 +16,9 @@ const SKIP = ["error-codes.ts"];
 const NOT_CODES: Record<string, string> = {
   SIGTERM: "a signal the host stops on",
   SIGINT: "a signal the host stops on",
+  SIGKILL: "the signal that kills an isolated stage's child process",
+  ERR_WORKER_OUT_OF_MEMORY:
+    "Node's code of a worker thread past its resourceLimits (read, not raised)",
 };
 
 errorCodeListTests({
