@@ -42,8 +42,13 @@ async function pick(db: SqlExecutor, query: PurgeRunsQuery, statuses: RunStatus[
     (status) =>
       `SELECT * FROM (SELECT r.id, r.completed_at FROM ratchet_runs r WHERE r.status = '${status}' AND ${purgeable(d, workflows)} ORDER BY r.completed_at, r.id LIMIT $1) AS s_${status.toLowerCase()}`,
   );
+  // Past the database's compound-SELECT limit (D1), one scan of the statuses instead.
+  const union =
+    branches.length <= (d.maxCompoundSelect ?? branches.length)
+      ? `SELECT id FROM (${branches.join(" UNION ALL ")}) AS picked ORDER BY completed_at, id LIMIT $1`
+      : `SELECT r.id FROM ratchet_runs r WHERE r.status IN (${statuses.map((s) => `'${s}'`).join(", ")}) AND ${purgeable(d, workflows)} ORDER BY r.completed_at, r.id LIMIT $1`;
   return db.query<{ id: string }>(
-    `SELECT id FROM (${branches.join(" UNION ALL ")}) AS picked ORDER BY completed_at, id LIMIT $1`,
+    union,
     query.limit,
     d.date(query.endedBefore),
     ...(workflows ? [routesParam(query.workflowIds ?? [])] : []),

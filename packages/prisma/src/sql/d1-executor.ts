@@ -11,7 +11,7 @@
 import { ACQUIRE, CHANGES, GUARD_FREE } from "./d1-journal.js";
 import { D1Lock, D1LockLostError, isGuardFailure, newToken } from "./d1-lock.js";
 import { d1Statements } from "./d1-statements.js";
-import { sqliteDialect } from "./dialect.js";
+import { d1Dialect } from "./dialect.js";
 import { type Row, TransactionTimeoutError } from "./driver.js";
 import type { D1Session, D1Statement } from "./drivers/d1.js";
 import type { SqlExecutor } from "./executor.js";
@@ -73,7 +73,7 @@ export function createD1Executor(
     });
 
   const executor: SqlExecutor & { readonly lock: D1Lock } = {
-    dialect: sqliteDialect,
+    dialect: d1Dialect,
     database,
     inTransaction: false,
     lock,
@@ -154,7 +154,7 @@ class D1Transaction {
 
   private view(): SqlExecutor {
     const self: SqlExecutor = {
-      dialect: sqliteDialect,
+      dialect: d1Dialect,
       database: this.database,
       inTransaction: true,
       query: async <T>(sql: string, ...params: unknown[]) =>

@@ -33,6 +33,11 @@ export interface Dialect {
    * index (and scan every pending or running row) over the key lookup.
    */
   oneOf(column: string, subquery: string): string;
+  /**
+   * Most `SELECT`s one compound `SELECT` (`UNION ALL`) may join, when the database limits it
+   * lower than the statements need (D1: 5); unset when the limit is out of reach.
+   */
+  readonly maxCompoundSelect?: number;
 }
 
 const PLACEHOLDER = /\$(\d+)/g;
@@ -73,6 +78,12 @@ export const sqliteDialect: Dialect = {
   bytes: (value) => value,
   oneOf: (column, subquery) => `${column} IN (${subquery})`,
 };
+
+/**
+ * SQLite on Cloudflare D1: SQLite's SQL, but at most 5 terms per compound `SELECT` (D1 sets
+ * `SQLITE_LIMIT_COMPOUND_SELECT` that low), so per-route unions fall back to one scan.
+ */
+export const d1Dialect: Dialect = { ...sqliteDialect, maxCompoundSelect: 5 };
 
 /** The dialect of a provider. */
 export function dialectFor(provider: DatabaseProvider): Dialect {

@@ -94,7 +94,8 @@ export function pickQueued(d: Dialect, pick: QueuedPick): string {
     return `SELECT ${pick.key} FROM ${pick.table} WHERE ${pick.where} AND route = ${pick.routes} ORDER BY ${pick.indexOrder} LIMIT ${pick.limit} ${d.skipLocked}`;
   if (d.provider !== "postgresql") {
     const count = pick.routeCount;
-    if (count === undefined)
+    // Past the database's compound-SELECT limit (D1), one scan of the routes instead.
+    if (count === undefined || count > (d.maxCompoundSelect ?? count))
       return `SELECT ${pick.key} FROM ${pick.table} WHERE ${pick.where} AND ${routeAmong(d, "route", pick.routes)} ORDER BY ${pick.order} LIMIT ${pick.limit}`;
     const each = Array.from(
       { length: count },
