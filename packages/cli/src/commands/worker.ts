@@ -11,7 +11,7 @@ import { PlainRenderer } from "../render/plain.js";
 import { createEngine, flushOutbox, workerProfile } from "../runtime/engine.js";
 import { listenForInterrupt } from "../runtime/interrupt.js";
 import { createCliLogger } from "../runtime/logger.js";
-import { resolveWorkflows } from "../runtime/workflows.js";
+import { resolveWorkflows, workflowModuleUrl } from "../runtime/workflows.js";
 import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -46,7 +46,9 @@ export const workerCommand: CommandSpec = {
     const { out, err, globals, options } = context;
     const concurrency = integerOption(options, "concurrency", { min: 1, max: 256, fallback: 10 });
     const workerId = stringOption(options, "worker-id") ?? `worker-${process.pid}`;
-    const workflows = await resolveWorkflows(stringOption(options, "workflows"), context.io.cwd);
+    const modulePath = stringOption(options, "workflows");
+    const workflows = await resolveWorkflows(modulePath, context.io.cwd);
+    const workflowModule = workflowModuleUrl(modulePath, context.io.cwd);
     return withDatabase(context, async (stack, target) => {
       const tracker = new ProgressTracker({ autoTrack: true, forgetFinished: true });
       const renderer = new PlainRenderer(out, tracker);
@@ -55,6 +57,7 @@ export const workerCommand: CommandSpec = {
         stack,
         workflows,
         workerId,
+        ...(workflowModule === undefined ? {} : { workflowModule }),
         profile: workerProfile(stack.provider, concurrency),
         logger: log.logger,
         eventSink: {

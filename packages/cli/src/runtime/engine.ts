@@ -3,7 +3,12 @@
  * Node host to execute runs. The host timings come in profiles: snappy for the demo and for
  * `run --wait`, calmer for a long-running worker.
  */
-import { createNodeHost, type HostLogger, type NodeHost } from "@ratchet/host-node";
+import {
+  createIsolatedStageRunner,
+  createNodeHost,
+  type HostLogger,
+  type NodeHost,
+} from "@ratchet/host-node";
 import {
   type AnyWorkflow,
   createKernel,
@@ -69,6 +74,11 @@ export interface EngineOptions {
   profile: HostProfile;
   logger: HostLogger;
   workerId?: string;
+  /**
+   * The file URL of the `--workflows` module: the module the children of isolated stages
+   * import when a stage names none (`isolation.module`).
+   */
+  workflowModule?: string;
 }
 
 /** Creates the kernel and a (not yet started) host. */
@@ -83,6 +93,10 @@ export function createEngine(options: EngineOptions): Engine {
     clock: stack.clock,
     registry: createRegistry(options.workflows),
     options: { progressThrottleMs: 250 },
+    // Isolated stages run in child processes or threads that import the workflow module.
+    stageRunner: createIsolatedStageRunner(
+      options.workflowModule === undefined ? {} : { module: options.workflowModule },
+    ),
   });
   const host = createNodeHost({
     kernel,

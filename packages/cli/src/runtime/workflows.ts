@@ -56,6 +56,14 @@ export async function loadWorkflowModule(path: string, cwd: string): Promise<Any
   return exported;
 }
 
+/**
+ * The file URL of the `--workflows` module at `path` (resolved against `cwd`), which the
+ * children of isolated stages import; `undefined` without `--workflows`.
+ */
+export function workflowModuleUrl(path: string | undefined, cwd: string): string | undefined {
+  return path === undefined ? undefined : pathToFileURL(resolve(cwd, path)).href;
+}
+
 /** The workflows for a command: the module's when `--workflows` is given, else the built-in ones. */
 export async function resolveWorkflows(
   modulePath: string | undefined,
