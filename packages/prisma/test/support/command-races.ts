@@ -9,6 +9,7 @@ import { CollectingEventSink, FakeClock, type TestKernel } from "@ratchet/kernel
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DatabaseProvider } from "../../src/provider.js";
+import type { RawReader } from "./backdoor.js";
 import { useStack } from "./stacks.js";
 import { kernelOver, leaseJobs } from "./test-kernels.js";
 
@@ -37,10 +38,24 @@ const chain = defineWorkflow({ id: "command-race-chain", name: "Chain", input: N
   .pipe(step("b"))
   .build();
 
-/** Registers the command races for `provider`. */
-export function registerCommandRaces(provider: DatabaseProvider): void {
-  const harness = useStack(provider, `command_races_${provider}`);
+/** The ports a racing kernel runs on. */
+type RaceStack = Parameters<typeof kernelOver>[0];
 
+/** What the command races need of a database: a raw reader, emptying, stacks of their own. */
+export interface CommandRaceHarness {
+  reader: RawReader;
+  truncate(): Promise<void>;
+  open(): Promise<RaceStack>;
+}
+
+/** Registers the command races for `provider` (stacks opened through `harness`). */
+export function registerCommandRaces(
+  provider: DatabaseProvider | "d1",
+  harness: () => CommandRaceHarness = useStack(
+    provider as DatabaseProvider,
+    `command_races_${provider}`,
+  ),
+): void {
   /** Two test kernels over stacks of their own on the test database, one clock. */
   async function openTwo(clock: FakeClock, sinks: CollectingEventSink[] = []) {
     const h = harness();

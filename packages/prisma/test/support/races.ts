@@ -8,6 +8,7 @@ import { routeKey } from "@ratchet/kernel/adapter";
 import { describe, expect, it } from "vitest";
 import type { PrismaStack } from "../../src/index.js";
 import type { DatabaseProvider } from "../../src/provider.js";
+import type { RawReader } from "./backdoor.js";
 import { useStack } from "./stacks.js";
 
 /** The route key of workflow `id` at `version` with `fingerprint` (as the kernel computes it). */
@@ -16,16 +17,29 @@ const rk = (workflowId: string, workflowVersion: string, fingerprint: string) =>
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 
-/** Registers the race tests for `provider` with `connections` competing clients. */
+/** The ports the races use. */
+type RaceStack = Pick<PrismaStack, "persistence" | "jobTransport">;
+
+/** What the races need of a database: a stack, a raw reader, emptying, more stacks on it. */
+export interface RaceHarness {
+  stack: RaceStack;
+  reader: RawReader;
+  truncate(): Promise<void>;
+  open(): Promise<RaceStack>;
+}
+
+/**
+ * Registers the race tests for `provider` with `connections` competing clients (stacks opened
+ * through `harness`, default: {@link useStack}'s).
+ */
 export function registerRaces(
-  provider: DatabaseProvider,
+  provider: DatabaseProvider | "d1",
   connections: number,
   runs: number,
   jobs: number,
+  harness: () => RaceHarness = useStack(provider as DatabaseProvider, `races_${provider}`),
 ): void {
-  const harness = useStack(provider, `races_${provider}`);
-
-  async function competitors(): Promise<PrismaStack[]> {
+  async function competitors(): Promise<RaceStack[]> {
     const h = harness();
     await h.truncate();
     return Promise.all(Array.from({ length: connections }, () => h.open()));

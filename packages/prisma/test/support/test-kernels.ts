@@ -8,7 +8,7 @@ import type { PrismaStack } from "../../src/index.js";
 
 /** A test kernel over `stack`'s ports, registering `workflows`, on `clock`. */
 export function kernelOver(
-  stack: PrismaStack,
+  stack: Pick<PrismaStack, "persistence" | "jobTransport" | "scheduler" | "blobStore" | "queries">,
   workflows: readonly AnyWorkflow[],
   clock: FakeClock,
   workerId: string,
