@@ -163,7 +163,7 @@ describe("the Worker on D1 under Miniflare (workerd)", () => {
       const ids: string[] = [];
       for (let i = 0; i < 12; i++) {
         ids.push(await post(mf, feed(`queued ${i}`)));
-        await new Promise((resolve) => setTimeout(resolve, 250)); // one at a time, as a user sees it
+        await new Promise((resolve) => setTimeout(resolve, 1_000)); // one at a time, not queued behind each other
       }
       const deadline = Date.now() + 60_000;
       let statuses: string[] = [];
