@@ -65,7 +65,8 @@ function splitValues(text: string): { head: string; tuples: string[]; tail: stri
     for (; i < text.length; i++) {
       const char = text[i];
       if (quoted) {
-        if (char === "'" && text[i + 1] === "'") i++; // a doubled quote stays inside
+        if (char === "'" && text[i + 1] === "'")
+          i++; // a doubled quote stays inside
         else if (char === "'") quoted = false;
       } else if (char === "'") quoted = true;
       else if (char === "(") depth++;
