@@ -9,11 +9,16 @@
  * RATCHET_CRASH_WORKER_FAULT makes it misbehave on purpose, to check that the controller
  * notices: `exit:<n>` exits with code 3 when its n-th stage starts, `warn:<n>` writes a warning
  * to stderr then.
+ *
+ * With RATCHET_CRASH_ISOLATION (`process` or `thread`) it registers the isolated workload of the
+ * bundled module RATCHET_CRASH_MODULE instead, whose stage bodies run in children started from
+ * RATCHET_ISOLATION_CHILD and write the ledger themselves (`crash-workload-isolated.ts`).
  */
-import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
+import { pathToFileURL } from "node:url";
+import { type AnyWorkflow, createKernel, createRegistry, systemClock } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack } from "@ratchet/prisma";
-import { createNodeHost } from "../../src/index.js";
+import { createIsolatedStageRunner, createNodeHost } from "../../src/index.js";
 import { LEDGER_INSERT } from "./crash-schema.js";
 import { crashWorkflow, ledger } from "./crash-workload.js";
 
@@ -36,11 +41,26 @@ ledger.write = async (row) => {
   if (faultKind === "exit") process.exit(3);
   if (faultKind === "warn") console.warn(`[crash worker] injected warning after ${faultAt} stages`);
 };
+const isolatedModule = process.env.RATCHET_CRASH_ISOLATION
+  ? (process.env.RATCHET_CRASH_MODULE ?? "")
+  : undefined;
+const workflow = isolatedModule
+  ? ((await import(pathToFileURL(isolatedModule).href)) as { crashWorkflow: AnyWorkflow })
+      .crashWorkflow
+  : crashWorkflow;
 const kernel = createKernel({
   ...stack,
   eventSink: new CollectingEventSink(),
   clock: systemClock,
-  registry: createRegistry([crashWorkflow]),
+  registry: createRegistry([workflow]),
+  ...(isolatedModule
+    ? {
+        stageRunner: createIsolatedStageRunner({
+          module: isolatedModule,
+          childEntry: process.env.RATCHET_ISOLATION_CHILD ?? "",
+        }),
+      }
+    : {}),
 });
 const host = createNodeHost({
   kernel,
