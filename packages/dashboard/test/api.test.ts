@@ -154,6 +154,16 @@ describe("reading", () => {
       expect.objectContaining({ id: "nightly", workflowId: "gated" }),
     ]);
   });
+
+  it("serves Mermaid's browser bundle from its own build (no mermaid package at run time)", async () => {
+    await start();
+    const res = await fetch(new URL("/vendor/mermaid.min.js", dashboard?.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    const text = await res.text();
+    expect(text.length).toBeGreaterThan(1_000_000);
+    expect(text).toContain("mermaid");
+  });
 });
 
 describe("actions", () => {

@@ -1,10 +1,9 @@
 /**
- * The browser UI's files (built into dist/ui) and Mermaid's browser bundle (from the
- * `mermaid` package), served as they are.
+ * The browser UI's files (built into dist/ui) and Mermaid's browser bundle (copied from the
+ * `mermaid` package into dist/ui/vendor at build time), served as they are.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { securityHeaders } from "./http.js";
@@ -26,9 +25,9 @@ export function defaultUiDir(): string {
   return candidates.find((dir) => existsSync(join(dir, "index.html"))) ?? candidates[0] ?? here;
 }
 
-/** The file of Mermaid's browser bundle (defines `window.mermaid`). */
-export function mermaidFile(): string {
-  return createRequire(import.meta.url).resolve("mermaid/dist/mermaid.min.js");
+/** The file of Mermaid's browser bundle (defines `window.mermaid`), in the built UI. */
+export function mermaidFile(uiDir: string): string {
+  return join(uiDir, "vendor", "mermaid.min.js");
 }
 
 const CSP =
@@ -39,7 +38,7 @@ export function serveStatic(res: ServerResponse, path: string, uiDir: string): b
   let file: string | undefined;
   if (path === "/" || path === "/index.html") file = join(uiDir, "index.html");
   else if (UI_FILES.includes(path)) file = join(uiDir, path.slice(1));
-  else if (path === "/vendor/mermaid.min.js") file = mermaidFile();
+  else if (path === "/vendor/mermaid.min.js") file = mermaidFile(uiDir);
   if (path === "/favicon.ico") {
     res.writeHead(204, securityHeaders());
     res.end();
