@@ -3,7 +3,9 @@
  * (examples/workers/python/ratchet_worker.py) against a Node host on PostgreSQL whose stage
  * runner is the external worker gateway. Workers record each execution in a ledger file.
  */
+import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type PythonWorker, startPythonWorker } from "./support/python-workers.js";
 import { call, LEASE_MS, outputOf, type Setup, setUp, TOKEN } from "./support/setup.js";
@@ -43,6 +45,7 @@ describe("external workers: Python worker processes against a Node host on Postg
       const stage = await s.stack.persistence.getStage(id, "greet");
       expect(stage?.status).toBe("COMPLETED");
       expect(stage?.attempt).toBe(1);
+      expect(stage?.progress).toMatchObject({ progress: 50, message: "halfway" });
     }
     const logs = await s.stack.prisma.$queryRawUnsafe<{ message: string }[]>(
       `SELECT message FROM ratchet_logs WHERE message = 'greeting from python'`,
@@ -123,6 +126,36 @@ describe("external workers: Python worker processes against a Node host on Postg
       greeting: "hello lee",
       by: "second",
     });
+  });
+
+  it("the shell example (curl + jq) completes a run", async () => {
+    const id = await s.createRun("ext-greet", "sh");
+    const script = join(
+      import.meta.dirname,
+      "..",
+      "..",
+      "..",
+      "examples",
+      "workers",
+      "shell",
+      "worker.sh",
+    );
+    const child = spawn(
+      "bash",
+      [script, "greet", `jq -c '{greeting: ("hello " + .name), by: "shell"}'`],
+      {
+        env: { ...process.env, RATCHET_URL: s.url, RATCHET_TOKEN: TOKEN, RATCHET_MAX_JOBS: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code, output).toBe(0);
+    const run = await s.untilDone(id);
+    expect(outputOf(run)).toEqual({ greeting: "hello sh", by: "shell" });
   });
 
   it("a bad or missing token is refused with 401 and logged", async () => {
