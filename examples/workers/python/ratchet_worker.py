@@ -209,6 +209,9 @@ class Worker:
 
 
 def load_handlers(path):
+    # Run as a script, this module is __main__: handlers that `import ratchet_worker` must get
+    # this same module (the same NonRetryable class), not a second copy.
+    sys.modules.setdefault("ratchet_worker", sys.modules[__name__])
     spec = importlib.util.spec_from_file_location("ratchet_handlers", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

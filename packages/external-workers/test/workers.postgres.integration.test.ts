@@ -53,6 +53,22 @@ describe("external workers: Python worker processes against a Node host on Postg
     expect(logs).toHaveLength(3);
   });
 
+  it("a failure reported by the worker is retried as the stage allows, or not when not retryable", async () => {
+    const worker = python("py-fail");
+    const flaky = await s.createRun("ext-flaky", "fay");
+    const broken = await s.createRun("ext-broken", "bo");
+    const done = await s.untilDone(flaky);
+    expect(done.status, worker.output()).toBe("COMPLETED");
+    expect((await s.stack.persistence.getStage(flaky, "greet"))?.attempt).toBe(2);
+    expect(s.starts(flaky)).toHaveLength(2);
+    const failed = await s.untilDone(broken);
+    expect(failed.status).toBe("FAILED");
+    expect(s.starts(broken)).toHaveLength(1);
+    const stage = await s.stack.persistence.getStage(broken, "greet");
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatchObject({ message: "cannot greet bo", code: "BAD_INPUT" });
+  });
+
   it("a worker SIGKILLed mid-job: another claims it after the lease, the stage commits once", async () => {
     const victim = python("victim");
     const id = await s.createRun("ext-hang", "kim");

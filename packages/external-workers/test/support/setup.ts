@@ -50,6 +50,8 @@ export const WORKFLOWS = {
   "ext-greet": "greet",
   "ext-hang": "hang-first",
   "ext-manual": "manual",
+  "ext-flaky": "flaky",
+  "ext-broken": "broken",
 } as const;
 
 /** Everything a test needs; `close()` drops the database. */

@@ -7,6 +7,8 @@ so the tests can count executions across processes.
 import os
 import time
 
+from ratchet_worker import NonRetryable
+
 WORKER_ID = os.environ.get("RATCHET_WORKER_ID", "?")
 
 
@@ -36,4 +38,21 @@ def hang_first(job):
     return {"greeting": "hello " + job.input["name"], "by": WORKER_ID}
 
 
-HANDLERS = {"greet": greet, "hang-first": hang_first}
+def flaky(job):
+    """Fails (retryably) on the first attempt, answers on the next."""
+    record(job)
+    if job.attempt == 1:
+        raise RuntimeError("flaky on attempt 1")
+    return {"greeting": "hello " + job.input["name"], "by": WORKER_ID}
+
+
+class BadInput(NonRetryable):
+    code = "BAD_INPUT"
+
+
+def broken(job):
+    record(job)
+    raise BadInput("cannot greet " + job.input["name"])
+
+
+HANDLERS = {"greet": greet, "hang-first": hang_first, "flaky": flaky, "broken": broken}
