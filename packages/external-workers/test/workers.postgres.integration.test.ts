@@ -96,6 +96,24 @@ describe("external workers: Python worker processes against a Node host on Postg
     expect(s.warnings.some((w) => w.includes('worker "victim" lost the lease'))).toBe(true);
   });
 
+  it("a run cancelled while a Python worker holds its job: the worker's heartbeat is refused", async () => {
+    const worker = python("cancelled");
+    const id = await s.createRun("ext-hang", "cy");
+    const deadline = Date.now() + 20_000;
+    while (s.starts(id).length === 0) {
+      if (Date.now() > deadline) throw new Error(`never started:\n${worker.output()}`);
+      await sleep(50);
+    }
+    await s.kernel.dispatch({ type: "run.cancel", workflowRunId: id, reason: "test" });
+    expect((await s.untilDone(id)).status).toBe("CANCELLED");
+    const until = Date.now() + 10_000;
+    while (!worker.output().includes("LEASE_LOST")) {
+      if (Date.now() > until) throw new Error(`heartbeat never refused:\n${worker.output()}`);
+      await sleep(50);
+    }
+    expect(s.gateway.pending).toBe(0);
+  });
+
   it("a worker completing after its lease was lost is refused (409 LEASE_LOST) and changes nothing", async () => {
     const id = await s.createRun("ext-manual", "lee");
     const claimed = await call(s.url, "/v1/claim", {
