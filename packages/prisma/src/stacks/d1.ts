@@ -4,20 +4,12 @@
  * (docs/adr/0008-d1-transactions.md). Imports no Node built-in, no Prisma client, no native
  * driver: it runs in workerd.
  */
-import type {
-  BlobStore,
-  Clock,
-  JobTransport,
-  Persistence,
-  RunQueries,
-  Scheduler,
-} from "@ratchet/kernel/adapter";
 import { systemClock } from "@ratchet/kernel/adapter";
 import { migrateD1 } from "../migrate/d1.js";
 import { createD1Executor, DEFAULT_D1_SETTINGS } from "../sql/d1-executor.js";
 import { type D1Database, D1Session } from "../sql/drivers/d1.js";
-import { type WakeupSource, wakeupsOf } from "../sql/wakeups.js";
-import { portsOver } from "./stack.js";
+import { wakeupsOf } from "../sql/wakeups.js";
+import { type PrismaStack, portsOver } from "./stack.js";
 
 /** Options of {@link createD1Stack}. */
 export interface D1StackOptions {
@@ -38,23 +30,14 @@ export interface D1StackOptions {
   onStatement?: (sql: string, inTransaction: boolean) => void;
 }
 
-/** Storage ports over one D1 database, ready for `createKernel`. */
-export interface D1Stack {
+/**
+ * Storage ports over one D1 database, ready for `createKernel`: a {@link PrismaStack} without
+ * a Prisma client. Its `clock` is the system clock (every Workers isolate reads a synchronised
+ * one), its `wakeups` reach this isolate only (D1 has no cross-isolate notification), and
+ * `close` does nothing (the binding belongs to the runtime).
+ */
+export interface D1Stack extends Omit<PrismaStack, "prisma" | "provider"> {
   provider: "sqlite";
-  persistence: Persistence;
-  jobTransport: JobTransport;
-  scheduler: Scheduler;
-  blobStore: BlobStore;
-  /** Read-side queries over the same database, for tools that show runs. */
-  queries: RunQueries;
-  /** The system clock (every Workers isolate reads a synchronised one). */
-  clock: Clock;
-  /** Migrations applied when the stack was created. */
-  migrationsApplied: string[];
-  /** Wake-ups in this isolate, after commit (D1 has no cross-isolate notification). */
-  wakeups: WakeupSource;
-  /** Nothing to close (the binding belongs to the runtime); kept for symmetry. */
-  close(): Promise<void>;
 }
 
 /**
