@@ -67,14 +67,17 @@ const host = createNodeHost({
   jobTransport: stack.jobTransport,
   wakeups: stack.wakeups,
   workerId,
-  concurrency: 8,
+  // Isolated: every attempt starts a Node child. Eight at once per worker, four workers, on two
+  // cores, starved the workers' own heartbeats past a 2 s lease (attempts ran twice with no kill,
+  // as any stage whose host cannot heartbeat does): fewer children and a longer lease, there.
+  concurrency: isolatedModule ? 2 : 8,
   orchestrationIntervalMs: 250,
   jobPollIntervalMs: 50,
   maxIdlePollIntervalMs: 250,
   // Short leases: a killed worker's jobs come back soon.
-  leaseMs: 2_000,
+  leaseMs: isolatedModule ? 6_000 : 2_000,
   staleLeaseThresholdMs: 0,
-  stuckRunThresholdMs: 2_000,
+  stuckRunThresholdMs: isolatedModule ? 6_000 : 2_000,
   shutdownTimeoutMs: 5_000,
   handleSignals: true,
   onSignalStop: async () => {
