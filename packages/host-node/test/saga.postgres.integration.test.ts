@@ -71,7 +71,7 @@ describe("compensation on PostgreSQL, three worker processes", () => {
       byId.set(id, worker);
       workers.push(worker);
     }
-    // Kill the worker that started the latest compensation, while it runs (each takes 400 ms).
+    // Kill the worker that started the latest compensation, while it runs (each takes COMPENSATION_MS, 1.2 s).
     let victim: string | undefined;
     const killBy = Date.now() + 30_000;
     while (victim === undefined && Date.now() < killBy) {

@@ -13,7 +13,7 @@ export const sagaLedger: {
 } = { write: async () => {} };
 
 /** How long each compensation takes after writing its row (ms). */
-export const COMPENSATION_MS = 400;
+export const COMPENSATION_MS = 1_200;
 
 const any = z.object({}).passthrough();
 
