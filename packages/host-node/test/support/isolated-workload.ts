@@ -22,52 +22,39 @@ function block(ms: number, onTick?: () => void): void {
 
 const BlockInput = z.object({ file: z.string(), ms: z.number() });
 
-/** Blocks its event loop for `ms`, recording `start <pid>` and `end <pid>` lines in `file`. */
-export const blocking = defineWorkflow({
-  id: "iso-block",
-  name: "Blocking stage",
-  input: BlockInput,
-  output: z.object({ pid: z.number() }),
-})
-  .pipe(
-    defineStage({
-      id: "block",
-      name: "Block",
-      isolation: "process",
-      retry: { maxAttempts: 3, intervalMs: 10 },
-      schemas: { input: BlockInput, output: z.object({ pid: z.number() }) },
-      execute: (ctx) => {
-        appendFileSync(ctx.input.file, `start ${process.pid} attempt ${ctx.attempt}\n`);
-        block(ctx.input.ms);
-        appendFileSync(ctx.input.file, `end ${process.pid}\n`);
-        return { pid: process.pid };
-      },
-    }),
-  )
-  .build();
+/**
+ * A workflow of one stage that blocks its event loop for `ms`, recording `start <pid>` and
+ * `end <pid>` lines in `file`: in a child process when `isolated`, else in the worker.
+ */
+function blockingWorkflow(id: string, name: string, isolated: boolean) {
+  return defineWorkflow({ id, name, input: BlockInput, output: z.object({ pid: z.number() }) })
+    .pipe(
+      defineStage({
+        id: "block",
+        name: "Block",
+        ...(isolated ? { isolation: "process" as const } : {}),
+        retry: { maxAttempts: 3, intervalMs: 10 },
+        schemas: { input: BlockInput, output: z.object({ pid: z.number() }) },
+        execute: (ctx) => {
+          appendFileSync(ctx.input.file, `start ${process.pid} attempt ${ctx.attempt}\n`);
+          block(ctx.input.ms);
+          appendFileSync(ctx.input.file, `end ${process.pid}\n`);
+          return { pid: process.pid };
+        },
+      }),
+    )
+    .build();
+}
+
+/** The blocking stage in a child process. */
+export const blocking = blockingWorkflow("iso-block", "Blocking stage", true);
 
 /** The same stage run in the worker (no isolation): what the isolation tests contrast with. */
-export const blockingInline = defineWorkflow({
-  id: "iso-block-inline",
-  name: "Blocking stage, not isolated",
-  input: BlockInput,
-  output: z.object({ pid: z.number() }),
-})
-  .pipe(
-    defineStage({
-      id: "block",
-      name: "Block",
-      retry: { maxAttempts: 3, intervalMs: 10 },
-      schemas: { input: BlockInput, output: z.object({ pid: z.number() }) },
-      execute: (ctx) => {
-        appendFileSync(ctx.input.file, `start ${process.pid} attempt ${ctx.attempt}\n`);
-        block(ctx.input.ms);
-        appendFileSync(ctx.input.file, `end ${process.pid}\n`);
-        return { pid: process.pid };
-      },
-    }),
-  )
-  .build();
+export const blockingInline = blockingWorkflow(
+  "iso-block-inline",
+  "Blocking stage, not isolated",
+  false,
+);
 
 const reportTask = async (
   input: { steps: number },
