@@ -23,7 +23,11 @@ async function driverFor(
 ): Promise<Driver> {
   if (system === "ratchet-postgres" || system === "ratchet-sqlite") {
     const { ratchetDriver, chainWorkflow, fanoutWorkflow } = await import("./systems/ratchet.js");
-    return ratchetDriver(target, shape === "chain" ? chainWorkflow : fanoutWorkflow);
+    const { ratchetRunTimes } = await import("./systems/ratchet-times.js");
+    return {
+      ...ratchetDriver(target, shape === "chain" ? chainWorkflow : fanoutWorkflow),
+      runTimes: () => ratchetRunTimes(target),
+    };
   }
   if (target.kind !== "postgres") throw new Error(`${system} runs on PostgreSQL only`);
   switch (system) {

@@ -2,7 +2,8 @@
  * The measurement frames every system goes through, so each is timed the same way:
  * - throughput (W1, W2): set up, enqueue every run (timed), then start the worker and time until
  *   a probe on its own connection sees every run completed (polled every 50 ms); on PostgreSQL
- *   the server's counters are read around the worker's window;
+ *   the server's counters are read around the worker's window; afterwards each run's times
+ *   (created, first stage started, completed) are read for the per-run latency under the backlog;
  * - latency (W3): an idle worker; a caller creates one run at a time and polls its completion
  *   every millisecond, with random 50–150 ms gaps between runs.
  */
@@ -18,8 +19,11 @@ import {
   type ServerCounters,
   waitForNoBackends,
 } from "./postgres.js";
+import { type RunTimes, runLatency } from "./run-latency.js";
 import { CONCURRENCY, type LatencyResult, type ThroughputResult } from "./spec.js";
 import { forEachLimit, pollUntil, sleep } from "./util.js";
+
+export type { RunTimes } from "./run-latency.js";
 
 /** Where a system keeps its state. */
 export type Target =
@@ -43,6 +47,12 @@ export interface Driver {
   startWorker(): Promise<RunningWorker>;
   /** A cheap "how many runs have completed" on its own connection. */
   openProbe(): Promise<{ completed(): Promise<number>; close(): Promise<void> }>;
+  /**
+   * Every completed run's times (W1, W2), read on a connection of its own once the measured
+   * window and its counters are over: when the run was created, when its first stage started and
+   * when it completed, as the system recorded them.
+   */
+  runTimes?(): Promise<RunTimes[]>;
   /** A caller for W3: creates run i and tells whether it has completed. */
   openCaller(): Promise<{
     create(i: number): Promise<string>;
@@ -86,6 +96,7 @@ export async function throughput(
   const pgCpuBefore = postgresCpuMs();
   const machineBefore = machineBusyMs();
   const started = performance.now();
+  const workerStartedMs = Date.now();
   const worker = await driver.startWorker();
   const startMs = performance.now() - started;
   let probeQueries = 0;
@@ -136,6 +147,8 @@ export async function throughput(
     };
   }
   await admin?.end();
+  const times = await driver.runTimes?.();
+  if (times) result.runLatency = runLatency(times, workerStartedMs);
   return result;
 }
 

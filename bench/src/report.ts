@@ -58,6 +58,13 @@ function throughputFigures(r: ThroughputResult): Record<string, number> {
     "worker CPU ms/stage": per((r.workerCpuPercent / 100) * r.workMs, r.stages),
     "PostgreSQL CPU ms/stage": per((r.postgresCpuPercent / 100) * r.workMs, r.stages),
   };
+  // Results written before the per-run latency existed have none: their cells read "–".
+  if (r.runLatency) {
+    figures["create→done p50 ms"] = r.runLatency.createToDoneMs.p50 ?? Number.NaN;
+    figures["create→done p99 ms"] = r.runLatency.createToDoneMs.p99 ?? Number.NaN;
+    figures["start→done p50 ms"] = r.runLatency.startToDoneMs.p50 ?? Number.NaN;
+    figures["start→done p99 ms"] = r.runLatency.startToDoneMs.p99 ?? Number.NaN;
+  }
   if (r.db) {
     figures["commits/stage"] = per(r.db.commits, r.stages);
     figures["WAL bytes/stage"] = per(r.db.walBytes, r.stages);
@@ -230,10 +237,24 @@ const TITLES: Record<Workload, string> = {
   w5: "W5 signal round trip (run.signal → the waiting run completed)",
 };
 
+/** W1 and W2's columns: throughput, per-run latency under the backlog, CPU. */
+const BACKLOG_COLUMNS = [
+  "stages/s",
+  "runs/s",
+  "enqueue runs/s",
+  "create→done p50 ms",
+  "create→done p99 ms",
+  "start→done p50 ms",
+  "start→done p99 ms",
+  "worker CPU %",
+  "PostgreSQL CPU %",
+  "other CPU %",
+];
+
 /** The columns of each workload's table. */
 const COLUMNS: Record<Workload, string[]> = {
-  w1: ["stages/s", "runs/s", "enqueue runs/s", "worker CPU %", "PostgreSQL CPU %", "other CPU %"],
-  w2: ["stages/s", "runs/s", "enqueue runs/s", "worker CPU %", "PostgreSQL CPU %", "other CPU %"],
+  w1: BACKLOG_COLUMNS,
+  w2: BACKLOG_COLUMNS,
   w3: ["p50 ms", "p95 ms", "other CPU %"],
   w4: ["transitions/s", "run.create/s"],
   w5: [
@@ -248,6 +269,12 @@ const COLUMNS: Record<Workload, string[]> = {
     "other CPU %",
   ],
 };
+
+const BACKLOG_NOTE =
+  "Per-run latency under the backlog (every run queued before the worker started): create→done is a run's creation, or the worker's start if later, → completed; start→done is its first stage's start → completed.";
+
+/** A line under a workload's table. */
+const NOTES: Partial<Record<Workload, string>> = { w1: BACKLOG_NOTE, w2: BACKLOG_NOTE };
 
 /** Workloads the peers do not run: no Ratchet/peer ratio, and a line saying so. */
 const RATCHET_ONLY: Partial<Record<Workload, string>> = {
@@ -289,7 +316,7 @@ export function markdownTables(
       lines.push(`| ${system} | ${cells.join(" | ")} |`);
     }
     lines.push("");
-    const note = RATCHET_ONLY[workload];
+    const note = RATCHET_ONLY[workload] ?? NOTES[workload];
     if (note) lines.push(note, "");
   }
   return lines.join("\n");

@@ -127,6 +127,30 @@ export interface DbCost {
   ratchet?: { statements: number; transactions: number; autocommit: number };
 }
 
+/** Percentiles of per-run latencies (ms); NaN (null in JSON) when no run had the times. */
+export interface LatencyPercentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Per-run latency under the backlog of a W1/W2 repetition: every run was created before the
+ * worker started, so how soon each one completes shows whether the worker makes progress on runs
+ * in the order they came (a run at a time) or on stages across all runs at once (every run ends
+ * near the end). Times come from the system's own records where it has them (see the drivers'
+ * `runTimes`).
+ */
+export interface RunLatency {
+  /** Runs whose times were read. */
+  runs: number;
+  /** Created (or the worker started, if later) → completed. */
+  createToDoneMs: LatencyPercentiles;
+  /** The run's first stage started → completed. */
+  startToDoneMs: LatencyPercentiles;
+}
+
 /** W1/W2 result of one repetition. */
 export interface ThroughputResult {
   kind: "throughput";
@@ -143,6 +167,8 @@ export interface ThroughputResult {
   /** CPU the rest of the machine used meanwhile (other processes), in % of one core. */
   otherCpuPercent: number;
   db?: DbCost;
+  /** Per-run latency under the backlog (results written before it existed have none). */
+  runLatency?: RunLatency;
 }
 
 /** W3 result of one repetition: create → completed latencies as the caller saw them. */

@@ -1,14 +1,84 @@
-/** What the job-queue peers share: their result and join tables, and transactions on a pg client. */
+/**
+ * What the job-queue peers share: their result and join tables, the clock of their runs, and
+ * transactions on a pg client.
+ */
 import type pg from "pg";
+import { connect, type RunTimes } from "../frames.js";
 
 /**
  * Tables the peers' stages write: the run's result (written by its last stage; the caller and
- * the probe read it) and, for W2, the join's counter row.
+ * the probe read it) with when the run was created, when its first stage started and when the
+ * result was written (ms since the epoch, see {@link RunClock}), and, for W2, the join's counter
+ * row.
  */
 export const PEER_TABLES = `
-  CREATE TABLE IF NOT EXISTS bench_results (run_id bigint PRIMARY KEY, n bigint NOT NULL);
+  CREATE TABLE IF NOT EXISTS bench_results (
+    run_id bigint PRIMARY KEY, n bigint NOT NULL,
+    created_ms bigint, started_ms bigint, done_ms bigint
+  );
   CREATE TABLE IF NOT EXISTS bench_join (run_id bigint PRIMARY KEY, remaining int NOT NULL, total bigint NOT NULL);
 `;
+
+/**
+ * When each run was created and when its first stage started, as the bench process saw them
+ * (the enqueuer and the worker run in the same process): a job queue has no run, so these are
+ * the times a run's first job was sent and a first stage's handler was called. Kept in memory,
+ * not in the jobs' payloads, so the peers' jobs and their WAL stay what they were; the last
+ * stage writes them to the run's result row, with the time it wrote it.
+ */
+export class RunClock {
+  readonly #created = new Map<number, number>();
+  readonly #started = new Map<number, number>();
+
+  /** Run `run` is being created (its first jobs are about to be sent). */
+  created(run: number): void {
+    this.#created.set(run, Date.now());
+  }
+
+  /** A first stage of `run` starts (the earliest one counts). */
+  started(run: number): void {
+    if (!this.#started.has(run)) this.#started.set(run, Date.now());
+  }
+
+  /** The timing columns of `run`'s result row, written now. */
+  row(run: number): { created: number | null; started: number | null; done: number } {
+    return {
+      created: this.#created.get(run) ?? null,
+      started: this.#started.get(run) ?? null,
+      done: Date.now(),
+    };
+  }
+}
+
+/** Writes one run's result to `bench_results`, with its times. */
+export async function insertResult(
+  client: pg.Pool | pg.ClientBase,
+  clock: RunClock,
+  run: number,
+  n: number,
+): Promise<void> {
+  const { created, started, done } = clock.row(run);
+  await client.query(
+    "INSERT INTO bench_results (run_id, n, created_ms, started_ms, done_ms) VALUES ($1, $2, $3, $4, $5)",
+    [run, n, created, started, done],
+  );
+}
+
+/** Every run's times from `bench_results`, on a connection of its own (after the window). */
+export async function peerRunTimes(url: string): Promise<RunTimes[]> {
+  const client = await connect(url);
+  const { rows } = await client.query<{
+    created_ms: string | null;
+    started_ms: string | null;
+    done_ms: string | null;
+  }>("SELECT created_ms, started_ms, done_ms FROM bench_results");
+  await client.end();
+  return rows.map((r) => ({
+    createdMs: r.created_ms === null ? Number.NaN : Number(r.created_ms),
+    startedMs: r.started_ms === null ? Number.NaN : Number(r.started_ms),
+    doneMs: r.done_ms === null ? Number.NaN : Number(r.done_ms),
+  }));
+}
 
 /** Runs `fn` in a transaction on `client`. */
 export async function inTransaction<T>(
@@ -72,14 +142,23 @@ export async function countDownAll(
   return done;
 }
 
-/** Writes several runs' results to `bench_results` in one statement. */
+/** Writes several runs' results to `bench_results` in one statement, with their times. */
 export async function insertResults(
   client: pg.Pool | pg.ClientBase,
+  clock: RunClock,
   results: readonly { run: number; n: number }[],
 ): Promise<void> {
+  const rows = results.map((r) => ({ ...r, ...clock.row(r.run) }));
   await client.query(
-    "INSERT INTO bench_results (run_id, n) SELECT * FROM unnest($1::bigint[], $2::bigint[])",
-    [results.map((r) => r.run), results.map((r) => r.n)],
+    `INSERT INTO bench_results (run_id, n, created_ms, started_ms, done_ms)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])`,
+    [
+      rows.map((r) => r.run),
+      rows.map((r) => r.n),
+      rows.map((r) => r.created),
+      rows.map((r) => r.started),
+      rows.map((r) => r.done),
+    ],
   );
 }
 

@@ -99,6 +99,31 @@ export function dbosDriver(
       };
     },
 
+    // created_at and updated_at (the SUCCESS write) are the workflow's; a first stage's start is
+    // its earliest step's started_at_epoch_ms (the workflow's dequeue time if no step has one).
+    async runTimes() {
+      const reader = await connect(target.url);
+      const { rows } = await reader.query<{
+        created: string;
+        started: string | null;
+        done: string;
+      }>(
+        `SELECT w.created_at AS created, w.updated_at AS done,
+                coalesce(min(o.started_at_epoch_ms), w.started_at_epoch_ms) AS started
+           FROM dbos.workflow_status w
+           LEFT JOIN dbos.operation_outputs o ON o.workflow_uuid = w.workflow_uuid
+          WHERE w.name = $1 AND w.status = 'SUCCESS'
+          GROUP BY w.workflow_uuid`,
+        [workflowName],
+      );
+      await reader.end();
+      return rows.map((r) => ({
+        createdMs: Number(r.created),
+        startedMs: r.started === null ? Number.NaN : Number(r.started),
+        doneMs: Number(r.done),
+      }));
+    },
+
     async openCaller() {
       const c = await client();
       const reader = await connect(target.url);

@@ -1,5 +1,5 @@
 /**
- * graphile-worker 0.17.3, configured as its performance page recommends: `concurrentJobs` 10,
+ * graphile-worker 0.18.0, configured as its performance page recommends: `concurrentJobs` 10,
  * `maxPoolSize` concurrency + 2, a local queue of concurrency + 1 jobs (batched fetches) and
  * batched completions (`completeJobBatchDelay: 0`, `failJobBatchDelay: 0`); LISTEN/NOTIFY for new
  * jobs (built in), prepared statements (default).
@@ -15,9 +15,12 @@ import {
   type ChainJob,
   countDown,
   type FanJob,
+  insertResult,
   inTransaction,
   type JoinJob,
   PEER_TABLES,
+  peerRunTimes,
+  RunClock,
   resultsReader,
 } from "./common.js";
 
@@ -30,8 +33,10 @@ export function graphileDriver(
   shape: "chain" | "fanout",
 ): Driver {
   const utils = () => makeWorkerUtils({ connectionString: target.url, logger });
+  const clock = new RunClock();
 
   const enqueue = async (u: WorkerUtils, i: number) => {
+    clock.created(i);
     if (shape === "chain") {
       await u.addJob("chain", { run: i, stage: 1, n: i } satisfies ChainJob);
       return;
@@ -49,16 +54,14 @@ export function graphileDriver(
 
   const chain: Task = async (payload, helpers) => {
     const job = payload as ChainJob;
+    if (job.stage === 1) clock.started(job.run);
     if (job.stage < 3)
       await helpers.addJob("chain", { run: job.run, stage: job.stage + 1, n: job.n + 1 });
-    else
-      await helpers.query("INSERT INTO bench_results (run_id, n) VALUES ($1, $2)", [
-        job.run,
-        job.n + 1,
-      ]);
+    else await helpers.withPgClient((client) => insertResult(client, clock, job.run, job.n + 1));
   };
   const fan: Task = async (payload, helpers) => {
     const job = payload as FanJob;
+    clock.started(job.run);
     await helpers.withPgClient((client) =>
       inTransaction(client, async (tx) => {
         const total = await countDown(tx, job.run, job.n + 1);
@@ -71,7 +74,7 @@ export function graphileDriver(
   };
   const join: Task = async (payload, helpers) => {
     const job = payload as JoinJob;
-    await helpers.query("INSERT INTO bench_results (run_id, n) VALUES ($1, $2)", [job.run, job.n]);
+    await helpers.withPgClient((client) => insertResult(client, clock, job.run, job.n));
   };
 
   return {
@@ -114,6 +117,8 @@ export function graphileDriver(
     async openProbe() {
       return resultsReader(await connect(target.url));
     },
+
+    runTimes: () => peerRunTimes(target.url),
 
     async openCaller() {
       const u = await utils();

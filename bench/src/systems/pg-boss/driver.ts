@@ -8,10 +8,10 @@
  * transaction (pg-boss's `db` option).
  */
 import pg from "pg";
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { connect, type Driver, type Target } from "../../frames.js";
 import { CONCURRENCY } from "../../spec.js";
-import { inTransaction, PEER_TABLES, resultsReader } from "../common.js";
+import { inTransaction, PEER_TABLES, peerRunTimes, RunClock, resultsReader } from "../common.js";
 import { dbOver, newBoss } from "./boss.js";
 import { fanJobs, firstChainJob, QUEUE } from "./jobs.js";
 
@@ -19,9 +19,10 @@ import { fanJobs, firstChainJob, QUEUE } from "./jobs.js";
 export interface PgBossSetting {
   /**
    * Registers the setting's `work()` workers on a started instance (a pool of concurrency + 2
-   * connections). `pool` (concurrency connections) is for the bench's own tables.
+   * connections). `pool` (concurrency connections) is for the bench's own tables; first stages
+   * tell `clock` their run started, last stages write its times with the result.
    */
-  work(boss: PgBoss, pool: pg.Pool): Promise<void>;
+  work(boss: PgBoss, pool: pg.Pool, clock: RunClock): Promise<void>;
 }
 
 /** A driver for pg-boss on `target`, whose worker is `setting`'s. */
@@ -30,7 +31,9 @@ export function pgBossDriver(
   shape: "chain" | "fanout",
   setting: PgBossSetting,
 ): Driver {
+  const clock = new RunClock();
   const enqueue = async (b: PgBoss, pool: pg.Pool, i: number) => {
+    clock.created(i);
     if (shape === "chain") {
       await b.send(QUEUE, firstChainJob(i));
       return;
@@ -40,7 +43,8 @@ export function pgBossDriver(
       await inTransaction(client, async (tx) => {
         await tx.query("INSERT INTO bench_join (run_id, remaining, total) VALUES ($1, 10, 0)", [i]);
         await b.insert(
-          fanJobs(i).map((data) => ({ name: QUEUE, data })),
+          QUEUE,
+          fanJobs(i).map((data) => ({ data })),
           { db: dbOver(tx) },
         );
       });
@@ -53,21 +57,27 @@ export function pgBossDriver(
     async setup() {
       const b = newBoss(target.url);
       await b.start(); // creates the schema
-      await b.createQueue(QUEUE);
-      await b.stop({ graceful: false, wait: true });
+      // `notify`: sending a job to the queue NOTIFYs its workers (with `useListenNotify`).
+      await b.createQueue(QUEUE, { notify: true });
+      await b.stop({ graceful: false });
       const client = await connect(target.url);
       await client.query(PEER_TABLES);
       await client.end();
     },
 
     async openEnqueuer() {
-      const b = newBoss(target.url, { supervise: false, migrate: false, max: CONCURRENCY });
+      const b = newBoss(target.url, {
+        supervise: false,
+        migrate: false,
+        useListenNotify: false, // it sends (and NOTIFYs); it does not listen
+        max: CONCURRENCY,
+      });
       await b.start();
       const pool = new pg.Pool({ connectionString: target.url, max: CONCURRENCY });
       return {
         enqueue: (i) => enqueue(b, pool, i),
         close: async () => {
-          await b.stop({ graceful: false, wait: true });
+          await b.stop({ graceful: false });
           await pool.end();
         },
       };
@@ -77,10 +87,10 @@ export function pgBossDriver(
       const b = newBoss(target.url, { max: CONCURRENCY + 2 });
       const pool = new pg.Pool({ connectionString: target.url, max: CONCURRENCY });
       await b.start();
-      await setting.work(b, pool);
+      await setting.work(b, pool, clock);
       return {
         stop: async () => {
-          await b.stop({ graceful: true, wait: true, timeout: 5_000 });
+          await b.stop({ graceful: true, timeout: 5_000 });
           await pool.end();
         },
       };
@@ -90,8 +100,15 @@ export function pgBossDriver(
       return resultsReader(await connect(target.url));
     },
 
+    runTimes: () => peerRunTimes(target.url),
+
     async openCaller() {
-      const b = newBoss(target.url, { supervise: false, migrate: false, max: 2 });
+      const b = newBoss(target.url, {
+        supervise: false,
+        migrate: false,
+        useListenNotify: false,
+        max: 2,
+      });
       await b.start();
       const pool = new pg.Pool({ connectionString: target.url, max: 2 });
       const reader = resultsReader(await connect(target.url));
@@ -103,7 +120,7 @@ export function pgBossDriver(
         isCompleted: (id) => reader.isCompleted(Number(id)),
         close: async () => {
           await reader.close();
-          await b.stop({ graceful: false, wait: true });
+          await b.stop({ graceful: false });
           await pool.end();
         },
       };

@@ -3,7 +3,7 @@
  * written ({@link step}). Every pg-boss setting runs these same steps; the settings differ only
  * in how they fetch jobs and how they write the steps' effects.
  */
-import type { ChainJob, FanJob, JoinJob } from "../common.js";
+import type { ChainJob, FanJob, JoinJob, RunClock } from "../common.js";
 
 /** The one queue every job goes to. */
 export const QUEUE = "bench";
@@ -35,9 +35,11 @@ export const joinJob = (run: number, total: number): BenchJob => ({ kind: "join"
 
 /**
  * Runs one job's stage — stage k returns its input + 1; the join returns the total — and says
- * what must be written. Async like every system's stage function, though trivial here.
+ * what must be written. A first stage (a chain's stage 1, a W2 parallel stage) tells `clock` its
+ * run has started. Async like every system's stage function, though trivial here.
  */
-export async function step(job: BenchJob): Promise<Step> {
+export async function step(job: BenchJob, clock: RunClock): Promise<Step> {
+  if (job.kind === "fan" || (job.kind === "chain" && job.stage === 1)) clock.started(job.run);
   switch (job.kind) {
     case "chain":
       return job.stage < 3

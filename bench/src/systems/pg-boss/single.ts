@@ -1,28 +1,27 @@
 /**
- * The `pg-boss` setting: ten `work()` workers of `batchSize` 1 (concurrency 10) at the minimum
- * `pollingIntervalSeconds` (0.5), each waking itself after a job ({@link workSelfWaking}). Each
+ * The `pg-boss` setting: ten `work()` workers of `batchSize` 1 (concurrency 10; the same as one
+ * `work()` with `localConcurrency` 10, but each worker knows its own id) at the minimum polling
+ * interval (0.5 s) and woken by LISTEN/NOTIFY, each waking itself after a job
+ * ({@link workSelfWaking}). Each
  * job's effect is its own statement: `send()` of the next job, or the result's INSERT; a W2
  * parallel job counts down in a transaction of its own and sends the join inside it.
  */
 import type pg from "pg";
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { CONCURRENCY } from "../../spec.js";
-import { countDown, inTransaction } from "../common.js";
+import { countDown, insertResult, inTransaction, type RunClock } from "../common.js";
 import { dbOver, workSelfWaking } from "./boss.js";
 import type { PgBossSetting } from "./driver.js";
 import { joinJob, QUEUE, type Step, step } from "./jobs.js";
 
 /** Writes one job's effect. */
-async function write(b: PgBoss, pool: pg.Pool, effect: Step): Promise<void> {
+async function write(b: PgBoss, pool: pg.Pool, clock: RunClock, effect: Step): Promise<void> {
   switch (effect.kind) {
     case "send":
       await b.send(QUEUE, effect.job);
       return;
     case "result":
-      await pool.query("INSERT INTO bench_results (run_id, n) VALUES ($1, $2)", [
-        effect.run,
-        effect.n,
-      ]);
+      await insertResult(pool, clock, effect.run, effect.n);
       return;
     case "countDown": {
       const client = await pool.connect();
@@ -42,10 +41,10 @@ async function write(b: PgBoss, pool: pg.Pool, effect: Step): Promise<void> {
 
 /** Ten workers of one job each. */
 export const oneJobPerWorker: PgBossSetting = {
-  async work(boss, pool) {
+  async work(boss, pool, clock) {
     for (let w = 0; w < CONCURRENCY; w++)
-      await workSelfWaking(boss, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-        for (const job of jobs) await write(boss, pool, await step(job.data));
+      await workSelfWaking(boss, { batchSize: 1 }, async (jobs) => {
+        for (const job of jobs) await write(boss, pool, clock, await step(job.data, clock));
       });
   },
 };
