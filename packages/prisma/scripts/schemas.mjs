@@ -50,9 +50,10 @@ function replaceOnce(text, pattern, replacement, what) {
  * Derives the SQLite schema from the PostgreSQL one: the datasource provider becomes
  * `"sqlite"`, every `@db.*` native-type attribute is dropped, a `BigInt @id
  * @default(autoincrement())` becomes `Int` (only `INTEGER PRIMARY KEY` auto-increments in
- * SQLite, and SQLite integers are 64-bit anyway), and the generator output points at
- * `src/generated/sqlite`, relative to `schemaDir` (the directory the derived schema is
- * written to).
+ * SQLite, and SQLite integers are 64-bit anyway), an index's `where: raw(...)` (a partial
+ * index) is dropped — the Wasm schema engine cannot describe a SQLite database holding one, so
+ * SQLite keeps whole indexes — and the generator output points at `src/generated/sqlite`,
+ * relative to `schemaDir` (the directory the derived schema is written to).
  */
 export function deriveSqliteSchema(text, schemaDir = DERIVED_DIR) {
   let out = replaceOnce(
@@ -63,6 +64,7 @@ export function deriveSqliteSchema(text, schemaDir = DERIVED_DIR) {
   );
   out = out.replace(/[ \t]+@db\.\w+(\([^)]*\))?/g, "");
   out = out.replace(/\bBigInt(\s+@id\s+@default\(autoincrement\(\)\))/g, "Int   $1");
+  out = out.replace(/,\s*where:\s*raw\("(?:[^"\\]|\\.)*"\)/g, "");
   const output = toPosix(relative(schemaDir, join(GENERATED_DIR, "sqlite")));
   out = replaceOnce(
     out,

@@ -1,7 +1,9 @@
 /**
- * Outbox statements. A claim leases events by moving `available_at` to the end of the lease,
- * so "leased by another host" and "backing off after a failure" are one condition:
- * `available_at > now`. A claim picks the runs of the oldest available events along the
+ * Outbox statements. A claim leases events by setting `leased_until` to the end of the lease, a
+ * column in no index (so the claim is a heap-only update and writes no index entry); an event's
+ * availability is the later of `available_at` (moved by failures' back-off) and `leased_until`
+ * ({@link AVAILABLE}), so "leased by another host" and "backing off after a failure" are one
+ * condition: that availability `> now`. A claim picks the runs of the oldest available events along the
  * unpublished-events index (`LIMIT`, so its cost does not grow with the backlog), ranks those
  * runs' unpublished events by run-prefix age, and locks what it takes by id. Past the first
  * step, unpublished means `COALESCE(published_at, dlq_at) IS NULL`: not indexable, so the
@@ -20,7 +22,7 @@ import type {
 } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { decodeReadable, json } from "../sql/rows.js";
-import { OUTBOX_COLUMNS, outboxFromRow } from "./rows.js";
+import { OUTBOX_AVAILABLE as AVAILABLE, OUTBOX_COLUMNS, outboxFromRow } from "./rows.js";
 
 /** Stores unpublished events, available at once. */
 export async function appendOutboxEvents(
@@ -59,11 +61,12 @@ export async function claimOutboxEvents(
        SELECT DISTINCT run_id FROM (
          SELECT run_id FROM ratchet_outbox
          WHERE published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
+           AND (leased_until IS NULL OR leased_until <= $1)
          ORDER BY available_at LIMIT $2 ${d.skipLocked}) candidates
      ), pending AS MATERIALIZED (
        SELECT id, run_id, sequence, COALESCE(published_at, dlq_at) IS NULL AS unpublished,
-         max(CASE WHEN COALESCE(published_at, dlq_at) IS NULL THEN available_at END) OVER w AS prefix_age,
-         min(CASE WHEN COALESCE(published_at, dlq_at) IS NULL AND available_at > $1 THEN 0 ELSE 1 END) OVER w AS open_prefix
+         max(CASE WHEN COALESCE(published_at, dlq_at) IS NULL THEN ${AVAILABLE} END) OVER w AS prefix_age,
+         min(CASE WHEN COALESCE(published_at, dlq_at) IS NULL AND ${AVAILABLE} > $1 THEN 0 ELSE 1 END) OVER w AS open_prefix
        FROM ratchet_outbox
        WHERE ${d.oneOf("run_id", "SELECT run_id FROM oldest")}
        WINDOW w AS (PARTITION BY run_id ORDER BY sequence)
@@ -71,11 +74,11 @@ export async function claimOutboxEvents(
        SELECT id FROM pending WHERE unpublished AND open_prefix = 1
        ORDER BY prefix_age, run_id, sequence LIMIT $2
      ), leased AS MATERIALIZED (
-       SELECT id, run_id, sequence, published_at, dlq_at, available_at FROM ratchet_outbox
+       SELECT id, run_id, sequence, published_at, dlq_at, available_at, leased_until FROM ratchet_outbox
        WHERE ${d.oneOf("id", "SELECT id FROM wanted")} ${d.skipLocked}
      ), locked AS MATERIALIZED (
        SELECT id, run_id, sequence FROM leased
-       WHERE COALESCE(published_at, dlq_at) IS NULL AND available_at <= $1
+       WHERE COALESCE(published_at, dlq_at) IS NULL AND ${AVAILABLE} <= $1
      ), claimable AS (
        SELECT l.id FROM locked l
        WHERE NOT EXISTS (
@@ -83,7 +86,7 @@ export async function claimOutboxEvents(
          WHERE p.unpublished AND p.run_id = l.run_id AND p.sequence < l.sequence
            AND p.id NOT IN (SELECT id FROM locked))
      )
-     UPDATE ratchet_outbox SET available_at = $3 WHERE ${d.oneOf("id", "SELECT id FROM claimable")}
+     UPDATE ratchet_outbox SET leased_until = $3 WHERE ${d.oneOf("id", "SELECT id FROM claimable")}
      RETURNING ${OUTBOX_COLUMNS}`,
     d.date(now),
     limit,
@@ -150,7 +153,7 @@ export async function recordOutboxFailure(
   const d = db.dialect;
   await db.transaction(async (tx) => {
     const [event] = await tx.query<{ run_id: string; sequence: unknown }>(
-      `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $2, available_at = $3, dlq_at = CASE WHEN $4 = 1 THEN $5 ELSE dlq_at END WHERE id = $1 RETURNING run_id, sequence`,
+      `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $2, available_at = $3, leased_until = NULL, dlq_at = CASE WHEN $4 = 1 THEN $5 ELSE dlq_at END WHERE id = $1 RETURNING run_id, sequence`,
       id,
       failure.error,
       d.date(failure.retryAt),
@@ -162,7 +165,7 @@ export async function recordOutboxFailure(
     // ones leased with it (only one caller holds a run's events at a time) are released, so they
     // go out right after it instead of when their lease ends.
     await tx.execute(
-      `UPDATE ratchet_outbox SET available_at = $3 WHERE run_id = $1 AND sequence > $2 AND published_at IS NULL AND dlq_at IS NULL`,
+      `UPDATE ratchet_outbox SET available_at = $3, leased_until = NULL WHERE run_id = $1 AND sequence > $2 AND published_at IS NULL AND dlq_at IS NULL`,
       event.run_id,
       event.sequence,
       d.date(failure.retryAt),
@@ -179,7 +182,7 @@ export function replayDeadLetters(
 ): Promise<number> {
   const ofRun = runId === undefined ? "" : " AND run_id = $3";
   return db.execute(
-    `UPDATE ratchet_outbox SET dlq_at = NULL, retry_count = 0, available_at = $2
+    `UPDATE ratchet_outbox SET dlq_at = NULL, retry_count = 0, available_at = $2, leased_until = NULL
      WHERE id IN (SELECT id FROM ratchet_outbox WHERE dlq_at IS NOT NULL${ofRun} ORDER BY occurred_at, id LIMIT $1)`,
     Math.max(0, limit),
     db.dialect.date(now),

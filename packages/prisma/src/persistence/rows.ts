@@ -100,9 +100,15 @@ export function stageFromRow(row: Row): StageRecord {
   };
 }
 
-/** Columns of `ratchet_outbox`. */
-export const OUTBOX_COLUMNS =
-  "id, run_id, sequence, type, payload, occurred_at, published_at, retry_count, available_at, dlq_at, last_error";
+/**
+ * An outbox event's availability: the later of `available_at` (the insert, a failure's
+ * back-off, a replay) and `leased_until` (the last claim's lease end, NULL when never claimed).
+ */
+export const OUTBOX_AVAILABLE =
+  "(CASE WHEN leased_until > available_at THEN leased_until ELSE available_at END)";
+
+/** Columns of `ratchet_outbox` (`available_at` read as {@link OUTBOX_AVAILABLE}). */
+export const OUTBOX_COLUMNS = `id, run_id, sequence, type, payload, occurred_at, published_at, retry_count, ${OUTBOX_AVAILABLE} AS available_at, dlq_at, last_error`;
 
 /** An outbox row as a record. */
 export function outboxFromRow(row: Row): OutboxRecord {

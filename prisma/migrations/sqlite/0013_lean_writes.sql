@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ratchet_outbox" ADD COLUMN "leased_until" DATETIME;
