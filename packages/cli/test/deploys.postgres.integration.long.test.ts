@@ -1,7 +1,9 @@
 /**
  * The deploy commands (status, runs, deploy-check, runs migrate) as child processes on
  * PostgreSQL: a fresh database per test on RATCHET_TEST_DATABASE_URL's server, dropped
- * afterwards (fails when the server is unreachable).
+ * afterwards (fails when the server is unreachable). It runs with `RATCHET_LONG=1`: the same
+ * suite runs by default on SQLite (`deploys.sqlite.test.ts`), and `run.migrate` itself is in the
+ * stores' conformance on PostgreSQL.
  */
 import { createPostgresStack } from "@ratchet/prisma";
 import { createPostgresDatabase } from "@ratchet/prisma/testing";
