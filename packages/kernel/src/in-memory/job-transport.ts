@@ -74,12 +74,12 @@ export function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readon
       maxAttempts: job.maxAttempts,
       payload: cloneJson(job.payload),
       status: job.claimedBy ? "RUNNING" : "PENDING",
-      availableAt: copyDate(job.availableAt),
+      availableAt: tx.date(job.availableAt),
       lockedBy: job.claimedBy?.workerId ?? null,
-      lockedUntil: job.claimedBy ? copyDate(job.claimedBy.leaseUntil) : null,
+      lockedUntil: job.claimedBy ? tx.date(job.claimedBy.leaseUntil) : null,
       lastError: null,
-      createdAt: copyDate(job.availableAt),
-      updatedAt: copyDate(job.availableAt),
+      createdAt: tx.date(job.availableAt),
+      updatedAt: tx.date(job.availableAt),
       seq: store.nextSeq(),
     });
   }
@@ -121,7 +121,7 @@ function jobWith(
 }
 
 /** Moves a job to a new state with its lock cleared. */
-function unlock(row: JobRow, status: JobStatus, now: Date): JobRow {
+function unlock(tx: StoreTransaction, row: JobRow, status: JobStatus, now: Date): JobRow {
   return jobWith(
     row,
     status,
@@ -130,7 +130,7 @@ function unlock(row: JobRow, status: JobStatus, now: Date): JobRow {
     null,
     null,
     row.lastError,
-    copyDate(now),
+    tx.date(now),
   );
 }
 
@@ -160,7 +160,7 @@ export function completeJob(
   { jobId, attempt }: JobRef,
   now: Date,
 ): boolean {
-  return changeRunning(store, tx, jobId, (row) => unlock(row, "COMPLETED", now), { attempt });
+  return changeRunning(store, tx, jobId, (row) => unlock(tx, row, "COMPLETED", now), { attempt });
 }
 
 const leaseExpired = (row: JobRow): StoredError => ({
@@ -206,7 +206,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
             workerId,
             lockedUntil,
             prev.lastError,
-            copyDate(now),
+            tx.date(now),
           );
           store.jobs.replace(tx, next.jobId, prev, next);
           return copyDequeued(next);
@@ -237,7 +237,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
 
     suspend: ({ jobId, attempt }, now, scope) =>
       store.execute(txOf(scope), (tx) =>
-        changeRunning(store, tx, jobId, (row) => unlock(row, "SUSPENDED", now), { attempt }),
+        changeRunning(store, tx, jobId, (row) => unlock(tx, row, "SUSPENDED", now), { attempt }),
       ),
 
     fail: ({ jobId, attempt }, { error, retryAt, now }, scope) =>
@@ -344,7 +344,7 @@ export function createInMemoryJobTransport(store: InMemoryStore): JobTransport {
         const active = rowsOf(store.jobsByRun.keysOf(workflowRunId), (id) =>
           store.jobs.get(id),
         ).filter((row) => row.status === "PENDING" || row.status === "RUNNING");
-        for (const row of active) store.jobs.put(tx, row.jobId, unlock(row, "CANCELLED", now));
+        for (const row of active) store.jobs.put(tx, row.jobId, unlock(tx, row, "CANCELLED", now));
         return active.length;
       }),
 

@@ -86,8 +86,8 @@ export function createRun(store: InMemoryStore, tx: StoreTransaction, run: NewRu
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId ?? null,
     waiting: false,
-    createdAt: copyDate(run.createdAt),
-    updatedAt: copyDate(run.createdAt),
+    createdAt: tx.date(run.createdAt),
+    updatedAt: tx.date(run.createdAt),
     startedAt: null,
     completedAt: null,
   };
@@ -171,10 +171,10 @@ export function updateRun(
         eventSeq = value as number;
         break;
       case "startedAt":
-        startedAt = copyNullableDate(value as Date | null);
+        startedAt = tx.nullableDate(value as Date | null);
         break;
       case "completedAt":
-        completedAt = copyNullableDate(value as Date | null);
+        completedAt = tx.nullableDate(value as Date | null);
         break;
       case "waiting":
         waiting = value as boolean;
@@ -205,7 +205,7 @@ export function updateRun(
     parentRunId: prev.parentRunId,
     waiting,
     createdAt: prev.createdAt,
-    updatedAt: copyDate(options.now),
+    updatedAt: tx.date(options.now),
     startedAt,
     completedAt,
   };
@@ -243,7 +243,7 @@ export function claimPendingRuns(
   const picked = concurrency
     ? pickWithinLimits(store, tx, { limit, now, limitOf: concurrency, rates, served })
     : store.pendingRuns.first(limit, served);
-  const updatedAt = now.getTime();
+  const updatedAt = tx.date(now);
   return picked.map((prev) => {
     const next: RunRecord = {
       id: prev.id,
@@ -267,8 +267,8 @@ export function claimPendingRuns(
       parentRunId: prev.parentRunId,
       waiting: prev.waiting,
       createdAt: prev.createdAt,
-      updatedAt: new Date(updatedAt),
-      startedAt: prev.startedAt ?? new Date(updatedAt),
+      updatedAt,
+      startedAt: prev.startedAt ?? updatedAt,
       completedAt: prev.completedAt,
     };
     store.runs.replace(tx, next.id, prev, next);

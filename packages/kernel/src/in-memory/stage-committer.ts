@@ -10,7 +10,7 @@ import type {
   StageCompletionResult,
 } from "../ports/stage-committer.js";
 import type { NewOutboxEvent, RunRecord } from "../records.js";
-import { cloneJson, copyDate, copyNullableDate } from "./copy.js";
+import { cloneJson, copyDate } from "./copy.js";
 import { completeJob, enqueue } from "./job-transport.js";
 import { appendLogs } from "./logs.js";
 import { appendOutboxEvents } from "./outbox.js";
@@ -109,10 +109,10 @@ function commitCompletion(
     parentRunId: run.parentRunId,
     waiting: c.runUpdate?.waiting ?? run.waiting,
     createdAt: run.createdAt,
-    updatedAt: copyDate(c.now),
+    updatedAt: tx.date(c.now),
     startedAt: run.startedAt,
     completedAt:
-      closing?.completedAt !== undefined ? copyNullableDate(closing.completedAt) : run.completedAt,
+      closing?.completedAt !== undefined ? tx.nullableDate(closing.completedAt) : run.completedAt,
   };
   store.runs.replace(tx, run.id, run, updated);
   return {

@@ -49,7 +49,7 @@ export function createStages(
     // Spelled out instead of `{ ...newStageRecord(stage), output, seq }`: V8 gives an object
     // spread that adds properties a hidden class of its own, and one class per row made every
     // read of a stage row megamorphic (and listStages several times slower).
-    const createdAt = stage.createdAt.getTime();
+    const createdAt = tx.date(stage.createdAt);
     const row: StageRow = {
       id: stage.id,
       runId: stage.runId,
@@ -64,10 +64,10 @@ export function createStages(
       pollLeaseUntil: null,
       progress: null,
       error: null,
-      createdAt: new Date(createdAt),
-      updatedAt: new Date(createdAt),
+      createdAt,
+      updatedAt: createdAt,
       startedAt: null,
-      completedAt: stage.status === "SKIPPED" ? new Date(createdAt) : null,
+      completedAt: stage.status === "SKIPPED" ? createdAt : null,
       output: undefined,
       seq: store.nextSeq(),
     };
@@ -130,10 +130,10 @@ export function updateStage(
     progress: patch.progress !== undefined ? cloneJson(patch.progress) : prev.progress,
     error: patch.error !== undefined ? copyError(patch.error) : prev.error,
     createdAt: prev.createdAt,
-    updatedAt: copyDate(options.now),
-    startedAt: patch.startedAt !== undefined ? copyNullableDate(patch.startedAt) : prev.startedAt,
+    updatedAt: tx.date(options.now),
+    startedAt: patch.startedAt !== undefined ? tx.nullableDate(patch.startedAt) : prev.startedAt,
     completedAt:
-      patch.completedAt !== undefined ? copyNullableDate(patch.completedAt) : prev.completedAt,
+      patch.completedAt !== undefined ? tx.nullableDate(patch.completedAt) : prev.completedAt,
     output,
     seq: prev.seq,
   };

@@ -331,6 +331,28 @@ export class StoreTransaction {
   /** Flat triples `table, key, previous row`, to keep allocation low on the hot path. */
   private undo: unknown[] = [];
   private open = true;
+  /** The last date {@link date} stored. */
+  private lastDate: Date | undefined;
+
+  /**
+   * A copy of `date` to store in a row. Stored dates are never changed (a write replaces its
+   * row) and reads hand out copies, so one copy serves every field this transaction writes
+   * with the same time: a commit that stamps a dozen fields with its `now` keeps one `Date`,
+   * not a dozen, for as long as the rows live.
+   */
+  date(date: Date): Date {
+    const last = this.lastDate;
+    const time = date.getTime();
+    if (last !== undefined && last.getTime() === time) return last;
+    const copy = new Date(time);
+    this.lastDate = copy;
+    return copy;
+  }
+
+  /** {@link date}, passing `null` through. */
+  nullableDate(date: Date | null): Date | null {
+    return date === null ? null : this.date(date);
+  }
 
   /** Whether the transaction can still be written to. */
   get isOpen(): boolean {
