@@ -60,10 +60,70 @@ export interface StageContextSource extends StageIdentity {
   emits?: Pick<EmitSource, "events" | "workflowEvents"> | undefined;
 }
 
+/** What the lazily built parts of one `ctx` are made from, and those parts once built. */
+interface LazyParts {
+  readonly deps: KernelDeps;
+  readonly source: StageContextSource;
+  readonly reports: StageReports;
+  log: StageLogger | undefined;
+  storage: RunStorage | undefined;
+  workflowContext: Readonly<Record<string, unknown>> | undefined;
+  workflowInput: { value: unknown } | undefined;
+}
+
+/** The key under which a `ctx` holds its {@link LazyParts} (not enumerable). */
+const LAZY: unique symbol = Symbol("ratchet.stage-context");
+
+type WithLazy = StageContext & { [LAZY]: LazyParts };
+
+/** An own, enumerable, read-only accessor, like a getter written in an object literal. */
+function lazyGetter<T>(get: (this: WithLazy) => T): PropertyDescriptor {
+  return { get, enumerable: true, configurable: true };
+}
+
+/** The accessors before `require`, in the order `ctx` has always listed its properties. */
+const EARLY_ACCESSORS: PropertyDescriptorMap = {
+  workflowContext: lazyGetter(function () {
+    const lazy = this[LAZY];
+    if (lazy.workflowContext === undefined)
+      lazy.workflowContext = Object.freeze(Object.fromEntries(lazy.source.outputs));
+    return lazy.workflowContext;
+  }),
+  workflowInput: lazyGetter(function () {
+    const lazy = this[LAZY];
+    if (lazy.workflowInput === undefined)
+      lazy.workflowInput = { value: decodeValue(lazy.source.runInput) };
+    return lazy.workflowInput.value;
+  }),
+};
+
+/** The accessors after `onProgress`. */
+const LATE_ACCESSORS: PropertyDescriptorMap = {
+  log: lazyGetter(function () {
+    const lazy = this[LAZY];
+    if (lazy.log === undefined) lazy.log = createLogger(lazy.deps, lazy.source, lazy.reports.logs);
+    return lazy.log;
+  }),
+  storage: lazyGetter(function () {
+    const lazy = this[LAZY];
+    if (lazy.storage === undefined)
+      lazy.storage = createRunStorage(lazy.deps.blobStore, lazy.source.workflowRunId);
+    return lazy.storage;
+  }),
+  signal: lazyGetter(function () {
+    return this[LAZY].source.abort.signal;
+  }),
+};
+
 /**
  * Builds a stage's `ctx` and the reports it collects. The parts a stage may not use —
- * `log`, `storage`, `workflowContext` and `signal` — are built when first read: a trivial
- * stage then costs a handful of allocations instead of two dozen closures.
+ * `log`, `storage`, `workflowContext`, `workflowInput` and `signal` — are built when first
+ * read: a trivial stage then costs a handful of allocations instead of two dozen closures.
+ *
+ * Those parts are own, enumerable getters (as in an object literal, so spreading `ctx` still
+ * reads them), but shared ones defined with descriptors made once: getters written in the
+ * literal are new closures per `ctx`, and V8 turned each such `ctx` into a dictionary-mode
+ * object (a few microseconds and kilobytes per stage, and slower property reads).
  */
 export function createStageContext(
   deps: KernelDeps,
@@ -71,78 +131,65 @@ export function createStageContext(
 ): { ctx: StageContext; reports: StageReports } {
   const reports: StageReports = { logs: [], progress: undefined, metadata: undefined };
   let setValues: Map<string, unknown> | undefined;
-  let log: StageLogger | undefined;
-  let storage: RunStorage | undefined;
-  let workflowContext: Readonly<Record<string, unknown>> | undefined;
-  let workflowInput: { value: unknown } | undefined;
-  const ctx: StageContext = {
-    input: source.input,
-    config: source.config,
-    get workflowContext() {
-      if (workflowContext === undefined)
-        workflowContext = Object.freeze(Object.fromEntries(source.outputs));
-      return workflowContext;
-    },
-    get workflowInput() {
-      if (workflowInput === undefined) workflowInput = { value: decodeValue(source.runInput) };
-      return workflowInput.value;
-    },
-    require: <T>(stageId: string): T => {
-      if (!source.outputs.has(stageId)) {
-        throw new RatchetError(
-          "STAGE_OUTPUT_MISSING",
-          `[ratchet] stage "${source.stageId}" requires the output of "${stageId}", which has not completed before it`,
-          { workflowRunId: source.workflowRunId, stageId: source.stageId },
-        );
-      }
-      return source.outputs.get(stageId) as T;
-    },
-    optional: <T>(stageId: string): T | undefined => source.outputs.get(stageId) as T | undefined,
-    onProgress: (update) => {
-      const progress = Math.max(0, Math.min(100, Number(update.progress) || 0));
-      reports.progress = { ...update, progress };
-      source.onProgress?.(reports.progress);
-    },
-    get log() {
-      if (log === undefined) log = createLogger(deps, source, reports.logs);
-      return log;
-    },
-    get storage() {
-      if (storage === undefined) storage = createRunStorage(deps.blobStore, source.workflowRunId);
-      return storage;
-    },
-    get signal() {
-      return source.abort.signal;
-    },
-    // The kernel's own key (the run's trace context) is not the stage's business.
-    metadata: withoutTraceContext(source.metadata),
-    setMetadata: async (key, value) => {
-      const encoded = encodeMetadata(source, key, value, deps.options.maxPayloadBytes);
-      if (setValues === undefined) setValues = new Map();
-      setValues.set(key, decodeValue(encoded));
-      if (reports.metadata === undefined) reports.metadata = {};
-      reports.metadata[key] = encoded;
-    },
-    emit: (name, payload) => {
-      const event = checkEmit(
-        { ...source, ...source.emits },
-        name,
-        payload,
-        deps.options.maxPayloadBytes,
-        deps.clock.now(),
-      );
-      if (reports.events === undefined) reports.events = [];
-      reports.events.push(event);
-    },
-    getMetadata: <T>(key: string): T | undefined =>
-      (setValues?.has(key) ? setValues.get(key) : source.metadata[key]) as T | undefined,
-    plugins: deps.plugins ?? NO_PLUGINS,
-    workflowId: source.workflowId,
-    workflowRunId: source.workflowRunId,
-    stageId: source.stageId,
-    attempt: source.attempt,
-    maxAttempts: source.maxAttempts,
+  const lazy: LazyParts = {
+    deps,
+    source,
+    reports,
+    log: undefined,
+    storage: undefined,
+    workflowContext: undefined,
+    workflowInput: undefined,
   };
+  // Built in the order of `StageContext`'s properties, which `Object.keys(ctx)` lists.
+  const ctx = { input: source.input, config: source.config } as WithLazy;
+  Object.defineProperty(ctx, LAZY, { value: lazy });
+  Object.defineProperties(ctx, EARLY_ACCESSORS);
+  ctx.require = <T>(stageId: string): T => {
+    if (!source.outputs.has(stageId)) {
+      throw new RatchetError(
+        "STAGE_OUTPUT_MISSING",
+        `[ratchet] stage "${source.stageId}" requires the output of "${stageId}", which has not completed before it`,
+        { workflowRunId: source.workflowRunId, stageId: source.stageId },
+      );
+    }
+    return source.outputs.get(stageId) as T;
+  };
+  ctx.optional = <T>(stageId: string): T | undefined =>
+    source.outputs.get(stageId) as T | undefined;
+  ctx.onProgress = (update) => {
+    const progress = Math.max(0, Math.min(100, Number(update.progress) || 0));
+    reports.progress = { ...update, progress };
+    source.onProgress?.(reports.progress);
+  };
+  Object.defineProperties(ctx, LATE_ACCESSORS);
+  // The kernel's own key (the run's trace context) is not the stage's business.
+  ctx.metadata = withoutTraceContext(source.metadata);
+  ctx.setMetadata = async (key, value) => {
+    const encoded = encodeMetadata(source, key, value, deps.options.maxPayloadBytes);
+    if (setValues === undefined) setValues = new Map();
+    setValues.set(key, decodeValue(encoded));
+    if (reports.metadata === undefined) reports.metadata = {};
+    reports.metadata[key] = encoded;
+  };
+  ctx.emit = (name, payload) => {
+    const event = checkEmit(
+      { ...source, ...source.emits },
+      name,
+      payload,
+      deps.options.maxPayloadBytes,
+      deps.clock.now(),
+    );
+    if (reports.events === undefined) reports.events = [];
+    reports.events.push(event);
+  };
+  ctx.getMetadata = <T>(key: string): T | undefined =>
+    (setValues?.has(key) ? setValues.get(key) : source.metadata[key]) as T | undefined;
+  ctx.plugins = deps.plugins ?? NO_PLUGINS;
+  ctx.workflowId = source.workflowId;
+  ctx.workflowRunId = source.workflowRunId;
+  ctx.stageId = source.stageId;
+  ctx.attempt = source.attempt;
+  ctx.maxAttempts = source.maxAttempts;
   return { ctx, reports };
 }
 
