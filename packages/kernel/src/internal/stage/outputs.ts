@@ -79,6 +79,8 @@ export async function loadOutputs(
     if (record.outputRef?.kind === "blob") blobMissing.push({ record, key: record.outputRef.key });
     else inlineMissing.push(record);
   }
+  // Everything known or cached (a run's stages on one worker): no read to wait for.
+  if (inlineMissing.length === 0 && blobMissing.length === 0) return result;
   const inlineRead =
     inlineMissing.length === 0
       ? undefined
