@@ -9,43 +9,43 @@ export type AbortCause = "cancelled" | "lease-lost" | "host";
 
 /** Registry of running stage executions by run. */
 export class InFlightRegistry {
-  private readonly byRun = new Map<string, Map<string, StageAbort>>();
+  /**
+   * Running executions by job id (a suspended stage's check: its `poll:` key), with their run.
+   * One flat map: a map per run cost each stage a `Map` of its own, made and dropped; a run's
+   * executions are found by a scan, which only a cancel or time-out makes, over no more entries
+   * than the host runs at once.
+   */
+  private readonly running = new Map<
+    string,
+    { readonly runId: string; readonly abort: StageAbort }
+  >();
   private readonly causes = new WeakMap<StageAbort, AbortCause>();
 
   /** Registers a running job; returns a function that unregisters it. */
   register(runId: string, jobId: string, abort: StageAbort): () => void {
-    let jobs = this.byRun.get(runId);
-    if (!jobs) {
-      jobs = new Map();
-      this.byRun.set(runId, jobs);
-    }
-    jobs.set(jobId, abort);
+    this.running.set(jobId, { runId, abort });
     return () => {
-      const current = this.byRun.get(runId);
-      if (!current) return;
-      current.delete(jobId);
-      if (current.size === 0) this.byRun.delete(runId);
+      this.running.delete(jobId);
     };
   }
 
-  /** Aborts every running stage of a run. */
+  /** Aborts every running stage of a run; returns how many it holds. */
   abortRun(runId: string, cause: AbortCause, reason: unknown): number {
-    const jobs = this.byRun.get(runId);
-    if (!jobs) return 0;
-    for (const abort of jobs.values()) this.abort(abort, cause, reason);
-    return jobs.size;
+    let count = 0;
+    for (const entry of this.running.values()) {
+      if (entry.runId !== runId) continue;
+      count++;
+      this.abort(entry.abort, cause, reason);
+    }
+    return count;
   }
 
   /** Aborts one running job, wherever its run. */
   abortJob(jobId: string, cause: AbortCause, reason: unknown): boolean {
-    for (const jobs of this.byRun.values()) {
-      const abort = jobs.get(jobId);
-      if (abort) {
-        this.abort(abort, cause, reason);
-        return true;
-      }
-    }
-    return false;
+    const entry = this.running.get(jobId);
+    if (entry === undefined) return false;
+    this.abort(entry.abort, cause, reason);
+    return true;
   }
 
   /** Why a stage was aborted by this registry, if it was. */
