@@ -23,3 +23,12 @@ export {
   transactionalCommitter,
 } from "./ports/transactional-committer.js";
 export * from "./records.js";
+export {
+  type AwaitRunEndOptions,
+  type AwaitRunOptions,
+  awaitRunEnd,
+  type EndedRunStatus,
+  type RunAwaitPorts,
+  type RunResult,
+  runResultOf,
+} from "./run-result.js";

@@ -25,6 +25,8 @@ export const KERNEL_ERROR_CODES = [
   "WORKFLOW_NOT_FOUND",
   /** A command names a run that does not exist; also stored on a job whose run is gone. */
   "RUN_NOT_FOUND",
+  /** `awaitRunResult` gave up: the run had not ended when its `timeoutMs` passed. */
+  "RUN_AWAIT_TIMEOUT",
   /** The workflow has no such stage (`run.rerunFrom`, or stored on a job for a stage it lacks). */
   "STAGE_NOT_FOUND",
   /** `run.retry` names a run that did not fail (or time out), or one with no stage to retry. */

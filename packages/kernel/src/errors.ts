@@ -366,3 +366,18 @@ export function toStoredError(error: unknown, stageId?: string): StoredError {
   }
   return base;
 }
+
+/** `awaitRunResult` gave up waiting: the run had not ended within `timeoutMs` (it goes on). */
+export class RunAwaitTimeoutError extends RatchetError {
+  /** How long the caller waited, ms. */
+  readonly timeoutMs: number;
+
+  constructor(workflowRunId: string, timeoutMs: number) {
+    super(
+      "RUN_AWAIT_TIMEOUT",
+      `[ratchet] run "${workflowRunId}" had not ended after ${timeoutMs} ms of waiting; it goes on — await it again or follow it with \`ratchet status ${workflowRunId}\``,
+      { workflowRunId },
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}

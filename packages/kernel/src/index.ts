@@ -293,6 +293,8 @@ export type {
   RetentionStore,
   RunCursor,
   RunDetails,
+  RunEndListener,
+  RunEndSource,
   RunListQuery,
   RunPage,
   RunQueries,
@@ -322,6 +324,15 @@ export {
   retentionMs,
   retentionProblem,
 } from "./retention.js";
+export {
+  type AwaitRunEndOptions,
+  type AwaitRunOptions,
+  awaitRunEnd,
+  type EndedRunStatus,
+  type RunAwaitPorts,
+  type RunResult,
+  runResultOf,
+} from "./run-result.js";
 export {
   type CronSchedule,
   compileCron,

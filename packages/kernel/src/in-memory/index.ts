@@ -6,6 +6,7 @@
 import type { BlobStore } from "../ports/blob-store.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
+import type { RunEndSource } from "../ports/run-ends.js";
 import type { RunQueries } from "../ports/run-queries.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import { createInMemoryBlobStore } from "./blob-store.js";
@@ -18,6 +19,7 @@ import { InMemoryStore } from "./store.js";
 export { createInMemoryBlobStore } from "./blob-store.js";
 export { createInMemoryJobTransport } from "./job-transport.js";
 export { createInMemoryPersistence } from "./persistence.js";
+export { InMemoryRunEnds } from "./run-ends.js";
 export { createInMemoryRunQueries } from "./run-queries.js";
 export { createInMemoryScheduler } from "./scheduler.js";
 export type { IdempotencyRow, JobRow, LogRow, OutboxRow, ScheduledRow, StageRow } from "./store.js";
@@ -32,6 +34,8 @@ export interface InMemoryStack {
   blobStore: BlobStore;
   /** Read-side queries over the same store, for tools. */
   queries: RunQueries;
+  /** Run-end notices, after each commit that ended a run (for `awaitRunEnd` / `awaitRunResult`). */
+  runEnds: RunEndSource;
 }
 
 /**
@@ -52,5 +56,6 @@ export function createInMemoryStack(): InMemoryStack {
     scheduler: createInMemoryScheduler(store),
     blobStore: createInMemoryBlobStore(),
     queries: createInMemoryRunQueries(store),
+    runEnds: store.runEnds,
   };
 }

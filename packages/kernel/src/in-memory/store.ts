@@ -31,6 +31,7 @@ import type {
   StageRecord,
 } from "../records.js";
 import { AsyncMutex } from "./mutex.js";
+import { InMemoryRunEnds } from "./run-ends.js";
 import { compareIds } from "./select.js";
 import {
   FilterIndex,
@@ -138,8 +139,10 @@ export class InMemoryStore {
     (run) => run.status === "PENDING",
     claimOrder,
   );
+  /** Runs each transaction ended, told to subscribers after it commits (`RunEndSource`). */
+  readonly runEnds = new InMemoryRunEnds();
   /** Runs by id. */
-  readonly runs = new Table<RunRecord>([this.pendingRuns]);
+  readonly runs = new Table<RunRecord>([this.pendingRuns, this.runEnds]);
 
   /** Stage row ids by run id. */
   readonly stagesByRun = new GroupIndex<StageRow>(["runId"], (stage) => stage.runId);
@@ -286,9 +289,11 @@ export class InMemoryStore {
     try {
       const result = operation(own);
       own.commit();
+      this.runEnds.committed();
       return Promise.resolve(result);
     } catch (error) {
       own.rollback();
+      this.runEnds.rolledBack();
       return Promise.reject(error);
     }
   }
@@ -305,15 +310,19 @@ export class InMemoryStore {
   /** Runs `fn` in a new transaction; the caller holds the mutex, which this releases. */
   private async runLocked<T>(fn: (tx: StoreTransaction) => T | Promise<T>): Promise<T> {
     const tx = new StoreTransaction();
+    let committed = false;
     try {
       const result = await fn(tx);
       tx.commit();
+      committed = true;
       return result;
     } catch (error) {
       tx.rollback();
+      this.runEnds.rolledBack();
       throw error;
     } finally {
       this.mutex.unlock();
+      if (committed) this.runEnds.committed();
     }
   }
 

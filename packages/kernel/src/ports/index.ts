@@ -7,6 +7,7 @@ export { publishDelaySeconds, readyWorkMessage } from "./job-publisher.js";
 export type * from "./job-transport.js";
 export { afterStarts, nextStartAt, startRoom } from "./persistence/flow-limits.js";
 export type * from "./persistence/index.js";
+export type * from "./run-ends.js";
 export type * from "./run-queries.js";
 export {
   DEFAULT_RUN_PAGE_SIZE,

@@ -30,6 +30,11 @@ export {
   persistenceConformance,
 } from "./persistence.js";
 export {
+  type RunEndSourceConformanceOptions,
+  type RunEndSourceFixture,
+  runEndSourceConformance,
+} from "./run-ends.js";
+export {
   type RunQueriesConformanceOptions,
   type RunQueriesFixture,
   runQueriesConformance,
