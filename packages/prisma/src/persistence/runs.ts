@@ -13,6 +13,7 @@ import type { SqlExecutor, Statement } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import { routeAmong, routesParam } from "../sql/routes.js";
 import { booleanParam, decodeReadable, json, jsonOrNull } from "../sql/rows.js";
+import { announceRunEnd } from "../sql/run-ends.js";
 import { RUN_COLUMNS, runFromRow } from "./rows.js";
 
 /**
@@ -193,6 +194,8 @@ export async function updateRun(
   const [row] = await db.query(`${sql} RETURNING ${RUN_COLUMNS}`, ...params);
   // A run that becomes claimable (a delayed start that came due, a rerun) wakes the claimers.
   if (row && patch.status === "PENDING") await announce(db, "run");
+  // A run that ended wakes its waiters in this process (elsewhere: the NOTIFY trigger, the file watch).
+  if (row) announceRunEnd(db, id, patch.status);
   return row ? runFromRow(row) : null;
 }
 
@@ -213,6 +216,7 @@ export async function updateLockedRun(
   const route = await routeOfPatch(db, id, patch);
   const { sql, params } = runUpdate(db, id, patch, options, route);
   await db.write(sql, ...params);
+  announceRunEnd(db, id, patch.status);
 }
 
 /** Runs matching the query (of `routes` only, when given), least recently updated first. */
@@ -285,6 +289,7 @@ export async function endUnreadableRun(
     d.date(now),
   );
   if (!run) return false;
+  announceRunEnd(db, runId, "FAILED");
   await db.execute(
     `INSERT INTO ratchet_outbox (id, run_id, sequence, type, payload, occurred_at, available_at, retry_count)
      VALUES ($1, $2, $3, 'workflow.failed', $4, $5, $5, 0)`,

@@ -18,6 +18,8 @@ export class SqliteFileWatcher {
   constructor(
     private readonly file: string,
     private readonly wakeups: LocalWakeups,
+    /** Also called on each (debounced) change, e.g. to say "any run may have ended". */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** Starts watching (idempotent). In-memory databases have nothing to watch. */
@@ -33,6 +35,7 @@ export class SqliteFileWatcher {
           this.pending = undefined;
           this.wakeups.emit("run");
           this.wakeups.emit("job");
+          this.onChange();
         }, DEBOUNCE_MS);
       });
       this.watcher.on("error", () => this.close());

@@ -8,7 +8,9 @@ import { systemClock } from "@ratchet/kernel/adapter";
 import { migrateD1 } from "../migrate/d1.js";
 import { createD1Executor, DEFAULT_D1_SETTINGS } from "../sql/d1-executor.js";
 import { type D1Database, D1Session } from "../sql/drivers/d1.js";
+import { runEndsOf } from "../sql/run-ends.js";
 import { wakeupsOf } from "../sql/wakeups.js";
+import { awaitRunResultOver, pollingRunEnds } from "./await-run.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
 /** Options of {@link createD1Stack}. */
@@ -28,13 +30,16 @@ export interface D1StackOptions {
   leaseMs?: number;
   /** Called for every statement sent (and BEGIN/COMMIT/ROLLBACK), e.g. for tracing. */
   onStatement?: (sql: string, inTransaction: boolean) => void;
+  /** While anyone awaits a run, how often each waiter reads its run, ms (default 1 000). */
+  runEndPollMs?: number;
 }
 
 /**
  * Storage ports over one D1 database, ready for `createKernel`: a {@link PrismaStack} without
  * a Prisma client. Its `clock` is the system clock (every Workers isolate reads a synchronised
- * one), its `wakeups` reach this isolate only (D1 has no cross-isolate notification), and
- * `close` does nothing (the binding belongs to the runtime).
+ * one), its `wakeups` reach this isolate only (D1 has no cross-isolate notification; `runEnds`
+ * polls for other isolates' run ends), and `close` only stops that poll (the binding belongs
+ * to the runtime).
  */
 export interface D1Stack extends Omit<PrismaStack, "prisma" | "provider"> {
   provider: "sqlite";
@@ -60,12 +65,18 @@ export async function createD1Stack(options: D1StackOptions): Promise<D1Stack> {
     ...(options.onStatement ? { onStatement: options.onStatement } : {}),
   });
   const local = wakeupsOf(db.database);
+  const ports = portsOver(db);
+  // Run ends of this isolate are told at once; those of other isolates are polled for.
+  const runEnds = pollingRunEnds(runEndsOf(db.database), () => {}, options.runEndPollMs ?? 1_000);
   return {
     provider: "sqlite",
     clock: systemClock,
-    ...portsOver(db),
+    ...ports,
     migrationsApplied: applied,
     wakeups: { subscribe: (listener) => local.subscribe(listener) },
-    close: async () => {},
+    runEnds,
+    awaitRunResult: (runId, awaitOptions) =>
+      awaitRunResultOver(ports.persistence, runEnds, runId, awaitOptions),
+    close: async () => runEnds.close(),
   };
 }

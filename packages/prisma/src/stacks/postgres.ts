@@ -15,7 +15,9 @@ import { postgresDialect } from "../sql/dialect.js";
 import { pgDriver } from "../sql/drivers/pg.js";
 import { createExecutor } from "../sql/executor.js";
 import { PostgresListener } from "../sql/pg-listener.js";
+import { runEndsOf } from "../sql/run-ends.js";
 import { wakeupsOf } from "../sql/wakeups.js";
+import { awaitRunResultOver, pollingRunEnds } from "./await-run.js";
 import { type PostgresStallOptions, stallSettings } from "./postgres-stalls.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
@@ -50,6 +52,11 @@ export interface PostgresStackOptions extends PostgresStallOptions {
   clock?: "database" | "system";
   /** Time between the database clock's samples of the server's time, ms (default 60 000). */
   clockResyncMs?: number;
+  /**
+   * While anyone awaits a run (`awaitRunResult`), how often each waiter reads its run anyway,
+   * in case a notice was lost (the LISTEN connection dropped), ms (default 1 000).
+   */
+  runEndPollMs?: number;
 }
 
 /**
@@ -92,11 +99,20 @@ export async function createPostgresStack(
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
     const local = wakeupsOf(driver.identity);
+    const ends = runEndsOf(driver.identity);
     const listener = new PostgresListener(
       options.url,
       local,
       options.onListenError,
       stalls.listener,
+      ends,
+    );
+    const ports = portsOver(db);
+    const runEnds = pollingRunEnds(
+      ends,
+      () => listener.listenRunEnds(),
+      options.runEndPollMs ?? 1_000,
+      () => listener.releaseRunEnds(),
     );
     const clock =
       options.clock === "system"
@@ -108,7 +124,7 @@ export async function createPostgresStack(
       clock,
       provider: "postgresql",
       prisma,
-      ...portsOver(db),
+      ...ports,
       migrationsApplied: applied,
       wakeups: {
         subscribe(listener_) {
@@ -116,7 +132,11 @@ export async function createPostgresStack(
           return local.subscribe(listener_);
         },
       },
+      runEnds,
+      awaitRunResult: (runId, awaitOptions) =>
+        awaitRunResultOver(ports.persistence, runEnds, runId, awaitOptions),
       close: async () => {
+        runEnds.close();
         if (clock instanceof DatabaseClock) clock.stop();
         await listener.close();
         await prisma.$disconnect();

@@ -2,14 +2,17 @@
  * `createSqliteStack`: Ratchet on one SQLite file, the embedded default. Nothing to install or
  * run; several processes may share the file (WAL, `BEGIN IMMEDIATE` writers).
  */
+import { resolve } from "node:path";
 import { RatchetError, systemClock } from "@ratchet/kernel/adapter";
 import { createSqliteClient, type SqlitePrismaClient } from "../clients/sqlite.js";
 import { migrate } from "../migrate/index.js";
 import { sqliteDialect } from "../sql/dialect.js";
 import { openBetterSqlite } from "../sql/drivers/better-sqlite3.js";
 import { createExecutor } from "../sql/executor.js";
+import { runEndsOf, runEndsOfFile } from "../sql/run-ends.js";
 import { SqliteFileWatcher } from "../sql/sqlite-watch.js";
 import { wakeupsOf } from "../sql/wakeups.js";
+import { awaitRunResultOver, pollingRunEnds } from "./await-run.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
 /** Options of {@link createSqliteStack}. */
@@ -22,6 +25,11 @@ export interface SqliteStackOptions {
   transactionTimeoutMs?: number;
   /** Called for every statement sent (and BEGIN/COMMIT/ROLLBACK), e.g. for tracing. */
   onStatement?: (sql: string, inTransaction: boolean) => void;
+  /**
+   * While anyone awaits a run (`awaitRunResult`), how often each waiter reads its run anyway,
+   * in case the file watch missed another process's commit, ms (default 500).
+   */
+  runEndPollMs?: number;
 }
 
 /**
@@ -57,13 +65,17 @@ export async function createSqliteStack(
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
     const local = wakeupsOf(connection.driver.identity);
-    const watcher = new SqliteFileWatcher(options.file, local);
+    // Every stack on this file in this process shares its run-end notices.
+    const ends = runEndsOf(connection.driver.identity, runEndsOfFile(resolve(options.file)));
+    const watcher = new SqliteFileWatcher(options.file, local, () => ends.emit(undefined));
+    const ports = portsOver(db);
+    const runEnds = pollingRunEnds(ends, () => watcher.start(), options.runEndPollMs ?? 500);
     return {
       // One machine, one clock: every process on the file reads the same system clock.
       clock: systemClock,
       provider: "sqlite",
       prisma,
-      ...portsOver(db),
+      ...ports,
       migrationsApplied: applied,
       // In this process after commit; from other processes through a watch on the file.
       wakeups: {
@@ -72,7 +84,11 @@ export async function createSqliteStack(
           return local.subscribe(listener);
         },
       },
+      runEnds,
+      awaitRunResult: (runId, awaitOptions) =>
+        awaitRunResultOver(ports.persistence, runEnds, runId, awaitOptions),
       close: async () => {
+        runEnds.close();
         watcher.close();
         connection.close();
         await prisma.$disconnect();

@@ -7,7 +7,9 @@ import type {
   Clock,
   JobTransport,
   Persistence,
+  RunEndSource,
   RunQueries,
+  RunResult,
   Scheduler,
 } from "@ratchet/kernel/adapter";
 import { blobStoreOver } from "../blob-store/index.js";
@@ -19,6 +21,7 @@ import { schedulerOver } from "../scheduler/index.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import type { WakeupSource } from "../sql/wakeups.js";
+import type { AwaitRunResultOptions } from "./await-run.js";
 
 /** Storage ports over one database, ready for `createKernel`. */
 export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
@@ -44,6 +47,31 @@ export interface PrismaStack<Client extends RawRootClient = RawRootClient> {
    * across processes through LISTEN/NOTIFY.
    */
   wakeups: WakeupSource;
+  /**
+   * "This run may have ended" notices: on PostgreSQL through LISTEN/NOTIFY (sent by the
+   * transaction that ends the run), on SQLite in-process and through a watch on the file,
+   * with a poll while anyone subscribes. What {@link PrismaStack.awaitRunResult} waits on.
+   */
+  runEnds: RunEndSource;
+  /**
+   * Resolves with the run's result once it has ended — `COMPLETED` with its output, or its
+   * final status with its error — woken by {@link PrismaStack.runEnds}, not by polling fast.
+   * Rejects with `RunAwaitTimeoutError` (`RUN_AWAIT_TIMEOUT`) after `timeoutMs`, with
+   * `RunNotFoundError` for an unknown run, with `signal.reason` when `signal` aborts. Any
+   * process may await any run: the run goes on whatever the waiter does.
+   *
+   * @example
+   * ```ts
+   * const { workflowRunId } = await kernel.dispatch({ type: "run.create", workflowId: "counter", input: { n: 1 } });
+   * const result = await stack.awaitRunResult(workflowRunId, { timeoutMs: 30_000, workflow: counter });
+   * if (result.status === "COMPLETED") console.log(result.output.n); // typed by `counter`
+   * else console.error(result.status, result.error?.message);
+   * ```
+   */
+  awaitRunResult<Output = unknown>(
+    runId: string,
+    options?: AwaitRunResultOptions<Output>,
+  ): Promise<RunResult<Output>>;
   /** Disconnects the client. */
   close(): Promise<void>;
 }
