@@ -175,22 +175,20 @@ export function ratchetDriver(target: Target, workflow: AnyWorkflow): Driver {
     async openCaller() {
       const stack = await openStack(target, { migrate: false });
       const kernel = kernelOver(stack);
-      const reader = await openReader(target);
       return {
         create: async (i) =>
           (await kernel.dispatch({ type: "run.create", workflowId: workflow.id, input: { n: i } }))
             .workflowRunId,
+        // Awaits the result instead of polling: `awaitRunResult` is woken by the run-end notice
+        // (LISTEN/NOTIFY from the caller's own stack on PostgreSQL; on SQLite the notice of the
+        // worker's stack on the same file in this process). So the frame's first call returns
+        // once the run has ended, and it never polls again.
         isCompleted: async (id) => {
-          const rows = await reader.query("SELECT status FROM ratchet_runs WHERE id = $1", [id]);
-          const status = rows[0]?.status;
-          if (status === "FAILED" || status === "CANCELLED")
-            throw new Error(`run ${id} ended ${String(status)}`);
-          return status === "COMPLETED";
+          const result = await stack.awaitRunResult(id, { timeoutMs: 60_000 });
+          if (result.status !== "COMPLETED") throw new Error(`run ${id} ended ${result.status}`);
+          return true;
         },
-        close: async () => {
-          await reader.close();
-          await stack.close();
-        },
+        close: () => stack.close(),
       };
     },
   };

@@ -1,7 +1,8 @@
 /**
  * Running runs in this process while showing them (the demo, `run --wait`): creates the
  * runs, starts an in-process host, shows progress (live or plain) from the event sink and
- * from polled records, and waits until every run ended, the time is up, or SIGINT/SIGTERM.
+ * from records read for the display, and awaits every run's end (`awaitRunResult`) until the
+ * time is up or SIGINT/SIGTERM.
  * Afterwards the host is stopped, the outbox flushed, and the last frame drawn.
  */
 import type { AnyWorkflow, Kernel, RunRecord, StageRecord, WorkflowEvent } from "@ratchet/kernel";
@@ -79,6 +80,7 @@ export async function runAndWatch(options: SessionOptions): Promise<SessionResul
       runIds,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       signal: interrupt.signal,
+      awaitEnd: (runId, signal) => stack.awaitRunResult(runId, { signal }),
     });
     await engine.host.stop();
     await flushOutbox(engine.kernel, workerId);
