@@ -36,6 +36,7 @@ import { compareIds } from "./select.js";
 import {
   FilterIndex,
   GroupIndex,
+  type KeysByGroup,
   OrderedIndex,
   PairIndex,
   StoreTransaction,
@@ -144,29 +145,27 @@ export class InMemoryStore {
   /** Runs by id. */
   readonly runs = new Table<RunRecord>([this.pendingRuns, this.runEnds]);
 
-  /** Stage row ids by run id. */
-  readonly stagesByRun = new GroupIndex<StageRow>(["runId"], (stage) => stage.runId);
   /** Stage row id by run id and stage id. */
   readonly stageByName = new PairIndex<StageRow, string>(
     (stage) => stage.runId,
     (stage) => stage.stageId,
     (a, b) => a.runId === b.runId && a.stageId === b.stageId,
   );
+  /** Stage row ids by run id: the run's entries of {@link stageByName}. */
+  readonly stagesByRun: KeysByGroup = this.stageByName;
   /** `SUSPENDED` stage row ids. */
   readonly suspendedStages = new FilterIndex<StageRow>(
     ["status"],
     (stage) => stage.status === "SUSPENDED",
   );
   /** Stages by row id. */
-  readonly stages = new Table<StageRow>([this.stagesByRun, this.stageByName, this.suspendedStages]);
+  readonly stages = new Table<StageRow>([this.stageByName, this.suspendedStages]);
 
   /** Log ids by run id. */
   readonly logsByRun = new GroupIndex<LogRow>(["runId"], (log) => log.runId);
   /** Logs by id. */
   readonly logs = new Table<LogRow>([this.logsByRun]);
 
-  /** Outbox event ids by run id. */
-  readonly outboxByRun = new GroupIndex<OutboxRow>(["runId"], (event) => event.runId);
   /** Ids of events neither published nor dead-lettered, by run id. */
   readonly unpublishedOutboxByRun = new GroupIndex<OutboxRow>(
     ["runId", "publishedAt", "dlqAt"],
@@ -183,9 +182,10 @@ export class InMemoryStore {
     (event) => event.sequence,
     (a, b) => a.runId === b.runId && a.sequence === b.sequence,
   );
+  /** Outbox event ids by run id: the run's entries of {@link outboxBySequence}. */
+  readonly outboxByRun: KeysByGroup = this.outboxBySequence;
   /** Outbox events by id. */
   readonly outbox = new Table<OutboxRow>([
-    this.outboxByRun,
     this.unpublishedOutboxByRun,
     this.deadLetters,
     this.outboxBySequence,

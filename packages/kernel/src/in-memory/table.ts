@@ -16,6 +16,17 @@ export interface RowIndex<Row> {
 
 const EMPTY: ReadonlySet<string> = new Set<string>();
 
+/** Keys of the rows in one group of an index: iterable, with a count (a live view). */
+export interface KeyView extends Iterable<string> {
+  readonly size: number;
+}
+
+/** An index that lists the keys of the rows in a group (e.g. a run's stages). */
+export interface KeysByGroup {
+  /** Keys in a group (live view: copy it before writing to the table). */
+  keysOf(group: string): KeyView;
+}
+
 /**
  * Whether a row update leaves every field an index reads untouched, so the index can skip
  * recomputing (the common case: a status-only change of a stage leaves its run index alone).
@@ -203,11 +214,28 @@ export class OrderedIndex<Row extends object> implements RowIndex<Row> {
   }
 }
 
+/** The keys of one inner map of a {@link PairIndex}, as a {@link KeyView}. */
+class InnerKeys<Inner> implements KeyView {
+  constructor(private readonly inner: ReadonlyMap<Inner, string>) {}
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.inner.values();
+  }
+}
+
 /**
  * One key per pair of values (e.g. an outbox event by run and sequence): a map of maps, so a
  * lookup needs no composite string built and hashed. Callers check for conflicts first.
+ *
+ * It also groups keys by the outer value ({@link keysOf}): a run's stages or events are the
+ * values of its inner map, so no separate group index (a set per run, and one more update per
+ * insert) is kept for them.
  */
-export class PairIndex<Row extends object, Inner> implements RowIndex<Row> {
+export class PairIndex<Row extends object, Inner> implements RowIndex<Row>, KeysByGroup {
   private readonly groups = new Map<string, Map<Inner, string>>();
 
   /** `same` tells whether two rows have the same pair (so an update can skip the index). */
@@ -243,6 +271,12 @@ export class PairIndex<Row extends object, Inner> implements RowIndex<Row> {
   /** The key of the row holding the pair, if any. */
   get(outer: string, inner: Inner): string | undefined {
     return this.groups.get(outer)?.get(inner);
+  }
+
+  /** Keys of the rows whose outer value is `outer`, in insertion order (live view). */
+  keysOf(outer: string): KeyView {
+    const inner = this.groups.get(outer);
+    return inner === undefined ? EMPTY : new InnerKeys(inner);
   }
 }
 
