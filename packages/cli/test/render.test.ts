@@ -91,6 +91,19 @@ describe("plain output", () => {
     ]);
     expect(stream.text).not.toContain("\u001b");
   });
+
+  it("says a run completed without a duration when its start was never seen", () => {
+    const stream = new FakeStream(false);
+    // A worker's tracker: it meets runs through their events, here only the last one.
+    const tracker = new ProgressTracker({ autoTrack: true });
+    const renderer = new PlainRenderer(createPrinter(stream, false), tracker);
+    renderer.start();
+    tracker.applyEvent(event("run-2", "workflow.completed", { output: {} }, 900));
+    renderer.stop();
+
+    expect(stream.text).toMatch(/✓ run completed$/m);
+    expect(stream.text).not.toContain("completed in");
+  });
 });
 
 describe("live output", () => {

@@ -31,7 +31,7 @@ function stageLine(stage: StageView, style: Style): string {
       return `${symbol} suspended, ${stage.message ?? "waiting"}`;
     case "completed": {
       const attempts = stage.attempt > 1 ? ` after ${stage.attempt} attempts` : "";
-      return `${symbol} completed in ${formatDuration(stageElapsedMs(stage, Date.now()))}${attempts}`;
+      return `${symbol} ${completedIn(stageElapsedMs(stage, Date.now()))}${attempts}`;
     }
     case "failed":
       return `${symbol} failed: ${errorText(stage.error)}`;
@@ -50,7 +50,7 @@ function runLine(run: RunView, style: Style): string {
     case "RUNNING":
       return `${symbol} run ${run.runId} started${run.workflowId ? ` (${run.workflowId})` : ""}`;
     case "COMPLETED":
-      return `${symbol} run completed in ${formatDuration(runElapsedMs(run, Date.now()))}`;
+      return `${symbol} run ${completedIn(runElapsedMs(run, Date.now()))}`;
     case "FAILED":
       return `${symbol} run failed: ${errorText(run.error)}`;
     case "CANCELLED":
@@ -112,4 +112,13 @@ export class PlainRenderer {
       stageWidth: Math.max(3, ...runs.flatMap((r) => r.stages.map((s) => s.stageId.length))),
     };
   }
+}
+
+/**
+ * "completed in 1.20 s", or just "completed" when the start was not seen (a worker that picked
+ * the run up midway has no start time to measure from).
+ */
+function completedIn(elapsedMs: number | undefined): string {
+  const duration = formatDuration(elapsedMs);
+  return duration === "" ? "completed" : `completed in ${duration}`;
 }
