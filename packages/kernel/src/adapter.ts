@@ -16,6 +16,7 @@ export { type DefinitionRef, routeKey } from "./dsl/versioning.js";
 export { type ErrorCode, isErrorCode, KERNEL_ERROR_CODES } from "./error-codes.js";
 export * from "./errors.js";
 export type { IdGenerator } from "./internal/ids.js";
+export { FAIR_HORIZON_MS, jobOrderAt } from "./job-order.js";
 export * from "./ports/index.js";
 export {
   stageCommitterFor,

@@ -375,6 +375,11 @@ export interface NewJob {
   /** Not dequeued before this time. */
   availableAt: Date;
   /**
+   * When the job's run was created: among jobs of equal priority, jobs of older runs are
+   * dequeued first (see `jobOrderAt`). Absent: the job counts as created at `availableAt`.
+   */
+  runCreatedAt?: Date;
+  /**
    * Enqueue the job already leased to this worker (status `RUNNING`, attempt 1): the worker
    * that committed the previous stage continues the run without a dequeue.
    */

@@ -4,6 +4,8 @@
  * becomes visible only when the transaction commits, and rolls back with it). Any other scope
  * is treated as no transaction.
  */
+
+import { jobOrderAt } from "../job-order.js";
 import type {
   JobRef,
   JobTransport,
@@ -81,6 +83,7 @@ export function enqueue(store: InMemoryStore, tx: StoreTransaction, jobs: readon
       createdAt: tx.date(job.availableAt),
       updatedAt: tx.date(job.availableAt),
       seq: store.nextSeq(),
+      orderAt: tx.date(jobOrderAt(job)),
     });
   }
 }
@@ -117,6 +120,7 @@ function jobWith(
     createdAt: row.createdAt,
     updatedAt,
     seq: row.seq,
+    orderAt: row.orderAt,
   };
 }
 

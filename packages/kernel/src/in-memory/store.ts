@@ -73,6 +73,8 @@ export interface IdempotencyRow {
 /** A stored job with its insertion order (the FIFO tie-break). */
 export interface JobRow extends JobRecord {
   seq: number;
+  /** The job's place in the dequeue order among its priority (`jobOrderAt`, set at enqueue). */
+  orderAt: Date;
 }
 
 /** A stored scheduled command with its lease and insertion order. */
@@ -119,9 +121,9 @@ export function claimOrder(a: RunRecord, b: RunRecord): number {
   );
 }
 
-/** Order in which pending jobs are dequeued: highest priority, then oldest, then first enqueued. */
+/** Order in which pending jobs are dequeued: highest priority, then oldest run (`orderAt`), then first enqueued. */
 export function dequeueOrder(a: JobRow, b: JobRow): number {
-  return b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
+  return b.priority - a.priority || a.orderAt.getTime() - b.orderAt.getTime() || a.seq - b.seq;
 }
 
 /** Error for an insert whose primary or unique key is taken. */
@@ -225,7 +227,7 @@ export class InMemoryStore {
   readonly jobsByRun = new GroupIndex<JobRow>(["workflowRunId"], (job) => job.workflowRunId);
   /** `PENDING` jobs in dequeue order. */
   readonly pendingJobs = new OrderedIndex<JobRow>(
-    ["status", "priority", "createdAt", "seq"],
+    ["status", "priority", "orderAt", "seq"],
     (job) => job.status === "PENDING",
     dequeueOrder,
   );

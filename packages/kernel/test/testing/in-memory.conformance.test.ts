@@ -73,7 +73,7 @@ function jobBackdoor(store: InMemoryStore) {
     async readJob(jobId: string) {
       const row = store.jobs.get(jobId);
       if (row === undefined) return null;
-      const { seq: _seq, ...job } = structuredClone(row);
+      const { seq: _seq, orderAt: _orderAt, ...job } = structuredClone(row);
       return job;
     },
   };

@@ -126,6 +126,7 @@ export async function startCompensationOf(
     maxAttempts: compensationPolicy(deps, workflow, stageId).maxAttempts,
     payload,
     availableAt: uow.now,
+    runCreatedAt: run.createdAt,
   };
   await uow.enqueue([job]);
 }

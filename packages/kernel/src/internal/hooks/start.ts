@@ -86,5 +86,6 @@ export function startHookJob(
     maxAttempts: resolveRetry(workflow.hooks?.retry).maxAttempts,
     payload: { groupIndex: -1 },
     availableAt: now,
+    runCreatedAt: run.createdAt,
   };
 }

@@ -30,7 +30,10 @@ import { skippedByChoice } from "./skipped.js";
 /** Builds the job for one attempt of a stage. */
 export function jobFor(
   deps: Pick<KernelDeps, "newId" | "options">,
-  run: Pick<RunRecord, "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority">,
+  run: Pick<
+    RunRecord,
+    "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority" | "createdAt"
+  >,
   workflow: AnyWorkflow,
   stageId: string,
   availableAt: Date,
@@ -49,6 +52,7 @@ export function jobFor(
     maxAttempts: retryPolicyOf(deps, workflow, stageId).maxAttempts,
     payload,
     availableAt,
+    runCreatedAt: run.createdAt,
   };
 }
 
@@ -73,7 +77,10 @@ export interface StartedGroup {
  */
 export function newGroup(
   deps: Pick<KernelDeps, "newId" | "options">,
-  run: Pick<RunRecord, "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority">,
+  run: Pick<
+    RunRecord,
+    "id" | "workflowId" | "workflowVersion" | "fingerprint" | "priority" | "createdAt"
+  >,
   workflow: AnyWorkflow,
   groupIndex: number,
   now: Date,

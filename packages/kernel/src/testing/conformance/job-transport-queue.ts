@@ -155,6 +155,57 @@ export function queueTests(fixture: () => JobTransportFixture): void {
     ]);
   });
 
+  it("among jobs of equal priority, the older run's job goes first, whenever it was enqueued (fair progress)", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const [runA, runB] = [await build.run(), await build.run()];
+    // Run A started first; its next stage is enqueued after run B's first stage.
+    const bFirst = build.job(runB, { availableAt: at(2_000), runCreatedAt: at(1_000) });
+    const aNext = build.job(runA, { availableAt: at(3_000), runCreatedAt: at(0) });
+    // A newer run of higher priority still goes before both.
+    const urgent = build.job(await build.run(), {
+      priority: 1,
+      availableAt: at(4_000),
+      runCreatedAt: at(4_000),
+    });
+    for (const job of [bFirst, aNext, urgent]) await jobTransport.enqueue([job]);
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++)
+      order.push(
+        ...jobIds(
+          await jobTransport.dequeue({
+            workerId: "w",
+            limit: 1,
+            leaseMs: LEASE_MS,
+            now: at(5_000),
+          }),
+        ),
+      );
+    expect(order).toEqual([urgent.jobId, aNext.jobId, bFirst.jobId]);
+  });
+
+  it("a job counts as no older than 60 s before its availability, so an old run cannot hold the head of the queue", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const [oldRun, newRun] = [await build.run(), await build.run()];
+    // The old run was created at 0; its job is available at 200 s, so it counts as from 140 s.
+    const late = build.job(oldRun, { availableAt: at(200 * SECOND), runCreatedAt: at(0) });
+    // Within the horizon: available at 90 s, it counts as from its run's creation (0).
+    const recent = build.job(oldRun, { availableAt: at(90 * SECOND), runCreatedAt: at(0) });
+    const fresh = build.job(newRun, {
+      availableAt: at(100 * SECOND),
+      runCreatedAt: at(100 * SECOND),
+    });
+    for (const job of [late, recent, fresh]) await jobTransport.enqueue([job]);
+    const dequeue = (now: Date) =>
+      jobTransport.dequeue({ workerId: "w", limit: 1, leaseMs: LEASE_MS, now });
+    // Not before its availability, whatever its place in the order.
+    expect(jobIds(await dequeue(at(10 * SECOND)))).toEqual([]);
+    expect(jobIds(await dequeue(at(300 * SECOND)))).toEqual([recent.jobId]);
+    expect(jobIds(await dequeue(at(300 * SECOND)))).toEqual([fresh.jobId]);
+    expect(jobIds(await dequeue(at(300 * SECOND)))).toEqual([late.jobId]);
+  });
+
   it("dequeue takes at most limit jobs", async () => {
     const { jobTransport, persistence } = fixture();
     const build = jobBuilder(persistence);
