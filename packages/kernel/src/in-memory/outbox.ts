@@ -7,6 +7,7 @@
  * unpublished (not dead-lettered) event, is handed out.
  */
 import type { ClaimLeaseOptions, OutboxFailure } from "../ports/persistence/index.js";
+import type { PendingEvent } from "../ports/stage-committer.js";
 import type { NewOutboxEvent, OutboxRecord } from "../records.js";
 import { cloneJson, copyDate, copyNullableDate } from "./copy.js";
 import { rowsOf } from "./select.js";
@@ -69,27 +70,52 @@ export function appendOutboxEvents(
   tx: StoreTransaction,
   events: readonly NewOutboxEvent[],
 ): void {
-  for (const event of events) {
-    if (store.outbox.get(event.id) !== undefined) throw duplicateKeyError("outbox event", event.id);
-    if (store.outboxBySequence.get(event.runId, event.sequence) !== undefined) {
-      throw duplicateKeyError(`outbox sequence of run ${event.runId}`, String(event.sequence));
-    }
-    const row: OutboxRow = {
-      id: event.id,
-      runId: event.runId,
-      sequence: event.sequence,
-      type: event.type,
-      payload: cloneJson(event.payload),
-      occurredAt: tx.date(event.occurredAt),
-      publishedAt: null,
-      retryCount: 0,
-      availableAt: tx.date(event.occurredAt),
-      dlqAt: null,
-      lastError: null,
-      seq: store.nextSeq(),
-    };
-    store.outbox.replace(tx, row.id, undefined, row);
+  for (const event of events) insertOutboxEvent(store, tx, event.runId, event.sequence, event);
+}
+
+/**
+ * Stores `events` of run `runId` as unpublished, numbered from `lastSequence + 1`, straight
+ * from the events as given (no numbered copy of each first); returns the last sequence used.
+ */
+export function appendRunEvents(
+  store: InMemoryStore,
+  tx: StoreTransaction,
+  runId: string,
+  lastSequence: number,
+  events: readonly PendingEvent[],
+): number {
+  let sequence = lastSequence;
+  for (const event of events) insertOutboxEvent(store, tx, runId, ++sequence, event);
+  return sequence;
+}
+
+function insertOutboxEvent(
+  store: InMemoryStore,
+  tx: StoreTransaction,
+  runId: string,
+  sequence: number,
+  event: PendingEvent,
+): void {
+  if (store.outbox.get(event.id) !== undefined) throw duplicateKeyError("outbox event", event.id);
+  if (store.outboxBySequence.get(runId, sequence) !== undefined) {
+    throw duplicateKeyError(`outbox sequence of run ${runId}`, String(sequence));
   }
+  const occurredAt = tx.date(event.occurredAt);
+  const row: OutboxRow = {
+    id: event.id,
+    runId,
+    sequence,
+    type: event.type,
+    payload: cloneJson(event.payload),
+    occurredAt,
+    publishedAt: null,
+    retryCount: 0,
+    availableAt: occurredAt,
+    dlqAt: null,
+    lastError: null,
+    seq: store.nextSeq(),
+  };
+  store.outbox.replace(tx, row.id, undefined, row);
 }
 
 /** Leases up to `limit` publishable events, oldest first, never out of order within a run. */

@@ -9,13 +9,13 @@ import type {
   StageCompletion,
   StageCompletionResult,
 } from "../ports/stage-committer.js";
-import type { NewOutboxEvent, RunRecord } from "../records.js";
-import { cloneJson, copyDate } from "./copy.js";
+import type { RunRecord } from "../records.js";
+import { cloneJson, copyDate, copyOutputRef } from "./copy.js";
 import { completeJob, enqueue } from "./job-transport.js";
 import { appendLogs } from "./logs.js";
-import { appendOutboxEvents } from "./outbox.js";
-import { createStages, updateStage } from "./stages.js";
-import type { InMemoryStore } from "./store.js";
+import { appendRunEvents } from "./outbox.js";
+import { createStages } from "./stages.js";
+import type { InMemoryStore, StageRow } from "./store.js";
 import type { StoreTransaction } from "./table.js";
 
 /** A committer that writes completions straight into `store`. */
@@ -23,6 +23,41 @@ export function inMemoryStageCommitter(store: InMemoryStore): StageCommitter {
   return {
     commit: (completion) =>
       store.execute(undefined, (tx) => commitCompletion(store, tx, completion)),
+  };
+}
+
+/**
+ * The stage row `stage` becomes with completion `c`: written here as one literal from the row
+ * just read, as `updateStage` would write it from the equivalent patch, without a patch object
+ * or a second lookup of the row.
+ */
+function completedStage(tx: StoreTransaction, stage: StageRow, c: StageCompletion): StageRow {
+  const now = tx.date(c.now);
+  return {
+    id: stage.id,
+    runId: stage.runId,
+    stageId: stage.stageId,
+    groupIndex: stage.groupIndex,
+    status: "COMPLETED",
+    attempt: c.attempt,
+    outputRef: copyOutputRef(c.outputRef),
+    suspendedState: null,
+    pollConfig: stage.pollConfig,
+    nextPollAt: null,
+    pollLeaseUntil: null,
+    progress: c.progress ? cloneJson(c.progress) : stage.progress,
+    error: null,
+    createdAt: stage.createdAt,
+    updatedAt: now,
+    startedAt: tx.date(stage.startedAt ?? c.startedAt),
+    completedAt: now,
+    output:
+      c.output !== undefined
+        ? cloneJson(c.output)
+        : c.outputRef.kind !== "inline"
+          ? undefined
+          : stage.output,
+    seq: stage.seq,
   };
 }
 
@@ -37,40 +72,14 @@ function commitCompletion(
     return { kind: "stale", status: run?.status ?? null };
   const stage = store.stages.get(c.stageRecordId);
   if (!stage || !c.fromStatuses.includes(stage.status)) return { kind: "duplicate" };
-  updateStage(
-    store,
-    tx,
-    c.stageRecordId,
-    {
-      status: "COMPLETED",
-      attempt: c.attempt,
-      output: c.output,
-      outputRef: c.outputRef,
-      error: null,
-      suspendedState: null,
-      nextPollAt: null,
-      pollLeaseUntil: null,
-      startedAt: stage.startedAt ?? c.startedAt,
-      completedAt: c.now,
-      ...(c.progress ? { progress: c.progress } : {}),
-    },
-    { now: c.now },
-  );
+  store.stages.replace(tx, stage.id, stage, completedStage(tx, stage, c));
   if (c.logs.length > 0) appendLogs(store, tx, c.logs);
 
   const remaining = run.groupRemaining - 1;
   const closed = remaining <= 0;
   const close = closed ? c.close : null;
-  const events = close ? [...c.events, ...close.events] : c.events;
-  const numbered: NewOutboxEvent[] = events.map((event, i) => ({
-    id: event.id,
-    runId: run.id,
-    sequence: run.eventSeq + i + 1,
-    type: event.type,
-    payload: event.payload,
-    occurredAt: event.occurredAt,
-  }));
-  appendOutboxEvents(store, tx, numbered);
+  let eventSeq = appendRunEvents(store, tx, run.id, run.eventSeq, c.events);
+  if (close) eventSeq = appendRunEvents(store, tx, run.id, eventSeq, close.events);
   let groupRemaining = Math.max(0, remaining);
   const closing = close?.run;
   if (close?.skipped) createStages(store, tx, close.skipped);
@@ -104,7 +113,7 @@ function commitCompletion(
     error: run.error,
     currentGroup: closing?.currentGroup ?? run.currentGroup,
     groupRemaining,
-    eventSeq: run.eventSeq + events.length,
+    eventSeq,
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId,
     waiting: c.runUpdate?.waiting ?? run.waiting,
