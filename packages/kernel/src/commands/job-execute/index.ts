@@ -25,7 +25,13 @@ import { StageAbort } from "../../internal/stage/abort.js";
 import { commitCompleted } from "../../internal/stage/commit-completed.js";
 import { createStageContext } from "../../internal/stage/context.js";
 import { checkOutput, stageInput } from "../../internal/stage/output-check.js";
-import { cacheOutput, loadOutputs, prepareOutput } from "../../internal/stage/outputs.js";
+import {
+  cachedOutputs,
+  cacheOutput,
+  inlineOutput,
+  loadOutputs,
+  prepareOutput,
+} from "../../internal/stage/outputs.js";
 import { settleSleep } from "../../internal/stage/sleep.js";
 import { zodIssues } from "../../internal/values/zod-issues.js";
 import { resumeWaitingStage } from "../../internal/waits/resume.js";
@@ -49,7 +55,14 @@ import { executeCompensation } from "./compensate.js";
 import { completedRecordOf, continuedJobs } from "./continuation.js";
 import { executeHook } from "./hook.js";
 import { announceStarted } from "./live.js";
-import { failUnreadableRun, isUnreadable, loadRun, targetFor, workflowStub } from "./load.js";
+import {
+  failUnreadableRun,
+  isUnreadable,
+  loadRun,
+  snapshotOf,
+  targetFor,
+  workflowStub,
+} from "./load.js";
 import { progressWriter } from "./progress.js";
 
 export type { JobExecuteCommand, JobExecuteResult } from "./command.js";
@@ -65,7 +78,8 @@ export async function jobExecute(
   const ids = { workflowRunId: job.workflowRunId, stageId: job.stageId };
   let loaded: Awaited<ReturnType<typeof loadRun>>;
   try {
-    loaded = await loadRun(deps, job.snapshot, job.workflowRunId);
+    // A continued job carries its run: no read, and no promise to wait for.
+    loaded = snapshotOf(job) ?? (await loadRun(deps, job.snapshot, job.workflowRunId));
   } catch (error) {
     if (!isUnreadable(deps, error)) throw error;
     return failUnreadableRun(deps, job, error, ids);
@@ -163,7 +177,8 @@ export async function jobExecute(
     );
     let outputs: Awaited<ReturnType<typeof loadOutputs>>;
     try {
-      outputs = await loadOutputs(deps, deps.persistence, earlier);
+      outputs =
+        cachedOutputs(deps, earlier) ?? (await loadOutputs(deps, deps.persistence, earlier));
     } catch (error) {
       if (!isUnreadable(deps, error)) throw error;
       return failUnreadableRun(deps, job, error, ids);
@@ -229,7 +244,7 @@ export async function jobExecute(
         error instanceof NonRetryableError,
       );
     }
-    await progress.settled();
+    if (progress.writing()) await progress.settled();
     target.emitStarted = !progress.startedWritten();
 
     if (isSuspendResult(result) && entry.stage.kind === "async-batch") {
@@ -268,7 +283,8 @@ export async function jobExecute(
     }
     const checked = checkOutput(entry.stage.schemas.output, result, ids);
     if ("error" in checked) return settleFailure(deps, job, target, checked.error, true);
-    const prepared = await prepareOutput(deps, record, checked.encoded);
+    const prepared =
+      inlineOutput(deps, checked.encoded) ?? (await prepareOutput(deps, record, checked.encoded));
     // Only a transport that stores jobs already leased can hand one to this worker safely.
     const continueWith =
       deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions

@@ -5,6 +5,16 @@ import type { AttemptTarget } from "../../internal/stage/outcome.js";
 import type { DequeuedJob, RunRecord, StageRecord, StoredError } from "../../records.js";
 import type { JobExecuteResult } from "./command.js";
 
+/** The run and its stage records from the job's snapshot, when it carries one of its run. */
+export function snapshotOf(
+  job: Pick<DequeuedJob, "snapshot" | "workflowRunId">,
+): { run: RunRecord; records: StageRecord[] } | undefined {
+  const snapshot = job.snapshot;
+  return snapshot && snapshot.run.id === job.workflowRunId
+    ? { run: snapshot.run, records: snapshot.stages }
+    : undefined;
+}
+
 /** The run and its stage records: from the job's snapshot, else in one read when the adapter offers it. */
 export async function loadRun(
   deps: KernelDeps,

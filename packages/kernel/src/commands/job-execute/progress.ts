@@ -52,6 +52,8 @@ export function progressWriter(deps: KernelDeps, target: AttemptTarget) {
         });
     },
     settled: () => chain,
+    /** Whether a progress write was ever queued (else {@link settled} has nothing to wait for). */
+    writing: () => lastWriteAt !== Number.NEGATIVE_INFINITY,
     startedWritten: () => started,
   };
 }

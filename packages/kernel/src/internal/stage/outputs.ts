@@ -25,6 +25,17 @@ export function outputBlobKey(runId: string, stageId: string, stageRecordId: str
   return `runs/${runId}/outputs/${stageId}/${stageRecordId}.json`;
 }
 
+/** The output prepared inline, when it is small enough to go in the stage row; else `undefined`. */
+export function inlineOutput(
+  deps: Pick<KernelDeps, "options">,
+  encoded: JsonValue,
+): PreparedOutput | undefined {
+  const bytes = encodedSize(encoded);
+  return bytes <= deps.options.inlineOutputLimitBytes
+    ? { ref: { kind: "inline" }, inline: encoded, bytes }
+    : undefined;
+}
+
 /**
  * Decides where an encoded output goes and writes large ones to the blob store (before the
  * transaction: a crash leaves at most an unreferenced blob, never a reference without data).
@@ -50,6 +61,23 @@ export function cacheOutput(
   bytes: number,
 ): void {
   deps.outputCache.set(stageRecordId, value, bytes);
+}
+
+/**
+ * The decoded outputs of completed stage records when the cache holds every one (a run's
+ * stages on one worker), found without a promise; `undefined` at the first one it lacks.
+ */
+export function cachedOutputs(
+  deps: Pick<KernelDeps, "outputCache">,
+  records: readonly StageRecord[],
+): Map<string, unknown> | undefined {
+  const result = new Map<string, unknown>();
+  for (const record of records) {
+    const cached = deps.outputCache.get(record.id);
+    if (!cached) return undefined;
+    result.set(record.stageId, cached.value);
+  }
+  return result;
 }
 
 /**
