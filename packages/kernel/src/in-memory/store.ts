@@ -31,17 +31,10 @@ import type {
   StageRecord,
 } from "../records.js";
 import { AsyncMutex } from "./mutex.js";
+import { type KeysByGroup, PairIndex } from "./pair-index.js";
 import { InMemoryRunEnds } from "./run-ends.js";
 import { compareIds } from "./select.js";
-import {
-  FilterIndex,
-  GroupIndex,
-  type KeysByGroup,
-  OrderedIndex,
-  PairIndex,
-  StoreTransaction,
-  Table,
-} from "./table.js";
+import { FilterIndex, GroupIndex, OrderedIndex, StoreTransaction, Table } from "./table.js";
 
 /** A stored stage: the record, its inline output, and its insertion order. */
 export interface StageRow extends StageRecord {

@@ -5,7 +5,8 @@
  * example.
  */
 import { describe, expect, it } from "vitest";
-import { OrderedIndex, PairIndex, StoreTransaction, Table } from "../../src/in-memory/table.js";
+import { PairIndex } from "../../src/in-memory/pair-index.js";
+import { OrderedIndex, StoreTransaction, Table } from "../../src/in-memory/table.js";
 
 interface Row {
   id: string;
