@@ -11,9 +11,10 @@ import { DEQUEUED_COLUMNS } from "./rows.js";
 import { leaseWithSnapshots } from "./snapshots.js";
 
 /**
- * The dequeue statement for `options` (highest priority, then earliest available, then
- * first enqueued). Rows come back unordered, each with `available_at` and `seq` to order them
- * by. Exported so tests can check its plan.
+ * The dequeue statement for `options`: due jobs (`available_at <= now`, a filter) by highest
+ * priority, then oldest run (`order_at`, see `jobOrderAt` in the kernel), then first enqueued.
+ * Rows come back unordered, each with `order_at` and `seq` to order them by. Exported so tests
+ * can check its plan.
  */
 export function dequeueStatement(
   d: Dialect,
@@ -31,15 +32,15 @@ export function dequeueStatement(
     table: "ratchet_jobs",
     key: "seq",
     where: "status = 'PENDING' AND available_at <= $3",
-    order: "priority DESC, available_at, seq",
-    indexOrder: "priority DESC, available_at, seq",
-    orderColumns: "priority, available_at",
+    order: "priority DESC, order_at, seq",
+    indexOrder: "priority DESC, order_at, seq",
+    orderColumns: "priority, order_at",
     limit: "$4",
     ...(pick === undefined ? {} : { routes: "$5", routeCount: pick.count }),
   });
   const lease = `WITH picked AS MATERIALIZED (${picked})
      UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $1, locked_until = $2, updated_at = $3
      WHERE ${d.oneOf("seq", "SELECT seq FROM picked")} AND (status = 'PENDING') IS TRUE
-     RETURNING ${DEQUEUED_COLUMNS}, available_at, seq`;
+     RETURNING ${DEQUEUED_COLUMNS}, order_at, seq`;
   return { sql: d.provider === "postgresql" ? leaseWithSnapshots(lease) : lease, params };
 }

@@ -4,7 +4,8 @@
  * enqueues become visible exactly when the command commits. PostgreSQL dequeues with
  * `FOR UPDATE SKIP LOCKED`; SQLite's single writer makes the same statement safe there. Each
  * job stores its run's route key; a worker naming its routes dequeues (and claims) only jobs
- * of those, route by route through the `(status, route, priority, available_at)` index.
+ * of those, route by route through the `(status, route, priority, order_at)` index: jobs of
+ * equal priority go by their run's age (`jobOrderAt`), due ones only.
  */
 import type {
   DequeuedJob,
@@ -13,6 +14,7 @@ import type {
   ReleaseStaleResult,
   TransactionScope,
 } from "@ratchet/kernel/adapter";
+import { jobOrderAt } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { announce } from "../sql/notify.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
@@ -72,13 +74,14 @@ async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<voi
         at,
         claimed?.workerId ?? null,
         claimed ? d.date(claimed.leaseUntil) : null,
+        d.date(jobOrderAt(job)),
       );
-      const n = params.length - 13;
+      const n = params.length - 14;
       const p = (i: number) => `$${n + i}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(11)}, ${p(11)}, ${p(12)}, ${p(13)})`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(11)}, ${p(11)}, ${p(12)}, ${p(13)}, ${p(14)})`;
     });
     await db.write(
-      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, route, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until) VALUES ${values.join(", ")}`,
+      `INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, route, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until, order_at) VALUES ${values.join(", ")}`,
       ...params,
     );
   }
@@ -129,7 +132,8 @@ function queueOver(root: SqlExecutor): JobTransport {
         (row) => ({
           job: withSnapshot(dequeuedFromRow(row), postgres ? snapshotOfRow(row) : undefined),
           seq: BigInt(row.seq as bigint | number | string),
-          at: toDate(row.available_at).getTime(),
+          // NULL only in rows finished before migration 0016 (sorted last, as PostgreSQL does).
+          at: row.order_at == null ? Number.POSITIVE_INFINITY : toDate(row.order_at).getTime(),
         }),
         (row, error) => failUnreadableJob(root, row, error, now),
       );

@@ -513,6 +513,24 @@ EXECUTE FUNCTION "ratchet_notify_run_ended"();
 ALTER TABLE "ratchet_outbox" SET (fillfactor = 50);
 `,
     },
+    {
+      id: "0016_fair_dequeue_order",
+      checksum: "ff8eaeda5286d51297e879e41639f0c4f2920fe7715e3dbcf4c8217eb019ca1a",
+      sql: `-- DropIndex
+DROP INDEX "ratchet_jobs_route_dequeue_idx";
+
+-- AlterTable
+ALTER TABLE "ratchet_jobs" ADD COLUMN     "order_at" TIMESTAMPTZ(3);
+
+-- Backfill: jobs not finished take their place in the fair dequeue order (see jobOrderAt in the
+-- kernel: the run's creation time, no earlier than 60 s before the job's availability).
+UPDATE "ratchet_jobs" AS j SET "order_at" = GREATEST(COALESCE((SELECT r.created_at FROM "ratchet_runs" r WHERE r.id = j.run_id), j.available_at), j.available_at - interval '60 seconds')
+WHERE j.status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED');
+
+-- CreateIndex
+CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "order_at", "seq") WHERE (status = 'PENDING');
+`,
+    },
   ],
   sqlite: [
     {
@@ -1043,6 +1061,24 @@ ALTER TABLE "ratchet_start_rates" ADD COLUMN "rate" TEXT;
       checksum: "93711d07fe83b3cc9fb879ee92f7c47298df0c178056b44c7ae43b17f76a8fbe",
       sql: `-- AlterTable
 ALTER TABLE "ratchet_outbox" ADD COLUMN "leased_until" DATETIME;
+`,
+    },
+    {
+      id: "0014_fair_dequeue_order",
+      checksum: "ed80ec58a90b73caeb272ceb9f891fa143e32fae16787438fb8d435f4b3bf95c",
+      sql: `-- DropIndex
+DROP INDEX "ratchet_jobs_route_dequeue_idx";
+
+-- AlterTable
+ALTER TABLE "ratchet_jobs" ADD COLUMN "order_at" DATETIME;
+
+-- Backfill: jobs not finished take their place in the fair dequeue order (see jobOrderAt in the
+-- kernel: the run's creation time, no earlier than 60 s before the job's availability).
+UPDATE "ratchet_jobs" AS j SET "order_at" = MAX(COALESCE((SELECT r.created_at FROM "ratchet_runs" r WHERE r.id = j.run_id), j.available_at), j.available_at - 60000)
+WHERE j.status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED');
+
+-- CreateIndex
+CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "order_at", "seq");
 `,
     },
   ],

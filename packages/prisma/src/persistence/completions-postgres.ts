@@ -11,7 +11,12 @@
  * row is updated once per statement, and a stage or job row at most once (the batcher never
  * puts two completions of one stage or job in one batch).
  */
-import type { RunStatus, StageCompletion, StageCompletionResult } from "@ratchet/kernel/adapter";
+import {
+  jobOrderAt,
+  type RunStatus,
+  type StageCompletion,
+  type StageCompletionResult,
+} from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
 import { json, toNumber } from "../sql/rows.js";
 import { WAKEUP_CHANNEL } from "../sql/wakeups.js";
@@ -100,12 +105,12 @@ stages AS (
   WHERE x.i IN (SELECT i FROM closing WHERE has_close)
 ),
 jobs AS (
-  INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, route, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until)
+  INSERT INTO ratchet_jobs (job_id, run_id, workflow_id, route, stage_id, status, priority, attempt, max_attempts, payload, available_at, created_at, updated_at, locked_by, locked_until, order_at)
   SELECT x.job_id, x.run_id, x.workflow_id, x.route, x.stage_id,
     CASE WHEN x.locked_by IS NULL THEN 'PENDING' ELSE 'RUNNING' END, x.priority,
     CASE WHEN x.locked_by IS NULL THEN 0 ELSE 1 END, x.max_attempts, x.payload,
-    x.available_at, x.available_at, x.available_at, x.locked_by, x.locked_until
-  FROM jsonb_to_recordset($5::jsonb) AS x(i int, job_id text, run_id text, workflow_id text, route text, stage_id text, priority int, max_attempts int, payload text, available_at timestamptz, locked_by text, locked_until timestamptz)
+    x.available_at, x.available_at, x.available_at, x.locked_by, x.locked_until, x.order_at
+  FROM jsonb_to_recordset($5::jsonb) AS x(i int, job_id text, run_id text, workflow_id text, route text, stage_id text, priority int, max_attempts int, payload text, available_at timestamptz, locked_by text, locked_until timestamptz, order_at timestamptz)
   WHERE x.i IN (SELECT i FROM closing WHERE has_close)
   RETURNING locked_by
 ),
@@ -209,6 +214,7 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
         max_attempts: job.maxAttempts,
         payload: json(job.payload),
         available_at: job.availableAt.toISOString(),
+        order_at: jobOrderAt(job).toISOString(),
         locked_by: job.claimedBy?.workerId ?? null,
         locked_until: job.claimedBy?.leaseUntil.toISOString() ?? null,
       });
