@@ -3,6 +3,7 @@
  * registered side by side — and the route keys that say which runs and jobs are its to take.
  */
 import { WorkflowDefinitionError } from "../errors.js";
+import { RefMap } from "./ref-map.js";
 import { compareVersions, type DefinitionRef, definitionId, routeKey } from "./versioning.js";
 import type { AnyWorkflow } from "./workflow.js";
 
@@ -33,6 +34,8 @@ export interface WorkflowRegistry {
 export function createRegistry(workflows: readonly AnyWorkflow[]): WorkflowRegistry {
   const versions = new Map<string, AnyWorkflow[]>();
   const exact = new Map<string, AnyWorkflow>();
+  // The same definitions for lookups by a run's identity, without building its key.
+  const byRef = new RefMap<AnyWorkflow>();
   for (const workflow of withChildren(workflows)) {
     const list = versions.get(workflow.id) ?? [];
     if (list.some((other) => other.version === workflow.version)) {
@@ -45,6 +48,7 @@ export function createRegistry(workflows: readonly AnyWorkflow[]): WorkflowRegis
     list.push(workflow);
     versions.set(workflow.id, list);
     exact.set(definitionId(refOf(workflow)), workflow);
+    byRef.set(refOf(workflow), workflow);
   }
   const newest = new Map<string, AnyWorkflow>();
   for (const [id, list] of versions) {
@@ -57,8 +61,7 @@ export function createRegistry(workflows: readonly AnyWorkflow[]): WorkflowRegis
   const all = [...versions.values()].flat();
   return {
     getWorkflow: (id) => newest.get(id),
-    getDefinition: (ref) =>
-      ref.fingerprint === "" ? newest.get(ref.workflowId) : exact.get(definitionId(ref)),
+    getDefinition: (ref) => (ref.fingerprint === "" ? newest.get(ref.workflowId) : byRef.get(ref)),
     list: () => [...all],
     routes: () => routes,
   };

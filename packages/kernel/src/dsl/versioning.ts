@@ -5,6 +5,7 @@
  */
 
 import { stableHash } from "../internal/values/stable-hash.js";
+import { RefMap } from "./ref-map.js";
 
 /** The version of a workflow that sets none. */
 export const DEFAULT_WORKFLOW_VERSION = "1";
@@ -62,13 +63,12 @@ export interface DefinitionRef {
  */
 export function routeKey(ref: DefinitionRef): string {
   if (ref.fingerprint === "") return ref.workflowId;
-  const id = definitionId(ref);
-  let key = ROUTE_KEYS.get(id);
+  let key = ROUTE_KEYS.get(ref);
   if (key === undefined) {
     // Few definitions exist at a time: the memo only grows past its bound after many deploys.
     if (ROUTE_KEYS.size >= MAX_ROUTE_KEYS) ROUTE_KEYS.clear();
     key = base64url48(stableHash([ref.workflowId, ref.workflowVersion, ref.fingerprint]));
-    ROUTE_KEYS.set(id, key);
+    ROUTE_KEYS.set(ref, key);
   }
   return key;
 }
@@ -85,8 +85,8 @@ function base64url48(hex: string): string {
   return out;
 }
 
-/** Route keys by definition id: every job enqueued asks for its run's. */
-const ROUTE_KEYS = new Map<string, string>();
+/** Route keys by definition: every job enqueued asks for its run's. */
+const ROUTE_KEYS = new RefMap<string>();
 const MAX_ROUTE_KEYS = 1_024;
 
 /**
