@@ -1,5 +1,5 @@
 /**
- * Crash test on the real PostgreSQL server: 4 worker processes, 1,000 runs, a random worker
+ * Crash test on the real PostgreSQL server: 4 worker processes, 500 runs, a random worker
  * SIGKILLed every 1–3 s and replaced. Nothing may be lost or committed twice, every duplicate
  * execution must be explained by a kill during the execution before it, and no worker may end
  * by itself or write to stderr. The long variant (`RATCHET_LONG=1`) runs 5,000 runs. The seed
@@ -16,7 +16,7 @@ import { runCrashTest } from "./support/crash-suite.js";
 import { crashWorkflow } from "./support/crash-workload.js";
 
 const LONG = process.env.RATCHET_LONG === "1";
-const RUNS = Number(process.env.RATCHET_CRASH_RUNS ?? (LONG ? 5_000 : 1_000));
+const RUNS = Number(process.env.RATCHET_CRASH_RUNS ?? (LONG ? 5_000 : 500));
 const WORKERS = 4;
 const SEED = Number(process.env.RATCHET_CRASH_SEED ?? Date.now() % 1_000_000);
 
