@@ -374,10 +374,7 @@ export interface NewJob {
   payload: JsonObject;
   /** Not dequeued before this time. */
   availableAt: Date;
-  /**
-   * When the job's run was created: among jobs of equal priority, jobs of older runs are
-   * dequeued first (see `jobOrderAt`). Absent: the job counts as created at `availableAt`.
-   */
+  /** Its run's creation time: older runs' jobs go first (`jobOrderAt`; absent: availableAt). */
   runCreatedAt?: Date;
   /**
    * Enqueue the job already leased to this worker (status `RUNNING`, attempt 1): the worker
