@@ -39,6 +39,7 @@ export async function startEndHook(
       maxAttempts: resolveRetry(workflow.hooks.retry).maxAttempts,
       payload: { groupIndex: run.currentGroup },
       availableAt: uow.now,
+      runCreatedAt: run.createdAt,
     },
   ]);
 }
