@@ -86,10 +86,27 @@ export interface AwaitRunEndOptions<Output = unknown> extends AwaitRunOptions<Ou
  * {@link RunAwaitTimeoutError} when `deadline` aborts, with `signal.reason` when `signal`
  * aborts, and with a read's error when reading the run fails.
  */
-export function awaitRunEnd<Output = unknown>(
+export async function awaitRunEnd<Output = unknown>(
   ports: RunAwaitPorts,
   runId: string,
   options: AwaitRunEndOptions<Output> = {},
+): Promise<RunResult<Output>> {
+  // A source that names only watched runs hears of this one from here on; the first read
+  // below finds it if it ended before.
+  const unwatch = ports.runEnds.watch ? await ports.runEnds.watch(runId) : undefined;
+  try {
+    return await waitForEnd<Output>(ports, runId, options);
+  } finally {
+    // Not awaited: the result does not wait for the bookkeeping, and a failed unwatch costs
+    // at most one notice nobody hears.
+    unwatch?.().catch(() => {});
+  }
+}
+
+function waitForEnd<Output>(
+  ports: RunAwaitPorts,
+  runId: string,
+  options: AwaitRunEndOptions<Output>,
 ): Promise<RunResult<Output>> {
   return new Promise<RunResult<Output>>((resolve, reject) => {
     let settled = false;

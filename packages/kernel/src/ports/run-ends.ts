@@ -25,4 +25,12 @@ export type RunEndListener = (runId: string | undefined) => void;
 export interface RunEndSource {
   /** Calls `listener` on every notice until the returned function is called. */
   subscribe(listener: RunEndListener): () => void;
+  /**
+   * For sources that name only runs someone watches (PostgreSQL's trigger notifies only runs
+   * listed as awaited, because every NOTIFY costs each listening backend a transaction): from
+   * when the returned promise resolves until the function it gives is called, an end of run
+   * `runId` is named. Sources that name every run leave it out. `awaitRunEnd` calls it before
+   * its first read of the run.
+   */
+  watch?(runId: string): Promise<() => Promise<void>>;
 }

@@ -531,6 +531,33 @@ WHERE j.status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED');
 CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "order_at", "seq") WHERE (status = 'PENDING');
 `,
     },
+    {
+      id: "0017_run_waiters",
+      checksum: "1edf630adfa3ff838d185a7cececcb6d846719d1ed32e397b7a5e8bd56e6837c",
+      sql: `-- CreateTable
+CREATE TABLE "ratchet_run_waiters" (
+    "run_id" TEXT NOT NULL,
+    "waiter_id" TEXT NOT NULL,
+    "since" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "ratchet_run_waiters_pkey" PRIMARY KEY ("run_id","waiter_id")
+);
+
+-- The run-end trigger (0014) notifies only runs someone awaits. PostgreSQL signals every backend
+-- that LISTENs in the database for each NOTIFY, whatever its channel, and each reads it in a
+-- transaction of its own: a host's wake-up listener committed once more per run end (W1 on
+-- PostgreSQL: about 0.13 more commits per stage). The lookup is a primary-key probe of an
+-- almost always empty table, with no write.
+CREATE OR REPLACE FUNCTION "ratchet_notify_run_ended"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM "ratchet_run_waiters" WHERE "run_id" = NEW."id") THEN
+    PERFORM pg_notify('ratchet_run_ended', NEW."id");
+  END IF;
+  RETURN NULL;
+END
+$$;
+`,
+    },
   ],
   sqlite: [
     {
@@ -1079,6 +1106,19 @@ WHERE j.status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED');
 
 -- CreateIndex
 CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route", "priority" DESC, "order_at", "seq");
+`,
+    },
+    {
+      id: "0015_run_waiters",
+      checksum: "47f2daae46156add644a133d1e21e295dbaabc5ced1996a5d0d75e3010f8b913",
+      sql: `-- CreateTable
+CREATE TABLE "ratchet_run_waiters" (
+    "run_id" TEXT NOT NULL,
+    "waiter_id" TEXT NOT NULL,
+    "since" DATETIME NOT NULL,
+
+    PRIMARY KEY ("run_id", "waiter_id")
+);
 `,
     },
   ],

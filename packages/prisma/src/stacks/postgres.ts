@@ -19,6 +19,7 @@ import { runEndsOf } from "../sql/run-ends.js";
 import { wakeupsOf } from "../sql/wakeups.js";
 import { awaitRunResultOver, pollingRunEnds } from "./await-run.js";
 import { type PostgresStallOptions, stallSettings } from "./postgres-stalls.js";
+import { watchRun } from "./run-waiters.js";
 import { type PrismaStack, portsOver } from "./stack.js";
 
 /**
@@ -108,12 +109,16 @@ export async function createPostgresStack(
       ends,
     );
     const ports = portsOver(db);
-    const runEnds = pollingRunEnds(
-      ends,
-      () => listener.listenRunEnds(),
-      options.runEndPollMs ?? 1_000,
-      () => listener.releaseRunEnds(),
-    );
+    const runEnds = {
+      ...pollingRunEnds(
+        ends,
+        () => listener.listenRunEnds(),
+        options.runEndPollMs ?? 1_000,
+        () => listener.releaseRunEnds(),
+      ),
+      // The trigger names only listed runs (see run-waiters.ts).
+      watch: (runId: string) => watchRun(db, runId),
+    };
     const clock =
       options.clock === "system"
         ? systemClock

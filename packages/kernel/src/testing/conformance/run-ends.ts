@@ -70,6 +70,8 @@ export function runEndSourceConformance(options: RunEndSourceConformanceOptions)
     const { persistence } = fixture();
     const run = await persistence.createRun(buildRun());
     await persistence.updateRun(run.id, { status: "RUNNING" }, { expectedVersion: 1, now: at(1) });
+    // Sources that name only watched runs are told to watch it (an awaiter would).
+    await fixture().runEnds.watch?.(run.id);
     return run.id;
   };
 
