@@ -4,20 +4,25 @@
  * then flattened and hashed — on every stage (the run's definition, its jobs' route key). Here
  * each part is a key of its own, and the strings a run record carries keep their hash cached.
  */
-import type { DefinitionRef } from "./versioning.js";
+/** What a {@link RefMap} is keyed by: a definition's identity (`DefinitionRef` in versioning.ts). */
+export interface RefKey {
+  workflowId: string;
+  workflowVersion: string;
+  fingerprint: string;
+}
 
-/** Values by {@link DefinitionRef}: fingerprint, then workflow id, then version. */
+/** Values by {@link RefKey}: fingerprint, then workflow id, then version. */
 export class RefMap<V> {
   private readonly byFingerprint = new Map<string, Map<string, Map<string, V>>>();
   private count = 0;
 
   /** The value stored for `ref`, if any. */
-  get(ref: DefinitionRef): V | undefined {
+  get(ref: RefKey): V | undefined {
     return this.byFingerprint.get(ref.fingerprint)?.get(ref.workflowId)?.get(ref.workflowVersion);
   }
 
   /** Stores `value` for `ref`. */
-  set(ref: DefinitionRef, value: V): void {
+  set(ref: RefKey, value: V): void {
     let byId = this.byFingerprint.get(ref.fingerprint);
     if (byId === undefined) {
       byId = new Map();
