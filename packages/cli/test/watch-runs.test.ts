@@ -3,44 +3,15 @@
  * not when a read happens to see it: with reads that never see the run end and a refresh
  * interval far longer than the test, the awaited end still ends the wait at once.
  */
-import type { RunQueries, RunRecord } from "@ratchet/kernel";
+import type { RunQueries } from "@ratchet/kernel";
 import { describe, expect, it } from "vitest";
 import { ProgressTracker } from "../src/progress/tracker.js";
 import { watchRuns } from "../src/runtime/watch.js";
-
-function running(id: string): RunRecord {
-  const now = new Date();
-  return {
-    id,
-    workflowId: "w",
-    workflowVersion: "1",
-    fingerprint: "",
-    status: "RUNNING",
-    version: 2,
-    priority: 0,
-    input: {},
-    config: {},
-    metadata: {},
-    control: {},
-    concurrencyKey: null,
-    output: null,
-    error: null,
-    currentGroup: 0,
-    groupRemaining: 1,
-    eventSeq: 0,
-    idempotencyKey: null,
-    parentRunId: null,
-    waiting: false,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: now,
-    completedAt: null,
-  };
-}
+import { runRecord } from "./support/records.js";
 
 /** Queries whose reads always find the run RUNNING. */
 const stuckQueries = {
-  getRun: async (id: string) => ({ run: running(id), stages: [] }),
+  getRun: async (id: string) => ({ run: runRecord(id, { status: "RUNNING" }), stages: [] }),
   listJobs: async () => [],
 } as unknown as RunQueries;
 
