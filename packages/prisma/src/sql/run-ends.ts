@@ -12,41 +12,15 @@
  * - SQLite, across processes: the watch on the file (`sqlite-watch.ts`) says "any run may have
  *   ended" (`undefined`), and waiters read again.
  */
-import { isTerminalRunStatus, type RunEndListener, type RunStatus } from "@ratchet/kernel/adapter";
+import { isTerminalRunStatus, type RunStatus } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "./executor.js";
+import { LocalNotices } from "./local-notices.js";
 
 /** The PostgreSQL channel run-end notices travel on (payload: the run id). */
 export const RUN_ENDED_CHANNEL = "ratchet_run_ended";
 
 /** Run-end notices within one process. */
-export class LocalRunEnds {
-  private readonly listeners = new Set<RunEndListener>();
-
-  /** Calls `listener` on every notice until the returned function is called. */
-  subscribe(listener: RunEndListener): () => void {
-    const entry: RunEndListener = (runId) => listener(runId);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
-  }
-
-  /** Tells every subscriber. A throwing listener does not stop the others. */
-  emit(runId: string | undefined): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(runId);
-      } catch {
-        // A subscriber's failure is its own; the others still hear.
-      }
-    }
-  }
-
-  /** How many subscribers there are. */
-  get size(): number {
-    return this.listeners.size;
-  }
-}
+export class LocalRunEnds extends LocalNotices<string | undefined> {}
 
 const byDatabase = new WeakMap<object, LocalRunEnds>();
 

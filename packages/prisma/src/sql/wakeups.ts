@@ -8,6 +8,8 @@
  *   not there yet), and a stack with subscribers keeps a `LISTEN ratchet_wakeup` connection.
  */
 
+import { LocalNotices } from "./local-notices.js";
+
 /** What woke a host: a new run to claim, or new jobs to dequeue. */
 export type WakeupKind = "run" | "job";
 
@@ -20,32 +22,7 @@ export interface WakeupSource {
 export const WAKEUP_CHANNEL = "ratchet_wakeup";
 
 /** Wake-ups within one process. */
-export class LocalWakeups implements WakeupSource {
-  private readonly listeners = new Set<(kind: WakeupKind) => void>();
-
-  subscribe(listener: (kind: WakeupKind) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  /** Tells every subscriber. A throwing listener does not stop the others. */
-  emit(kind: WakeupKind): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(kind);
-      } catch {
-        // A subscriber's failure is its own; the others still wake.
-      }
-    }
-  }
-
-  /** How many subscribers there are. */
-  get size(): number {
-    return this.listeners.size;
-  }
-}
+export class LocalWakeups extends LocalNotices<WakeupKind> implements WakeupSource {}
 
 const local = new WeakMap<object, LocalWakeups>();
 
