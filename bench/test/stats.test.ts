@@ -143,7 +143,30 @@ describe("report", () => {
     expect(w1?.detail).toContain("graphile-worker");
     expect(targets.find((t) => t.target.includes("W3"))?.met).toBe(true); // 20 ms ≤ 40 ms
     expect(targets.find((t) => t.target.includes("W2"))?.met).toBeUndefined();
-    expect(targets.find((t) => t.target.includes("commit"))?.met).toBe(false); // 2 per stage
+    expect(targets.find((t) => t.target.includes("commits per stage ≤ 0.35 on W1"))?.met).toBe(
+      false,
+    ); // 2 per stage
+  });
+
+  it("holds Ratchet's WAL per stage to twice pg-boss's leaner setting per job", () => {
+    const w1 = (system: Sample["system"], walBytes: number): Sample => ({
+      system,
+      workload: "w1",
+      repetition: 1,
+      wallMs: 1,
+      result: { ...throughput(1_000), db: { ...throughput(1_000).db, walBytes } },
+    });
+    const check = (ratchetWal: number) =>
+      checkTargets(
+        summarizeSamples([
+          w1("ratchet-postgres", ratchetWal),
+          w1("pg-boss", 600_000),
+          w1("pg-boss-batch", 300_000), // 1,000 bytes per job: the leaner setting
+        ]),
+      ).find((t) => t.target.startsWith("WAL bytes per stage") && t.target.endsWith("W1"));
+    expect(check(600_000)?.met).toBe(true); // 2,000 per stage = 2×
+    expect(check(600_300)?.met).toBe(false);
+    expect(check(600_300)?.detail).toContain("×2");
   });
 
   it("counts every setting of a peer as a peer, so the fastest setting is the one compared", () => {
