@@ -7,6 +7,11 @@ CREATE TABLE "ratchet_run_waiters" (
     CONSTRAINT "ratchet_run_waiters_pkey" PRIMARY KEY ("run_id","waiter_id")
 );
 
+-- Unlogged: a waiter's row is a hint that lives while it waits, so its insert and delete need
+-- no WAL and their commits no flush (a logged insert made every await wait for an fsync first).
+-- After a crash the table is empty, and waiters fall back to their poll.
+ALTER TABLE "ratchet_run_waiters" SET UNLOGGED;
+
 -- The run-end trigger (0014) notifies only runs someone awaits. PostgreSQL signals every backend
 -- that LISTENs in the database for each NOTIFY, whatever its channel, and each reads it in a
 -- transaction of its own: a host's wake-up listener committed once more per run end (W1 on

@@ -533,7 +533,7 @@ CREATE INDEX "ratchet_jobs_route_dequeue_idx" ON "ratchet_jobs"("status", "route
     },
     {
       id: "0017_run_waiters",
-      checksum: "1edf630adfa3ff838d185a7cececcb6d846719d1ed32e397b7a5e8bd56e6837c",
+      checksum: "7ffdaa64cc9ae00eb6a97f580350f1865f6bf634e199f5046a1ec59aa988ff00",
       sql: `-- CreateTable
 CREATE TABLE "ratchet_run_waiters" (
     "run_id" TEXT NOT NULL,
@@ -542,6 +542,11 @@ CREATE TABLE "ratchet_run_waiters" (
 
     CONSTRAINT "ratchet_run_waiters_pkey" PRIMARY KEY ("run_id","waiter_id")
 );
+
+-- Unlogged: a waiter's row is a hint that lives while it waits, so its insert and delete need
+-- no WAL and their commits no flush (a logged insert made every await wait for an fsync first).
+-- After a crash the table is empty, and waiters fall back to their poll.
+ALTER TABLE "ratchet_run_waiters" SET UNLOGGED;
 
 -- The run-end trigger (0014) notifies only runs someone awaits. PostgreSQL signals every backend
 -- that LISTENs in the database for each NOTIFY, whatever its channel, and each reads it in a
