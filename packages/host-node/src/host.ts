@@ -88,6 +88,7 @@ export function createNodeHost(input: NodeHostOptions): NodeHost {
         wakeups++;
         orchestrator.noteActivity();
         if (kind === "run") orchestrator.claimSoon();
+        else if (kind === "due") orchestrator.tickSoon();
         else jobs.wake();
       });
       orchestrator.start();

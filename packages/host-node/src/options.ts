@@ -21,8 +21,11 @@ import {
 /** Repeats of a warning are logged at most once a minute (see `repeatedWarningIntervalMs`). */
 export const DEFAULT_REPEATED_WARNING_INTERVAL_MS = 60_000;
 
-/** What woke the host: new runs to claim, or new jobs to dequeue. */
-export type WakeupKind = "run" | "job";
+/**
+ * What woke the host: new runs to claim, new jobs to dequeue, or maintenance work that may be
+ * due before the next (backed-off) tick, such as a schedule created in another process.
+ */
+export type WakeupKind = "run" | "job" | "due";
 
 /** A source of "there may be work now" signals (e.g. `stack.wakeups` of `@ratchet/prisma`). */
 export interface WakeupSource {

@@ -65,7 +65,7 @@ export class Orchestrator {
     private readonly slots?: JobSlots,
   ) {
     this.delayMs = options.orchestrationIntervalMs;
-    this.due = new DueTimer(() => this.tickNow(), options.clock);
+    this.due = new DueTimer(() => this.tickSoon(), options.clock);
   }
 
   /** Starts ticking; the first tick runs at once. */
@@ -133,7 +133,11 @@ export class Orchestrator {
     if (this.running) this.due.at(at);
   }
 
-  private tickNow(): void {
+  /**
+   * Ticks now, or right after the tick in progress: something is due before the next regular
+   * tick (the due timer fired, or a "due" wake-up told of a schedule created elsewhere).
+   */
+  tickSoon(): void {
     if (!this.running) return;
     if (this.current) {
       this.tickDue = true;

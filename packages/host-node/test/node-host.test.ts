@@ -108,6 +108,27 @@ describe("createNodeHost", () => {
     expect(stats.outcomes.completed).toBe(150);
   });
 
+  it("ticks at once on a 'due' wake-up (a schedule created elsewhere) instead of at the next tick", async () => {
+    const { stack, kernel, wakeups } = setup();
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 60_000,
+      jobPollIntervalMs: 60_000,
+      wakeups,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().orchestrationTicks === 1);
+    wakeups.emit("due");
+    await until(() => host.getStats().orchestrationTicks === 2, 2_000);
+    // A "job" wake-up polls the queue; it does not tick.
+    wakeups.emit("job");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(host.getStats().orchestrationTicks).toBe(2);
+    await host.stop();
+  });
+
   it("claims a new run at once on a 'run' wake-up instead of waiting for the next tick", async () => {
     const { stack, kernel, wakeups } = setup();
     const host = createNodeHost({

@@ -22,6 +22,8 @@ import type { DatabaseProvider, PrismaStack } from "@ratchet/prisma";
 export interface HostProfile {
   concurrency: number;
   orchestrationIntervalMs: number;
+  /** Maintenance ticks that find nothing back off to this. */
+  maxIdleOrchestrationIntervalMs: number;
   jobPollIntervalMs: number;
   maxIdlePollIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -31,6 +33,7 @@ export interface HostProfile {
 export const INTERACTIVE_PROFILE: HostProfile = {
   concurrency: 8,
   orchestrationIntervalMs: 100,
+  maxIdleOrchestrationIntervalMs: 600,
   jobPollIntervalMs: 50,
   maxIdlePollIntervalMs: 200,
   shutdownTimeoutMs: 5_000,
@@ -39,13 +42,17 @@ export const INTERACTIVE_PROFILE: HostProfile = {
 /**
  * Timings of `ratchet worker`. On SQLite a watch on the database file wakes the worker when
  * another process writes, and it still polls every 500 ms in case the watch misses a change;
- * on PostgreSQL LISTEN/NOTIFY wakes it and polling backs off to 5 s.
+ * on PostgreSQL LISTEN/NOTIFY wakes it (new runs, new jobs, a schedule created or resumed), so
+ * while idle its job polls and maintenance ticks back off to 30 s — under one statement a
+ * second on an idle database — and a sleep, retry or schedule slot due sooner is still handled
+ * on time (the host's due timer).
  */
 export function workerProfile(provider: DatabaseProvider, concurrency: number): HostProfile {
   return provider === "sqlite"
     ? {
         concurrency,
         orchestrationIntervalMs: 500,
+        maxIdleOrchestrationIntervalMs: 3_000,
         jobPollIntervalMs: 100,
         maxIdlePollIntervalMs: 500,
         shutdownTimeoutMs: 30_000,
@@ -53,8 +60,9 @@ export function workerProfile(provider: DatabaseProvider, concurrency: number): 
     : {
         concurrency,
         orchestrationIntervalMs: 1_000,
+        maxIdleOrchestrationIntervalMs: 30_000,
         jobPollIntervalMs: 100,
-        maxIdlePollIntervalMs: 5_000,
+        maxIdlePollIntervalMs: 30_000,
         shutdownTimeoutMs: 30_000,
       };
 }
@@ -105,6 +113,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
     concurrency: profile.concurrency,
     orchestrationIntervalMs: profile.orchestrationIntervalMs,
+    maxIdleOrchestrationIntervalMs: profile.maxIdleOrchestrationIntervalMs,
     jobPollIntervalMs: profile.jobPollIntervalMs,
     maxIdlePollIntervalMs: profile.maxIdlePollIntervalMs,
     shutdownTimeoutMs: profile.shutdownTimeoutMs,

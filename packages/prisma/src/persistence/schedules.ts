@@ -12,6 +12,7 @@ import type {
   ScheduleRecord,
 } from "@ratchet/kernel/adapter";
 import type { SqlExecutor } from "../sql/executor.js";
+import { announce } from "../sql/notify.js";
 import {
   booleanParam,
   json,
@@ -82,7 +83,10 @@ export async function createSchedule(
     d.date(schedule.createdAt),
   );
   const [row] = rows;
-  return row ? scheduleFromRow(row) : null;
+  if (!row) return null;
+  // Its first slot may come before an idle host's next tick: wake the hosts to look.
+  if (!schedule.paused) await announce(db, "due");
+  return scheduleFromRow(row);
 }
 
 /** A schedule by id; `forUpdate` locks it until the transaction ends (PostgreSQL). */
@@ -151,7 +155,16 @@ export async function updateSchedule(
     `UPDATE ratchet_schedules SET ${sets.join(", ")} WHERE ${where} RETURNING ${SCHEDULE_COLUMNS}`,
     ...params,
   );
-  return row ? scheduleFromRow(row) : null;
+  if (!row) return null;
+  // A user's change (resumed, new cron or time zone) may bring the next slot before an idle
+  // host's next tick; a fire's own update (last/next fire) comes from a tick and wakes no one.
+  if (retimes(patch)) await announce(db, "due");
+  return scheduleFromRow(row);
+}
+
+/** Whether a patch may move a schedule's next slot earlier than the hosts know. */
+function retimes(patch: SchedulePatch): boolean {
+  return patch.paused === false || patch.cron !== undefined || patch.timezone !== undefined;
 }
 
 /** Deletes a schedule; whether there was one. */

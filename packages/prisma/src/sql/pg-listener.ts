@@ -9,7 +9,7 @@
  */
 import pg from "pg";
 import { type LocalRunEnds, RUN_ENDED_CHANNEL } from "./run-ends.js";
-import { type LocalWakeups, WAKEUP_CHANNEL, type WakeupKind } from "./wakeups.js";
+import { isWakeupKind, type LocalWakeups, WAKEUP_CHANNEL } from "./wakeups.js";
 
 const MAX_BACKOFF_MS = 30_000;
 /** How long the run-end channel stays listened to after the last waiter left, ms. */
@@ -89,6 +89,7 @@ export class PostgresListener {
     if (channels.includes(WAKEUP_CHANNEL)) {
       this.wakeups.emit("run");
       this.wakeups.emit("job");
+      this.wakeups.emit("due");
     }
     if (channels.includes(RUN_ENDED_CHANNEL)) this.runEnds?.emit(undefined);
   }
@@ -103,8 +104,7 @@ export class PostgresListener {
         if (message.payload) this.runEnds?.emit(message.payload);
         return;
       }
-      const kind = message.payload as WakeupKind;
-      if (kind === "run" || kind === "job") this.wakeups.emit(kind);
+      if (isWakeupKind(message.payload)) this.wakeups.emit(message.payload);
     });
     client.on("error", (error) => this.lost(client, error));
     client.on("end", () =>

@@ -66,6 +66,56 @@ export function registerWakeups(provider: DatabaseProvider): void {
       unsubscribe();
     });
 
+    it("announce 'due' when a schedule is created or resumed, not when it fires or pauses", async () => {
+      const { stack } = harness();
+      await harness().truncate();
+      // On PostgreSQL a second stack stands for another process: it hears through LISTEN/NOTIFY.
+      const other = provider === "postgresql" ? await harness().open() : stack;
+      const seen: WakeupKind[] = [];
+      other.wakeups.subscribe((kind) => seen.push(kind));
+      if (provider === "postgresql") await until(() => seen.includes("due"));
+      await sleep(100);
+      seen.length = 0;
+      const now = new Date();
+      const created = await stack.persistence.createSchedule({
+        id: "nightly",
+        workflowId: "w",
+        cron: "0 3 * * *",
+        timezone: "UTC",
+        input: null,
+        metadata: {},
+        priority: 0,
+        overlap: "skip",
+        catchUp: "latest",
+        paused: false,
+        nextFireAt: new Date(now.getTime() + 60_000),
+        lastFireAt: null,
+        lastRunId: null,
+        bufferedAt: null,
+        createdAt: now,
+      });
+      expect(created).not.toBeNull();
+      await until(() => seen.includes("due"));
+      await sleep(300);
+      seen.length = 0;
+      // A fire's own update (from a tick) wakes no one, nor does a pause.
+      await stack.persistence.updateSchedule(
+        "nightly",
+        { lastFireAt: now, nextFireAt: new Date(now.getTime() + 60_000) },
+        { now },
+      );
+      await stack.persistence.updateSchedule(
+        "nightly",
+        { paused: true, nextFireAt: null },
+        { now },
+      );
+      await sleep(300);
+      // (On SQLite the file watch reports any write as possible runs and jobs: only "due" counts.)
+      expect(seen).not.toContain("due");
+      await stack.persistence.updateSchedule("nightly", { paused: false }, { now });
+      await until(() => seen.includes("due"));
+    });
+
     it(`reaches a host in another process (another stack) through ${provider === "postgresql" ? "LISTEN/NOTIFY" : "a watch on the file"}`, async () => {
       const writer = harness().stack;
       const idle = await harness().open();
