@@ -3,6 +3,9 @@
  * old version stop gracefully while runs are in flight and workers of a changed graph take
  * over. Every run must finish on the version it started on (or, after an explicit migration,
  * on the new one) — none fails, none is touched by a worker that lacks its definition.
+ * The take-over test needs 300 runs (with fewer, the v1 workers finish them all while the v2
+ * workers start, and nothing is left in flight); the migration test stops the v1 workers at
+ * once, so 100 runs leave plenty waiting (300 with `RATCHET_LONG=1`).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { createKernel, createRegistry, type Kernel, systemClock } from "@ratchet/kernel";
@@ -14,6 +17,7 @@ import { DEPLOY_LEDGER_DDL, deployWorkflows } from "./support/deploy-workload.js
 import { startWorker, type Worker } from "./support/processes.js";
 
 const RUNS = 300;
+const MIGRATE_RUNS = process.env.RATCHET_LONG === "1" ? 300 : 100;
 const ENTRY = "deploy-worker-entry.ts";
 
 interface Env {
@@ -114,16 +118,16 @@ const trailOf = (row: RunRow | undefined): string[] =>
 describe("rolling deploys (PostgreSQL, real worker processes)", () => {
   const envs: Env[] = [];
   const workers: Worker[] = [];
-  /** A fresh database with RUNS version-1 runs, two v1 workers on it, 60 of the runs done. */
-  async function runningOnV1(label: string) {
+  /** A fresh database with `runs` version-1 runs, two v1 workers on it, a fifth of them done. */
+  async function runningOnV1(label: string, runs: number) {
     const env = await openEnv(label);
     envs.push(env);
-    const old = await createRuns(kernelOf(env.stack, "1"), RUNS);
+    const old = await createRuns(kernelOf(env.stack, "1"), runs);
     const v1 = await workersOf(env, "1", 2, "v1");
     workers.push(...v1);
     await waitFor(
-      "60 runs done on v1",
-      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) >= 60,
+      `${runs / 5} runs done on v1`,
+      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) >= runs / 5,
     );
     return { env, old, v1 };
   }
@@ -137,7 +141,7 @@ describe("rolling deploys (PostgreSQL, real worker processes)", () => {
   });
 
   it(`v2 workers that register v1 and v2 take over ${RUNS} runs in flight: each finishes on the version it started with`, async () => {
-    const { env, old, v1 } = await runningOnV1("deploy-side-by-side");
+    const { env, old, v1 } = await runningOnV1("deploy-side-by-side", RUNS);
     const v2 = await workersOf(env, "1,2", 2, "v12");
     workers.push(...v2);
     // New runs from now on start on the newest version.
@@ -164,8 +168,8 @@ describe("rolling deploys (PostgreSQL, real worker processes)", () => {
     expect(await executedTwice(env.stack)).toEqual([]);
   }, 300_000);
 
-  it("v2-only workers leave v1 runs waiting, untouched; a dry run lists them, a migration moves them and they finish", async () => {
-    const { env, old, v1 } = await runningOnV1("deploy-migrate");
+  it(`v2-only workers leave v1 runs waiting, untouched; a dry run lists them, a migration moves them and they finish (${MIGRATE_RUNS} runs)`, async () => {
+    const { env, old, v1 } = await runningOnV1("deploy-migrate", MIGRATE_RUNS);
     await stopGracefully(v1);
     const v2 = await workersOf(env, "2", 2, "v2");
     workers.push(...v2);
@@ -197,11 +201,11 @@ describe("rolling deploys (PostgreSQL, real worker processes)", () => {
     }
     await waitFor(
       "every run done",
-      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) === RUNS,
+      async () => ((await statusCounts(env.stack)).COMPLETED ?? 0) === MIGRATE_RUNS,
     );
     await stopGracefully(v2);
 
-    expect(await statusCounts(env.stack)).toEqual({ COMPLETED: RUNS });
+    expect(await statusCounts(env.stack)).toEqual({ COMPLETED: MIGRATE_RUNS });
     const rows = await runRows(env.stack);
     const moved = new Set(waiting);
     for (const id of old) {
