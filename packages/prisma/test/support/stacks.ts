@@ -37,9 +37,20 @@ export interface StackHarness {
   open(): Promise<PrismaStack>;
 }
 
+/**
+ * On PostgreSQL, one statement of DELETEs (data-modifying CTEs): a TRUNCATE of the tables took
+ * 100-300 ms (new files for every table and index), run before each of the conformance
+ * suites' ~450 tests; deleting the few rows a test leaves takes a few milliseconds. No table
+ * has a foreign key, and no test relies on TRUNCATE's other effects (sequences are not reset
+ * by either).
+ */
+const DELETE_ALL_POSTGRES = `WITH ${TABLES.slice(0, -1)
+  .map((table, i) => `d${i} AS (DELETE FROM ${table})`)
+  .join(", ")} DELETE FROM ${TABLES[TABLES.length - 1]}`;
+
 async function truncateAll(stack: PrismaStack): Promise<void> {
   if (stack.provider === "postgresql") {
-    await stack.prisma.$executeRawUnsafe(`TRUNCATE ${TABLES.join(", ")}`);
+    await stack.prisma.$executeRawUnsafe(DELETE_ALL_POSTGRES);
   } else {
     for (const table of TABLES) await stack.prisma.$executeRawUnsafe(`DELETE FROM ${table}`);
   }
