@@ -55,6 +55,39 @@ describe("Batcher", () => {
     expect(most).toBe(2);
   });
 
+  test("with extraWriteAfterMs, a second write waits for the first unless it is stuck that long", async () => {
+    const writes: number[][] = [];
+    const releases: Array<() => void> = [];
+    const batcher = new Batcher<number, number>(
+      async (batch) => {
+        writes.push([...batch]);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return batch;
+      },
+      { maxInFlight: 2, extraWriteAfterMs: 60 },
+    );
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const first = batcher.submit(1);
+    await turn();
+    const rest = [2, 3].map((n) => batcher.submit(n));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first write returns promptly: 2 and 3 gather and go out together after it.
+    expect(writes).toEqual([[1]]);
+    releases.shift()?.();
+    while (writes.length < 2) await turn();
+    expect(writes).toEqual([[1], [2, 3]]);
+    // That write is stuck: after 60 ms a request behind it goes out beside it.
+    const late = batcher.submit(4);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(writes).toHaveLength(2);
+    const started = Date.now();
+    while (writes.length < 3) await turn();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(20);
+    expect(writes[2]).toEqual([4]);
+    for (const release of releases.splice(0)) release();
+    expect(await Promise.all([first, ...rest, late])).toEqual([1, 2, 3, 4]);
+  });
+
   test("requests with a key in common never share a write", async () => {
     const writes: string[][] = [];
     const batcher = new Batcher<string, string>(

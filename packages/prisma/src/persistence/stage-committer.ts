@@ -62,6 +62,9 @@ function batchWriter(
   return (batch) => kernelLogic.commitMany(batch);
 }
 
+/** After this long in flight, a completion write no longer holds back a second one, ms. */
+const STUCK_WRITE_MS = 10;
+
 /** The committer over `db` for `jobTransport`, or `undefined` when it cannot write its jobs. */
 export function stageCommitterOver(
   db: SqlExecutor,
@@ -72,6 +75,12 @@ export function stageCommitterOver(
   const batcher = new Batcher<StageCompletion, StageCompletionResult>(
     batchWriter(db, jobTransport, persistence),
     {
+      // One write at a time while writes return promptly, so the next batch gathers for a
+      // whole write: W1 on PostgreSQL went from 0.54 to 0.44 commits per stage. A second goes
+      // out beside a write stuck for 10 ms (a lock held by another host, a slow disk), so one
+      // slow write does not hold up every stage behind it for longer.
+      maxInFlight: 2,
+      extraWriteAfterMs: STUCK_WRITE_MS,
       // Stage record ids and job ids are both unique ids: one key space is enough.
       keys: (completion) =>
         completion.job

@@ -5,6 +5,11 @@
  * together, or the next stages that a returned write let run — share it. An idle system
  * writes each request after that one turn (no timer); a busy one writes many per statement,
  * so round trips and commits per request fall as load rises.
+ *
+ * With `extraWriteAfterMs`, writes beyond the first wait for the one in flight unless it has
+ * been out that long: the next batch gathers for a whole write (bigger batches, fewer commits)
+ * while writes return promptly, and a write stuck behind a lock or a slow disk does not hold
+ * up the requests behind it for longer than that.
  */
 
 /** Options of a {@link Batcher}. */
@@ -13,6 +18,11 @@ export interface BatcherOptions<T> {
   maxInFlight?: number;
   /** Most requests per write (default 200). */
   maxBatch?: number;
+  /**
+   * Writes beyond the first start only once every write in flight has been out this long, ms
+   * (default: at once, up to `maxInFlight`).
+   */
+  extraWriteAfterMs?: number;
   /**
    * Requests with the same keys never share a write (a statement must not update one row
    * twice); a later one waits for the next write.
@@ -35,6 +45,10 @@ export class Batcher<T, R> {
   private readonly queue: Array<Waiting<T, R>> = [];
   private inFlight = 0;
   private scheduled = false;
+  /** When the newest write in flight started (ms, `Date.now()`). */
+  private newestSendAt = 0;
+  /** Calls `schedule` once an in-flight write has been out `extraWriteAfterMs`. */
+  private extraTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly maxInFlight: number;
   private readonly maxBatch: number;
 
@@ -57,6 +71,7 @@ export class Batcher<T, R> {
   /** Starts writes at the next turn of the event loop, once (see the module comment). */
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (!this.roomForExtraWrite()) return;
     this.scheduled = true;
     nextTurn(() => {
       this.scheduled = false;
@@ -64,12 +79,35 @@ export class Batcher<T, R> {
     });
   }
 
+  /**
+   * Whether a write may start beside those in flight (see `extraWriteAfterMs`); when not yet,
+   * sets a timer to look again when it may.
+   */
+  private roomForExtraWrite(): boolean {
+    const afterMs = this.options.extraWriteAfterMs;
+    if (this.inFlight === 0 || afterMs === undefined) return true;
+    const waitMs = this.newestSendAt + afterMs - Date.now();
+    if (waitMs <= 0) return true;
+    if (this.extraTimer === undefined)
+      this.extraTimer = setTimeout(() => {
+        this.extraTimer = undefined;
+        this.schedule();
+      }, waitMs);
+    return false;
+  }
+
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      if (!this.roomForExtraWrite()) return;
       const batch = this.take();
       this.inFlight++;
+      this.newestSendAt = Date.now();
       void this.send(batch).finally(() => {
         this.inFlight--;
+        if (this.inFlight === 0 && this.extraTimer !== undefined) {
+          clearTimeout(this.extraTimer);
+          this.extraTimer = undefined;
+        }
         this.schedule();
       });
     }
