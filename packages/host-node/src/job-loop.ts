@@ -38,6 +38,8 @@ export class JobLoop {
   private slotsWanted = false;
   private polling = false;
   private pollAgain = false;
+  /** A {@link JobLoop.wakeSoon} is waiting for the next turn. */
+  private wakeScheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleDelayMs: number;
 
@@ -112,6 +114,20 @@ export class JobLoop {
   start(): void {
     this.running = true;
     this.wake();
+  }
+
+  /**
+   * Polls at the next turn of the event loop: slots that free up in this turn (a batch of
+   * completions returning together) go out in one dequeue, not one dequeue for the first and
+   * another for the rest.
+   */
+  wakeSoon(): void {
+    if (!this.running || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
   }
 
   /** Polls now (e.g. on a wake-up), resetting the idle back-off. */
@@ -238,9 +254,10 @@ export class JobLoop {
       .finally(() => {
         this.inFlight.delete(job.jobId);
         this.onJobDone(outcome);
-        // A freed slot looks for queued work at once. A slot the run's next stage took over
-        // stays busy; new jobs elsewhere announce themselves with a wake-up.
-        if (this.running && !continued) this.wake();
+        // A freed slot looks for queued work at once (with the slots freed in the same turn).
+        // A slot the run's next stage took over stays busy; new jobs elsewhere announce
+        // themselves with a wake-up.
+        if (this.running && !continued) this.wakeSoon();
       });
     this.inFlight.set(job.jobId, { job, controller, done });
   }

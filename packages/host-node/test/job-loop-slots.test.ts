@@ -73,4 +73,61 @@ describe("JobLoop slots", () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   });
+
+  it("slots freed in the same turn go out in one dequeue", async () => {
+    const stack = createInMemoryStack();
+    const stage = (id: string) =>
+      defineStage({
+        id,
+        name: id,
+        schemas: { input: z.any(), output: z.any() },
+        execute: () => id,
+      });
+    const fan = defineWorkflow({ id: "fan", name: "fan", input: z.any(), output: z.any() })
+      .parallel([stage("a"), stage("b"), stage("c"), stage("d"), stage("e"), stage("f")])
+      .build();
+    const kernel = createKernel({
+      ...stack,
+      eventSink: new CollectingEventSink(),
+      registry: createRegistry([fan]),
+    });
+    const limits: number[] = [];
+    const jobTransport = {
+      ...stack.jobTransport,
+      dequeue: (request: Parameters<typeof stack.jobTransport.dequeue>[0]) => {
+        limits.push(request.limit);
+        return stack.jobTransport.dequeue(request);
+      },
+    };
+    const { workflowRunId } = await kernel.dispatch({
+      type: "run.create",
+      workflowId: "fan",
+      input: {},
+    });
+    await kernel.dispatch({ type: "run.claimPending", workerId: "claimer", maxClaims: 1 });
+    const options = resolveOptions({
+      kernel,
+      jobTransport,
+      concurrency: 3,
+      continueRunsLocally: false,
+      jobPollIntervalMs: 60_000,
+      maxIdlePollIntervalMs: 60_000,
+      logger: quiet,
+    });
+    loop = new JobLoop(
+      options,
+      new RepeatedWarnings(quiet, { intervalMs: 60_000, prefix: "[test]" }),
+    );
+    loop.start();
+    const started = Date.now();
+    for (;;) {
+      const run = await stack.persistence.getRun(workflowRunId);
+      if (run?.status === "COMPLETED") break;
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Six jobs, three slots: the first dequeue takes three; the three that finish together free
+    // their slots in one turn, and one dequeue takes the other three.
+    expect(limits.slice(0, 2)).toEqual([3, 3]);
+  });
 });
