@@ -24,6 +24,10 @@ const WORKERS = 4;
 const SEED = Number(process.env.RATCHET_CRASH_SEED ?? Date.now() % 1_000_000);
 const MODE = process.env.RATCHET_CRASH_ISOLATION ?? "process";
 
+/** The variables this file sets for its worker processes, as they were before. */
+const ENV_KEYS = ["RATCHET_CRASH_ISOLATION", "RATCHET_CRASH_MODULE", "RATCHET_ISOLATION_CHILD"];
+const envBefore = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+
 describe(`crash test with isolated stages (${MODE}; PostgreSQL, real processes, SIGKILL)`, () => {
   let db: TestDatabase;
   let stack: PrismaStack;
@@ -43,6 +47,11 @@ describe(`crash test with isolated stages (${MODE}; PostgreSQL, real processes, 
     process.env.RATCHET_ISOLATION_CHILD = childEntry;
   });
   afterAll(async () => {
+    // The test files share a process: later files' workers must not inherit these.
+    for (const key of ENV_KEYS) {
+      if (envBefore[key] === undefined) delete process.env[key];
+      else process.env[key] = envBefore[key];
+    }
     await stack?.close();
     await db?.drop();
   });
