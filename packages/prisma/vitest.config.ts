@@ -13,6 +13,7 @@ export default defineConfig({
     // on the 2-core machine (60 files). Harnesses are made per file (`useStack`, `useD1Stack`),
     // and vitest still resets `vi.setConfig` and mocks between files.
     isolate: false,
+    globalSetup: ["test/support/postgres-template.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

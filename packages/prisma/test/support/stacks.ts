@@ -2,10 +2,17 @@
  * Test harness: a migrated stack on a real database (a temp SQLite file, or a fresh PostgreSQL
  * database), a backdoor reader on its own connection, and a way to empty every table.
  */
-import { afterAll, beforeAll } from "vitest";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, inject } from "vitest";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "../../src/index.js";
 import type { DatabaseProvider } from "../../src/provider.js";
-import { createPostgresDatabase, createSqliteFile } from "../../src/testing/index.js";
+import {
+  createPostgresDatabase,
+  createSqliteFile,
+  POSTGRES_ADMIN_URL,
+  type TestDatabase,
+} from "../../src/testing/index.js";
 import { postgresReader, type RawReader, sqliteReader } from "./backdoor.js";
 
 /** Every table Ratchet owns (the migrations table excepted). */
@@ -23,6 +30,39 @@ export const TABLES = [
   "ratchet_signal_waits",
   "ratchet_start_rates",
 ] as const;
+
+/** Runs `sql` on the PostgreSQL server's admin database. */
+async function onServer(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh migrated PostgreSQL database: a copy of the run's migrated template
+ * (test/support/postgres-template.ts), or, without one, a fresh database that the stack opened
+ * on it migrates (and that fails with how to start PostgreSQL when it is down).
+ */
+async function migratedPostgresDatabase(label: string): Promise<TestDatabase> {
+  const template = inject("postgresTemplate");
+  if (!template) return createPostgresDatabase(label);
+  const name = `ratchet_test_${label
+    .replace(/[^a-z0-9]/gi, "_")
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString("hex")}`;
+  await onServer(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
 
 /** A stack under test. */
 export interface StackHarness {
@@ -83,7 +123,7 @@ export function useStack(provider: DatabaseProvider, label: string): () => Stack
       };
       cleanup = async () => db.cleanup();
     } else {
-      const db = await createPostgresDatabase(label);
+      const db = await migratedPostgresDatabase(label);
       const stack = await createPostgresStack({ url: db.url });
       const open = async () => {
         const other = await createPostgresStack({ url: db.url });
