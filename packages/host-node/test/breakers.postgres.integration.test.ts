@@ -16,9 +16,10 @@ import {
 } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { FLAKY_API, guardedWorkflow } from "./support/breaker-workload.js";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { startWorker, type Worker } from "./support/processes.js";
 
 const WORKERS = ["breaker-0", "breaker-1", "breaker-2"];
@@ -45,7 +46,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 3
 
 describe("circuit breakers on PostgreSQL, three worker processes", () => {
   it("a breaker opened by one worker defers the guarded stage on all of them", async () => {
-    db = await createPostgresDatabase("breakers");
+    db = await migratedPostgresDatabase("breakers");
     stack = await createPostgresStack({ url: db.url });
     const s = stack;
     const kernel = createKernel({

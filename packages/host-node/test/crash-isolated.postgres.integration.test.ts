@@ -11,12 +11,13 @@ import { join } from "node:path";
 import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeUnexplained } from "./support/crash-duplicates.js";
 import { CRASH_DDL } from "./support/crash-schema.js";
 import { runCrashTest } from "./support/crash-suite.js";
 import { crashWorkflow } from "./support/crash-workload-isolated.js";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { bundle, isolationFiles } from "./support/isolation-bundle.js";
 
 const RUNS = Number(process.env.RATCHET_CRASH_RUNS ?? 10);
@@ -33,7 +34,7 @@ describe(`crash test with isolated stages (${MODE}; PostgreSQL, real processes, 
   let stack: PrismaStack;
   beforeAll(async () => {
     console.log(`[crash test, isolated] seed ${SEED} (replay: RATCHET_CRASH_SEED=${SEED})`);
-    db = await createPostgresDatabase("crash_iso");
+    db = await migratedPostgresDatabase("crash_iso");
     stack = await createPostgresStack({ url: db.url });
     for (const statement of CRASH_DDL) await stack.prisma.$executeRawUnsafe(statement);
     const { childEntry } = await isolationFiles();

@@ -8,12 +8,13 @@
 import { createKernel, createRegistry, systemClock } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeUnexplained } from "./support/crash-duplicates.js";
 import { CRASH_DDL } from "./support/crash-schema.js";
 import { runCrashTest } from "./support/crash-suite.js";
 import { crashWorkflow } from "./support/crash-workload.js";
+import { migratedPostgresDatabase } from "./support/databases.js";
 
 const LONG = process.env.RATCHET_LONG === "1";
 const RUNS = Number(process.env.RATCHET_CRASH_RUNS ?? (LONG ? 5_000 : 500));
@@ -26,7 +27,7 @@ describe("crash test (PostgreSQL, real processes, SIGKILL)", () => {
   beforeAll(async () => {
     // First, so that a run that fails or hangs can be replayed.
     console.log(`[crash test] seed ${SEED} (replay: RATCHET_CRASH_SEED=${SEED})`);
-    db = await createPostgresDatabase("crash");
+    db = await migratedPostgresDatabase("crash");
     stack = await createPostgresStack({ url: db.url });
     for (const statement of CRASH_DDL) await stack.prisma.$executeRawUnsafe(statement);
   });

@@ -11,8 +11,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createKernel, createRegistry, type Kernel, systemClock } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { DEPLOY_LEDGER_DDL, deployWorkflows } from "./support/deploy-workload.js";
 import { startWorker, type Worker } from "./support/processes.js";
 
@@ -26,7 +27,7 @@ interface Env {
 }
 
 async function openEnv(label: string): Promise<Env> {
-  const db = await createPostgresDatabase(label);
+  const db = await migratedPostgresDatabase(label);
   const stack = await createPostgresStack({ url: db.url });
   await stack.prisma.$executeRawUnsafe(DEPLOY_LEDGER_DDL);
   return { db, stack };

@@ -15,14 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeValue } from "@ratchet/kernel";
 import { createPostgresStack, type DatabaseStall, type PrismaStack } from "@ratchet/prisma";
-import {
-  createPostgresDatabase,
-  type FaultProxy,
-  startFaultProxy,
-  type TestDatabase,
-} from "@ratchet/prisma/testing";
+import { type FaultProxy, startFaultProxy, type TestDatabase } from "@ratchet/prisma/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNodeHost, type NodeHost } from "../src/index.js";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { e2eKernel, readLedger, workload } from "./support/workload.js";
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -82,7 +78,7 @@ describe("a worker partitioned right after it locked a run row", () => {
   const hosts: NodeHost[] = [];
 
   beforeEach(async () => {
-    database = await createPostgresDatabase("partition");
+    database = await migratedPostgresDatabase("partition");
     proxy = await startFaultProxy(database.url);
   });
   afterEach(async () => {

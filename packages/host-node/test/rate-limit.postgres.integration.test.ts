@@ -12,8 +12,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createKernel, createRegistry } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { startWorker, type Worker } from "./support/processes.js";
 import { RATE, ratedWorkflow } from "./support/rate-workload.js";
 
@@ -38,7 +39,7 @@ describe("rate limits on PostgreSQL, three worker processes", () => {
     it(`holds ${RATE} starts/s within 5% for ${seconds} s with ${queued} queued runs`, {
       timeout: (seconds + 60) * 1_000,
     }, async () => {
-      const db = await createPostgresDatabase("rate_limit");
+      const db = await migratedPostgresDatabase("rate_limit");
       dbs.push(db);
       const stack = await createPostgresStack({ url: db.url });
       stacks.push(stack);

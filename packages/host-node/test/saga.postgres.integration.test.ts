@@ -10,9 +10,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createKernel, createRegistry } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { CRASH_DDL } from "./support/crash-schema.js";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { startWorker, type Worker } from "./support/processes.js";
 import { sagaWorkflow } from "./support/saga-workload.js";
 
@@ -42,7 +43,7 @@ describe("compensation on PostgreSQL, three worker processes", () => {
   it("a saga of 5 whose 4th fails compensates 3, 2, 1 once each, a worker SIGKILLed meanwhile", {
     timeout: 120_000,
   }, async () => {
-    const db = await createPostgresDatabase("saga_crash");
+    const db = await migratedPostgresDatabase("saga_crash");
     dbs.push(db);
     const stack = await createPostgresStack({ url: db.url });
     stacks.push(stack);

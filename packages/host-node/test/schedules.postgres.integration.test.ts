@@ -11,8 +11,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createKernel, createRegistry, SCHEDULE_SLOT_METADATA } from "@ratchet/kernel";
 import { CollectingEventSink } from "@ratchet/kernel/testing";
 import { createPostgresStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { startWorker, type Worker } from "./support/processes.js";
 import { scheduledWorkflow } from "./support/schedule-workload.js";
 
@@ -36,7 +37,7 @@ describe("cron schedules on PostgreSQL, three worker processes", () => {
   it(
     `fires an every-second schedule's slots exactly once each for ${SECONDS} s`,
     async () => {
-      db = await createPostgresDatabase("schedules");
+      db = await migratedPostgresDatabase("schedules");
       stack = await createPostgresStack({ url: db.url });
       const url = db.url;
       const kernel = createKernel({

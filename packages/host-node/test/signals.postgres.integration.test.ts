@@ -11,8 +11,9 @@
  */
 import type { PrismaStack } from "@ratchet/prisma";
 import { createPostgresStack } from "@ratchet/prisma";
-import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
+import type { TestDatabase } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migratedPostgresDatabase } from "./support/databases.js";
 import { startWorker, type Worker, type WorkerExit } from "./support/processes.js";
 import { readSignalReport, type SentSignal } from "./support/signal-checks.js";
 import { SIGNAL_LEDGER_DDL } from "./support/signal-schema.js";
@@ -31,7 +32,7 @@ describe("signals across processes (PostgreSQL, two workers, a third process sen
 
   beforeAll(async () => {
     console.log(`[signals] seed ${SEED} (replay: RATCHET_SIGNAL_SEED=${SEED})`);
-    db = await createPostgresDatabase("signals");
+    db = await migratedPostgresDatabase("signals");
     stack = await createPostgresStack({ url: db.url, poolSize: 2 });
     await stack.prisma.$executeRawUnsafe(SIGNAL_LEDGER_DDL);
   });

@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeValue } from "@ratchet/kernel";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "@ratchet/prisma";
-import { createPostgresDatabase, createSqliteFile } from "@ratchet/prisma/testing";
+import { createSqliteFile } from "@ratchet/prisma/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeHost } from "../../src/index.js";
+import { migratedPostgresDatabase } from "./databases.js";
 import { startWorker, type Worker } from "./processes.js";
 import { e2eKernel, readLedger, workload } from "./workload.js";
 
@@ -52,7 +53,7 @@ export function registerEndToEnd(provider: "sqlite" | "postgresql"): void {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ratchet-e2e-"));
     if (provider === "postgresql") {
-      const db = await createPostgresDatabase("host_e2e");
+      const db = await migratedPostgresDatabase("host_e2e");
       target = db.url;
       cleanup = () => db.drop();
     } else {
