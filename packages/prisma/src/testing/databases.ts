@@ -46,13 +46,30 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates an empty database named after `label`; `drop()` removes it (even with open connections). */
-export async function createPostgresDatabase(label: string): Promise<TestDatabase> {
+/** Options of {@link createPostgresDatabase}. */
+export interface CreatePostgresDatabaseOptions {
+  /**
+   * Copy this database (`CREATE DATABASE … TEMPLATE`, e.g. one made by
+   * {@link createMigratedPostgresTemplate}) instead of creating an empty one; `null` or absent:
+   * empty.
+   */
+  template?: string | null;
+}
+
+/**
+ * Creates a database named after `label` — empty, or a copy of `options.template`; `drop()`
+ * removes it (even with open connections).
+ */
+export async function createPostgresDatabase(
+  label: string,
+  options: CreatePostgresDatabaseOptions = {},
+): Promise<TestDatabase> {
   const name = `ratchet_test_${label
     .replace(/[^a-z0-9]/gi, "_")
     .toLowerCase()
     .slice(0, 30)}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const template = options.template ? ` TEMPLATE "${options.template}"` : "";
+  await admin((client) => client.query(`CREATE DATABASE "${name}"${template}`));
   return {
     name,
     url: withDatabase(POSTGRES_ADMIN_URL, name),

@@ -2,15 +2,12 @@
  * Test harness: a migrated stack on a real database (a temp SQLite file, or a fresh PostgreSQL
  * database), a backdoor reader on its own connection, and a way to empty every table.
  */
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createPostgresStack, createSqliteStack, type PrismaStack } from "../../src/index.js";
 import type { DatabaseProvider } from "../../src/provider.js";
 import {
   createPostgresDatabase,
   createSqliteFile,
-  POSTGRES_ADMIN_URL,
   type TestDatabase,
 } from "../../src/testing/index.js";
 import { postgresReader, type RawReader, sqliteReader } from "./backdoor.js";
@@ -31,37 +28,13 @@ export const TABLES = [
   "ratchet_start_rates",
 ] as const;
 
-/** Runs `sql` on the PostgreSQL server's admin database. */
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * A fresh migrated PostgreSQL database: a copy of the run's migrated template
  * (test/support/postgres-template.ts), or, without one, a fresh database that the stack opened
  * on it migrates (and that fails with how to start PostgreSQL when it is down).
  */
-async function migratedPostgresDatabase(label: string): Promise<TestDatabase> {
-  const template = inject("postgresTemplate");
-  if (!template) return createPostgresDatabase(label);
-  const name = `ratchet_test_${label
-    .replace(/[^a-z0-9]/gi, "_")
-    .toLowerCase()
-    .slice(0, 30)}_${randomBytes(4).toString("hex")}`;
-  await onServer(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-  };
+function migratedPostgresDatabase(label: string): Promise<TestDatabase> {
+  return createPostgresDatabase(label, { template: inject("postgresTemplate") });
 }
 
 /** A stack under test. */
