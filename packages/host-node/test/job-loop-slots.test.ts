@@ -4,11 +4,15 @@
  * the loop must poll as soon as the claim gives the slots back, not a poll interval later.
  */
 import { createKernel, createRegistry, defineStage, defineWorkflow } from "@ratchet/kernel";
-import { CollectingEventSink, createInMemoryStack } from "@ratchet/kernel/testing";
+import {
+  CollectingEventSink,
+  createInMemoryStack,
+  type InMemoryStack,
+} from "@ratchet/kernel/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { JobLoop } from "../src/job-loop.js";
-import { resolveOptions } from "../src/options.js";
+import { type NodeHostOptions, resolveOptions } from "../src/options.js";
 import { RepeatedWarnings } from "../src/repeated-warnings.js";
 
 const quiet = { warn: () => {}, error: () => {} };
@@ -18,6 +22,30 @@ afterEach(async () => {
   await loop?.stop(1_000);
   loop = undefined;
 });
+
+/** A started job loop that polls on its own only a minute apart (wake-ups poll at once). */
+function startLoop(options: Omit<NodeHostOptions, "logger">): JobLoop {
+  const started = new JobLoop(
+    resolveOptions({
+      jobPollIntervalMs: 60_000,
+      maxIdlePollIntervalMs: 60_000,
+      ...options,
+      logger: quiet,
+    }),
+    new RepeatedWarnings(quiet, { intervalMs: 60_000, prefix: "[test]" }),
+  );
+  started.start();
+  return started;
+}
+
+/** Waits (up to 5 s) for run `id` to complete. */
+async function completed(stack: InMemoryStack, id: string): Promise<void> {
+  const started = Date.now();
+  while ((await stack.persistence.getRun(id))?.status !== "COMPLETED") {
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe("JobLoop slots", () => {
   it("polls once a claim frees the slots a wake-up found taken", async () => {
@@ -37,20 +65,8 @@ describe("JobLoop slots", () => {
       eventSink: new CollectingEventSink(),
       registry: createRegistry([done]),
     });
-    const options = resolveOptions({
-      kernel,
-      jobTransport: stack.jobTransport,
-      concurrency: 1,
-      // A poll a minute apart: only a wake-up can run the job within the test.
-      jobPollIntervalMs: 60_000,
-      maxIdlePollIntervalMs: 60_000,
-      logger: quiet,
-    });
-    loop = new JobLoop(
-      options,
-      new RepeatedWarnings(quiet, { intervalMs: 60_000, prefix: "[test]" }),
-    );
-    loop.start();
+    // A poll a minute apart: only a wake-up can run the job within the test.
+    loop = startLoop({ kernel, jobTransport: stack.jobTransport, concurrency: 1 });
     await new Promise((resolve) => setTimeout(resolve, 20)); // its first poll: nothing queued
     // A claim is out, holding the only slot.
     const held = loop.reserve(1);
@@ -65,13 +81,7 @@ describe("JobLoop slots", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await stack.persistence.getRun(workflowRunId))?.status).toBe("RUNNING");
     loop.adopt([], held); // the claim came back empty
-    const started = Date.now();
-    for (;;) {
-      const run = await stack.persistence.getRun(workflowRunId);
-      if (run?.status === "COMPLETED") break;
-      expect(Date.now() - started).toBeLessThan(5_000);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await completed(stack, workflowRunId);
   });
 
   it("slots freed in the same turn go out in one dequeue", async () => {
@@ -105,27 +115,8 @@ describe("JobLoop slots", () => {
       input: {},
     });
     await kernel.dispatch({ type: "run.claimPending", workerId: "claimer", maxClaims: 1 });
-    const options = resolveOptions({
-      kernel,
-      jobTransport,
-      concurrency: 3,
-      continueRunsLocally: false,
-      jobPollIntervalMs: 60_000,
-      maxIdlePollIntervalMs: 60_000,
-      logger: quiet,
-    });
-    loop = new JobLoop(
-      options,
-      new RepeatedWarnings(quiet, { intervalMs: 60_000, prefix: "[test]" }),
-    );
-    loop.start();
-    const started = Date.now();
-    for (;;) {
-      const run = await stack.persistence.getRun(workflowRunId);
-      if (run?.status === "COMPLETED") break;
-      expect(Date.now() - started).toBeLessThan(5_000);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    loop = startLoop({ kernel, jobTransport, concurrency: 3, continueRunsLocally: false });
+    await completed(stack, workflowRunId);
     // Six jobs, three slots: the first dequeue takes three; the three that finish together free
     // their slots in one turn, and one dequeue takes the other three.
     expect(limits.slice(0, 2)).toEqual([3, 3]);

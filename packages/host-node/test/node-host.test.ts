@@ -78,6 +78,25 @@ function setup(initialStageMs = 0) {
 
 const quiet = { warn: () => {}, error: () => {} };
 
+/**
+ * A started host that ticks and polls only a minute apart, so only a wake-up makes it act
+ * within a test; resolves after its first tick.
+ */
+async function startedWithWakeupsOnly() {
+  const parts = setup();
+  const host = createNodeHost({
+    kernel: parts.kernel,
+    jobTransport: parts.stack.jobTransport,
+    orchestrationIntervalMs: 60_000,
+    jobPollIntervalMs: 60_000,
+    wakeups: parts.wakeups,
+    logger: quiet,
+  });
+  await host.start();
+  await until(() => host.getStats().orchestrationTicks === 1);
+  return { ...parts, host };
+}
+
 describe("createNodeHost", () => {
   it("runs many runs to completion with every stage executed once", async () => {
     const { stack, kernel, executions } = setup();
@@ -109,17 +128,7 @@ describe("createNodeHost", () => {
   });
 
   it("ticks at once on a 'due' wake-up (a schedule created elsewhere) instead of at the next tick", async () => {
-    const { stack, kernel, wakeups } = setup();
-    const host = createNodeHost({
-      kernel,
-      jobTransport: stack.jobTransport,
-      orchestrationIntervalMs: 60_000,
-      jobPollIntervalMs: 60_000,
-      wakeups,
-      logger: quiet,
-    });
-    await host.start();
-    await until(() => host.getStats().orchestrationTicks === 1);
+    const { wakeups, host } = await startedWithWakeupsOnly();
     wakeups.emit("due");
     await until(() => host.getStats().orchestrationTicks === 2, 2_000);
     // A "job" wake-up polls the queue; it does not tick.
@@ -130,17 +139,7 @@ describe("createNodeHost", () => {
   });
 
   it("claims a new run at once on a 'run' wake-up instead of waiting for the next tick", async () => {
-    const { stack, kernel, wakeups } = setup();
-    const host = createNodeHost({
-      kernel,
-      jobTransport: stack.jobTransport,
-      orchestrationIntervalMs: 60_000,
-      jobPollIntervalMs: 60_000,
-      wakeups,
-      logger: quiet,
-    });
-    await host.start();
-    await until(() => host.getStats().orchestrationTicks === 1);
+    const { stack, kernel, wakeups, host } = await startedWithWakeupsOnly();
     const { workflowRunId } = await kernel.dispatch({
       type: "run.create",
       workflowId: "chain",

@@ -7,6 +7,13 @@
 import { createPostgresDatabase, type TestDatabase } from "@ratchet/prisma/testing";
 import { inject } from "vitest";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The run's migrated database to clone (test/support/postgres-template.ts), or null. */
+    postgresTemplate: string | null;
+  }
+}
+
 /** A copy of the run's migrated template, named after `label`. */
 export function migratedPostgresDatabase(label: string): Promise<TestDatabase> {
   return createPostgresDatabase(label, { template: inject("postgresTemplate") });

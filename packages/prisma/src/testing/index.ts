@@ -19,4 +19,8 @@ export {
   type FaultProxyStats,
   startFaultProxy,
 } from "./fault-proxy.js";
-export { createMigratedPostgresTemplate } from "./postgres-template.js";
+export {
+  createMigratedPostgresTemplate,
+  setupPostgresTemplate,
+  type TemplateProvider,
+} from "./postgres-template.js";

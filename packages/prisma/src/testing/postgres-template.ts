@@ -24,3 +24,23 @@ export async function createMigratedPostgresTemplate(): Promise<TestDatabase | n
     return null;
   }
 }
+
+/** What {@link setupPostgresTemplate} needs of vitest's `TestProject`. */
+export interface TemplateProvider {
+  provide(key: "postgresTemplate", value: string | null): void;
+}
+
+/**
+ * A vitest global setup: makes the template, provides its name as `postgresTemplate` (null when
+ * PostgreSQL is out of reach) and returns the teardown that drops it. Test files clone it with
+ * `createPostgresDatabase(label, { template: inject("postgresTemplate") })`.
+ */
+export async function setupPostgresTemplate(
+  project: TemplateProvider,
+): Promise<() => Promise<void>> {
+  const template = await createMigratedPostgresTemplate();
+  project.provide("postgresTemplate", template?.name ?? null);
+  return async () => {
+    await template?.drop();
+  };
+}

@@ -12,6 +12,13 @@ import {
 } from "../../src/testing/index.js";
 import { postgresReader, type RawReader, sqliteReader } from "./backdoor.js";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The migrated database `useStack` clones (postgres-template.ts), or null without one. */
+    postgresTemplate: string | null;
+  }
+}
+
 /** Every table Ratchet owns (the migrations table excepted). */
 export const TABLES = [
   "ratchet_runs",
