@@ -58,6 +58,14 @@ describe("statistics", () => {
 });
 
 describe("report", () => {
+  /** One W1 repetition of `system` with `result`. */
+  const w1Sample = (system: Sample["system"], result: NonNullable<Sample["result"]>): Sample => ({
+    system,
+    workload: "w1",
+    repetition: 1,
+    wallMs: 1,
+    result,
+  });
   const throughput = (stagesPerSecond: number) => ({
     kind: "throughput" as const,
     runs: 100,
@@ -149,13 +157,8 @@ describe("report", () => {
   });
 
   it("holds Ratchet's WAL per stage to twice pg-boss's leaner setting per job", () => {
-    const w1 = (system: Sample["system"], walBytes: number): Sample => ({
-      system,
-      workload: "w1",
-      repetition: 1,
-      wallMs: 1,
-      result: { ...throughput(1_000), db: { ...throughput(1_000).db, walBytes } },
-    });
+    const w1 = (system: Sample["system"], walBytes: number): Sample =>
+      w1Sample(system, { ...throughput(1_000), db: { ...throughput(1_000).db, walBytes } });
     const check = (ratchetWal: number) =>
       checkTargets(
         summarizeSamples([
@@ -170,13 +173,8 @@ describe("report", () => {
   });
 
   it("counts every setting of a peer as a peer, so the fastest setting is the one compared", () => {
-    const w1 = (system: Sample["system"], stagesPerSecond: number): Sample => ({
-      system,
-      workload: "w1",
-      repetition: 1,
-      wallMs: 1,
-      result: throughput(stagesPerSecond),
-    });
+    const w1 = (system: Sample["system"], stagesPerSecond: number): Sample =>
+      w1Sample(system, throughput(stagesPerSecond));
     const summaries = summarizeSamples([
       w1("ratchet-postgres", 1_000),
       w1("graphile-worker", 1_400),
