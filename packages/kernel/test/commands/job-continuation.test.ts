@@ -89,6 +89,47 @@ describe("job.execute with continueWith (local continuation)", () => {
     expect(others.map((j) => j.stageId)).toEqual(["longest"]);
   });
 
+  it("the member closing a parallel group continues into the next group's job, without a snapshot (the run is read)", async () => {
+    const c = counted();
+    const t = createTestKernel({
+      workflows: [textWorkflow],
+      persistence: c.persistence,
+      jobTransport: c.jobTransport,
+      scheduler: c.stack.scheduler,
+    });
+    const { job, workflowRunId } = await startOne(t, "text", { text: "one three" }, "w");
+    const execute = (next: DequeuedJob) =>
+      t.kernel.dispatch({ type: "job.execute", workerId: "w", job: next, continueWith: 1 });
+    const split = await execute(job);
+    const [count] = split.outcome === "completed" ? (split.next ?? []) : [];
+    const [longest] = await t.jobTransport.dequeue({
+      workerId: "w",
+      limit: 10,
+      leaseMs: 30_000,
+      now: t.clock.now(),
+    });
+    expect([count?.stageId, longest?.stageId]).toEqual(["count", "longest"]);
+    // `count` completes first: the group stays open, nothing to continue into.
+    expect(await execute(count as DequeuedJob)).not.toHaveProperty("next");
+    // `longest` closes it: the summary's job is leased to this worker and handed on.
+    const closing = await execute(longest as DequeuedJob);
+    const [summary] = closing.outcome === "completed" ? (closing.next ?? []) : [];
+    expect(summary).toMatchObject({ stageId: "summary", attempt: 1 });
+    // This worker's view of `count` predates its completion: no snapshot is handed on.
+    expect(summary?.snapshot).toBeUndefined();
+    expect(await t.jobTransport.getJob(summary?.jobId as string)).toMatchObject({
+      status: "RUNNING",
+      lockedBy: "w",
+    });
+    const reads = c.counts.reads;
+    expect(await execute(summary as DequeuedJob)).toMatchObject({ outcome: "completed" });
+    expect(c.counts.reads - reads).toBe(1);
+    expect(await t.persistence.getRun(workflowRunId)).toMatchObject({
+      status: "COMPLETED",
+      output: { text: '2 words, longest "three"' },
+    });
+  });
+
   it("a continued job the worker never runs is reaped when its lease ends, and another worker finishes the run", async () => {
     const t = createTestKernel({ workflows: [chainWorkflow] });
     const { workflowRunId, job } = await startOne(t, "chain", { n: 0 }, "w");

@@ -312,6 +312,7 @@ export async function jobExecute(
             records,
             completedRecordOf(record, job.attempt, prepared.ref, startedAt, outcome.run.updatedAt),
             outcome.started,
+            (workflow.groups[record.groupIndex]?.length ?? 0) === 1,
           )
         : [];
       return next.length > 0

@@ -28,7 +28,8 @@ export interface ClosingFlow {
  * the last group is parallel (the run's output combines every member's), the output does not
  * fit the workflow's output schema (the run then fails with `WORKFLOW_OUTPUT_INVALID`), or the
  * workflow has a timeout (its entry is dropped as the run completes).
- * A continuation applies only after a single-stage group, whose run this worker knows exactly.
+ * A continuation claims next-group jobs after any group; after a parallel one, whose other
+ * members this worker did not see complete, it hands them on without a snapshot.
  */
 export function groupClose(
   deps: Pick<KernelDeps, "newId" | "options">,
@@ -52,15 +53,7 @@ export function groupClose(
       // A group a loop ran before still has its records: the kernel replaces them after.
       if (flow.records.some((r) => r.groupIndex === step.to)) return null;
       const availableAt = step.delayMs > 0 ? new Date(now.getTime() + step.delayMs) : now;
-      const nextGroup = newGroup(
-        deps,
-        run,
-        workflow,
-        step.to,
-        now,
-        single ? continuation : undefined,
-        availableAt,
-      );
+      const nextGroup = newGroup(deps, run, workflow, step.to, now, continuation, availableAt);
       return {
         events: [],
         run: { currentGroup: step.to, control: writeControl(step.entering) },
@@ -71,7 +64,7 @@ export function groupClose(
   } else {
     const next = groupIndex + 1;
     if (next < workflow.groups.length) {
-      const nextGroup = newGroup(deps, run, workflow, next, now, single ? continuation : undefined);
+      const nextGroup = newGroup(deps, run, workflow, next, now, continuation);
       return { events: [], run: { currentGroup: next }, nextGroup };
     }
   }
