@@ -23,6 +23,11 @@ export interface ExecuteJobOptions {
    * kernel's `job.execute` `continueWith`); the result's `next` holds them, already leased.
    */
   continueWith?: number;
+  /**
+   * Slots of `continueWith` the run's own next jobs leave free take queued jobs in the same
+   * commit (the kernel's `job.execute` `refillFromQueue`), so a freed slot needs no dequeue.
+   */
+  refillFromQueue?: boolean;
   /** The lease of those next jobs (the host's own lease; default: the kernel's `jobLeaseMs`). */
   leaseMs?: number;
 }
@@ -65,6 +70,7 @@ export async function executeJob(
       job,
       signal: controller.signal,
       ...(options.continueWith ? { continueWith: options.continueWith } : {}),
+      ...(options.continueWith && options.refillFromQueue ? { refillFromQueue: true } : {}),
       ...(options.continueWith && options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     });
   } finally {

@@ -224,6 +224,9 @@ export class JobLoop {
       heartbeats: this.heartbeats,
       controller,
       continueWith: this.options.continueRunsLocally ? 1 : 0,
+      // The slot this job frees takes queued work in the completion's own commit when the
+      // run has no next stage for it (PostgreSQL), instead of a dequeue after it.
+      refillFromQueue: true,
       leaseMs: this.options.leaseMs,
     })
       .then(async (result) => {

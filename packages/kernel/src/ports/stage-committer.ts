@@ -29,11 +29,16 @@
  *   run's `version` and `updatedAt` as `updateRun` does.
  * - Completions of one run committed concurrently must serialise on the run, so exactly one of
  *   them closes the group.
+ * - Optionally, for a committed completion with a `refill`: lease due queued jobs to the worker
+ *   in the same atomic step, as `JobTransport.dequeue` would (same order, routes and lease),
+ *   for the slots its own claimed next jobs leave free, and return them in `refilled`. A
+ *   committer that does not offer it ignores `refill`; the worker then dequeues as usual.
  *
  * The kernel falls back to an implementation over `Persistence.withTransaction` when the
  * persistence offers none. Run `stageCommitterConformance` from `@ratchet/kernel/testing`.
  */
 import type {
+  DequeuedJob,
   JsonObject,
   JsonValue,
   LogRecord,
@@ -118,6 +123,27 @@ export interface StageCompletion {
   close: GroupClose | null;
   /** The time of the commit (`completedAt`, `updatedAt`). */
   now: Date;
+  /** Queued jobs the completing worker takes in the same commit, if the committer can (see {@link QueueRefill}). */
+  refill?: QueueRefill;
+}
+
+/**
+ * A worker's request to take queued work in the commit of a completion: the slot a finished
+ * stage frees is filled without a dequeue of its own (one commit instead of two). Only a
+ * committed completion refills; jobs are leased as `JobTransport.dequeue` leases them.
+ */
+export interface QueueRefill {
+  workerId: string;
+  /**
+   * Slots the worker has for this completion's successors. Jobs of `close.nextGroup` claimed
+   * for the worker (when this completion closes its group) use them first; queued jobs fill
+   * the rest.
+   */
+  slots: number;
+  /** Lease of the jobs taken, ms from the commit's `now`. */
+  leaseMs: number;
+  /** Only jobs of these routes (see `DequeueOptions.routes`); absent: any. */
+  routes?: readonly string[];
 }
 
 /** The run as a committed completion left it. */
@@ -133,7 +159,13 @@ export interface CommittedRunState {
 /** How a completion went. */
 export type StageCompletionResult =
   /** Written; `closed` when this completion closed its group. */
-  | { kind: "committed"; closed: boolean; run: CommittedRunState }
+  | {
+      kind: "committed";
+      closed: boolean;
+      run: CommittedRunState;
+      /** Queued jobs leased to the worker by `refill`, each with its run's snapshot when known. */
+      refilled?: DequeuedJob[];
+    }
   /** The run ended or moved on; only the job was settled. `status` is the run's, if it exists. */
   | { kind: "stale"; status: RunStatus | null }
   /** Another delivery already settled the stage; only the job was settled. */

@@ -11,6 +11,27 @@ import { DEQUEUED_COLUMNS } from "./rows.js";
 import { leaseWithSnapshots } from "./snapshots.js";
 
 /**
+ * A `SELECT` of the `seq` of up to `limit` due pending jobs (of `routes`, when given), in
+ * dequeue order, locked and skipping jobs others hold (see `pickQueued`): the pick of `dequeue`
+ * and of the completions that refill a worker's slot. Arguments are placeholders or SQL.
+ */
+export function pickDueJobs(
+  d: Dialect,
+  at: { now: string; limit: string; routes?: string; routeCount?: number },
+): string {
+  return pickQueued(d, {
+    table: "ratchet_jobs",
+    key: "seq",
+    where: `status = 'PENDING' AND available_at <= ${at.now}`,
+    order: "priority DESC, order_at, seq",
+    indexOrder: "priority DESC, order_at, seq",
+    orderColumns: "priority, order_at",
+    limit: at.limit,
+    ...(at.routes === undefined ? {} : { routes: at.routes, routeCount: at.routeCount }),
+  });
+}
+
+/**
  * The dequeue statement for `options`: due jobs (`available_at <= now`, a filter) by highest
  * priority, then oldest run (`order_at`, see `jobOrderAt` in the kernel), then first enqueued.
  * Rows come back unordered, each with `order_at` and `seq` to order them by. Exported so tests
@@ -28,13 +49,8 @@ export function dequeueStatement(
   ];
   const pick = routes === undefined ? undefined : routePick(routes);
   if (pick !== undefined) params.push(pick.param);
-  const picked = pickQueued(d, {
-    table: "ratchet_jobs",
-    key: "seq",
-    where: "status = 'PENDING' AND available_at <= $3",
-    order: "priority DESC, order_at, seq",
-    indexOrder: "priority DESC, order_at, seq",
-    orderColumns: "priority, order_at",
+  const picked = pickDueJobs(d, {
+    now: "$3",
     limit: "$4",
     ...(pick === undefined ? {} : { routes: "$5", routeCount: pick.count }),
   });

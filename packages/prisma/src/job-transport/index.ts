@@ -8,7 +8,6 @@
  * equal priority go by their run's age (`jobOrderAt`), due ones only.
  */
 import type {
-  DequeuedJob,
   JobTransport,
   NewJob,
   ReleaseStaleResult,
@@ -20,37 +19,15 @@ import { announce } from "../sql/notify.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
 import { routeAmong, routesParam } from "../sql/routes.js";
-import { type CorruptRowError, decodeReadable, json, toDate } from "../sql/rows.js";
+import { decodeReadable, json } from "../sql/rows.js";
 import { executorFor } from "../sql/scope.js";
 import { dequeueStatement } from "./dequeue.js";
+import { failUnreadableJob, leasedJobsFromRows } from "./leased.js";
 import { registerJobQueue } from "./registry.js";
 import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
-import { attachSnapshots, snapshotOfRow } from "./snapshots.js";
+import { attachSnapshots } from "./snapshots.js";
 
 const INSERT_CHUNK = 500;
-
-/** Fails a job whose row cannot be read (see `dequeue`), recording why. */
-async function failUnreadableJob(
-  db: SqlExecutor,
-  row: Record<string, unknown>,
-  error: CorruptRowError,
-  now: Date,
-): Promise<void> {
-  await db.execute(
-    `UPDATE ratchet_jobs SET status = 'FAILED', last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3
-     WHERE job_id = $1`,
-    row.job_id,
-    json({ code: error.code, message: error.message }),
-    db.dialect.date(now),
-  );
-}
-
-function withSnapshot(
-  job: DequeuedJob,
-  snapshot: DequeuedJob["snapshot"] | undefined,
-): DequeuedJob {
-  return snapshot ? { ...job, snapshot } : job;
-}
 
 async function insertJobs(db: SqlExecutor, jobs: readonly NewJob[]): Promise<void> {
   if (jobs.length === 0) return;
@@ -122,30 +99,9 @@ function queueOver(root: SqlExecutor): JobTransport {
     async dequeue(options) {
       const { now } = options;
       if (options.routes?.length === 0) return [];
-      const postgres = d.provider === "postgresql";
       const { sql, params } = dequeueStatement(d, options);
-      const rows = await root.query(sql, ...params);
-      // A job whose row cannot be read is failed where it stands (the run's repair, run.reapStuck,
-      // enqueues its stage again), so it cannot fail every dequeue it comes up in.
-      const readable = await decodeReadable(
-        rows,
-        (row) => ({
-          job: withSnapshot(dequeuedFromRow(row), postgres ? snapshotOfRow(row) : undefined),
-          seq: BigInt(row.seq as bigint | number | string),
-          // NULL only in rows finished before migration 0016 (sorted last, as PostgreSQL does).
-          at: row.order_at == null ? Number.POSITIVE_INFINITY : toDate(row.order_at).getTime(),
-        }),
-        (row, error) => failUnreadableJob(root, row, error, now),
-      );
-      const jobs = readable
-        .sort(
-          (a, b) =>
-            b.job.priority - a.job.priority ||
-            a.at - b.at ||
-            (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0),
-        )
-        .map((entry) => entry.job);
-      if (!postgres) await attachSnapshots(root, jobs);
+      const jobs = await leasedJobsFromRows(root, await root.query(sql, ...params), now);
+      if (d.provider !== "postgresql") await attachSnapshots(root, jobs);
       return jobs;
     },
 

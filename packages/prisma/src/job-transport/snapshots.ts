@@ -37,11 +37,16 @@ function unlessCorrupt<T>(decode: () => T): T | undefined {
  */
 export function leaseWithSnapshots(leaseStatement: string): string {
   return `WITH leased AS (${leaseStatement})
-    SELECT l.*,
+    ${withSnapshotColumns("leased")}`;
+}
+
+/** A `SELECT` of every row of `leased` (a CTE of leased jobs) with `run_json` and `stages_json`. */
+export function withSnapshotColumns(leased: string): string {
+  return `SELECT l.*,
       (SELECT row_to_json(r) FROM (SELECT ${RUN_COLUMNS} FROM ratchet_runs WHERE id = l.run_id) r) AS run_json,
       (SELECT json_agg(s ORDER BY s.group_index, s.created_at, s.id)
          FROM (SELECT ${STAGE_COLUMNS} FROM ratchet_stages WHERE run_id = l.run_id) s) AS stages_json
-    FROM leased l`;
+    FROM ${leased} l`;
 }
 
 /** The snapshot a row of {@link leaseWithSnapshots} carries, if its run exists. */

@@ -10,25 +10,45 @@
  * 0. Events are numbered after the run's `event_seq` in completion order, without gaps. A run
  * row is updated once per statement, and a stage or job row at most once (the batcher never
  * puts two completions of one stage or job in one batch).
+ *
+ * **Refill.** Completions that carry a `refill` (a worker's slot freed by the stage) also
+ * lease queued jobs in the same statement, as `dequeue` would (due `PENDING` jobs of the
+ * worker's routes, by priority, run age and enqueue order, `FOR UPDATE SKIP LOCKED`): as many
+ * as their slots minus the next-group jobs they claimed, committed completions only. So a
+ * freed slot gets its next job in the completion's commit instead of a dequeue's commit after
+ * it. One batch refills for one worker (the first completion's); others in it get none.
  */
 import {
+  type DequeuedJob,
   jobOrderAt,
+  type QueueRefill,
   type RunStatus,
   type StageCompletion,
   type StageCompletionResult,
 } from "@ratchet/kernel/adapter";
+import { pickDueJobs } from "../job-transport/dequeue.js";
+import { leasedJobsFromRows } from "../job-transport/leased.js";
+import { DEQUEUED_COLUMNS } from "../job-transport/rows.js";
+import { withSnapshotColumns } from "../job-transport/snapshots.js";
+import { postgresDialect } from "../sql/dialect.js";
 import type { SqlExecutor } from "../sql/executor.js";
+import { routePick } from "../sql/routes.js";
 import { json, toNumber } from "../sql/rows.js";
 import { WAKEUP_CHANNEL } from "../sql/wakeups.js";
 
-const COMPLETIONS_SQL = `
+/**
+ * The statement, with the refill's pick (`pickQueued` for the batch's routes) or without any
+ * refill (`undefined`). `$8` is the refilling worker, `$9` the end of its lease, `$10` its routes.
+ */
+function completionsSql(refillPick: string | undefined): string {
+  return `
 WITH c AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
     i int, run_id text, group_index int, stage_row text, from_statuses text[], attempt int,
     output text, output_ref text, started_at timestamptz, progress text,
     job_id text, job_attempt int, n_events int,
     has_close boolean, close_events int, close_status text, close_output text,
-    close_group int, next_size int, close_control text)
+    close_group int, next_size int, close_control text, refill int, claimed_n int)
 ),
 locked AS MATERIALIZED (
   SELECT r.id, r.current_group, r.group_remaining, r.event_seq FROM ratchet_runs r
@@ -122,7 +142,7 @@ logs AS (
 ),
 woken AS MATERIALIZED (
   SELECT count(*) AS n FROM jobs WHERE locked_by IS NULL
-)
+)${refillPick === undefined ? "" : refillCtes(refillPick)}
 SELECT c.i,
   CASE WHEN d.i IS NOT NULL THEN 'committed'
        WHEN l.id IS NOT NULL AND l.current_group = c.group_index THEN 'duplicate'
@@ -132,15 +152,104 @@ SELECT c.i,
   CASE WHEN d.i IS NULL AND (l.id IS NULL OR l.current_group <> c.group_index)
        THEN (SELECT status FROM ratchet_runs WHERE id = c.run_id) END AS run_status,
   (SELECT n FROM woken) AS woken,
-  CASE WHEN (SELECT n FROM woken) > 0 THEN (SELECT pg_notify($7, 'job')::text) END AS notified
+  CASE WHEN (SELECT n FROM woken) > 0 THEN (SELECT pg_notify($7, 'job')::text) END AS notified${
+    refillPick === undefined
+      ? ""
+      : ",\n  CASE WHEN c.i = 0 THEN (SELECT json_agg(r) FROM refill_rows r) END AS refilled"
+  }
 FROM c LEFT JOIN done d ON d.i = c.i LEFT JOIN locked l ON l.id = c.run_id
   LEFT JOIN closing k ON k.i = c.i LEFT JOIN run_upd u ON u.id = c.run_id
 ORDER BY c.i`;
+}
+
+/**
+ * The refill: how many jobs the committed completions want (their slots less the next-group
+ * jobs a closing one claimed), the pick, the lease, and each leased job with its run's
+ * snapshot (as `leaseWithSnapshots` returns them; `seq` as text, JSON has no 64-bit integers).
+ */
+function refillCtes(pick: string): string {
+  return `,
+refill_want AS MATERIALIZED (
+  SELECT COALESCE(sum(GREATEST(c.refill
+    - CASE WHEN k.i IS NOT NULL AND c.has_close THEN c.claimed_n ELSE 0 END, 0)), 0)::int AS n
+  FROM done d JOIN c ON c.i = d.i LEFT JOIN closing k ON k.i = d.i
+),
+refill_picked AS MATERIALIZED (${pick}),
+refilled AS (
+  UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $8, locked_until = $9, updated_at = $2
+  WHERE seq = ANY (ARRAY(SELECT seq FROM refill_picked)) AND (status = 'PENDING') IS TRUE
+  RETURNING ${DEQUEUED_COLUMNS}, order_at, seq::text AS seq
+),
+refill_rows AS (${withSnapshotColumns("refilled")})`;
+}
 
 type Row = Record<string, unknown>;
 
+/** The refill a batch carries: the first refilling completion's, and each completion's slots in it. */
+interface BatchRefill {
+  refill: QueueRefill;
+  /** Per completion: its slots when it refills for `refill`'s worker, lease and routes; else 0. */
+  slots: number[];
+}
+
+const sameRoutes = (a?: readonly string[], b?: readonly string[]) =>
+  a === b || (a !== undefined && b !== undefined && a.join("\u0000") === b.join("\u0000"));
+
+/** The batch's refill, or `undefined` when no completion in it asks for one. */
+function batchRefill(batch: readonly StageCompletion[]): BatchRefill | undefined {
+  const refill = batch.find((c) => c.refill && c.refill.slots > 0)?.refill;
+  if (!refill || refill.routes?.length === 0) return undefined;
+  const slots = batch.map((c) =>
+    c.refill &&
+    c.refill.workerId === refill.workerId &&
+    c.refill.leaseMs === refill.leaseMs &&
+    sameRoutes(c.refill.routes, refill.routes)
+      ? c.refill.slots
+      : 0,
+  );
+  return { refill, slots };
+}
+
+/** Next-group jobs a completion claims for its worker when it closes its group. */
+const claimedCount = (c: StageCompletion) =>
+  c.close?.nextGroup?.jobs.reduce((n, job) => (job.claimedBy ? n + 1 : n), 0) ?? 0;
+
+/** The statement texts by refill shape: none, any route, one route, several routes. */
+const statements = new Map<string, string>();
+
+/** The statement for `refill` (see {@link completionsSql}), built once per shape. */
+function statementFor(refill: BatchRefill | undefined): string {
+  const routes = refill?.refill.routes;
+  const shape =
+    refill === undefined
+      ? "none"
+      : routes === undefined
+        ? "any"
+        : routePick(routes).count === 1
+          ? "one"
+          : "many";
+  let sql = statements.get(shape);
+  if (sql === undefined) {
+    sql = completionsSql(
+      shape === "none"
+        ? undefined
+        : pickDueJobs(postgresDialect, {
+            now: "$2",
+            limit: "(SELECT n FROM refill_want)",
+            ...(shape === "any" ? {} : { routes: "$10", routeCount: shape === "one" ? 1 : 2 }),
+          }),
+    );
+    statements.set(shape, sql);
+  }
+  return sql;
+}
+
 /** The statement's parameters for a batch. */
-function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
+function parameters(
+  batch: readonly StageCompletion[],
+  now: Date,
+  refill: BatchRefill | undefined,
+): unknown[] {
   const completions: Row[] = [];
   const events: Row[] = [];
   const stages: Row[] = [];
@@ -169,6 +278,8 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
       close_group: close?.run.currentGroup ?? null,
       next_size: close?.nextGroup ? close.nextGroup.stages.length : null,
       close_control: close?.run.control === undefined ? null : json(close.run.control),
+      refill: refill?.slots[i] ?? 0,
+      claimed_n: refill?.slots[i] ? claimedCount(c) : 0,
     });
     [...c.events, ...(close?.events ?? [])].forEach((event, k) => {
       events.push({
@@ -240,6 +351,13 @@ function parameters(batch: readonly StageCompletion[], now: Date): unknown[] {
     JSON.stringify(jobs),
     JSON.stringify(logs),
     WAKEUP_CHANNEL,
+    ...(refill
+      ? [
+          refill.refill.workerId,
+          new Date(now.getTime() + refill.refill.leaseMs),
+          ...(refill.refill.routes === undefined ? [] : [routePick(refill.refill.routes).param]),
+        ]
+      : []),
   ];
 }
 
@@ -263,6 +381,45 @@ function resultOf(row: Row, now: Date): StageCompletionResult {
 }
 
 /**
+ * Hands the jobs the statement leased (in dequeue order) to the committed completions that
+ * asked, each up to its slots less the next-group jobs it claimed — the count the statement
+ * leased for. Jobs left over (none, unless that count and this one disagree) are returned too.
+ */
+function handOut(
+  batch: readonly StageCompletion[],
+  results: StageCompletionResult[],
+  refill: BatchRefill,
+  jobs: DequeuedJob[],
+): DequeuedJob[] {
+  let taken = 0;
+  results.forEach((result, i) => {
+    const slots = refill.slots[i] ?? 0;
+    if (result.kind !== "committed" || slots === 0 || taken >= jobs.length) return;
+    const c = batch[i] as StageCompletion;
+    const want = Math.max(0, slots - (result.closed && c.close ? claimedCount(c) : 0));
+    if (want === 0) return;
+    result.refilled = jobs.slice(taken, taken + want);
+    taken += result.refilled.length;
+  });
+  return jobs.slice(taken);
+}
+
+/** Gives leased jobs nobody took back to the queue, their attempt not used up. */
+async function releaseLeftovers(
+  db: SqlExecutor,
+  jobs: DequeuedJob[],
+  workerId: string,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await db.execute(
+    `UPDATE ratchet_jobs SET status = 'PENDING', attempt = attempt - 1, locked_by = NULL, locked_until = NULL
+     WHERE job_id = ANY ($1::text[]) AND status = 'RUNNING' AND locked_by = $2`,
+    jobs.map((job) => job.jobId),
+    workerId,
+  );
+}
+
+/**
  * Writes a batch of completions in one statement; returns one result per completion, in order,
  * and whether any job that nobody holds yet was enqueued (so local hosts can be woken).
  */
@@ -274,9 +431,13 @@ export async function commitCompletionsPostgres(
     (latest, c) => (c.now.getTime() > latest.getTime() ? c.now : latest),
     (batch[0] as StageCompletion).now,
   );
-  const rows = await db.query(COMPLETIONS_SQL, ...parameters(batch, now));
-  return {
-    results: rows.map((row) => resultOf(row, now)),
-    woken: rows.some((row) => toNumber(row.woken ?? 0) > 0),
-  };
+  const refill = batchRefill(batch);
+  const rows = await db.query(statementFor(refill), ...parameters(batch, now, refill));
+  const results = rows.map((row) => resultOf(row, now));
+  const leased = refill ? ((rows[0]?.refilled as Row[] | null | undefined) ?? []) : [];
+  if (refill && leased.length > 0) {
+    const jobs = await leasedJobsFromRows(db, leased, now);
+    await releaseLeftovers(db, handOut(batch, results, refill, jobs), refill.refill.workerId);
+  }
+  return { results, woken: rows.some((row) => toNumber(row.woken ?? 0) > 0) };
 }

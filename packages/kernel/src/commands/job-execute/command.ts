@@ -15,6 +15,13 @@ export interface JobExecuteCommand {
    * and no read. The worker must execute (or `release`) every job it gets back.
    */
   continueWith?: number;
+  /**
+   * Fill the `continueWith` slots the stage's own next jobs leave free with due queued jobs
+   * (any run of this kernel's routes, in dequeue order), leased in the same commit as the
+   * completion, when the stage committer offers it (PostgreSQL's does): a finished stage's
+   * slot gets its next work without a dequeue. They come back in `next` with the others.
+   */
+  refillFromQueue?: boolean;
   /** Lease of the jobs handed back by `continueWith` (default: the kernel's `jobLeaseMs`); use the host's own. */
   leaseMs?: number;
 }
@@ -26,7 +33,7 @@ export type JobExecuteResult =
       workflowRunId: string;
       stageId: string;
       runStatus: RunStatus;
-      /** Jobs leased to this worker to run next (see `continueWith`). */
+      /** Jobs leased to this worker to run next (see `continueWith` and `refillFromQueue`). */
       next?: DequeuedJob[];
     }
   | {

@@ -303,10 +303,18 @@ export async function jobExecute(
           }
         : undefined,
       flow,
+      continueWith > 0 && command.refillFromQueue === true
+        ? {
+            workerId: command.workerId,
+            slots: continueWith,
+            leaseMs: command.leaseMs ?? deps.options.jobLeaseMs,
+            routes: deps.registry.routes(),
+          }
+        : undefined,
     );
     if (outcome.kind === "committed") {
       cacheOutput(deps, record.id, checked.value, prepared.bytes);
-      const next = outcome.started
+      let next = outcome.started
         ? continuedJobs(
             outcome.run,
             records,
@@ -315,6 +323,7 @@ export async function jobExecute(
             (workflow.groups[record.groupIndex]?.length ?? 0) === 1,
           )
         : [];
+      if (outcome.refilled) next = next.concat(outcome.refilled);
       return next.length > 0
         ? { outcome: "completed", ...ids, runStatus: outcome.run.status, next }
         : { outcome: "completed", ...ids, runStatus: outcome.run.status };
@@ -339,6 +348,7 @@ export const jobExecuteModule = defineCommand<JobExecuteCommand, JobExecuteResul
       .custom<AbortSignal>((v) => typeof v === "object" && v !== null && "aborted" in v)
       .optional(),
     continueWith: continueCount.optional(),
+    refillFromQueue: z.boolean().optional(),
     leaseMs: positiveInt.optional(),
   }),
   isWellFormed: (c) =>
@@ -346,6 +356,7 @@ export const jobExecuteModule = defineCommand<JobExecuteCommand, JobExecuteResul
     isDequeuedJob(c.job) &&
     optional(c.signal, isSignal) &&
     optional(c.continueWith, isContinueWith) &&
+    optional(c.refillFromQueue, (v) => typeof v === "boolean") &&
     optional(c.leaseMs, isPositiveInt),
   // The attempt's span and metrics end with the result (telemetry/telemetry.ts).
   handle: (command, deps) =>

@@ -1,4 +1,9 @@
-import type { CompletionRunUpdate, GroupClose, PendingEvent } from "../../ports/stage-committer.js";
+import type {
+  CompletionRunUpdate,
+  GroupClose,
+  PendingEvent,
+  QueueRefill,
+} from "../../ports/stage-committer.js";
 import { isTerminalRunStatus, type RunRecord } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
 import { writeControl } from "../run/flow-control.js";
@@ -40,7 +45,8 @@ function completionEvents(deps: KernelDeps, target: AttemptTarget, now: Date): P
  * Commits a completed stage and, if it closes its group, the run's next step — through the
  * kernel's stage committer, in one atomic step. When the group closes without a `close` the
  * kernel could prepare (the last group is parallel, or the run's output is invalid), the run
- * is finished by `run.transition`'s logic right after.
+ * is finished by `run.transition`'s logic right after. With `refill`, the commit may also lease
+ * queued jobs to the worker (see `QueueRefill`); they come back in `refilled`.
  */
 export async function commitCompleted(
   deps: KernelDeps,
@@ -49,6 +55,7 @@ export async function commitCompleted(
   decoded: unknown,
   continuation?: Continuation,
   flow?: ClosingFlow,
+  refill?: QueueRefill,
 ): Promise<CommitOutcome> {
   const now = deps.clock.now();
   const { record, workflow, run } = target;
@@ -97,11 +104,13 @@ export async function commitCompleted(
       : {}),
     close,
     now,
+    ...(refill ? { refill } : {}),
   });
   if (result.kind !== "committed") return result;
+  const refilled = result.refilled?.length ? { refilled: result.refilled } : {};
   if (result.closed && close === null) {
     const finished = await finishClosedGroup(deps, run.id);
-    return { kind: "committed", run: finished ?? { ...run, ...result.run } };
+    return { kind: "committed", run: finished ?? { ...run, ...result.run }, ...refilled };
   }
   const closing = result.closed && close ? close.run : undefined;
   const state = result.run;
@@ -148,6 +157,7 @@ export async function commitCompleted(
         kind: "committed",
         run: committed,
         started: { stages: [...close.nextGroup.stages], jobs: [...close.nextGroup.jobs] },
+        ...refilled,
       }
-    : { kind: "committed", run: committed };
+    : { kind: "committed", run: committed, ...refilled };
 }

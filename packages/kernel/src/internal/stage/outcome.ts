@@ -10,6 +10,7 @@ import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { ReadyWork } from "../../ports/job-publisher.js";
 import type { PendingEvent } from "../../ports/stage-committer.js";
 import type {
+  DequeuedJob,
   JsonObject,
   RunRecord,
   RunStatus,
@@ -46,7 +47,13 @@ export interface AttemptTarget {
 
 /** How a commit went. */
 export type CommitOutcome =
-  | { kind: "committed"; run: RunRecord; started?: StartedGroup }
+  | {
+      kind: "committed";
+      run: RunRecord;
+      started?: StartedGroup;
+      /** Queued jobs the commit leased to the worker (see `QueueRefill`). */
+      refilled?: DequeuedJob[];
+    }
   /** The run ended or moved on meanwhile; the result was dropped. `status` is the run's, if it exists. */
   | { kind: "stale"; status: RunStatus | null }
   /** Another delivery already settled this stage; the result was dropped. */
