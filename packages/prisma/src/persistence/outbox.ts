@@ -20,9 +20,20 @@ import type {
   OutboxFailure,
   OutboxRecord,
 } from "@ratchet/kernel/adapter";
-import type { SqlExecutor } from "../sql/executor.js";
+import type { Dialect } from "../sql/dialect.js";
+import type { SqlExecutor, Statement } from "../sql/executor.js";
 import { decodeReadable, json } from "../sql/rows.js";
 import { OUTBOX_AVAILABLE as AVAILABLE, OUTBOX_COLUMNS, outboxFromRow } from "./rows.js";
+
+/**
+ * The oldest-available order of unpublished events, spelled as the unpublished-events index
+ * holds it: `published_at` and `dlq_at` are NULL in every row the claim reads, so ordering by
+ * them first changes nothing — but it lets the index hand rows out in order, and the `LIMIT`
+ * stop after the first ones. Ordered by `available_at` alone, PostgreSQL (which does not take
+ * `IS NULL` as fixing a column's order) read and sorted every unpublished event on each claim:
+ * 7,440 of them for a claim of 100 in a W1 backlog.
+ */
+const UNPUBLISHED_ORDER = "published_at, dlq_at, available_at";
 
 /** Stores unpublished events, available at once. */
 export async function appendOutboxEvents(
@@ -50,19 +61,21 @@ export async function appendOutboxEvents(
   );
 }
 
-/** Leases up to `limit` publishable events, oldest first, never out of order within a run. */
-export async function claimOutboxEvents(
-  db: SqlExecutor,
+/**
+ * The claim statement (see the module comment) for `options`. Exported so tests can check its
+ * plan.
+ */
+export function claimOutboxStatement(
+  d: Dialect,
   { now, limit, leaseMs }: ClaimLeaseOptions,
-): Promise<OutboxRecord[]> {
-  const d = db.dialect;
-  const rows = await db.query(
-    `WITH oldest AS MATERIALIZED (
+): Statement {
+  return {
+    sql: `WITH oldest AS MATERIALIZED (
        SELECT DISTINCT run_id FROM (
          SELECT run_id FROM ratchet_outbox
          WHERE published_at IS NULL AND dlq_at IS NULL AND available_at <= $1
            AND (leased_until IS NULL OR leased_until <= $1)
-         ORDER BY available_at LIMIT $2 ${d.skipLocked}) candidates
+         ORDER BY ${UNPUBLISHED_ORDER} LIMIT $2 ${d.skipLocked}) candidates
      ), pending AS MATERIALIZED (
        SELECT id, run_id, sequence, COALESCE(published_at, dlq_at) IS NULL AS unpublished,
          max(CASE WHEN COALESCE(published_at, dlq_at) IS NULL THEN ${AVAILABLE} END) OVER w AS prefix_age,
@@ -88,10 +101,19 @@ export async function claimOutboxEvents(
      )
      UPDATE ratchet_outbox SET leased_until = $3 WHERE ${d.oneOf("id", "SELECT id FROM claimable")}
      RETURNING ${OUTBOX_COLUMNS}`,
-    d.date(now),
-    limit,
-    d.date(new Date(now.getTime() + leaseMs)),
-  );
+    params: [d.date(now), limit, d.date(new Date(now.getTime() + leaseMs))],
+  };
+}
+
+/** Leases up to `limit` publishable events, oldest first, never out of order within a run. */
+export async function claimOutboxEvents(
+  db: SqlExecutor,
+  options: ClaimLeaseOptions,
+): Promise<OutboxRecord[]> {
+  const { now } = options;
+  const d = db.dialect;
+  const { sql, params } = claimOutboxStatement(d, options);
+  const rows = await db.query(sql, ...params);
   // An event whose row cannot be read is dead-lettered (replayable once repaired), so it does
   // not stop publishing for everyone.
   const events = await decodeReadable(rows, outboxFromRow, (row, error) =>
