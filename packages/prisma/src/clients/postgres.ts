@@ -43,19 +43,28 @@ export type PostgresPrismaClient = PrismaClient;
  * `plan_cache_mode = force_generic_plan`: Ratchet's statements are written to look rows up by
  * index whatever the parameters, so each connection plans a statement once, instead of five
  * times before PostgreSQL settles on the generic plan (a batch of completions takes milliseconds
- * to plan). And with `enable_seqscan = off`, so that plan is the index lookup it was written
+ * to plan). With `indexLookups`, also `enable_seqscan = off`, so that plan is the index lookup it was written
  * for even when the connection plans it against tables that are still small or were never
  * analysed (a new database, or autovacuum off): there the planner prefers a sequential scan,
  * and the cached plan kept scanning every row as the tables grew (W1 on PostgreSQL: 3,148 of
  * 5,563 statements scanned a whole table, the stage completions 21% more buffers). Statements
  * without a usable index still scan. The caller ends it (`pool.end()`).
  */
-export function createPostgresPool(options: PostgresClientOptions): pg.Pool {
+export function createPostgresPool(
+  options: PostgresClientOptions & {
+    /**
+     * Plan with `enable_seqscan = off` (see above): for Ratchet's own statements only, which
+     * are written for index lookups; other queries (catalog reads, your own reports) keep the
+     * planner's free choice. Default false.
+     */
+    indexLookups?: boolean;
+  },
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? POSTGRES_DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULT_CONNECT_TIMEOUT_MS,
-    options: "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off",
+    options: `-c plan_cache_mode=force_generic_plan${options.indexLookups ? " -c enable_seqscan=off" : ""}`,
     ...pgSessionConfig(resolveSessionLimits(options)),
   });
   // Without a listener, an idle connection's "error" event would crash the process.

@@ -29,7 +29,7 @@ import { type PrismaStack, portsOver } from "./stack.js";
 export interface PostgresStackOptions extends PostgresStallOptions {
   /** Connection string, e.g. `postgresql://user@host:5432/db`. */
   url: string;
-  /** Pool size (default 10). */
+  /** Connections of the pool Ratchet's statements use (default 10); `stack.prisma` has up to 2 more. */
   poolSize?: number;
   /** Apply pending migrations first (default true; concurrent starters serialise on an advisory lock). */
   migrate?: boolean;
@@ -60,6 +60,9 @@ export interface PostgresStackOptions extends PostgresStallOptions {
   runEndPollMs?: number;
 }
 
+/** Connections of the stack's Prisma client (migrations, your own queries). */
+const PRISMA_POOL_SIZE = 2;
+
 /**
  * Connects (and by default migrates) a PostgreSQL database and returns the storage ports over it.
  *
@@ -74,20 +77,27 @@ export async function createPostgresStack(
   options: PostgresStackOptions,
 ): Promise<PrismaStack<PostgresPrismaClient>> {
   const stalls = stallSettings(options);
-  // One pool: Ratchet's statements use it directly (named prepared statements, no per-query
-  // Prisma pipeline), and the stack's Prisma client shares it through `@prisma/adapter-pg`.
-  const pool = createPostgresPool({
+  const common = {
     ...stalls.limits,
     url: options.url,
-    ...(options.poolSize === undefined ? {} : { max: options.poolSize }),
     // An idle pooled connection that fails (database restart, admin termination) is dropped by
     // the pool; without a handler its "error" event would crash the process.
     onPoolError: options.onPoolError ?? (() => {}),
     ...(options.connectTimeoutMs === undefined
       ? {}
       : { connectTimeoutMs: options.connectTimeoutMs }),
+  };
+  // Ratchet's statements go to the driver directly (named prepared statements, no per-query
+  // Prisma pipeline), on a pool whose sessions plan them as the index lookups they are written
+  // for. The stack's Prisma client (migrations, your own queries) has a small pool of its own
+  // with the planner's defaults; its connections close when idle.
+  const pool = createPostgresPool({
+    ...common,
+    ...(options.poolSize === undefined ? {} : { max: options.poolSize }),
+    indexLookups: true,
   });
-  const prisma = prismaOverPool(pool);
+  const prismaPool = createPostgresPool({ ...common, max: PRISMA_POOL_SIZE });
+  const prisma = prismaOverPool(prismaPool);
   try {
     const { applied } =
       options.migrate === false
@@ -145,12 +155,12 @@ export async function createPostgresStack(
         if (clock instanceof DatabaseClock) clock.stop();
         await listener.close();
         await prisma.$disconnect();
-        await pool.end();
+        await Promise.all([pool.end(), prismaPool.end()]);
       },
     };
   } catch (error) {
     await prisma.$disconnect();
-    await pool.end();
+    await Promise.all([pool.end(), prismaPool.end()]);
     throw error;
   }
 }
