@@ -3,10 +3,7 @@
  * jobs and timers with it; stages running on a worker learn it at their next heartbeat.
  */
 import { ExitCode } from "../cli/exit-codes.js";
-import { stringOption } from "../cli/values.js";
-import { createCommandKernel } from "../runtime/command-kernel.js";
-import { resolveWorkflows } from "../runtime/workflows.js";
-import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
+import { WORKFLOWS_OPTION } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
 /** `ratchet cancel`. */
@@ -35,22 +32,7 @@ export const cancelCommand: CommandSpec = {
   ],
   examples: ["ratchet cancel 0193f0c2-…", 'ratchet cancel 0193f0c2-… --reason "duplicate order"'],
   async run(context) {
-    const { out, globals, options } = context;
-    const workflowRunId = context.positionals[0] ?? "";
-    const reason = stringOption(options, "reason");
-    const workflows = await resolveWorkflows(stringOption(options, "workflows"), context.io.cwd);
-    const result = await withDatabase(context, (stack) =>
-      createCommandKernel(stack, workflows).dispatch({
-        type: "run.cancel",
-        workflowRunId,
-        ...(reason === undefined ? {} : { reason }),
-      }),
-    );
-    if (globals.json) out.json(result);
-    else if (globals.quiet) out.line(result.status);
-    else if (result.cancelled)
-      out.line(`${out.style.yellow("cancelled")} run ${out.style.bold(workflowRunId)}`);
-    else out.line(`run ${out.style.bold(workflowRunId)} was ${out.style.dim("already cancelled")}`);
-    return ExitCode.OK;
+    const { runCancel } = await import("../handlers/cancel.js");
+    return runCancel(context);
   },
 };

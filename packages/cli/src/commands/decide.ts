@@ -4,91 +4,12 @@
  * comment. The kernel checks the step against the run's workflow definition, so the workflows
  * of the run must be registered here (`--workflows`).
  */
-import {
-  type ApprovalDecideCommand,
-  type ApprovalDecideResult,
-  DefinitionUnavailableError,
-} from "@ratchet/kernel";
-import { UsageError } from "../cli/errors.js";
+import type { ApprovalDecideCommand } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
-import { stringOption } from "../cli/values.js";
-import { createCommandKernel } from "../runtime/command-kernel.js";
-import { currentUser } from "../runtime/current-user.js";
-import { resolveWorkflows } from "../runtime/workflows.js";
-import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
-import type { CommandContext, CommandSpec } from "./spec.js";
+import { WORKFLOWS_OPTION } from "./shared.js";
+import type { CommandSpec } from "./spec.js";
 
-type Decision = ApprovalDecideCommand["decision"];
-
-/** Who decides: `--by`, else the current user; a usage error when neither is known. */
-function deciderOf(context: CommandContext): string {
-  const by = stringOption(context.options, "by") ?? currentUser(context.io.env);
-  if (by === undefined || by.trim() === "") {
-    throw new UsageError("--by is empty and the current user is unknown", {
-      field: "--by",
-      hint: "Say who decides: --by <name> (one of the step's approvers, when it names them).",
-    });
-  }
-  return by;
-}
-
-/** The `approval.decide` command the line asks for. */
-function decisionOf(context: CommandContext, decision: Decision): ApprovalDecideCommand {
-  const comment = stringOption(context.options, "comment");
-  const decisionId = stringOption(context.options, "id");
-  return {
-    type: "approval.decide",
-    workflowRunId: context.positionals[0] ?? "",
-    stageId: context.positionals[1] ?? "",
-    decision,
-    by: deciderOf(context),
-    ...(comment === undefined ? {} : { comment }),
-    ...(decisionId === undefined ? {} : { decisionId }),
-  };
-}
-
-/** A definition this CLI lacks is a missing `--workflows`: say so, as a usage error. */
-function missingDefinition(error: DefinitionUnavailableError, modulePath: string | undefined) {
-  return new UsageError(
-    `workflow "${error.workflowId}" version ${error.workflowVersion} of this run is not in ${modulePath ?? "the built-in workflows"}`,
-    {
-      field: "--workflows",
-      hint: "Deciding checks the step in the run's workflow: pass --workflows <module> (the module your workers run).",
-      cause: error,
-    },
-  );
-}
-
-async function decide(context: CommandContext, decision: Decision): Promise<number> {
-  const command = decisionOf(context, decision);
-  const { out, globals } = context;
-  const modulePath = stringOption(context.options, "workflows");
-  const workflows = await resolveWorkflows(modulePath, context.io.cwd);
-  let result: ApprovalDecideResult;
-  try {
-    result = await withDatabase(context, (stack) =>
-      createCommandKernel(stack, workflows).dispatch(command),
-    );
-  } catch (error) {
-    if (error instanceof DefinitionUnavailableError) throw missingDefinition(error, modulePath);
-    throw error;
-  }
-  if (globals.json) out.json({ ...result, decision, by: command.by });
-  else if (globals.quiet) out.line(result.status);
-  else if (result.status === "duplicate")
-    out.line(
-      `${out.style.dim("duplicate")}: decision ${command.decisionId ?? ""} was taken before; nothing changed`,
-    );
-  else {
-    const verb = decision === "approve" ? out.style.green("approved") : out.style.red("rejected");
-    out.line(
-      `${verb} step ${command.stageId} of run ${out.style.bold(command.workflowRunId)} as ${command.by}`,
-    );
-  }
-  return ExitCode.OK;
-}
-
-function decisionCommand(decision: Decision): CommandSpec {
+function decisionCommand(decision: ApprovalDecideCommand["decision"]): CommandSpec {
   const verb = decision === "approve" ? "Approve" : "Reject";
   const past = decision === "approve" ? "approved" : "rejected";
   return {
@@ -130,7 +51,10 @@ function decisionCommand(decision: Decision): CommandSpec {
       `ratchet ${decision} 0193f0c2-… manager --by ann${decision === "approve" ? "" : ` --comment "over budget"`} --workflows ./dist/workflows.js`,
       `ratchet ${decision} 0193f0c2-… manager --id ticket-4711 --json --workflows ./dist/workflows.js`,
     ],
-    run: (context) => decide(context, decision),
+    async run(context) {
+      const { runDecide } = await import("../handlers/decide.js");
+      return runDecide(context, decision);
+    },
   };
 }
 

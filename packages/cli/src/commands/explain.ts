@@ -2,10 +2,6 @@
  * `ratchet explain <runId>`: what the run waits for (or how it ended), in one sentence with
  * the facts — `explainRun` of `@ratchet/kernel` over the run's inspection.
  */
-import { explainRun, loadRunInspection, RunNotFoundError } from "@ratchet/kernel";
-import { ExitCode } from "../cli/exit-codes.js";
-import { explanationLines } from "../render/inspection.js";
-import { withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
 /** `ratchet explain`. */
@@ -24,18 +20,7 @@ export const explainCommand: CommandSpec = {
   options: {},
   examples: ["ratchet explain 0193f0c2-…", "ratchet explain 0193f0c2-… --json"],
   async run(context) {
-    const runId = context.positionals[0] ?? "";
-    const { out, globals } = context;
-    const inspection = await withDatabase(context, async (stack) => {
-      // The stack's clock: on PostgreSQL the server's, which leases are written on.
-      const found = await loadRunInspection(stack.queries, runId, stack.clock.now());
-      if (!found) throw new RunNotFoundError(runId);
-      return found;
-    });
-    const explanation = explainRun(inspection, inspection.now);
-    if (globals.json) out.json({ ...explanation, inspection });
-    else if (globals.quiet) out.line(explanation.summary);
-    else for (const line of explanationLines(explanation, out.style)) out.line(line);
-    return ExitCode.OK;
+    const { runExplain } = await import("../handlers/explain.js");
+    return runExplain(context);
   },
 };

@@ -3,37 +3,9 @@
  * `workflowMermaid`) — its stages, parallel groups, choices, loops, jumps and waits. It reads
  * the registered workflows (--workflows, else the built-in ones); no database is opened.
  */
-import {
-  type AnyWorkflow,
-  RatchetError,
-  WorkflowNotFoundError,
-  workflowMermaid,
-} from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
-import { stringOption } from "../cli/values.js";
-import { newestVersionOf, resolveWorkflows } from "../runtime/workflows.js";
 import { WORKFLOWS_OPTION } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
-
-/** The definition to draw: the version asked for, else the newest registered. */
-function definitionFor(
-  workflowId: string,
-  version: string | undefined,
-  workflows: readonly AnyWorkflow[],
-): AnyWorkflow {
-  const found =
-    version === undefined
-      ? newestVersionOf(workflowId, workflows)
-      : workflows.find((w) => w.id === workflowId && w.version === version);
-  if (found) return found;
-  const versions = workflows.filter((w) => w.id === workflowId).map((w) => w.version);
-  if (version === undefined || versions.length === 0) throw new WorkflowNotFoundError(workflowId);
-  throw new RatchetError(
-    "WORKFLOW_NOT_FOUND",
-    `workflow "${workflowId}" has no registered version "${version}" (registered: ${versions.join(", ")})`,
-    { workflowId, field: "--version" },
-  );
-}
 
 /** `ratchet graph`. */
 export const graphCommand: CommandSpec = {
@@ -63,19 +35,7 @@ export const graphCommand: CommandSpec = {
     "ratchet graph order --workflows ./dist/workflows.js --version 2 > order.mmd",
   ],
   async run(context) {
-    const { out, globals, options } = context;
-    const workflowId = context.positionals[0] ?? "";
-    const workflows = await resolveWorkflows(stringOption(options, "workflows"), context.io.cwd);
-    const workflow = definitionFor(workflowId, stringOption(options, "version"), workflows);
-    const mermaid = workflowMermaid(workflow);
-    if (globals.json)
-      out.json({
-        workflowId: workflow.id,
-        version: workflow.version,
-        fingerprint: workflow.fingerprint,
-        mermaid,
-      });
-    else out.line(mermaid);
-    return ExitCode.OK;
+    const { runGraph } = await import("../handlers/graph.js");
+    return runGraph(context);
   },
 };

@@ -1,10 +1,6 @@
 /**
  * `ratchet migrate`: applies pending migrations and prints what was applied.
  */
-import { migrate } from "@ratchet/prisma";
-import { ExitCode } from "../cli/exit-codes.js";
-import { describeTarget } from "../db/target.js";
-import { withDatabase } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
 /** `ratchet migrate`. */
@@ -20,33 +16,7 @@ export const migrateCommand: CommandSpec = {
     "ratchet migrate --database-url postgresql://postgres@127.0.0.1:5432/ratchet",
   ],
   async run(context) {
-    const { out, globals } = context;
-    const result = await withDatabase(
-      context,
-      async (stack, target) => ({
-        target,
-        ...(await migrate(stack.prisma, { provider: stack.provider })),
-      }),
-      { migrate: false },
-    );
-    if (globals.json) {
-      out.json({
-        database: result.target.display,
-        provider: result.target.provider,
-        applied: result.applied,
-        alreadyApplied: result.alreadyApplied,
-      });
-      return ExitCode.OK;
-    }
-    if (globals.quiet) return ExitCode.OK;
-    const { style } = out;
-    out.line(`database  ${describeTarget(result.target)}`);
-    for (const id of result.applied) out.line(`${style.green("✓")} applied ${id}`);
-    out.line(
-      result.applied.length === 0
-        ? `up to date: ${result.alreadyApplied.length} migration(s) already applied, nothing to do`
-        : `applied ${result.applied.length} migration(s); ${result.alreadyApplied.length} were already applied`,
-    );
-    return ExitCode.OK;
+    const { runMigrate } = await import("../handlers/migrate.js");
+    return runMigrate(context);
   },
 };

@@ -3,13 +3,8 @@
  * again (`outbox.replayDeadLetters`) — once the consumer that refused them is fixed.
  */
 import { ExitCode } from "../cli/exit-codes.js";
-import { integerOption, stringOption } from "../cli/values.js";
-import { createCommandKernel } from "../runtime/command-kernel.js";
-import { withDatabase } from "./shared.js";
+import { REPLAY_DEFAULT_LIMIT } from "./option-values.js";
 import type { CommandSpec } from "./spec.js";
-
-/** Events replayed when `--limit` is absent. */
-const DEFAULT_LIMIT = 100;
 
 /** `ratchet replay-dead-letters`. */
 export const replayDeadLettersCommand: CommandSpec = {
@@ -24,7 +19,7 @@ export const replayDeadLettersCommand: CommandSpec = {
       type: "string",
       value: "<n>",
       description: "most events to replay (1–100000)",
-      defaultText: String(DEFAULT_LIMIT),
+      defaultText: String(REPLAY_DEFAULT_LIMIT),
     },
   },
   exitCodes: [{ code: ExitCode.OK, meaning: "replayed (perhaps none)" }],
@@ -33,30 +28,7 @@ export const replayDeadLettersCommand: CommandSpec = {
     "ratchet replay-dead-letters --run 0193f0c2-… --limit 10 --json",
   ],
   async run(context) {
-    const { out, globals, options } = context;
-    const maxEvents = integerOption(options, "limit", {
-      min: 1,
-      max: 100_000,
-      fallback: DEFAULT_LIMIT,
-    });
-    const workflowRunId = stringOption(options, "run");
-    const result = await withDatabase(context, (stack) =>
-      createCommandKernel(stack, []).dispatch({
-        type: "outbox.replayDeadLetters",
-        maxEvents,
-        ...(workflowRunId === undefined ? {} : { workflowRunId }),
-      }),
-    );
-    if (globals.json) out.json(result);
-    else if (globals.quiet) out.line(String(result.replayed));
-    else {
-      const events = `${result.replayed} dead-lettered event${result.replayed === 1 ? "" : "s"}`;
-      out.line(
-        result.replayed === 0
-          ? `no dead-lettered events${workflowRunId === undefined ? "" : ` of run ${workflowRunId}`} to replay`
-          : `${out.style.green("replayed")} ${events}${workflowRunId === undefined ? "" : ` of run ${out.style.bold(workflowRunId)}`}; workers publish them again`,
-      );
-    }
-    return ExitCode.OK;
+    const { runReplayDeadLetters } = await import("../handlers/replay-dead-letters.js");
+    return runReplayDeadLetters(context);
   },
 };

@@ -3,29 +3,8 @@
  * (`run.rerunFrom`), keeping the outputs of the stages before it; a worker executes it.
  */
 import { ExitCode } from "../cli/exit-codes.js";
-import { stringOption } from "../cli/values.js";
-import type { Printer } from "../render/printer.js";
-import { createCommandKernel } from "../runtime/command-kernel.js";
-import { resolveWorkflows } from "../runtime/workflows.js";
-import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
+import { WORKFLOWS_OPTION } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
-
-/** The lines saying a run starts again from a stage (shared by `rerun` and `retry`). */
-export function printRestarted(
-  out: Printer,
-  verb: string,
-  result: { workflowRunId: string; fromStageId: string; jobIds: readonly string[] },
-): void {
-  const { style } = out;
-  out.line(
-    `${style.green(verb)} run ${style.bold(result.workflowRunId)} from stage ${style.bold(result.fromStageId)} (RUNNING, ${result.jobIds.length} job${result.jobIds.length === 1 ? "" : "s"} queued)`,
-  );
-  out.line(
-    style.dim(
-      `A worker executes it (ratchet worker); follow it with: ratchet status ${result.workflowRunId} --follow`,
-    ),
-  );
-}
 
 /** `ratchet rerun`. */
 export const rerunCommand: CommandSpec = {
@@ -57,20 +36,7 @@ export const rerunCommand: CommandSpec = {
     "ratchet rerun 0193f0c2-… --from charge --workflows ./dist/workflows.js --json",
   ],
   async run(context) {
-    const { out, globals, options } = context;
-    const workflowRunId = context.positionals[0] ?? "";
-    const fromStageId = stringOption(options, "from") ?? "";
-    const workflows = await resolveWorkflows(stringOption(options, "workflows"), context.io.cwd);
-    const result = await withDatabase(context, (stack) =>
-      createCommandKernel(stack, workflows).dispatch({
-        type: "run.rerunFrom",
-        workflowRunId,
-        fromStageId,
-      }),
-    );
-    if (globals.json) out.json(result);
-    else if (globals.quiet) out.line(result.workflowRunId);
-    else printRestarted(out, "rerunning", result);
-    return ExitCode.OK;
+    const { runRerun } = await import("../handlers/rerun.js");
+    return runRerun(context);
   },
 };

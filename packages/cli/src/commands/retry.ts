@@ -3,11 +3,7 @@
  * (`run.retry`); any other run is refused with RUN_NOT_FAILED.
  */
 import { ExitCode } from "../cli/exit-codes.js";
-import { stringOption } from "../cli/values.js";
-import { createCommandKernel } from "../runtime/command-kernel.js";
-import { resolveWorkflows } from "../runtime/workflows.js";
-import { printRestarted } from "./rerun.js";
-import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
+import { WORKFLOWS_OPTION } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
 
 /** `ratchet retry`. */
@@ -31,15 +27,7 @@ export const retryCommand: CommandSpec = {
     "ratchet retry 0193f0c2-… --workflows ./dist/workflows.js",
   ],
   async run(context) {
-    const { out, globals, options } = context;
-    const workflowRunId = context.positionals[0] ?? "";
-    const workflows = await resolveWorkflows(stringOption(options, "workflows"), context.io.cwd);
-    const result = await withDatabase(context, (stack) =>
-      createCommandKernel(stack, workflows).dispatch({ type: "run.retry", workflowRunId }),
-    );
-    if (globals.json) out.json(result);
-    else if (globals.quiet) out.line(result.workflowRunId);
-    else printRestarted(out, `retrying (was ${result.previousStatus})`, result);
-    return ExitCode.OK;
+    const { runRetry } = await import("../handlers/retry.js");
+    return runRetry(context);
   },
 };

@@ -3,97 +3,16 @@
  * lists them with their next fire times; the actions `create`, `pause`, `resume` and `delete`
  * change them (each one kernel command: `schedules.create`, …).
  */
-import type { ScheduleView } from "@ratchet/kernel";
-import { ExitCode } from "../cli/exit-codes.js";
-import { choiceOption, integerOption, jsonOption, stringOption } from "../cli/values.js";
-import { shellWord } from "../render/shell-word.js";
-import { renderTable } from "../render/table.js";
-import { formatTimestamp } from "../render/values.js";
-import { createCommandKernel } from "../runtime/command-kernel.js";
-import { resolveWorkflows } from "../runtime/workflows.js";
-import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
-import type { CommandContext, CommandSpec } from "./spec.js";
-
-const OVERLAP = ["skip", "buffer_one", "allow"] as const;
-const CATCH_UP = ["skip", "latest", "all"] as const;
-
-/** Schedules listed when `--limit` is absent. */
-const DEFAULT_LIMIT = 50;
-
-/** A schedule as `--json` shows it. */
-function scheduleJson(schedule: ScheduleView) {
-  return {
-    id: schedule.id,
-    workflowId: schedule.workflowId,
-    cron: schedule.cron,
-    timezone: schedule.timezone,
-    input: schedule.input,
-    overlap: schedule.overlap,
-    catchUp: schedule.catchUp,
-    paused: schedule.paused,
-    nextFireAt: schedule.nextFireAt,
-    lastFireAt: schedule.lastFireAt,
-    lastRunId: schedule.lastRunId,
-    upcoming: schedule.upcoming,
-  };
-}
-
-async function listSchedules(context: CommandContext): Promise<number> {
-  const { out, globals, options } = context;
-  const limit = integerOption(options, "limit", { min: 1, max: 500, fallback: DEFAULT_LIMIT });
-  const upcoming = integerOption(options, "next", { min: 1, max: 50, fallback: 3 });
-  const cursor = stringOption(options, "cursor");
-  const result = await withDatabase(context, (stack) =>
-    createCommandKernel(stack, []).dispatch({
-      type: "schedules.list",
-      limit,
-      upcoming,
-      ...(cursor === undefined ? {} : { afterId: cursor }),
-    }),
-  );
-  if (globals.json) {
-    out.json({
-      schedules: result.schedules.map(scheduleJson),
-      nextCursor: result.nextCursor ?? null,
-    });
-    return ExitCode.OK;
-  }
-  if (globals.quiet) {
-    for (const schedule of result.schedules) out.line(schedule.id);
-    return ExitCode.OK;
-  }
-  if (result.schedules.length === 0) {
-    out.line("no schedules");
-    return ExitCode.OK;
-  }
-  const { style } = out;
-  const rows = result.schedules.map((s) => [
-    s.id,
-    s.workflowId,
-    s.cron,
-    s.timezone,
-    s.paused ? style.yellow("paused") : "active",
-    `${s.overlap}/${s.catchUp}`,
-    s.upcoming.length > 0 ? s.upcoming.map((d) => formatTimestamp(d)).join(", ") : "-",
-    formatTimestamp(s.lastFireAt),
-  ]);
-  for (const line of renderTable(
-    ["SCHEDULE", "WORKFLOW", "CRON", "TIME ZONE", "STATE", "OVERLAP/CATCH-UP", "NEXT", "LAST"],
-    rows,
-    style,
-  ))
-    out.line(line);
-  if (result.nextCursor !== undefined)
-    out.line(style.dim(`more: ratchet schedules list --cursor ${shellWord(result.nextCursor)}`));
-  return ExitCode.OK;
-}
+import { SCHEDULE_CATCH_UP, SCHEDULE_OVERLAP, SCHEDULES_DEFAULT_LIMIT } from "./option-values.js";
+import { WORKFLOWS_OPTION } from "./shared.js";
+import type { CommandSpec } from "./spec.js";
 
 const LIST_OPTIONS = {
   limit: {
     type: "string",
     value: "<n>",
     description: "most schedules to list (1–500)",
-    defaultText: String(DEFAULT_LIMIT),
+    defaultText: String(SCHEDULES_DEFAULT_LIMIT),
   },
   next: {
     type: "string",
@@ -116,7 +35,10 @@ const listAction: CommandSpec = {
   positionals: [],
   options: LIST_OPTIONS,
   examples: ["ratchet schedules list", "ratchet schedules list --next 5 --json"],
-  run: listSchedules,
+  async run(context) {
+    const { runSchedulesList } = await import("../handlers/schedules.js");
+    return runSchedulesList(context);
+  },
 };
 
 const createAction: CommandSpec = {
@@ -145,13 +67,13 @@ const createAction: CommandSpec = {
     overlap: {
       type: "string",
       value: "<policy>",
-      description: `a slot while the last run is still active: ${OVERLAP.join(", ")}`,
+      description: `a slot while the last run is still active: ${SCHEDULE_OVERLAP.join(", ")}`,
       defaultText: "skip",
     },
     "catch-up": {
       type: "string",
       value: "<policy>",
-      description: `slots missed while no worker ran: ${CATCH_UP.join(", ")}`,
+      description: `slots missed while no worker ran: ${SCHEDULE_CATCH_UP.join(", ")}`,
       defaultText: "latest",
     },
     paused: { type: "boolean", description: "create it paused" },
@@ -162,33 +84,8 @@ const createAction: CommandSpec = {
     `ratchet schedules create heartbeat document-pipeline "*/10 * * * * *" --overlap allow --catch-up all`,
   ],
   async run(context) {
-    const { out, globals, options, positionals } = context;
-    const [scheduleId = "", workflowId = "", cron = ""] = positionals;
-    const input = jsonOption(options, "input", {});
-    const overlap = choiceOption(options, "overlap", OVERLAP);
-    const catchUp = choiceOption(options, "catch-up", CATCH_UP);
-    const timezone = stringOption(options, "tz");
-    const workflows = await resolveWorkflows(stringOption(options, "workflows"), context.io.cwd);
-    const result = await withDatabase(context, (stack) =>
-      createCommandKernel(stack, workflows).dispatch({
-        type: "schedules.create",
-        scheduleId,
-        workflowId,
-        cron,
-        input,
-        ...(timezone === undefined ? {} : { timezone }),
-        ...(overlap === undefined ? {} : { overlap }),
-        ...(catchUp === undefined ? {} : { catchUp }),
-        ...(options.paused === true ? { paused: true } : {}),
-      }),
-    );
-    if (globals.json) out.json(result);
-    else if (globals.quiet) out.line(result.scheduleId);
-    else
-      out.line(
-        `created schedule ${out.style.bold(result.scheduleId)} (${workflowId}, ${cron}); next: ${result.nextFireAt ? formatTimestamp(result.nextFireAt) : "paused"}`,
-      );
-    return ExitCode.OK;
+    const { runSchedulesCreate } = await import("../handlers/schedules.js");
+    return runSchedulesCreate(context);
   },
 };
 
@@ -206,21 +103,8 @@ function scheduleAction(
     options: {},
     examples: [`ratchet schedules ${verb} nightly`],
     async run(context) {
-      const { out, globals } = context;
-      const scheduleId = context.positionals[0] ?? "";
-      const result = await withDatabase(context, (stack) =>
-        createCommandKernel(stack, []).dispatch({ type: `schedules.${verb}`, scheduleId }),
-      );
-      if (globals.json) out.json(result);
-      else if (globals.quiet) out.line(scheduleId);
-      else if (verb === "delete") out.line(`deleted schedule ${out.style.bold(scheduleId)}`);
-      else {
-        const next = "nextFireAt" in result ? result.nextFireAt : null;
-        out.line(
-          `${verb === "pause" ? "paused" : "resumed"} schedule ${out.style.bold(scheduleId)}; next: ${next ? formatTimestamp(next) : "none while paused"}`,
-        );
-      }
-      return ExitCode.OK;
+      const { runScheduleAction } = await import("../handlers/schedules.js");
+      return runScheduleAction(context, verb);
     },
   };
 }
@@ -257,5 +141,8 @@ export const schedulesCommand: CommandSpec = {
       "Deletes a schedule; the runs it started are left as they are.",
     ),
   ],
-  run: listSchedules,
+  async run(context) {
+    const { runSchedulesList } = await import("../handlers/schedules.js");
+    return runSchedulesList(context);
+  },
 };

@@ -3,21 +3,10 @@
  * child runs, its stages (status, attempt, timings, what a waiting one waits for), its output or
  * error — and, for a run waiting for a worker, which definition that worker must have.
  */
-import { loadRunInspection, RunNotFoundError } from "@ratchet/kernel";
-import { ExitCode } from "../cli/exit-codes.js";
-import { stringOption } from "../cli/values.js";
-import { waitingForOf } from "../deploys/waiting-for.js";
-import { TIMELINE_OPTION, timelineLines } from "../render/inspection.js";
-import { renderRunDetails, runJson } from "../render/run-details.js";
-import type { RunChildren } from "../render/run-links.js";
+import { TIMELINE_OPTION } from "../render/inspection.js";
 import { FOLLOW_OPTIONS } from "../runtime/follow.js";
-import { definitionOf, resolveWorkflows, stageIdsOf } from "../runtime/workflows.js";
-import { WORKFLOWS_OPTION, withDatabase } from "./shared.js";
+import { WORKFLOWS_OPTION } from "./shared.js";
 import type { CommandSpec } from "./spec.js";
-import { followStatus } from "./status-follow.js";
-
-/** Most child runs shown (the newest). */
-const CHILDREN_SHOWN = 50;
 
 /** `ratchet status`. */
 export const statusCommand: CommandSpec = {
@@ -41,53 +30,7 @@ export const statusCommand: CommandSpec = {
     "ratchet status 0193f0c2-… --workflows ./dist/workflows.js",
   ],
   async run(context) {
-    if (context.options.follow === true)
-      return followStatus(context, () =>
-        statusCommand.run({ ...context, options: { ...context.options, follow: false } }),
-      );
-    const runId = context.positionals[0] ?? "";
-    const { out, globals } = context;
-    const workflows = await resolveWorkflows(
-      stringOption(context.options, "workflows"),
-      context.io.cwd,
-    );
-    const { run, stages, jobs, children, inspection } = await withDatabase(
-      context,
-      async (stack) => {
-        const found = await stack.queries.getRun(runId);
-        if (!found) throw new RunNotFoundError(runId);
-        // Live state from the run's jobs and events, on the stack's clock (leases are on it).
-        const inspected = await loadRunInspection(stack.queries, runId, stack.clock.now());
-        const active =
-          found.run.status === "RUNNING" ? await stack.jobTransport.activeJobsForRun(runId) : [];
-        const page = await stack.queries.listRuns({ parentRunId: runId, limit: CHILDREN_SHOWN });
-        const kids: RunChildren = { runs: page.runs, more: page.nextCursor !== null };
-        return { ...found, jobs: active, children: kids, inspection: inspected ?? undefined };
-      },
-    );
-    const order = stageIdsOf(definitionOf(run, workflows));
-    // A job waiting for its retry's back-off is not waiting for a worker.
-    const now = inspection?.now.getTime() ?? Date.now();
-    const waitingFor = waitingForOf(
-      run,
-      jobs.filter((job) => job.status !== "PENDING" || job.availableAt.getTime() <= now),
-    );
-    if (globals.json) out.json(runJson(run, stages, order, waitingFor, children, inspection));
-    else if (globals.quiet) out.line(run.status);
-    else {
-      for (const line of renderRunDetails(
-        run,
-        stages,
-        out.style,
-        order,
-        waitingFor,
-        children,
-        inspection,
-      ))
-        out.line(line);
-      if (inspection && context.options.timeline === true)
-        for (const line of timelineLines(inspection, out.style)) out.line(line);
-    }
-    return ExitCode.OK;
+    const { runStatus } = await import("../handlers/status.js");
+    return runStatus(context);
   },
 };

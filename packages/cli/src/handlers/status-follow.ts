@@ -6,13 +6,13 @@
 import { isTerminalRunStatus, RunNotFoundError, type RunStatus } from "@ratchet/kernel";
 import { ExitCode } from "../cli/exit-codes.js";
 import { stringOption } from "../cli/values.js";
+import type { CommandContext } from "../commands/spec.js";
+import { withDatabase } from "../db/with-database.js";
 import { ProgressTracker } from "../progress/tracker.js";
 import { createRenderer, progressKind } from "../render/renderer.js";
 import { followRequestOf, followRun } from "../runtime/follow.js";
 import { snapshot } from "../runtime/watch.js";
 import { definitionOf, resolveWorkflows, stageIdsOf } from "../runtime/workflows.js";
-import { withDatabase } from "./shared.js";
-import type { CommandContext } from "./spec.js";
 
 /**
  * Follows the run until it ends (or Ctrl-C), then calls `show` to print its status. Exits 0
