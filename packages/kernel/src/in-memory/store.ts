@@ -33,6 +33,7 @@ import type {
 import { AsyncMutex } from "./mutex.js";
 import { type KeysByGroup, PairIndex } from "./pair-index.js";
 import { InMemoryRunEnds } from "./run-ends.js";
+import { RunOutboxIndex, type UnpublishedByRun } from "./run-outbox-index.js";
 import { compareIds } from "./select.js";
 import { FilterIndex, GroupIndex, OrderedIndex, StoreTransaction, Table } from "./table.js";
 
@@ -161,27 +162,22 @@ export class InMemoryStore {
   /** Logs by id. */
   readonly logs = new Table<LogRow>([this.logsByRun]);
 
+  /**
+   * Event id by run id and sequence, with each run's count of events neither published nor
+   * dead-lettered: one entry per run (see `run-outbox-index.ts`).
+   */
+  readonly outboxBySequence: RunOutboxIndex = new RunOutboxIndex((id) => this.outbox.get(id));
   /** Ids of events neither published nor dead-lettered, by run id. */
-  readonly unpublishedOutboxByRun = new GroupIndex<OutboxRow>(
-    ["runId", "publishedAt", "dlqAt"],
-    (event) => (event.publishedAt === null && event.dlqAt === null ? event.runId : null),
-  );
+  readonly unpublishedOutboxByRun: UnpublishedByRun = this.outboxBySequence.unpublished;
   /** Ids of dead-lettered, unpublished events. */
   readonly deadLetters = new FilterIndex<OutboxRow>(
     ["publishedAt", "dlqAt"],
     (event) => event.publishedAt === null && event.dlqAt !== null,
   );
-  /** Event id by run id and sequence. */
-  readonly outboxBySequence = new PairIndex<OutboxRow, number>(
-    (event) => event.runId,
-    (event) => event.sequence,
-    (a, b) => a.runId === b.runId && a.sequence === b.sequence,
-  );
   /** Outbox event ids by run id: the run's entries of {@link outboxBySequence}. */
   readonly outboxByRun: KeysByGroup = this.outboxBySequence;
   /** Outbox events by id. */
-  readonly outbox = new Table<OutboxRow>([
-    this.unpublishedOutboxByRun,
+  readonly outbox: Table<OutboxRow> = new Table<OutboxRow>([
     this.deadLetters,
     this.outboxBySequence,
   ]);
