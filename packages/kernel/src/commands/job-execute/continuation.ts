@@ -1,6 +1,8 @@
 import type { StartedGroup } from "../../internal/run/progression.js";
 import {
   type DequeuedJob,
+  type NewJob,
+  type NewStage,
   newStageRecord,
   type RunRecord,
   type StageRecord,
@@ -42,6 +44,9 @@ export function completedRecordOf(
  * and the new group's records. After a parallel group (`exact` false) the other members'
  * records this worker read may predate their completions: the jobs carry no snapshot, and
  * `job.execute` reads the run.
+ *
+ * Built in one pass with one array each (this runs after every stage that hands on work):
+ * no filtered, mapped and spread copies in between.
  */
 export function continuedJobs(
   run: RunRecord,
@@ -50,23 +55,54 @@ export function continuedJobs(
   started: StartedGroup,
   exact = true,
 ): DequeuedJob[] {
-  const claimed = started.jobs.filter((job) => job.claimedBy);
-  if (claimed.length === 0) return [];
-  const handed = claimed.map(
-    (job): DequeuedJob => ({
-      jobId: job.jobId,
-      workflowRunId: job.workflowRunId,
-      workflowId: job.workflowId,
-      stageId: job.stageId,
-      priority: job.priority,
-      attempt: 1,
-      maxAttempts: job.maxAttempts,
-      payload: job.payload,
-    }),
-  );
-  if (!exact) return handed;
-  const created = started.stages.map(newStageRecord);
-  const stages = [...records.map((r) => (r.id === completed.id ? completed : r)), ...created];
-  for (const job of handed) job.snapshot = { run, stages };
-  return handed;
+  const next: DequeuedJob[] = [];
+  let stages: StageRecord[] | undefined;
+  for (const job of started.jobs) {
+    if (!job.claimedBy) continue;
+    if (!exact) {
+      next.push(handedJob(job, undefined));
+      continue;
+    }
+    stages ??= snapshotStages(records, completed, started.stages);
+    next.push(handedJob(job, { run, stages }));
+  }
+  return next;
+}
+
+/** The job `job` as this worker gets it back, with `snapshot` when given (one literal each). */
+function handedJob(job: NewJob, snapshot: DequeuedJob["snapshot"]): DequeuedJob {
+  return snapshot === undefined
+    ? {
+        jobId: job.jobId,
+        workflowRunId: job.workflowRunId,
+        workflowId: job.workflowId,
+        stageId: job.stageId,
+        priority: job.priority,
+        attempt: 1,
+        maxAttempts: job.maxAttempts,
+        payload: job.payload,
+      }
+    : {
+        jobId: job.jobId,
+        workflowRunId: job.workflowRunId,
+        workflowId: job.workflowId,
+        stageId: job.stageId,
+        priority: job.priority,
+        attempt: 1,
+        maxAttempts: job.maxAttempts,
+        payload: job.payload,
+        snapshot,
+      };
+}
+
+/** The run's stage records after the commit: `records` with `completed` in place, then `created`. */
+function snapshotStages(
+  records: readonly StageRecord[],
+  completed: StageRecord,
+  created: readonly NewStage[],
+): StageRecord[] {
+  const stages: StageRecord[] = [];
+  for (const record of records) stages.push(record.id === completed.id ? completed : record);
+  for (const stage of created) stages.push(newStageRecord(stage));
+  return stages;
 }
