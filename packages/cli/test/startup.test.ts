@@ -1,9 +1,9 @@
 /**
- * `ratchet` starts light: parsing and help load the command definitions only, and a command's
- * handler — with @ratchet/prisma, the dashboard, the host and the demo behind it — loads only
- * when that command runs. Each case spawns the bundled CLI with a loader hook that logs every
- * module it resolves (`fixtures/module-log.mjs`); a control case checks that the log does see
- * @ratchet/prisma when a command opens the database.
+ * `ratchet` starts light: parsing and help load the command definitions only; a command's
+ * handler — with the dashboard, the host and the demo behind it — loads only when that command
+ * runs, and @ratchet/prisma only when it opens the database. Each case spawns the bundled CLI
+ * with a loader hook that logs every module it resolves (`fixtures/module-log.mjs`); a control
+ * case checks that the log does see @ratchet/prisma when a command opens the database.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -48,6 +48,9 @@ describe("startup", () => {
     [["dashboard", "--help"]],
     [["schedules", "create", "--help"]],
     [["no-such-command"]],
+    // Usage errors a handler finds before it opens the database.
+    [["signal"]],
+    [["runs", "--limit", "0"]],
   ])(
     "ratchet %j loads no handler's stack (no @ratchet/prisma, @prisma/*, dashboard, host, demo)",
     (args) => {

@@ -6,14 +6,16 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { workflows as demoWorkflows } from "@ratchet/demo";
 import { type AnyWorkflow, createRegistry, type DefinitionRef } from "@ratchet/kernel";
 import { UsageError } from "../cli/errors.js";
 import { MODULE_HINT, moduleLoadError } from "./module-load-error.js";
 
-/** The built-in workflows (the demo's `document-pipeline`). */
-export function builtInWorkflows(): readonly AnyWorkflow[] {
-  return demoWorkflows;
+/**
+ * The built-in workflows (the demo's `document-pipeline`), imported when first asked for: a
+ * command given `--workflows` never loads the demo.
+ */
+export async function builtInWorkflows(): Promise<readonly AnyWorkflow[]> {
+  return (await import("@ratchet/demo")).workflows;
 }
 
 function isWorkflow(value: unknown): value is AnyWorkflow {
