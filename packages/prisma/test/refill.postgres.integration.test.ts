@@ -215,6 +215,39 @@ describe("refill: a completion leases the freed slot's next job in its own commi
     expect(queued.map((row) => row.status)).toEqual(["PENDING"]);
   });
 
+  it("the member closing a parallel group hands on the join with an exact snapshot: the join reads nothing", async () => {
+    const kernel = await kernelFor(fan);
+    const r1 = await create(kernel, "fan", 5);
+    const leased = await claim(kernel, 1, 3);
+    expect(leased.map((job) => job.stageId)).toEqual(["a", "b", "c"]);
+    for (const job of leased.slice(0, 2)) expect(nextOf(await execute(kernel, job))).toEqual([]);
+    const [joinJob] = nextOf(await execute(kernel, leased[2] as DequeuedJob));
+    expect(joinJob).toMatchObject({ workflowRunId: r1, stageId: "join" });
+    const stages = joinJob?.snapshot?.stages ?? [];
+    expect(stages.map((stage) => [stage.stageId, stage.status])).toEqual([
+      ["a", "COMPLETED"],
+      ["b", "COMPLETED"],
+      ["c", "COMPLETED"],
+      ["join", "PENDING"],
+    ]);
+    expect(stages.slice(0, 3).map((stage) => stage.outputRef?.kind)).toEqual([
+      "inline",
+      "inline",
+      "inline",
+    ]);
+
+    statements = [];
+    expect(await execute(kernel, joinJob as DequeuedJob)).toMatchObject({
+      outcome: "completed",
+      runStatus: "COMPLETED",
+    });
+    expect(statements).toHaveLength(1); // its completion: no read of the run first
+    const [run] = await harness().reader.read("SELECT output FROM ratchet_runs WHERE id = $1", [
+      r1,
+    ]);
+    expect(JSON.parse(String(run?.output))).toEqual({ n: 18 });
+  });
+
   it("completions finishing together each get their own job, and every leased job is handed out", async () => {
     const kernel = await kernelFor(fan);
     const r1 = await create(kernel, "fan", 1);

@@ -47,6 +47,7 @@ import type {
   OutputRef,
   RunPatch,
   RunStatus,
+  StageRecord,
   StageStatus,
 } from "../records.js";
 import type { JobRef } from "./job-transport.js";
@@ -125,6 +126,11 @@ export interface StageCompletion {
   now: Date;
   /** Queued jobs the completing worker takes in the same commit, if the committer can (see {@link QueueRefill}). */
   refill?: QueueRefill;
+  /**
+   * Set when the stage's group has several members and its close claims jobs for the worker:
+   * a store that can returns the closed group's records with the result (`closedGroup`).
+   */
+  wantsClosedGroup?: boolean;
 }
 
 /**
@@ -165,6 +171,13 @@ export type StageCompletionResult =
       run: CommittedRunState;
       /** Queued jobs leased to the worker by `refill`, each with its run's snapshot when known. */
       refilled?: DequeuedJob[];
+      /**
+       * Optional: when this completion closed a group of several stages and its close claimed
+       * next-group jobs for the worker, the closed group's records as the store read them in
+       * the same step (this completion's own record may still show it unfinished). The kernel
+       * hands the claimed jobs an exact snapshot when every other member reads `COMPLETED`.
+       */
+      closedGroup?: StageRecord[];
     }
   /** The run ended or moved on; only the job was settled. `status` is the run's, if it exists. */
   | { kind: "stale"; status: RunStatus | null }

@@ -17,6 +17,11 @@
  * as their slots minus the next-group jobs they claimed, committed completions only. So a
  * freed slot gets its next job in the completion's commit instead of a dequeue's commit after
  * it. One batch refills for one worker (the first completion's); others in it get none.
+ *
+ * **Closed groups.** A closing completion that asks (`wantsClosedGroup`: its group has several
+ * members and its close claims the next group's jobs for the worker) gets the group's stage
+ * records as the statement read them, so the worker can hand the continued job an exact
+ * snapshot (the kernel checks every other member reads COMPLETED) instead of it reading its run.
  */
 import {
   type DequeuedJob,
@@ -25,6 +30,7 @@ import {
   type RunStatus,
   type StageCompletion,
   type StageCompletionResult,
+  type StageRecord,
 } from "@ratchet/kernel/adapter";
 import { pickDueJobs } from "../job-transport/dequeue.js";
 import { leasedJobsFromRows } from "../job-transport/leased.js";
@@ -33,8 +39,9 @@ import { withSnapshotColumns } from "../job-transport/snapshots.js";
 import { postgresDialect } from "../sql/dialect.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { routePick } from "../sql/routes.js";
-import { json, toNumber } from "../sql/rows.js";
+import { CorruptRowError, json, toNumber } from "../sql/rows.js";
 import { WAKEUP_CHANNEL } from "../sql/wakeups.js";
+import { STAGE_COLUMNS, stageFromRow } from "./rows.js";
 
 /**
  * The statement, with the refill's pick (`pickQueued` for the batch's routes) or without any
@@ -48,7 +55,8 @@ WITH c AS MATERIALIZED (
     output text, output_ref text, started_at timestamptz, progress text,
     job_id text, job_attempt int, n_events int,
     has_close boolean, close_events int, close_status text, close_output text,
-    close_group int, next_size int, close_control text, refill int, claimed_n int)
+    close_group int, next_size int, close_control text, refill int, claimed_n int,
+    wants_group boolean)
 ),
 locked AS MATERIALIZED (
   SELECT r.id, r.current_group, r.group_remaining, r.event_seq FROM ratchet_runs r
@@ -152,6 +160,10 @@ SELECT c.i,
   CASE WHEN d.i IS NULL AND (l.id IS NULL OR l.current_group <> c.group_index)
        THEN (SELECT status FROM ratchet_runs WHERE id = c.run_id) END AS run_status,
   (SELECT n FROM woken) AS woken,
+  CASE WHEN k.i IS NOT NULL AND c.wants_group THEN (
+    SELECT json_agg(s ORDER BY s.group_index, s.created_at, s.id) FROM (
+      SELECT ${STAGE_COLUMNS} FROM ratchet_stages
+      WHERE run_id = c.run_id AND group_index = c.group_index) s) END AS closed_group,
   CASE WHEN (SELECT n FROM woken) > 0 THEN (SELECT pg_notify($7, 'job')::text) END AS notified${
     refillPick === undefined
       ? ""
@@ -280,6 +292,7 @@ function parameters(
       close_control: close?.run.control === undefined ? null : json(close.run.control),
       refill: refill?.slots[i] ?? 0,
       claimed_n: refill?.slots[i] ? claimedCount(c) : 0,
+      wants_group: c.wantsClosedGroup === true,
     });
     [...c.events, ...(close?.events ?? [])].forEach((event, k) => {
       events.push({
@@ -361,12 +374,26 @@ function parameters(
   ];
 }
 
+/** The closed group's records a row carries (`closed_group`), unless one cannot be read. */
+function closedGroupOf(row: Row): { closedGroup?: StageRecord[] } {
+  const rows = row.closed_group as Row[] | null | undefined;
+  if (!rows) return {};
+  try {
+    return { closedGroup: rows.map(stageFromRow) };
+  } catch (error) {
+    // Only a shortcut: without it the continued job reads its run.
+    if (error instanceof CorruptRowError) return {};
+    throw error;
+  }
+}
+
 /** A completion's result; `now` is the batch's time, which the statement wrote as `updated_at`. */
 function resultOf(row: Row, now: Date): StageCompletionResult {
   if (row.outcome === "duplicate") return { kind: "duplicate" };
   if (row.outcome === "stale")
     return { kind: "stale", status: (row.run_status as RunStatus | null) ?? null };
   return {
+    ...closedGroupOf(row),
     kind: "committed",
     closed: row.closed === true,
     run: {

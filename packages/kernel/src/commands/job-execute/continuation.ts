@@ -38,12 +38,11 @@ export function completedRecordOf(
 }
 
 /**
- * The jobs this worker claimed for itself when the stage started the next group. After a
- * single-stage group each carries an exact snapshot of the run: the stage records read before
- * the stage ran (earlier groups do not change while a later one runs), this stage completed,
- * and the new group's records. After a parallel group (`exact` false) the other members'
- * records this worker read may predate their completions: the jobs carry no snapshot, and
- * `job.execute` reads the run.
+ * The jobs this worker claimed for itself when the stage started the next group, each with an
+ * exact snapshot of the run when `exact`: the stage records (see {@link exactRecords}; earlier
+ * groups do not change while a later one runs), this stage completed, and the new group's
+ * records. Otherwise (a parallel group whose other members' records this worker read before
+ * they completed) the jobs carry no snapshot, and `job.execute` reads the run.
  *
  * Built in one pass with one array each (this runs after every stage that hands on work):
  * no filtered, mapped and spread copies in between.
@@ -105,4 +104,34 @@ function snapshotStages(
   for (const record of records) stages.push(record.id === completed.id ? completed : record);
   for (const stage of created) stages.push(newStageRecord(stage));
   return stages;
+}
+
+/**
+ * The stage records a continuation can hand on as an exact snapshot once `completed` closed
+ * its group, or `undefined` when the worker cannot know them: after a single-stage group its
+ * own `records`; after a parallel group those with the members replaced by `closedGroup` (the
+ * store's read in the commit that closed it) when it holds every member and every other member
+ * reads `COMPLETED` — a member that does not was read before its completion committed.
+ */
+export function exactRecords(
+  records: readonly StageRecord[],
+  completed: StageRecord,
+  groupSize: number,
+  closedGroup: readonly StageRecord[] | undefined,
+): readonly StageRecord[] | undefined {
+  if (groupSize === 1) return records;
+  if (!closedGroup) return undefined;
+  const members = new Map<string, StageRecord>();
+  for (const r of closedGroup) if (r.groupIndex === completed.groupIndex) members.set(r.id, r);
+  if (members.size !== groupSize || !members.has(completed.id)) return undefined;
+  for (const r of members.values())
+    if (r.id !== completed.id && r.status !== "COMPLETED") return undefined;
+  let found = 0;
+  const view = records.map((r) => {
+    const member = members.get(r.id);
+    if (!member) return r;
+    found++;
+    return member;
+  });
+  return found === groupSize ? view : undefined;
 }

@@ -37,7 +37,7 @@ import { zodIssues } from "../../internal/values/zod-issues.js";
 import { resumeWaitingStage } from "../../internal/waits/resume.js";
 import { settleWait } from "../../internal/waits/settle-wait.js";
 import { runIsolated } from "../../isolation/parent.js";
-import type { JsonObject, StoredError } from "../../records.js";
+import type { DequeuedJob, JsonObject, StoredError } from "../../records.js";
 import { defineCommand } from "../command.js";
 import {
   continueCount,
@@ -52,7 +52,7 @@ import {
 } from "../fields.js";
 import type { JobExecuteCommand, JobExecuteResult } from "./command.js";
 import { executeCompensation } from "./compensate.js";
-import { completedRecordOf, continuedJobs } from "./continuation.js";
+import { completedRecordOf, continuedJobs, exactRecords } from "./continuation.js";
 import { executeHook } from "./hook.js";
 import { announceStarted } from "./live.js";
 import {
@@ -314,15 +314,19 @@ export async function jobExecute(
     );
     if (outcome.kind === "committed") {
       cacheOutput(deps, record.id, checked.value, prepared.bytes);
-      let next = outcome.started
-        ? continuedJobs(
-            outcome.run,
-            records,
-            completedRecordOf(record, job.attempt, prepared.ref, startedAt, outcome.run.updatedAt),
-            outcome.started,
-            (workflow.groups[record.groupIndex]?.length ?? 0) === 1,
-          )
-        : [];
+      let next: DequeuedJob[] = [];
+      if (outcome.started) {
+        const completed = completedRecordOf(
+          record,
+          job.attempt,
+          prepared.ref,
+          startedAt,
+          outcome.run.updatedAt,
+        );
+        const groupSize = workflow.groups[record.groupIndex]?.length ?? 0;
+        const exact = exactRecords(records, completed, groupSize, outcome.closedGroup);
+        next = continuedJobs(outcome.run, exact ?? records, completed, outcome.started, !!exact);
+      }
       if (outcome.refilled) next = next.concat(outcome.refilled);
       return next.length > 0
         ? { outcome: "completed", ...ids, runStatus: outcome.run.status, next }

@@ -105,9 +105,13 @@ export async function commitCompleted(
     close,
     now,
     ...(refill ? { refill } : {}),
+    ...(continuation && close?.nextGroup && (workflow.groups[record.groupIndex]?.length ?? 0) > 1
+      ? { wantsClosedGroup: true }
+      : {}),
   });
   if (result.kind !== "committed") return result;
   const refilled = result.refilled?.length ? { refilled: result.refilled } : {};
+  const closedGroup = result.closedGroup ? { closedGroup: result.closedGroup } : {};
   if (result.closed && close === null) {
     const finished = await finishClosedGroup(deps, run.id);
     return { kind: "committed", run: finished ?? { ...run, ...result.run }, ...refilled };
@@ -158,6 +162,7 @@ export async function commitCompleted(
         run: committed,
         started: { stages: [...close.nextGroup.stages], jobs: [...close.nextGroup.jobs] },
         ...refilled,
+        ...closedGroup,
       }
     : { kind: "committed", run: committed, ...refilled };
 }

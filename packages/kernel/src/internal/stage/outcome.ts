@@ -53,6 +53,8 @@ export type CommitOutcome =
       started?: StartedGroup;
       /** Queued jobs the commit leased to the worker (see `QueueRefill`). */
       refilled?: DequeuedJob[];
+      /** The closed group's records as the store read them (see `StageCompletionResult`). */
+      closedGroup?: StageRecord[];
     }
   /** The run ended or moved on meanwhile; the result was dropped. `status` is the run's, if it exists. */
   | { kind: "stale"; status: RunStatus | null }
