@@ -31,6 +31,7 @@ import {
   optional,
   positiveInt,
 } from "./fields.js";
+import { handedJob } from "./job-execute/continuation.js";
 
 /** Claims pending runs: moves them to `RUNNING` and enqueues their first stages. */
 export interface RunClaimPendingCommand {
@@ -249,19 +250,10 @@ async function claimBatch(
         updatedAt: uow.now,
       };
       const stages = started.stages.map(newStageRecord);
-      for (const job of mine) {
-        leased.push({
-          jobId: job.jobId,
-          workflowRunId: job.workflowRunId,
-          workflowId: job.workflowId,
-          stageId: job.stageId,
-          priority: job.priority,
-          attempt: 1,
-          maxAttempts: job.maxAttempts,
-          payload: job.payload,
-          snapshot: { run: snapshotRun, stages: stages.map((stage) => ({ ...stage })) },
-        });
-      }
+      for (const job of mine)
+        leased.push(
+          handedJob(job, { run: snapshotRun, stages: stages.map((stage) => ({ ...stage })) }),
+        );
     }
     if (leased.length > 0) result.jobs = leased;
     return result;

@@ -68,8 +68,11 @@ export function continuedJobs(
   return next;
 }
 
-/** The job `job` as this worker gets it back, with `snapshot` when given (one literal each). */
-function handedJob(job: NewJob, snapshot: DequeuedJob["snapshot"]): DequeuedJob {
+/**
+ * A job leased to this worker as it gets it back (attempt 1), with `snapshot` when given: one
+ * object literal for each shape, so every handed-on job of a shape shares one hidden class.
+ */
+export function handedJob(job: NewJob, snapshot: DequeuedJob["snapshot"]): DequeuedJob {
   return snapshot === undefined
     ? {
         jobId: job.jobId,
