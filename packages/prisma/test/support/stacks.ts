@@ -33,6 +33,8 @@ export const TABLES = [
   "ratchet_signals",
   "ratchet_signal_waits",
   "ratchet_start_rates",
+  "ratchet_circuit_breakers",
+  "ratchet_run_waiters",
 ] as const;
 
 /**
