@@ -174,22 +174,34 @@ describe("external workers: Python worker processes against a Node host on Postg
       "shell",
       "worker.sh",
     );
+    // The worker serves jobs until stopped: on a loaded machine a heartbeat can come later
+    // than the gateway's short test lease (1.5 s), and the attempt then goes to the next claim
+    // (the worker's own next one) instead of ending the run — a worker told to take one job
+    // would have exited with the run still waiting.
     const child = spawn(
       "bash",
       [script, "greet", `jq -c '{greeting: ("hello " + .name), by: "shell"}'`],
       {
-        env: { ...process.env, RATCHET_URL: s.url, RATCHET_TOKEN: TOKEN, RATCHET_MAX_JOBS: "1" },
+        env: { ...process.env, RATCHET_URL: s.url, RATCHET_TOKEN: TOKEN },
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
       },
     );
     let output = "";
     child.stderr.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    expect(code, output).toBe(0);
-    const run = await s.untilDone(id);
-    expect(outputOf(run)).toEqual({ greeting: "hello sh", by: "shell" });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      const run = await s.untilDone(id);
+      expect(run.status, output).toBe("COMPLETED");
+      expect(outputOf(run)).toEqual({ greeting: "hello sh", by: "shell" });
+    } finally {
+      // The script, its curl and its heartbeat loop: the whole process group.
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    expect(s.gateway.pending).toBe(0);
   });
 
   it("a bad or missing token is refused with 401 and logged", async () => {
