@@ -14,6 +14,14 @@ import { CrashWorkers } from "./crash-workers.js";
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Stage executions the workers have started so far (rows of the crash ledger). */
+async function stagesStarted(stack: PrismaStack): Promise<number> {
+  const [row] = await stack.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+    "SELECT count(*) AS n FROM crash_ledger",
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** A small seeded PRNG (mulberry32), so a failing schedule of kills can be replayed. */
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -36,7 +44,7 @@ export interface CrashTestOptions {
   stack: PrismaStack;
   runs: number;
   workers: number;
-  /** Random wait between kills, ms (default 1–3 s). */
+  /** Random wait between kills, ms (default 1–3 s); the first comes a quarter to half of the shortest wait after the first stage starts. */
   killEveryMs?: readonly [number, number];
   /** Give up after this long (ms). */
   timeoutMs: number;
@@ -65,9 +73,14 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   let drainMs = 0;
   try {
     for (let i = 0; i < options.workers; i++) await workers.spawn();
-    let nextKill = Date.now() + minWait + random() * (maxWait - minWait);
+    // The first kill is timed from the first stage execution (the workers may take seconds to
+    // start on a loaded machine), a quarter to half of the shortest wait after it: a workload
+    // that drains within the first wait must still see a worker killed while it runs.
+    let nextKill = Number.POSITIVE_INFINITY;
     while ((await completedRuns(stack)) < options.runs) {
       workers.check();
+      if (nextKill === Number.POSITIVE_INFINITY && (await stagesStarted(stack)) > 0)
+        nextKill = Date.now() + (minWait / 4) * (1 + random());
       const [failed] = await stack.prisma.$queryRawUnsafe<{ n: bigint; error: string | null }[]>(
         "SELECT count(*) AS n, max(error) AS error FROM ratchet_runs WHERE status = 'FAILED'",
       );
