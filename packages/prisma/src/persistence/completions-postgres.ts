@@ -12,11 +12,7 @@
  * puts two completions of one stage or job in one batch).
  *
  * **Refill.** Completions that carry a `refill` (a worker's slot freed by the stage) also
- * lease queued jobs in the same statement, as `dequeue` would (due `PENDING` jobs of the
- * worker's routes, by priority, run age and enqueue order, `FOR UPDATE SKIP LOCKED`): as many
- * as their slots minus the next-group jobs they claimed, committed completions only. So a
- * freed slot gets its next job in the completion's commit instead of a dequeue's commit after
- * it. One batch refills for one worker (the first completion's); others in it get none.
+ * lease queued jobs in the same statement (`completions-refill.ts`).
  *
  * **Closed groups.** A closing completion that asks (`wantsClosedGroup`: its group has several
  * members and its close claims the next group's jobs for the worker) gets the group's stage
@@ -24,30 +20,32 @@
  * snapshot (the kernel checks every other member reads COMPLETED) instead of it reading its run.
  */
 import {
-  type DequeuedJob,
   jobOrderAt,
-  type QueueRefill,
   type RunStatus,
   type StageCompletion,
   type StageCompletionResult,
   type StageRecord,
 } from "@ratchet/kernel/adapter";
-import { pickDueJobs } from "../job-transport/dequeue.js";
-import { leasedJobsFromRows } from "../job-transport/leased.js";
-import { DEQUEUED_COLUMNS } from "../job-transport/rows.js";
-import { withSnapshotColumns } from "../job-transport/snapshots.js";
-import { postgresDialect } from "../sql/dialect.js";
 import type { SqlExecutor } from "../sql/executor.js";
-import { routePick } from "../sql/routes.js";
 import { CorruptRowError, json, toNumber } from "../sql/rows.js";
 import { WAKEUP_CHANNEL } from "../sql/wakeups.js";
+import {
+  type BatchRefill,
+  batchRefill,
+  claimedCount,
+  handOutRefills,
+  type RefillShape,
+  refillCtes,
+  refillParameters,
+  refillShape,
+} from "./completions-refill.js";
 import { STAGE_COLUMNS, stageFromRow } from "./rows.js";
 
 /**
- * The statement, with the refill's pick (`pickQueued` for the batch's routes) or without any
- * refill (`undefined`). `$8` is the refilling worker, `$9` the end of its lease, `$10` its routes.
+ * The statement for a batch whose refill has the shape `refill` (see `completions-refill.ts`; "none":
+ * no refill). `$8` and on are the refill's parameters (`refillParameters`).
  */
-function completionsSql(refillPick: string | undefined): string {
+function completionsSql(refill: RefillShape): string {
   return `
 WITH c AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
@@ -150,7 +148,7 @@ logs AS (
 ),
 woken AS MATERIALIZED (
   SELECT count(*) AS n FROM jobs WHERE locked_by IS NULL
-)${refillPick === undefined ? "" : refillCtes(refillPick)}
+)${refill === "none" ? "" : refillCtes(refill)}
 SELECT c.i,
   CASE WHEN d.i IS NOT NULL THEN 'committed'
        WHEN l.id IS NOT NULL AND l.current_group = c.group_index THEN 'duplicate'
@@ -165,7 +163,7 @@ SELECT c.i,
       SELECT ${STAGE_COLUMNS} FROM ratchet_stages
       WHERE run_id = c.run_id AND group_index = c.group_index) s) END AS closed_group,
   CASE WHEN (SELECT n FROM woken) > 0 THEN (SELECT pg_notify($7, 'job')::text) END AS notified${
-    refillPick === undefined
+    refill === "none"
       ? ""
       : ",\n  CASE WHEN c.i = 0 THEN (SELECT json_agg(r) FROM refill_rows r) END AS refilled"
   }
@@ -174,83 +172,17 @@ FROM c LEFT JOIN done d ON d.i = c.i LEFT JOIN locked l ON l.id = c.run_id
 ORDER BY c.i`;
 }
 
-/**
- * The refill: how many jobs the committed completions want (their slots less the next-group
- * jobs a closing one claimed), the pick, the lease, and each leased job with its run's
- * snapshot (as `leaseWithSnapshots` returns them; `seq` as text, JSON has no 64-bit integers).
- */
-function refillCtes(pick: string): string {
-  return `,
-refill_want AS MATERIALIZED (
-  SELECT COALESCE(sum(GREATEST(c.refill
-    - CASE WHEN k.i IS NOT NULL AND c.has_close THEN c.claimed_n ELSE 0 END, 0)), 0)::int AS n
-  FROM done d JOIN c ON c.i = d.i LEFT JOIN closing k ON k.i = d.i
-),
-refill_picked AS MATERIALIZED (${pick}),
-refilled AS (
-  UPDATE ratchet_jobs SET status = 'RUNNING', attempt = attempt + 1, locked_by = $8, locked_until = $9, updated_at = $2
-  WHERE seq = ANY (ARRAY(SELECT seq FROM refill_picked)) AND (status = 'PENDING') IS TRUE
-  RETURNING ${DEQUEUED_COLUMNS}, order_at, seq::text AS seq
-),
-refill_rows AS (${withSnapshotColumns("refilled")})`;
-}
-
 type Row = Record<string, unknown>;
 
-/** The refill a batch carries: the first refilling completion's, and each completion's slots in it. */
-interface BatchRefill {
-  refill: QueueRefill;
-  /** Per completion: its slots when it refills for `refill`'s worker, lease and routes; else 0. */
-  slots: number[];
-}
+/** The statement texts by refill shape, each built once. */
+const statements = new Map<RefillShape, string>();
 
-const sameRoutes = (a?: readonly string[], b?: readonly string[]) =>
-  a === b || (a !== undefined && b !== undefined && a.join("\u0000") === b.join("\u0000"));
-
-/** The batch's refill, or `undefined` when no completion in it asks for one. */
-function batchRefill(batch: readonly StageCompletion[]): BatchRefill | undefined {
-  const refill = batch.find((c) => c.refill && c.refill.slots > 0)?.refill;
-  if (!refill || refill.routes?.length === 0) return undefined;
-  const slots = batch.map((c) =>
-    c.refill &&
-    c.refill.workerId === refill.workerId &&
-    c.refill.leaseMs === refill.leaseMs &&
-    sameRoutes(c.refill.routes, refill.routes)
-      ? c.refill.slots
-      : 0,
-  );
-  return { refill, slots };
-}
-
-/** Next-group jobs a completion claims for its worker when it closes its group. */
-const claimedCount = (c: StageCompletion) =>
-  c.close?.nextGroup?.jobs.reduce((n, job) => (job.claimedBy ? n + 1 : n), 0) ?? 0;
-
-/** The statement texts by refill shape: none, any route, one route, several routes. */
-const statements = new Map<string, string>();
-
-/** The statement for `refill` (see {@link completionsSql}), built once per shape. */
+/** The statement for a batch with `refill`. */
 function statementFor(refill: BatchRefill | undefined): string {
-  const routes = refill?.refill.routes;
-  const shape =
-    refill === undefined
-      ? "none"
-      : routes === undefined
-        ? "any"
-        : routePick(routes).count === 1
-          ? "one"
-          : "many";
+  const shape = refillShape(refill);
   let sql = statements.get(shape);
   if (sql === undefined) {
-    sql = completionsSql(
-      shape === "none"
-        ? undefined
-        : pickDueJobs(postgresDialect, {
-            now: "$2",
-            limit: "(SELECT n FROM refill_want)",
-            ...(shape === "any" ? {} : { routes: "$10", routeCount: shape === "one" ? 1 : 2 }),
-          }),
-    );
+    sql = completionsSql(shape);
     statements.set(shape, sql);
   }
   return sql;
@@ -364,13 +296,7 @@ function parameters(
     JSON.stringify(jobs),
     JSON.stringify(logs),
     WAKEUP_CHANNEL,
-    ...(refill
-      ? [
-          refill.refill.workerId,
-          new Date(now.getTime() + refill.refill.leaseMs),
-          ...(refill.refill.routes === undefined ? [] : [routePick(refill.refill.routes).param]),
-        ]
-      : []),
+    ...(refill ? refillParameters(refill, now) : []),
   ];
 }
 
@@ -408,45 +334,6 @@ function resultOf(row: Row, now: Date): StageCompletionResult {
 }
 
 /**
- * Hands the jobs the statement leased (in dequeue order) to the committed completions that
- * asked, each up to its slots less the next-group jobs it claimed — the count the statement
- * leased for. Jobs left over (none, unless that count and this one disagree) are returned too.
- */
-function handOut(
-  batch: readonly StageCompletion[],
-  results: StageCompletionResult[],
-  refill: BatchRefill,
-  jobs: DequeuedJob[],
-): DequeuedJob[] {
-  let taken = 0;
-  results.forEach((result, i) => {
-    const slots = refill.slots[i] ?? 0;
-    if (result.kind !== "committed" || slots === 0 || taken >= jobs.length) return;
-    const c = batch[i] as StageCompletion;
-    const want = Math.max(0, slots - (result.closed && c.close ? claimedCount(c) : 0));
-    if (want === 0) return;
-    result.refilled = jobs.slice(taken, taken + want);
-    taken += result.refilled.length;
-  });
-  return jobs.slice(taken);
-}
-
-/** Gives leased jobs nobody took back to the queue, their attempt not used up. */
-async function releaseLeftovers(
-  db: SqlExecutor,
-  jobs: DequeuedJob[],
-  workerId: string,
-): Promise<void> {
-  if (jobs.length === 0) return;
-  await db.execute(
-    `UPDATE ratchet_jobs SET status = 'PENDING', attempt = attempt - 1, locked_by = NULL, locked_until = NULL
-     WHERE job_id = ANY ($1::text[]) AND status = 'RUNNING' AND locked_by = $2`,
-    jobs.map((job) => job.jobId),
-    workerId,
-  );
-}
-
-/**
  * Writes a batch of completions in one statement; returns one result per completion, in order,
  * and whether any job that nobody holds yet was enqueued (so local hosts can be woken).
  */
@@ -461,10 +348,6 @@ export async function commitCompletionsPostgres(
   const refill = batchRefill(batch);
   const rows = await db.query(statementFor(refill), ...parameters(batch, now, refill));
   const results = rows.map((row) => resultOf(row, now));
-  const leased = refill ? ((rows[0]?.refilled as Row[] | null | undefined) ?? []) : [];
-  if (refill && leased.length > 0) {
-    const jobs = await leasedJobsFromRows(db, leased, now);
-    await releaseLeftovers(db, handOut(batch, results, refill, jobs), refill.refill.workerId);
-  }
+  if (refill) await handOutRefills(db, batch, results, refill, rows[0]?.refilled, now);
   return { results, woken: rows.some((row) => toNumber(row.woken ?? 0) > 0) };
 }
