@@ -2,9 +2,10 @@
  * Awaiting a run's result: `awaitRunEnd` resolves when the run reaches a terminal status, woken
  * by a {@link RunEndSource} instead of polling the run's record. It reads the run once after
  * subscribing (so an end between the two is not missed), then again on every notice naming the
- * run or any run. No timers here: the timeout arrives as an aborted `deadline` signal, and a
- * source that can lose notices polls (the `@ratchet/prisma` stacks' `awaitRunResult`,
- * `@ratchet/host-node`'s `awaitRunResult`).
+ * run or any run — unless the notice hands over the ended run's committed record, which it
+ * then resolves with, without reading (see {@link awaitRunEnd}). No timers here: the timeout
+ * arrives as an aborted `deadline` signal, and a source that can lose notices polls (the
+ * `@ratchet/prisma` stacks' `awaitRunResult`, `@ratchet/host-node`'s `awaitRunResult`).
  */
 import { decodeValue } from "./codec.js";
 import type { Workflow } from "./dsl/workflow-model.js";
@@ -85,6 +86,17 @@ export interface AwaitRunEndOptions<Output = unknown> extends AwaitRunOptions<Ou
  * `RunNotFoundError` when there is no such run (or it was purged while waited for), with
  * {@link RunAwaitTimeoutError} when `deadline` aborts, with `signal.reason` when `signal`
  * aborts, and with a read's error when reading the run fails.
+ *
+ * A notice that hands over the run's record (the optional second argument of
+ * `RunEndListener`, e.g. PostgreSQL's trigger when the record fits its payload) resolves it
+ * without a read, but only when the record is this run's (`id` matches the notice and the
+ * awaited run), its status is terminal, and it is newer than what this wait has read: its
+ * `version` must exceed that of the last record read (every write of a run increments it). A
+ * notice can be delivered after the waiter's first read even though its commit came earlier,
+ * so an end the run has since been started again from (`run.retry`, `run.rerunFrom`) is
+ * recognised by its older version and ignored. A record heard before the first read returned
+ * is kept until it does, and compared then. Any other notice (no record, another status, a
+ * stale version) is a plain "may have ended": the run is read.
  */
 export async function awaitRunEnd<Output = unknown>(
   ports: RunAwaitPorts,
@@ -112,6 +124,10 @@ function waitForEnd<Output>(
     let settled = false;
     let reading = false;
     let again = false;
+    /** The version of the record the last read returned (undefined until a read returned). */
+    let readVersion: number | undefined;
+    /** The newest ended record a notice handed over before any read returned. */
+    let early: RunRecord | undefined;
     const { signal, deadline } = options;
     const onAbort = () => finish(() => reject(signal?.reason));
     const onDeadline = () =>
@@ -140,6 +156,10 @@ function waitForEnd<Output>(
           if (run === null) return finish(() => reject(new RunNotFoundError(runId)));
           const result = runResultOf<Output>(run);
           if (result) return finish(() => resolve(result));
+          readVersion = run.version;
+          const stashed = early;
+          early = undefined;
+          if (stashed !== undefined && stashed.version > run.version) return endWith(stashed);
         } while (again && !settled);
       } catch (error) {
         finish(() => reject(error));
@@ -147,8 +167,27 @@ function waitForEnd<Output>(
         reading = false;
       }
     };
-    const unsubscribe = ports.runEnds.subscribe((id) => {
-      if (!settled && (id === undefined || id === runId)) void check();
+    /** Resolves with an ended record a notice handed over. */
+    const endWith = (run: RunRecord) => {
+      const result = runResultOf<Output>(run);
+      if (result) finish(() => resolve(result));
+    };
+    /** A notice handed over this run's ended record: resolve with it unless it is stale. */
+    const heard = (run: RunRecord) => {
+      if (readVersion === undefined) {
+        // A read is under way (the first one starts right after subscribing): it decides.
+        if (early === undefined || run.version > early.version) early = run;
+      } else if (run.version > readVersion) {
+        endWith(run);
+      }
+      // Otherwise the record is no newer than one read that found the run running: an end
+      // the run was started again from since. Its next end notifies again.
+    };
+    const unsubscribe = ports.runEnds.subscribe((id, run) => {
+      if (settled || (id !== undefined && id !== runId)) return;
+      if (run !== undefined && id === runId && run.id === runId && isTerminalRunStatus(run.status))
+        return heard(run);
+      void check();
     });
     if (signal?.aborted) return onAbort();
     if (deadline?.signal.aborted) return onDeadline();

@@ -11,15 +11,32 @@
  * - Spurious calls are harmless (the waiter reads the run and finds it running); missing calls
  *   are not: a source that can lose notices must fall back to `undefined` calls.
  * - `subscribe` returns the function that unsubscribes; after it, the listener is not called.
+ * - Optionally, hand the ended run's record along with its id (the second argument of
+ *   {@link RunEndListener}), so a waiter resolves without reading the run. Only a record that
+ *   is exactly what `getRun` returns once the ending transaction committed — its **final**
+ *   committed state, not the row as one statement left it when a later statement of the same
+ *   transaction changed it again — and only for a run whose committed status is terminal.
+ *   When in doubt (too big to carry, cannot be decoded), name the run without a record: the
+ *   waiter reads it, as before.
  *
  * Run `runEndSourceConformance` from `@ratchet/kernel/testing` against your adapter. The
  * in-memory store is one (`createInMemoryStack().runEnds`); the `@ratchet/prisma` stacks
  * offer one over LISTEN/NOTIFY (PostgreSQL) or in-process notices and a watch on the file
  * (SQLite), with a poll fallback.
  */
+import type { RunRecord } from "../records.js";
 
-/** Told that run `runId` may have ended, or with `undefined` that any run may have. */
-export type RunEndListener = (runId: string | undefined) => void;
+/**
+ * Told that run `runId` may have ended, or with `undefined` that any run may have.
+ *
+ * `run`, when given (only with a `runId`), is the run's record as the transaction that ended
+ * it committed it — what `getRun(runId)` returned right after that commit — and its status is
+ * terminal. It may be older than the run's current record (the run was started again since,
+ * e.g. `run.retry`); its `version` tells (every write of a run increments it). Listeners that
+ * want only the id ignore it: sources that cannot carry a record (SQLite, in-memory,
+ * host-node) never give one, and a source may leave it out for any notice.
+ */
+export type RunEndListener = (runId: string | undefined, run?: RunRecord) => void;
 
 /** Where waiters hear that runs ended. */
 export interface RunEndSource {
