@@ -83,3 +83,17 @@ export function copyError(error: StoredError | null): StoredError | null {
 export function copyOutputRef(ref: OutputRef | null): OutputRef | null {
   return ref === null ? null : { ...ref };
 }
+
+/** The one inline reference stored rows share (never handed out: reads copy it). */
+const INLINE_REF: OutputRef = Object.freeze({ kind: "inline" });
+
+/**
+ * An output reference to store in a row: a copy, except that every inline reference is the
+ * one shared {@link INLINE_REF} (an inline reference carries nothing but its kind, and
+ * stored rows are never mutated), so a stage with an inline output keeps no object of its
+ * own for it.
+ */
+export function storedOutputRef(ref: OutputRef | null): OutputRef | null {
+  if (ref === null) return null;
+  return ref.kind === "inline" ? INLINE_REF : { ...ref };
+}

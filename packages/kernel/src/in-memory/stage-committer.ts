@@ -10,7 +10,7 @@ import type {
   StageCompletionResult,
 } from "../ports/stage-committer.js";
 import type { RunRecord } from "../records.js";
-import { cloneJson, copyDate, copyOutputRef } from "./copy.js";
+import { cloneJson, copyDate, storedOutputRef } from "./copy.js";
 import { completeJob, enqueue } from "./job-transport.js";
 import { appendLogs } from "./logs.js";
 import { appendRunEvents } from "./outbox.js";
@@ -40,7 +40,7 @@ function completedStage(tx: StoreTransaction, stage: StageRow, c: StageCompletio
     groupIndex: stage.groupIndex,
     status: "COMPLETED",
     attempt: c.attempt,
-    outputRef: copyOutputRef(c.outputRef),
+    outputRef: storedOutputRef(c.outputRef),
     suspendedState: null,
     pollConfig: stage.pollConfig,
     nextPollAt: null,
@@ -49,7 +49,7 @@ function completedStage(tx: StoreTransaction, stage: StageRow, c: StageCompletio
     error: null,
     createdAt: stage.createdAt,
     updatedAt: now,
-    startedAt: tx.date(stage.startedAt ?? c.startedAt),
+    startedAt: stage.startedAt ?? tx.date(c.startedAt),
     completedAt: now,
     output:
       c.output !== undefined
@@ -85,6 +85,8 @@ function commitCompletion(
   if (close?.skipped) createStages(store, tx, close.skipped);
   if (close?.nextGroup) {
     createStages(store, tx, close.nextGroup.stages);
+    // A job's dequeue key is usually its run's creation time: store the run's own date.
+    tx.share(run.createdAt);
     enqueue(store, tx, close.nextGroup.jobs);
     groupRemaining = close.nextGroup.stages.length;
   }

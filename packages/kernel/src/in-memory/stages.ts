@@ -2,7 +2,14 @@
 import { routeKey } from "../dsl/versioning.js";
 import type { ClaimLeaseOptions, StageExpectation } from "../ports/persistence/index.js";
 import type { JsonValue, NewStage, StageOutputKey, StagePatch, StageRecord } from "../records.js";
-import { cloneJson, copyDate, copyError, copyNullableDate, copyOutputRef } from "./copy.js";
+import {
+  cloneJson,
+  copyDate,
+  copyError,
+  copyNullableDate,
+  copyOutputRef,
+  storedOutputRef,
+} from "./copy.js";
 import { pickRows, rowsOf } from "./select.js";
 import { duplicateKeyError, type InMemoryStore, type StageRow } from "./store.js";
 import type { StoreTransaction } from "./table.js";
@@ -117,7 +124,7 @@ export function updateStage(
     groupIndex: prev.groupIndex,
     status: patch.status !== undefined ? patch.status : prev.status,
     attempt: patch.attempt !== undefined ? patch.attempt : prev.attempt,
-    outputRef: outputRef !== undefined ? copyOutputRef(outputRef) : prev.outputRef,
+    outputRef: outputRef !== undefined ? storedOutputRef(outputRef) : prev.outputRef,
     suspendedState:
       patch.suspendedState !== undefined ? cloneJson(patch.suspendedState) : prev.suspendedState,
     pollConfig: patch.pollConfig !== undefined ? cloneJson(patch.pollConfig) : prev.pollConfig,

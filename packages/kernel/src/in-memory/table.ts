@@ -211,6 +211,9 @@ export function transactionClosedError(): RatchetError {
   );
 }
 
+/** How many distinct dates a {@link StoreTransaction} remembers for reuse. */
+const DATE_SLOTS = 4;
+
 /** What the undo log needs of a table. */
 interface Restorable {
   restore(key: string, row: unknown): void;
@@ -288,27 +291,53 @@ export class StoreTransaction {
   /** Flat triples `table, key, previous row`, to keep allocation low on the hot path. */
   private undo: unknown[] = [];
   private open = true;
-  /** The last date {@link date} stored. */
-  private lastDate: Date | undefined;
+  /**
+   * The last {@link DATE_SLOTS} distinct dates this transaction stored or was told about
+   * ({@link share}), newest in the slot after {@link nextDateSlot} wraps.
+   */
+  private readonly dates: (Date | undefined)[] = [undefined, undefined, undefined, undefined];
+  private nextDateSlot = 0;
 
   /**
    * A copy of `date` to store in a row. Stored dates are never changed (a write replaces its
    * row) and reads hand out copies, so one copy serves every field this transaction writes
-   * with the same time: a commit that stamps a dozen fields with its `now` keeps one `Date`,
-   * not a dozen, for as long as the rows live.
+   * with the same time: a commit that stamps a dozen fields with its `now`, its lease end and
+   * its run's creation time keeps one `Date` per time, not a dozen, for as long as the rows
+   * live. A commit interleaves a few times (a job's availability, lease end and dequeue key;
+   * an event's time between two rows stamped `now`), so the last few are remembered, not only
+   * the last one.
    */
   date(date: Date): Date {
-    const last = this.lastDate;
     const time = date.getTime();
-    if (last !== undefined && last.getTime() === time) return last;
+    const dates = this.dates;
+    for (let i = 0; i < DATE_SLOTS; i++) {
+      const kept = dates[i];
+      if (kept !== undefined && kept.getTime() === time) return kept;
+    }
     const copy = new Date(time);
-    this.lastDate = copy;
+    this.keep(copy);
     return copy;
   }
 
   /** {@link date}, passing `null` through. */
   nullableDate(date: Date | null): Date | null {
     return date === null ? null : this.date(date);
+  }
+
+  /**
+   * Lets later writes of this transaction reuse `stored`, a date already held by a stored row
+   * (so never changed), for fields with the same time: e.g. a job's dequeue key, which is
+   * usually its run's creation time.
+   */
+  share(stored: Date): void {
+    const time = stored.getTime();
+    for (const kept of this.dates) if (kept !== undefined && kept.getTime() === time) return;
+    this.keep(stored);
+  }
+
+  private keep(date: Date): void {
+    this.dates[this.nextDateSlot] = date;
+    this.nextDateSlot = (this.nextDateSlot + 1) % DATE_SLOTS;
   }
 
   /** Whether the transaction can still be written to. */
