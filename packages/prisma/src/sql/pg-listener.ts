@@ -8,7 +8,7 @@
  * keep polling slowly meanwhile, waiters poll at their interval).
  */
 import pg from "pg";
-import { type LocalRunEnds, RUN_ENDED_CHANNEL } from "./run-ends.js";
+import { type LocalRunEnds, RUN_ENDED_CHANNEL, runEndNoticeOf } from "./run-ends.js";
 import { isWakeupKind, type LocalWakeups, WAKEUP_CHANNEL } from "./wakeups.js";
 
 const MAX_BACKOFF_MS = 30_000;
@@ -101,7 +101,7 @@ export class PostgresListener {
     this.listening = new Set();
     client.on("notification", (message) => {
       if (message.channel === RUN_ENDED_CHANNEL) {
-        if (message.payload) this.runEnds?.emit(message.payload);
+        if (message.payload) this.runEnds?.emit(runEndNoticeOf(message.payload));
         return;
       }
       if (isWakeupKind(message.payload)) this.wakeups.emit(message.payload);

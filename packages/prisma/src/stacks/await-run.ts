@@ -12,7 +12,7 @@ import {
   type RunEndSource,
   type RunResult,
 } from "@ratchet/kernel/adapter";
-import type { LocalRunEnds } from "../sql/run-ends.js";
+import type { LocalRunEnds, RunEndNotice } from "../sql/run-ends.js";
 
 /** Options of a stack's `awaitRunResult`. */
 export interface AwaitRunResultOptions<Output = unknown> extends AwaitRunOptions<Output> {
@@ -27,7 +27,9 @@ export interface PollingRunEnds extends RunEndSource {
 
 /**
  * The stack's source: `local` notices (fed by LISTEN / the file watch, which `start` starts on
- * the first subscription) and an `undefined` notice every `pollMs` while anyone subscribes.
+ * the first subscription) and an `undefined` notice every `pollMs` while anyone subscribes. A
+ * local notice that is a run's record (PostgreSQL's payload, when it fits) reaches listeners
+ * as its id with the record as the second argument, so `awaitRunEnd` resolves without a read.
  * The poll's timer keeps the process alive, as a pending await should; `idle` is told when
  * the last subscriber leaves.
  */
@@ -41,10 +43,13 @@ export function pollingRunEnds(
   const listeners = new Set<RunEndListener>();
   let stopLocal: (() => void) | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
-  const emit = (runId: string | undefined) => {
+  const emit = (notice: RunEndNotice) => {
+    // A record notice names its run and hands the record over (see RunEndListener).
+    const runId = typeof notice === "object" ? notice.id : notice;
+    const run = typeof notice === "object" ? notice : undefined;
     for (const listener of [...listeners]) {
       try {
-        listener(runId);
+        listener(runId, run);
       } catch {
         // A waiter's failure is its own; the others still hear.
       }
@@ -58,7 +63,7 @@ export function pollingRunEnds(
   };
   return {
     subscribe(listener) {
-      const entry: RunEndListener = (runId) => listener(runId);
+      const entry: RunEndListener = (runId, run) => listener(runId, run);
       listeners.add(entry);
       if (listeners.size === 1) {
         start();

@@ -18,7 +18,7 @@ import {
 import { FakeClock, runEndSourceConformance } from "@ratchet/kernel/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createPostgresStack, createSqliteStack } from "../../src/index.js";
+import { createPostgresStack, createSqliteStack, type PrismaStack } from "../../src/index.js";
 import type { DatabaseProvider } from "../../src/provider.js";
 import { LocalRunEnds } from "../../src/sql/run-ends.js";
 import { awaitRunResultOver, pollingRunEnds } from "../../src/stacks/await-run.js";
@@ -45,28 +45,39 @@ const twice = defineWorkflow({ id: "twice", name: "Twice", input: N, output: N }
   .pipe({ ...add, id: "add2" })
   .build();
 
+/**
+ * Another stack on the database at `location`, whose run-end notices are up (PostgreSQL: the
+ * LISTEN connection listens), polling every `runEndPollMs` (default: never during a test).
+ */
+export async function openWaiterStack(
+  provider: DatabaseProvider,
+  location: string,
+  runEndPollMs = NO_POLL,
+): Promise<PrismaStack> {
+  const stack =
+    provider === "postgresql"
+      ? await createPostgresStack({ url: location, migrate: false, runEndPollMs })
+      : await createSqliteStack({ file: location, migrate: false, runEndPollMs });
+  if (provider === "postgresql") {
+    // The LISTEN connection says "any run may have ended" once it listens.
+    let up = false;
+    const stop = stack.runEnds.subscribe((runId) => {
+      if (runId === undefined) up = true;
+    });
+    for (let i = 0; i < 300 && !up; i++) await sleep(10);
+    stop();
+    expect(up).toBe(true);
+  }
+  return stack;
+}
+
 /** Registers the run-end tests for `provider`. */
 export function registerRunEnds(provider: DatabaseProvider): void {
   const harness = useStack(provider, `run_ends_${provider}`);
 
   /** Another stack on the database, whose run-end notices are up (LISTEN connected). */
-  const waiterStack = async (runEndPollMs = NO_POLL, location = harness().location) => {
-    const stack =
-      provider === "postgresql"
-        ? await createPostgresStack({ url: location, migrate: false, runEndPollMs })
-        : await createSqliteStack({ file: location, migrate: false, runEndPollMs });
-    if (provider === "postgresql") {
-      // The LISTEN connection says "any run may have ended" once it listens.
-      let up = false;
-      const stop = stack.runEnds.subscribe((runId) => {
-        if (runId === undefined) up = true;
-      });
-      for (let i = 0; i < 300 && !up; i++) await sleep(10);
-      stop();
-      expect(up).toBe(true);
-    }
-    return stack;
-  };
+  const waiterStack = (runEndPollMs = NO_POLL, location = harness().location) =>
+    openWaiterStack(provider, location, runEndPollMs);
 
   runEndSourceConformance({
     name: `prisma (${provider}), heard by another stack`,
