@@ -34,7 +34,9 @@ import type { RunRecord } from "../records.js";
  * terminal. It may be older than the run's current record (the run was started again since,
  * e.g. `run.retry`); its `version` tells (every write of a run increments it). Listeners that
  * want only the id ignore it: sources that cannot carry a record (SQLite, in-memory,
- * host-node) never give one, and a source may leave it out for any notice.
+ * host-node) never give one, and a source may leave it out for any notice. One record may be
+ * handed to every listener of the notice (and so be the `run` of every `RunResult` awaited on
+ * it in the process): read it, do not change it.
  */
 export type RunEndListener = (runId: string | undefined, run?: RunRecord) => void;
 
