@@ -24,6 +24,7 @@ import type { EventSink } from "./ports/event-sink.js";
 import type { JobPublisher } from "./ports/job-publisher.js";
 import type { JobTransport } from "./ports/job-transport.js";
 import type { Persistence } from "./ports/persistence/index.js";
+import type { RunStarter } from "./ports/run-starter.js";
 import type { Scheduler } from "./ports/scheduler.js";
 import type { StageRunner } from "./ports/stage-runner.js";
 import { stageCommitterFor } from "./ports/transactional-committer.js";
@@ -99,6 +100,15 @@ export interface Kernel {
  * How an unknown command `type` appears in the error: strings as JSON, anything else by its
  * `typeof` (JSON.stringify throws on a BigInt or a cycle, and the error must not).
  */
+/** The persistence's run starter for `jobTransport`, as a `KernelDeps` field (none: `{}`). */
+function runStarterOf(
+  persistence: Persistence,
+  jobTransport: JobTransport,
+): { runStarter?: RunStarter } {
+  const runStarter = persistence.runStarter?.(jobTransport);
+  return runStarter ? { runStarter } : {};
+}
+
 function describeType(type: unknown): string {
   return typeof type === "string"
     ? JSON.stringify(type)
@@ -135,6 +145,7 @@ export function createKernel(config: KernelConfig): Kernel {
     outputCache: new OutputCache(options.outputCacheBytes),
     inFlight: new InFlightRegistry(),
     committer: stageCommitterFor(ports),
+    ...runStarterOf(config.persistence, config.jobTransport),
     random: config.random ?? Math.random,
     plugins: Object.freeze({ ...config.plugins }),
     retentionSweep: { nextAt: 0 },

@@ -32,6 +32,7 @@ import {
   positiveInt,
 } from "./fields.js";
 import { handedJob } from "./job-execute/continuation.js";
+import { claimThroughStarter, routeStartsOf } from "./run-claim-started.js";
 
 /** Claims pending runs: moves them to `RUNNING` and enqueues their first stages. */
 export interface RunClaimPendingCommand {
@@ -103,7 +104,10 @@ function limitsOf(deps: KernelDeps): ClaimLimits | null {
 }
 
 /**
- * Handles `run.claimPending`. The batch is claimed in one transaction. When that fails, the runs
+ * Handles `run.claimPending`. When the persistence offers a run starter and every workflow this
+ * kernel claims for starts the same way for every run (no limits, start hooks or run timeouts),
+ * the claim is one atomic step of the store's (see `run-claim-started.ts`); a store error
+ * throws, and the runs stay `PENDING`. Otherwise the batch is claimed in one transaction. When that fails, the runs
  * are claimed one at a time instead, each in its own transaction: a run that fails again alone
  * is failed with `CLAIM_FAILED`, and the claim goes on with the others (a failure that is not
  * the run's — the database is gone — fails failing it too, and the claim throws as before). A
@@ -114,6 +118,12 @@ export async function runClaimPending(
   command: RunClaimPendingCommand,
   deps: KernelDeps,
 ): Promise<RunClaimPendingResult> {
+  const plan = deps.runStarter && limitsOf(deps) === null ? routeStartsOf(deps) : null;
+  if (deps.runStarter && plan) {
+    const continueWith = canContinue(deps) ? (command.continueWith ?? 0) : 0;
+    const maxClaims = command.maxClaims ?? 10;
+    return claimThroughStarter(command, deps, deps.runStarter, plan, maxClaims, continueWith);
+  }
   const starting: { runId?: string } = {};
   try {
     return await claimBatch(command, deps, command.maxClaims ?? 10, starting);
@@ -175,6 +185,11 @@ async function failUnstartable(
   });
 }
 
+/** Only a transport that stores jobs already leased can hand one to this worker safely. */
+function canContinue(deps: KernelDeps): boolean {
+  return deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions;
+}
+
 /**
  * Claims up to `maxClaims` runs in one transaction; `starting.runId` names the run being
  * started when it throws (undefined: the claim failed before starting any).
@@ -185,10 +200,7 @@ async function claimBatch(
   maxClaims: number,
   starting: { runId?: string },
 ): Promise<RunClaimPendingResult> {
-  // Only a transport that stores jobs already leased can hand one to this worker safely.
-  const canContinue =
-    deps.jobTransport.enqueuesClaimed === true && deps.jobTransport.joinsTransactions;
-  let budget = canContinue ? (command.continueWith ?? 0) : 0;
+  let budget = canContinue(deps) ? (command.continueWith ?? 0) : 0;
   return inTransaction(deps, async (uow) => {
     const limits = limitsOf(deps);
     const runs = await uow.tx.claimPendingRuns({

@@ -10,6 +10,7 @@ import type { EventSink } from "../ports/event-sink.js";
 import type { JobPublisher } from "../ports/job-publisher.js";
 import type { JobTransport } from "../ports/job-transport.js";
 import type { Persistence } from "../ports/persistence/index.js";
+import type { RunStarter } from "../ports/run-starter.js";
 import type { Scheduler } from "../ports/scheduler.js";
 import type { StageCommitter } from "../ports/stage-committer.js";
 import type { StageRunner } from "../ports/stage-runner.js";
@@ -35,6 +36,8 @@ export interface KernelDeps {
   random: () => number;
   /** Writes stage completions: the persistence's own committer, or the transactional one. */
   committer: StageCommitter;
+  /** Claims and starts runs in one step: the persistence's own, when it offers one. */
+  runStarter?: RunStarter;
   /** The services stages see as `ctx.plugins` (`KernelConfig.plugins`; default: none). */
   plugins?: Readonly<Record<string, unknown>>;
   /**

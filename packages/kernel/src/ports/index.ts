@@ -17,6 +17,7 @@ export {
   runPageSize,
   runStatusFilter,
 } from "./run-queries.js";
+export type * from "./run-starter.js";
 export type * from "./scheduler.js";
 export type * from "./stage-committer.js";
 export type * from "./transaction.js";

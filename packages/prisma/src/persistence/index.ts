@@ -4,6 +4,7 @@
  * `TransactionScope` the Prisma job queue and scheduler of the same database join.
  */
 import type { Persistence, PersistenceTransaction } from "@ratchet/kernel/adapter";
+import { isJobQueueOf } from "../job-transport/registry.js";
 import type { SqlExecutor } from "../sql/executor.js";
 import { executorOf, type PrismaAdapterOptions } from "../sql/prisma-executor.js";
 import type { RawRootClient } from "../sql/raw-client.js";
@@ -14,6 +15,7 @@ import * as logs from "./logs.js";
 import * as outbox from "./outbox.js";
 import * as retention from "./retention.js";
 import { activeRunOfKey, claimPendingRuns } from "./run-claims.js";
+import { runStarterOver } from "./run-starts.js";
 import { getRunWithStages } from "./run-with-stages.js";
 import * as runs from "./runs.js";
 import * as schedules from "./schedules.js";
@@ -96,6 +98,12 @@ export function persistenceOver(db: SqlExecutor): Persistence {
     ...operations(db),
     withTransaction: (fn) => db.transaction((tx) => fn(transactionView(tx))),
     stageCommitter: (jobTransport) => stageCommitterOver(db, jobTransport, persistence),
+    // One statement per claim on PostgreSQL, for its own job queue; SQLite has no round trips
+    // to save and claims in its transaction.
+    runStarter: (jobTransport) =>
+      db.dialect.provider === "postgresql" && isJobQueueOf(jobTransport, db)
+        ? runStarterOver(db)
+        : undefined,
     failUnreadableRun: (runId, error, now) => runs.failUnreadableRun(db, runId, error, now),
   };
   return persistence;

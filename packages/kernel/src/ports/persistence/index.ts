@@ -18,6 +18,7 @@
  * that show runs to people read them through the optional {@link RunQueries} port.
  */
 import type { JobTransport } from "../job-transport.js";
+import type { RunStarter } from "../run-starter.js";
 import type { StageCommitter } from "../stage-committer.js";
 import type { TransactionScope } from "../transaction.js";
 import type { BreakerStore } from "./breakers.js";
@@ -69,6 +70,14 @@ export interface Persistence
    * the kernel commits completions through `withTransaction` (see ADR 0001).
    */
   stageCommitter?(jobTransport: JobTransport): StageCommitter | undefined;
+
+  /**
+   * Optional fast path: a {@link RunStarter} that claims pending runs and starts them as one
+   * atomic step. Offer it only when `jobTransport`'s jobs live in this store, and return
+   * `undefined` otherwise; without it (and for workflows it cannot start: start hooks, run
+   * timeouts, concurrency limits) the kernel claims through `withTransaction`.
+   */
+  runStarter?(jobTransport: JobTransport): RunStarter | undefined;
 }
 
 /** The view of {@link Persistence} inside a transaction; also a {@link TransactionScope}. */
