@@ -28,6 +28,7 @@ import { checkOutput, stageInput } from "../../internal/stage/output-check.js";
 import {
   cachedOutputs,
   cacheOutput,
+  forgetOutputs,
   inlineOutput,
   loadOutputs,
   prepareOutput,
@@ -37,7 +38,12 @@ import { zodIssues } from "../../internal/values/zod-issues.js";
 import { resumeWaitingStage } from "../../internal/waits/resume.js";
 import { settleWait } from "../../internal/waits/settle-wait.js";
 import { runIsolated } from "../../isolation/parent.js";
-import type { DequeuedJob, JsonObject, StoredError } from "../../records.js";
+import {
+  type DequeuedJob,
+  isTerminalRunStatus,
+  type JsonObject,
+  type StoredError,
+} from "../../records.js";
 import { defineCommand } from "../command.js";
 import {
   continueCount,
@@ -313,7 +319,9 @@ export async function jobExecute(
         : undefined,
     );
     if (outcome.kind === "committed") {
-      cacheOutput(deps, record.id, checked.value, prepared.bytes);
+      // A run this commit ended needs none of its outputs again on this kernel.
+      if (isTerminalRunStatus(outcome.run.status)) forgetOutputs(deps, records);
+      else cacheOutput(deps, record.id, checked.value, prepared.bytes);
       let next: DequeuedJob[] = [];
       if (outcome.started) {
         const completed = completedRecordOf(

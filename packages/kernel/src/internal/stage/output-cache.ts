@@ -20,6 +20,14 @@ export class OutputCache {
     return entry;
   }
 
+  /** Drops the cached output of a stage record, if any. */
+  delete(stageRecordId: string): void {
+    const entry = this.entries.get(stageRecordId);
+    if (entry === undefined) return;
+    this.entries.delete(stageRecordId);
+    this.bytes -= entry.bytes;
+  }
+
   /** Caches an output of `bytes` bytes, evicting the least recently used ones over budget. */
   set(stageRecordId: string, value: unknown, bytes: number): void {
     if (bytes > this.maxBytes) return;

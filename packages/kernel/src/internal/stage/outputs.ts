@@ -64,6 +64,18 @@ export function cacheOutput(
 }
 
 /**
+ * Drops the cached outputs of `records` (a run that has just ended): no later stage of the run
+ * will read them, so they would only hold memory, and keep the cache's map large, until the
+ * budget evicts them. A later read (a hook, a rerun) loads them from the store as before.
+ */
+export function forgetOutputs(
+  deps: Pick<KernelDeps, "outputCache">,
+  records: readonly StageRecord[],
+): void {
+  for (const record of records) deps.outputCache.delete(record.id);
+}
+
+/**
  * The decoded outputs of completed stage records when the cache holds every one (a run's
  * stages on one worker), found without a promise; `undefined` at the first one it lacks.
  */
