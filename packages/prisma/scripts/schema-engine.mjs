@@ -48,13 +48,24 @@ export function loadSchemaEngine() {
 
 /**
  * A `pg.Pool` whose results report the catalog type `"char"` (OID 18) as `text`: adapter-pg
- * cannot map `"char"` columns, and the engine's PostgreSQL introspection selects some.
+ * cannot map `"char"` columns, and the engine's PostgreSQL introspection selects some. It also
+ * leaves constraint triggers (`pg_constraint` rows of type `t`, e.g. the deferred run-end
+ * trigger of migration 0018) out of the engine's constraint query: the engine reads only check
+ * and exclusion constraints from it and panics on any other type it is handed as text
+ * (prisma/orm#29635); a trigger is no part of the Prisma schema either way.
  */
 class CatalogPool extends pg.Pool {
   async query(...args) {
     const result = await super.query(...args);
     for (const field of result?.fields ?? []) {
       if (field.dataTypeID === 18) field.dataTypeID = 25;
+    }
+    const type = result?.fields?.findIndex((field) => field.name === "constraint_type") ?? -1;
+    if (type >= 0 && Array.isArray(result.rows)) {
+      // adapter-pg reads rows as arrays; a plain query as objects.
+      const of = (row) => (Array.isArray(row) ? row[type] : row.constraint_type);
+      result.rows = result.rows.filter((row) => of(row) !== "t");
+      result.rowCount = result.rows.length;
     }
     return result;
   }
