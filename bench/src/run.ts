@@ -50,27 +50,70 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, "child.mjs");
 const BENCH_DIR = join(HERE, "..", "..");
 
-const { values } = parseArgs({
-  options: {
-    full: { type: "boolean", default: false },
-    reps: { type: "string" },
-    systems: { type: "string" },
-    workloads: { type: "string" },
-    "no-profile": { type: "boolean", default: false },
-    "quiet-wait": { type: "string", default: "300" },
-    out: { type: "string" },
-    report: { type: "string" },
-  },
-});
+/** What `--help` prints. */
+const USAGE = `Usage: npm run bench -- [options]
+
+Runs the workloads (W1 chain, W2 fan-out, W3 latency, W4 kernel, W5 signals) on each system,
+repetitions interleaved, each in a child process on a fresh database; prints Markdown tables
+and writes bench/results/<date>[-full].json.
+
+Options:
+  --full            the issue's sizes (default: the quick sizes)
+  --reps N          repetitions of every workload and system
+  --systems a,b     systems to run (${SYSTEMS.join(", ")})
+  --workloads w1,w3 workloads to run (${WORKLOADS.join(", ")})
+  --no-profile      skip the profiled runs (Ratchet W1 on PostgreSQL, W4)
+  --quiet-wait S    wait up to S seconds for other processes to go quiet before each child (300)
+  --out FILE        write the results there
+  --report FILE     print the tables of an earlier results file; runs nothing
+  --help            this text`;
+
+let parsed: ReturnType<typeof parseOptions>;
+try {
+  parsed = parseOptions();
+} catch (error) {
+  usageError((error as Error).message);
+}
+if (parsed.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { values } = parsed;
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      full: { type: "boolean", default: false },
+      reps: { type: "string" },
+      systems: { type: "string" },
+      workloads: { type: "string" },
+      "no-profile": { type: "boolean", default: false },
+      "quiet-wait": { type: "string", default: "300" },
+      out: { type: "string" },
+      report: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+}
+
+/** Ends with `message` and the usage (exit code 2): a wrong option, not a failed run. */
+function usageError(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
 
 const sizes: Sizes = { ...(values.full ? FULL : QUICK) };
-if (values.reps) sizes.repetitions = Number(values.reps);
+if (values.reps) {
+  const reps = Number(values.reps);
+  if (!Number.isInteger(reps) || reps < 1) usageError(`--reps must be a positive integer`);
+  sizes.repetitions = reps;
+}
 const systems = (values.systems?.split(",") ?? [...SYSTEMS]) as System[];
 const workloads = (values.workloads?.split(",") ?? [...WORKLOADS]) as Workload[];
 for (const s of systems)
-  if (!(SYSTEMS as readonly string[]).includes(s)) throw new Error(`unknown system ${s}`);
+  if (!(SYSTEMS as readonly string[]).includes(s)) usageError(`unknown system ${s}`);
 for (const w of workloads)
-  if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}`);
+  if (!(WORKLOADS as readonly string[]).includes(w)) usageError(`unknown workload ${w}`);
 
 const SIZE_LABELS: Record<Workload, string> = {
   w1: `${sizes.w1Runs.toLocaleString("en-US")} runs × 3 stages, concurrency 10`,
