@@ -237,6 +237,18 @@ export function listRuns(store: InMemoryStore, query: ListRunsQuery): RunRecord[
 export function claimPendingRuns(
   store: InMemoryStore,
   tx: StoreTransaction,
+  options: ClaimPendingOptions,
+): RunRecord[] {
+  return claimRunRows(store, tx, options).map(copyRun);
+}
+
+/**
+ * {@link claimPendingRuns}, returning the rows as stored (not copies): for writers in this
+ * store that go on to write the claimed runs, such as the run starter. Never hand them out.
+ */
+export function claimRunRows(
+  store: InMemoryStore,
+  tx: StoreTransaction,
   { limit, now, concurrency, rates, routes }: ClaimPendingOptions,
 ): RunRecord[] {
   const served = servedBy(routes);
@@ -272,7 +284,7 @@ export function claimPendingRuns(
       completedAt: prev.completedAt,
     };
     store.runs.replace(tx, next.id, prev, next);
-    return copyRun(next);
+    return next;
   });
 }
 
