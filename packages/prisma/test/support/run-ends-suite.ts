@@ -82,6 +82,8 @@ export function registerRunEnds(provider: DatabaseProvider): void {
   runEndSourceConformance({
     name: `prisma (${provider}), heard by another stack`,
     settle: () => sleep(20),
+    // PostgreSQL's notice carries the run's record (migration 0018); SQLite's names the run.
+    handsRecords: provider === "postgresql",
     create: async () => {
       const waiter = await waiterStack();
       return {

@@ -18,7 +18,7 @@
 import { describe, expect, it } from "vitest";
 import type { Persistence } from "../../ports/persistence/index.js";
 import type { RunEndSource } from "../../ports/run-ends.js";
-import type { RunStatus } from "../../records.js";
+import type { RunRecord, RunStatus } from "../../records.js";
 import { buildRun } from "./persistence-fixture.js";
 import {
   at,
@@ -42,6 +42,12 @@ export interface RunEndSourceConformanceOptions extends ConformanceOptions<RunEn
    * to 100 of these for a notice, and 5 before concluding that none is coming.
    */
   settle: () => Promise<void>;
+  /**
+   * The source hands the ended run's record with its notice (`RunEndListener`'s `run`) for a
+   * run like the suite's: the suite then requires one, besides checking that any record handed
+   * over is the run as committed.
+   */
+  handsRecords?: boolean;
 }
 
 /** Registers the suite. */
@@ -124,6 +130,39 @@ export function runEndSourceConformance(options: RunEndSourceConformanceOptions)
       const { heard } = listen();
       await persistence.failUnreadableRun(runId, { code: "CORRUPT_ROW", message: "x" }, at(2));
       await hears(heard, runId);
+    });
+
+    it("hands over only the run as committed: the transaction's last write, read back by getRun", async () => {
+      const { persistence } = fixture();
+      const runId = await running();
+      const records: RunRecord[] = [];
+      const stop = fixture().runEnds.subscribe((id, run) => {
+        if (id === runId && run) records.push(run);
+      });
+      const { heard } = listen();
+      try {
+        // Ended, then written again in the same transaction: a record of the first write is stale.
+        await persistence.withTransaction(async (tx) => {
+          await tx.updateRun(
+            runId,
+            { ...end("COMPLETED"), output: { n: 1 } },
+            { expectedVersion: 2, now: at(2) },
+          );
+          await tx.updateRun(
+            runId,
+            { metadata: { after: "end" } },
+            { expectedVersion: 3, now: at(3) },
+          );
+        });
+        await hears(heard, runId);
+        for (let i = 0; i < 5; i++) await options.settle();
+        if (options.handsRecords)
+          expect(records.length, "a record with the notice").toBeGreaterThan(0);
+        const committed = await persistence.getRun(runId);
+        for (const record of records) expect(record).toStrictEqual(committed);
+      } finally {
+        stop();
+      }
     });
 
     it("says nothing of a run whose ending rolled back", async () => {
