@@ -50,7 +50,9 @@ describe("failure modes", () => {
     let committed = false;
     let seenBeforeCommit: number | undefined;
     let dequeued: Promise<unknown[]> | undefined;
+    // Watched through the transactional claim (a run starter would claim without one).
     const watching = override(stack.persistence, {
+      runStarter: () => undefined,
       withTransaction: async (fn) => {
         const result = await stack.persistence.withTransaction(async (tx) => {
           const value = await fn(tx);
@@ -82,6 +84,7 @@ describe("failure modes", () => {
 
     // And a claim whose transaction rolls back leaves no job behind at all.
     const rolling = override(stack.persistence, {
+      runStarter: () => undefined,
       withTransaction: (fn) =>
         stack.persistence.withTransaction(async (tx) => {
           await fn(tx);

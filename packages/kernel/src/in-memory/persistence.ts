@@ -14,6 +14,7 @@ import {
   replayDeadLetters,
 } from "./outbox.js";
 import { purgeIdempotencyKeys, purgeRuns } from "./retention.js";
+import { inMemoryRunStarter } from "./run-starter.js";
 import {
   activeRunOfKey,
   claimPendingRuns,
@@ -78,6 +79,9 @@ export function createInMemoryPersistence(store: InMemoryStore): Persistence {
     // The store's own job transport: a completion is one synchronous write on the store.
     stageCommitter: (jobTransport) =>
       store.ownsJobTransport(jobTransport) ? inMemoryStageCommitter(store) : undefined,
+    // Likewise a claim: the claim and the runs' starts are one synchronous write.
+    runStarter: (jobTransport) =>
+      store.ownsJobTransport(jobTransport) ? inMemoryRunStarter(store) : undefined,
   };
 }
 

@@ -24,6 +24,8 @@ function faultyStack(badRun: () => string | undefined) {
       if (property === "withTransaction")
         return <T>(fn: (tx: PersistenceTransaction) => Promise<T>) =>
           target.withTransaction((tx) => fn(wrap(tx)));
+      // The fault is in the transactional claim: no run starter, so the claim goes through it.
+      if (property === "runStarter") return undefined;
       return Reflect.get(target, property, receiver);
     },
   });
@@ -85,6 +87,7 @@ describe("run.claimPending with a run that cannot start", () => {
       input: { n: 1 },
     });
     const broken = override(stack.persistence, {
+      runStarter: () => undefined,
       withTransaction: () => Promise.reject(new Error("database unreachable")),
     });
     const t = createTestKernel({ ...stack, persistence: broken, workflows: [chainWorkflow] });

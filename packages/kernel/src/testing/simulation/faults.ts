@@ -294,6 +294,8 @@ export function faultyPersistence(
         return (jobTransport: JobTransport) =>
           jobTransport === options.jobTransports.outer ? committer() : undefined;
       }
+      // No run starter: the simulation's claims go through (faulty) transactions.
+      if (property === "runStarter") return () => undefined;
       if (property === "withTransaction") {
         const counter = options.transactions ?? { open: 0 };
         return (fn: (tx: PersistenceTransaction) => Promise<unknown>) =>
