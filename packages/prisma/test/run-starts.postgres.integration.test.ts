@@ -76,10 +76,8 @@ describe("run starter: claim and start in one statement (PostgreSQL)", () => {
       onStatement: (sql) => statements.push(sql),
     });
     stacks.push(stack);
-    const persistence =
-      options.starter === false
-        ? { ...stack.persistence, runStarter: undefined }
-        : stack.persistence;
+    const { runStarter: _hidden, ...withoutStarter } = stack.persistence;
+    const persistence = options.starter === false ? withoutStarter : stack.persistence;
     return createKernel({
       ...stack,
       persistence,
@@ -131,7 +129,7 @@ describe("run starter: claim and start in one statement (PostgreSQL)", () => {
           ),
         );
     return {
-      runs: runs.map((row) => ({ ...row, id: name(row.id) })),
+      runs: runs.map((row): Record<string, unknown> => ({ ...row, id: name(row.id) })),
       stages: byRun(stages.map(({ id: _id, ...row }) => row)),
       jobs: byRun(jobs.map(({ seq: _seq, job_id: _job, ...row }) => row)),
       events: byRun(events.map(({ id: _id, ...row }) => row)),
