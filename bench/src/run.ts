@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchOptions, usageError } from "./options.js";
 import { machineBusyMs, serverInfo } from "./postgres.js";
 import { type ProfileSummary, summarizeProfile } from "./profile.js";
 import {
@@ -50,57 +50,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, "child.mjs");
 const BENCH_DIR = join(HERE, "..", "..");
 
-/** What `--help` prints. */
-const USAGE = `Usage: npm run bench -- [options]
-
-Runs the workloads (W1 chain, W2 fan-out, W3 latency, W4 kernel, W5 signals) on each system,
-repetitions interleaved, each in a child process on a fresh database; prints Markdown tables
-and writes bench/results/<date>[-full].json.
-
-Options:
-  --full            the issue's sizes (default: the quick sizes)
-  --reps N          repetitions of every workload and system
-  --systems a,b     systems to run (${SYSTEMS.join(", ")})
-  --workloads w1,w3 workloads to run (${WORKLOADS.join(", ")})
-  --no-profile      skip the profiled runs (Ratchet W1 on PostgreSQL, W4)
-  --quiet-wait S    wait up to S seconds for other processes to go quiet before each child (300)
-  --out FILE        write the results there
-  --report FILE     print the tables of an earlier results file; runs nothing
-  --help            this text`;
-
-let parsed: ReturnType<typeof parseOptions>;
-try {
-  parsed = parseOptions();
-} catch (error) {
-  usageError((error as Error).message);
-}
-if (parsed.values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const { values } = parsed;
-
-function parseOptions() {
-  return parseArgs({
-    options: {
-      full: { type: "boolean", default: false },
-      reps: { type: "string" },
-      systems: { type: "string" },
-      workloads: { type: "string" },
-      "no-profile": { type: "boolean", default: false },
-      "quiet-wait": { type: "string", default: "300" },
-      out: { type: "string" },
-      report: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-}
-
-/** Ends with `message` and the usage (exit code 2): a wrong option, not a failed run. */
-function usageError(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(2);
-}
+const values = benchOptions();
 
 const sizes: Sizes = { ...(values.full ? FULL : QUICK) };
 if (values.reps) {
