@@ -64,6 +64,13 @@ export interface RunClaimPendingResult {
   failed?: Array<{ workflowRunId: string; code: string; message: string }>;
 }
 
+/**
+ * Most ids a claim through the run starter makes up front (`maxClaims` times the widest first
+ * group's ids): a claim of many runs of a very wide first group claims in a transaction instead
+ * of sending tens of thousands of ids it may not use.
+ */
+const MAX_STARTER_IDS = 2_000;
+
 /** The limits claims respect (see `ClaimPendingOptions`). */
 type ClaimLimits = Pick<ClaimPendingOptions, "concurrency" | "rates">;
 
@@ -118,10 +125,10 @@ export async function runClaimPending(
   command: RunClaimPendingCommand,
   deps: KernelDeps,
 ): Promise<RunClaimPendingResult> {
+  const maxClaims = command.maxClaims ?? 10;
   const plan = deps.runStarter && limitsOf(deps) === null ? routeStartsOf(deps) : null;
-  if (deps.runStarter && plan) {
+  if (deps.runStarter && plan && maxClaims * plan.idStride <= MAX_STARTER_IDS) {
     const continueWith = canContinue(deps) ? (command.continueWith ?? 0) : 0;
-    const maxClaims = command.maxClaims ?? 10;
     return claimThroughStarter(command, deps, deps.runStarter, plan, maxClaims, continueWith);
   }
   const starting: { runId?: string } = {};
