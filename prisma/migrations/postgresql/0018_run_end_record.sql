@@ -1,5 +1,5 @@
--- Run-end notices carry the ended run's record (docs/adr/0011-awaiting-run-results.md, "The
--- ended run's record in the notice"): the payload is the run's row as JSON when it fits, so
+-- Run-end notices carry the ended run's record (docs/adr/0013-run-end-record-in-notice.md):
+-- the payload is the run's row as JSON when it fits, so
 -- awaitRunResult resolves without reading the run again; a row too big for a notice is named by
 -- its id alone, as before, and the waiter reads it.
 --

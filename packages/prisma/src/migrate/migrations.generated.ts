@@ -565,9 +565,9 @@ $$;
     },
     {
       id: "0018_run_end_record",
-      checksum: "ba78aad654fbda2a6ea09156b55235838c1570d7dc853ad52b827cae860bb121",
-      sql: `-- Run-end notices carry the ended run's record (docs/adr/0011-awaiting-run-results.md, "The
--- ended run's record in the notice"): the payload is the run's row as JSON when it fits, so
+      checksum: "511ac456139e91d147daa184b44516f8092c047ec906a267274ee7d5977f9d33",
+      sql: `-- Run-end notices carry the ended run's record (docs/adr/0013-run-end-record-in-notice.md):
+-- the payload is the run's row as JSON when it fits, so
 -- awaitRunResult resolves without reading the run again; a row too big for a notice is named by
 -- its id alone, as before, and the waiter reads it.
 --
