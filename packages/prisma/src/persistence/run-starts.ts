@@ -85,16 +85,28 @@ SELECT s.*,
 FROM slots s ORDER BY s.slot`;
 }
 
-/** Runs the statement for `request` (see the module comment and the port's contract). */
-export async function claimAndStartRuns(
-  db: SqlExecutor,
-  request: RunStartRequest,
-): Promise<StartedRun[]> {
-  const d = db.dialect;
-  const pick = routePick([...request.starts.keys()]);
+/** What a claim sends that depends only on its routes' starts: built once per `starts`. */
+interface StartsParams {
+  sql: string;
+  routesParam: string;
+  routes: string;
+  stages: string;
+}
+
+/**
+ * The statement and the template parameters of `starts`, cached by the map itself: the kernel
+ * hands the same map to every claim of a worker (`run-claim-started.ts`), so a claim does not
+ * rebuild the statement's text and the routes' JSON each time.
+ */
+const PARAMS = new WeakMap<RunStartRequest["starts"], StartsParams>();
+
+function startsParams(db: SqlExecutor, starts: RunStartRequest["starts"]): StartsParams {
+  const cached = PARAMS.get(starts);
+  if (cached) return cached;
+  const pick = routePick([...starts.keys()]);
   const routes: unknown[] = [];
   const stages: unknown[] = [];
-  for (const [route, start] of request.starts) {
+  for (const [route, start] of starts) {
     routes.push({
       route,
       n: start.stages.length,
@@ -111,14 +123,31 @@ export async function claimAndStartRuns(
       });
     });
   }
+  const params: StartsParams = {
+    sql: startStatement(db, pick.count),
+    routesParam: pick.param,
+    routes: JSON.stringify(routes),
+    stages: JSON.stringify(stages),
+  };
+  PARAMS.set(starts, params);
+  return params;
+}
+
+/** Runs the statement for `request` (see the module comment and the port's contract). */
+export async function claimAndStartRuns(
+  db: SqlExecutor,
+  request: RunStartRequest,
+): Promise<StartedRun[]> {
+  const d = db.dialect;
+  const starts = startsParams(db, request.starts);
   const orderFloor = new Date(request.now.getTime() - FAIR_HORIZON_MS);
   const rows = await db.query(
-    startStatement(db, pick.count),
+    starts.sql,
     request.limit,
     d.date(request.now),
-    pick.param,
-    JSON.stringify(routes),
-    JSON.stringify(stages),
+    starts.routesParam,
+    starts.routes,
+    starts.stages,
     request.ids,
     request.idStride,
     request.workerId,
