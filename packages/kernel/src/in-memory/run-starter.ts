@@ -5,10 +5,8 @@
  * writes through the persistence and the job transport, in the same order (so rows get the
  * same insertion order, which breaks dequeue ties), and undoes everything if anything throws.
  *
- * Not offered by `createInMemoryPersistence` yet: the simulation's fault-injecting persistence
- * wraps every method it does not know as an async call (a `runStarter` would hand the kernel a
- * promise), and a few tests fault the transactional claim through `withTransaction`; they must
- * learn about run starters first.
+ * `createInMemoryPersistence` offers it for the store's own job transport. The simulation's
+ * fault-injecting persistence offers none, so its claims go through (faulty) transactions.
  */
 import { routeKey } from "../dsl/versioning.js";
 import type { RunStarter, RunStartRequest, StartedRun } from "../ports/run-starter.js";
