@@ -248,6 +248,30 @@ describe("refill: a completion leases the freed slot's next job in its own commi
     expect(JSON.parse(String(run?.output))).toEqual({ n: 18 });
   });
 
+  it("members completing in one statement still hand the join an exact snapshot, equal to the stored records", async () => {
+    const kernel = await kernelFor(fan);
+    const r1 = await create(kernel, "fan", 5);
+    const leased = await claim(kernel, 1, 3);
+    expect(leased.map((job) => job.stageId)).toEqual(["a", "b", "c"]);
+    statements = [];
+    // All three finish together: their completions share a statement, so the closing one's
+    // siblings completed in the same statement that read the group.
+    const results = await Promise.all(leased.map((job) => execute(kernel, job)));
+    expect(statements.length).toBeLessThan(3);
+    const [joinJob, ...others] = results.flatMap(nextOf);
+    expect(others).toEqual([]);
+    expect(joinJob).toMatchObject({ workflowRunId: r1, stageId: "join" });
+    const stored = await stacks[0]?.persistence.listStages(r1);
+    expect(joinJob?.snapshot?.stages).toEqual(stored);
+
+    statements = [];
+    expect(await execute(kernel, joinJob as DequeuedJob)).toMatchObject({
+      outcome: "completed",
+      runStatus: "COMPLETED",
+    });
+    expect(statements).toHaveLength(1); // its completion: no read of the run first
+  });
+
   it("completions finishing together each get their own job, and every leased job is handed out", async () => {
     const kernel = await kernelFor(fan);
     const r1 = await create(kernel, "fan", 1);

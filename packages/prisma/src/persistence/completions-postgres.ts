@@ -16,7 +16,8 @@
  *
  * **Closed groups.** A closing completion that asks (`wantsClosedGroup`: its group has several
  * members and its close claims the next group's jobs for the worker) gets the group's stage
- * records as the statement read them, so the worker can hand the continued job an exact
+ * records as the statement leaves them (members completed in the same statement as its own
+ * writes left them, the others as stored), so the worker can hand the continued job an exact
  * snapshot (the kernel checks every other member reads COMPLETED) instead of it reading its run.
  */
 import {
@@ -40,6 +41,15 @@ import {
   refillShape,
 } from "./completions-refill.js";
 import { STAGE_COLUMNS, stageFromRow } from "./rows.js";
+
+/**
+ * The stage columns of the rows `done` completed, as the statement leaves them: a CTE's writes
+ * are invisible to the statement's own reads of the table, so the closed group's records take
+ * these for the members completed in this statement (the others read as stored).
+ */
+const DONE_COLUMNS = STAGE_COLUMNS.split(", ")
+  .map((column) => `s.${column}`)
+  .join(", ");
 
 /**
  * The statement for a batch whose refill has the shape `refill` (see `completions-refill.ts`; "none":
@@ -80,7 +90,7 @@ done AS MATERIALIZED (
     started_at = COALESCE(s.started_at, c.started_at), completed_at = $2, updated_at = $2
   FROM c JOIN locked l ON l.id = c.run_id AND l.current_group = c.group_index
   WHERE s.id = c.stage_row AND s.status = ANY (c.from_statuses)
-  RETURNING c.i, c.run_id
+  RETURNING c.i, ${DONE_COLUMNS}
 ),
 agg AS MATERIALIZED (
   SELECT run_id, count(*)::int AS n, max(i) AS last_i FROM done GROUP BY run_id
@@ -160,8 +170,11 @@ SELECT c.i,
   (SELECT n FROM woken) AS woken,
   CASE WHEN k.i IS NOT NULL AND c.wants_group THEN (
     SELECT json_agg(s ORDER BY s.group_index, s.created_at, s.id) FROM (
-      SELECT ${STAGE_COLUMNS} FROM ratchet_stages
-      WHERE run_id = c.run_id AND group_index = c.group_index) s) END AS closed_group,
+      SELECT ${STAGE_COLUMNS} FROM done WHERE run_id = c.run_id AND group_index = c.group_index
+      UNION ALL
+      SELECT ${STAGE_COLUMNS} FROM ratchet_stages t
+      WHERE t.run_id = c.run_id AND t.group_index = c.group_index
+        AND NOT EXISTS (SELECT 1 FROM done x WHERE x.id = t.id)) s) END AS closed_group,
   CASE WHEN (SELECT n FROM woken) > 0 THEN (SELECT pg_notify($7, 'job')::text) END AS notified${
     refill === "none"
       ? ""
