@@ -297,7 +297,7 @@ export function operationsSuite(name: string, createDatabase: CreateCliTestDatab
       const now = new Date();
       for (const id of [a, b])
         for (const event of await stack.queries.listEvents(id))
-          await stack.persistence.recordOutboxFailure(event.id, {
+          await stack.persistence.recordOutboxFailure(event, {
             error: "consumer down",
             retryAt: now,
             deadLetter: true,

@@ -47,7 +47,7 @@ export async function outboxFlush(
     else byRun.set(event.runId, [event]);
   }
   const result: OutboxFlushResult = { published: 0, failed: 0, deadLettered: 0 };
-  const published: string[] = [];
+  const published: OutboxRecord[] = [];
   await Promise.all(
     [...byRun.values()].map(async (runEvents) => {
       runEvents.sort((a, b) => a.sequence - b.sequence);
@@ -63,7 +63,7 @@ export async function outboxFlush(
             occurredAt: event.occurredAt,
             payload: event.payload,
           });
-          published.push(event.id);
+          published.push(event);
         } catch (error) {
           const now = deps.clock.now();
           const deadLetter = event.retryCount + 1 >= deps.options.outboxMaxRetries;
@@ -71,7 +71,7 @@ export async function outboxFlush(
             MAX_BACKOFF_MS,
             deps.options.outboxRetryBaseMs * 2 ** event.retryCount,
           );
-          await deps.persistence.recordOutboxFailure(event.id, {
+          await deps.persistence.recordOutboxFailure(event, {
             error: error instanceof Error ? error.message : String(error),
             retryAt: new Date(now.getTime() + delay),
             deadLetter,

@@ -126,8 +126,18 @@ function operations(store: InMemoryStore, tx: StoreTransaction | undefined): Ope
 
     appendOutboxEvents: (events) => run((t) => appendOutboxEvents(store, t, events)),
     claimOutboxEvents: (options) => run((t) => claimOutboxEvents(store, t, options)),
-    markOutboxPublished: (ids, now) => run((t) => markOutboxPublished(store, t, ids, now)),
-    recordOutboxFailure: (id, failure) => run((t) => recordOutboxFailure(store, t, id, failure)),
+    // The in-memory store keys events by id.
+    markOutboxPublished: (events, now) =>
+      run((t) =>
+        markOutboxPublished(
+          store,
+          t,
+          events.map((event) => event.id),
+          now,
+        ),
+      ),
+    recordOutboxFailure: (event, failure) =>
+      run((t) => recordOutboxFailure(store, t, event.id, failure)),
     replayDeadLetters: (limit, now, runId) =>
       run((t) => replayDeadLetters(store, t, limit, now, runId)),
 

@@ -18,7 +18,7 @@ describe("outbox.replayDeadLetters", () => {
     const now = t.clock.now();
     for (const runId of runs)
       for (const event of await t.queries.listEvents(runId))
-        await t.persistence.recordOutboxFailure(event.id, {
+        await t.persistence.recordOutboxFailure(event, {
           error: "poison",
           retryAt: now,
           deadLetter: true,

@@ -619,6 +619,23 @@ WHEN (
 EXECUTE FUNCTION "ratchet_notify_run_ended"();
 `,
     },
+    {
+      id: "0019_outbox_key_run_sequence",
+      checksum: "68f41645388961c8c3df76035e9dea06a59048e7ee0897f429579fc5fad9424c",
+      sql: `-- The outbox is keyed by (run_id, sequence) alone: claims, marks and failures find events by run
+-- and sequence, and the event id (kept: sinks deduplicate by it) is in no index. The index on the
+-- id cost every event insert and every mark (a non-heap-only update: published_at is in the
+-- unpublished-events index's predicate) one more index entry: 14% of a W1 stage's WAL
+-- (docs/adr/0014-outbox-keyed-by-run-and-sequence.md).
+--
+-- The run/sequence unique index becomes the primary key as it stands (no rebuild); the
+-- constraint takes the index's place under the primary key's usual name. A rolling deploy's old
+-- workers still find events by id, correctly but without an index (a scan per claim and mark)
+-- until they are replaced.
+ALTER TABLE "ratchet_outbox" DROP CONSTRAINT "ratchet_outbox_pkey";
+ALTER TABLE "ratchet_outbox" ADD CONSTRAINT "ratchet_outbox_pkey" PRIMARY KEY USING INDEX "ratchet_outbox_run_sequence_key";
+`,
+    },
   ],
   sqlite: [
     {
@@ -1180,6 +1197,36 @@ CREATE TABLE "ratchet_run_waiters" (
 
     PRIMARY KEY ("run_id", "waiter_id")
 );
+`,
+    },
+    {
+      id: "0016_outbox_key_run_sequence",
+      checksum: "f7b88cdaad8fee79962ea4804e1a02ae85102ce2a2f822cd3f385686d55ec949",
+      sql: `-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_ratchet_outbox" (
+    "id" TEXT NOT NULL,
+    "run_id" TEXT NOT NULL,
+    "sequence" INTEGER NOT NULL,
+    "type" TEXT NOT NULL,
+    "payload" TEXT NOT NULL,
+    "occurred_at" DATETIME NOT NULL,
+    "published_at" DATETIME,
+    "retry_count" INTEGER NOT NULL DEFAULT 0,
+    "available_at" DATETIME NOT NULL,
+    "leased_until" DATETIME,
+    "dlq_at" DATETIME,
+    "last_error" TEXT,
+
+    PRIMARY KEY ("run_id", "sequence")
+);
+INSERT INTO "new_ratchet_outbox" ("available_at", "dlq_at", "id", "last_error", "leased_until", "occurred_at", "payload", "published_at", "retry_count", "run_id", "sequence", "type") SELECT "available_at", "dlq_at", "id", "last_error", "leased_until", "occurred_at", "payload", "published_at", "retry_count", "run_id", "sequence", "type" FROM "ratchet_outbox";
+DROP TABLE "ratchet_outbox";
+ALTER TABLE "new_ratchet_outbox" RENAME TO "ratchet_outbox";
+CREATE INDEX "ratchet_outbox_unpublished_idx" ON "ratchet_outbox"("published_at", "dlq_at", "available_at");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
 `,
     },
   ],

@@ -44,8 +44,8 @@ function operations(db: SqlExecutor): Omit<Persistence, "withTransaction"> {
     appendLogs: (list) => logs.appendLogs(db, list),
     appendOutboxEvents: (events) => outbox.appendOutboxEvents(db, events),
     claimOutboxEvents: (options) => outbox.claimOutboxEvents(db, options),
-    markOutboxPublished: (ids, now) => outbox.markOutboxPublished(db, ids, now),
-    recordOutboxFailure: (id, failure) => outbox.recordOutboxFailure(db, id, failure),
+    markOutboxPublished: (events, now) => outbox.markOutboxPublished(db, events, now),
+    recordOutboxFailure: (event, failure) => outbox.recordOutboxFailure(db, event, failure),
     replayDeadLetters: (limit, now, runId) => outbox.replayDeadLetters(db, limit, now, runId),
     acquireIdempotencyKey: (key, commandType, now) =>
       idempotency.acquireIdempotencyKey(db, key, commandType, now),

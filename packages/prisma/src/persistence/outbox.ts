@@ -5,9 +5,10 @@
  * ({@link AVAILABLE}), so "leased by another host" and "backing off after a failure" are one
  * condition: that availability `> now`. A claim picks the runs of the oldest available events along the
  * unpublished-events index (`LIMIT`, so its cost does not grow with the backlog), ranks those
- * runs' unpublished events by run-prefix age, and locks what it takes by id. Past the first
+ * runs' unpublished events by run-prefix age, and locks what it takes by run and sequence (the
+ * primary key: an event's id is in no index, see {@link eventKeyMatch}). Past the first
  * step, unpublished means `COALESCE(published_at, dlq_at) IS NULL`: not indexable, so the
- * planner looks rows up by run and id even when stale statistics make the unpublished-events
+ * planner looks rows up by run and sequence even when stale statistics make the unpublished-events
  * index look more selective. Per run, only a
  * prefix of its unpublished events is handed out: an event is claimable only when every
  * earlier unpublished (not dead-lettered) event of its run is claimed in the same statement —
@@ -17,6 +18,7 @@
 import type {
   ClaimLeaseOptions,
   NewOutboxEvent,
+  OutboxEventRef,
   OutboxFailure,
   OutboxRecord,
 } from "@ratchet/kernel/adapter";
@@ -34,6 +36,39 @@ import { OUTBOX_AVAILABLE as AVAILABLE, OUTBOX_COLUMNS, outboxFromRow } from "./
  * 7,440 of them for a claim of 100 in a W1 backlog.
  */
 const UNPUBLISHED_ORDER = "published_at, dlq_at, available_at";
+
+/**
+ * Rows whose key (`run_id`, `sequence`) a subquery selects, as an index lookup: the first test
+ * names the runs (the leading column of the primary key, so the planner looks each run up
+ * rather than scanning the table even without statistics), the second the exact events.
+ * Events are found by run and sequence, never by id: the id is kept (sinks deduplicate by it)
+ * but in no index, which spares every insert and every non-heap-only update of the outbox an
+ * index entry (migration 0019).
+ */
+function eventKeyMatch(d: Dialect, subquery: (columns: string) => string): string {
+  return `${d.oneOf("run_id", subquery("run_id"))} AND (run_id, sequence) IN (${subquery("run_id, sequence")})`;
+}
+
+/** `events`' keys as a condition on `ratchet_outbox`, its parameters numbered from `first`. */
+function eventKeys(
+  d: Dialect,
+  events: readonly OutboxEventRef[],
+  first: number,
+): { condition: string; params: unknown[] } {
+  if (d.provider === "postgresql") {
+    // One statement text whatever the count (one prepared statement per connection).
+    return {
+      condition: `run_id = ANY ($${first}::text[]) AND (run_id, sequence) IN (SELECT * FROM unnest($${first}::text[], $${first + 1}::int[]))`,
+      params: [events.map((event) => event.runId), events.map((event) => event.sequence)],
+    };
+  }
+  const params: unknown[] = [];
+  const pairs = events.map((event) => {
+    params.push(event.runId, event.sequence);
+    return `($${first + params.length - 2}, $${first + params.length - 1})`;
+  });
+  return { condition: `(run_id, sequence) IN (VALUES ${pairs.join(", ")})`, params };
+}
 
 /** Stores unpublished events, available at once. */
 export async function appendOutboxEvents(
@@ -77,29 +112,30 @@ export function claimOutboxStatement(
            AND (leased_until IS NULL OR leased_until <= $1)
          ORDER BY ${UNPUBLISHED_ORDER} LIMIT $2 ${d.skipLocked}) candidates
      ), pending AS MATERIALIZED (
-       SELECT id, run_id, sequence, COALESCE(published_at, dlq_at) IS NULL AS unpublished,
+       SELECT run_id, sequence, COALESCE(published_at, dlq_at) IS NULL AS unpublished,
          max(CASE WHEN COALESCE(published_at, dlq_at) IS NULL THEN ${AVAILABLE} END) OVER w AS prefix_age,
          min(CASE WHEN COALESCE(published_at, dlq_at) IS NULL AND ${AVAILABLE} > $1 THEN 0 ELSE 1 END) OVER w AS open_prefix
        FROM ratchet_outbox
        WHERE ${d.oneOf("run_id", "SELECT run_id FROM oldest")}
        WINDOW w AS (PARTITION BY run_id ORDER BY sequence)
      ), wanted AS MATERIALIZED (
-       SELECT id FROM pending WHERE unpublished AND open_prefix = 1
+       SELECT run_id, sequence FROM pending WHERE unpublished AND open_prefix = 1
        ORDER BY prefix_age, run_id, sequence LIMIT $2
      ), leased AS MATERIALIZED (
-       SELECT id, run_id, sequence, published_at, dlq_at, available_at, leased_until FROM ratchet_outbox
-       WHERE ${d.oneOf("id", "SELECT id FROM wanted")} ${d.skipLocked}
+       SELECT run_id, sequence, published_at, dlq_at, available_at, leased_until FROM ratchet_outbox
+       WHERE ${eventKeyMatch(d, (columns) => `SELECT ${columns} FROM wanted`)} ${d.skipLocked}
      ), locked AS MATERIALIZED (
-       SELECT id, run_id, sequence FROM leased
+       SELECT run_id, sequence FROM leased
        WHERE COALESCE(published_at, dlq_at) IS NULL AND ${AVAILABLE} <= $1
      ), claimable AS (
-       SELECT l.id FROM locked l
+       SELECT l.run_id, l.sequence FROM locked l
        WHERE NOT EXISTS (
          SELECT 1 FROM pending p
          WHERE p.unpublished AND p.run_id = l.run_id AND p.sequence < l.sequence
-           AND p.id NOT IN (SELECT id FROM locked))
+           AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.run_id = p.run_id AND k.sequence = p.sequence))
      )
-     UPDATE ratchet_outbox SET leased_until = $3 WHERE ${d.oneOf("id", "SELECT id FROM claimable")}
+     UPDATE ratchet_outbox SET leased_until = $3
+     WHERE ${eventKeyMatch(d, (columns) => `SELECT ${columns} FROM claimable`)}
      RETURNING ${OUTBOX_COLUMNS}`,
     params: [d.date(now), limit, d.date(new Date(now.getTime() + leaseMs))],
   };
@@ -118,8 +154,9 @@ export async function claimOutboxEvents(
   // not stop publishing for everyone.
   const events = await decodeReadable(rows, outboxFromRow, (row, error) =>
     db.execute(
-      "UPDATE ratchet_outbox SET dlq_at = $2, last_error = $3 WHERE id = $1",
-      row.id,
+      "UPDATE ratchet_outbox SET dlq_at = $3, last_error = $4 WHERE run_id = $1 AND sequence = $2",
+      row.run_id,
+      row.sequence,
       d.date(now),
       json({ code: error.code, message: error.message }),
     ),
@@ -150,33 +187,33 @@ function byRunPrefixAge(events: OutboxRecord[]): OutboxRecord[] {
   );
 }
 
-/** Marks events published. */
+/** Marks events published (by primary key only: an already published event keeps its time). */
 export async function markOutboxPublished(
   db: SqlExecutor,
-  ids: readonly string[],
+  events: readonly OutboxEventRef[],
   now: Date,
 ): Promise<void> {
-  if (ids.length === 0) return;
-  const marks = ids.map((_, i) => `$${i + 2}`).join(", ");
-  // By primary key only: an already published event keeps its time.
+  if (events.length === 0) return;
+  const { condition, params } = eventKeys(db.dialect, events, 2);
   await db.execute(
-    `UPDATE ratchet_outbox SET published_at = COALESCE(published_at, $1) WHERE id IN (${marks})`,
+    `UPDATE ratchet_outbox SET published_at = COALESCE(published_at, $1) WHERE ${condition}`,
     db.dialect.date(now),
-    ...ids,
+    ...params,
   );
 }
 
 /** Records a failed publish: back off until `retryAt`, or move to the dead-letter queue. */
 export async function recordOutboxFailure(
   db: SqlExecutor,
-  id: string,
+  ref: OutboxEventRef,
   failure: OutboxFailure,
 ): Promise<void> {
   const d = db.dialect;
   await db.transaction(async (tx) => {
     const [event] = await tx.query<{ run_id: string; sequence: unknown }>(
-      `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $2, available_at = $3, leased_until = NULL, dlq_at = CASE WHEN $4 = 1 THEN $5 ELSE dlq_at END WHERE id = $1 RETURNING run_id, sequence`,
-      id,
+      `UPDATE ratchet_outbox SET retry_count = retry_count + 1, last_error = $3, available_at = $4, leased_until = NULL, dlq_at = CASE WHEN $5 = 1 THEN $6 ELSE dlq_at END WHERE run_id = $1 AND sequence = $2 RETURNING run_id, sequence`,
+      ref.runId,
+      ref.sequence,
       failure.error,
       d.date(failure.retryAt),
       failure.deadLetter ? 1 : 0,
@@ -205,7 +242,7 @@ export function replayDeadLetters(
   const ofRun = runId === undefined ? "" : " AND run_id = $3";
   return db.execute(
     `UPDATE ratchet_outbox SET dlq_at = NULL, retry_count = 0, available_at = $2, leased_until = NULL
-     WHERE id IN (SELECT id FROM ratchet_outbox WHERE dlq_at IS NOT NULL${ofRun} ORDER BY occurred_at, id LIMIT $1)`,
+     WHERE (run_id, sequence) IN (SELECT run_id, sequence FROM ratchet_outbox WHERE dlq_at IS NOT NULL${ofRun} ORDER BY occurred_at, id LIMIT $1)`,
     Math.max(0, limit),
     db.dialect.date(now),
     ...(runId === undefined ? [] : [runId]),

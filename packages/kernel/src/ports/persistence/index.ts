@@ -42,7 +42,7 @@ export type {
 export type { FlowLimitStore, StartRate, StartRateState } from "./flow-limits.js";
 export type { IdempotencyAcquireResult, IdempotencyStore } from "./idempotency.js";
 export type { LogStore } from "./logs.js";
-export type { OutboxFailure, OutboxStore } from "./outbox.js";
+export type { OutboxEventRef, OutboxFailure, OutboxStore } from "./outbox.js";
 export type { PurgeRunsQuery, PurgeRunsResult, RetentionStore } from "./retention.js";
 export type { ClaimPendingOptions, ListRunsQuery, RunStore } from "./runs.js";
 export type { NewSchedule, SchedulePatch, ScheduleStore } from "./schedules.js";

@@ -5,6 +5,13 @@
 import type { NewOutboxEvent, OutboxRecord } from "../../records.js";
 import type { ClaimLeaseOptions } from "./stages.js";
 
+/**
+ * What names an outbox event to the store that keeps it: its run and place in the run (unique
+ * together), and its id. Publishers mark and fail events by it; a store looks events up by
+ * whichever it indexes (the SQL stores by run and sequence, their primary key; ADR 0014).
+ */
+export type OutboxEventRef = Pick<OutboxRecord, "id" | "runId" | "sequence">;
+
 /** How a failed outbox publish is recorded. */
 export interface OutboxFailure {
   error: string;
@@ -30,8 +37,10 @@ export interface OutboxStore {
    * published out of order, and a stuck run never holds back the others.
    */
   claimOutboxEvents(options: ClaimLeaseOptions): Promise<OutboxRecord[]>;
-  markOutboxPublished(ids: readonly string[], now: Date): Promise<void>;
-  recordOutboxFailure(id: string, failure: OutboxFailure): Promise<void>;
+  /** Marks `events` published at `now` (an event already published keeps its time). */
+  markOutboxPublished(events: readonly OutboxEventRef[], now: Date): Promise<void>;
+  /** Records a failed publish of `event` (see {@link OutboxFailure}). */
+  recordOutboxFailure(event: OutboxEventRef, failure: OutboxFailure): Promise<void>;
   /**
    * Moves up to `limit` dead-lettered events (oldest first; only the run `runId`'s when given)
    * back to the outbox; returns how many.

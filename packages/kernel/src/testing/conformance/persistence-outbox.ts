@@ -3,6 +3,7 @@
  * isolation between runs (no head-of-line blocking) and the dead-letter queue.
  */
 import { expect, it } from "vitest";
+import type { OutboxEventRef } from "../../ports/persistence/outbox.js";
 import type { NewOutboxEvent, OutboxRecord } from "../../records.js";
 import { buildEvent, buildRun, type PersistenceFixture } from "./persistence-fixture.js";
 import { at, SECOND } from "./shared.js";
@@ -113,7 +114,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     expect(
       await persistence.claimOutboxEvents({ now: at(10 * SECOND), limit: 10, leaseMs: LEASE_MS }),
     ).toEqual([]);
-    await persistence.markOutboxPublished([a1.id], at(11 * SECOND));
+    await persistence.markOutboxPublished([a1], at(11 * SECOND));
     expect(
       ids(
         await persistence.claimOutboxEvents({ now: at(12 * SECOND), limit: 10, leaseMs: LEASE_MS }),
@@ -146,7 +147,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     const e2 = buildEvent(run.id, 2, 1);
     await persistence.appendOutboxEvents([e1, e2]);
     await persistence.claimOutboxEvents({ now: at(SECOND), limit: 10, leaseMs: LEASE_MS });
-    await persistence.markOutboxPublished([e1.id], at(2 * SECOND));
+    await persistence.markOutboxPublished([e1], at(2 * SECOND));
 
     const later = at(SECOND + LEASE_MS + 1);
     expect(
@@ -163,6 +164,40 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     }
   });
 
+  it("marks and failures reach the named event only, not another run's event at the same sequence", async () => {
+    const { persistence, queries } = fixture();
+    const a = await persistence.createRun(buildRun());
+    const b = await persistence.createRun(buildRun());
+    const c = await persistence.createRun(buildRun());
+    const [a1, b1, c1] = [buildEvent(a.id, 1, 0), buildEvent(b.id, 1, 0), buildEvent(c.id, 1, 0)];
+    await persistence.appendOutboxEvents([a1, b1, c1]);
+    await persistence.claimOutboxEvents({ now: at(SECOND), limit: 10, leaseMs: LEASE_MS });
+    await persistence.markOutboxPublished([a1], at(2 * SECOND));
+    await persistence.recordOutboxFailure(b1, {
+      error: "sink down",
+      retryAt: at(SECOND + 2 * LEASE_MS),
+      deadLetter: false,
+      now: at(2 * SECOND),
+    });
+
+    const [listedA, listedB, listedC] = await Promise.all(
+      [a, b, c].map(async (run) => (await queries.listEvents(run.id))[0]),
+    );
+    expect(listedA).toMatchObject({ id: a1.id, publishedAt: at(2 * SECOND), retryCount: 0 });
+    expect(listedB).toMatchObject({ id: b1.id, publishedAt: null, retryCount: 1 });
+    expect(listedC).toMatchObject({ id: c1.id, publishedAt: null, retryCount: 0 });
+    // After the lease, only c's event is due: a's is published, b's backs off.
+    expect(
+      ids(
+        await persistence.claimOutboxEvents({
+          now: at(2 * SECOND + LEASE_MS),
+          limit: 10,
+          leaseMs: LEASE_MS,
+        }),
+      ),
+    ).toEqual([c1.id]);
+  });
+
   it("a run backing off with a long backlog does not crowd other runs out of small claims", async () => {
     const { persistence } = fixture();
     const stuck = await persistence.createRun(buildRun());
@@ -173,7 +208,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     const now = at(10 * SECOND);
     const first = await persistence.claimOutboxEvents({ now, limit: 5, leaseMs: LEASE_MS });
     expect(ids(first)).toEqual(backlog.slice(0, 5).map((event) => event.id));
-    await persistence.recordOutboxFailure(backlog[0]?.id ?? "", {
+    await persistence.recordOutboxFailure(backlog[0] as OutboxEventRef, {
       error: "sink unavailable",
       retryAt: at(60 * 60 * SECOND),
       deadLetter: false,
@@ -196,7 +231,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
       events.map((e) => e.id),
     );
     const retryAt = at(11 * SECOND);
-    await persistence.recordOutboxFailure(events[0]?.id ?? "", {
+    await persistence.recordOutboxFailure(events[0] as OutboxEventRef, {
       error: "sink unavailable",
       retryAt,
       deadLetter: false,
@@ -230,9 +265,9 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     expect(ids(await persistence.claimOutboxEvents({ now, limit: 10, leaseMs: LEASE_MS }))).toEqual(
       [s1.id, s2.id, h1.id, h2.id],
     );
-    await persistence.markOutboxPublished([h1.id, h2.id], now);
+    await persistence.markOutboxPublished([h1, h2], now);
     const retryAt = at(10 * SECOND + 5 * 60 * SECOND);
-    await persistence.recordOutboxFailure(s1.id, {
+    await persistence.recordOutboxFailure(s1, {
       error: "sink unavailable",
       retryAt,
       deadLetter: false,
@@ -247,7 +282,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     expect(
       ids(await persistence.claimOutboxEvents({ now: afterLease, limit: 10, leaseMs: LEASE_MS })),
     ).toEqual([h3.id]);
-    await persistence.markOutboxPublished([h3.id], afterLease);
+    await persistence.markOutboxPublished([h3], afterLease);
     const failed = (await queries.listEvents(stuck.id))[0];
     expect(failed).toMatchObject({
       id: s1.id,
@@ -275,7 +310,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
     await persistence.appendOutboxEvents([event]);
     const now = at(SECOND);
     await persistence.claimOutboxEvents({ now, limit: 10, leaseMs: LEASE_MS });
-    await persistence.recordOutboxFailure(event.id, {
+    await persistence.recordOutboxFailure(event, {
       error: "poison",
       retryAt: now,
       deadLetter: true,
@@ -307,7 +342,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
       const run = await persistence.createRun(buildRun());
       const event = buildEvent(run.id, 1, i);
       await persistence.appendOutboxEvents([event]);
-      await persistence.recordOutboxFailure(event.id, {
+      await persistence.recordOutboxFailure(event, {
         error: "poison",
         retryAt: now,
         deadLetter: true,
@@ -329,7 +364,7 @@ export function outboxTests(fixture: () => PersistenceFixture): void {
       for (let n = 1; n <= 2; n++) {
         const event = buildEvent(run.id, n, i * 2 + n);
         await persistence.appendOutboxEvents([event]);
-        await persistence.recordOutboxFailure(event.id, {
+        await persistence.recordOutboxFailure(event, {
           error: "poison",
           retryAt: now,
           deadLetter: true,

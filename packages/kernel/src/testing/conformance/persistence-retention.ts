@@ -58,10 +58,7 @@ async function ownedRun(
   await persistence.appendLogs([buildLog(run.id, 1, "hello"), buildLog(run.id, 2, "bye")]);
   const events = [buildEvent(run.id, 1, 0), buildEvent(run.id, 2, 1)];
   await persistence.appendOutboxEvents(events);
-  await persistence.markOutboxPublished(
-    events.map((e) => e.id),
-    at(3),
-  );
+  await persistence.markOutboxPublished(events, at(3));
   const toRun = buildSignal({ runId: run.id });
   const keyed = buildSignal({ matchKey: uniqueId("order") });
   await persistence.appendSignal(toRun);
@@ -204,7 +201,7 @@ export function retentionTests(fixture: () => PersistenceFixture): void {
     const deadLettered = await ownedRun(f, { workflowId: wf, status: "COMPLETED", endedAtMs: 0 });
     const dead = buildEvent(deadLettered.run.id, 3, 2);
     await f.persistence.appendOutboxEvents([dead]);
-    await f.persistence.recordOutboxFailure(dead.id, {
+    await f.persistence.recordOutboxFailure(dead, {
       error: "sink down",
       retryAt: at(SECOND),
       deadLetter: true,

@@ -89,7 +89,7 @@ export function transactionTests(fixture: () => PersistenceFixture): void {
       await tx.updateStage(existingStage.id, { status: "RUNNING", attempt: 1 }, { now: at(100) });
       expect(await tx.deleteStagesFrom(existing.id, 0)).toBe(2);
       await tx.appendOutboxEvents([buildEvent(existing.id, 2, 100), buildEvent(fresh.id, 1, 100)]);
-      await tx.markOutboxPublished([existingEvent.id], at(100));
+      await tx.markOutboxPublished([existingEvent], at(100));
       await tx.appendLogs([
         buildLog(existing.id, 100, "during"),
         buildLog(fresh.id, 100, "during"),
