@@ -20,6 +20,7 @@ import { passBreaker } from "../../internal/breaker/gate.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
 import { inputGroupOf } from "../../internal/run/flow-control.js";
 import type { ClosingFlow } from "../../internal/run/group-close.js";
+import type { Continuation } from "../../internal/run/progression.js";
 import { nextStep } from "../../internal/run/routing.js";
 import { StageAbort } from "../../internal/stage/abort.js";
 import { commitCompleted } from "../../internal/stage/commit-completed.js";
@@ -42,6 +43,7 @@ import {
   type DequeuedJob,
   isTerminalRunStatus,
   type JsonObject,
+  type StageRecord,
   type StoredError,
 } from "../../records.js";
 import { defineCommand } from "../command.js";
@@ -111,7 +113,7 @@ export async function jobExecute(
       ? { outcome: "cancelled", ...ids }
       : { outcome: "skipped", ...ids, reason: `run is ${run.status}` };
   }
-  const record = records.find((r) => r.stageId === job.stageId);
+  const record = recordOf(records, job.stageId);
   if (
     !record ||
     (record.status !== "PENDING" && record.status !== "RUNNING") ||
@@ -176,11 +178,7 @@ export async function jobExecute(
     const fromGroup = workflow.branching
       ? inputGroupOf(run.control, record.groupIndex)
       : record.groupIndex - 1;
-    const earlier = records.filter(
-      (r) =>
-        (r.groupIndex < record.groupIndex || r.groupIndex === fromGroup) &&
-        r.status === "COMPLETED",
-    );
+    const earlier = completedInputs(records, record.groupIndex, fromGroup);
     let outputs: Awaited<ReturnType<typeof loadOutputs>>;
     try {
       outputs =
@@ -301,13 +299,7 @@ export async function jobExecute(
       target,
       prepared,
       checked.value,
-      continueWith > 0
-        ? {
-            workerId: command.workerId,
-            max: continueWith,
-            ...(command.leaseMs !== undefined ? { leaseMs: command.leaseMs } : {}),
-          }
-        : undefined,
+      continueWith > 0 ? continuationOf(command, continueWith) : undefined,
       flow,
       continueWith > 0 && command.refillFromQueue === true
         ? {
@@ -322,7 +314,7 @@ export async function jobExecute(
       // A run this commit ended needs none of its outputs again on this kernel.
       if (isTerminalRunStatus(outcome.run.status)) forgetOutputs(deps, records);
       else cacheOutput(deps, record.id, checked.value, prepared.bytes);
-      let next: DequeuedJob[] = [];
+      let next: DequeuedJob[] | undefined;
       if (outcome.started) {
         const completed = completedRecordOf(
           record,
@@ -335,15 +327,57 @@ export async function jobExecute(
         const exact = exactRecords(records, completed, groupSize, outcome.closedGroup);
         next = continuedJobs(outcome.run, exact ?? records, completed, outcome.started, !!exact);
       }
-      if (outcome.refilled) next = next.concat(outcome.refilled);
-      return next.length > 0
-        ? { outcome: "completed", ...ids, runStatus: outcome.run.status, next }
-        : { outcome: "completed", ...ids, runStatus: outcome.run.status };
+      if (outcome.refilled) next = (next ?? []).concat(outcome.refilled);
+      // Spelled out (no spread of `ids`): this is every completed stage's result.
+      return next && next.length > 0
+        ? {
+            outcome: "completed",
+            workflowRunId: ids.workflowRunId,
+            stageId: ids.stageId,
+            runStatus: outcome.run.status,
+            next,
+          }
+        : {
+            outcome: "completed",
+            workflowRunId: ids.workflowRunId,
+            stageId: ids.stageId,
+            runStatus: outcome.run.status,
+          };
     }
     return notCommitted(outcome, ids);
   } finally {
     unregister();
   }
+}
+
+/** The record of stage `stageId` among a run's records (a loop: no closure per stage). */
+function recordOf(records: readonly StageRecord[], stageId: string): StageRecord | undefined {
+  for (const record of records) if (record.stageId === stageId) return record;
+  return undefined;
+}
+
+/**
+ * The completed records whose outputs a stage of group `groupIndex` may read: every earlier
+ * group's, and those of `fromGroup` (where a jump came from). A loop: no closure per stage.
+ */
+function completedInputs(
+  records: readonly StageRecord[],
+  groupIndex: number,
+  fromGroup: number,
+): StageRecord[] {
+  const inputs: StageRecord[] = [];
+  for (const r of records) {
+    if ((r.groupIndex < groupIndex || r.groupIndex === fromGroup) && r.status === "COMPLETED")
+      inputs.push(r);
+  }
+  return inputs;
+}
+
+/** The continuation of a stage whose worker takes up to `max` of the next jobs itself. */
+function continuationOf(command: JobExecuteCommand, max: number): Continuation {
+  return command.leaseMs === undefined
+    ? { workerId: command.workerId, max }
+    : { workerId: command.workerId, max, leaseMs: command.leaseMs };
 }
 
 /** Passes what the schema's `signal` accepts. */

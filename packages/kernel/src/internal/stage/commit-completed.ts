@@ -3,6 +3,7 @@ import type {
   GroupClose,
   PendingEvent,
   QueueRefill,
+  StageCompletion,
 } from "../../ports/stage-committer.js";
 import { isTerminalRunStatus, type RunRecord } from "../../records.js";
 import type { KernelDeps } from "../kernel-deps.js";
@@ -70,20 +71,15 @@ export async function commitCompleted(
     continuation,
     flow,
   );
-  const runUpdate: CompletionRunUpdate = {};
-  if (target.reports.metadata) runUpdate.metadata = target.reports.metadata;
-  // A step alone in its group whose decision the kernel applies after the commit keeps the
-  // decision in the run's control state, so a crash in between resumes the same way.
-  if (flow && close === null && (workflow.groups[record.groupIndex]?.length ?? 0) === 1)
-    runUpdate.control = writeControl(flow.step.decided);
-  // A stage that was suspended resumes: the run no longer waits (see `RunRecord.waiting`).
-  if (target.fromStatuses.includes("SUSPENDED")) runUpdate.waiting = false;
+  const runUpdate = completionRunUpdate(target, workflow, close, flow);
   let events = completionEvents(deps, target, now);
   if (flow && flow.step.events.length > 0)
     events = events.concat(
       flow.step.events.map((e) => pendingEvent(deps, run, e.type, e.payload, now)),
     );
-  const result = await deps.committer.commit({
+  // The optional fields are added only when present (one object, no spread of an empty
+  // literal for each absent one: this runs for every stage).
+  const completion: StageCompletion = {
     runId: record.runId,
     groupIndex: record.groupIndex,
     stageRecordId: record.id,
@@ -93,28 +89,27 @@ export async function commitCompleted(
     output: output.inline,
     outputRef: output.ref,
     startedAt: record.startedAt ?? target.startedAt,
-    ...(progress ? { progress } : {}),
-    ...(target.jobId === undefined
-      ? {}
-      : { job: { jobId: target.jobId, attempt: target.attempt } }),
     logs: target.reports.logs,
     events,
-    ...(runUpdate.metadata || runUpdate.control || runUpdate.waiting !== undefined
-      ? { runUpdate }
-      : {}),
     close,
     now,
-    ...(refill ? { refill } : {}),
-    ...(continuation && close?.nextGroup && (workflow.groups[record.groupIndex]?.length ?? 0) > 1
-      ? { wantsClosedGroup: true }
-      : {}),
-  });
+  };
+  if (progress) completion.progress = progress;
+  if (target.jobId !== undefined) completion.job = { jobId: target.jobId, attempt: target.attempt };
+  if (runUpdate) completion.runUpdate = runUpdate;
+  if (refill) completion.refill = refill;
+  if (continuation && close?.nextGroup && (workflow.groups[record.groupIndex]?.length ?? 0) > 1)
+    completion.wantsClosedGroup = true;
+  const result = await deps.committer.commit(completion);
   if (result.kind !== "committed") return result;
-  const refilled = result.refilled?.length ? { refilled: result.refilled } : {};
-  const closedGroup = result.closedGroup ? { closedGroup: result.closedGroup } : {};
   if (result.closed && close === null) {
     const finished = await finishClosedGroup(deps, run.id);
-    return { kind: "committed", run: finished ?? { ...run, ...result.run }, ...refilled };
+    const outcome: CommitOutcome = {
+      kind: "committed",
+      run: finished ?? { ...run, ...result.run },
+    };
+    if (result.refilled?.length) outcome.refilled = result.refilled;
+    return outcome;
   }
   const closing = result.closed && close ? close.run : undefined;
   const state = result.run;
@@ -132,7 +127,7 @@ export async function commitCompleted(
     metadata: target.reports.metadata
       ? { ...run.metadata, ...target.reports.metadata }
       : run.metadata,
-    control: closing?.control ?? runUpdate.control ?? run.control,
+    control: closing?.control ?? runUpdate?.control ?? run.control,
     concurrencyKey: run.concurrencyKey,
     output: closing?.output !== undefined ? closing.output : run.output,
     error: run.error,
@@ -141,7 +136,7 @@ export async function commitCompleted(
     eventSeq: state.eventSeq,
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId,
-    waiting: runUpdate.waiting ?? run.waiting,
+    waiting: runUpdate?.waiting ?? run.waiting,
     createdAt: run.createdAt,
     updatedAt: state.updatedAt,
     startedAt: run.startedAt,
@@ -156,13 +151,39 @@ export async function commitCompleted(
     const queued = close.nextGroup.jobs.filter((job) => !job.claimedBy).map(readyJob);
     if (queued.length > 0) await publishReady(deps.jobPublisher, queued);
   }
-  return result.closed && close?.nextGroup
-    ? {
-        kind: "committed",
-        run: committed,
-        started: { stages: [...close.nextGroup.stages], jobs: [...close.nextGroup.jobs] },
-        ...refilled,
-        ...closedGroup,
-      }
-    : { kind: "committed", run: committed, ...refilled };
+  const outcome: CommitOutcome = { kind: "committed", run: committed };
+  if (result.closed && close?.nextGroup) {
+    outcome.started = { stages: [...close.nextGroup.stages], jobs: [...close.nextGroup.jobs] };
+  }
+  if (result.refilled?.length) outcome.refilled = result.refilled;
+  if (result.closed && close?.nextGroup && result.closedGroup)
+    outcome.closedGroup = result.closedGroup;
+  return outcome;
+}
+
+/**
+ * What the completion changes on the run besides its counters, or `undefined` when nothing:
+ * the metadata keys the stage set; for a step alone in its group whose decision the kernel
+ * applies after the commit, the decision in the run's control state (so a crash in between
+ * resumes the same way); `waiting: false` for a stage that was suspended (the run no longer
+ * waits, see `RunRecord.waiting`).
+ */
+function completionRunUpdate(
+  target: AttemptTarget,
+  workflow: AttemptTarget["workflow"],
+  close: GroupClose | null,
+  flow: ClosingFlow | undefined,
+): CompletionRunUpdate | undefined {
+  const metadata = target.reports.metadata;
+  const control =
+    flow && close === null && (workflow.groups[target.record.groupIndex]?.length ?? 0) === 1
+      ? writeControl(flow.step.decided)
+      : undefined;
+  const resumes = target.fromStatuses.includes("SUSPENDED");
+  if (!metadata && !control && !resumes) return undefined;
+  const update: CompletionRunUpdate = {};
+  if (metadata) update.metadata = metadata;
+  if (control) update.control = control;
+  if (resumes) update.waiting = false;
+  return update;
 }
