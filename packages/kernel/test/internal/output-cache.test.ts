@@ -15,6 +15,17 @@ describe("OutputCache", () => {
     expect(cache.get("c")?.value).toBe("C");
   });
 
+  it("moves a read entry behind every entry set after it, even one it was newest before", () => {
+    const cache = new OutputCache(10);
+    cache.set("a", "A", 4);
+    expect(cache.get("a")?.value).toBe("A"); // already the most recently used: stays last
+    cache.set("b", "B", 4);
+    expect(cache.get("a")?.value).toBe("A"); // now b is the least recently used
+    cache.set("c", "C", 4);
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")?.value).toBe("A");
+  });
+
   it("skips outputs larger than the budget and recounts a replaced entry", () => {
     const cache = new OutputCache(10);
     cache.set("big", "X", 11);

@@ -8,6 +8,13 @@
 export class OutputCache {
   private readonly entries = new Map<string, { readonly value: unknown; readonly bytes: number }>();
   private bytes = 0;
+  /**
+   * The key last set or read: when it is still in {@link entries}, it is the last entry (the
+   * most recently used); a deleted one is only set again by {@link set}, which updates it. The
+   * usual read is of the output the run's previous stage just cached, already the most recent:
+   * it then needs no move (a delete and a set, which also leave a hole the map compacts later).
+   */
+  private newest: string | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -15,8 +22,11 @@ export class OutputCache {
   get(stageRecordId: string): { readonly value: unknown } | undefined {
     const entry = this.entries.get(stageRecordId);
     if (!entry) return undefined;
-    this.entries.delete(stageRecordId);
-    this.entries.set(stageRecordId, entry);
+    if (stageRecordId !== this.newest) {
+      this.entries.delete(stageRecordId);
+      this.entries.set(stageRecordId, entry);
+      this.newest = stageRecordId;
+    }
     return entry;
   }
 
@@ -37,8 +47,10 @@ export class OutputCache {
       this.entries.delete(stageRecordId);
     }
     this.entries.set(stageRecordId, { value, bytes });
+    this.newest = stageRecordId;
     this.bytes += bytes;
     if (this.bytes <= this.maxBytes) return;
+    // Oldest first; the entry just set fits the budget alone, so it is never evicted here.
     for (const [key, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(key);
