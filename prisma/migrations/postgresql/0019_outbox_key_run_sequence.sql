@@ -1,7 +1,7 @@
 -- The outbox is keyed by (run_id, sequence) alone: claims, marks and failures find events by run
 -- and sequence, and the event id (kept: sinks deduplicate by it) is in no index. The index on the
 -- id cost every event insert and every mark (a non-heap-only update: published_at is in the
--- unpublished-events index's predicate) one more index entry: 14% of a W1 stage's WAL
+-- unpublished-events index's predicate) one more index entry: 9% of a W1 stage's WAL
 -- (docs/adr/0014-outbox-keyed-by-run-and-sequence.md).
 --
 -- The run/sequence unique index becomes the primary key as it stands (no rebuild); the

@@ -621,11 +621,11 @@ EXECUTE FUNCTION "ratchet_notify_run_ended"();
     },
     {
       id: "0019_outbox_key_run_sequence",
-      checksum: "68f41645388961c8c3df76035e9dea06a59048e7ee0897f429579fc5fad9424c",
+      checksum: "52318ae9d57162560fbd723c63ad3e9935543ba465e0dd1bc995af3d2ab326fb",
       sql: `-- The outbox is keyed by (run_id, sequence) alone: claims, marks and failures find events by run
 -- and sequence, and the event id (kept: sinks deduplicate by it) is in no index. The index on the
 -- id cost every event insert and every mark (a non-heap-only update: published_at is in the
--- unpublished-events index's predicate) one more index entry: 14% of a W1 stage's WAL
+-- unpublished-events index's predicate) one more index entry: 9% of a W1 stage's WAL
 -- (docs/adr/0014-outbox-keyed-by-run-and-sequence.md).
 --
 -- The run/sequence unique index becomes the primary key as it stands (no rebuild); the
