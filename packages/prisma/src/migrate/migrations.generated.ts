@@ -636,6 +636,20 @@ ALTER TABLE "ratchet_outbox" DROP CONSTRAINT "ratchet_outbox_pkey";
 ALTER TABLE "ratchet_outbox" ADD CONSTRAINT "ratchet_outbox_pkey" PRIMARY KEY USING INDEX "ratchet_outbox_run_sequence_key";
 `,
     },
+    {
+      id: "0020_pending_runs_claim_index",
+      checksum: "8ff058db8d1f781f0b14e51a98d1fff9600d6ef8b16287dfe7bf74bb357eef12",
+      sql: `-- The claim index holds pending runs only. A run's claim and its end change its status, which is
+-- indexed, so neither update is heap-only; each wrote an entry into every index whose rows it
+-- still belonged to, the claim index included, for runs no claim ever reads again. Claims name
+-- \`status = 'PENDING'\` as a literal, so they use the partial index in custom and generic plans
+-- alike (route-plans checks both); other readers by status use the (status, completed_at) index.
+-- The rebuild reads the table once and writes entries for the pending runs alone.
+DROP INDEX "ratchet_runs_route_claim_idx";
+
+CREATE INDEX "ratchet_runs_route_claim_idx" ON "ratchet_runs"("status", "route", "priority" DESC, "created_at") WHERE (status = 'PENDING');
+`,
+    },
   ],
   sqlite: [
     {
