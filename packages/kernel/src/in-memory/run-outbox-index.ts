@@ -7,6 +7,7 @@
  * publish and retention, which filter its events instead.
  */
 import type { OutboxRecord } from "../records.js";
+import { KeysBySequence } from "./keys-by-sequence.js";
 import type { KeysByGroup, KeyView } from "./pair-index.js";
 import type { RowIndex } from "./table.js";
 
@@ -16,7 +17,7 @@ type OutboxRow = Pick<OutboxRecord, "runId" | "sequence" | "publishedAt" | "dlqA
 /** One run's entry. */
 interface RunEvents {
   /** Event key by sequence, in insertion order. */
-  readonly bySequence: Map<number, string>;
+  readonly bySequence: KeysBySequence;
   /** How many of the run's events are neither published nor dead-lettered. */
   unpublished: number;
 }
@@ -113,7 +114,7 @@ export class RunOutboxIndex implements RowIndex<OutboxRow>, KeysByGroup {
   private add(key: string, row: OutboxRow): void {
     let events = this.entryOf(row.runId);
     if (events === undefined) {
-      events = { bySequence: new Map(), unpublished: 0 };
+      events = { bySequence: new KeysBySequence(), unpublished: 0 };
       this.runs.set(row.runId, events);
       this.lastRunId = row.runId;
       this.lastEvents = events;
@@ -152,7 +153,7 @@ export class RunOutboxIndex implements RowIndex<OutboxRow>, KeysByGroup {
 
 /** The keys of one run's events, as a {@link KeyView}. */
 class SequenceKeys implements KeyView {
-  constructor(private readonly bySequence: ReadonlyMap<number, string>) {}
+  constructor(private readonly bySequence: KeysBySequence) {}
 
   get size(): number {
     return this.bySequence.size;
