@@ -43,7 +43,6 @@ import {
   type DequeuedJob,
   isTerminalRunStatus,
   type JsonObject,
-  type StageRecord,
   type StoredError,
 } from "../../records.js";
 import { defineCommand } from "../command.js";
@@ -72,6 +71,7 @@ import {
   workflowStub,
 } from "./load.js";
 import { progressWriter } from "./progress.js";
+import { completedInputs, recordOf } from "./records.js";
 
 export type { JobExecuteCommand, JobExecuteResult } from "./command.js";
 
@@ -348,29 +348,6 @@ export async function jobExecute(
   } finally {
     unregister();
   }
-}
-
-/** The record of stage `stageId` among a run's records (a loop: no closure per stage). */
-function recordOf(records: readonly StageRecord[], stageId: string): StageRecord | undefined {
-  for (const record of records) if (record.stageId === stageId) return record;
-  return undefined;
-}
-
-/**
- * The completed records whose outputs a stage of group `groupIndex` may read: every earlier
- * group's, and those of `fromGroup` (where a jump came from). A loop: no closure per stage.
- */
-function completedInputs(
-  records: readonly StageRecord[],
-  groupIndex: number,
-  fromGroup: number,
-): StageRecord[] {
-  const inputs: StageRecord[] = [];
-  for (const r of records) {
-    if ((r.groupIndex < groupIndex || r.groupIndex === fromGroup) && r.status === "COMPLETED")
-      inputs.push(r);
-  }
-  return inputs;
 }
 
 /** The continuation of a stage whose worker takes up to `max` of the next jobs itself. */
