@@ -340,9 +340,10 @@ export interface DequeuedJob {
   /**
    * The run and its stage records as they were when the job was handed out, when the one
    * handing it out knew them (a local continuation); `job.execute` then reads nothing first.
-   * Never part of a queue message.
+   * `omitsGroupMembers`: the other members of the job's own group are left out (a store's
+   * lease); `job.execute` reads the run where it needs them. Never part of a queue message.
    */
-  snapshot?: { run: RunRecord; stages: StageRecord[] };
+  snapshot?: { run: RunRecord; stages: StageRecord[]; omitsGroupMembers?: true };
 }
 
 /** A job as stored on the transport (full row). */

@@ -66,16 +66,39 @@ describe("exactRecords", () => {
     expect(exactRecords(seen, completedC, 3, stale)).toBeUndefined();
   });
 
-  it("when the store's read misses a member, or the worker's view does: none", () => {
+  it("when the store's read misses a member: none", () => {
     const partial = [stage("a", 1, "COMPLETED"), stage("c", 1, "RUNNING")];
     expect(exactRecords(seen, completedC, 3, partial)).toBeUndefined();
+  });
+
+  it("a worker's view without the other members (a snapshot that omits them) gets the store's, in its order", () => {
     const closed = [
-      stage("a", 1, "COMPLETED"),
       stage("b", 1, "COMPLETED"),
-      stage("c", 1, "RUNNING"),
+      stage("a", 1, "COMPLETED"),
+      stage("c", 1, "COMPLETED"),
     ];
+    const own = seen[3] as StageRecord;
+    expect(exactRecords([first, own], completedC, 3, closed)?.map((r) => r.id)).toEqual([
+      "first",
+      "b",
+      "a",
+      "c",
+    ]);
+    // A later group's record (a loop ran it before) keeps its place after the group.
+    const later = stage("later", 2, "COMPLETED");
+    expect(exactRecords([first, own, later], completedC, 3, closed)?.map((r) => r.id)).toEqual([
+      "first",
+      "b",
+      "a",
+      "c",
+      "later",
+    ]);
+    // The group first: its members lead.
     expect(
-      exactRecords([first, seen[1] as StageRecord, seen[3] as StageRecord], completedC, 3, closed),
-    ).toBeUndefined();
+      exactRecords([stage("c", 0, "RUNNING")], stage("c", 0, "COMPLETED"), 2, [
+        stage("d", 0, "COMPLETED"),
+        stage("c", 0, "RUNNING"),
+      ])?.map((r) => r.id),
+    ).toEqual(["d", "c"]);
   });
 });

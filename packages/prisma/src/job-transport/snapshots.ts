@@ -40,13 +40,24 @@ export function leaseWithSnapshots(leaseStatement: string): string {
     ${withSnapshotColumns("leased")}`;
 }
 
-/** A `SELECT` of every row of `leased` (a CTE of leased jobs) with `run_json` and `stages_json`. */
+/**
+ * A `SELECT` of every row of `leased` (a CTE of leased jobs) with `run_json`, `stages_json` and
+ * `omits_members`. The stages leave out the other members of the job's own group (`own`: the
+ * group of its stage record), which running it does not read: a member of a fan-out of ten
+ * carries its own record, not ten (the JSON built and decoded per leased job). `omits_members`
+ * says when some were left out; `job.execute` then reads the run where it needs them
+ * (`snapshotOf` in the kernel).
+ */
 export function withSnapshotColumns(leased: string): string {
   return `SELECT l.*,
       (SELECT row_to_json(r) FROM (SELECT ${RUN_COLUMNS} FROM ratchet_runs WHERE id = l.run_id) r) AS run_json,
       (SELECT json_agg(s ORDER BY s.group_index, s.created_at, s.id)
-         FROM (SELECT ${STAGE_COLUMNS} FROM ratchet_stages WHERE run_id = l.run_id) s) AS stages_json
-    FROM ${leased} l`;
+         FROM (SELECT ${STAGE_COLUMNS} FROM ratchet_stages
+               WHERE run_id = l.run_id AND (g.own IS NULL OR group_index <> g.own OR stage_id = l.stage_id)) s) AS stages_json,
+      (g.own IS NOT NULL AND EXISTS (SELECT 1 FROM ratchet_stages o
+         WHERE o.run_id = l.run_id AND o.group_index = g.own AND o.stage_id <> l.stage_id)) AS omits_members
+    FROM ${leased} l LEFT JOIN LATERAL (
+      SELECT group_index AS own FROM ratchet_stages WHERE run_id = l.run_id AND stage_id = l.stage_id) g ON true`;
 }
 
 /** The snapshot a row of {@link leaseWithSnapshots} carries, if its run exists. */
@@ -54,7 +65,11 @@ export function snapshotOfRow(row: Row): Snapshot | undefined {
   const run = row.run_json as Row | null;
   if (!run) return undefined;
   const stages = (row.stages_json as Row[] | null) ?? [];
-  return unlessCorrupt(() => ({ run: runFromRow(run), stages: stages.map(stageFromRow) }));
+  return unlessCorrupt(() =>
+    row.omits_members === true
+      ? { run: runFromRow(run), stages: stages.map(stageFromRow), omitsGroupMembers: true }
+      : { run: runFromRow(run), stages: stages.map(stageFromRow) },
+  );
 }
 
 /** Reads the runs and stages of `jobs` and attaches them as snapshots (SQLite). */

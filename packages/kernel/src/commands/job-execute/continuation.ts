@@ -112,9 +112,11 @@ function snapshotStages(
 /**
  * The stage records a continuation can hand on as an exact snapshot once `completed` closed
  * its group, or `undefined` when the worker cannot know them: after a single-stage group its
- * own `records`; after a parallel group those with the members replaced by `closedGroup` (the
- * store's read in the commit that closed it) when it holds every member and every other member
- * reads `COMPLETED` — a member that does not was read before its completion committed.
+ * own `records`; after a parallel group `records` with the group's block replaced by
+ * `closedGroup`'s members, in the store's order (the store's read in the commit that closed
+ * it), when it holds every member and every other member reads `COMPLETED` — a member that does
+ * not was read before its completion committed. `records` need not hold the other members (a
+ * snapshot that omits them); every record of another group it holds stays as it is.
  */
 export function exactRecords(
   records: readonly StageRecord[],
@@ -124,17 +126,24 @@ export function exactRecords(
 ): readonly StageRecord[] | undefined {
   if (groupSize === 1) return records;
   if (!closedGroup) return undefined;
-  const members = new Map<string, StageRecord>();
-  for (const r of closedGroup) if (r.groupIndex === completed.groupIndex) members.set(r.id, r);
-  if (members.size !== groupSize || !members.has(completed.id)) return undefined;
-  for (const r of members.values())
+  const group = completed.groupIndex;
+  const members: StageRecord[] = [];
+  for (const r of closedGroup) {
+    if (r.groupIndex !== group) continue;
     if (r.id !== completed.id && r.status !== "COMPLETED") return undefined;
-  let found = 0;
-  const view = records.map((r) => {
-    const member = members.get(r.id);
-    if (!member) return r;
-    found++;
-    return member;
-  });
-  return found === groupSize ? view : undefined;
+    members.push(r);
+  }
+  if (members.length !== groupSize || !members.some((r) => r.id === completed.id)) return undefined;
+  // Records are in group order: the members go where the group's block is (or would be).
+  const view: StageRecord[] = [];
+  let placed = false;
+  for (const r of records) {
+    if (!placed && r.groupIndex >= group) {
+      for (const member of members) view.push(member);
+      placed = true;
+    }
+    if (r.groupIndex !== group) view.push(r);
+  }
+  if (!placed) for (const member of members) view.push(member);
+  return view;
 }

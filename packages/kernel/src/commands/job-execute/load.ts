@@ -1,3 +1,5 @@
+import { compensatedStageId } from "../../dsl/compensation.js";
+import { HOOK_PREFIX } from "../../dsl/hooks.js";
 import type { AnyWorkflow } from "../../dsl/workflow.js";
 import type { RatchetError } from "../../errors.js";
 import type { KernelDeps } from "../../internal/kernel-deps.js";
@@ -5,14 +7,31 @@ import type { AttemptTarget } from "../../internal/stage/outcome.js";
 import type { DequeuedJob, RunRecord, StageRecord, StoredError } from "../../records.js";
 import type { JobExecuteResult } from "./command.js";
 
-/** The run and its stage records from the job's snapshot, when it carries one of its run. */
+/**
+ * The run and its stage records from the job's snapshot, when it carries one of its run that
+ * is enough for it. A snapshot that omits the other members of the job's group serves a stage
+ * of a running run that entered its group in order; a hook, a compensation, a run that is not
+ * running (its job is only settled) or one that jumped (its input group may be its own, whose
+ * other members' outputs are then its input) reads the run.
+ */
 export function snapshotOf(
-  job: Pick<DequeuedJob, "snapshot" | "workflowRunId">,
+  job: Pick<DequeuedJob, "snapshot" | "workflowRunId" | "stageId">,
 ): { run: RunRecord; records: StageRecord[] } | undefined {
   const snapshot = job.snapshot;
-  return snapshot && snapshot.run.id === job.workflowRunId
-    ? { run: snapshot.run, records: snapshot.stages }
-    : undefined;
+  if (!snapshot || snapshot.run.id !== job.workflowRunId) return undefined;
+  if (snapshot.omitsGroupMembers && !servesWithoutGroupMembers(job.stageId, snapshot.run))
+    return undefined;
+  return { run: snapshot.run, records: snapshot.stages };
+}
+
+/** Whether a snapshot without the other members of the job's group serves `stageId` of `run`. */
+function servesWithoutGroupMembers(stageId: string, run: RunRecord): boolean {
+  return (
+    run.status === "RUNNING" &&
+    typeof run.control.from !== "number" &&
+    !stageId.startsWith(HOOK_PREFIX) &&
+    compensatedStageId(stageId) === undefined
+  );
 }
 
 /** The run and its stage records: from the job's snapshot, else in one read when the adapter offers it. */
@@ -21,7 +40,8 @@ export async function loadRun(
   snapshot: DequeuedJob["snapshot"],
   runId: string,
 ): Promise<{ run: RunRecord | null; records: StageRecord[] }> {
-  if (snapshot && snapshot.run.id === runId) return { run: snapshot.run, records: snapshot.stages };
+  if (snapshot && snapshot.run.id === runId && !snapshot.omitsGroupMembers)
+    return { run: snapshot.run, records: snapshot.stages };
   if (deps.persistence.getRunWithStages) {
     const loaded = await deps.persistence.getRunWithStages(runId);
     return loaded ? { run: loaded.run, records: loaded.stages } : { run: null, records: [] };

@@ -109,6 +109,39 @@ export function queueTests(fixture: () => JobTransportFixture): void {
       expect(first.snapshot.stages).not.toBe(second.snapshot.stages);
   });
 
+  it("a snapshot that omits records omits exactly the other members of the job's group, and says so", async () => {
+    const { jobTransport, persistence } = fixture();
+    const build = jobBuilder(persistence);
+    const runId = await build.run();
+    await persistence.createStages([
+      { id: uniqueId("stage"), runId, stageId: "a", groupIndex: 0, createdAt: at(1) },
+      { id: uniqueId("stage"), runId, stageId: "b", groupIndex: 0, createdAt: at(1) },
+      { id: uniqueId("stage"), runId, stageId: "c", groupIndex: 0, createdAt: at(1) },
+      { id: uniqueId("stage"), runId, stageId: "join", groupIndex: 1, createdAt: at(2) },
+    ]);
+    await jobTransport.enqueue([
+      build.job(runId, { stageId: "a" }),
+      build.job(runId, { stageId: "b" }),
+    ]);
+    const dequeued = await jobTransport.dequeue({
+      workerId: "worker-1",
+      limit: 10,
+      leaseMs: LEASE_MS,
+      now: at(10 * SECOND),
+    });
+    expect(dequeued).toHaveLength(2);
+    const run = await persistence.getRun(runId);
+    const stored = await persistence.listStages(runId);
+    for (const job of dequeued) {
+      if (job.snapshot === undefined) continue;
+      const { omitsGroupMembers, ...snapshot } = job.snapshot;
+      const kept = omitsGroupMembers
+        ? stored.filter((stage) => stage.groupIndex !== 0 || stage.stageId === job.stageId)
+        : stored;
+      expect(snapshot).toEqual({ run, stages: kept });
+    }
+  });
+
   it("a job is not dequeued before availableAt", async () => {
     const { jobTransport, persistence } = fixture();
     const build = jobBuilder(persistence);
