@@ -3,7 +3,7 @@
  * (the reason and the usage, exit code 2, no stack trace).
  */
 import { parseArgs } from "node:util";
-import { SYSTEMS, WORKLOADS } from "./spec.js";
+import { SELECTABLE_SYSTEMS, WORKLOADS } from "./spec.js";
 
 /** What `--help` prints. */
 export const USAGE = `Usage: npm run bench -- [options]
@@ -15,7 +15,7 @@ and writes bench/results/<date>[-full].json.
 Options:
   --full            the issue's sizes (default: the quick sizes)
   --reps N          repetitions of every workload and system
-  --systems a,b     systems to run (${SYSTEMS.join(", ")})
+  --systems a,b     systems to run (${SELECTABLE_SYSTEMS.join(", ")}; ratchet-memory: W4, W5)
   --workloads w1,w3 workloads to run (${WORKLOADS.join(", ")})
   --no-profile      skip the profiled runs (Ratchet W1 on PostgreSQL, W4)
   --quiet-wait S    wait up to S seconds for other processes to go quiet before each child (300)

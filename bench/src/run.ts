@@ -36,6 +36,7 @@ import {
   FULL,
   QUICK,
   RESULT_PREFIX,
+  SELECTABLE_SYSTEMS,
   SIGNAL_SYSTEMS,
   type Sizes,
   SYSTEMS,
@@ -60,8 +61,7 @@ if (values.reps) {
 }
 const systems = (values.systems?.split(",") ?? [...SYSTEMS]) as System[];
 const workloads = (values.workloads?.split(",") ?? [...WORKLOADS]) as Workload[];
-for (const s of systems)
-  if (!(SYSTEMS as readonly string[]).includes(s)) usageError(`unknown system ${s}`);
+for (const s of systems) if (!SELECTABLE_SYSTEMS.includes(s)) usageError(`unknown system ${s}`);
 for (const w of workloads)
   if (!(WORKLOADS as readonly string[]).includes(w)) usageError(`unknown workload ${w}`);
 
@@ -279,7 +279,9 @@ async function main() {
     `ratchet bench (${values.full ? "full" : "quick"}): ${sizes.repetitions} repetitions of ${workloads.join(", ")} on ${systems.join(", ")}`,
   );
   const samples: Sample[] = [];
-  const notApplicable = systems.filter((s) => !SIGNAL_SYSTEMS.includes(s));
+  const notApplicable = systems.filter(
+    (s) => !SIGNAL_SYSTEMS.includes(s) && s !== "ratchet-memory",
+  );
   if (workloads.includes("w5") && notApplicable.length > 0)
     log(`w5 (signal round trip) is not applicable to ${notApplicable.join(", ")}: skipped`);
   for (let rep = 0; rep < sizes.repetitions; rep++) {

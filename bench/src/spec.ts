@@ -34,16 +34,21 @@ export type Workload = (typeof WORKLOADS)[number];
  */
 export const SIGNAL_SYSTEMS: readonly System[] = ["ratchet-postgres", "ratchet-sqlite"];
 
+/** What `--systems` accepts: the database systems, and `ratchet-memory` (W4 and W5 only). */
+export const SELECTABLE_SYSTEMS: readonly System[] = [...SYSTEMS, "ratchet-memory"];
+
 /**
  * The systems `workload` runs on in repetition `rep` (0-based), of those `selected`: W4 on
  * `ratchet-memory` alone; W5 on the selected systems of {@link SIGNAL_SYSTEMS}, then
- * `ratchet-memory`; the others on every selected system. The order rotates each repetition,
- * so drift hits every system alike.
+ * `ratchet-memory`; the others on every selected database system (`ratchet-memory` has no
+ * database). The order rotates each repetition, so drift hits every system alike.
  */
 export function systemsFor(workload: Workload, selected: readonly System[], rep: number): System[] {
   if (workload === "w4") return ["ratchet-memory"];
   const eligible =
-    workload === "w5" ? selected.filter((s) => SIGNAL_SYSTEMS.includes(s)) : [...selected];
+    workload === "w5"
+      ? selected.filter((s) => SIGNAL_SYSTEMS.includes(s))
+      : selected.filter((s) => s !== "ratchet-memory");
   const rotated = eligible.map((_, i) => eligible[(i + rep) % eligible.length] as System);
   return workload === "w5" ? [...rotated, "ratchet-memory"] : rotated;
 }

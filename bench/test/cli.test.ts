@@ -18,6 +18,7 @@ describe("npm run bench options", () => {
     for (const option of ["--full", "--reps", "--systems", "--workloads", "--out", "--report"])
       expect(result.stdout).toContain(option);
     expect(result.stdout).toContain("ratchet-postgres");
+    expect(result.stdout).toContain("ratchet-memory");
   });
 
   it("an unknown option, system or workload, or a bad --reps, exits 2 with the reason", () => {

@@ -88,5 +88,8 @@ describe("W5 (signal round trip)", () => {
       "ratchet-postgres",
     ]);
     expect(systemsFor("w4", selected, 2)).toEqual(["ratchet-memory"]);
+    // ratchet-memory, selectable for W4 and W5, has no database for the others.
+    expect(systemsFor("w1", ["ratchet-memory", "ratchet-sqlite"], 0)).toEqual(["ratchet-sqlite"]);
+    expect(systemsFor("w5", ["ratchet-memory"], 0)).toEqual(["ratchet-memory"]);
   });
 });
