@@ -38,15 +38,15 @@ import { OUTBOX_AVAILABLE as AVAILABLE, OUTBOX_COLUMNS, outboxFromRow } from "./
 const UNPUBLISHED_ORDER = "published_at, dlq_at, available_at";
 
 /**
- * Rows whose key (`run_id`, `sequence`) a subquery selects, as an index lookup: the first test
- * names the runs (the leading column of the primary key, so the planner looks each run up
- * rather than scanning the table even without statistics), the second the exact events.
- * Events are found by run and sequence, never by id: the id is kept (sinks deduplicate by it)
- * but in no index, which spares every insert and every non-heap-only update of the outbox an
- * index entry (migration 0019).
+ * Rows whose key (`run_id`, `sequence`) `subquery` selects: a semi-join the planner runs as one
+ * primary-key lookup per pair. (Prefixing it with `run_id = ANY (ARRAY(…))` to force index
+ * lookups made every lookup descend the index once per run in the array: claims took 7–9 ms
+ * instead of 2.6.) Events are found by run and sequence, never by id: the id is kept (sinks
+ * deduplicate by it) but in no index, which spares every insert and every non-heap-only update
+ * of the outbox an index entry (migration 0019).
  */
-function eventKeyMatch(d: Dialect, subquery: (columns: string) => string): string {
-  return `${d.oneOf("run_id", subquery("run_id"))} AND (run_id, sequence) IN (${subquery("run_id, sequence")})`;
+function eventKeyMatch(subquery: string): string {
+  return `(run_id, sequence) IN (${subquery})`;
 }
 
 /** `events`' keys as a condition on `ratchet_outbox`, its parameters numbered from `first`. */
@@ -58,7 +58,7 @@ function eventKeys(
   if (d.provider === "postgresql") {
     // One statement text whatever the count (one prepared statement per connection).
     return {
-      condition: `run_id = ANY ($${first}::text[]) AND (run_id, sequence) IN (SELECT * FROM unnest($${first}::text[], $${first + 1}::int[]))`,
+      condition: `(run_id, sequence) IN (SELECT * FROM unnest($${first}::text[], $${first + 1}::int[]))`,
       params: [events.map((event) => event.runId), events.map((event) => event.sequence)],
     };
   }
@@ -123,7 +123,7 @@ export function claimOutboxStatement(
        ORDER BY prefix_age, run_id, sequence LIMIT $2
      ), leased AS MATERIALIZED (
        SELECT run_id, sequence, published_at, dlq_at, available_at, leased_until FROM ratchet_outbox
-       WHERE ${eventKeyMatch(d, (columns) => `SELECT ${columns} FROM wanted`)} ${d.skipLocked}
+       WHERE ${eventKeyMatch("SELECT run_id, sequence FROM wanted")} ${d.skipLocked}
      ), locked AS MATERIALIZED (
        SELECT run_id, sequence FROM leased
        WHERE COALESCE(published_at, dlq_at) IS NULL AND ${AVAILABLE} <= $1
@@ -135,7 +135,7 @@ export function claimOutboxStatement(
            AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.run_id = p.run_id AND k.sequence = p.sequence))
      )
      UPDATE ratchet_outbox SET leased_until = $3
-     WHERE ${eventKeyMatch(d, (columns) => `SELECT ${columns} FROM claimable`)}
+     WHERE ${eventKeyMatch("SELECT run_id, sequence FROM claimable")}
      RETURNING ${OUTBOX_COLUMNS}`,
     params: [d.date(now), limit, d.date(new Date(now.getTime() + leaseMs))],
   };
