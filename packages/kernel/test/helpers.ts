@@ -1,7 +1,7 @@
 /**
  * Helpers for the kernel's tests.
  */
-import type { DequeuedJob } from "../src/index.js";
+import type { DequeuedJob, RunRecord } from "../src/index.js";
 import type { TestKernel } from "../src/testing/index.js";
 
 /** Creates a run, claims it and dequeues its first job as `workerId`. */
@@ -21,6 +21,40 @@ export async function startOne(
   });
   if (!job) throw new Error("no job");
   return { workflowRunId, job };
+}
+
+/**
+ * A running run's record for unit tests that take one: every field set (group 0 of a workflow
+ * `wf`, created at 0, updated and started at 1), `overrides` win.
+ */
+export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: "run-1",
+    workflowId: "wf",
+    workflowVersion: "1",
+    fingerprint: "",
+    status: "RUNNING",
+    version: 2,
+    priority: 0,
+    input: { n: 1 },
+    config: {},
+    metadata: {},
+    control: {},
+    concurrencyKey: null,
+    output: null,
+    error: null,
+    currentGroup: 0,
+    groupRemaining: 1,
+    eventSeq: 1,
+    idempotencyKey: null,
+    parentRunId: null,
+    waiting: false,
+    createdAt: new Date(0),
+    updatedAt: new Date(1),
+    startedAt: new Date(1),
+    completedAt: null,
+    ...overrides,
+  };
 }
 
 /** Wraps an object, replacing some methods; other members pass through (bound to the target). */

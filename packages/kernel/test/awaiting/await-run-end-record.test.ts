@@ -13,40 +13,13 @@ import {
   type RunRecord,
   type RunResult,
 } from "../../src/index.js";
-import { settle } from "../helpers.js";
+import { runRecord, settle } from "../helpers.js";
 
 const RUN_ID = "run-1";
 
 /** A run record of `RUN_ID`. */
-function record(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: RUN_ID,
-    workflowId: "wf",
-    workflowVersion: "1",
-    fingerprint: "",
-    status: "RUNNING",
-    version: 2,
-    priority: 0,
-    input: { n: 1 },
-    config: {},
-    metadata: {},
-    control: {},
-    concurrencyKey: null,
-    output: null,
-    error: null,
-    currentGroup: 0,
-    groupRemaining: 1,
-    eventSeq: 1,
-    idempotencyKey: null,
-    parentRunId: null,
-    waiting: false,
-    createdAt: new Date(0),
-    updatedAt: new Date(1),
-    startedAt: new Date(1),
-    completedAt: null,
-    ...overrides,
-  };
-}
+const record = (overrides: Partial<RunRecord> = {}): RunRecord =>
+  runRecord({ id: RUN_ID, ...overrides });
 
 const completed = (version: number, n: number) =>
   record({ status: "COMPLETED", version, output: { n }, completedAt: new Date(version) });

@@ -7,35 +7,10 @@
 import { describe, expect, it } from "vitest";
 import { snapshotOf } from "../../src/commands/job-execute/load.js";
 import type { DequeuedJob, RunRecord, StageRecord } from "../../src/records.js";
+import { runRecord } from "../helpers.js";
 
-const T = new Date("2026-01-01T00:00:00Z");
-const run = (patch: Partial<RunRecord> = {}): RunRecord => ({
-  id: "r",
-  workflowId: "wf",
-  workflowVersion: "",
-  fingerprint: "",
-  status: "RUNNING",
-  version: 3,
-  priority: 0,
-  input: {},
-  config: {},
-  metadata: {},
-  control: {},
-  concurrencyKey: null,
-  output: null,
-  error: null,
-  currentGroup: 1,
-  groupRemaining: 2,
-  eventSeq: 4,
-  idempotencyKey: null,
-  parentRunId: null,
-  waiting: false,
-  createdAt: T,
-  updatedAt: T,
-  startedAt: T,
-  completedAt: null,
-  ...patch,
-});
+const run = (patch: Partial<RunRecord> = {}): RunRecord =>
+  runRecord({ id: "r", currentGroup: 1, groupRemaining: 2, ...patch });
 const stages = [] as StageRecord[];
 const job = (stageId: string, snapshot: NonNullable<DequeuedJob["snapshot"]>) => ({
   workflowRunId: "r",
