@@ -193,14 +193,21 @@ export async function markOutboxPublished(
   events: readonly OutboxEventRef[],
   now: Date,
 ): Promise<void> {
-  if (events.length === 0) return;
-  const { condition, params } = eventKeys(db.dialect, events, 2);
-  await db.execute(
-    `UPDATE ratchet_outbox SET published_at = COALESCE(published_at, $1) WHERE ${condition}`,
-    db.dialect.date(now),
-    ...params,
-  );
+  // SQLite binds two parameters per event (at most 32,766 per statement): a flush of any size
+  // goes out in slices. PostgreSQL binds two arrays whatever the count.
+  const slice = db.dialect.provider === "postgresql" ? events.length : MARKS_PER_STATEMENT;
+  for (let start = 0; start < events.length; start += slice) {
+    const { condition, params } = eventKeys(db.dialect, events.slice(start, start + slice), 2);
+    await db.execute(
+      `UPDATE ratchet_outbox SET published_at = COALESCE(published_at, $1) WHERE ${condition}`,
+      db.dialect.date(now),
+      ...params,
+    );
+  }
 }
+
+/** Events one SQLite statement marks (two bound parameters each). */
+const MARKS_PER_STATEMENT = 1_000;
 
 /** Records a failed publish: back off until `retryAt`, or move to the dead-letter queue. */
 export async function recordOutboxFailure(
