@@ -1,11 +1,12 @@
 /**
  * Lock order on the real PostgreSQL server: a worker's heartbeat (`renewLeases` over every job
  * it holds) and its batched stage completions (which settle several of its jobs in one
- * statement) take the jobs' row locks in one order, job_id, so they cannot deadlock. The crash
- * test found the deadlock (PostgreSQL failed a heartbeat with 40P01) about once in 8 minutes;
- * these tests check the order itself, deterministically: another session holds the lowest
- * job_id's row, and while a statement waits for it, every other job of the statement must still
- * be free (a statement that took them first is what deadlocks with one that goes in order).
+ * statement) must not deadlock. The crash test found such deadlocks twice (PostgreSQL failed a
+ * heartbeat with 40P01): first a completion batch that took its jobs out of order, later a
+ * completion whose refill (`SKIP LOCKED`) kept the lock of a job just leased to the same worker
+ * and then waited for a job the heartbeat held. These tests check, deterministically, that while
+ * a statement waits for a row another session holds it holds nothing it could deadlock over:
+ * neither its other jobs nor queued jobs, and a heartbeat holds no row at all while it waits.
  */
 import { defineStage, defineWorkflow } from "@ratchet/kernel";
 import { FakeClock } from "@ratchet/kernel/testing";
@@ -90,7 +91,7 @@ describe("lock order of a worker's jobs (postgresql)", () => {
       client.release();
     };
     holds.push(release);
-    return { release };
+    return { client, release };
   }
 
   /** Whether some session waits for a row lock on a statement matching `pattern`. */
@@ -164,5 +165,53 @@ describe("lock order of a worker's jobs (postgresql)", () => {
     await hold.release();
     const results = await executed;
     expect(results.map((r) => r.outcome)).toEqual(results.map(() => "completed"));
+  }, 60_000);
+
+  it("a heartbeat waits for a held job holding none of its others: the holder may ask for them", async () => {
+    const { t, clock, jobs, lowest } = await heldJobs();
+    const ids = jobs.map((job) => job.jobId);
+    const highest = [...ids].sort().at(-1) as string;
+    const hold = await holdRow(highest);
+    const beat = t.jobTransport.renewLeases(shuffled(ids, 7), "w0", 600_000, clock.now());
+    await waitFor("the heartbeat to wait", waiting("%locked_until%"));
+    // The session holding the highest job_id now asks for the lowest: had the heartbeat locked
+    // the lowest and then waited for the highest, this would deadlock (40P01, one of the two
+    // statements failed after deadlock_timeout).
+    await hold.client.query("UPDATE ratchet_jobs SET updated_at = updated_at WHERE job_id = $1", [
+      lowest,
+    ]);
+    await hold.release();
+    const result = await beat;
+    expect(result.lost).toEqual([]);
+    expect(result.renewed).toHaveLength(RUNS);
+  }, 60_000);
+
+  it("a completion with refill takes its job's lock before it leases any queued job", async () => {
+    const { t, jobs, lowest } = await heldJobs();
+    for (let i = 0; i < 5; i++)
+      await t.kernel.dispatch({ type: "run.create", workflowId: single.id, input: { n: 100 + i } });
+    await t.kernel.dispatch({ type: "run.claimPending", workerId: "w1", maxClaims: 5 });
+    const { rows } = await (pool as pg.Pool).query(
+      "SELECT job_id FROM ratchet_jobs WHERE status = 'PENDING'",
+    );
+    const queued = rows.map((row) => row.job_id as string);
+    expect(queued).toHaveLength(5);
+    const hold = await holdRow(lowest);
+    const executed = t.kernel.dispatch({
+      type: "job.execute",
+      workerId: "w0",
+      job: jobs.find((job) => job.jobId === lowest) as (typeof jobs)[number],
+      continueWith: 1,
+      refillFromQueue: true,
+    });
+    await waitFor("the completion to wait", waiting("%jsonb_to_recordset%"));
+    // A queued job the refill locked before the completion waits would be a lock it holds while
+    // waiting: a job leased to this worker meanwhile stays locked even when the pick skips it.
+    expect(await lockedNow(queued)).toEqual([]);
+    await hold.release();
+    const result = await executed;
+    expect(result.outcome).toBe("completed");
+    const next = result.outcome === "completed" ? (result.next ?? []) : [];
+    expect(next.map((job) => job.jobId).filter((id) => queued.includes(id))).toHaveLength(1);
   }, 60_000);
 });

@@ -24,6 +24,7 @@ import { executorFor } from "../sql/scope.js";
 import { dequeueStatement } from "./dequeue.js";
 import { failUnreadableJob, leasedJobsFromRows } from "./leased.js";
 import { registerJobQueue } from "./registry.js";
+import { renewLeases } from "./renew.js";
 import { DEQUEUED_COLUMNS, dequeuedFromRow, JOB_COLUMNS, jobFromRow } from "./rows.js";
 import { attachSnapshots } from "./snapshots.js";
 
@@ -155,28 +156,8 @@ function queueOver(root: SqlExecutor): JobTransport {
       return changed > 0;
     },
 
-    async renewLeases(jobIds, workerId, leaseMs, now) {
-      if (jobIds.length === 0) return { renewed: [], lost: [] };
-      const marks = jobIds.map((_, i) => `$${i + 4}`).join(", ");
-      const rows = await root.query<{ job_id: string }>(
-        // The rows are locked in job_id order first, the order a batch of stage completions
-        // settles jobs in too: two statements taking one worker's jobs in different orders
-        // deadlock (PostgreSQL then fails one of them after deadlock_timeout).
-        d.provider === "postgresql"
-          ? `WITH held AS MATERIALIZED (SELECT seq FROM ratchet_jobs WHERE job_id IN (${marks}) AND status = 'RUNNING' AND locked_by = $1 ORDER BY job_id ${d.forUpdate})
-             UPDATE ratchet_jobs SET locked_until = $2, updated_at = $3 WHERE seq = ANY (ARRAY(SELECT seq FROM held)) AND status = 'RUNNING' AND locked_by = $1 RETURNING job_id`
-          : `UPDATE ratchet_jobs SET locked_until = $2, updated_at = $3 WHERE status = 'RUNNING' AND locked_by = $1 AND job_id IN (${marks}) RETURNING job_id`,
-        workerId,
-        d.date(new Date(now.getTime() + leaseMs)),
-        d.date(now),
-        ...jobIds,
-      );
-      const renewed = new Set(rows.map((row) => row.job_id));
-      return {
-        renewed: jobIds.filter((id) => renewed.has(id)),
-        lost: jobIds.filter((id) => !renewed.has(id)),
-      };
-    },
+    renewLeases: (jobIds, workerId, leaseMs, now) =>
+      renewLeases(root, jobIds, workerId, leaseMs, now),
 
     async releaseStaleLeases(now, limit, scope): Promise<ReleaseStaleResult> {
       const db = executorFor(root, scope);

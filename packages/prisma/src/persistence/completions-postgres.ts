@@ -3,8 +3,11 @@
  * CTEs over JSON arrays), so a batch costs one round trip and one commit whatever its size.
  *
  * The statement locks the batch's runs first, in id order (so concurrent batches never
- * deadlock on each other), then the batch's jobs in job_id order (the order a heartbeat's
- * `renewLeases` takes a worker's jobs in), and only then touches stages and jobs. Per run it counts the
+ * deadlock on each other), then the batch's jobs in job_id order, and only then touches stages
+ * and jobs: `done` reads `job_locks` (a one-time filter), so every row the statement may wait
+ * for is locked before its refill picks queued jobs. A `SKIP LOCKED` pick keeps the lock of a
+ * row it re-checked and skipped (a job just leased to this worker by another statement), and a
+ * statement that then waited for one of that worker's jobs could deadlock with its heartbeat. Per run it counts the
  * completions that passed the stage compare-and-set, takes them off `group_remaining`, and
  * lets the run's last completion in the batch apply its group close when the counter reaches
  * 0. Events are numbered after the run's `event_seq` in completion order, without gaps. A run
@@ -90,6 +93,7 @@ done AS MATERIALIZED (
     started_at = COALESCE(s.started_at, c.started_at), completed_at = $2, updated_at = $2
   FROM c JOIN locked l ON l.id = c.run_id AND l.current_group = c.group_index
   WHERE s.id = c.stage_row AND s.status = ANY (c.from_statuses)
+    AND (SELECT count(*) FROM job_locks) >= 0
   RETURNING c.i, ${DONE_COLUMNS}
 ),
 agg AS MATERIALIZED (
