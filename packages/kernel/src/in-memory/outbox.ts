@@ -96,7 +96,7 @@ function insertOutboxEvent(
   sequence: number,
   event: PendingEvent,
 ): void {
-  if (store.outbox.get(event.id) !== undefined) throw duplicateKeyError("outbox event", event.id);
+  if (store.outbox.has(event.id)) throw duplicateKeyError("outbox event", event.id);
   if (store.outboxBySequence.get(runId, sequence) !== undefined) {
     throw duplicateKeyError(`outbox sequence of run ${runId}`, String(sequence));
   }

@@ -30,6 +30,7 @@ import type {
   SignalWaitRecord,
   StageRecord,
 } from "../records.js";
+import { FreshKeyTable } from "./fresh-key-table.js";
 import { AsyncMutex } from "./mutex.js";
 import { type KeysByGroup, PairIndex } from "./pair-index.js";
 import { InMemoryRunEnds } from "./run-ends.js";
@@ -176,8 +177,8 @@ export class InMemoryStore {
   );
   /** Outbox event ids by run id: the run's entries of {@link outboxBySequence}. */
   readonly outboxByRun: KeysByGroup = this.outboxBySequence;
-  /** Outbox events by id. */
-  readonly outbox: Table<OutboxRow> = new Table<OutboxRow>([
+  /** Outbox events by id (new ones wait outside its map until it is read: see the class). */
+  readonly outbox: FreshKeyTable<OutboxRow> = new FreshKeyTable<OutboxRow>([
     this.deadLetters,
     this.outboxBySequence,
   ]);

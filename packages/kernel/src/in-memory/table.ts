@@ -221,7 +221,8 @@ interface Restorable {
 
 /** Rows by primary key, with secondary indexes. Writes go through a {@link StoreTransaction}. */
 export class Table<Row> implements Restorable {
-  private readonly rows = new Map<string, Row>();
+  /** Rows by key (a subclass may hold some elsewhere until it writes them here). */
+  protected readonly rows = new Map<string, Row>();
 
   constructor(private readonly indexes: readonly RowIndex<Row>[] = []) {}
 
@@ -278,7 +279,8 @@ export class Table<Row> implements Restorable {
     this.reindex(key, prev, row);
   }
 
-  private reindex(key: string, prev: Row | undefined, next: Row | undefined): void {
+  /** Tells every index about a change of the row at `key`. */
+  protected reindex(key: string, prev: Row | undefined, next: Row | undefined): void {
     for (const index of this.indexes) index.update(key, prev, next);
   }
 }
