@@ -6,11 +6,13 @@
  */
 import { type MaintenanceTickResult, runMaintenanceTick } from "@ratchet/host-common";
 import {
+  DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
   type DequeuedJob,
   DUTIES,
   type DutyName,
   dutyCommand,
   type OutboxFlushCommand,
+  type OutboxFlushResult,
   type RunClaimPendingCommand,
 } from "@ratchet/kernel";
 import { DueTimer } from "./due-timer.js";
@@ -25,6 +27,12 @@ import type { RepeatedWarnings } from "./repeated-warnings.js";
 const dutyKey = (name: DutyName) => `maintenance duty ${name}`;
 const CLAIM = dutyKey("claim");
 const OUTBOX = dutyKey("outbox");
+
+/** Whether `result` handled as many events as `command` may publish (more are likely waiting). */
+function outboxFlushWasFull(command: OutboxFlushCommand, result: OutboxFlushResult): boolean {
+  const handled = result.published + result.failed + result.deadLettered;
+  return handled >= (command.maxEvents ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK);
+}
 
 /** Where claimed runs' first jobs can go straight away (the host's job loop). */
 export interface JobSlots {
@@ -210,16 +218,22 @@ export class Orchestrator {
 
   /**
    * Publishes outbox events soon (single-flight, at most one flush per `flushDelayMs`), so
-   * events of finished stages go out promptly without waiting for the next tick.
+   * events of finished stages go out promptly without waiting for the next tick. A flush that
+   * came back full (as many events as it may publish) is followed by the next one at once: under
+   * load the outbox keeps up with the stages instead of falling further behind with every flush
+   * (W1: at 100 events per flush and one flush per 50 ms, 73% of a run's events were still
+   * unpublished when the last run ended) — and a child's end reaches its parent, which learns
+   * of it from the published event, without that delay.
    */
   flushSoon(flushDelayMs = 50): void {
     if (!this.running || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushing = (async () => {
+        let full = false;
         try {
-          await this.options.kernel.dispatch(
-            dutyCommand("outbox", this.options.maintenance) as OutboxFlushCommand,
-          );
+          const command = dutyCommand("outbox", this.options.maintenance) as OutboxFlushCommand;
+          const result = await this.options.kernel.dispatch(command);
+          full = outboxFlushWasFull(command, result);
           this.warnings.ok(OUTBOX);
         } catch (error) {
           this.warnings.warn(OUTBOX, "[ratchet] [host-node] publishing events failed", error);
@@ -227,6 +241,7 @@ export class Orchestrator {
           this.flushTimer = undefined;
           this.flushing = undefined;
         }
+        if (full) this.flushSoon(0);
       })();
     }, flushDelayMs);
   }

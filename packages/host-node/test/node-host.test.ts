@@ -225,6 +225,54 @@ describe("createNodeHost", () => {
     await host.stop();
   });
 
+  it("keeps publishing while flushes come back full: a backlog larger than a flush goes out at once", async () => {
+    const { stack, kernel, wakeups, events } = setup();
+    // Runs of a workflow this host does not run: their `workflow.created` events are a backlog
+    // in the shared outbox that no finished job of theirs will ask to publish.
+    const other = defineWorkflow({
+      id: "other",
+      name: "Other",
+      input: z.object({ n: z.number() }),
+      output: z.object({ n: z.number() }),
+    })
+      .pipe(
+        defineStage({
+          id: "x",
+          name: "x",
+          schemas: { input: z.object({ n: z.number() }), output: z.object({ n: z.number() }) },
+          execute: (ctx) => ctx.input,
+        }),
+      )
+      .build();
+    const elsewhere = createKernel({
+      ...stack,
+      eventSink: events,
+      clock: systemClock,
+      registry: createRegistry([other]),
+    });
+    for (let n = 0; n < 100; n++)
+      await elsewhere.dispatch({ type: "run.create", workflowId: "other", input: { n } });
+    const host = createNodeHost({
+      kernel,
+      jobTransport: stack.jobTransport,
+      orchestrationIntervalMs: 60_000,
+      jobPollIntervalMs: 60_000,
+      maxOutboxFlushPerTick: 10,
+      wakeups,
+      logger: quiet,
+    });
+    await host.start();
+    await until(() => host.getStats().orchestrationTicks === 1);
+    await kernel.dispatch({ type: "run.create", workflowId: "chain", input: { n: 1 } });
+    wakeups.emit("run");
+    // 101 runs' events: the tick's flush and the few its three finished jobs asked for publish
+    // 10 each; the rest goes out only because each full flush is followed by the next.
+    await until(() => events.events.length === 100 + 9, 5_000);
+    expect(host.getStats().orchestrationTicks).toBe(1);
+    expect(new Set(events.events.map((e) => e.id)).size).toBe(109);
+    await host.stop();
+  });
+
   it("backs off maintenance ticks while idle and returns to the base interval on activity", async () => {
     const { stack, kernel, wakeups } = setup();
     const host = createNodeHost({
