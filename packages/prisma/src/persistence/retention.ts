@@ -119,6 +119,8 @@ export async function purgeRuns(db: SqlExecutor, query: PurgeRunsQuery): Promise
       ids,
     );
     await tx.write(`DELETE FROM ratchet_logs WHERE ${inRuns("run_id")}`, ids);
+    // Left by a caller that died while awaiting the run's end (PostgreSQL's run-end notices).
+    await tx.write(`DELETE FROM ratchet_run_waiters WHERE ${inRuns("run_id")}`, ids);
     await tx.write(`DELETE FROM ratchet_outbox WHERE ${inRuns("run_id")}`, ids);
     await tx.write(`DELETE FROM ratchet_stages WHERE ${inRuns("run_id")}`, ids);
     await tx.write(`DELETE FROM ratchet_runs WHERE ${inRuns("id")}`, ids);

@@ -92,6 +92,29 @@ export function registerRetentionSuite(provider: DatabaseProvider): void {
     });
 
     if (provider === "postgresql")
+      it("deletes the waiter rows an awaiting caller that died left for a purged run", async () => {
+        await harness().truncate();
+        const t = kernel();
+        const { workflowRunId: old } = await t.kernel.dispatch({
+          type: "run.create",
+          workflowId: "docs",
+          input: { tag: "old" },
+        });
+        await t.driver.runToCompletion(old);
+        await t.driver.tick();
+        // `awaitRunResult` lists its run here while it waits and unlists it when it returns; a
+        // process killed while waiting leaves the row behind.
+        await harness().reader.read(
+          `INSERT INTO ratchet_run_waiters (run_id, waiter_id, since) VALUES ($1, 'dead-waiter', now())`,
+          [old],
+        );
+        t.clock.advance(35 * DAY);
+        const sweep = await t.kernel.dispatch({ type: "runs.purge" });
+        expect(sweep.runIds).toEqual([old]);
+        expect(await count("ratchet_run_waiters", old)).toBe(0);
+      });
+
+    if (provider === "postgresql")
       it("skips a run another transaction holds locked instead of waiting for it", async () => {
         await harness().truncate();
         const t = kernel();
