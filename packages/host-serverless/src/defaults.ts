@@ -12,3 +12,9 @@ export const DEFAULT_CONCURRENCY = 1;
  * `maxJobs` jobs ran or the queue is empty; pass a budget under the platform's time limit.
  */
 export const DEFAULT_TIME_BUDGET_MS = Number.POSITIVE_INFINITY;
+
+/**
+ * Time budget of `publishEvents` when none is given: 2 s of flushes, enough for thousands of
+ * events on a nearby database, short enough to end an invocation promptly.
+ */
+export const DEFAULT_PUBLISH_TIME_BUDGET_MS = 2_000;

@@ -13,7 +13,10 @@
  * codes: `ErrorCode`, `HostErrorCode`, …).
  */
 export const SERVERLESS_HOST_ERROR_CODES = [
-  /** An option of `createServerlessHost` or `processAvailableJobs` is invalid (thrown). */
+  /**
+   * An option of `createServerlessHost`, `processAvailableJobs` or `publishEvents` is invalid
+   * (thrown).
+   */
   "INVALID_OPTIONS",
   /** `handleJob`: the queue message is not a valid job message (reported, not thrown). */
   "INVALID_MESSAGE",

@@ -7,7 +7,7 @@ import { RatchetError } from "@ratchet/kernel";
 /** Prefix of every message the serverless host writes. */
 export const PREFIX = "[ratchet] [serverless]";
 
-/** An option of `createServerlessHost` or `processAvailableJobs` is invalid. */
+/** An option of `createServerlessHost`, `processAvailableJobs` or `publishEvents` is invalid. */
 export class InvalidHostOptionsError extends RatchetError {
   constructor(message: string, field: string) {
     super("INVALID_OPTIONS", `${PREFIX} ${message}`, { field });

@@ -1,7 +1,8 @@
 /**
  * `createServerlessHost`: Ratchet in a function that lives for one invocation at a time (AWS
  * Lambda, Cloudflare Workers, Vercel, Deno Deploy). It owns no loop: a queue message calls
- * `handleJob`, a cron trigger calls `runMaintenanceTick` then `processAvailableJobs`.
+ * `handleJob`, a cron trigger calls `runMaintenanceTick` then `processAvailableJobs`, and
+ * either then calls `publishEvents` to drain the outbox.
  * Platform-neutral: it uses no Node built-ins.
  */
 import {
@@ -17,6 +18,11 @@ import {
   type ProcessJobsResult,
   processAvailableJobs,
 } from "./process-jobs.js";
+import {
+  type PublishEventsOptions,
+  type PublishEventsResult,
+  publishEvents,
+} from "./publish-events.js";
 import type { HandleJobResult } from "./result.js";
 import { type ServerlessHostStats, StatsCounter } from "./stats.js";
 
@@ -37,6 +43,22 @@ export interface ServerlessHost {
    * reported in `failures` and does not stop the others.
    */
   runMaintenanceTick(): Promise<MaintenanceTickResult>;
+  /**
+   * Publishes outbox events: runs `outbox.flush` (`maxOutboxFlushPerTick` events, as the tick
+   * does) again at once while the last flush came back full, starting none after
+   * `timeBudgetMs` (default 2 s). Call it after a queue batch and after the cron path's jobs:
+   * the tick alone publishes one flush per tick, and a parent learns of its child's end only
+   * from the child's published end event. Never throws for a failing flush: a rejected event
+   * is counted in `failed` (and retried later), a flush that threw is reported in `errors`.
+   * Throws `INVALID_OPTIONS` for an invalid option.
+   *
+   * @example
+   * ```ts
+   * const published = await host.publishEvents({ timeBudgetMs: 1_000 });
+   * if (published.errors.length > 0) console.warn(published.errors);
+   * ```
+   */
+  publishEvents(options?: PublishEventsOptions): Promise<PublishEventsResult>;
   /** Counters since this host was created. */
   getStats(): ServerlessHostStats;
 }
@@ -72,8 +94,11 @@ export function createServerlessHost(options: ServerlessHostOptions): Serverless
     runMaintenanceTick: async () => {
       const result = await runMaintenanceTick(resolved.kernel, resolved.maintenance);
       stats.maintenanceTicks++;
+      stats.eventsPublished += result.eventsFlushed;
+      stats.eventsFailed += result.eventsFailed;
       return result;
     },
+    publishEvents: (publishOptions) => publishEvents(ctx, publishOptions),
     getStats: () => stats.snapshot(resolved.workerId, heartbeats.beats),
   };
 }

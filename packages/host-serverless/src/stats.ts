@@ -25,6 +25,10 @@ export interface ServerlessHostStats {
   /** Jobs running now. */
   running: number;
   maintenanceTicks: number;
+  /** Outbox events published, by `runMaintenanceTick` and `publishEvents` together. */
+  eventsPublished: number;
+  /** Outbox events whose publication failed (dead-lettered ones included), by both. */
+  eventsFailed: number;
   /** Heartbeats sent (each renews every running job's lease). */
   heartbeats: number;
   heartbeatErrors: number;
@@ -40,6 +44,8 @@ export class StatsCounter {
   jobsReleased = 0;
   running = 0;
   maintenanceTicks = 0;
+  eventsPublished = 0;
+  eventsFailed = 0;
   heartbeatErrors = 0;
   readonly outcomes: Record<HandleJobOutcome, number> = {
     completed: 0,
@@ -64,6 +70,8 @@ export class StatsCounter {
       jobsReleased: this.jobsReleased,
       running: this.running,
       maintenanceTicks: this.maintenanceTicks,
+      eventsPublished: this.eventsPublished,
+      eventsFailed: this.eventsFailed,
       heartbeats,
       heartbeatErrors: this.heartbeatErrors,
     };

@@ -2,7 +2,7 @@
  * A kernel on the in-memory stack for the host's unit tests, with a fake clock the host
  * shares (so host and kernel agree on what is due) and optional transport wrapping.
  */
-import type { AnyWorkflow, JobTransport } from "@ratchet/kernel";
+import type { AnyWorkflow, EventSink, JobTransport } from "@ratchet/kernel";
 import { createInMemoryStack, createTestKernel, type TestKernel } from "@ratchet/kernel/testing";
 import {
   createServerlessHost,
@@ -24,6 +24,8 @@ export function inMemoryHarness(options: {
   workflows: readonly AnyWorkflow[];
   wrapTransport?: (transport: JobTransport) => JobTransport;
   host?: Partial<ServerlessHostOptions>;
+  /** Where events go (default: the test kernel's `CollectingEventSink`, `events`). */
+  eventSink?: EventSink;
 }): InMemoryHarness {
   const stack = createInMemoryStack();
   const jobTransport = options.wrapTransport?.(stack.jobTransport) ?? stack.jobTransport;
@@ -33,6 +35,7 @@ export function inMemoryHarness(options: {
     jobTransport,
     scheduler: stack.scheduler,
     blobStore: stack.blobStore,
+    ...(options.eventSink ? { eventSink: options.eventSink } : {}),
   });
   const makeHost = (overrides: Partial<ServerlessHostOptions> = {}) =>
     createServerlessHost({
