@@ -2,9 +2,10 @@
  * The Lambda entry point (`handler.handler`). One function serves two triggers:
  *
  * - an **SQS** event source mapping (with `ReportBatchItemFailures`): each record is a job
- *   message → `host.handleJob`; the response lists the records to retry;
+ *   message → `host.handleJob`; the response lists the records to retry; then the events the
+ *   batch wrote are published (`host.publishEvents`, 1 s);
  * - an **EventBridge** schedule: maintenance tick, then `processAvailableJobs` within the time
- *   left.
+ *   left, then `host.publishEvents` within what is still left.
  *
  * The kernel and its database connection are built once per container, lazily, in module
  * scope, and reused by every invocation the container serves. By default they run on
@@ -56,7 +57,7 @@ export async function handler(
 ): Promise<SQSBatchResponse | ScheduledResult> {
   if (isSqsEvent(event)) {
     // If the database is unreachable this throws and Lambda retries the whole batch.
-    return handleSqsEvent(await getRuntime(), event);
+    return handleSqsEvent(await getRuntime(), event, context);
   }
   if (isScheduledEvent(event)) return handleScheduledEvent(await getRuntime(), context);
   throw new Error(

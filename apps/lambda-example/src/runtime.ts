@@ -46,8 +46,8 @@ export interface CronSettings {
   /** Jobs run at once (default 4). */
   concurrency: number;
   /**
-   * Time kept free before the Lambda timeout: no job starts later than this before it. Make
-   * it longer than the slowest stage (default 15 s).
+   * Time kept free before the Lambda timeout: no job starts, and no outbox flush, later than
+   * this before it. Make it longer than the slowest stage (default 15 s).
    */
   marginMs: number;
   /** Budget when the invocation has no context (local runs, tests) (default 60 s). */
@@ -62,6 +62,9 @@ export const DEFAULT_CRON: CronSettings = {
   defaultBudgetMs: 60_000,
 };
 
+/** Default {@link Runtime.publishBudgetMs}: 1 s of outbox flushes after each SQS batch. */
+export const DEFAULT_PUBLISH_BUDGET_MS = 1_000;
+
 /** One container's Ratchet. */
 export interface Runtime {
   /** The storage ports (to create runs or read their state from the same container). */
@@ -71,6 +74,11 @@ export interface Runtime {
   cron: CronSettings;
   /** SQS records handled at once (default 4). */
   messageConcurrency: number;
+  /**
+   * Time an SQS invocation spends publishing outbox events after its batch (default 1 s):
+   * short, so the invocation ends promptly; the schedule publishes with the time it has left.
+   */
+  publishBudgetMs: number;
   log(entry: LogEntry): void;
   close(): Promise<void>;
 }
@@ -89,6 +97,7 @@ export interface RuntimeOptions {
   workerId?: string;
   cron?: Partial<CronSettings>;
   messageConcurrency?: number;
+  publishBudgetMs?: number;
   log?: (entry: LogEntry) => void;
   close?: () => Promise<void>;
 }
@@ -136,6 +145,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     host,
     cron: { ...DEFAULT_CRON, ...options.cron },
     messageConcurrency: options.messageConcurrency ?? 4,
+    publishBudgetMs: options.publishBudgetMs ?? DEFAULT_PUBLISH_BUDGET_MS,
     log,
     close: options.close ?? (async () => {}),
   };

@@ -1,17 +1,25 @@
 /**
  * The EventBridge schedule path (e.g. `rate(1 minute)`): one maintenance tick (claim pending
- * runs, poll suspended stages, release stale leases, publish events), then drain the queue
- * until the Lambda's remaining time, less a margin, is spent. This path alone completes every
- * run; SQS messages only make jobs start sooner.
+ * runs, poll suspended stages, release stale leases, publish one flush of events), then drain
+ * the queue until the Lambda's remaining time, less a margin, is spent, then publish the
+ * outbox within what is still left. This path alone completes every run; SQS messages only
+ * make jobs start sooner.
  */
-import type { MaintenanceTickResult, ProcessJobsResult } from "@ratchet/host-serverless";
+import type {
+  MaintenanceTickResult,
+  ProcessJobsResult,
+  PublishEventsResult,
+} from "@ratchet/host-serverless";
 import type { Context } from "aws-lambda";
+import { publishEvents } from "./publish.js";
 import type { Runtime } from "./runtime.js";
 
 /** What a scheduled invocation did (returned, and so logged by Lambda). */
 export interface ScheduledResult {
   tick: MaintenanceTickResult;
   jobs: ProcessJobsResult | null;
+  /** Events published after the jobs; `null` when no time was left. */
+  events: PublishEventsResult | null;
 }
 
 /** Runs one maintenance tick and then available jobs within the time left. */
@@ -30,14 +38,19 @@ export async function handleScheduledEvent(
     });
   }
   const { cron } = runtime;
-  const timeBudgetMs = context
-    ? context.getRemainingTimeInMillis() - cron.marginMs
-    : cron.defaultBudgetMs;
-  if (timeBudgetMs <= 0) return { tick, jobs: null };
+  const startedAt = Date.now();
+  const timeLeftMs = () =>
+    context
+      ? context.getRemainingTimeInMillis() - cron.marginMs
+      : cron.defaultBudgetMs - (Date.now() - startedAt);
+  const timeBudgetMs = timeLeftMs();
+  if (timeBudgetMs <= 0) return { tick, jobs: null, events: null };
   const jobs = await runtime.host.processAvailableJobs({
     maxJobs: cron.maxJobs,
     concurrency: cron.concurrency,
     timeBudgetMs,
   });
-  return { tick, jobs };
+  // The tick published one flush; the jobs wrote more events. Publish them now, not next minute.
+  const events = await publishEvents(runtime, timeLeftMs());
+  return { tick, jobs, events };
 }

@@ -56,13 +56,68 @@ describe("lambda handler on its default runtime (PostgreSQL at DATABASE_URL)", (
       }
       const runs = await Promise.all(runIds.map((id) => ports.persistence.getRun(id)));
       expect(runs.map((r) => r?.status)).toEqual(Array(5).fill("COMPLETED"));
-
-      // The schedule publishes the outbox (here: JSON log lines) and finds nothing to run.
-      const tick = (await handler(scheduledEvent(), lambdaContext(60_000))) as ScheduledResult;
-      expect(tick.tick.eventsFlushed).toBeGreaterThan(0);
-      expect(tick.jobs?.processed).toBe(0);
+      // Each SQS invocation published the events its batch wrote (here: JSON log lines).
       const completed = lines.filter((l) => JSON.parse(l).type === "workflow.completed");
       expect(completed).toHaveLength(5);
+
+      // The schedule finds nothing to run and nothing left to publish.
+      const tick = (await handler(scheduledEvent(), lambdaContext(60_000))) as ScheduledResult;
+      expect(tick.tick.eventsFlushed).toBe(0);
+      expect(tick.jobs?.processed).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("publishes the events of runs SQS messages completed, with no scheduled event at all", async () => {
+    const lines: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => {
+      lines.push(line);
+    });
+    try {
+      const { kernel, ports } = await getRuntime();
+      const runIds: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { workflowRunId } = await kernel.dispatch({
+          type: "run.create",
+          workflowId: "invoice-order",
+          input: { orderId: `ev-${i}`, customer: "c", lines: [{ sku: "pear", quantity: i + 1 }] },
+        });
+        runIds.push(workflowRunId);
+      }
+      // The messages the after-commit publisher sends: one per new run, then one per job.
+      let records = runIds.map((id) => sqsRecord(JSON.stringify({ pendingRunId: id })));
+      for (let round = 0; records.length > 0 && round < 5; round++) {
+        expect(await handler(sqsEvent(records), lambdaContext(30_000))).toEqual({
+          batchItemFailures: [],
+        });
+        records = [];
+        for (const runId of runIds) {
+          for (const job of await ports.jobTransport.activeJobsForRun(runId)) {
+            records.push(sqsRecord(JSON.stringify({ jobId: job.jobId })));
+          }
+        }
+      }
+      const runs = await Promise.all(runIds.map((id) => ports.persistence.getRun(id)));
+      expect(runs.map((r) => r?.status)).toEqual(Array(4).fill("COMPLETED"));
+
+      // Every event of every run went out, in order, from the SQS invocations alone.
+      const events = lines.map((l) => JSON.parse(l)).filter((e) => e.message === "workflow event");
+      for (const runId of runIds) {
+        const sequences = events.filter((e) => e.workflowRunId === runId).map((e) => e.sequence);
+        expect(sequences.length).toBeGreaterThan(2);
+        expect(sequences).toEqual(sequences.map((_, i) => (sequences[0] as number) + i));
+        const types = events.filter((e) => e.workflowRunId === runId).map((e) => e.type);
+        expect(types[0]).toBe("workflow.created");
+        expect(types.at(-1)).toBe("workflow.completed");
+      }
+      // Nothing is left in the outbox for a tick to publish.
+      const left = await ports.persistence.claimOutboxEvents({
+        now: new Date(Date.now() + 3_600_000),
+        limit: 1_000,
+        leaseMs: 1,
+      });
+      expect(left.filter((e) => runIds.includes(e.runId))).toEqual([]);
     } finally {
       log.mockRestore();
     }

@@ -40,6 +40,12 @@ async function pendingJobs(runIds: readonly string[]): Promise<string[]> {
   return ids;
 }
 
+/** Outbox events not yet published (claimed with a short lease, as a flush would). */
+async function unpublished(): Promise<unknown[]> {
+  const now = new Date(Date.now() + 3_600_000); // past every back-off
+  return t.stack.persistence.claimOutboxEvents({ now, limit: 1_000, leaseMs: 1 });
+}
+
 async function statuses(runIds: readonly string[]): Promise<Array<RunStatus | undefined>> {
   return Promise.all(runIds.map(async (id) => (await t.stack.persistence.getRun(id))?.status));
 }
@@ -61,8 +67,21 @@ describe("lambda handler: SQS event", () => {
     }
     // The next group's jobs (price-lines ∥ check-fraud) are queued for their own messages.
     expect(await pendingJobs(runIds)).toHaveLength(4);
+    // The events the batch wrote were published before the invocation ended.
+    expect(await unpublished()).toEqual([]);
     const stats = (await getRuntime()).host.getStats();
     expect(stats.outcomes).toMatchObject({ completed: 2, skipped: 1 });
+  });
+
+  it("publishes nothing after a batch that ends within the margin of the Lambda timeout", async () => {
+    const { jobIds } = await startRuns([order("o-14")]);
+    expect(await unpublished()).toEqual([]); // the tick published what the claim wrote
+    const records = jobIds.map((jobId) => sqsRecord(JSON.stringify({ jobId })));
+    expect(await handler(sqsEvent(records), lambdaContext(5_000))).toEqual({
+      batchItemFailures: [],
+    });
+    // Under DEFAULT_CRON.marginMs (15 s) left: the next invocation or the schedule publishes.
+    expect((await unpublished()).length).toBeGreaterThan(0);
   });
 
   it("completes whole runs from SQS messages alone", async () => {
@@ -161,6 +180,16 @@ describe("lambda handler: EventBridge scheduled event", () => {
     expect(JSON.stringify(invoice)).toContain('"needsReview":true');
   });
 
+  it("publishes the events its jobs wrote after them, not a tick later", async () => {
+    const { runIds } = await startRuns([order("o-12"), order("o-13", "fig")]);
+    const result = (await handler(scheduledEvent(), lambdaContext(60_000))) as ScheduledResult;
+    expect(result.jobs?.processed).toBe(8);
+    expect(await statuses(runIds)).toEqual(["COMPLETED", "COMPLETED"]);
+    expect(result.events).toMatchObject({ failed: 0, timeBudgetSpent: false, errors: [] });
+    expect(result.events?.published).toBeGreaterThanOrEqual(2 * 8); // each stage's start and end
+    expect(await unpublished()).toEqual([]);
+  });
+
   it("starts no job when the time left is under the margin, but still ticks", async () => {
     await t.use({ cron: { marginMs: 10_000 } });
     const { kernel } = await getRuntime();
@@ -172,6 +201,7 @@ describe("lambda handler: EventBridge scheduled event", () => {
     const result = (await handler(scheduledEvent(), lambdaContext(8_000))) as ScheduledResult;
     expect(result.tick.claimed).toBe(1);
     expect(result.jobs).toBeNull();
+    expect(result.events).toBeNull();
     expect(await pendingJobs([workflowRunId])).toHaveLength(1);
   });
 
