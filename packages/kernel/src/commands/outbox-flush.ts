@@ -17,7 +17,7 @@ import { id, isId, isPositiveInt, optional, positiveInt } from "./fields.js";
 export interface OutboxFlushCommand {
   type: "outbox.flush";
   workerId: string;
-  /** Most events to publish (default 100). */
+  /** Most events to publish (default 100; the hosts' duty passes `maxOutboxFlushPerTick`, 400). */
   maxEvents?: number;
 }
 
@@ -29,6 +29,27 @@ export interface OutboxFlushResult {
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Most runs whose events one flush publishes at once (each run's events go out one after the
+ * other, in order). A flush of `maxEvents` events spans at most that many runs; this keeps a
+ * large flush (the hosts drain a backlog 400 events at a time) from calling a sink — a webhook,
+ * a broker — more often at once than a flush of 100 did.
+ */
+export const OUTBOX_PUBLISH_CONCURRENCY = 100;
+
+/** Runs `fn` over `items`, at most `limit` at a time; resolves when every call has. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 /** Handles `outbox.flush`. */
 export async function outboxFlush(
@@ -48,42 +69,40 @@ export async function outboxFlush(
   }
   const result: OutboxFlushResult = { published: 0, failed: 0, deadLettered: 0 };
   const published: OutboxRecord[] = [];
-  await Promise.all(
-    [...byRun.values()].map(async (runEvents) => {
-      runEvents.sort((a, b) => a.sequence - b.sequence);
-      for (const event of runEvents) {
-        try {
-          await notifyParent(deps, event);
-          await afterStep(deps, event);
-          await deps.eventSink.emit({
-            id: event.id,
-            type: event.type,
-            workflowRunId: event.runId,
-            sequence: event.sequence,
-            occurredAt: event.occurredAt,
-            payload: event.payload,
-          });
-          published.push(event);
-        } catch (error) {
-          const now = deps.clock.now();
-          const deadLetter = event.retryCount + 1 >= deps.options.outboxMaxRetries;
-          const delay = Math.min(
-            MAX_BACKOFF_MS,
-            deps.options.outboxRetryBaseMs * 2 ** event.retryCount,
-          );
-          await deps.persistence.recordOutboxFailure(event, {
-            error: error instanceof Error ? error.message : String(error),
-            retryAt: new Date(now.getTime() + delay),
-            deadLetter,
-            now,
-          });
-          if (deadLetter) result.deadLettered++;
-          else result.failed++;
-          return;
-        }
+  await forEachConcurrently([...byRun.values()], OUTBOX_PUBLISH_CONCURRENCY, async (runEvents) => {
+    runEvents.sort((a, b) => a.sequence - b.sequence);
+    for (const event of runEvents) {
+      try {
+        await notifyParent(deps, event);
+        await afterStep(deps, event);
+        await deps.eventSink.emit({
+          id: event.id,
+          type: event.type,
+          workflowRunId: event.runId,
+          sequence: event.sequence,
+          occurredAt: event.occurredAt,
+          payload: event.payload,
+        });
+        published.push(event);
+      } catch (error) {
+        const now = deps.clock.now();
+        const deadLetter = event.retryCount + 1 >= deps.options.outboxMaxRetries;
+        const delay = Math.min(
+          MAX_BACKOFF_MS,
+          deps.options.outboxRetryBaseMs * 2 ** event.retryCount,
+        );
+        await deps.persistence.recordOutboxFailure(event, {
+          error: error instanceof Error ? error.message : String(error),
+          retryAt: new Date(now.getTime() + delay),
+          deadLetter,
+          now,
+        });
+        if (deadLetter) result.deadLettered++;
+        else result.failed++;
+        return;
       }
-    }),
-  );
+    }
+  });
   if (published.length > 0) await deps.persistence.markOutboxPublished(published, deps.clock.now());
   result.published = published.length;
   return result;

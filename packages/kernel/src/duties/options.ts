@@ -4,8 +4,12 @@
 export const DEFAULT_MAX_CLAIMS_PER_TICK = 10;
 /** Suspended stages checked per round. */
 export const DEFAULT_MAX_SUSPENDED_CHECKS_PER_TICK = 10;
-/** Outbox events published per round. */
-export const DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK = 100;
+/**
+ * Outbox events published per round (and per flush of a host draining a backlog): under load a
+ * flush of 400 took W1's commits per stage from 0.233 to 0.19 against flushes of 100; a flush
+ * publishes at most `OUTBOX_PUBLISH_CONCURRENCY` runs' events at once.
+ */
+export const DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK = 400;
 /** Cron schedules handled per round (`schedules.fireDue`). */
 export const DEFAULT_MAX_CRON_SCHEDULES_PER_TICK = 20;
 /** Scheduled commands fired per round. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { OUTBOX_PUBLISH_CONCURRENCY } from "../../src/commands/outbox-flush.js";
+import type { EventSink } from "../../src/index.js";
 import { createTestKernel } from "../../src/testing/index.js";
 import { chainWorkflow } from "../fixtures.js";
 
@@ -49,5 +51,32 @@ describe("outbox.flush and plugin.replayDLQ", () => {
     expect(await t.kernel.dispatch({ type: "plugin.replayDLQ" })).toEqual({ replayed: 1 });
     await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" });
     expect(t.events.forRun(workflowRunId).map((e) => e.type)).toEqual(["workflow.created"]);
+  });
+
+  it("publishes a large flush's runs at most OUTBOX_PUBLISH_CONCURRENCY at a time, every event once", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const seen: string[] = [];
+    const sink: EventSink = {
+      emit: async (event) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        seen.push(event.id);
+        inFlight--;
+      },
+    };
+    const t = createTestKernel({ workflows: [chainWorkflow], eventSink: sink });
+    const runs = OUTBOX_PUBLISH_CONCURRENCY + 50;
+    for (let n = 0; n < runs; n++)
+      await t.kernel.dispatch({ type: "run.create", workflowId: "chain", input: { n } });
+    const result = await t.kernel.dispatch({
+      type: "outbox.flush",
+      workerId: "w",
+      maxEvents: 400,
+    });
+    expect(result.published).toBe(runs);
+    expect(new Set(seen).size).toBe(runs);
+    expect(most).toBe(OUTBOX_PUBLISH_CONCURRENCY);
   });
 });
