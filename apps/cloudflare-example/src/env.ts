@@ -29,6 +29,12 @@ export interface Env {
   RATCHET_CONCURRENCY?: string;
   /** Time a cron invocation spends starting jobs, ms (default 20 000). */
   RATCHET_TIME_BUDGET_MS?: string;
+  /**
+   * Time a queue invocation spends publishing outbox events after its batch, ms (default
+   * 1 000; `0` leaves them to the cron tick). The cron invocation publishes with what is left
+   * of `RATCHET_TIME_BUDGET_MS` after its jobs.
+   */
+  RATCHET_PUBLISH_BUDGET_MS?: string;
   /** Redelivery delay of a message that hit an unexpected error, s (default 10). */
   RATCHET_RETRY_DELAY_SECONDS?: string;
   /** `true` logs every published workflow event. */
@@ -40,6 +46,7 @@ export interface Settings {
   maxJobs: number;
   concurrency: number;
   timeBudgetMs: number;
+  publishBudgetMs: number;
   retryDelaySeconds: number;
   logEvents: boolean;
 }
@@ -61,6 +68,7 @@ export function readSettings(env: Env): Settings {
     maxJobs: int(env.RATCHET_MAX_JOBS, 25, "RATCHET_MAX_JOBS"),
     concurrency: Math.max(1, int(env.RATCHET_CONCURRENCY, 4, "RATCHET_CONCURRENCY")),
     timeBudgetMs: int(env.RATCHET_TIME_BUDGET_MS, 20_000, "RATCHET_TIME_BUDGET_MS"),
+    publishBudgetMs: int(env.RATCHET_PUBLISH_BUDGET_MS, 1_000, "RATCHET_PUBLISH_BUDGET_MS"),
     retryDelaySeconds: int(env.RATCHET_RETRY_DELAY_SECONDS, 10, "RATCHET_RETRY_DELAY_SECONDS"),
     logEvents: env.RATCHET_LOG_EVENTS === "true",
   };

@@ -1,7 +1,8 @@
 /**
  * The Worker module: `fetch` (a small API), `queue` (job messages → `handleJob`, ack/retry per
- * message) and `scheduled` (maintenance tick + `processAvailableJobs`). The runtime (ports,
- * kernel, host) is built once per isolate, on first use, from the bindings.
+ * message) and `scheduled` (maintenance tick + `processAvailableJobs`), each ending with
+ * `publishEvents`. The runtime (ports, kernel, host) is built once per isolate, on first use,
+ * from the bindings.
  */
 import type { WorkerHandler } from "./cloudflare.js";
 import type { Env } from "./env.js";

@@ -159,4 +159,51 @@ describe("the built Worker under Miniflare (workerd)", () => {
       expect(stats.outcomes).toMatchObject({ completed: 4, skipped: 4, failed: 0 });
     });
   });
+
+  describe("queue(), publishing events", () => {
+    let mf: Miniflare;
+    beforeAll(async () => {
+      mf = start({ RATCHET_MAX_JOBS: "0", RATCHET_LOG_EVENTS: "true" }); // events → log lines
+      await mf.ready;
+    });
+    afterAll(async () => {
+      await mf.dispose();
+    });
+
+    it("publishes the events of runs its messages completed, with no cron tick", async () => {
+      const ids = [await post(mf, feed("p")), await post(mf, feed("q"))];
+      const worker = await events(mf);
+      // The messages the after-commit publisher sends: one per new run, then one per job.
+      let bodies: unknown[] = ids.map((pendingRunId) => ({ pendingRunId }));
+      for (let round = 0; bodies.length > 0 && round < 5; round++) {
+        const messages = bodies.map((body, i) => ({
+          id: `pub-${round}-${i}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body,
+        }));
+        const result = await worker.queue(QUEUE, messages);
+        expect(result.outcome).toBe("ok");
+        expect(result.retryMessages).toEqual([]);
+        bodies = [];
+        for (const id of ids) {
+          const { jobIds } = await get<{ jobIds: string[] }>(mf, `/runs/${id}/jobs`);
+          bodies.push(...jobIds.map((jobId) => ({ jobId })));
+        }
+      }
+      const published = logs
+        .filter((l) => l.message.startsWith('{"event":'))
+        .map((l) => JSON.parse(l.message) as { event: string; run: string; seq: number });
+      for (const id of ids) {
+        expect(await get(mf, `/runs/${id}`)).toMatchObject({ status: "COMPLETED" });
+        const types = published.filter((e) => e.run === id).map((e) => e.event);
+        expect(types[0]).toBe("workflow.created");
+        expect(types.at(-1)).toBe("workflow.completed");
+      }
+      expect(await get(mf, "/stats")).toMatchObject({
+        maintenanceTicks: 0,
+        eventsPublished: published.length,
+      });
+    });
+  });
 });

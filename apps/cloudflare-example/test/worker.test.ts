@@ -1,5 +1,5 @@
 import type { JobTransport } from "@ratchet/kernel";
-import { createInMemoryStack } from "@ratchet/kernel/testing";
+import { CollectingEventSink, createInMemoryStack } from "@ratchet/kernel/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../src/env.js";
 import type { StoragePorts } from "../src/storage.js";
@@ -29,7 +29,8 @@ function setup(options: { env?: Env; wrap?: (t: JobTransport) => JobTransport } 
     ...stack,
     jobTransport: options.wrap?.(stack.jobTransport) ?? stack.jobTransport,
   };
-  const worker = createWorker({ ports: () => ports });
+  const events = new CollectingEventSink();
+  const worker = createWorker({ ports: () => ports, eventSink: events });
   const env: Env = { RATCHET_WORKER_ID: "test-isolate", ...options.env };
   const ctx = executionContext();
 
@@ -58,7 +59,14 @@ function setup(options: { env?: Env; wrap?: (t: JobTransport) => JobTransport } 
     const response = await worker.fetch(new Request(`https://worker.test/runs/${runId}`), env, ctx);
     return (await response.json()) as { status: string; output: unknown };
   };
-  return { stack, worker, env, ctx, createRun, pendingJobs, runState };
+  /** Events written to the outbox and not yet published. */
+  const unpublished = () =>
+    stack.persistence.claimOutboxEvents({
+      now: new Date(Date.now() + 3_600_000), // past every back-off
+      limit: 1_000,
+      leaseMs: 1,
+    });
+  return { stack, worker, env, ctx, events, createRun, pendingJobs, runState, unpublished };
 }
 
 describe("cloudflare worker: queue()", () => {
@@ -103,6 +111,48 @@ describe("cloudflare worker: queue()", () => {
         tags: ["queues", "ratchet", "workers"],
       },
     });
+  });
+
+  it("publishes the events of the runs its messages completed, with no cron tick", async () => {
+    const t = setup({ env: { RATCHET_MAX_JOBS: "0" } });
+    const runIds = [await t.createRun(feed("p")), await t.createRun(feed("q"))];
+    // What the after-commit publisher sends: a message per new run, then one per queued job.
+    let messages = runIds.map((pendingRunId) => queueMessage({ pendingRunId }));
+    for (let round = 0; messages.length > 0 && round < 5; round++) {
+      await t.worker.queue(messageBatch(messages), t.env, t.ctx);
+      messages = (await t.pendingJobs(runIds)).map((jobId) => queueMessage({ jobId }));
+    }
+    for (const runId of runIds) {
+      expect((await t.runState(runId)).status).toBe("COMPLETED");
+      const types = t.events.forRun(runId).map((e) => e.type);
+      expect(types[0]).toBe("workflow.created");
+      expect(types.at(-1)).toBe("workflow.completed");
+    }
+    expect(await t.unpublished()).toEqual([]);
+    const stats = (await t.worker.runtime(t.env)).host.getStats();
+    expect(stats).toMatchObject({ maintenanceTicks: 0, eventsPublished: t.events.events.length });
+  });
+
+  it("publishes for RATCHET_PUBLISH_BUDGET_MS after a batch (0: leaves it to the cron tick)", async () => {
+    const t = setup({ env: { RATCHET_MAX_JOBS: "0", RATCHET_PUBLISH_BUDGET_MS: "0" } });
+    const runId = await t.createRun(feed("r"));
+    await t.worker.queue(messageBatch([queueMessage({ pendingRunId: runId })]), t.env, t.ctx);
+    expect(t.events.events).toEqual([]);
+    expect((await t.unpublished()).length).toBeGreaterThan(0);
+  });
+
+  it("logs events the sink rejects after a batch, and still acks the messages", async () => {
+    const t = setup({ env: { RATCHET_MAX_JOBS: "0" } });
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    t.events.failWhen(() => true);
+    const runId = await t.createRun(feed("s"));
+    const message = queueMessage({ pendingRunId: runId });
+    await t.worker.queue(messageBatch([message]), t.env, t.ctx);
+    expect(message.ack).toHaveBeenCalledTimes(1);
+    const logged = warn.mock.calls.map((c) => JSON.parse(String(c[0])));
+    expect(logged).toEqual([
+      { queue: "ratchet-jobs", events: expect.objectContaining({ published: 0, failed: 1 }) },
+    ]);
   });
 
   it("acks (and reports) bodies that are not JSON or not job messages: they would never succeed", async () => {
@@ -180,6 +230,17 @@ describe("cloudflare worker: scheduled()", () => {
     expect(controller.noRetry).not.toHaveBeenCalled();
     const stats = (await t.worker.runtime(t.env)).host.getStats();
     expect(stats).toMatchObject({ maintenanceTicks: 1, jobsProcessed: 8, errors: 0 });
+  });
+
+  it("publishes the events its jobs wrote after them, not a tick later", async () => {
+    const t = setup();
+    const runIds = [await t.createRun(feed("t")), await t.createRun(feed("u"))];
+    await t.worker.scheduled(scheduledController(), t.env, t.ctx);
+    for (const runId of runIds) {
+      expect((await t.runState(runId)).status).toBe("COMPLETED");
+      expect(t.events.forRun(runId).at(-1)?.type).toBe("workflow.completed");
+    }
+    expect(await t.unpublished()).toEqual([]);
   });
 
   it("honours RATCHET_MAX_JOBS (0: only the maintenance tick)", async () => {
