@@ -1,8 +1,11 @@
-import type { Kernel, WorkflowEvent } from "@ratchet/kernel";
+import { defineWorkflow, type Kernel, type WorkflowEvent } from "@ratchet/kernel";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { InvalidHostOptionsError } from "../src/index.js";
 import { type InMemoryHarness, inMemoryHarness } from "./support/in-memory.js";
 import { Executions, taskWorkflow } from "./support/workflows.js";
+
+const any = z.any();
 
 /** Creates `count` runs: each writes one event (`workflow.created`) to the outbox. */
 async function backlog(t: InMemoryHarness, count: number): Promise<void> {
@@ -67,6 +70,45 @@ describe("publishEvents", () => {
     expect((await t.host.publishEvents()).published).toBe(0);
     expect(t.events.byType("workflow.created")).toHaveLength(250);
     expect(t.host.getStats().eventsPublished).toBe(100 + rest.published);
+  });
+
+  it("delivers a child's end to its parent behind a backlog larger than one flush", async () => {
+    const task = taskWorkflow(new Executions());
+    const parent = defineWorkflow({ id: "parent", name: "Parent", input: any, output: any })
+      .child("kid", task)
+      .build();
+    const t = inMemoryHarness({ workflows: [task, parent], host: { maxOutboxFlushPerTick: 100 } });
+    const { workflowRunId: parentId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "parent",
+      input: {},
+    });
+    // The parent starts its child and waits for it.
+    expect(await t.host.handleJob({ pendingRunId: parentId })).toMatchObject({
+      outcome: "suspended",
+      stageId: "kid",
+    });
+    // 250 events other runs wrote meanwhile (runs starting in an hour: nothing claims them).
+    for (let i = 0; i < 250; i++) {
+      await t.kernel.dispatch({
+        type: "run.create",
+        workflowId: "task",
+        input: {},
+        delayMs: 3.6e6,
+      });
+    }
+    // The child runs and ends: its end event is the newest in the outbox.
+    expect(await t.host.handleJob({ pendingRunId: "any" })).toMatchObject({ outcome: "completed" });
+    const kid = async () => (await t.persistence.getStage(parentId, "kid"))?.status;
+
+    // One flush of 100, all the tick publishes, does not reach it.
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: "tick", maxEvents: 100 });
+    expect(await kid()).toBe("SUSPENDED");
+
+    const result = await t.host.publishEvents();
+    expect(await kid()).toBe("COMPLETED");
+    expect((await t.persistence.getRun(parentId))?.status).toBe("COMPLETED");
+    expect(result.flushes).toBeGreaterThanOrEqual(2); // 100, then the rest
   });
 
   it("uses maxOutboxFlushPerTick for each flush", async () => {
