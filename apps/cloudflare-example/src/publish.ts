@@ -1,8 +1,8 @@
 /**
  * Publishing outbox events at the end of an invocation. The cron tick publishes one flush
- * (100 events) a minute; without this, events — and a child's end, which its parent learns of
- * from the published event — would wait for the cron, and under load fall further behind each
- * minute. `host.publishEvents` flushes until the outbox is drained or the budget is spent, and
+ * (`maxOutboxFlushPerTick`, 400 events by default) a minute; without this, events — and a
+ * child's end, which its parent learns of from the published event — would wait for the cron,
+ * and under load fall further behind each minute. `host.publishEvents` flushes until the outbox is drained or the budget is spent, and
  * never throws: failures come back in its result.
  */
 import type { PublishEventsResult } from "@ratchet/host-serverless";

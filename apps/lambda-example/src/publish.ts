@@ -1,8 +1,8 @@
 /**
  * Publishing outbox events at the end of an invocation. The maintenance tick publishes one
- * flush (100 events) a minute; without this, events — and a child's end, which its parent
- * learns of from the published event — would wait for the schedule, and under load fall
- * further behind each minute. `host.publishEvents` flushes until the outbox is drained or the
+ * flush (`maxOutboxFlushPerTick`, 400 events by default) a minute; without this, events — and
+ * a child's end, which its parent learns of from the published event — would wait for the
+ * schedule, and under load fall further behind each minute. `host.publishEvents` flushes until the outbox is drained or the
  * budget is spent, and never throws: what failed is logged here.
  */
 import type { PublishEventsResult } from "@ratchet/host-serverless";
