@@ -14,7 +14,7 @@ export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_TIME_BUDGET_MS = Number.POSITIVE_INFINITY;
 
 /**
- * Time budget of `publishEvents` when none is given: 2 s of flushes, enough for thousands of
- * events on a nearby database, short enough to end an invocation promptly.
+ * Time budget of `publishEvents` when none is given: 2 s of flushes, short enough to end an
+ * invocation promptly (a flush already started runs to its end).
  */
 export const DEFAULT_PUBLISH_TIME_BUDGET_MS = 2_000;
