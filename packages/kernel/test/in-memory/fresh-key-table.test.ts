@@ -4,6 +4,7 @@ import { createInMemoryPersistence } from "../../src/in-memory/persistence.js";
 import { createInMemoryRunQueries } from "../../src/in-memory/run-queries.js";
 import { InMemoryStore } from "../../src/in-memory/store.js";
 import { type RowIndex, StoreTransaction, Table } from "../../src/in-memory/table.js";
+import { createPrng } from "../../src/testing/simulation/prng.js";
 
 interface Row {
   key: string;
@@ -18,17 +19,8 @@ class Log implements RowIndex<Row> {
   }
 }
 
-/** A small deterministic random source (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded mulberry32 stream (the simulator's), so a failing seed replays. */
+const random = (seed: number): (() => number) => createPrng(seed).next;
 
 /** Keys that mostly grow, like UUIDv7 ids, with some made earlier and some taken ones. */
 function nextKey(rand: () => number, made: string[]): string {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { KeysBySequence } from "../../src/in-memory/keys-by-sequence.js";
+import { createPrng } from "../../src/testing/simulation/prng.js";
 
-/** A small seeded generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded mulberry32 stream (the simulator's), so a failing seed replays. */
+const random = (seed: number): (() => number) => createPrng(seed).next;
 
 /** Every observable of `keys` against a `Map<number, string>` given the same operations. */
 function expectSame(keys: KeysBySequence, model: Map<number, string>, probes: number[]): void {

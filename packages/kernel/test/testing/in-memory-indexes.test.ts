@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { PairIndex } from "../../src/in-memory/pair-index.js";
 import { OrderedIndex, StoreTransaction, Table } from "../../src/in-memory/table.js";
+import { createPrng } from "../../src/testing/simulation/prng.js";
 
 interface Row {
   id: string;
@@ -18,16 +19,8 @@ interface Row {
 
 const order = (a: Row, b: Row) => b.priority - a.priority || a.seq - b.seq;
 
-/** A small deterministic PRNG (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded mulberry32 stream (the simulator's), so a failing seed replays. */
+const random = (seed: number): (() => number) => createPrng(seed).next;
 
 describe("OrderedIndex", () => {
   for (const seed of [1, 2, 3]) {
