@@ -3,6 +3,7 @@
  * plain `{ code, message }`, never a throw out of a message handler.
  */
 import { RatchetError } from "@ratchet/kernel";
+import type { z } from "zod";
 
 /** Prefix of every message the serverless host writes. */
 export const PREFIX = "[ratchet] [serverless]";
@@ -12,6 +13,18 @@ export class InvalidHostOptionsError extends RatchetError {
   constructor(message: string, field: string) {
     super("INVALID_OPTIONS", `${PREFIX} ${message}`, { field });
   }
+}
+
+/**
+ * `options` checked against `schema`; throws {@link InvalidHostOptionsError} naming the first
+ * offending field, its message prefixed with `what` (e.g. "publishEvents option").
+ */
+export function parseHostOptions<T>(schema: z.ZodType<T>, options: unknown, what: string): T {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join(".") || "options";
+  throw new InvalidHostOptionsError(`${what} \`${field}\`: ${issue?.message}`, field);
 }
 
 /** A reported error: what `handleJob` and `processAvailableJobs` return instead of throwing. */

@@ -9,7 +9,7 @@ import type { DequeuedJob } from "@ratchet/kernel";
 import { z } from "zod";
 import type { HostContext } from "./context.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_TIME_BUDGET_MS } from "./defaults.js";
-import { InvalidHostOptionsError, type ReportedError, reportError } from "./errors.js";
+import { parseHostOptions, type ReportedError, reportError } from "./errors.js";
 import type { HandleJobResult } from "./result.js";
 import { runJob } from "./run-job.js";
 
@@ -59,19 +59,11 @@ export async function processAvailableJobs(
   ctx: HostContext,
   options: ProcessJobsOptions,
 ): Promise<ProcessJobsResult> {
-  const parsed = Options.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join(".") || "options";
-    throw new InvalidHostOptionsError(
-      `processAvailableJobs option \`${field}\`: ${issue?.message}`,
-      field,
-    );
-  }
-  const { maxJobs } = parsed.data;
-  const concurrency = Math.min(parsed.data.concurrency ?? DEFAULT_CONCURRENCY, maxJobs);
+  const parsed = parseHostOptions(Options, options, "processAvailableJobs option");
+  const { maxJobs } = parsed;
+  const concurrency = Math.min(parsed.concurrency ?? DEFAULT_CONCURRENCY, maxJobs);
   const startedAt = Date.now();
-  const deadline = startedAt + (parsed.data.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS);
+  const deadline = startedAt + (parsed.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS);
   const result: ProcessJobsResult = {
     processed: 0,
     succeeded: 0,

@@ -14,7 +14,7 @@ import {
 import { z } from "zod";
 import type { HostContext } from "./context.js";
 import { DEFAULT_PUBLISH_TIME_BUDGET_MS } from "./defaults.js";
-import { InvalidHostOptionsError, type ReportedError, reportError } from "./errors.js";
+import { parseHostOptions, type ReportedError, reportError } from "./errors.js";
 
 /** Options of `publishEvents`. */
 export interface PublishEventsOptions {
@@ -57,17 +57,9 @@ export async function publishEvents(
   ctx: HostContext,
   options?: PublishEventsOptions,
 ): Promise<PublishEventsResult> {
-  const parsed = Options.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join(".") || "options";
-    throw new InvalidHostOptionsError(
-      `publishEvents option \`${field}\`: ${issue?.message}`,
-      field,
-    );
-  }
+  const { timeBudgetMs } = parseHostOptions(Options, options, "publishEvents option");
   const startedAt = Date.now();
-  const deadline = startedAt + (parsed.data.timeBudgetMs ?? DEFAULT_PUBLISH_TIME_BUDGET_MS);
+  const deadline = startedAt + (timeBudgetMs ?? DEFAULT_PUBLISH_TIME_BUDGET_MS);
   const command = dutyCommand("outbox", ctx.options.maintenance) as OutboxFlushCommand;
   const maxEvents = command.maxEvents ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK;
   const result: PublishEventsResult = {
