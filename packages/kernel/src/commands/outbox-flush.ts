@@ -103,7 +103,11 @@ export async function outboxFlush(
       }
     }
   });
-  if (published.length > 0) await deps.persistence.markOutboxPublished(published, deps.clock.now());
+  if (published.length > 0) {
+    const now = deps.clock.now();
+    await deps.persistence.markOutboxPublished(published, now);
+    deps.telemetry?.eventsPublished(published, now);
+  }
   result.published = published.length;
   return result;
 }

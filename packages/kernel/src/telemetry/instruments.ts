@@ -28,6 +28,7 @@ export interface Instruments {
   stageFailures: Counter;
   runEnded: Counter;
   runsInFlight: UpDownCounter;
+  outboxPublishDelay: Histogram;
 }
 
 /** What the API's no-op meter hands out: instruments equal to it record nothing. */
@@ -96,6 +97,12 @@ export class InstrumentCache {
           "Runs started (claimed) minus runs ended, as seen by this process; sum it across the fleet.",
         unit: "{run}",
         valueType: ValueType.INT,
+      }),
+      outboxPublishDelay: meter.createHistogram(METRIC.outboxPublishDelay, {
+        description:
+          "How late events reach the event sink: from the commit that wrote an event to the flush that published it.",
+        unit: "s",
+        valueType: ValueType.DOUBLE,
       }),
     };
     return this.instruments;

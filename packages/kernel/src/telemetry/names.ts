@@ -22,6 +22,7 @@ export const ATTR = {
   stageReason: "ratchet.stage.reason",
   jobId: "ratchet.job.id",
   workerId: "ratchet.worker.id",
+  eventType: "ratchet.event.type",
   /** Semantic conventions' `error.type`: the stored error's code. */
   errorType: "error.type",
 } as const;
@@ -41,6 +42,7 @@ export const METRIC = {
   stageFailures: "ratchet.stage.failures",
   runEnded: "ratchet.run.ended",
   runsInFlight: "ratchet.runs.in_flight",
+  outboxPublishDelay: "ratchet.outbox.publish_delay",
 } as const;
 
 /**

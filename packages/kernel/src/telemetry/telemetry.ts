@@ -235,6 +235,20 @@ export class KernelTelemetry {
     span.end();
   }
 
+  /**
+   * Events the sink accepted: `ratchet.outbox.publish_delay`, from each event's commit to `now`
+   * (an outbox that falls behind its stages shows here first).
+   */
+  eventsPublished(events: ReadonlyArray<{ type: string; occurredAt: Date }>, now: Date): void {
+    if (events.length === 0) return;
+    const meters = this.cache.meters();
+    if (!meters) return;
+    for (const event of events)
+      meters.outboxPublishDelay.record(seconds(event.occurredAt, now), {
+        [ATTR.eventType]: event.type,
+      });
+  }
+
   /** Runs started running (claimed, or rerun): `ratchet.runs.in_flight` goes up. */
   runsStarted(runs: ReadonlyArray<{ workflowId: string }>): void {
     if (runs.length === 0) return;

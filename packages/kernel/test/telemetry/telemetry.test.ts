@@ -193,6 +193,29 @@ describe("telemetry: a run's trace", () => {
     expect(points(m.get("ratchet.runs.in_flight")).map((p) => p.value)).toEqual([0]);
   });
 
+  it("records how late each published event went out, by type", async () => {
+    const t = createTestKernel({ workflows: [traced] });
+    const { workflowRunId } = await t.kernel.dispatch({
+      type: "run.create",
+      workflowId: "traced",
+      input: { n: 1 },
+    });
+    t.clock.advance(7_000);
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" });
+    const late = points((await sdk.metrics()).get("ratchet.outbox.publish_delay"));
+    expect(late.map((p) => p.attributes)).toEqual([{ "ratchet.event.type": "workflow.created" }]);
+    expect((late[0]?.value as { min?: number } | undefined)?.min).toBe(7);
+    await t.driver.runToCompletion(workflowRunId);
+    await t.kernel.dispatch({ type: "outbox.flush", workerId: "w" });
+    const delay = (await sdk.metrics()).get("ratchet.outbox.publish_delay");
+    expect(delay?.descriptor.unit).toBe("s");
+    const byType: Record<string, number> = {};
+    for (const event of t.events.forRun(workflowRunId))
+      byType[event.type] = (byType[event.type] ?? 0) + 1;
+    expect(Object.keys(byType)).toContain("workflow.completed");
+    expect(histogramCounts(delay, "ratchet.event.type")).toEqual(byType);
+  });
+
   it("a failed stage: outcome failed, its error on the span, the run's end an error, failures counted", async () => {
     seen.failForGood = true;
     const t = createTestKernel({ workflows: [traced] });
