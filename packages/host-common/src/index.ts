@@ -35,3 +35,4 @@ export {
   type MaintenanceTickResult,
   runMaintenanceTick,
 } from "./maintenance-tick.js";
+export { outboxFlushWasFull } from "./outbox-drain.js";

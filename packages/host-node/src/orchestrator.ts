@@ -4,15 +4,17 @@
  * scheduled only when the current one has finished), plus a quick claim of pending runs when
  * a "run" wake-up arrives.
  */
-import { type MaintenanceTickResult, runMaintenanceTick } from "@ratchet/host-common";
 import {
-  DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
+  type MaintenanceTickResult,
+  outboxFlushWasFull,
+  runMaintenanceTick,
+} from "@ratchet/host-common";
+import {
   type DequeuedJob,
   DUTIES,
   type DutyName,
   dutyCommand,
   type OutboxFlushCommand,
-  type OutboxFlushResult,
   type RunClaimPendingCommand,
 } from "@ratchet/kernel";
 import { DueTimer } from "./due-timer.js";
@@ -27,12 +29,6 @@ import type { RepeatedWarnings } from "./repeated-warnings.js";
 const dutyKey = (name: DutyName) => `maintenance duty ${name}`;
 const CLAIM = dutyKey("claim");
 const OUTBOX = dutyKey("outbox");
-
-/** Whether `result` handled as many events as `command` may publish (more are likely waiting). */
-function outboxFlushWasFull(command: OutboxFlushCommand, result: OutboxFlushResult): boolean {
-  const handled = result.published + result.failed + result.deadLettered;
-  return handled >= (command.maxEvents ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK);
-}
 
 /** Where claimed runs' first jobs can go straight away (the host's job loop). */
 export interface JobSlots {

@@ -6,11 +6,8 @@
  * the same flush again at once while the last one came back full, as the Node host does.
  * Nothing here throws except for invalid options.
  */
-import {
-  DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK,
-  dutyCommand,
-  type OutboxFlushCommand,
-} from "@ratchet/kernel";
+import { outboxFlushWasFull } from "@ratchet/host-common";
+import { dutyCommand, type OutboxFlushCommand } from "@ratchet/kernel";
 import { z } from "zod";
 import type { HostContext } from "./context.js";
 import { DEFAULT_PUBLISH_TIME_BUDGET_MS } from "./defaults.js";
@@ -61,7 +58,6 @@ export async function publishEvents(
   const startedAt = Date.now();
   const deadline = startedAt + (timeBudgetMs ?? DEFAULT_PUBLISH_TIME_BUDGET_MS);
   const command = dutyCommand("outbox", ctx.options.maintenance) as OutboxFlushCommand;
-  const maxEvents = command.maxEvents ?? DEFAULT_MAX_OUTBOX_FLUSH_PER_TICK;
   const result: PublishEventsResult = {
     published: 0,
     failed: 0,
@@ -84,7 +80,7 @@ export async function publishEvents(
       result.deadLettered += flushed.deadLettered;
       ctx.stats.eventsPublished += flushed.published;
       ctx.stats.eventsFailed += flushed.failed + flushed.deadLettered;
-      full = flushed.published + flushed.failed + flushed.deadLettered >= maxEvents;
+      full = outboxFlushWasFull(command, flushed);
     } catch (error) {
       // Storage is down: flushing again at once would fail the same way.
       result.errors.push(reportError(error));
